@@ -1,0 +1,71 @@
+"""Board data files (`boards/<platformio-board-id>.json`) as a typed record."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import PipelineError
+from pipeline.paths import BOARDS_DIR
+
+
+@dataclass(frozen=True)
+class Board:
+    id: str
+    name: str
+    mcu: str
+    core: str
+    clock_hz: int
+    flash_bytes: int
+    ram_bytes: int
+    ram_reserved_bytes: int
+    hal: str
+    toolchain_prefix: str
+    pio_platform: str
+    pio_board: str
+    simulator: str
+    upload_method: str
+    firmware: str
+    raw: dict[str, Any]
+
+    @property
+    def ram_budget_for_arena(self) -> int:
+        return self.ram_bytes - self.ram_reserved_bytes
+
+
+def known_boards(boards_dir: Path = BOARDS_DIR) -> dict[str, Path]:
+    """Board id and every alias -> its data file."""
+    found: dict[str, Path] = {}
+    for path in sorted(boards_dir.glob("*.json")):
+        data = json.loads(path.read_text())
+        for name in [data["id"], *data.get("aliases", [])]:
+            found[name] = path
+    return found
+
+
+def load_board(name: str, boards_dir: Path = BOARDS_DIR) -> Board:
+    boards = known_boards(boards_dir)
+    if name not in boards:
+        ids = sorted({json.loads(p.read_text())["id"] for p in boards.values()})
+        raise PipelineError(f"unknown board '{name}'; choose one of: {', '.join(ids)}")
+    d = json.loads(boards[name].read_text())
+    return Board(
+        id=d["id"],
+        name=d["name"],
+        mcu=d["mcu"],
+        core=d["core"],
+        clock_hz=int(d["clock_hz"]),
+        flash_bytes=int(d["flash_bytes"]),
+        ram_bytes=int(d["ram_bytes"]),
+        ram_reserved_bytes=int(d.get("ram_reserved_bytes", 0)),
+        hal=d["hal"],
+        toolchain_prefix=d["toolchain"]["prefix"],
+        pio_platform=d["platformio"]["platform"],
+        pio_board=d["platformio"]["board"],
+        simulator=d["simulator"]["name"],
+        upload_method=d["upload"]["method"],
+        firmware=d.get("firmware", "firmware.bin"),
+        raw=d,
+    )

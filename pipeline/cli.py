@@ -1,0 +1,213 @@
+"""Command line: `python -m pipeline <stage>` runs one stage on files; `deploy` runs them all."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from pipeline.errors import PipelineError
+from pipeline.paths import DEFAULT_OUT
+
+Handler = Callable[[argparse.Namespace, Console], int]
+
+
+def _print_json(console: Console, payload: dict) -> None:
+    console.print_json(json.dumps(payload, default=str))
+
+
+def cmd_example(a: argparse.Namespace, console: Console) -> int:
+    from pipeline.example import make_example
+
+    r = make_example(a.out)
+    console.print(f"model {r.model_path} (float accuracy {r.float_accuracy:.4f}), data {r.data_path}")
+    return 0
+
+
+def cmd_prune(a: argparse.Namespace, console: Console) -> int:
+    from pipeline.prune import prune_model
+
+    r = prune_model(a.model, a.data, a.out, a.sparsity, epochs=a.epochs)
+    _print_json(console, r.to_json())
+    return 0
+
+
+def cmd_quantize(a: argparse.Namespace, console: Console) -> int:
+    from pipeline.quantize import quantize_model
+
+    r = quantize_model(a.model, a.data, a.out)
+    console.print(f"{r.tflite_path} ({r.size_bytes:,} B)")
+    return 0
+
+
+def cmd_convert(a: argparse.Namespace, console: Console) -> int:
+    from pipeline.compile import compile_model
+    from pipeline.convert import convert_tflite
+
+    compiled = compile_model(a.model, a.out, core=a.core)  # fails first, and writes nothing, on an unsupported model
+    r = convert_tflite(a.model, a.out)
+    console.print(f"{r.source} ({r.length:,} B array, sha256 {r.sha256[:12]}…); our engine: {a.out}/model.c, arena {compiled.arena_bytes:,} B")
+    return 0
+
+
+def cmd_compile(a: argparse.Namespace, console: Console) -> int:
+    from pipeline.compile import compile_model
+
+    r = compile_model(a.model, a.out, core=a.core)
+    console.print(f"{a.out}/model.c: {len(r.ops)} ops, arena {r.arena_bytes:,} B, weights {r.weights_bytes:,} B, {r.macs:,} MACs")
+    return 0
+
+
+def cmd_render(a: argparse.Namespace, console: Console) -> int:
+    from pipeline.boards import load_board
+    from pipeline.render import CompiledModel, render_project
+
+    r = render_project(CompiledModel.load(a.compiled), load_board(a.board), a.out, engine=a.engine)
+    console.print(f"PlatformIO project {r.project_dir} (env {r.env}); build it with: pio run -d {r.project_dir}")
+    return 0
+
+
+def cmd_build(a: argparse.Namespace, console: Console) -> int:
+    from pipeline.boards import load_board
+    from pipeline.build import build_project
+
+    board = load_board(a.board)
+    r = build_project(a.project, board, a.out or a.project)
+    console.print(f"flash {r.flash_bytes:,}/{board.flash_bytes:,} B, RAM {r.ram_bytes:,}/{board.ram_bytes:,} B; " + ", ".join(str(p) for p in r.firmware.values()))
+    return 0
+
+
+def cmd_run(a: argparse.Namespace, console: Console) -> int:
+    from pipeline.boards import load_board
+    from pipeline.run import simulator_url
+
+    board = load_board(a.board)
+    firmware = {a.firmware.suffix: a.firmware, ".bin": a.firmware.with_suffix(".bin")}
+    with simulator_url(board, firmware) as url:
+        console.print(f"{board.id} firmware running in {board.simulator}; its UART is at {url} (Ctrl-C stops it)")
+        print(url, flush=True)
+        try:
+            import time
+
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def cmd_verify(a: argparse.Namespace, console: Console) -> int:
+    from pipeline.data import Dataset
+    from pipeline.protocol import Device
+    from pipeline.run import find_port, open_port
+    from pipeline.verify import verify, write_verify_json
+
+    url = find_port() if a.port == "auto" else a.port
+    data = Dataset.load(a.data) if a.data else None
+    with open_port(url) as port:
+        r = verify(Device(port), a.model, data, a.samples)
+    if a.out:
+        write_verify_json(r, a.out)
+    console.print(f"bit-exact {r.bit_exact}/{r.samples}, accuracy {r.accuracy}, median {r.cycles_median:,} cycles")
+    return 0 if r.bit_exact == r.samples else 1
+
+
+def cmd_deploy(a: argparse.Namespace, console: Console) -> int:
+    from pipeline.deploy import DeployOptions, deploy
+
+    opts = DeployOptions(
+        board=a.board, model=a.model, data=a.data, sparsity=a.sparsity, samples=a.samples,
+        port=a.port, out=a.out, engine=a.engine, progress=not a.no_progress,
+    )
+    report = deploy(opts, console)
+    v = report["verify"]
+    return 0 if v["samples"] > 0 and v["bit_exact"] == v["samples"] else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m pipeline", description="Edge-AI-Tiny: a Keras model to predictions verified on a microcontroller.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler, help_: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_, description=help_)
+        sp.set_defaults(handler=handler)
+        return sp
+
+    sp = add("deploy", cmd_deploy, "every stage: prune, quantize, convert, compile, render, build, run, verify")
+    sp.add_argument("--board", required=True, help="board id from boards/ (e.g. pico)")
+    sp.add_argument("--model", type=Path, help="a Keras .keras/.h5 (needs --data) or an int8 .tflite; default: the built-in example")
+    sp.add_argument("--data", type=Path, help="a .npz with x_train, y_train, x_test, y_test")
+    sp.add_argument("--sparsity", type=float, help="pruning target in [0, 1); 0 skips pruning (default 0.8)")
+    sp.add_argument("--samples", type=int, help="how many test inputs to verify (default: the test split up to 500; 100 random inputs without data)")
+    sp.add_argument("--port", help="a real board's serial port (/dev/ttyACM0, or 'auto'); default: the board's simulator")
+    sp.add_argument("--engine", default="eat", help="firmware engine: eat (our runtime)")
+    sp.add_argument("--out", type=Path, help=f"artifact directory (default {DEFAULT_OUT}/<model>-<board>)")
+    sp.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    sp = add("example", cmd_example, "train the built-in example; writes model.keras and data.npz")
+    sp.add_argument("--out", type=Path, default=DEFAULT_OUT / "example")
+
+    sp = add("prune", cmd_prune, "tfmot magnitude pruning to --sparsity; writes pruned.keras and prune.json")
+    sp.add_argument("--model", type=Path, required=True)
+    sp.add_argument("--data", type=Path, required=True)
+    sp.add_argument("--sparsity", type=float, default=0.8)
+    sp.add_argument("--epochs", type=int, default=8)
+    sp.add_argument("--out", type=Path, default=DEFAULT_OUT / "example")
+
+    sp = add("quantize", cmd_quantize, "full-integer int8 conversion with a representative dataset")
+    sp.add_argument("--model", type=Path, required=True)
+    sp.add_argument("--data", type=Path, required=True)
+    sp.add_argument("--out", type=Path, default=DEFAULT_OUT / "example" / "model_int8.tflite")
+
+    for name, handler, help_ in (
+        ("convert", cmd_convert, "the .tflite as a C array (engine tflm) plus our engine's C sources"),
+        ("compile", cmd_compile, "our engine: the .tflite to model.c/model.h with a static memory plan"),
+    ):
+        sp = add(name, handler, help_)
+        sp.add_argument("--model", type=Path, required=True, help="an int8 .tflite")
+        sp.add_argument("--out", type=Path, default=DEFAULT_OUT / "example" / "c")
+        sp.add_argument("--core", default="generic", help="target core for kernel selection (e.g. cortex-m0plus)")
+
+    sp = add("render", cmd_render, "a PlatformIO project for a board from firmware_templates/")
+    sp.add_argument("--compiled", type=Path, required=True, help="the compile stage's directory")
+    sp.add_argument("--board", required=True)
+    sp.add_argument("--engine", default="eat")
+    sp.add_argument("--out", type=Path, default=DEFAULT_OUT / "example" / "firmware")
+
+    sp = add("build", cmd_build, "pio run on a rendered project, offline; reports flash and RAM")
+    sp.add_argument("--project", type=Path, required=True)
+    sp.add_argument("--board", required=True)
+    sp.add_argument("--out", type=Path, help="where to copy firmware.elf/.bin/.uf2 (default: the project)")
+
+    sp = add("run", cmd_run, "start firmware in the board's simulator and print its serial URL")
+    sp.add_argument("--board", required=True)
+    sp.add_argument("--firmware", type=Path, required=True, help="firmware.bin (or .elf beside it)")
+
+    sp = add("verify", cmd_verify, "stream inputs to a running device and compare with the TFLM oracle")
+    sp.add_argument("--port", required=True, help="serial port or URL: /dev/ttyACM0, auto, socket://127.0.0.1:PORT")
+    sp.add_argument("--model", type=Path, required=True, help="the int8 .tflite the device runs")
+    sp.add_argument("--data", type=Path)
+    sp.add_argument("--samples", type=int)
+    sp.add_argument("--out", type=Path, help="write verify.json here")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=True)
+    try:
+        return args.handler(args, console)
+    except PipelineError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""`deploy`: every stage in order, from a Keras model (or the built-in example) to predictions
+verified on the board, and `report.json` beside every artifact."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.boards import Board, load_board
+from pipeline.build import BuildResult, build_project, check_fit
+from pipeline.data import Dataset
+from pipeline.errors import PipelineError
+from pipeline.fsutil import atomic_write_text
+from pipeline.keras_io import KERAS_SUFFIXES
+from pipeline.paths import DEFAULT_OUT
+from pipeline.protocol import Device
+from pipeline.render import CompiledModel, render_project
+from pipeline.run import target_port
+from pipeline.verify import VerifyResult, verify, write_verify_json
+
+EXAMPLE_SPARSITY = 0.8
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    board: str
+    model: Path | None = None
+    data: Path | None = None
+    sparsity: float | None = None
+    samples: int | None = None
+    port: str | None = None
+    out: Path | None = None
+    engine: str = "eat"
+    progress: bool = True
+
+
+def default_out(opts: DeployOptions) -> Path:
+    stem = opts.model.stem if opts.model else "example"
+    return DEFAULT_OUT / f"{stem}-{opts.board}"
+
+
+def _stage(console: Console, name: str, detail: str) -> None:
+    console.print(f"[bold cyan]{name:>9}[/] {detail}")
+
+
+def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dict[str, Any]) -> tuple[Path, Path | None]:
+    """Stages 1-3: the int8 .tflite (and the data file, if any) under `out`."""
+    if opts.model is not None and not opts.model.is_file():
+        raise PipelineError(f"model file {opts.model} not found; pass --model with a .keras, .h5 or int8 .tflite file")
+    data_path = None
+    if opts.data is not None:
+        Dataset.load(opts.data)  # fail early, with the reason, on a bad data file
+        data_path = Path(shutil.copy2(opts.data, out / "data.npz")) if opts.data.resolve() != (out / "data.npz").resolve() else opts.data
+    if opts.model is not None and opts.model.suffix == ".tflite":
+        tflite = out / "model_int8.tflite"
+        if opts.model.resolve() != tflite.resolve():
+            shutil.copy2(opts.model, tflite)
+        report["model"]["source"] = str(opts.model)
+        _stage(console, "model", f"{opts.model} (int8 .tflite: prune and quantize skipped)")
+        return tflite, data_path
+    if opts.model is None:
+        from pipeline.example import make_example
+
+        _stage(console, "example", "training the built-in digits CNN (sklearn load_digits)…")
+        ex = make_example(out)
+        keras_path, data_path = ex.model_path, ex.data_path
+        report["model"]["source"] = "built-in example: digits CNN on sklearn load_digits"
+        report["model"]["float_accuracy"] = ex.float_accuracy
+        sparsity = EXAMPLE_SPARSITY if opts.sparsity is None else opts.sparsity
+    else:
+        if opts.model.suffix not in KERAS_SUFFIXES:
+            raise PipelineError(f"--model {opts.model}: expected a Keras model ({', '.join(KERAS_SUFFIXES)}) or an int8 .tflite")
+        if data_path is None:
+            raise PipelineError(f"--model {opts.model.name} is a Keras model: give --data DATA.npz for pruning, calibration and tests, or pass an int8 .tflite")
+        keras_path = out / f"model{opts.model.suffix}"
+        if opts.model.resolve() != keras_path.resolve():
+            shutil.copy2(opts.model, keras_path)
+        report["model"]["source"] = str(opts.model)
+        sparsity = EXAMPLE_SPARSITY if opts.sparsity is None else opts.sparsity
+    if sparsity > 0:
+        from pipeline.prune import prune_model
+
+        _stage(console, "prune", f"to {sparsity:.0%} sparsity with tfmot, fine-tuning…")
+        pr = prune_model(keras_path, data_path, out, sparsity)
+        report["prune"] = pr.to_json()
+        zeros = ", ".join(f"{l.layer} {l.zero_fraction:.0%}" for l in pr.layers)
+        _stage(console, "", f"zeros per layer: {zeros}; accuracy {pr.float_accuracy:.3f} -> {pr.pruned_accuracy:.3f}")
+        keras_path = pr.model_path
+    from pipeline.quantize import quantize_model
+
+    _stage(console, "quantize", "full-integer int8 with a representative dataset…")
+    q = quantize_model(keras_path, data_path, out / "model_int8.tflite")
+    return q.tflite_path, data_path
+
+
+def summary_table(report: dict[str, Any], board: Board) -> Table:
+    v, lat, mem = report["verify"], report["latency"], report["memory"]
+    table = Table(title=f"{report['model']['name']} on {board.name} ({report['target']})", show_header=False)
+    exact_style = "green" if v["bit_exact"] == v["samples"] else "red"
+    table.add_row("bit-exact vs TFLM", f"[{exact_style}]{v['bit_exact']}/{v['samples']}[/]")
+    table.add_row("accuracy", "n/a (no labels)" if v["accuracy"] is None else f"{v['accuracy']:.4f}")
+    table.add_row("latency (median)", f"{lat['cycles_median']:,} cycles = {lat['ms_median']:.3f} ms at {board.clock_hz / 1e6:g} MHz")
+    table.add_row("flash", f"{mem['flash_bytes']:,} / {mem['flash_budget_bytes']:,} B ({mem['flash_bytes'] / mem['flash_budget_bytes']:.1%})")
+    table.add_row("RAM", f"{mem['ram_bytes']:,} / {mem['ram_budget_bytes']:,} B ({mem['ram_bytes'] / mem['ram_budget_bytes']:.1%})")
+    table.add_row("arena", f"{mem['arena_bytes']:,} B (planned ahead of time)")
+    table.add_row("inputs", v["input_source"])
+    return table
+
+
+def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any]:
+    """Runs every stage; returns the report (also written to `<out>/report.json`)."""
+    console = console or Console(stderr=True)
+    board = load_board(opts.board)
+    out = (opts.out or default_out(opts)).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {
+        "board": {"id": board.id, "name": board.name, "core": board.core, "clock_hz": board.clock_hz},
+        "engine": opts.engine,
+        "model": {},
+        "prune": None,
+    }
+    tflite, data_path = prepare_tflite(opts, out, console, report)
+    digest = hashlib.sha256(tflite.read_bytes()).hexdigest()
+    report["model"].update(name=tflite.name, tflite=str(tflite), sha256=digest, tflite_bytes=tflite.stat().st_size)
+
+    from pipeline.compile import compile_model
+    from pipeline.convert import convert_tflite
+
+    c_dir = out / "c"
+    _stage(console, "compile", f"{tflite.name} -> C for {board.core} (static memory plan)…")
+    compiled = compile_model(tflite, c_dir, core=board.core)
+    convert_tflite(tflite, c_dir)
+    report["compile"] = {
+        "arena_bytes": compiled.arena_bytes, "weights_bytes": compiled.weights_bytes, "macs": compiled.macs,
+        "ops": len(compiled.ops),
+    }
+    check_fit(board, compiled.arena_bytes, compiled.weights_bytes)
+
+    _stage(console, "render", f"PlatformIO project for {board.id} from firmware_templates/…")
+    project = render_project(CompiledModel.load(c_dir), board, out / "firmware", engine=opts.engine).project_dir
+    _stage(console, "build", f"pio run -e {board.id} (offline platform, {board.toolchain_prefix}gcc)…")
+    built: BuildResult = build_project(project, board, out)
+    report["memory"] = {
+        "flash_bytes": built.flash_bytes, "ram_bytes": built.ram_bytes, "arena_bytes": compiled.arena_bytes,
+        "weights_bytes": compiled.weights_bytes, "flash_budget_bytes": board.flash_bytes, "ram_budget_bytes": board.ram_bytes,
+    }
+    report["artifacts"] = {
+        "tflite": str(tflite), "c_sources": str(c_dir), "project": str(project),
+        **{f"firmware{s}": str(p) for s, p in built.firmware.items()},
+    }
+
+    target = f"port {opts.port}" if opts.port else f"simulator {board.simulator}"
+    report["target"] = target
+    _stage(console, "run", f"firmware on {target}")
+    data = Dataset.load(data_path) if data_path else None
+    with target_port(board, built.firmware, opts.port) as port:
+        _stage(console, "verify", "streaming inputs, comparing every output with the TFLM oracle…")
+        result: VerifyResult = verify(Device(port), tflite, data, opts.samples, show_progress=opts.progress)
+    write_verify_json(result, out / "verify.json")
+    report["verify"] = result.to_json()
+    cycles = result.cycles or [0]
+    report["latency"] = {
+        "cycles_median": result.cycles_median, "cycles_min": min(cycles), "cycles_max": max(cycles),
+        "ms_median": result.cycles_median / board.clock_hz * 1e3, "clock_hz": board.clock_hz,
+        "source": board.raw["cycle_counter"],
+    }
+    atomic_write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
+    console.print(summary_table(report, board))
+    console.print(f"report: {out / 'report.json'}")
+    return report

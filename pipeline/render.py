@@ -1,0 +1,93 @@
+"""Stage 6, render: a complete PlatformIO project for one board, from Jinja templates.
+
+In: the compile stage's directory (`model.c`, `model.h`, `compile.json`) and `boards/<id>.json`.
+Out: a project directory a user can open and build alone: `platformio.ini`, `src/` (main, host
+link, board HAL, the generated model) and `lib/eat_runtime/` (a copy of the checkout's runtime).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from pipeline.boards import Board
+from pipeline.errors import PipelineError
+from pipeline.fsutil import atomic_dir
+from pipeline.paths import PIO_CORE_DIR, PLATFORMS_DIR, RUNTIME_DIR, TEMPLATES_DIR
+
+ENGINES = ("eat",)
+STATIC_SOURCES = ("src/eat_link.c", "src/eat_link.h")
+COMPILED_SOURCES = ("model.c", "model.h")
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """What render needs from the compile stage, read from its `compile.json`."""
+
+    directory: Path
+    model_name: str
+    sha256: str
+    arena_bytes: int
+
+    @classmethod
+    def load(cls, directory: Path) -> "CompiledModel":
+        meta_path = directory / "compile.json"
+        if not meta_path.is_file():
+            raise PipelineError(f"{meta_path} not found; run `python -m pipeline compile` first")
+        meta = json.loads(meta_path.read_text())
+        return cls(directory, meta["model"], meta["sha256"], int(meta["arena_bytes"]))
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    project_dir: Path
+    env: str
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def render_project(compiled: CompiledModel, board: Board, project_dir: Path, engine: str = "eat") -> RenderResult:
+    if engine not in ENGINES:
+        raise PipelineError(f"engine '{engine}' cannot be rendered yet; use one of: {', '.join(ENGINES)}")
+    hal_source = TEMPLATES_DIR / "hal" / f"{board.hal}.c"
+    if not hal_source.is_file():
+        raise PipelineError(f"no HAL for '{board.hal}' (firmware_templates/hal/{board.hal}.c); board {board.id} is not buildable yet")
+    for name in COMPILED_SOURCES:
+        if not (compiled.directory / name).is_file():
+            raise PipelineError(f"{compiled.directory / name} missing; rerun `python -m pipeline compile`")
+    env = _environment()
+    context = {
+        "board": board,
+        "engine": engine,
+        "model_name": compiled.model_name,
+        "sha256": compiled.sha256,
+        "arena_bytes": compiled.arena_bytes,
+        "core_dir": PIO_CORE_DIR,
+        "platform_dir": PLATFORMS_DIR / board.pio_platform,
+        "project_dir_hint": project_dir,
+    }
+    with atomic_dir(project_dir) as staging:
+        (staging / "src").mkdir()
+        (staging / "platformio.ini").write_text(env.get_template("platformio.ini.j2").render(context))
+        (staging / "src" / "main.c").write_text(env.get_template("src/main.c.j2").render(context))
+        for rel in STATIC_SOURCES:
+            shutil.copy2(TEMPLATES_DIR / rel, staging / rel)
+        shutil.copy2(TEMPLATES_DIR / "hal" / "hal.h", staging / "src" / "hal.h")
+        shutil.copy2(hal_source, staging / "src" / f"hal_{board.hal}.c")
+        for name in COMPILED_SOURCES:
+            shutil.copy2(compiled.directory / name, staging / "src" / name)
+        lib = staging / "lib" / "eat_runtime"
+        shutil.copytree(RUNTIME_DIR / "include", lib / "include")
+        shutil.copytree(RUNTIME_DIR / "src", lib / "src")
+        shutil.copy2(TEMPLATES_DIR / "eat_runtime.library.json", lib / "library.json")
+    return RenderResult(project_dir=project_dir, env=board.id)
