@@ -1,0 +1,61 @@
+"""The serial protocol on pyserial's real loopback port (loop://): framing, CRC, resync."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import numpy as np
+import pytest
+import serial
+
+from pipeline.errors import PipelineError
+from pipeline.protocol import INFO, FrameReader, encode_frame, parse_info
+
+
+def loop() -> serial.SerialBase:
+    return serial.serial_for_url("loop://", timeout=0.05)
+
+
+def test_frame_roundtrip_and_crc_is_zlib() -> None:
+    frame = encode_frame(0x02, b"\x01\x02\x03")
+    assert frame[:2] == b"ET"
+    assert struct.unpack("<BH", frame[2:5]) == (0x02, 3)
+    assert struct.unpack("<I", frame[-4:])[0] == zlib.crc32(frame[2:-4])
+    port = loop()
+    port.write(frame)
+    assert FrameReader(port, 1.0).read_frame() == (0x02, b"\x01\x02\x03")
+
+
+def test_reader_skips_garbage_and_corrupt_frames() -> None:
+    port = loop()
+    bad = bytearray(encode_frame(0x82, b"corrupt"))
+    bad[6] ^= 0xFF  # flip a payload byte: the CRC no longer matches
+    port.write(b"\x00E\x13garbage" + bytes(bad) + encode_frame(0x82, b"good"))
+    assert FrameReader(port, 1.0).read_frame() == (0x82, b"good")
+
+
+def test_reader_times_out_with_a_clear_error() -> None:
+    with pytest.raises(PipelineError, match="no answer from the device"):
+        FrameReader(loop(), 0.2).read_frame()
+
+
+def test_oversized_payload_is_refused() -> None:
+    with pytest.raises(PipelineError, match="exceeds"):
+        encode_frame(0x02, bytes(70000))
+
+
+def test_parse_info() -> None:
+    def s(text: str) -> bytes:
+        return bytes([len(text)]) + text.encode()
+
+    tensor = struct.pack("<BB4i", 1, 4, 1, 8, 8, 1) + struct.pack("<fi", 0.5, -128)
+    out = struct.pack("<BB2i", 1, 2, 1, 10) + struct.pack("<fi", 1 / 256, -128)
+    payload = struct.pack("<BII", 1, 125_000_000, 4096) + s("pico") + s("eat") + s("ab" * 32)
+    payload += b"\x01" + tensor + b"\x01" + out
+    info = parse_info(payload)
+    assert (info.cpu_hz, info.arena_bytes, info.board, info.engine) == (125_000_000, 4096, "pico", "eat")
+    assert info.inputs[0].shape == (1, 8, 8, 1) and info.inputs[0].zero_point == -128
+    assert info.outputs[0].nbytes == 10 and info.outputs[0].dtype == np.int8
+    with pytest.raises(PipelineError, match="truncated"):
+        parse_info(payload[:-3])
