@@ -128,6 +128,13 @@ def cmd_deploy(a: argparse.Namespace, console: Console) -> int:
     return 0 if v["samples"] > 0 and v["bit_exact"] == v["samples"] else 1
 
 
+def cmd_bench(a: argparse.Namespace, console: Console) -> int:
+    from pipeline.bench import bench
+
+    bench(a.model, a.board, a.json, port=a.port, out_root=a.out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m pipeline", description="Edge-AI-Tiny: a Keras model to predictions verified on a microcontroller.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -147,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--engine", default="eat", help="firmware engine: eat (our runtime)")
     sp.add_argument("--out", type=Path, help=f"artifact directory (default {DEFAULT_OUT}/<model>-<board>)")
     sp.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    sp = add("bench", cmd_bench, "MACs, arena, flash and cycles per inference for each model on a board")
+    sp.add_argument("--board", required=True)
+    sp.add_argument("--model", type=Path, action="append", required=True, help="an int8 .tflite; repeat for more")
+    sp.add_argument("--json", type=Path, help="also write the figures here as JSON")
+    sp.add_argument("--port", help="a real board instead of the simulator")
+    sp.add_argument("--out", type=Path, help=f"artifact directory (default {DEFAULT_OUT}/bench)")
 
     sp = add("example", cmd_example, "train the built-in example; writes model.keras and data.npz")
     sp.add_argument("--out", type=Path, default=DEFAULT_OUT / "example")

@@ -100,6 +100,31 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
     return q.tflite_path, data_path
 
 
+@dataclass(frozen=True)
+class Firmware:
+    compiled: Any  # pipeline.compile.CompileResult
+    built: BuildResult
+    c_dir: Path
+    project_dir: Path
+
+
+def build_firmware(tflite: Path, board: Board, out: Path, engine: str, console: Console) -> Firmware:
+    """Stages 4-7 for one int8 .tflite: compile + convert, fit check, render, build."""
+    from pipeline.compile import compile_model
+    from pipeline.convert import convert_tflite
+
+    c_dir = out / "c"
+    _stage(console, "compile", f"{tflite.name} -> C for {board.core} (static memory plan)…")
+    compiled = compile_model(tflite, c_dir, core=board.core)
+    convert_tflite(tflite, c_dir)
+    check_fit(board, compiled.arena_bytes, compiled.weights_bytes)
+    _stage(console, "render", f"PlatformIO project for {board.id} from firmware_templates/…")
+    project = render_project(CompiledModel.load(c_dir), board, out / "firmware", engine=engine).project_dir
+    _stage(console, "build", f"pio run -e {board.id} (offline platform, {board.toolchain_prefix}gcc)…")
+    built = build_project(project, board, out)
+    return Firmware(compiled=compiled, built=built, c_dir=c_dir, project_dir=project)
+
+
 def summary_table(report: dict[str, Any], board: Board) -> Table:
     v, lat, mem = report["verify"], report["latency"], report["memory"]
     table = Table(title=f"{report['model']['name']} on {board.name} ({report['target']})", show_header=False)
@@ -130,29 +155,18 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
     digest = hashlib.sha256(tflite.read_bytes()).hexdigest()
     report["model"].update(name=tflite.name, tflite=str(tflite), sha256=digest, tflite_bytes=tflite.stat().st_size)
 
-    from pipeline.compile import compile_model
-    from pipeline.convert import convert_tflite
-
-    c_dir = out / "c"
-    _stage(console, "compile", f"{tflite.name} -> C for {board.core} (static memory plan)…")
-    compiled = compile_model(tflite, c_dir, core=board.core)
-    convert_tflite(tflite, c_dir)
+    fw = build_firmware(tflite, board, out, opts.engine, console)
+    compiled, built = fw.compiled, fw.built
     report["compile"] = {
         "arena_bytes": compiled.arena_bytes, "weights_bytes": compiled.weights_bytes, "macs": compiled.macs,
         "ops": len(compiled.ops),
     }
-    check_fit(board, compiled.arena_bytes, compiled.weights_bytes)
-
-    _stage(console, "render", f"PlatformIO project for {board.id} from firmware_templates/…")
-    project = render_project(CompiledModel.load(c_dir), board, out / "firmware", engine=opts.engine).project_dir
-    _stage(console, "build", f"pio run -e {board.id} (offline platform, {board.toolchain_prefix}gcc)…")
-    built: BuildResult = build_project(project, board, out)
     report["memory"] = {
         "flash_bytes": built.flash_bytes, "ram_bytes": built.ram_bytes, "arena_bytes": compiled.arena_bytes,
         "weights_bytes": compiled.weights_bytes, "flash_budget_bytes": board.flash_bytes, "ram_budget_bytes": board.ram_bytes,
     }
     report["artifacts"] = {
-        "tflite": str(tflite), "c_sources": str(c_dir), "project": str(project),
+        "tflite": str(tflite), "c_sources": str(fw.c_dir), "project": str(fw.project_dir),
         **{f"firmware{s}": str(p) for s, p in built.firmware.items()},
     }
 

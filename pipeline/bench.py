@@ -1,0 +1,99 @@
+"""`bench`: per model, MACs, arena (ours and TFLM's), flash, and cycles per inference measured on
+the board's simulator (the firmware's own cycle counter), printed as a table and written as JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.boards import load_board
+from pipeline.deploy import build_firmware
+from pipeline.errors import PipelineError
+from pipeline.oracle import Oracle
+from pipeline.paths import DEFAULT_OUT
+from pipeline.protocol import Device
+from pipeline.run import target_port
+
+# TFLM's arena (arena_used_bytes after AllocateTensors) on a 32-bit Cortex-M build, measured for
+# this project (issue "The runtime runs real models"). Keyed by the model file's SHA-256 so a
+# different file of the same name is never given these figures.
+TFLM_ARENA_CORTEX_M = {
+    "87cf24194ef93d1d9b11a591d805526b98008e351655d29883c825c9c106ba24": ("ad01_int8", 2_260),
+    "aeea436800704fce17b17292e4412630ad856e9d777c044c64ef748a880bd0ae": ("kws_ref_model", 22_772),
+    "3c002613d1b2475eb51dd78dfb85a546c8ae658dee71cf6ade43b022fe205415": ("pretrainedResnet_quant", 54_340),
+    "597a384c8c2c8a1276f04702f25013b7838f2f814f1ca7c174d295b73e3d6b7b": ("vww_96_int8", 100_660),
+}
+INFERENCES = 3
+
+
+@dataclass(frozen=True)
+class BenchRow:
+    name: str
+    macs: int
+    arena_bytes: int
+    tflm_arena_bytes: int | None
+    flash_bytes: int
+    cycles: int
+    cycles_per_mac: float | None
+    bit_exact: str
+
+
+def bench_model(tflite: Path, board_id: str, out_root: Path, port: str | None, console: Console) -> BenchRow:
+    if not tflite.is_file():
+        raise PipelineError(f"model {tflite} not found; pass existing int8 .tflite files to --model")
+    board = load_board(board_id)
+    fw = build_firmware(tflite, board, out_root / f"{tflite.stem}-{board.id}", "eat", console)
+    oracle = Oracle(tflite)
+    rng = np.random.default_rng(0)
+    cycles, exact = [], 0
+    with target_port(board, fw.built.firmware, port) as ser:
+        device = Device(ser, timeout_s=600)
+        device.hello()
+        for _ in range(INFERENCES):
+            inputs = [rng.integers(-128, 128, size=s.shape, dtype=np.int8) for s in oracle.inputs]
+            c, got = device.infer(inputs)
+            cycles.append(c)
+            exact += int(all(g.tobytes() == w.tobytes() for g, w in zip(got, oracle.invoke(inputs))))
+    digest = hashlib.sha256(tflite.read_bytes()).hexdigest()
+    median = int(statistics.median(cycles))
+    macs = int(fw.compiled.macs)
+    return BenchRow(
+        name=tflite.stem,
+        macs=macs,
+        arena_bytes=fw.compiled.arena_bytes,
+        tflm_arena_bytes=TFLM_ARENA_CORTEX_M.get(digest, (None, None))[1],
+        flash_bytes=fw.built.flash_bytes,
+        cycles=median,
+        cycles_per_mac=round(median / macs, 3) if macs else None,
+        bit_exact=f"{exact}/{INFERENCES}",
+    )
+
+
+def bench_table(rows: list[BenchRow], board_id: str) -> Table:
+    table = Table(title=f"bench on {board_id} (cycles: median of {INFERENCES} random inputs, device cycle counter in the simulator)")
+    for col in ("model", "MACs", "arena B", "TFLM arena B (Cortex-M)", "ours/TFLM", "flash B", "cycles", "cycles/MAC", "bit-exact"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for r in rows:
+        ratio = f"{r.arena_bytes / r.tflm_arena_bytes:.2f}x" if r.tflm_arena_bytes else "-"
+        table.add_row(
+            r.name, f"{r.macs:,}", f"{r.arena_bytes:,}", f"{r.tflm_arena_bytes:,}" if r.tflm_arena_bytes else "-", ratio,
+            f"{r.flash_bytes:,}", f"{r.cycles:,}", f"{r.cycles_per_mac:.2f}" if r.cycles_per_mac is not None else "-", r.bit_exact,
+        )
+    return table
+
+
+def bench(models: list[Path], board_id: str, json_path: Path | None, port: str | None = None, out_root: Path | None = None) -> list[BenchRow]:
+    console = Console(stderr=True)
+    rows = [bench_model(m, board_id, out_root or DEFAULT_OUT / "bench", port, console) for m in models]
+    Console().print(bench_table(rows, board_id))
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps({"board": board_id, "models": [asdict(r) for r in rows]}, indent=2) + "\n")
+    return rows
