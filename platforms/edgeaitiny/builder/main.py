@@ -1,0 +1,227 @@
+"""Edge-AI-Tiny builder: bare-metal C with Debian cross toolchains found on PATH, no network.
+
+Per-board data lives in the board JSON (build.cpu, build.mcu, build.ldscript, build.startup,
+build.boot2, build.image); per-core flags in CORES; per-architecture toolchains in TOOLCHAINS.
+Adding an MCU means a board JSON, a linker script in builder/ldscripts and (if the core has no
+startup yet) a startup file in builder/startup -- not new builder logic.
+
+Project options understood here:
+  custom_hal_dir = <dir>   build <dir>/<build.core>.c and add <dir> to the include path
+"""
+
+import os
+import sys
+
+from SCons.Script import (  # pylint: disable=import-error
+    AlwaysBuild,
+    Builder,
+    COMMAND_LINE_TARGETS,
+    Default,
+    DefaultEnvironment,
+)
+
+env = DefaultEnvironment()
+platform = env.PioPlatform()
+board = env.BoardConfig()
+
+BUILDER_DIR = os.path.join(platform.get_dir(), "builder")
+sys.path.insert(0, BUILDER_DIR)
+import imagetools  # noqa: E402  pylint: disable=wrong-import-position
+
+# --------------------------------------------------------------------------------------------
+# Tables. Only cortex-m0plus (RP2040) is exercised today; the other rows are the flags a board
+# JSON with that build.cpu will get (see the platformio-offline note) once it brings its linker
+# script and startup file.
+
+TOOLCHAINS = {
+    "arm": {
+        "prefix": "arm-none-eabi-",
+        "ccflags": [],
+        "linkflags": ["--specs=nano.specs", "--specs=nosys.specs"],
+    },
+    "riscv": {
+        "prefix": "riscv64-unknown-elf-",
+        "ccflags": [],
+        "linkflags": ["--specs=picolibc.specs"],
+    },
+}
+
+CORES = {
+    "cortex-m0plus": {"arch": "arm", "flags": ["-mthumb", "-mcpu=cortex-m0plus", "-mfloat-abi=soft"]},
+    "cortex-m4": {
+        "arch": "arm",
+        "flags": ["-mthumb", "-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"],
+    },
+    "cortex-m7": {
+        "arch": "arm",
+        "flags": ["-mthumb", "-mcpu=cortex-m7", "-mfpu=fpv5-d16", "-mfloat-abi=hard"],
+    },
+    "rv32imc": {"arch": "riscv", "flags": ["-march=rv32imc", "-mabi=ilp32"]},
+}
+
+cpu = board.get("build.cpu")
+if cpu not in CORES:
+    sys.stderr.write("edgeaitiny: board %s has build.cpu=%r; known: %s\n"
+                     % (env.subst("$BOARD"), cpu, ", ".join(sorted(CORES))))
+    env.Exit(1)
+core = CORES[cpu]
+tc = TOOLCHAINS[core["arch"]]
+prefix = tc["prefix"]
+
+# --------------------------------------------------------------------------------------------
+# Toolchain and flags
+
+env.Replace(
+    AR=prefix + "gcc-ar",
+    AS=prefix + "as",
+    CC=prefix + "gcc",
+    CXX=prefix + "g++",
+    GDB=prefix + "gdb",
+    OBJCOPY=prefix + "objcopy",
+    RANLIB=prefix + "gcc-ranlib",
+    SIZETOOL=prefix + "size",
+    LINK="$CC",
+    ARFLAGS=["rc"],
+    PROGSUFFIX=".elf",
+    # `size -A` lists sections; PlatformIO sums the groups below for its Flash/RAM lines.
+    SIZECHECKCMD="$SIZETOOL -A -d $SOURCES",
+    SIZEPROGREGEXP=r"^(?:\.boot2|\.vectors|\.text|\.rodata|\.ARM\.exidx|\.data)\s+(\d+).*",
+    SIZEDATAREGEXP=r"^(?:\.data|\.bss|\.noinit|\.stack_dummy)\s+(\d+).*",
+    SIZEPRINTCMD="$SIZETOOL -B -d $SOURCES",
+)
+
+if env.get("PROGNAME", "program") == "program":
+    env.Replace(PROGNAME="firmware")
+
+machine_flags = list(core["flags"])
+env.Append(
+    ASFLAGS=machine_flags,
+    ASPPFLAGS=machine_flags + ["-x", "assembler-with-cpp"],
+    CFLAGS=["-std=c99"],
+    CCFLAGS=machine_flags + tc["ccflags"] + [
+        "-O2",
+        "-Wall",
+        "-Wextra",
+        "-ffunction-sections",
+        "-fdata-sections",
+        "-fno-common",
+    ],
+    CPPDEFINES=[
+        ("F_CPU", "$BOARD_F_CPU"),
+        "EAT_MCU_" + board.get("build.mcu").upper().replace("-", "_"),
+        ("EAT_BOARD", '\\"%s\\"' % env.subst("$BOARD")),
+        ("EAT_NUM_IRQS", int(board.get("build.num_irqs", 32))),
+    ],
+    LINKFLAGS=machine_flags + tc["linkflags"] + [
+        "-O2",
+        "-nostartfiles",
+        "-Wl,--gc-sections",
+        "-Wl,--cref",
+        "-Wl,-Map,%s" % os.path.join("$BUILD_DIR", "firmware.map"),
+    ],
+    LIBS=["c", "gcc"],
+)
+
+# Linker script: PlatformIO sets LDSCRIPT_PATH from build.ldscript (board_build.ldscript in the
+# project may override it). A bare name that is not a project file is one of ours.
+ldscript = env.subst(env.get("LDSCRIPT_PATH", "") or board.get("build.ldscript", ""))
+if ldscript and not os.path.isfile(os.path.join(env.subst("$PROJECT_DIR"), ldscript)):
+    ldscript = os.path.join(BUILDER_DIR, "ldscripts", os.path.basename(ldscript))
+env.Replace(LDSCRIPT_PATH=ldscript)
+
+# --------------------------------------------------------------------------------------------
+# Extra sources: startup, HAL, boot2 (all linked as objects, so the vector table survives gc).
+
+STARTUP_DIR = os.path.join(BUILDER_DIR, "startup")
+env.Append(CPPPATH=[STARTUP_DIR])
+startup = board.get("build.startup", "")
+if startup:
+    env.BuildSources(os.path.join("$BUILD_DIR", "edgeaitiny_startup"), STARTUP_DIR,
+                     src_filter="-<*> +<%s>" % startup)
+
+hal_dir = env.GetProjectOption("custom_hal_dir", "")
+if hal_dir:
+    hal_dir = os.path.normpath(os.path.join(env.subst("$PROJECT_DIR"), hal_dir))
+    hal_src = "%s.c" % board.get("build.core")
+    if not os.path.isfile(os.path.join(hal_dir, hal_src)):
+        sys.stderr.write("edgeaitiny: custom_hal_dir %s has no %s\n" % (hal_dir, hal_src))
+        env.Exit(1)
+    env.Append(CPPPATH=[hal_dir])
+    env.BuildSources(os.path.join("$BUILD_DIR", "edgeaitiny_hal"), hal_dir,
+                     src_filter="-<*> +<%s>" % hal_src)
+
+
+def _write_boot2_asm(target, source, env):  # pylint: disable=unused-argument
+    with open(str(source[0]), "rb") as fp:
+        image = imagetools.boot2_image(fp.read())
+    with open(str(target[0]), "w", encoding="ascii") as fp:
+        fp.write(imagetools.boot2_asm(image))
+
+
+boot2 = board.get("build.boot2", "")
+if boot2:
+    # boot2 is linked alone at the SRAM address the bootrom copies it to (it is position
+    # independent anyway), turned into raw bytes, padded to 252 and CRC'd, then re-emitted as
+    # section .boot2 of the firmware: the CRC is the same in the ELF, the .bin and the .uf2.
+    b2dir = os.path.join("$BUILD_DIR", "boot2")
+    b2_elf = env.Command(
+        os.path.join(b2dir, "boot2.elf"),
+        os.path.join(STARTUP_DIR, boot2),
+        env.VerboseAction(
+            "$CC %s -x assembler-with-cpp -nostdlib -nostartfiles -Wl,-Ttext=0x20041f00 -Wl,-e,_boot2_entry "
+            "-Wl,--no-warn-rwx-segments -o $TARGET $SOURCE" % " ".join(machine_flags),
+            "Assembling boot2 $SOURCE"),
+    )
+    b2_bin = env.Command(os.path.join(b2dir, "boot2.bin"), b2_elf,
+                         env.VerboseAction("$OBJCOPY -O binary $SOURCE $TARGET", "Extracting $TARGET"))
+    b2_asm = env.Command(os.path.join(b2dir, "boot2_crc.S"), b2_bin,
+                         env.VerboseAction(_write_boot2_asm, "Padding boot2 and adding its CRC32"))
+    env.Append(PIOBUILDFILES=[env.Object(os.path.join(b2dir, "boot2_crc.o"), b2_asm)])
+
+# --------------------------------------------------------------------------------------------
+# Images
+
+
+def _bin_to_uf2(target, source, env):  # pylint: disable=unused-argument
+    with open(str(source[0]), "rb") as fp:
+        data = fp.read()
+    uf2 = imagetools.bin_to_uf2(data, int(board.get("build.uf2_base", "0x10000000"), 0),
+                                int(board.get("build.uf2_family_id"), 0))
+    with open(str(target[0]), "wb") as fp:
+        fp.write(uf2)
+
+
+env.Append(
+    BUILDERS={
+        "ElfToBin": Builder(
+            action=env.VerboseAction("$OBJCOPY -O binary $SOURCES $TARGET", "Building $TARGET"),
+            suffix=".bin"),
+        "ElfToHex": Builder(
+            action=env.VerboseAction("$OBJCOPY -O ihex $SOURCES $TARGET", "Building $TARGET"),
+            suffix=".hex"),
+        "BinToUf2": Builder(action=env.VerboseAction(_bin_to_uf2, "Building $TARGET"),
+                            suffix=".uf2", src_suffix=".bin"),
+    }
+)
+
+target_elf = env.BuildProgram()
+target_bin = env.ElfToBin(os.path.join("$BUILD_DIR", "${PROGNAME}"), target_elf)
+target_images = [target_bin]
+if board.get("build.image", "") == "uf2":
+    target_images.append(env.BinToUf2(os.path.join("$BUILD_DIR", "${PROGNAME}"), target_bin))
+
+AlwaysBuild(env.Alias("nobuild", target_images))
+env.Alias("buildprog", target_images, target_images)
+
+target_size = env.Alias("size", target_elf,
+                        env.VerboseAction("$SIZEPRINTCMD", "Calculating size $SOURCE"))
+AlwaysBuild(target_size)
+
+# Upload: copy the .uf2 to a mounted RPI-RP2 drive (BOOTSEL), `upload_port = /media/.../RPI-RP2`.
+if board.get("build.image", "") == "uf2":
+    env.Replace(UPLOAD_PROTOCOL="mass-storage")
+    upload = env.Alias("upload", target_images[-1], env.VerboseAction(
+        "cp $SOURCE $UPLOAD_PORT/", "Copying $SOURCE to $UPLOAD_PORT"))
+    AlwaysBuild(upload)
+
+Default([target_images] if "nobuild" not in COMMAND_LINE_TARGETS else [])
