@@ -20,7 +20,7 @@ from pipeline.fsutil import atomic_dir
 from pipeline.paths import PIO_CORE_DIR, PLATFORMS_DIR, RUNTIME_DIR, TEMPLATES_DIR
 
 ENGINES = ("eat",)
-STATIC_SOURCES = ("src/eat_link.c", "src/eat_link.h")
+STATIC_SOURCES = ("src/eat_link.c", "src/eat_link.h", "src/eat_server.c", "src/eat_server.h", "src/engine.h", "src/engine_eat.c")
 COMPILED_SOURCES = ("model.c", "model.h")
 
 
