@@ -195,15 +195,16 @@ function runSlice() {
       // no alarm at all: sleep until the host sends something
       break;
     }
-    for (let i = 0; i < CHUNK; i++) {
-      const cycles = core.executeInstruction();
-      clock.tick((cycles * 1e9) / mcu.clkSys);
-      if (core.waiting || fatal !== null) {
-        n += i + 1;
-        break;
-      }
-      if (i === CHUNK - 1) n += CHUNK;
+    // clk_sys only changes during clock bring-up: a per-chunk value is close enough there.
+    // SysTick and the TIMER follow virtual time, so this keeps SysTick == CPU cycles.
+    const nsPerCycle = 1e9 / mcu.clkSys;
+    let i = 0;
+    while (i < CHUNK) {
+      clock.tick(core.executeInstruction() * nsPerCycle);
+      i++;
+      if (core.waiting) break;
     }
+    n += i;
     if (fatal !== null) break;
     if (core.IPSR === 3) {
       fail(`HardFault at pc=${hex(core.PC)}`);

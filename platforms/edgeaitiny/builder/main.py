@@ -10,6 +10,7 @@ Project options understood here:
 """
 
 import os
+import shutil
 import sys
 
 from SCons.Script import (  # pylint: disable=import-error
@@ -133,7 +134,6 @@ env.Replace(LDSCRIPT_PATH=ldscript)
 # Extra sources: startup, HAL, boot2 (all linked as objects, so the vector table survives gc).
 
 STARTUP_DIR = os.path.join(BUILDER_DIR, "startup")
-env.Append(CPPPATH=[STARTUP_DIR])
 startup = board.get("build.startup", "")
 if startup:
     env.BuildSources(os.path.join("$BUILD_DIR", "edgeaitiny_startup"), STARTUP_DIR,
@@ -217,11 +217,22 @@ target_size = env.Alias("size", target_elf,
                         env.VerboseAction("$SIZEPRINTCMD", "Calculating size $SOURCE"))
 AlwaysBuild(target_size)
 
-# Upload: copy the .uf2 to a mounted RPI-RP2 drive (BOOTSEL), `upload_port = /media/.../RPI-RP2`.
+
+
+def _copy_to_drive(target, source, env):  # pylint: disable=unused-argument
+    """Upload = copy the .uf2 to the RPI-RP2 drive the board mounts in BOOTSEL mode."""
+    drive = env.subst("$UPLOAD_PORT")
+    if not drive or not os.path.isdir(drive):
+        sys.stderr.write("edgeaitiny: hold BOOTSEL while plugging the board in, then set "
+                         "upload_port to the mounted RPI-RP2 directory (got %r)\n" % drive)
+        return 1
+    shutil.copy(str(source[0]), drive)
+    return 0
+
+
 if board.get("build.image", "") == "uf2":
     env.Replace(UPLOAD_PROTOCOL="mass-storage")
-    upload = env.Alias("upload", target_images[-1], env.VerboseAction(
-        "cp $SOURCE $UPLOAD_PORT/", "Copying $SOURCE to $UPLOAD_PORT"))
-    AlwaysBuild(upload)
+    AlwaysBuild(env.Alias("upload", target_images[-1], env.VerboseAction(
+        _copy_to_drive, "Copying $SOURCE to $UPLOAD_PORT")))
 
 Default([target_images] if "nobuild" not in COMMAND_LINE_TARGETS else [])
