@@ -66,7 +66,7 @@ def cmd_render(a: argparse.Namespace, console: Console) -> int:
     from pipeline.boards import load_board
     from pipeline.render import CompiledModel, render_project
 
-    r = render_project(CompiledModel.load(a.compiled), load_board(a.board), a.out, engine=a.engine)
+    r = render_project(CompiledModel.load(a.compiled), load_board(a.board), a.out, engine=a.engine, tflite=a.tflite)
     console.print(f"PlatformIO project {r.project_dir} (env {r.env}); build it with: pio run -d {r.project_dir}")
     return 0
 
@@ -189,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("render", cmd_render, "a PlatformIO project for a board from firmware_templates/")
     sp.add_argument("--compiled", type=Path, required=True, help="the compile stage's directory")
     sp.add_argument("--board", required=True)
-    sp.add_argument("--engine", default="eat")
+    sp.add_argument("--engine", default="eat", choices=("eat", "tflm"))
+    sp.add_argument("--tflite", type=Path, help="the .tflite (needed by --engine tflm)")
     sp.add_argument("--out", type=Path, default=DEFAULT_OUT / "example" / "firmware")
 
     sp = add("build", cmd_build, "pio run on a rendered project, offline; reports flash and RAM")

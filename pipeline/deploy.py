@@ -119,7 +119,7 @@ def build_firmware(tflite: Path, board: Board, out: Path, engine: str, console: 
     convert_tflite(tflite, c_dir)
     check_fit(board, compiled.arena_bytes, compiled.weights_bytes)
     _stage(console, "render", f"PlatformIO project for {board.id} from firmware_templates/…")
-    project = render_project(CompiledModel.load(c_dir), board, out / "firmware", engine=engine).project_dir
+    project = render_project(CompiledModel.load(c_dir), board, out / "firmware", engine=engine, tflite=tflite).project_dir
     _stage(console, "build", f"pio run -e {board.id} (offline platform, {board.toolchain_prefix}gcc)…")
     built = build_project(project, board, out)
     return Firmware(compiled=compiled, built=built, c_dir=c_dir, project_dir=project)

@@ -19,9 +19,11 @@ from pipeline.errors import PipelineError
 from pipeline.fsutil import atomic_dir
 from pipeline.paths import PIO_CORE_DIR, PLATFORMS_DIR, RUNTIME_DIR, TEMPLATES_DIR
 
-ENGINES = ("eat",)
-STATIC_SOURCES = ("src/eat_link.c", "src/eat_link.h", "src/eat_server.c", "src/eat_server.h", "src/engine.h", "src/engine_eat.c")
-COMPILED_SOURCES = ("model.c", "model.h")
+ENGINES = ("eat", "tflm")
+# The host link and protocol server, the same for every engine.
+LINK_SOURCES = ("src/eat_link.c", "src/eat_link.h", "src/eat_server.c", "src/eat_server.h", "src/engine.h")
+COMPILED_SOURCES = ("model.c", "model.h")  # our engine: from the compile stage
+TFLM_SOURCES = ("model_data.c", "model_data.h")  # engine tflm: from the convert stage
 
 
 @dataclass(frozen=True)
@@ -56,17 +58,22 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_project(compiled: CompiledModel, board: Board, project_dir: Path, engine: str = "eat") -> RenderResult:
+def render_project(
+    compiled: CompiledModel, board: Board, project_dir: Path, engine: str = "eat", tflite: Path | None = None
+) -> RenderResult:
+    """Renders the project for `engine`: "eat" (our runtime) or "tflm" (TFLM's MicroInterpreter,
+    which also needs the `.tflite` for its op list and TFLM's measured arena)."""
     if engine not in ENGINES:
-        raise PipelineError(f"engine '{engine}' cannot be rendered yet; use one of: {', '.join(ENGINES)}")
+        raise PipelineError(f"unknown engine '{engine}'; use one of: {', '.join(ENGINES)}")
     hal_source = TEMPLATES_DIR / "hal" / f"{board.hal}.c"
     if not hal_source.is_file():
         raise PipelineError(f"no HAL for '{board.hal}' (firmware_templates/hal/{board.hal}.c); board {board.id} is not buildable yet")
-    for name in COMPILED_SOURCES:
+    needed = COMPILED_SOURCES if engine == "eat" else TFLM_SOURCES
+    for name in needed:
         if not (compiled.directory / name).is_file():
-            raise PipelineError(f"{compiled.directory / name} missing; rerun `python -m pipeline compile`")
+            raise PipelineError(f"{compiled.directory / name} missing; rerun `python -m pipeline convert`")
     env = _environment()
-    context = {
+    context: dict = {
         "board": board,
         "engine": engine,
         "model_name": compiled.model_name,
@@ -76,18 +83,45 @@ def render_project(compiled: CompiledModel, board: Board, project_dir: Path, eng
         "platform_dir": PLATFORMS_DIR / board.pio_platform,
         "project_dir_hint": project_dir,
     }
+    if engine == "tflm":
+        context.update(_tflm_context(compiled, tflite))
     with atomic_dir(project_dir) as staging:
         (staging / "src").mkdir()
-        (staging / "platformio.ini").write_text(env.get_template("platformio.ini.j2").render(context))
+        ini_template = "platformio.ini.j2" if engine == "eat" else "tflm/platformio.ini.j2"
+        (staging / "platformio.ini").write_text(env.get_template(ini_template).render(context))
         (staging / "src" / "main.c").write_text(env.get_template("src/main.c.j2").render(context))
-        for rel in STATIC_SOURCES:
+        for rel in LINK_SOURCES:
             shutil.copy2(TEMPLATES_DIR / rel, staging / rel)
         shutil.copy2(TEMPLATES_DIR / "hal" / "hal.h", staging / "src" / "hal.h")
         shutil.copy2(hal_source, staging / "src" / f"hal_{board.hal}.c")
-        for name in COMPILED_SOURCES:
+        for name in needed:
             shutil.copy2(compiled.directory / name, staging / "src" / name)
-        lib = staging / "lib" / "eat_runtime"
-        shutil.copytree(RUNTIME_DIR / "include", lib / "include")
-        shutil.copytree(RUNTIME_DIR / "src", lib / "src")
-        shutil.copy2(TEMPLATES_DIR / "eat_runtime.library.json", lib / "library.json")
+        if engine == "eat":
+            shutil.copy2(TEMPLATES_DIR / "src" / "engine_eat.c", staging / "src" / "engine_eat.c")
+            lib = staging / "lib" / "eat_runtime"
+            shutil.copytree(RUNTIME_DIR / "include", lib / "include")
+            shutil.copytree(RUNTIME_DIR / "src", lib / "src")
+            shutil.copy2(TEMPLATES_DIR / "eat_runtime.library.json", lib / "library.json")
+        else:
+            (staging / "src" / "engine_tflm.cc").write_text(env.get_template("tflm/engine_tflm.cc.j2").render(context))
+            (staging / "src" / "eat").mkdir()
+            shutil.copy2(RUNTIME_DIR / "include" / "eat" / "model_api.h", staging / "src" / "eat" / "model_api.h")
     return RenderResult(project_dir=project_dir, env=board.id)
+
+
+def _tflm_context(compiled: CompiledModel, tflite: Path | None) -> dict:
+    from pipeline.tflite_model import load
+    from pipeline.tflm_arena import measure_wheel_arena
+    from pipeline.tflm_ops import resolver_entries
+
+    if tflite is None or not tflite.is_file():
+        raise PipelineError("engine tflm needs the .tflite (render --tflite FILE) for its op list and arena")
+    model = load(tflite)
+    wheel = measure_wheel_arena(tflite)
+    return {
+        "ops": resolver_entries([op.opcode for op in model.operators]),
+        "wheel": wheel,
+        "tflm_arena_bytes": max(compiled.arena_bytes, wheel.head_bytes) + wheel.tail_bytes,
+        "num_inputs": len(model.inputs),
+        "num_outputs": len(model.outputs),
+    }

@@ -7,9 +7,10 @@ caller gets a pyserial port: verification has one code path.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
+from typing import Protocol
 
 import serial
 from serial.tools import list_ports
@@ -39,15 +40,32 @@ def open_port(url: str) -> serial.SerialBase:
         raise PipelineError(f"cannot open serial port {url}: {exc}; check --port and that no other program holds it") from exc
 
 
+class Simulation(Protocol):
+    """A running simulator: its UART as a pyserial URL (e.g. socket://127.0.0.1:PORT)."""
+
+    @property
+    def url(self) -> str: ...
+
+
+def _rp2040js(board: Board, firmware: dict[str, Path]) -> AbstractContextManager[Simulation]:
+    from pipeline.sim_rp2040 import Rp2040Sim
+
+    return Rp2040Sim(firmware[".bin"])
+
+
+# boards/<id>.json "simulator.name" -> how to start it on a built firmware (`.elf`, `.bin`, ...).
+SIMULATORS: dict[str, Callable[[Board, dict[str, Path]], AbstractContextManager[Simulation]]] = {
+    "rp2040js": _rp2040js,
+}
+
+
 @contextmanager
 def simulator_url(board: Board, firmware: dict[str, Path]) -> Iterator[str]:
-    if board.simulator == "rp2040js":
-        from pipeline.sim_rp2040 import Rp2040Sim
-
-        with Rp2040Sim(firmware[".bin"]) as sim:
-            yield sim.url
-        return
-    raise PipelineError(f"board {board.id} has no simulator here ({board.simulator}); give --port with a real board")
+    start = SIMULATORS.get(board.simulator)
+    if start is None:
+        raise PipelineError(f"board {board.id} has no simulator here ({board.simulator}); give --port with a real board")
+    with start(board, firmware) as sim:
+        yield sim.url
 
 
 @contextmanager
