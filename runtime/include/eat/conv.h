@@ -1,0 +1,23 @@
+/* CONV_2D, int8 NHWC activations, int8 OHWI weights with per-channel quantization. */
+#ifndef EAT_CONV_H
+#define EAT_CONV_H
+
+#include "eat/common.h"
+
+typedef struct {
+    int32_t batches;
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w, filter_in_c;   /* filter_in_c < in_c: grouped convolution */
+    int32_t stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
+    int32_t input_offset, output_offset;
+    const int32_t *multiplier;       /* [out_c] */
+    const int32_t *shift;            /* [out_c] */
+    int32_t act_min, act_max;
+} eat_conv2d_s8_params_t;
+
+size_t eat_conv2d_s8_scratch_bytes(const eat_conv2d_s8_params_t *p);   /* reference: 0 */
+void eat_conv2d_s8(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                   const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
+#endif

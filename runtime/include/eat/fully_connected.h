@@ -1,0 +1,22 @@
+/* FULLY_CONNECTED, int8 activations, int8 weights [out_depth][in_depth], int32 bias. */
+#ifndef EAT_FULLY_CONNECTED_H
+#define EAT_FULLY_CONNECTED_H
+
+#include "eat/common.h"
+
+typedef struct {
+    int32_t batches, in_depth, out_depth;
+    int32_t input_offset;    /* -input zero point */
+    int32_t filter_offset;   /* -weights zero point (0 for symmetric int8) */
+    int32_t output_offset;   /* output zero point */
+    int32_t output_multiplier, output_shift;     /* per-tensor requantization */
+    const int32_t *per_channel_multiplier;       /* per-channel: [out_depth], else NULL */
+    const int32_t *per_channel_shift;
+    int32_t act_min, act_max;
+} eat_fully_connected_s8_params_t;
+
+size_t eat_fully_connected_s8_scratch_bytes(const eat_fully_connected_s8_params_t *p);
+void eat_fully_connected_s8(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                            const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
+#endif
