@@ -1,0 +1,86 @@
+"""Op lowerings: validation, precomputed parameters, the emitted C call, MACs and scratch.
+
+Each op family module registers `lower(ctx, op) -> Lowered` for its opcodes in LOWERINGS.
+A lowering raises Unsupported(reason) for anything the engine cannot run bit-exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipeline.compiler.packing import PACKERS, PackedWeights, select_kernel
+from pipeline.tflite_model import Model, Operator, Tensor
+
+
+class Unsupported(Exception):
+    """One reason an op cannot be compiled; collected for a single PipelineError."""
+
+
+@dataclass
+class CArray:
+    name: str
+    ctype: str            # "int8_t" / "int32_t"
+    values: np.ndarray
+    comment: str
+
+
+@dataclass
+class Lowered:
+    op: Operator
+    kernel: str | None                      # None: no code (aliased view)
+    header: str | None
+    params_type: str | None = None
+    params: list[tuple[str, str]] = field(default_factory=list)   # (field, C expression)
+    arrays: list[CArray] = field(default_factory=list)
+    weights: PackedWeights | None = None
+    args: list[str] = field(default_factory=list)   # templates: {p} {w} {in0} {in1} {out0} {scratch}
+    macs: int = 0
+    scratch_bytes: int = 0
+    alias_of: int | None = None             # output is a view of this input tensor
+    inplace_inputs: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Ctx:
+    model: Model
+    core: str = "generic"
+    weight_format: str = "dense"
+
+    def prefix(self, op: Operator) -> str:
+        return f"op{op.index}_"
+
+    def t(self, idx: int) -> Tensor | None:
+        return self.model.tensor(idx)
+
+    def pack(self, opname: str, weights: np.ndarray) -> PackedWeights:
+        return PACKERS[self.weight_format].pack(opname, weights)
+
+    def kernel(self, opname: str, fmt: str) -> str:
+        return select_kernel(opname, fmt, self.core)
+
+
+def require_int8_activation(op: Operator, t: Tensor | None, role: str) -> Tensor:
+    if t is None:
+        raise Unsupported(f"missing {role} tensor")
+    if t.dtype != "int8":
+        raise Unsupported(f"{t.dtype} tensor '{t.name}'")
+    if t.quant is None:
+        raise Unsupported(f"int8 tensor '{t.name}' has no quantization parameters")
+    return t
+
+
+def c_int(v: int) -> str:
+    v = int(v)
+    if v == -(1 << 31):
+        return "INT32_MIN"
+    return str(v)
+
+
+from pipeline.compiler.ops import add, conv, fully_connected, pooling, reshape, softmax  # noqa: E402
+
+LOWERINGS = {}
+for _mod in (fully_connected, conv, pooling, softmax, add, reshape):
+    LOWERINGS.update(_mod.LOWERINGS)

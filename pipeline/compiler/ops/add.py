@@ -1,0 +1,81 @@
+"""ADD int8 (TFLM reference integer add: inputs rescaled to 2^20 x twice the larger scale)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.compiler import quant
+from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, require_int8_activation
+
+MAX_DIMS = 6
+
+
+def add_params(s1: float, s2: float, so: float) -> dict[str, int]:
+    s1, s2, so = (float(np.float32(s)) for s in (s1, s2, so))
+    left_shift = 20
+    twice_max = 2 * max(s1, s2)
+    m1, sh1 = quant.quantize_multiplier(s1 / twice_max)
+    m2, sh2 = quant.quantize_multiplier(s2 / twice_max)
+    mo, sho = quant.quantize_multiplier(twice_max / ((1 << left_shift) * so))
+    return dict(left_shift=left_shift, input1_multiplier=m1, input1_shift=sh1, input2_multiplier=m2,
+                input2_shift=sh2, output_multiplier=mo, output_shift=sho)
+
+
+def lower(ctx: Ctx, op) -> Lowered:
+    ins = [ctx.t(i) for i in op.inputs[:2]]
+    out = require_int8_activation(op, ctx.t(op.outputs[0]), "output")
+    for t in ins:
+        if t is None or t.dtype != "int8" or t.quant is None:
+            raise Unsupported(f"{t.dtype if t else 'missing'} tensor '{t.name if t else '?'}'")
+    a, b = ins
+    try:
+        act_min, act_max = quant.activation_range(op.options.fusedActivationFunction, out.scale, out.zero_point)
+    except ValueError as e:
+        raise Unsupported(str(e)) from None
+    q = add_params(a.scale, b.scale, out.scale)
+    pre = ctx.prefix(op)
+    arrays, args = [], ["&{p}"]
+    for k, t in enumerate(ins):
+        if t.is_const:
+            arrays.append(CArray(f"{pre}in{k}", "int8_t", t.data.reshape(-1).astype(np.int64), f"constant '{t.name}'"))
+            args.append(f"{pre}in{k}")
+        else:
+            args.append(f"{{in{k}}}")
+    args.append("{out0}")
+    broadcast = tuple(a.shape) != tuple(b.shape)
+    nd = max(len(a.shape), len(b.shape), len(out.shape), 1)
+    if nd > MAX_DIMS:
+        raise Unsupported(f"more than {MAX_DIMS} dimensions")
+    dims = [1] * MAX_DIMS
+    st1 = [0] * MAX_DIMS
+    st2 = [0] * MAX_DIMS
+    if broadcast:
+        oshape = (1,) * (nd - len(out.shape)) + tuple(out.shape)
+        for t, st in ((a, st1), (b, st2)):
+            shp = (1,) * (nd - len(t.shape)) + tuple(t.shape)
+            stride = 1
+            for d in range(nd - 1, -1, -1):
+                if shp[d] not in (1, oshape[d]):
+                    raise Unsupported(f"shapes {a.shape} and {b.shape} do not broadcast")
+                st[d] = 0 if shp[d] == 1 else stride
+                stride *= shp[d]
+        dims[:nd] = oshape
+    else:
+        nd = 1
+    params = [("size", c_int(out.size)), ("input1_offset", c_int(-a.zero_point)),
+              ("input2_offset", c_int(-b.zero_point)), ("output_offset", c_int(out.zero_point))]
+    params += [(k, c_int(v)) for k, v in q.items()]
+    params += [("act_min", c_int(act_min)), ("act_max", c_int(act_max)),
+               ("broadcast", "1" if broadcast else "0"), ("ndims", c_int(nd)),
+               ("dims", "{" + ", ".join(map(str, dims)) + "}"),
+               ("stride1", "{" + ", ".join(map(str, st1)) + "}"),
+               ("stride2", "{" + ", ".join(map(str, st2)) + "}")]
+    inplace = [t.index for t in ins if not t.is_const and not broadcast]
+    return Lowered(
+        op=op, kernel=ctx.kernel(op.opcode, "none"), header="eat/add.h", params_type="eat_add_s8_params_t",
+        params=params, arrays=arrays, args=args, macs=out.size, inplace_inputs=inplace,
+        notes=[f"scales in1 {a.scale:.9g} in2 {b.scale:.9g} out {out.scale:.9g}; left_shift 20, "
+               f"multipliers from QuantizeMultiplierSmallerThanOneExp"])
+
+
+LOWERINGS = {"ADD": lower}

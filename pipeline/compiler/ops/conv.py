@@ -1,0 +1,100 @@
+"""CONV_2D and DEPTHWISE_CONV_2D (int8, per-channel weights)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.compiler import quant
+from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, require_int8_activation
+
+
+def _common(ctx: Ctx, op):
+    inp = require_int8_activation(op, ctx.t(op.inputs[0]), "input")
+    out = require_int8_activation(op, ctx.t(op.outputs[0]), "output")
+    w = ctx.t(op.inputs[1])
+    bias = ctx.t(op.inputs[2]) if len(op.inputs) > 2 else None
+    if w is None or not w.is_const or w.dtype != "int8" or w.quant is None:
+        raise Unsupported(f"weights '{w.name if w else '?'}' must be constant int8"
+                          f"{'' if w is None else ' (got ' + w.dtype + ')'}")
+    if bias is not None and (not bias.is_const or bias.dtype != "int32"):
+        raise Unsupported(f"bias '{bias.name}' must be constant int32 (got {bias.dtype})")
+    if len(inp.shape) != 4 or len(out.shape) != 4 or len(w.shape) != 4:
+        raise Unsupported("expects 4-D NHWC tensors")
+    o = op.options
+    try:
+        act_min, act_max = quant.activation_range(o.fusedActivationFunction, out.scale, out.zero_point)
+    except ValueError as e:
+        raise Unsupported(str(e)) from None
+    n, ih, iw, ic = inp.shape
+    _, oh, ow, oc = out.shape
+    kh, kw = int(w.shape[1]), int(w.shape[2])
+    sh, sw = int(o.strideH), int(o.strideW)
+    dh, dw = int(o.dilationHFactor or 1), int(o.dilationWFactor or 1)
+    same = o.padding == 0
+    if (quant.compute_out_size(same, ih, kh, sh, dh), quant.compute_out_size(same, iw, kw, sw, dw)) != (oh, ow):
+        raise Unsupported(f"output shape {out.shape} does not match the padding/stride geometry")
+    ph = quant.compute_padding(sh, dh, ih, kh, oh)
+    pw = quant.compute_padding(sw, dw, iw, kw, ow)
+    mults, shifts = quant.conv_multipliers(inp.scale, w.quant.scale, out.scale, oc)
+    pre = ctx.prefix(op)
+    arrays = [CArray(pre + "mult", "int32_t", np.array(mults, np.int64),
+                     "per-channel multipliers: QuantizeMultiplier(in_scale * w_scale[c] / out_scale)"),
+              CArray(pre + "shift", "int32_t", np.array(shifts, np.int64), "per-channel shifts")]
+    if bias is not None:
+        arrays.append(CArray(pre + "bias", "int32_t", bias.data.reshape(-1).astype(np.int64), f"bias '{bias.name}'"))
+    geo = dict(n=n, ih=ih, iw=iw, ic=ic, oh=oh, ow=ow, oc=oc, kh=kh, kw=kw, sh=sh, sw=sw, dh=dh, dw=dw,
+               ph=ph, pw=pw, act_min=act_min, act_max=act_max)
+    notes = [f"input '{inp.name}' {inp.shape} scale {inp.scale:.9g} zp {inp.zero_point}; output '{out.name}' "
+             f"{out.shape} scale {out.scale:.9g} zp {out.zero_point}",
+             f"{'SAME' if same else 'VALID'} padding -> pad_h {ph} pad_w {pw}; weights '{w.name}' "
+             f"{w.shape} {'per-channel' if w.quant.per_channel else 'per-tensor'}"]
+    return inp, out, w, bias, geo, arrays, notes
+
+
+def lower_conv(ctx: Ctx, op) -> Lowered:
+    inp, out, w, bias, g, arrays, notes = _common(ctx, op)
+    fic = int(w.shape[3])
+    if g["ic"] % fic or g["oc"] % (g["ic"] // fic):
+        raise Unsupported(f"filter input depth {fic} does not divide input depth {g['ic']}")
+    pre = ctx.prefix(op)
+    packed = ctx.pack(op.opcode, w.data)
+    params = [("batches", g["n"]), ("in_h", g["ih"]), ("in_w", g["iw"]), ("in_c", g["ic"]),
+              ("out_h", g["oh"]), ("out_w", g["ow"]), ("out_c", g["oc"]),
+              ("k_h", g["kh"]), ("k_w", g["kw"]), ("filter_in_c", fic),
+              ("stride_h", g["sh"]), ("stride_w", g["sw"]), ("dilation_h", g["dh"]), ("dilation_w", g["dw"]),
+              ("pad_h", g["ph"]), ("pad_w", g["pw"]),
+              ("input_offset", -inp.zero_point), ("output_offset", out.zero_point),
+              ("multiplier", pre + "mult"), ("shift", pre + "shift"),
+              ("act_min", g["act_min"]), ("act_max", g["act_max"])]
+    return Lowered(
+        op=op, kernel=ctx.kernel(op.opcode, packed.key), header="eat/conv.h",
+        params_type="eat_conv2d_s8_params_t", params=[(k, str(v)) for k, v in params], arrays=arrays,
+        weights=packed,
+        args=["&{p}", "&{w}", pre + "bias" if bias is not None else "NULL", "{in0}", "{out0}", "{scratch}"],
+        macs=g["n"] * g["oh"] * g["ow"] * g["oc"] * g["kh"] * g["kw"] * fic, notes=notes)
+
+
+def lower_depthwise(ctx: Ctx, op) -> Lowered:
+    inp, out, w, bias, g, arrays, notes = _common(ctx, op)
+    if w.shape[0] != 1 or w.shape[3] != g["oc"] or g["oc"] % g["ic"]:
+        raise Unsupported(f"weights shape {w.shape} does not fit input depth {g['ic']} / output depth {g['oc']}")
+    dm = g["oc"] // g["ic"]
+    pre = ctx.prefix(op)
+    packed = ctx.pack(op.opcode, w.data)
+    params = [("batches", g["n"]), ("in_h", g["ih"]), ("in_w", g["iw"]), ("in_c", g["ic"]),
+              ("out_h", g["oh"]), ("out_w", g["ow"]), ("out_c", g["oc"]),
+              ("k_h", g["kh"]), ("k_w", g["kw"]), ("depth_multiplier", dm),
+              ("stride_h", g["sh"]), ("stride_w", g["sw"]), ("dilation_h", g["dh"]), ("dilation_w", g["dw"]),
+              ("pad_h", g["ph"]), ("pad_w", g["pw"]),
+              ("input_offset", -inp.zero_point), ("output_offset", out.zero_point),
+              ("multiplier", pre + "mult"), ("shift", pre + "shift"),
+              ("act_min", g["act_min"]), ("act_max", g["act_max"])]
+    return Lowered(
+        op=op, kernel=ctx.kernel(op.opcode, packed.key), header="eat/depthwise_conv.h",
+        params_type="eat_depthwise_conv2d_s8_params_t", params=[(k, str(v)) for k, v in params],
+        arrays=arrays, weights=packed,
+        args=["&{p}", "&{w}", pre + "bias" if bias is not None else "NULL", "{in0}", "{out0}", "{scratch}"],
+        macs=g["n"] * g["oh"] * g["ow"] * g["oc"] * g["kh"] * g["kw"], notes=notes)
+
+
+LOWERINGS = {"CONV_2D": lower_conv, "DEPTHWISE_CONV_2D": lower_depthwise}
