@@ -121,7 +121,7 @@ def cmd_deploy(a: argparse.Namespace, console: Console) -> int:
 
     opts = DeployOptions(
         board=a.board, model=a.model, data=a.data, sparsity=a.sparsity, samples=a.samples,
-        port=a.port, out=a.out, engine=a.engine, progress=not a.no_progress,
+        port=a.port, out=a.out, engine=a.engine, progress=not a.no_progress, flash=not a.no_flash,
     )
     report = deploy(opts, console)
     v = report["verify"]
@@ -151,8 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--sparsity", type=float, help="pruning target in [0, 1); 0 skips pruning (default 0.8)")
     sp.add_argument("--samples", type=int, help="how many test inputs to verify (default: the test split up to 500; 100 random inputs without data)")
     sp.add_argument("--port", help="a real board's serial port (/dev/ttyACM0, or 'auto'); default: the board's simulator")
-    sp.add_argument("--engine", default="eat", help="firmware engine: eat (our runtime)")
+    sp.add_argument("--engine", default="eat", choices=("eat", "tflm"), help="firmware engine: eat (our runtime); tflm renders TFLM firmware (needs a TFLM tree to build)")
     sp.add_argument("--out", type=Path, help=f"artifact directory (default {DEFAULT_OUT}/<model>-<board>)")
+    sp.add_argument("--no-flash", action="store_true", help="with --port: the board already runs this firmware, do not flash it")
     sp.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     sp = add("bench", cmd_bench, "MACs, arena, flash and cycles per inference for each model on a board")

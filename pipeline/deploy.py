@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,8 @@ from pipeline.keras_io import KERAS_SUFFIXES
 from pipeline.paths import DEFAULT_OUT
 from pipeline.protocol import Device
 from pipeline.render import CompiledModel, render_project
-from pipeline.run import target_port
+from pipeline.flash import flash
+from pipeline.run import find_port, target_port
 from pipeline.verify import VerifyResult, verify, write_verify_json
 
 EXAMPLE_SPARSITY = 0.8
@@ -39,6 +41,7 @@ class DeployOptions:
     out: Path | None = None
     engine: str = "eat"
     progress: bool = True
+    flash: bool = True  # with a port: flash the board first (False: it already runs this firmware)
 
 
 def default_out(opts: DeployOptions) -> Path:
@@ -120,6 +123,11 @@ def build_firmware(tflite: Path, board: Board, out: Path, engine: str, console: 
     check_fit(board, compiled.arena_bytes, compiled.weights_bytes)
     _stage(console, "render", f"PlatformIO project for {board.id} from firmware_templates/…")
     project = render_project(CompiledModel.load(c_dir), board, out / "firmware", engine=engine, tflite=tflite).project_dir
+    if engine == "tflm" and not os.environ.get("TFLM_DIR"):
+        raise PipelineError(
+            f"engine tflm: the project is rendered at {project}, but building it needs a TFLM source tree; "
+            "set TFLM_DIR to it (see that platformio.ini) — TFLM is not available on this machine"
+        )
     _stage(console, "build", f"pio run -e {board.id} (offline platform, {board.toolchain_prefix}gcc)…")
     built = build_project(project, board, out)
     return Firmware(compiled=compiled, built=built, c_dir=c_dir, project_dir=project)
@@ -170,13 +178,17 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
         **{f"firmware{s}": str(p) for s, p in built.firmware.items()},
     }
 
-    target = f"port {opts.port}" if opts.port else f"simulator {board.simulator}"
+    port = find_port() if opts.port == "auto" else opts.port
+    target = f"port {port}" if port else f"simulator {board.simulator}"
     report["target"] = target
+    if port and opts.flash:
+        _stage(console, "flash", f"{board.id} via {board.upload_method}…")
+        report["flash"] = flash(board, built.firmware, port).detail
     _stage(console, "run", f"firmware on {target}")
     data = Dataset.load(data_path) if data_path else None
-    with target_port(board, built.firmware, opts.port) as port:
+    with target_port(board, built.firmware, port) as ser:
         _stage(console, "verify", "streaming inputs, comparing every output with the TFLM oracle…")
-        result: VerifyResult = verify(Device(port), tflite, data, opts.samples, show_progress=opts.progress)
+        result: VerifyResult = verify(Device(ser), tflite, data, opts.samples, show_progress=opts.progress)
     write_verify_json(result, out / "verify.json")
     report["verify"] = result.to_json()
     cycles = result.cycles or [0]

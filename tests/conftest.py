@@ -46,3 +46,35 @@ def example_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def have_tool(name: str) -> bool:
     return shutil.which(name) is not None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--hil-port", default=os.environ.get("EAT_HIL_PORT"),
+        help="serial port of a real board for the hardware-in-the-loop tests (default: the simulator)",
+    )
+    parser.addoption("--hil-board", default=os.environ.get("EAT_HIL_BOARD", "pico"), help="board id for --hil-port")
+
+
+@pytest.fixture(scope="session")
+def hil_target(request: pytest.FixtureRequest) -> tuple[str, str | None]:
+    """(board, port): a real board when --hil-port is given, else (pico, None) for the simulator."""
+    port = request.config.getoption("--hil-port")
+    return (request.config.getoption("--hil-board") if port else "pico"), port
+
+
+@pytest.fixture(scope="session")
+def deployed_example(tmp_path_factory: pytest.TempPathFactory, hil_target: tuple[str, str | None]) -> Path:
+    """`python -m pipeline deploy` of the built-in example (as the README's first command runs it)."""
+    import subprocess
+    import sys
+
+    board, port = hil_target
+    out = tmp_path_factory.mktemp("deploy")
+    cmd = [sys.executable, "-m", "pipeline", "deploy", "--board", board, "--out", str(out), "--no-progress"]
+    if port:
+        cmd += ["--port", port]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO_ROOT, timeout=1200)
+    (out / "deploy.log").write_text(proc.stdout + proc.stderr)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out
