@@ -121,6 +121,7 @@ def plan_model(model: Model, lowered: list[Lowered], alignment: int = ARENA_ALIG
     aliases: dict[int, int] = {}
     inplace: dict[int, list[int]] = {}
     scratch: dict[int, int] = {}
+    overlaps: dict[int, list[tuple[int, int, int]]] = {}
     for k, lw in enumerate(lowered):
         op = lw.op
         for t in op.inputs:
@@ -136,14 +137,16 @@ def plan_model(model: Model, lowered: list[Lowered], alignment: int = ARENA_ALIG
             inplace[k] = [op.outputs[0], *lw.inplace_inputs]
         if lw.scratch_bytes:
             scratch[k] = lw.scratch_bytes
+        if lw.overlap:
+            overlaps[k] = [(op.outputs[0], t, d) for t, d in lw.overlap]
     for t in model.inputs + model.outputs:
         sizes[t] = model.tensors[t].nbytes
     p = planner.plan(len(lowered), sizes, producers, consumers, list(model.inputs), list(model.outputs),
-                     aliases, inplace, {}, {t: model.tensors[t].name for t in sizes}, alignment)
+                     aliases, inplace, {}, {t: model.tensors[t].name for t in sizes}, alignment, overlaps)
     if scratch:  # scratch is keyed by op index in the emitted code
         p = planner.plan(len(lowered), sizes, producers, consumers, list(model.inputs), list(model.outputs),
                          aliases, inplace, {lowered[k].op.index: v for k, v in scratch.items()},
-                         {t: model.tensors[t].name for t in sizes}, alignment)
+                         {t: model.tensors[t].name for t in sizes}, alignment, overlaps)
     return p
 
 

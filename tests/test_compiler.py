@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from test_kernels_helpers import ROOT, compile_and_compare, convert
+from tests.test_kernels_helpers import ROOT, compile_and_compare, convert
 from pipeline.compile import compile_model, lower_model
 from pipeline.compiler import planner, quant
 from pipeline.errors import PipelineError

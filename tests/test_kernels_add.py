@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from test_kernels_helpers import compile_and_compare, convert
+from tests.test_kernels_helpers import compile_and_compare, convert
 
 CASES = [
     ([6, 5, 3], [6, 5, 3], None, [(-1.0, 1.0), (-8.0, 2.0)]),

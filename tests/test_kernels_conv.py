@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from test_kernels_helpers import compile_and_compare, convert, random_ranges
+from tests.test_kernels_helpers import compile_and_compare, convert, random_ranges
 
 CONV_CASES = [
     # kernel, strides, padding, dilation, act, groups

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from test_kernels_helpers import compile_and_compare, convert, random_ranges
+from tests.test_kernels_helpers import compile_and_compare, convert, random_ranges
 
 CASES = [
     ("maxpool", (2, 2), (2, 2), "valid"),

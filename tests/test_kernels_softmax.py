@@ -2,7 +2,7 @@
 
 import pytest
 
-from test_kernels_helpers import compile_and_compare, convert
+from tests.test_kernels_helpers import compile_and_compare, convert
 
 CASES = [([10], (-3.0, 3.0)), ([2], (-0.05, 0.05)), ([37], (-40.0, 20.0)), ([3, 7], (-8.0, 1.0))]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import test_kernels_helpers  # noqa: F401  (puts the repo root on sys.path)
+import tests.test_kernels_helpers  # noqa: F401  (puts the repo root on sys.path)
 from pipeline.compile import compile_model
 from pipeline.errors import PipelineError
 from pipeline.hostrun import HostModel
@@ -49,9 +49,9 @@ def test_reference_model_bit_exact(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", sorted(TFLM_ARENA))
-def test_arena_beats_tflm(name, tmp_path):
+def test_arena_at_most_three_quarters_of_tflm(name, tmp_path):
     result = compile_model(_model(name), tmp_path)
-    assert result.arena_bytes <= TFLM_ARENA[name], (result.arena_bytes, TFLM_ARENA[name])
+    assert result.arena_bytes <= 0.75 * TFLM_ARENA[name], (result.arena_bytes, TFLM_ARENA[name])
 
 
 def test_hybrid_model_rejected_with_one_clear_error(tmp_path):

@@ -5,13 +5,19 @@
 - Views (RESHAPE/SQUEEZE) share their input's buffer: no copy, lifetimes merged.
 - In place: an element-wise op's output may take over an input buffer of the same size whose
   last use is that op (the kernel reads element i before it writes element i).
-- Placement is greedy, largest buffer first, lowest offset that overlaps no already placed buffer
-  with an intersecting lifetime (TFLM's GreedyMemoryPlanner), offsets aligned.
+- Partial overlap: a windowed op (conv, depthwise, pool) writes its output in flat order and never
+  reads input bytes below a known bound again, so its output may start `delta` bytes (or more)
+  before an input that dies at that op and run over it (see window_delta).
+- Placement is greedy, lowest offset that overlaps no already placed buffer with an intersecting
+  lifetime (TFLM's GreedyMemoryPlanner, largest first); a few orderings are tried and the smallest
+  arena kept. Offsets are aligned.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import numpy as np
 
 
 @dataclass
@@ -44,25 +50,77 @@ def align_up(x: int, a: int) -> int:
     return (x + a - 1) // a * a
 
 
-def place(buffers: list[Buffer], alignment: int = 4) -> int:
-    """Greedy largest-first placement; sets .offset, returns the arena size."""
+def window_delta(batches: int, in_h: int, in_w: int, in_c: int, out_h: int, out_w: int, out_c: int,
+                 stride_h: int, stride_w: int, pad_h: int, pad_w: int) -> int:
+    """Smallest d such that an NHWC windowed kernel writing output element j (flat order) at
+    out_base + j never clobbers an input byte it reads later when out_base = in_base - d.
+
+    Output pixel p reads input bytes >= minread(p) (a lower bound: first valid row/column); all
+    channels of p are written after ... so the last write of p, at (p + 1) * out_c - 1, must land
+    below every later read: d > (p + 1) * out_c - 1 - min(minread(p..))."""
+    iy = np.minimum(np.maximum(np.arange(out_h) * stride_h - pad_h, 0), in_h - 1)
+    ix = np.minimum(np.maximum(np.arange(out_w) * stride_w - pad_w, 0), in_w - 1)
+    per_image = ((iy[:, None] * in_w + ix[None, :]) * in_c).reshape(-1)
+    minread = np.concatenate([per_image + b * in_h * in_w * in_c for b in range(batches)]).astype(np.int64)
+    suffix = np.minimum.accumulate(minread[::-1])[::-1]
+    jend = (np.arange(minread.size, dtype=np.int64) + 1) * out_c - 1
+    return max(0, int((jend - suffix).max()) + 1)
+
+
+def place(buffers: list[Buffer], alignment: int = 4, overlap: dict[tuple[int, int], int] | None = None,
+          order=None) -> int:
+    """Greedy placement; sets .offset, returns the arena size.
+
+    overlap[(out_id, in_id)] = d lets buffer out_id sit at offsets <= in.offset - d even though
+    the two are live together (at the one op where the input dies and the output is born)."""
+    overlap = overlap or {}
     placed: list[Buffer] = []
-    for b in sorted(buffers, key=lambda b: (-b.size, b.first, b.id)):
-        conflicts = sorted((p for p in placed if p.overlaps_in_time(b)), key=lambda p: p.offset)
+    key = order or (lambda b: (-b.size, b.first, b.id))
+    for b in sorted(buffers, key=key):
+        forbidden = []
+        for p in placed:
+            if not p.overlaps_in_time(b):
+                continue
+            ext_b, ext_p = b.size, p.size          # b.off forbidden in (p.off - ext_b, p.off + ext_p)
+            if (b.id, p.id) in overlap:
+                ext_b = min(b.size, overlap[(b.id, p.id)])
+            if (p.id, b.id) in overlap:
+                ext_p = min(p.size, overlap[(p.id, b.id)])
+            forbidden.append((p.offset - ext_b, p.offset + ext_p))
         offset = 0
-        for p in conflicts:
-            if offset + b.size <= p.offset:
+        for lo, hi in sorted(forbidden):
+            if offset <= lo:
                 break
-            offset = max(offset, align_up(p.offset + p.size, alignment))
+            if offset < hi:
+                offset = align_up(hi, alignment)
         b.offset = offset
         placed.append(b)
     return align_up(max((b.offset + b.size for b in buffers), default=0), alignment)
 
 
+ORDERS = (
+    lambda b: (-b.size, b.first, b.id),                      # TFLM: largest first
+    lambda b: (b.first, -b.size, b.id),                      # in execution order
+    lambda b: (-(b.size * (b.last - b.first + 1)), b.id),    # largest area first
+    lambda b: (-b.size, -b.first, b.id),
+)
+
+
+def place_best(buffers: list[Buffer], alignment: int, overlap: dict[tuple[int, int], int]) -> int:
+    best, best_offsets = None, None
+    for order in ORDERS:
+        size = place(buffers, alignment, overlap, order)
+        if best is None or size < best:
+            best, best_offsets = size, [b.offset for b in buffers]
+    for b, off in zip(buffers, best_offsets):
+        b.offset = off
+    return best
+
+
 def plan(num_ops: int, tensor_sizes: dict[int, int], producers: dict[int, int], consumers: dict[int, list[int]],
          graph_inputs: list[int], graph_outputs: list[int], aliases: dict[int, int],
          inplace: dict[int, list[int]], scratch: dict[int, int], names: dict[int, str] | None = None,
-         alignment: int = 4) -> Plan:
+         alignment: int = 4, overlaps: dict[int, list[tuple[int, int, int]]] | None = None) -> Plan:
     """Plan the arena.
 
     tensor_sizes: activation tensors to place (index -> bytes).
@@ -72,6 +130,7 @@ def plan(num_ops: int, tensor_sizes: dict[int, int], producers: dict[int, int], 
     inplace: op index -> [(output tensor, candidate input tensors...)] as {out: [inputs]} flattened:
              here a dict op -> [out, in1, in2...].
     scratch: op index -> scratch bytes.
+    overlaps: op index -> [(output tensor, input tensor, delta)] partial overlaps the op allows.
     """
     names = names or {}
     end = max(num_ops - 1, 0)
@@ -100,7 +159,7 @@ def plan(num_ops: int, tensor_sizes: dict[int, int], producers: dict[int, int], 
         return min(i[0] for i in ivs), max(i[1] for i in ivs)
 
     # In place: the op's output joins an input's group when that group ends at this op.
-    protected = set(graph_inputs) | set(graph_outputs)
+    protected = set(graph_outputs)   # a graph input may be overwritten once consumed (as TFLM does)
     for op_index, (out, *cands) in sorted(inplace.items()):
         if out not in parent or any(find(out) == find(c) for c in cands if c in parent):
             continue
@@ -133,7 +192,19 @@ def plan(num_ops: int, tensor_sizes: dict[int, int], producers: dict[int, int], 
             b = Buffer(len(buffers), nbytes, op_index, op_index, [], f"scratch of op {op_index}")
             buffers.append(b)
             scratch_buffers[op_index] = b
-    arena = place(buffers, alignment)
+    by_tensor = {t: b for b in buffers for t in b.tensors}
+    allowed: dict[tuple[int, int], int] = {}
+    for op_index, items in (overlaps or {}).items():
+        for out, inp, delta in items:
+            bo, bi = by_tensor.get(out), by_tensor.get(inp)
+            if bo is None or bi is None or bo is bi:
+                continue
+            if bi.last != op_index or bo.first != op_index:
+                continue          # the input is still needed later, or the output is older
+            if any(t in graph_outputs for t in bi.tensors):
+                continue
+            allowed[(bo.id, bi.id)] = max(delta, allowed.get((bo.id, bi.id), 0))
+    arena = place_best(buffers, alignment, allowed)
     tensor_offset = {t: b.offset for b in buffers for t in b.tensors}
     return Plan(arena, buffers, tensor_offset, {k: b.offset for k, b in scratch_buffers.items()},
                 sum(b.size for b in buffers))

@@ -40,6 +40,7 @@ class Lowered:
     scratch_bytes: int = 0
     alias_of: int | None = None             # output is a view of this input tensor
     inplace_inputs: list[int] = field(default_factory=list)
+    overlap: list[tuple[int, int]] = field(default_factory=list)   # (input tensor, delta): see planner
     notes: list[str] = field(default_factory=list)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.compiler import quant
+from pipeline.compiler import planner, quant
 from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, require_int8_activation
 
 
@@ -51,6 +51,11 @@ def _common(ctx: Ctx, op):
     return inp, out, w, bias, geo, arrays, notes
 
 
+def _overlap(inp, g) -> list[tuple[int, int]]:
+    return [(inp.index, planner.window_delta(g["n"], g["ih"], g["iw"], g["ic"], g["oh"], g["ow"], g["oc"],
+                                              g["sh"], g["sw"], g["ph"], g["pw"]))]
+
+
 def lower_conv(ctx: Ctx, op) -> Lowered:
     inp, out, w, bias, g, arrays, notes = _common(ctx, op)
     fic = int(w.shape[3])
@@ -71,7 +76,8 @@ def lower_conv(ctx: Ctx, op) -> Lowered:
         params_type="eat_conv2d_s8_params_t", params=[(k, str(v)) for k, v in params], arrays=arrays,
         weights=packed,
         args=["&{p}", "&{w}", pre + "bias" if bias is not None else "NULL", "{in0}", "{out0}", "{scratch}"],
-        macs=g["n"] * g["oh"] * g["ow"] * g["oc"] * g["kh"] * g["kw"] * fic, notes=notes)
+        macs=g["n"] * g["oh"] * g["ow"] * g["oc"] * g["kh"] * g["kw"] * fic, notes=notes,
+        overlap=_overlap(inp, g))
 
 
 def lower_depthwise(ctx: Ctx, op) -> Lowered:
@@ -94,7 +100,8 @@ def lower_depthwise(ctx: Ctx, op) -> Lowered:
         params_type="eat_depthwise_conv2d_s8_params_t", params=[(k, str(v)) for k, v in params],
         arrays=arrays, weights=packed,
         args=["&{p}", "&{w}", pre + "bias" if bias is not None else "NULL", "{in0}", "{out0}", "{scratch}"],
-        macs=g["n"] * g["oh"] * g["ow"] * g["oc"] * g["kh"] * g["kw"], notes=notes)
+        macs=g["n"] * g["oh"] * g["ow"] * g["oc"] * g["kh"] * g["kw"], notes=notes,
+        overlap=_overlap(inp, g))
 
 
 LOWERINGS = {"CONV_2D": lower_conv, "DEPTHWISE_CONV_2D": lower_depthwise}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.compiler import quant
+from pipeline.compiler import planner, quant
 from pipeline.compiler.ops import Ctx, Lowered, Unsupported, require_int8_activation
 
 
@@ -30,6 +30,7 @@ def lower(ctx: Ctx, op) -> Lowered:
         op=op, kernel=ctx.kernel(op.opcode, "none"), header="eat/pooling.h",
         params_type="eat_pool2d_s8_params_t", params=[(k, str(v)) for k, v in params],
         args=["&{p}", "{in0}", "{out0}"], macs=n * oh * ow * c * kh * kw,
+        overlap=[(inp.index, planner.window_delta(n, ih, iw, c, oh, ow, c, sh, sw, ph, pw))],
         notes=[f"{kh}x{kw} window, stride {sh}x{sw}, {'SAME' if same else 'VALID'} -> pad {ph},{pw}"])
 
 

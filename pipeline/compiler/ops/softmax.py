@@ -37,7 +37,7 @@ def lower(ctx: Ctx, op) -> Lowered:
     return Lowered(
         op=op, kernel=ctx.kernel(op.opcode, "none"), header="eat/softmax.h",
         params_type="eat_softmax_s8_params_t", params=params, args=["&{p}", "{in0}", "{out0}"],
-        macs=inp.size * 4,
+        macs=inp.size * 4, inplace_inputs=[inp.index],   # element c is read before it is written
         notes=[f"beta {beta:.9g}, input scale {inp.scale:.9g}: multiplier {mult} left shift {shift} "
                f"diff_min {diff_min}; output scale {out.scale:.9g} zp {out.zero_point}"])
 
