@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 CACHE = Path(os.environ.get("EAT_TEST_MODEL_CACHE", Path(tempfile.gettempdir()) / "eat-test-models"))
-BUILDER_VERSION = 4
+BUILDER_VERSION = 6
 
 
 def _tf():
@@ -37,10 +37,13 @@ def _build_keras(tf, spec: dict):
     kind = spec["kind"]
     act = spec.get("act") or None
     binit = k.initializers.RandomNormal(stddev=spec.get("bias_std", 0.3), seed=spec["seed"])
-    if kind == "add":
-        a = k.Input(shape=tuple(spec["shape1"]))
-        b = k.Input(shape=tuple(spec["shape2"]))
-        y = k.layers.Lambda(lambda t: t[0] + t[1])([a, b])
+    if kind in ("add", "mul"):
+        a = k.Input(shape=tuple(spec["shape1"]), name="in_a")
+        b = k.Input(shape=tuple(spec["shape2"]), name="in_b")
+        if kind == "add":
+            y = k.layers.Lambda(lambda t: t[0] + t[1])([a, b])
+        else:
+            y = k.layers.Lambda(lambda t: t[0] * t[1])([a, b])
         if act:
             y = k.layers.Activation(act)(y)
         return k.Model([a, b], y)
@@ -61,6 +64,8 @@ def _build_keras(tf, spec: dict):
     elif kind == "avgpool":
         y = k.layers.AveragePooling2D(tuple(spec["pool"]), strides=tuple(spec["strides"]),
                                       padding=spec["padding"])(x)
+    elif kind == "pad":
+        y = k.layers.ZeroPadding2D(tuple(tuple(p) for p in spec["padding"]))(x)
     elif kind == "softmax":
         y = k.layers.Softmax()(x)
     elif kind == "example":
@@ -75,7 +80,7 @@ def _build_keras(tf, spec: dict):
 
 
 def _input_shapes(spec: dict) -> list[tuple[int, ...]]:
-    if spec["kind"] == "add":
+    if spec["kind"] in ("add", "mul"):
         return [tuple(spec["shape1"]), tuple(spec["shape2"])]
     return [tuple(spec["shape"])]
 
@@ -100,8 +105,10 @@ def convert(spec: dict) -> bytes:
 
     def rep():
         for _ in range(48):
-            yield [rng.uniform(lo, hi, size=(1, *s)).astype(np.float32)
-                   for s, (lo, hi) in zip(_input_shapes(spec), ranges)]
+            xs = [rng.uniform(lo, hi, size=(1, *s)).astype(np.float32)
+                  for s, (lo, hi) in zip(_input_shapes(spec), ranges)]
+            # two-input models: by name, the converter's input order is not Keras's
+            yield dict(zip(("in_a", "in_b"), xs)) if len(xs) == 2 else xs
 
     conv = tf.lite.TFLiteConverter.from_keras_model(model)
     conv.optimizations = [tf.lite.Optimize.DEFAULT]

@@ -58,6 +58,8 @@ KERNELS: dict[tuple[str, str, str], str] = {
     ("AVERAGE_POOL_2D", "none", "generic"): "eat_avg_pool2d_s8",
     ("SOFTMAX", "none", "generic"): "eat_softmax_s8",
     ("ADD", "none", "generic"): "eat_add_s8",
+    ("MUL", "none", "generic"): "eat_mul_s8",
+    ("PAD", "none", "generic"): "eat_pad_s8",
 }
 
 

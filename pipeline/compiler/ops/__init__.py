@@ -80,8 +80,8 @@ def c_int(v: int) -> str:
     return str(v)
 
 
-from pipeline.compiler.ops import add, conv, fully_connected, pooling, reshape, softmax  # noqa: E402
+from pipeline.compiler.ops import add, conv, fully_connected, pad, pooling, reshape, softmax  # noqa: E402
 
 LOWERINGS = {}
-for _mod in (fully_connected, conv, pooling, softmax, add, reshape):
+for _mod in (fully_connected, conv, pooling, softmax, add, reshape, pad):
     LOWERINGS.update(_mod.LOWERINGS)

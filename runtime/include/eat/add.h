@@ -4,7 +4,9 @@
 
 #include "eat/common.h"
 
+#ifndef EAT_MAX_DIMS
 #define EAT_MAX_DIMS 6
+#endif
 
 typedef struct {
     int32_t size;                                  /* output elements */
