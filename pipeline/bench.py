@@ -92,7 +92,9 @@ def bench_table(rows: list[BenchRow], board_id: str) -> Table:
 def bench(models: list[Path], board_id: str, json_path: Path | None, port: str | None = None, out_root: Path | None = None) -> list[BenchRow]:
     console = Console(stderr=True)
     rows = [bench_model(m, board_id, out_root or DEFAULT_OUT / "bench", port, console) for m in models]
-    Console().print(bench_table(rows, board_id))
+    out = Console()
+    out.width = max(out.width, 150)  # the table is wide; never squeeze it into a pipe's 80 columns
+    out.print(bench_table(rows, board_id))
     if json_path is not None:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps({"board": board_id, "models": [asdict(r) for r in rows]}, indent=2) + "\n")
