@@ -59,58 +59,91 @@ class CompileResult:
         return asdict(self)
 
 
-def _issue_for_tensor(model: Model, t: int, op, seen: set[int]) -> str | None:
-    tensor = model.tensors[t]
-    if t in seen or tensor.is_const:
-        return None
-    if tensor.dtype != "int8":
-        seen.add(t)
-        role = "model input " if t in model.inputs else "model output " if t in model.outputs else ""
-        if op.outputs and t == op.outputs[0] and tensor.name == op.layer:
-            return f"{tensor.dtype} {role}tensor at layer '{op.layer}' ({op.opcode})"
-        return f"{tensor.dtype} {role}tensor '{tensor.name}' at layer '{op.layer}' ({op.opcode})"
-    return None
+LAYER_CHARS = 60
+EDGE_OPS = ("QUANTIZE", "DEQUANTIZE")   # their lowerings explain float edges better than a type list
+
+
+def short_layer(name: str) -> str:
+    """A layer name fit for one line: TFLite fuses names with ';' (keep the first) and they run long."""
+    first = name.split(";")[0]
+    return first if len(first) <= LAYER_CHARS else first[:LAYER_CHARS - 3] + "..."
+
+
+class _Issues:
+    """Problems grouped so that the error stays one readable line: each distinct problem once, with
+    its first layer and a count of the other places it occurs."""
+
+    def __init__(self) -> None:
+        self.groups: dict[str, list[str]] = {}           # message -> layers
+        self.float_ops: dict[tuple[str, str], list[str]] = {}   # (dtype, opcode) -> layers
+        self.edges: list[str] = []                      # model input/output tensors of the wrong type
+
+    def add(self, message: str, layer: str) -> None:
+        self.groups.setdefault(message, []).append(short_layer(layer))
+
+    def render(self, hybrid: bool) -> list[str]:
+        out = []
+        if self.float_ops:
+            n = sum(len(v) for v in self.float_ops.values())
+            dtypes = "/".join(sorted({d for d, _ in self.float_ops}))
+            parts = []
+            for (_, opcode), layers in self.float_ops.items():
+                more = f" + {len(layers) - 1} more {opcode}" if len(layers) > 1 else ""
+                parts.append(f"at layer '{layers[0]}' ({opcode}){more}")
+            lead = f"hybrid model (int8 weights, {dtypes} activations): " if hybrid else ""
+            out.append(f"{lead}{dtypes} tensors in {n} op{'s' if n > 1 else ''}: {', '.join(parts)}")
+        out += self.edges
+        for message, layers in self.groups.items():
+            more = f" (and {len(layers) - 1} more)" if len(layers) > 1 else ""
+            out.append(message.replace("{layer}", layers[0]) + more)
+        return out
 
 
 def lower_model(model: Model, core: str = "generic") -> list[Lowered]:
-    """Lower every op, or raise one PipelineError listing every problem."""
-    issues: list[str] = []
+    """Lower every op, or raise one PipelineError (one line) listing every distinct problem."""
+    issues = _Issues()
     hybrid = False
     if model.subgraph_count > 1:
-        issues.append(f"{model.subgraph_count} subgraphs (control flow)")
+        issues.add(f"{model.subgraph_count} subgraphs (control flow)", "")
     ctx = Ctx(model, core)
     lowered: list[Lowered] = []
     seen: set[int] = set()
     for t in model.inputs + model.outputs:
         tensor = model.tensors[t]
         if len(tensor.shape) > 6:
-            issues.append(f"tensor '{tensor.name}' has more than 6 dimensions")
+            issues.add(f"tensor '{tensor.name}' has more than 6 dimensions", "")
     for op in model.operators:
-        type_issues = [i for t in op.inputs + op.outputs if t >= 0
-                       for i in [_issue_for_tensor(model, t, op, seen)] if i]
-        bad_types = any(model.tensors[t].dtype != "int8" and not model.tensors[t].is_const
-                        for t in op.inputs + op.outputs if t >= 0)
-        if bad_types and any(model.tensors[t].is_const and model.tensors[t].dtype == "int8"
-                             for t in op.inputs if t >= 0):
-            hybrid = True
-        issues += type_issues
+        layer = short_layer(op.layer)
+        bad = [t for t in op.inputs + op.outputs
+               if t >= 0 and model.tensors[t].dtype != "int8" and not model.tensors[t].is_const]
+        edge_op = op.opcode in EDGE_OPS and op.opcode in LOWERINGS
+        if bad and not edge_op:
+            if any(model.tensors[t].is_const and model.tensors[t].dtype == "int8" for t in op.inputs if t >= 0):
+                hybrid = True
+            for t in bad:
+                tensor = model.tensors[t]
+                if t not in seen and (t in model.inputs or t in model.outputs):
+                    role = "model input" if t in model.inputs else "model output"
+                    named = "" if (op.outputs and t == op.outputs[0] and tensor.name == op.layer) \
+                        else f" '{short_layer(tensor.name)}'"
+                    issues.edges.append(f"{tensor.dtype} {role} tensor{named} at layer '{layer}' ({op.opcode})")
+                seen.add(t)
+            issues.float_ops.setdefault((model.tensors[bad[0]].dtype, op.opcode), []).append(layer)
         if op.opcode == "CUSTOM":
-            issues.append(f"custom op '{op.custom_code}' at layer '{op.layer}'")
+            issues.add(f"custom op '{op.custom_code}' at layer '{{layer}}'", op.layer)
             continue
         if op.opcode not in LOWERINGS:
-            issues.append(f"{op.opcode} at layer '{op.layer}'")
+            issues.add(f"{op.opcode} at layer '{{layer}}'", op.layer)
             continue
-        if bad_types:
+        if bad and not edge_op:
             continue
         try:
             lowered.append(LOWERINGS[op.opcode](ctx, op))
         except Unsupported as e:
-            issues.append(f"{op.opcode} at layer '{op.layer}': {e}")
-    if issues:
-        kind = ""
-        if hybrid:
-            kind = " (a dynamic-range/hybrid model: int8 weights with float activations)"
-        raise PipelineError(f"{model.name}{kind} unsupported: {'; '.join(issues)} — {FIX_HINT}")
+            issues.add(f"{op.opcode} at layer '{{layer}}': {e}", op.layer)
+    problems = issues.render(hybrid)
+    if problems:
+        raise PipelineError(f"{model.name} unsupported: {'; '.join(problems)} — {FIX_HINT}")
     return lowered
 
 
