@@ -60,6 +60,7 @@ KERNELS: dict[tuple[str, str, str], str] = {
     ("ADD", "none", "generic"): "eat_add_s8",
     ("MUL", "none", "generic"): "eat_mul_s8",
     ("PAD", "none", "generic"): "eat_pad_s8",
+    ("LUT", "none", "generic"): "eat_lut_s8",
 }
 
 

@@ -80,8 +80,9 @@ def c_int(v: int) -> str:
     return str(v)
 
 
-from pipeline.compiler.ops import add, conv, fully_connected, pad, pooling, reshape, softmax  # noqa: E402
+from pipeline.compiler.ops import (  # noqa: E402
+    activations, add, conv, fully_connected, pad, pooling, quantize, reshape, softmax)
 
 LOWERINGS = {}
-for _mod in (fully_connected, conv, pooling, softmax, add, reshape, pad):
+for _mod in (fully_connected, conv, pooling, softmax, add, reshape, pad, activations, quantize):
     LOWERINGS.update(_mod.LOWERINGS)
