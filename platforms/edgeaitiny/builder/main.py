@@ -7,6 +7,7 @@ startup yet) a startup file in builder/startup -- not new builder logic.
 
 Project options understood here:
   custom_hal_dir = <dir>   build <dir>/<build.core>.c and add <dir> to the include path
+  custom_hal = <name>      build <dir>/<name>.c instead (e.g. a simulator stand-in's HAL)
 """
 
 import os
@@ -30,9 +31,8 @@ sys.path.insert(0, BUILDER_DIR)
 import imagetools  # noqa: E402  pylint: disable=wrong-import-position
 
 # --------------------------------------------------------------------------------------------
-# Tables. Only cortex-m0plus (RP2040) is exercised today; the other rows are the flags a board
-# JSON with that build.cpu will get (see the platformio-offline note) once it brings its linker
-# script and startup file.
+# Tables: cortex-m0plus (RP2040), cortex-m4 (STM32F446), cortex-m7 (STM32F746 / MPS2 AN500) and
+# rv32imc (ESP32-C3) are exercised by boards in boards/.
 
 TOOLCHAINS = {
     "arm": {
@@ -42,7 +42,7 @@ TOOLCHAINS = {
     },
     "riscv": {
         "prefix": "riscv64-unknown-elf-",
-        "ccflags": [],
+        "ccflags": ["--specs=picolibc.specs"],  # picolibc's headers (Debian ships no newlib here)
         "linkflags": ["--specs=picolibc.specs"],
     },
 }
@@ -57,6 +57,8 @@ CORES = {
         "arch": "arm",
         "flags": ["-mthumb", "-mcpu=cortex-m7", "-mfpu=fpv5-d16", "-mfloat-abi=hard"],
     },
+    # Not rv32imc_zicsr: GCC 12 would then miss picolibc's rv32imc multilib. CSR accesses say
+    # `.option arch, +zicsr` where they are (binutils 2.40 wants Zicsr named).
     "rv32imc": {"arch": "riscv", "flags": ["-march=rv32imc", "-mabi=ilp32"]},
 }
 
@@ -86,7 +88,7 @@ env.Replace(
     PROGSUFFIX=".elf",
     # `size -A` lists sections; PlatformIO sums the groups below for its Flash/RAM lines.
     SIZECHECKCMD="$SIZETOOL -A -d $SOURCES",
-    SIZEPROGREGEXP=r"^(?:\.boot2|\.vectors|\.text|\.rodata|\.ARM\.exidx|\.data)\s+(\d+).*",
+    SIZEPROGREGEXP=r"^(?:\.boot2|\.header|\.entry|\.vectors|\.text|\.rodata|\.ARM\.exidx|\.data)\s+(\d+).*",
     SIZEDATAREGEXP=r"^(?:\.data|\.bss|\.noinit|\.stack_dummy)\s+(\d+).*",
     SIZEPRINTCMD="$SIZETOOL -B -d $SOURCES",
 )
@@ -129,20 +131,22 @@ ldscript = env.subst(env.get("LDSCRIPT_PATH", "") or board.get("build.ldscript",
 if ldscript and not os.path.isfile(os.path.join(env.subst("$PROJECT_DIR"), ldscript)):
     ldscript = os.path.join(BUILDER_DIR, "ldscripts", os.path.basename(ldscript))
 env.Replace(LDSCRIPT_PATH=ldscript)
+env.Append(LIBPATH=[os.path.join(BUILDER_DIR, "ldscripts")])  # for INCLUDE in our scripts
 
 # --------------------------------------------------------------------------------------------
 # Extra sources: startup, HAL, boot2 (all linked as objects, so the vector table survives gc).
+# build.startup is one file name or several separated by spaces (e.g. an .S entry and a .c).
 
 STARTUP_DIR = os.path.join(BUILDER_DIR, "startup")
-startup = board.get("build.startup", "")
+startup = board.get("build.startup", "").split()
 if startup:
     env.BuildSources(os.path.join("$BUILD_DIR", "edgeaitiny_startup"), STARTUP_DIR,
-                     src_filter="-<*> +<%s>" % startup)
+                     src_filter="-<*> " + " ".join("+<%s>" % name for name in startup))
 
 hal_dir = env.GetProjectOption("custom_hal_dir", "")
 if hal_dir:
     hal_dir = os.path.normpath(os.path.join(env.subst("$PROJECT_DIR"), hal_dir))
-    hal_src = "%s.c" % board.get("build.core")
+    hal_src = "%s.c" % (env.GetProjectOption("custom_hal", "") or board.get("build.core"))
     if not os.path.isfile(os.path.join(hal_dir, hal_src)):
         sys.stderr.write("edgeaitiny: custom_hal_dir %s has no %s\n" % (hal_dir, hal_src))
         env.Exit(1)
@@ -193,8 +197,11 @@ def _bin_to_uf2(target, source, env):  # pylint: disable=unused-argument
 
 env.Append(
     BUILDERS={
+        # build.objcopy_bin_flags: e.g. the ESP32-C3 moves its DROM-window sections back to
+        # their flash offsets, so the .bin is the flash image.
         "ElfToBin": Builder(
-            action=env.VerboseAction("$OBJCOPY -O binary $SOURCES $TARGET", "Building $TARGET"),
+            action=env.VerboseAction("$OBJCOPY -O binary %s $SOURCES $TARGET"
+                                     % board.get("build.objcopy_bin_flags", ""), "Building $TARGET"),
             suffix=".bin"),
         "ElfToHex": Builder(
             action=env.VerboseAction("$OBJCOPY -O ihex $SOURCES $TARGET", "Building $TARGET"),

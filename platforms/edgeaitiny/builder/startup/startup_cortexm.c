@@ -5,7 +5,7 @@
  * the RP2040, boot2) expects it.
  *
  * Device interrupts are named by number: IRQ<n>_Handler (e.g. RP2040 UART0_IRQ = 20 ->
- * IRQ20_Handler). Every handler is weak and defaults to Default_Handler, which stops at a
+ * IRQ20_Handler, STM32F4 USART2 = 38 -> IRQ38_Handler). Every handler is weak and defaults to Default_Handler, which stops at a
  * breakpoint (the rp2040js runner reports it; a real core halts under a debugger, or locks up).
  */
 #include <stdint.h>
@@ -13,8 +13,8 @@
 #ifndef EAT_NUM_IRQS
 #define EAT_NUM_IRQS 32
 #endif
-#if EAT_NUM_IRQS > 32
-#error "startup_cortexm.c declares 32 device IRQ handlers: extend the list for this MCU"
+#if EAT_NUM_IRQS > 128
+#error "startup_cortexm.c declares 128 device IRQ handlers: extend the list for this MCU"
 #endif
 
 typedef void (*eat_vector_t)(void);
@@ -39,42 +39,38 @@ void SVC_Handler(void) WEAK_DEFAULT;
 void DebugMon_Handler(void) WEAK_DEFAULT;
 void PendSV_Handler(void) WEAK_DEFAULT;
 void SysTick_Handler(void) WEAK_DEFAULT;
-void IRQ0_Handler(void) WEAK_DEFAULT;
-void IRQ1_Handler(void) WEAK_DEFAULT;
-void IRQ2_Handler(void) WEAK_DEFAULT;
-void IRQ3_Handler(void) WEAK_DEFAULT;
-void IRQ4_Handler(void) WEAK_DEFAULT;
-void IRQ5_Handler(void) WEAK_DEFAULT;
-void IRQ6_Handler(void) WEAK_DEFAULT;
-void IRQ7_Handler(void) WEAK_DEFAULT;
-void IRQ8_Handler(void) WEAK_DEFAULT;
-void IRQ9_Handler(void) WEAK_DEFAULT;
-void IRQ10_Handler(void) WEAK_DEFAULT;
-void IRQ11_Handler(void) WEAK_DEFAULT;
-void IRQ12_Handler(void) WEAK_DEFAULT;
-void IRQ13_Handler(void) WEAK_DEFAULT;
-void IRQ14_Handler(void) WEAK_DEFAULT;
-void IRQ15_Handler(void) WEAK_DEFAULT;
-void IRQ16_Handler(void) WEAK_DEFAULT;
-void IRQ17_Handler(void) WEAK_DEFAULT;
-void IRQ18_Handler(void) WEAK_DEFAULT;
-void IRQ19_Handler(void) WEAK_DEFAULT;
-void IRQ20_Handler(void) WEAK_DEFAULT;
-void IRQ21_Handler(void) WEAK_DEFAULT;
-void IRQ22_Handler(void) WEAK_DEFAULT;
-void IRQ23_Handler(void) WEAK_DEFAULT;
-void IRQ24_Handler(void) WEAK_DEFAULT;
-void IRQ25_Handler(void) WEAK_DEFAULT;
-void IRQ26_Handler(void) WEAK_DEFAULT;
-void IRQ27_Handler(void) WEAK_DEFAULT;
-void IRQ28_Handler(void) WEAK_DEFAULT;
-void IRQ29_Handler(void) WEAK_DEFAULT;
-void IRQ30_Handler(void) WEAK_DEFAULT;
-void IRQ31_Handler(void) WEAK_DEFAULT;
+/* Device IRQ handlers in groups of 32 (RP2040: 32; STM32F4/F7: up to 98). */
+#define EAT_IRQS_0_31(M) \
+    M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) \
+    M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15) \
+    M(16) M(17) M(18) M(19) M(20) M(21) M(22) M(23) \
+    M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31)
+#define EAT_IRQS_32_63(M) \
+    M(32) M(33) M(34) M(35) M(36) M(37) M(38) M(39) \
+    M(40) M(41) M(42) M(43) M(44) M(45) M(46) M(47) \
+    M(48) M(49) M(50) M(51) M(52) M(53) M(54) M(55) \
+    M(56) M(57) M(58) M(59) M(60) M(61) M(62) M(63)
+#define EAT_IRQS_64_95(M) \
+    M(64) M(65) M(66) M(67) M(68) M(69) M(70) M(71) \
+    M(72) M(73) M(74) M(75) M(76) M(77) M(78) M(79) \
+    M(80) M(81) M(82) M(83) M(84) M(85) M(86) M(87) \
+    M(88) M(89) M(90) M(91) M(92) M(93) M(94) M(95)
+#define EAT_IRQS_96_127(M) \
+    M(96) M(97) M(98) M(99) M(100) M(101) M(102) M(103) \
+    M(104) M(105) M(106) M(107) M(108) M(109) M(110) M(111) \
+    M(112) M(113) M(114) M(115) M(116) M(117) M(118) M(119) \
+    M(120) M(121) M(122) M(123) M(124) M(125) M(126) M(127)
+#define EAT_DECLARE_IRQ(n) void IRQ##n##_Handler(void) WEAK_DEFAULT;
+EAT_IRQS_0_31(EAT_DECLARE_IRQ)
+EAT_IRQS_32_63(EAT_DECLARE_IRQ)
+EAT_IRQS_64_95(EAT_DECLARE_IRQ)
+EAT_IRQS_96_127(EAT_DECLARE_IRQ)
 
-/* ARMv6-M/ARMv7-M vector table: initial SP, 15 system exceptions, then device IRQs. */
+/* ARMv6-M/ARMv7-M vector table: initial SP, 15 system exceptions, then device IRQs, in groups
+ * of 32 up to EAT_NUM_IRQS (build.num_irqs of the board). */
+#define EAT_VECTOR_ENTRY(n) IRQ##n##_Handler,
 __attribute__((section(".vectors"), used))
-const eat_vector_t eat_vector_table[16 + EAT_NUM_IRQS] = {
+const eat_vector_t eat_vector_table[] = {
     (eat_vector_t)(uintptr_t)&__StackTop,
     Reset_Handler,
     NMI_Handler,
@@ -88,42 +84,26 @@ const eat_vector_t eat_vector_table[16 + EAT_NUM_IRQS] = {
     0,
     PendSV_Handler,
     SysTick_Handler,
-    IRQ0_Handler,
-    IRQ1_Handler,
-    IRQ2_Handler,
-    IRQ3_Handler,
-    IRQ4_Handler,
-    IRQ5_Handler,
-    IRQ6_Handler,
-    IRQ7_Handler,
-    IRQ8_Handler,
-    IRQ9_Handler,
-    IRQ10_Handler,
-    IRQ11_Handler,
-    IRQ12_Handler,
-    IRQ13_Handler,
-    IRQ14_Handler,
-    IRQ15_Handler,
-    IRQ16_Handler,
-    IRQ17_Handler,
-    IRQ18_Handler,
-    IRQ19_Handler,
-    IRQ20_Handler,
-    IRQ21_Handler,
-    IRQ22_Handler,
-    IRQ23_Handler,
-    IRQ24_Handler,
-    IRQ25_Handler,
-    IRQ26_Handler,
-    IRQ27_Handler,
-    IRQ28_Handler,
-    IRQ29_Handler,
-    IRQ30_Handler,
-    IRQ31_Handler,
+    EAT_IRQS_0_31(EAT_VECTOR_ENTRY)
+#if EAT_NUM_IRQS > 32
+    EAT_IRQS_32_63(EAT_VECTOR_ENTRY)
+#endif
+#if EAT_NUM_IRQS > 64
+    EAT_IRQS_64_95(EAT_VECTOR_ENTRY)
+#endif
+#if EAT_NUM_IRQS > 96
+    EAT_IRQS_96_127(EAT_VECTOR_ENTRY)
+#endif
 };
 
 void Reset_Handler(void)
 {
+#if defined(__ARM_FP)
+    /* Cores with an FPU (M4F, M7) built for it: grant CP10/CP11 full access before any code
+     * that may use the FP registers (ARMv7-M ARM B3.2.20, CPACR at 0xE000ED88). */
+    *(volatile uint32_t *)0xe000ed88u |= 0xfu << 20;
+    __asm__ volatile("dsb\n\tisb" : : : "memory");
+#endif
     uint32_t *src = &__data_load__;
     uint32_t *dst = &__data_start__;
     while (dst < &__data_end__) {
