@@ -70,7 +70,20 @@ def elf_sizes(elf: Path, board: Board) -> tuple[int, int]:
     return text + data, data + bss
 
 
-def build_project(project_dir: Path, board: Board, out_dir: Path) -> BuildResult:
+def build_env(board: Board, simulated: bool) -> str:
+    """The PlatformIO env: `<id>_sim` for the simulated build of a board with a `sim` section."""
+    return f"{board.id}_sim" if simulated and "sim" in board.raw else board.id
+
+
+def build_project(project_dir: Path, board: Board, out_dir: Path, simulated: bool = False) -> BuildResult:
+    """`simulated`: build the board's simulated variant (its `sim` section) instead of the real one."""
+    toolchain = board.raw["toolchain"]
+    if toolchain.get("available_here") is False:
+        raise PipelineError(
+            f"cannot build for {board.id}: the {board.raw.get('arch', '')} toolchain ({board.toolchain_prefix}gcc) is not available here "
+            f"(no Debian package or reachable registry has it); online, build the rendered project with the official platform: "
+            f"pio run -d {project_dir} (platform {board.pio_platform} fetches it), then {board.raw['upload']['how']}"
+        )
     if shutil.which(f"{board.toolchain_prefix}gcc") is None:
         raise PipelineError(
             f"{board.toolchain_prefix}gcc not found; install it: apt-get install {' '.join(board.raw['toolchain']['debian_packages'])}"
@@ -79,13 +92,13 @@ def build_project(project_dir: Path, board: Board, out_dir: Path) -> BuildResult
     log = out_dir / "build.log"
     with log.open("w") as fh:
         proc = subprocess.run(
-            [*pio_command(), "run", "-d", str(project_dir), "-e", board.id],
+            [*pio_command(), "run", "-d", str(project_dir), "-e", build_env(board, simulated)],
             stdout=fh, stderr=subprocess.STDOUT, env=pio_environment(), cwd=project_dir,
         )
     if proc.returncode != 0:
         lines = [l for l in log.read_text().splitlines() if "error" in l.lower()] or log.read_text().splitlines()[-1:]
         raise PipelineError(f"firmware build failed for {board.id}: {lines[0].strip()} (full log: {log})")
-    build_dir = project_dir / ".pio" / "build" / board.id
+    build_dir = project_dir / ".pio" / "build" / build_env(board, simulated)
     firmware: dict[str, Path] = {}
     for suffix in FIRMWARE_SUFFIXES:
         src = build_dir / f"firmware{suffix}"

@@ -76,7 +76,7 @@ def cmd_build(a: argparse.Namespace, console: Console) -> int:
     from pipeline.build import build_project
 
     board = load_board(a.board)
-    r = build_project(a.project, board, a.out or a.project)
+    r = build_project(a.project, board, a.out or a.project, simulated=a.sim)
     console.print(f"flash {r.flash_bytes:,}/{board.flash_bytes:,} B, RAM {r.ram_bytes:,}/{board.ram_bytes:,} B; " + ", ".join(str(p) for p in r.firmware.values()))
     return 0
 
@@ -198,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--project", type=Path, required=True)
     sp.add_argument("--board", required=True)
     sp.add_argument("--out", type=Path, help="where to copy firmware.elf/.bin/.uf2 (default: the project)")
+    sp.add_argument("--sim", action="store_true", help="the board's simulated build (boards/<id>.json sim), for `run`")
 
     sp = add("run", cmd_run, "start firmware in the board's simulator and print its serial URL")
     sp.add_argument("--board", required=True)

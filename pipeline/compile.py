@@ -15,7 +15,7 @@ from pipeline.compiler.ops import LOWERINGS, Ctx, Lowered, Unsupported
 from pipeline.errors import PipelineError
 from pipeline.tflite_model import Model, load
 
-CORES = ("generic", "cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33")
+CORES = ("generic", "cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "rv32imc")
 ARENA_ALIGNMENT = 4
 FIX_HINT = "our engine runs full-int8 models; re-quantize with int8 input/output"
 

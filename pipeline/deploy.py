@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.boards import Board, load_board
-from pipeline.build import BuildResult, build_project, check_fit
+from pipeline.build import BuildResult, build_env, build_project, check_fit
 from pipeline.data import Dataset
 from pipeline.errors import PipelineError
 from pipeline.fsutil import atomic_write_text
@@ -111,8 +111,9 @@ class Firmware:
     project_dir: Path
 
 
-def build_firmware(tflite: Path, board: Board, out: Path, engine: str, console: Console) -> Firmware:
-    """Stages 4-7 for one int8 .tflite: compile + convert, fit check, render, build."""
+def build_firmware(tflite: Path, board: Board, out: Path, engine: str, console: Console, simulated: bool = True) -> Firmware:
+    """Stages 4-7 for one int8 .tflite: compile + convert, fit check, render, build (the board's
+    simulated build when `simulated` and the board has one, see boards/<id>.json "sim")."""
     from pipeline.compile import compile_model
     from pipeline.convert import convert_tflite
 
@@ -128,8 +129,8 @@ def build_firmware(tflite: Path, board: Board, out: Path, engine: str, console: 
             f"engine tflm: the project is rendered at {project}, but building it needs a TFLM source tree; "
             "set TFLM_DIR to it (see that platformio.ini) — TFLM is not available on this machine"
         )
-    _stage(console, "build", f"pio run -e {board.id} (offline platform, {board.toolchain_prefix}gcc)…")
-    built = build_project(project, board, out)
+    _stage(console, "build", f"pio run -e {build_env(board, simulated)} (offline platform, {board.toolchain_prefix}gcc)…")
+    built = build_project(project, board, out, simulated=simulated)
     return Firmware(compiled=compiled, built=built, c_dir=c_dir, project_dir=project)
 
 
@@ -163,7 +164,7 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
     digest = hashlib.sha256(tflite.read_bytes()).hexdigest()
     report["model"].update(name=tflite.name, tflite=str(tflite), sha256=digest, tflite_bytes=tflite.stat().st_size)
 
-    fw = build_firmware(tflite, board, out, opts.engine, console)
+    fw = build_firmware(tflite, board, out, opts.engine, console, simulated=opts.port is None)
     compiled, built = fw.compiled, fw.built
     report["compile"] = {
         "arena_bytes": compiled.arena_bytes, "weights_bytes": compiled.weights_bytes, "macs": compiled.macs,

@@ -94,6 +94,9 @@ def render_project(
             shutil.copy2(TEMPLATES_DIR / rel, staging / rel)
         shutil.copy2(TEMPLATES_DIR / "hal" / "hal.h", staging / "src" / "hal.h")
         shutil.copy2(hal_source, staging / "src" / f"hal_{board.hal}.c")
+        sim_hal = board.raw.get("sim", {}).get("hal")
+        if sim_hal:  # the simulator stand-in's HAL, built only by the <id>_sim env
+            shutil.copy2(TEMPLATES_DIR / "hal" / f"{sim_hal}.c", staging / "src" / f"hal_{sim_hal}.c")
         for name in needed:
             shutil.copy2(compiled.directory / name, staging / "src" / name)
         if engine == "eat":

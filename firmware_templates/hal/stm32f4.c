@@ -1,0 +1,284 @@
+/*
+ * Board HAL for the STM32F446RE (NUCLEO-F446RE), bare metal, no CMSIS/HAL library.
+ *
+ * Register addresses and values from RM0390 (STM32F446xx reference manual) and PM0214 (Cortex-M4
+ * programming manual); section numbers next to each block.
+ *
+ * Real board: HSI 16 MHz -> PLL -> 180 MHz SYSCLK (over-drive on, 5 flash wait states),
+ * APB1 = 45 MHz, USART2 on PA2 (TX) / PA3 (RX) = the ST-LINK virtual COM port, 115200 8N1.
+ *
+ * Simulation: the same image runs in QEMU `-M netduinoplus2` (an STM32F405: same USART2, GPIO,
+ * NVIC and SysTick; flash and SRAM at the same bases). QEMU 7.2 models no RCC, PWR or flash
+ * interface (they read 0, writes are ignored), so every clock step below waits with a bound and
+ * leaves the clocks alone when its ready flag never comes: in QEMU the core stays "on HSI" and
+ * the UART ignores BRR. The RCC/PWR/FLASH/GPIO writes are therefore real-board only in effect.
+ *
+ * Cycle counter: SysTick on the processor clock, 24 bits extended to 64 by its wrap interrupt
+ * (DWT CYCCNT would do on the real core, but reads 0 in QEMU). In QEMU SysTick counts the
+ * model's 168 MHz clock in virtual time; under `-icount shift=0` that is instruction-derived
+ * and deterministic, and the simulated build (EAT_SIM_SYSTICK_NS_NUM/DEN, the only difference
+ * from the real-board build) converts it to instructions (boards/nucleo_f446re.json).
+ *
+ * The only mutable globals are the SysTick wrap counter and the UART clock actually in use.
+ */
+#include "hal.h"
+
+#include <stdint.h>
+
+#define REG(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+
+/* RM0390 6.3 RCC, base 0x40023800. */
+#define RCC_BASE        0x40023800u
+#define RCC_CR          (RCC_BASE + 0x00u)
+#define RCC_PLLCFGR     (RCC_BASE + 0x04u)
+#define RCC_CFGR        (RCC_BASE + 0x08u)
+#define RCC_AHB1ENR     (RCC_BASE + 0x30u)
+#define RCC_APB1ENR     (RCC_BASE + 0x40u)
+#define RCC_CR_HSIRDY   (1u << 1)
+#define RCC_CR_PLLON    (1u << 24)
+#define RCC_CR_PLLRDY   (1u << 25)
+#define RCC_CFGR_SW_PLL      (2u << 0)
+#define RCC_CFGR_SWS_MASK    (3u << 2)
+#define RCC_CFGR_SWS_PLL     (2u << 2)
+#define RCC_CFGR_HPRE_DIV1   (0u << 4)
+#define RCC_CFGR_PPRE1_DIV4  (5u << 10)  /* APB1 <= 45 MHz */
+#define RCC_CFGR_PPRE2_DIV2  (4u << 13)  /* APB2 <= 90 MHz */
+#define RCC_AHB1ENR_GPIOAEN  (1u << 0)
+#define RCC_APB1ENR_USART2EN (1u << 17)
+#define RCC_APB1ENR_PWREN    (1u << 28)
+/* 6.3.2 PLLCFGR: HSI (16 MHz) / M 8 = 2 MHz VCO input, * N 180 = 360 MHz VCO, / P 2 = 180 MHz.
+ * Q = 8 (45 MHz, unused), R = 2 (unused). PLLSRC (bit 22) = 0: HSI. */
+#define PLL_M   8u
+#define PLL_N   180u
+#define PLL_P_DIV2 0u
+#define PLL_Q   8u
+#define PLL_R   2u
+#define PLLCFGR_VALUE ((PLL_M << 0) | (PLL_N << 6) | (PLL_P_DIV2 << 16) | (PLL_Q << 24) | (PLL_R << 28))
+
+#define HSI_HZ        16000000u
+#define SYSCLK_HZ     180000000u
+#define PCLK1_PLL_HZ  (SYSCLK_HZ / 4u)
+
+/* RM0390 5.4 PWR, base 0x40007000: voltage scale 1 and over-drive for 180 MHz (5.1.4). */
+#define PWR_CR          0x40007000u
+#define PWR_CSR         0x40007004u
+#define PWR_CR_VOS_SCALE1 (3u << 14)
+#define PWR_CR_ODEN     (1u << 16)
+#define PWR_CR_ODSWEN   (1u << 17)
+#define PWR_CSR_ODRDY   (1u << 16)
+#define PWR_CSR_ODSWRDY (1u << 17)
+
+/* RM0390 3.9 flash interface: 5 wait states at 180 MHz, 2.7-3.6 V (table 5). */
+#define FLASH_ACR       0x40023c00u
+#define FLASH_ACR_LATENCY_MASK 0xfu
+#define FLASH_ACR_LATENCY_5WS  5u
+#define FLASH_ACR_PRFTEN (1u << 8)
+#define FLASH_ACR_ICEN   (1u << 9)
+#define FLASH_ACR_DCEN   (1u << 10)
+
+/* RM0390 7.4 GPIOA, base 0x40020000: PA2/PA3 alternate function 7 (USART2, datasheet table 16). */
+#define GPIOA_BASE      0x40020000u
+#define GPIOA_MODER     (GPIOA_BASE + 0x00u)
+#define GPIOA_OSPEEDR   (GPIOA_BASE + 0x08u)
+#define GPIOA_PUPDR     (GPIOA_BASE + 0x0cu)
+#define GPIOA_AFRL      (GPIOA_BASE + 0x20u)
+#define GPIO_MODE_AF    2u
+#define GPIO_AF7_USART  7u
+
+/* RM0390 25.6 USART2, base 0x40004400. */
+#define USART2_BASE     0x40004400u
+#define USART_SR        (USART2_BASE + 0x00u)
+#define USART_DR        (USART2_BASE + 0x04u)
+#define USART_BRR       (USART2_BASE + 0x08u)
+#define USART_CR1       (USART2_BASE + 0x0cu)
+#define USART_SR_RXNE   (1u << 5)
+#define USART_SR_TXE    (1u << 7)
+#define USART_CR1_RE    (1u << 2)
+#define USART_CR1_TE    (1u << 3)
+#define USART_CR1_RXNEIE (1u << 5)
+#define USART_CR1_UE    (1u << 13)
+#define BAUD            115200u
+/* RM0390 10.2 vector table: USART2 global interrupt = position 38 -> IRQ38_Handler. */
+#define USART2_IRQ      38u
+
+/* PM0214 4.3-4.4: NVIC, SCB, SysTick. */
+#define NVIC_ISER(n)    (0xe000e100u + 4u * (n))
+#define NVIC_ICER(n)    (0xe000e180u + 4u * (n))
+#define NVIC_ICPR(n)    (0xe000e280u + 4u * (n))
+#define SYST_CSR        0xe000e010u
+#define SYST_RVR        0xe000e014u
+#define SYST_CVR        0xe000e018u
+#define SCB_ICSR        0xe000ed04u
+#define SYST_CSR_ENABLE    (1u << 0)
+#define SYST_CSR_TICKINT   (1u << 1)
+#define SYST_CSR_CLKSOURCE (1u << 2)   /* processor clock */
+#define SYST_RELOAD        0x00ffffffu
+#define ICSR_PENDSTSET     (1u << 26)
+
+/* A clock step that does not report ready within this many polls is given up (about 6 ms at
+ * 16 MHz: PLL lock takes ~100 us, over-drive ~ 50 us on silicon). */
+#define READY_POLLS     100000u
+
+static volatile uint32_t s_systick_wraps;
+
+void SysTick_Handler(void);
+void IRQ38_Handler(void);
+
+static inline uint32_t irq_save(void)
+{
+    uint32_t primask;
+    __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
+    return primask;
+}
+
+static inline void irq_restore(uint32_t primask)
+{
+    __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
+}
+
+static int wait_set(uint32_t addr, uint32_t mask, uint32_t value)
+{
+    for (uint32_t i = 0u; i < READY_POLLS; i++) {
+        if ((REG(addr) & mask) == value) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* RM0390 5.1.4 and 6.2: returns the APB1 clock in use afterwards (HSI's if a step fails). */
+static uint32_t clocks_init(void)
+{
+    REG(RCC_APB1ENR) |= RCC_APB1ENR_PWREN;
+    (void)REG(RCC_APB1ENR);
+    REG(PWR_CR) = (REG(PWR_CR) & ~(3u << 14)) | PWR_CR_VOS_SCALE1;
+    if (!wait_set(RCC_CR, RCC_CR_HSIRDY, RCC_CR_HSIRDY)) {
+        return HSI_HZ;                                         /* QEMU: no RCC model */
+    }
+    REG(RCC_PLLCFGR) = PLLCFGR_VALUE;
+    REG(RCC_CR) |= RCC_CR_PLLON;
+    if (!wait_set(RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY)) {
+        return HSI_HZ;
+    }
+    /* Over-drive: required above 168 MHz; enable, then switch the regulator. */
+    REG(PWR_CR) |= PWR_CR_ODEN;
+    if (!wait_set(PWR_CSR, PWR_CSR_ODRDY, PWR_CSR_ODRDY)) {
+        return HSI_HZ;
+    }
+    REG(PWR_CR) |= PWR_CR_ODSWEN;
+    if (!wait_set(PWR_CSR, PWR_CSR_ODSWRDY, PWR_CSR_ODSWRDY)) {
+        return HSI_HZ;
+    }
+    /* 3.5.1: raise the wait states first and check they took, then switch SYSCLK. */
+    REG(FLASH_ACR) = FLASH_ACR_LATENCY_5WS | FLASH_ACR_PRFTEN | FLASH_ACR_ICEN | FLASH_ACR_DCEN;
+    if ((REG(FLASH_ACR) & FLASH_ACR_LATENCY_MASK) != FLASH_ACR_LATENCY_5WS) {
+        return HSI_HZ;
+    }
+    REG(RCC_CFGR) = RCC_CFGR_HPRE_DIV1 | RCC_CFGR_PPRE1_DIV4 | RCC_CFGR_PPRE2_DIV2;
+    REG(RCC_CFGR) |= RCC_CFGR_SW_PLL;
+    if (!wait_set(RCC_CFGR, RCC_CFGR_SWS_MASK, RCC_CFGR_SWS_PLL)) {
+        return HSI_HZ;
+    }
+    return PCLK1_PLL_HZ;
+}
+
+static void usart2_init(uint32_t pclk1_hz)
+{
+    REG(RCC_AHB1ENR) |= RCC_AHB1ENR_GPIOAEN;
+    REG(RCC_APB1ENR) |= RCC_APB1ENR_USART2EN;
+    (void)REG(RCC_APB1ENR);  /* 6.3.10 note: wait for the enable to reach the bus */
+
+    /* PA2 = TX, PA3 = RX: AF7, high speed, pull-up on RX (idle-high line). */
+    REG(GPIOA_AFRL) = (REG(GPIOA_AFRL) & ~(0xffu << 8)) | (GPIO_AF7_USART << 8) | (GPIO_AF7_USART << 12);
+    REG(GPIOA_OSPEEDR) |= (2u << 4) | (2u << 6);
+    REG(GPIOA_PUPDR) = (REG(GPIOA_PUPDR) & ~(0xfu << 4)) | (1u << 6);
+    REG(GPIOA_MODER) = (REG(GPIOA_MODER) & ~(0xfu << 4)) | (GPIO_MODE_AF << 4) | (GPIO_MODE_AF << 6);
+
+    /* 25.4.4: oversampling by 16, BRR = USARTDIV * 16 = fck / baud, rounded: 45 MHz -> 391
+     * (115090 baud, -0.09 %); 16 MHz (HSI fallback) -> 139 (115108 baud, -0.08 %). */
+    REG(USART_CR1) = 0u;
+    REG(USART_BRR) = (pclk1_hz + BAUD / 2u) / BAUD;
+    REG(USART_CR1) = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE | USART_CR1_RXNEIE;
+
+    /* The RX interrupt only wakes hal_uart_read_byte's wfi; its handler disables itself in the
+     * NVIC (the USART line stays high until DR is read, in silicon and in QEMU). */
+    REG(NVIC_ICER(USART2_IRQ / 32u)) = 1u << (USART2_IRQ % 32u);
+    REG(NVIC_ICPR(USART2_IRQ / 32u)) = 1u << (USART2_IRQ % 32u);
+}
+
+static void systick_init(void)
+{
+    s_systick_wraps = 0u;
+    REG(SYST_CSR) = 0u;
+    REG(SYST_RVR) = SYST_RELOAD;
+    REG(SYST_CVR) = 0u;
+    REG(SYST_CSR) = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+}
+
+void hal_init(void)
+{
+    (void)irq_save();
+    uint32_t pclk1 = clocks_init();
+    usart2_init(pclk1);
+    systick_init();
+    irq_restore(0u);
+}
+
+void SysTick_Handler(void)
+{
+    s_systick_wraps = s_systick_wraps + 1u;
+}
+
+void IRQ38_Handler(void)
+{
+    REG(NVIC_ICER(USART2_IRQ / 32u)) = 1u << (USART2_IRQ % 32u);
+}
+
+uint64_t hal_cycles(void)
+{
+    uint32_t primask = irq_save();
+    uint32_t wraps = s_systick_wraps;
+    uint32_t cvr = REG(SYST_CVR);
+    if (REG(SCB_ICSR) & ICSR_PENDSTSET) {
+        /* Wrapped, handler not run yet (interrupts masked): count it, re-read CVR. */
+        wraps += 1u;
+        cvr = REG(SYST_CVR);
+    }
+    irq_restore(primask);
+    /* CVR == 0 is the first count of the new period: elapsed = (2^24 - CVR) mod 2^24. */
+    uint64_t ticks = ((uint64_t)wraps << 24) + ((0x01000000u - cvr) & SYST_RELOAD);
+#if defined(EAT_SIM_SYSTICK_NS_NUM) && defined(EAT_SIM_SYSTICK_NS_DEN)
+    /* Simulated build only (boards/nucleo_f446re.json, sim): QEMU -icount shift=0 gives each
+     * instruction 1 ns of virtual time, and SysTick counts the model's 168 MHz clock, so
+     * instructions = ticks * 1e9 / 168e6 = ticks * 125 / 21. */
+    return ticks * EAT_SIM_SYSTICK_NS_NUM / EAT_SIM_SYSTICK_NS_DEN;
+#else
+    return ticks;
+#endif
+}
+
+void hal_uart_write(const uint8_t *buf, uint32_t n)
+{
+    for (uint32_t i = 0u; i < n; i++) {
+        while (!(REG(USART_SR) & USART_SR_TXE)) {
+        }
+        REG(USART_DR) = buf[i];
+    }
+}
+
+uint8_t hal_uart_read_byte(void)
+{
+    uint32_t primask = irq_save();
+    while (!(REG(USART_SR) & USART_SR_RXNE)) {
+        /* Sleep until RX: with PRIMASK set, wfi still wakes on the enabled, pending USART2
+         * interrupt, so a byte arriving after the check is not missed; the handler then runs
+         * in the short cpsie window and disables the IRQ again. Under QEMU icount this keeps
+         * the wait cheap (a busy poll burns virtual time). */
+        REG(NVIC_ISER(USART2_IRQ / 32u)) = 1u << (USART2_IRQ % 32u);
+        __asm__ volatile("wfi" : : : "memory");
+        __asm__ volatile("cpsie i\n\tisb\n\tcpsid i" : : : "memory");
+    }
+    uint8_t b = (uint8_t)REG(USART_DR);  /* reading DR clears RXNE (and ORE after an SR read) */
+    irq_restore(primask);
+    return b;
+}

@@ -1,0 +1,265 @@
+/*
+ * Board HAL for the STM32F746ZG (NUCLEO-F746ZG), bare metal, no CMSIS/HAL library.
+ *
+ * Register addresses and values from RM0385 (STM32F75xxx/74xxx reference manual) and PM0253
+ * (Cortex-M7 programming manual); section numbers next to each block.
+ *
+ * Real board: HSI 16 MHz -> PLL -> 216 MHz SYSCLK (over-drive on, 7 flash wait states, ART
+ * accelerator and the core's I-cache on), APB1 = 54 MHz, USART3 on PD8 (TX) / PD9 (RX) = the
+ * ST-LINK virtual COM port, 115200 8N1.
+ *
+ * NOT SIMULATED HERE: QEMU has no STM32F7. The simulated build of this board links
+ * firmware_templates/hal/mps2.c and mps2_an500.ld instead (boards/nucleo_f746zg.json, sim);
+ * this file is built for the real board only and has not run on one here.
+ *
+ * Cycle counter: SysTick on the processor clock, 24 bits extended to 64 by its wrap interrupt.
+ */
+#include "hal.h"
+
+#include <stdint.h>
+
+#define REG(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+
+/* RM0385 5.3 RCC, base 0x40023800. */
+#define RCC_BASE        0x40023800u
+#define RCC_CR          (RCC_BASE + 0x00u)
+#define RCC_PLLCFGR     (RCC_BASE + 0x04u)
+#define RCC_CFGR        (RCC_BASE + 0x08u)
+#define RCC_AHB1ENR     (RCC_BASE + 0x30u)
+#define RCC_APB1ENR     (RCC_BASE + 0x40u)
+#define RCC_CR_HSIRDY   (1u << 1)
+#define RCC_CR_PLLON    (1u << 24)
+#define RCC_CR_PLLRDY   (1u << 25)
+#define RCC_CFGR_SW_PLL      (2u << 0)
+#define RCC_CFGR_SWS_MASK    (3u << 2)
+#define RCC_CFGR_SWS_PLL     (2u << 2)
+#define RCC_CFGR_PPRE1_DIV4  (5u << 10)  /* APB1 <= 54 MHz */
+#define RCC_CFGR_PPRE2_DIV2  (4u << 13)  /* APB2 <= 108 MHz */
+#define RCC_AHB1ENR_GPIODEN  (1u << 3)
+#define RCC_APB1ENR_USART3EN (1u << 18)
+#define RCC_APB1ENR_PWREN    (1u << 28)
+/* 5.3.2 PLLCFGR: HSI 16 MHz / M 8 = 2 MHz, * N 216 = 432 MHz VCO, / P 2 = 216 MHz, Q 9 = 48 MHz. */
+#define PLLCFGR_VALUE   ((8u << 0) | (216u << 6) | (0u << 16) | (9u << 24))
+
+#define HSI_HZ          16000000u
+#define PCLK1_PLL_HZ    (216000000u / 4u)
+
+/* RM0385 4.4 PWR, base 0x40007000: scale 1 + over-drive for 216 MHz (4.1.4). */
+#define PWR_CR1         0x40007000u
+#define PWR_CSR1        0x40007004u
+#define PWR_CR1_VOS_SCALE1 (3u << 14)
+#define PWR_CR1_ODEN    (1u << 16)
+#define PWR_CR1_ODSWEN  (1u << 17)
+#define PWR_CSR1_ODRDY  (1u << 16)
+#define PWR_CSR1_ODSWRDY (1u << 17)
+
+/* RM0385 3.3.2: 7 wait states at 216 MHz, 2.7-3.6 V; prefetch and ART on. */
+#define FLASH_ACR       0x40023c00u
+#define FLASH_ACR_LATENCY_7WS 7u
+#define FLASH_ACR_PRFTEN (1u << 8)
+#define FLASH_ACR_ARTEN  (1u << 9)
+
+/* RM0385 6.4 GPIOD, base 0x40020c00: PD8/PD9 alternate function 7 (USART3). */
+#define GPIOD_BASE      0x40020c00u
+#define GPIOD_MODER     (GPIOD_BASE + 0x00u)
+#define GPIOD_OSPEEDR   (GPIOD_BASE + 0x08u)
+#define GPIOD_PUPDR     (GPIOD_BASE + 0x0cu)
+#define GPIOD_AFRH      (GPIOD_BASE + 0x24u)
+
+/* RM0385 31.8 USART3, base 0x40004800 (the F7 USART: ISR/RDR/TDR, not SR/DR). */
+#define USART3_BASE     0x40004800u
+#define USART_CR1       (USART3_BASE + 0x00u)
+#define USART_BRR       (USART3_BASE + 0x0cu)
+#define USART_ISR       (USART3_BASE + 0x1cu)
+#define USART_ICR       (USART3_BASE + 0x20u)
+#define USART_RDR       (USART3_BASE + 0x24u)
+#define USART_TDR       (USART3_BASE + 0x28u)
+#define USART_CR1_UE    (1u << 0)
+#define USART_CR1_RE    (1u << 2)
+#define USART_CR1_TE    (1u << 3)
+#define USART_CR1_RXNEIE (1u << 5)
+#define USART_ISR_ORE   (1u << 3)
+#define USART_ISR_RXNE  (1u << 5)
+#define USART_ISR_TXE   (1u << 7)
+#define USART_ICR_ORECF (1u << 3)
+#define BAUD            115200u
+/* RM0385 10.2 vector table: USART3 global interrupt = position 39. */
+#define USART3_IRQ      39u
+
+/* PM0253: NVIC, SCB (cache maintenance), SysTick. */
+#define NVIC_ISER(n)    (0xe000e100u + 4u * (n))
+#define NVIC_ICER(n)    (0xe000e180u + 4u * (n))
+#define NVIC_ICPR(n)    (0xe000e280u + 4u * (n))
+#define SCB_CCR         0xe000ed14u
+#define SCB_CCR_IC      (1u << 17)
+#define SCB_ICIALLU     0xe000ef50u
+#define SYST_CSR        0xe000e010u
+#define SYST_RVR        0xe000e014u
+#define SYST_CVR        0xe000e018u
+#define SCB_ICSR        0xe000ed04u
+#define SYST_CSR_ENABLE    (1u << 0)
+#define SYST_CSR_TICKINT   (1u << 1)
+#define SYST_CSR_CLKSOURCE (1u << 2)
+#define SYST_RELOAD        0x00ffffffu
+#define ICSR_PENDSTSET     (1u << 26)
+
+#define READY_POLLS     100000u
+
+static volatile uint32_t s_systick_wraps;
+
+void SysTick_Handler(void);
+void IRQ39_Handler(void);
+
+static inline uint32_t irq_save(void)
+{
+    uint32_t primask;
+    __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
+    return primask;
+}
+
+static inline void irq_restore(uint32_t primask)
+{
+    __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
+}
+
+static int wait_set(uint32_t addr, uint32_t mask, uint32_t value)
+{
+    for (uint32_t i = 0u; i < READY_POLLS; i++) {
+        if ((REG(addr) & mask) == value) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void icache_enable(void)
+{
+    /* PM0253 4.8.5: invalidate, then enable the L1 instruction cache. (The D-cache stays off:
+     * nothing here needs it, and it would need set/way invalidation first.) */
+    __asm__ volatile("dsb\n\tisb" : : : "memory");
+    REG(SCB_ICIALLU) = 0u;
+    __asm__ volatile("dsb\n\tisb" : : : "memory");
+    REG(SCB_CCR) |= SCB_CCR_IC;
+    __asm__ volatile("dsb\n\tisb" : : : "memory");
+}
+
+/* RM0385 4.1.4 and 5.2: returns the APB1 clock in use afterwards (HSI's if a step fails). */
+static uint32_t clocks_init(void)
+{
+    REG(RCC_APB1ENR) |= RCC_APB1ENR_PWREN;
+    (void)REG(RCC_APB1ENR);
+    REG(PWR_CR1) = (REG(PWR_CR1) & ~(3u << 14)) | PWR_CR1_VOS_SCALE1;
+    if (!wait_set(RCC_CR, RCC_CR_HSIRDY, RCC_CR_HSIRDY)) {
+        return HSI_HZ;
+    }
+    REG(RCC_PLLCFGR) = PLLCFGR_VALUE;
+    REG(RCC_CR) |= RCC_CR_PLLON;
+    if (!wait_set(RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY)) {
+        return HSI_HZ;
+    }
+    REG(PWR_CR1) |= PWR_CR1_ODEN;
+    if (!wait_set(PWR_CSR1, PWR_CSR1_ODRDY, PWR_CSR1_ODRDY)) {
+        return HSI_HZ;
+    }
+    REG(PWR_CR1) |= PWR_CR1_ODSWEN;
+    if (!wait_set(PWR_CSR1, PWR_CSR1_ODSWRDY, PWR_CSR1_ODSWRDY)) {
+        return HSI_HZ;
+    }
+    REG(FLASH_ACR) = FLASH_ACR_LATENCY_7WS | FLASH_ACR_PRFTEN | FLASH_ACR_ARTEN;
+    if ((REG(FLASH_ACR) & 0xfu) != FLASH_ACR_LATENCY_7WS) {
+        return HSI_HZ;
+    }
+    REG(RCC_CFGR) = RCC_CFGR_PPRE1_DIV4 | RCC_CFGR_PPRE2_DIV2;
+    REG(RCC_CFGR) |= RCC_CFGR_SW_PLL;
+    if (!wait_set(RCC_CFGR, RCC_CFGR_SWS_MASK, RCC_CFGR_SWS_PLL)) {
+        return HSI_HZ;
+    }
+    return PCLK1_PLL_HZ;
+}
+
+static void usart3_init(uint32_t pclk1_hz)
+{
+    REG(RCC_AHB1ENR) |= RCC_AHB1ENR_GPIODEN;
+    REG(RCC_APB1ENR) |= RCC_APB1ENR_USART3EN;
+    (void)REG(RCC_APB1ENR);
+
+    /* PD8 = TX, PD9 = RX: AF7, high speed, pull-up on RX. */
+    REG(GPIOD_AFRH) = (REG(GPIOD_AFRH) & ~0xffu) | (7u << 0) | (7u << 4);
+    REG(GPIOD_OSPEEDR) |= (2u << 16) | (2u << 18);
+    REG(GPIOD_PUPDR) = (REG(GPIOD_PUPDR) & ~(0xfu << 16)) | (1u << 18);
+    REG(GPIOD_MODER) = (REG(GPIOD_MODER) & ~(0xfu << 16)) | (2u << 16) | (2u << 18);
+
+    /* 31.5.4: oversampling by 16, BRR = fck / baud: 54 MHz -> 469 (115139 baud, -0.05 %). */
+    REG(USART_CR1) = 0u;
+    REG(USART_BRR) = (pclk1_hz + BAUD / 2u) / BAUD;
+    REG(USART_CR1) = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE | USART_CR1_RXNEIE;
+
+    REG(NVIC_ICER(USART3_IRQ / 32u)) = 1u << (USART3_IRQ % 32u);
+    REG(NVIC_ICPR(USART3_IRQ / 32u)) = 1u << (USART3_IRQ % 32u);
+}
+
+static void systick_init(void)
+{
+    s_systick_wraps = 0u;
+    REG(SYST_CSR) = 0u;
+    REG(SYST_RVR) = SYST_RELOAD;
+    REG(SYST_CVR) = 0u;
+    REG(SYST_CSR) = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+}
+
+void hal_init(void)
+{
+    (void)irq_save();
+    icache_enable();
+    usart3_init(clocks_init());
+    systick_init();
+    irq_restore(0u);
+}
+
+void SysTick_Handler(void)
+{
+    s_systick_wraps = s_systick_wraps + 1u;
+}
+
+void IRQ39_Handler(void)
+{
+    REG(NVIC_ICER(USART3_IRQ / 32u)) = 1u << (USART3_IRQ % 32u);
+}
+
+uint64_t hal_cycles(void)
+{
+    uint32_t primask = irq_save();
+    uint32_t wraps = s_systick_wraps;
+    uint32_t cvr = REG(SYST_CVR);
+    if (REG(SCB_ICSR) & ICSR_PENDSTSET) {
+        wraps += 1u;
+        cvr = REG(SYST_CVR);
+    }
+    irq_restore(primask);
+    return ((uint64_t)wraps << 24) + ((0x01000000u - cvr) & SYST_RELOAD);
+}
+
+void hal_uart_write(const uint8_t *buf, uint32_t n)
+{
+    for (uint32_t i = 0u; i < n; i++) {
+        while (!(REG(USART_ISR) & USART_ISR_TXE)) {
+        }
+        REG(USART_TDR) = buf[i];
+    }
+}
+
+uint8_t hal_uart_read_byte(void)
+{
+    uint32_t primask = irq_save();
+    while (!(REG(USART_ISR) & USART_ISR_RXNE)) {
+        if (REG(USART_ISR) & USART_ISR_ORE) {
+            REG(USART_ICR) = USART_ICR_ORECF;  /* the F7 USART stops receiving until cleared */
+        }
+        REG(NVIC_ISER(USART3_IRQ / 32u)) = 1u << (USART3_IRQ % 32u);
+        __asm__ volatile("wfi" : : : "memory");
+        __asm__ volatile("cpsie i\n\tisb\n\tcpsid i" : : : "memory");
+    }
+    uint8_t b = (uint8_t)REG(USART_RDR);
+    irq_restore(primask);
+    return b;
+}
