@@ -53,9 +53,25 @@ def _rp2040js(board: Board, firmware: dict[str, Path]) -> AbstractContextManager
     return Rp2040Sim(firmware[".bin"])
 
 
+def _qemu(board: Board, firmware: dict[str, Path]) -> AbstractContextManager[Simulation]:
+    from pipeline.sim_qemu import QemuSim
+
+    sim = board.raw["simulator"]
+    return QemuSim(firmware[".elf"], machine=sim["machine"], serial_index=int(sim.get("serial_index", 0)))
+
+
+def _labwired(board: Board, firmware: dict[str, Path]) -> AbstractContextManager[Simulation]:
+    from pipeline.sim_labwired import LabwiredSim
+
+    return LabwiredSim(firmware[".elf"], chip=board.raw["simulator"]["chip"])
+
+
 # boards/<id>.json "simulator.name" -> how to start it on a built firmware (`.elf`, `.bin`, ...).
+# A board with a "sim" section is simulated from its simulated build (build --sim; see render).
 SIMULATORS: dict[str, Callable[[Board, dict[str, Path]], AbstractContextManager[Simulation]]] = {
     "rp2040js": _rp2040js,
+    "qemu": _qemu,
+    "labwired": _labwired,
 }
 
 
