@@ -162,7 +162,8 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
     }
     tflite, data_path = prepare_tflite(opts, out, console, report)
     digest = hashlib.sha256(tflite.read_bytes()).hexdigest()
-    report["model"].update(name=tflite.name, tflite=str(tflite), sha256=digest, tflite_bytes=tflite.stat().st_size)
+    name = opts.model.name if opts.model is not None else "digits CNN (built-in example)"
+    report["model"].update(name=name, tflite=str(tflite), sha256=digest, tflite_bytes=tflite.stat().st_size)
 
     fw = build_firmware(tflite, board, out, opts.engine, console, simulated=opts.port is None)
     compiled, built = fw.compiled, fw.built
