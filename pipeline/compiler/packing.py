@@ -61,6 +61,7 @@ KERNELS: dict[tuple[str, str, str], str] = {
     ("MUL", "none", "generic"): "eat_mul_s8",
     ("PAD", "none", "generic"): "eat_pad_s8",
     ("LUT", "none", "generic"): "eat_lut_s8",
+    ("CONCATENATION", "none", "generic"): "eat_concat_s8",
 }
 
 
