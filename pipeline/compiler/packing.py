@@ -62,6 +62,7 @@ KERNELS: dict[tuple[str, str, str], str] = {
     ("PAD", "none", "generic"): "eat_pad_s8",
     ("LUT", "none", "generic"): "eat_lut_s8",
     ("CONCATENATION", "none", "generic"): "eat_concat_s8",
+    ("MEAN", "none", "generic"): "eat_mean_s8",
 }
 
 

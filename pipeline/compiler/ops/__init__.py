@@ -81,8 +81,8 @@ def c_int(v: int) -> str:
 
 
 from pipeline.compiler.ops import (  # noqa: E402
-    activations, add, concat, conv, fully_connected, pad, pooling, quantize, reshape, softmax)
+    activations, add, concat, conv, fully_connected, mean, pad, pooling, quantize, reshape, softmax)
 
 LOWERINGS = {}
-for _mod in (fully_connected, conv, pooling, softmax, add, reshape, pad, activations, quantize, concat):
+for _mod in (fully_connected, conv, pooling, softmax, add, reshape, pad, activations, quantize, concat, mean):
     LOWERINGS.update(_mod.LOWERINGS)
