@@ -104,3 +104,26 @@ def test_missing_port_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "cannot open serial port" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "board_id, expected",
+    [
+        ("nucleo_f446re", ["st-flash", "--reset", "write", "/o/firmware.bin", "0x08000000"]),
+        ("nucleo_f746zg", ["st-flash", "--reset", "write", "/o/firmware.bin", "0x08000000"]),
+        ("esp32-c3-devkitm-1", ["esptool.py", "--chip", "esp32c3", "--port", "/dev/ttyUSB0", "write_flash", "0x0", "/o/firmware.bin"]),
+    ],
+)
+def test_upload_commands_of_the_board_files(board_id: str, expected: list[str]) -> None:
+    from pipeline.flash import upload_command
+
+    firmware = {".bin": Path("/o/firmware.bin"), ".elf": Path("/o/firmware.elf")}
+    assert upload_command(load_board(board_id), firmware, "/dev/ttyUSB0") == expected
+
+
+def test_flash_tool_missing_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.flash import flash
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(PipelineError, match="st-flash not found on PATH"):
+        flash(load_board("nucleo_f446re"), {".bin": tmp_path / "firmware.bin"}, "/dev/ttyACM0")
