@@ -92,7 +92,8 @@ def render_project(
         (staging / "src" / "main.c").write_text(env.get_template("src/main.c.j2").render(context))
         for rel in LINK_SOURCES:
             shutil.copy2(TEMPLATES_DIR / rel, staging / rel)
-        shutil.copy2(TEMPLATES_DIR / "hal" / "hal.h", staging / "src" / "hal.h")
+        for header in sorted((TEMPLATES_DIR / "hal").glob("*.h")):  # hal.h and the HALs' shared parts
+            shutil.copy2(header, staging / "src" / header.name)
         shutil.copy2(hal_source, staging / "src" / f"hal_{board.hal}.c")
         sim_hal = board.raw.get("sim", {}).get("hal")
         if sim_hal:  # the simulator stand-in's HAL, built only by the <id>_sim env

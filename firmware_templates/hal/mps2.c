@@ -14,6 +14,7 @@
  * time and SysTick ticks every 40 ns (see boards/nucleo_f746zg.json, simulator.cycles).
  */
 #include "hal.h"
+#include "cortexm.h"
 
 #include <stdint.h>
 
@@ -36,77 +37,38 @@
 #define BAUD            115200u
 #define NS_PER_TICK     (1000000000u / SYSCLK_HZ)
 
-#define NVIC_ISER0      0xe000e100u
-#define NVIC_ICER0      0xe000e180u
-#define NVIC_ICPR0      0xe000e280u
-#define SYST_CSR        0xe000e010u
-#define SYST_RVR        0xe000e014u
-#define SYST_CVR        0xe000e018u
-#define SCB_ICSR        0xe000ed04u
-#define SYST_CSR_ENABLE    (1u << 0)
-#define SYST_CSR_TICKINT   (1u << 1)
-#define SYST_CSR_CLKSOURCE (1u << 2)
-#define SYST_RELOAD        0x00ffffffu
-#define ICSR_PENDSTSET     (1u << 26)
-
-static volatile uint32_t s_systick_wraps;
-
 void SysTick_Handler(void);
 void IRQ0_Handler(void);
 
-static inline uint32_t irq_save(void)
-{
-    uint32_t primask;
-    __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
-    return primask;
-}
-
-static inline void irq_restore(uint32_t primask)
-{
-    __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
-}
-
 void hal_init(void)
 {
-    (void)irq_save();
+    (void)cortexm_irq_save();
     REG(UART_CTRL) = 0u;
     REG(UART_BAUDDIV) = SYSCLK_HZ / BAUD;  /* 217; QEMU requires >= 16 */
     REG(UART_INTCLEAR) = 0xfu;
     REG(UART_CTRL) = UART_CTRL_TXEN | UART_CTRL_RXEN | UART_CTRL_RXIE;
-    REG(NVIC_ICER0) = 1u << UART0_RX_IRQ;
-    REG(NVIC_ICPR0) = 1u << UART0_RX_IRQ;
+    cortexm_nvic_disable(UART0_RX_IRQ);
+    cortexm_nvic_clear_pending(UART0_RX_IRQ);
 
-    s_systick_wraps = 0u;
-    REG(SYST_CSR) = 0u;
-    REG(SYST_RVR) = SYST_RELOAD;
-    REG(SYST_CVR) = 0u;
-    REG(SYST_CSR) = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
-    irq_restore(0u);
+    cortexm_systick_init();
+    cortexm_irq_restore(0u);
 }
 
 void SysTick_Handler(void)
 {
-    s_systick_wraps = s_systick_wraps + 1u;
+    cortexm_systick_on_wrap();
 }
 
 void IRQ0_Handler(void)
 {
-    REG(NVIC_ICER0) = 1u << UART0_RX_IRQ;
+    cortexm_nvic_disable(UART0_RX_IRQ);
 }
 
 uint64_t hal_cycles(void)
 {
-    uint32_t primask = irq_save();
-    uint32_t wraps = s_systick_wraps;
-    uint32_t cvr = REG(SYST_CVR);
-    if (REG(SCB_ICSR) & ICSR_PENDSTSET) {
-        wraps += 1u;
-        cvr = REG(SYST_CVR);
-    }
-    irq_restore(primask);
     /* QEMU -icount shift=0: one instruction per ns of virtual time; SysTick counts the 25 MHz
      * model clock, one tick per 40 ns: instructions = ticks * 40 (to +-40). */
-    return (((uint64_t)wraps << 24) + ((0x01000000u - cvr) & SYST_RELOAD)) * NS_PER_TICK;
+    return cortexm_systick_ticks() * NS_PER_TICK;
 }
 
 void hal_uart_write(const uint8_t *buf, uint32_t n)
@@ -120,7 +82,7 @@ void hal_uart_write(const uint8_t *buf, uint32_t n)
 
 uint8_t hal_uart_read_byte(void)
 {
-    uint32_t primask = irq_save();
+    uint32_t primask = cortexm_irq_save();
     while (!(REG(UART_STATE) & UART_STATE_RXFULL)) {
         /* The RX interrupt status stays latched until cleared: clear it, then sleep until the
          * next byte raises it (wfi wakes on the pending IRQ even with PRIMASK set). */
@@ -128,12 +90,11 @@ uint8_t hal_uart_read_byte(void)
         if (REG(UART_STATE) & UART_STATE_RXFULL) {
             break;
         }
-        REG(NVIC_ICPR0) = 1u << UART0_RX_IRQ;
-        REG(NVIC_ISER0) = 1u << UART0_RX_IRQ;
-        __asm__ volatile("wfi" : : : "memory");
-        __asm__ volatile("cpsie i\n\tisb\n\tcpsid i" : : : "memory");
+        cortexm_nvic_clear_pending(UART0_RX_IRQ);
+        cortexm_nvic_enable(UART0_RX_IRQ);
+        cortexm_wait_for_interrupt_masked();
     }
     uint8_t b = (uint8_t)REG(UART_DATA);
-    irq_restore(primask);
+    cortexm_irq_restore(primask);
     return b;
 }

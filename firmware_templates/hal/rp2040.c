@@ -5,9 +5,12 @@
  * section numbers are given next to each block. The same bring-up runs on a real board and in
  * rp2040js (which models RESETS, XOSC, PLL, CLOCKS, UART0, SysTick and the NVIC).
  *
- * The only mutable global is the SysTick wrap counter (s_systick_wraps).
+ * The Cortex-M0+ core peripherals (2.4.5: SysTick, NVIC, SCB) are driven through cortexm.h; the
+ * only mutable global is its SysTick wrap counter. SysTick runs on the processor clock, so
+ * hal_cycles() is CPU cycles.
  */
 #include "hal.h"
+#include "cortexm.h"
 
 #include <stdint.h>
 
@@ -105,37 +108,8 @@
 /* 2.3.2 interrupt numbers: UART0_IRQ = 20 -> vector IRQ20_Handler in startup_cortexm.c. */
 #define UART0_IRQ        20u
 
-/* 2.4.5 Cortex-M0+ PPB: SysTick, NVIC, SCB (ARMv6-M ARM B3). */
-#define SYST_CSR         0xe000e010u
-#define SYST_RVR         0xe000e014u
-#define SYST_CVR         0xe000e018u
-#define NVIC_ISER        0xe000e100u
-#define NVIC_ICPR        0xe000e280u
-#define SCB_ICSR         0xe000ed04u
-#define SYST_CSR_ENABLE     (1u << 0)
-#define SYST_CSR_TICKINT    (1u << 1)
-#define SYST_CSR_CLKSOURCE  (1u << 2)     /* 1 = processor clock */
-#define SYST_RELOAD         0x00ffffffu   /* 24-bit counter, full range: period 2^24 cycles */
-#define ICSR_PENDSTSET      (1u << 26)
-
-/* The only mutable global: SysTick wraps since hal_init(). 32-bit reads/writes are atomic on
- * the M0+, and wraps * 2^24 covers 2^56 cycles (18 years at 125 MHz). */
-static volatile uint32_t s_systick_wraps;
-
 void SysTick_Handler(void);
 void IRQ20_Handler(void);
-
-static inline uint32_t irq_save(void)
-{
-    uint32_t primask;
-    __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
-    return primask;
-}
-
-static inline void irq_restore(uint32_t primask)
-{
-    __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
-}
 
 static void unreset(uint32_t bits)
 {
@@ -205,33 +179,23 @@ static void uart0_init(void)
     REG(UART_CR) = UART_CR_UARTEN | UART_CR_TXE | UART_CR_RXE;
 
     /* The RX interrupt only wakes hal_uart_read_byte's wfi; its handler masks it again. */
-    REG(NVIC_ICPR) = 1u << UART0_IRQ;
-    REG(NVIC_ISER) = 1u << UART0_IRQ;
-}
-
-static void systick_init(void)
-{
-    /* ARMv6-M ARM B3.3: processor clock, full 24-bit reload, interrupt on each wrap. */
-    s_systick_wraps = 0u;
-    REG(SYST_CSR) = 0u;
-    REG(SYST_RVR) = SYST_RELOAD;
-    REG(SYST_CVR) = 0u;  /* any write clears the counter; it reloads on the next clock */
-    REG(SYST_CSR) = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+    cortexm_nvic_clear_pending(UART0_IRQ);
+    cortexm_nvic_enable(UART0_IRQ);
 }
 
 void hal_init(void)
 {
-    (void)irq_save();
+    (void)cortexm_irq_save();
     unreset(RESET_IO_BANK0 | RESET_PADS_BANK0 | RESET_TIMER | RESET_UART0);
     clocks_init();
     uart0_init();
-    systick_init();
-    irq_restore(0u);
+    cortexm_systick_init();
+    cortexm_irq_restore(0u);
 }
 
 void SysTick_Handler(void)
 {
-    s_systick_wraps = s_systick_wraps + 1u;
+    cortexm_systick_on_wrap();
 }
 
 void IRQ20_Handler(void)
@@ -242,19 +206,7 @@ void IRQ20_Handler(void)
 
 uint64_t hal_cycles(void)
 {
-    uint32_t primask = irq_save();
-    uint32_t wraps = s_systick_wraps;
-    uint32_t cvr = REG(SYST_CVR);
-    if (REG(SCB_ICSR) & ICSR_PENDSTSET) {
-        /* Wrapped, but the handler has not run (interrupts are masked here): count the wrap
-         * ourselves and re-read CVR, which now certainly belongs to the new period. */
-        wraps += 1u;
-        cvr = REG(SYST_CVR);
-    }
-    irq_restore(primask);
-    /* SysTick pends at the 1 -> 0 transition and reloads on the next clock, so CVR == 0 is the
-     * first count of the new period ("just wrapped"): elapsed = (2^24 - CVR) mod 2^24. */
-    return ((uint64_t)wraps << 24) + ((0x01000000u - cvr) & SYST_RELOAD);
+    return cortexm_systick_ticks();
 }
 
 void hal_uart_write(const uint8_t *buf, uint32_t n)
@@ -268,16 +220,15 @@ void hal_uart_write(const uint8_t *buf, uint32_t n)
 
 uint8_t hal_uart_read_byte(void)
 {
-    uint32_t primask = irq_save();
+    uint32_t primask = cortexm_irq_save();
     while (REG(UART_FR) & UART_FR_RXFE) {
         /* Sleep until RX data (level or timeout interrupt). With PRIMASK set, wfi still wakes on
          * the pending interrupt, so a byte arriving after the FR check is not missed; the
          * handler then runs once interrupts are re-enabled and masks the UART interrupt. */
         REG(UART_IMSC) = UART_IMSC_RXIM | UART_IMSC_RTIM;
-        __asm__ volatile("wfi" : : : "memory");
-        __asm__ volatile("cpsie i\n\tisb\n\tcpsid i" : : : "memory");
+        cortexm_wait_for_interrupt_masked();
     }
     uint8_t b = (uint8_t)REG(UART_DR);
-    irq_restore(primask);
+    cortexm_irq_restore(primask);
     return b;
 }

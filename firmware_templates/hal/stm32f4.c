@@ -22,6 +22,7 @@
  * The only mutable globals are the SysTick wrap counter and the UART clock actually in use.
  */
 #include "hal.h"
+#include "cortexm.h"
 
 #include <stdint.h>
 
@@ -101,40 +102,14 @@
 /* RM0390 10.2 vector table: USART2 global interrupt = position 38 -> IRQ38_Handler. */
 #define USART2_IRQ      38u
 
-/* PM0214 4.3-4.4: NVIC, SCB, SysTick. */
-#define NVIC_ISER(n)    (0xe000e100u + 4u * (n))
-#define NVIC_ICER(n)    (0xe000e180u + 4u * (n))
-#define NVIC_ICPR(n)    (0xe000e280u + 4u * (n))
-#define SYST_CSR        0xe000e010u
-#define SYST_RVR        0xe000e014u
-#define SYST_CVR        0xe000e018u
-#define SCB_ICSR        0xe000ed04u
-#define SYST_CSR_ENABLE    (1u << 0)
-#define SYST_CSR_TICKINT   (1u << 1)
-#define SYST_CSR_CLKSOURCE (1u << 2)   /* processor clock */
-#define SYST_RELOAD        0x00ffffffu
-#define ICSR_PENDSTSET     (1u << 26)
+/* PM0214 4.3-4.4: NVIC, SCB, SysTick: cortexm.h. */
 
 /* A clock step that does not report ready within this many polls is given up (about 6 ms at
  * 16 MHz: PLL lock takes ~100 us, over-drive ~ 50 us on silicon). */
 #define READY_POLLS     100000u
 
-static volatile uint32_t s_systick_wraps;
-
 void SysTick_Handler(void);
 void IRQ38_Handler(void);
-
-static inline uint32_t irq_save(void)
-{
-    uint32_t primask;
-    __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
-    return primask;
-}
-
-static inline void irq_restore(uint32_t primask)
-{
-    __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
-}
 
 static int wait_set(uint32_t addr, uint32_t mask, uint32_t value)
 {
@@ -202,51 +177,32 @@ static void usart2_init(uint32_t pclk1_hz)
 
     /* The RX interrupt only wakes hal_uart_read_byte's wfi; its handler disables itself in the
      * NVIC (the USART line stays high until DR is read, in silicon and in QEMU). */
-    REG(NVIC_ICER(USART2_IRQ / 32u)) = 1u << (USART2_IRQ % 32u);
-    REG(NVIC_ICPR(USART2_IRQ / 32u)) = 1u << (USART2_IRQ % 32u);
-}
-
-static void systick_init(void)
-{
-    s_systick_wraps = 0u;
-    REG(SYST_CSR) = 0u;
-    REG(SYST_RVR) = SYST_RELOAD;
-    REG(SYST_CVR) = 0u;
-    REG(SYST_CSR) = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+    cortexm_nvic_disable(USART2_IRQ);
+    cortexm_nvic_clear_pending(USART2_IRQ);
 }
 
 void hal_init(void)
 {
-    (void)irq_save();
+    (void)cortexm_irq_save();
     uint32_t pclk1 = clocks_init();
     usart2_init(pclk1);
-    systick_init();
-    irq_restore(0u);
+    cortexm_systick_init();
+    cortexm_irq_restore(0u);
 }
 
 void SysTick_Handler(void)
 {
-    s_systick_wraps = s_systick_wraps + 1u;
+    cortexm_systick_on_wrap();
 }
 
 void IRQ38_Handler(void)
 {
-    REG(NVIC_ICER(USART2_IRQ / 32u)) = 1u << (USART2_IRQ % 32u);
+    cortexm_nvic_disable(USART2_IRQ);
 }
 
 uint64_t hal_cycles(void)
 {
-    uint32_t primask = irq_save();
-    uint32_t wraps = s_systick_wraps;
-    uint32_t cvr = REG(SYST_CVR);
-    if (REG(SCB_ICSR) & ICSR_PENDSTSET) {
-        /* Wrapped, handler not run yet (interrupts masked): count it, re-read CVR. */
-        wraps += 1u;
-        cvr = REG(SYST_CVR);
-    }
-    irq_restore(primask);
-    /* CVR == 0 is the first count of the new period: elapsed = (2^24 - CVR) mod 2^24. */
-    uint64_t ticks = ((uint64_t)wraps << 24) + ((0x01000000u - cvr) & SYST_RELOAD);
+    uint64_t ticks = cortexm_systick_ticks();
 #if defined(EAT_SIM_SYSTICK_NS_NUM) && defined(EAT_SIM_SYSTICK_NS_DEN)
     /* Simulated build only (boards/nucleo_f446re.json, sim): QEMU -icount shift=0 gives each
      * instruction 1 ns of virtual time, and SysTick counts the model's 168 MHz clock, so
@@ -268,17 +224,16 @@ void hal_uart_write(const uint8_t *buf, uint32_t n)
 
 uint8_t hal_uart_read_byte(void)
 {
-    uint32_t primask = irq_save();
+    uint32_t primask = cortexm_irq_save();
     while (!(REG(USART_SR) & USART_SR_RXNE)) {
         /* Sleep until RX: with PRIMASK set, wfi still wakes on the enabled, pending USART2
          * interrupt, so a byte arriving after the check is not missed; the handler then runs
          * in the short cpsie window and disables the IRQ again. Under QEMU icount this keeps
          * the wait cheap (a busy poll burns virtual time). */
-        REG(NVIC_ISER(USART2_IRQ / 32u)) = 1u << (USART2_IRQ % 32u);
-        __asm__ volatile("wfi" : : : "memory");
-        __asm__ volatile("cpsie i\n\tisb\n\tcpsid i" : : : "memory");
+        cortexm_nvic_enable(USART2_IRQ);
+        cortexm_wait_for_interrupt_masked();
     }
     uint8_t b = (uint8_t)REG(USART_DR);  /* reading DR clears RXNE (and ORE after an SR read) */
-    irq_restore(primask);
+    cortexm_irq_restore(primask);
     return b;
 }

@@ -15,6 +15,7 @@
  * Cycle counter: SysTick on the processor clock, 24 bits extended to 64 by its wrap interrupt.
  */
 #include "hal.h"
+#include "cortexm.h"
 
 #include <stdint.h>
 
@@ -86,41 +87,15 @@
 /* RM0385 10.2 vector table: USART3 global interrupt = position 39. */
 #define USART3_IRQ      39u
 
-/* PM0253: NVIC, SCB (cache maintenance), SysTick. */
-#define NVIC_ISER(n)    (0xe000e100u + 4u * (n))
-#define NVIC_ICER(n)    (0xe000e180u + 4u * (n))
-#define NVIC_ICPR(n)    (0xe000e280u + 4u * (n))
+/* PM0253 4.8: SCB cache maintenance (NVIC and SysTick: cortexm.h). */
 #define SCB_CCR         0xe000ed14u
 #define SCB_CCR_IC      (1u << 17)
 #define SCB_ICIALLU     0xe000ef50u
-#define SYST_CSR        0xe000e010u
-#define SYST_RVR        0xe000e014u
-#define SYST_CVR        0xe000e018u
-#define SCB_ICSR        0xe000ed04u
-#define SYST_CSR_ENABLE    (1u << 0)
-#define SYST_CSR_TICKINT   (1u << 1)
-#define SYST_CSR_CLKSOURCE (1u << 2)
-#define SYST_RELOAD        0x00ffffffu
-#define ICSR_PENDSTSET     (1u << 26)
 
 #define READY_POLLS     100000u
 
-static volatile uint32_t s_systick_wraps;
-
 void SysTick_Handler(void);
 void IRQ39_Handler(void);
-
-static inline uint32_t irq_save(void)
-{
-    uint32_t primask;
-    __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
-    return primask;
-}
-
-static inline void irq_restore(uint32_t primask)
-{
-    __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
-}
 
 static int wait_set(uint32_t addr, uint32_t mask, uint32_t value)
 {
@@ -194,49 +169,32 @@ static void usart3_init(uint32_t pclk1_hz)
     REG(USART_BRR) = (pclk1_hz + BAUD / 2u) / BAUD;
     REG(USART_CR1) = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE | USART_CR1_RXNEIE;
 
-    REG(NVIC_ICER(USART3_IRQ / 32u)) = 1u << (USART3_IRQ % 32u);
-    REG(NVIC_ICPR(USART3_IRQ / 32u)) = 1u << (USART3_IRQ % 32u);
-}
-
-static void systick_init(void)
-{
-    s_systick_wraps = 0u;
-    REG(SYST_CSR) = 0u;
-    REG(SYST_RVR) = SYST_RELOAD;
-    REG(SYST_CVR) = 0u;
-    REG(SYST_CSR) = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+    cortexm_nvic_disable(USART3_IRQ);
+    cortexm_nvic_clear_pending(USART3_IRQ);
 }
 
 void hal_init(void)
 {
-    (void)irq_save();
+    (void)cortexm_irq_save();
     icache_enable();
     usart3_init(clocks_init());
-    systick_init();
-    irq_restore(0u);
+    cortexm_systick_init();
+    cortexm_irq_restore(0u);
 }
 
 void SysTick_Handler(void)
 {
-    s_systick_wraps = s_systick_wraps + 1u;
+    cortexm_systick_on_wrap();
 }
 
 void IRQ39_Handler(void)
 {
-    REG(NVIC_ICER(USART3_IRQ / 32u)) = 1u << (USART3_IRQ % 32u);
+    cortexm_nvic_disable(USART3_IRQ);
 }
 
 uint64_t hal_cycles(void)
 {
-    uint32_t primask = irq_save();
-    uint32_t wraps = s_systick_wraps;
-    uint32_t cvr = REG(SYST_CVR);
-    if (REG(SCB_ICSR) & ICSR_PENDSTSET) {
-        wraps += 1u;
-        cvr = REG(SYST_CVR);
-    }
-    irq_restore(primask);
-    return ((uint64_t)wraps << 24) + ((0x01000000u - cvr) & SYST_RELOAD);
+    return cortexm_systick_ticks();
 }
 
 void hal_uart_write(const uint8_t *buf, uint32_t n)
@@ -250,16 +208,15 @@ void hal_uart_write(const uint8_t *buf, uint32_t n)
 
 uint8_t hal_uart_read_byte(void)
 {
-    uint32_t primask = irq_save();
+    uint32_t primask = cortexm_irq_save();
     while (!(REG(USART_ISR) & USART_ISR_RXNE)) {
         if (REG(USART_ISR) & USART_ISR_ORE) {
             REG(USART_ICR) = USART_ICR_ORECF;  /* the F7 USART stops receiving until cleared */
         }
-        REG(NVIC_ISER(USART3_IRQ / 32u)) = 1u << (USART3_IRQ % 32u);
-        __asm__ volatile("wfi" : : : "memory");
-        __asm__ volatile("cpsie i\n\tisb\n\tcpsid i" : : : "memory");
+        cortexm_nvic_enable(USART3_IRQ);
+        cortexm_wait_for_interrupt_masked();
     }
     uint8_t b = (uint8_t)REG(USART_RDR);
-    irq_restore(primask);
+    cortexm_irq_restore(primask);
     return b;
 }
