@@ -19,7 +19,8 @@ from pipeline.errors import PipelineError
 from pipeline.oracle import Oracle
 from pipeline.paths import DEFAULT_OUT
 from pipeline.protocol import Device
-from pipeline.run import target_port
+from pipeline.flash import flash
+from pipeline.run import find_port, target_port
 from pipeline.tflm_arena import measure_wheel_arena
 
 # TFLM's arena (arena_used_bytes after AllocateTensors) on a 32-bit Cortex-M build, measured for
@@ -51,7 +52,10 @@ def bench_model(tflite: Path, board_id: str, out_root: Path, port: str | None, c
     if not tflite.is_file():
         raise PipelineError(f"model {tflite} not found; pass existing int8 .tflite files to --model")
     board = load_board(board_id)
-    fw = build_firmware(tflite, board, out_root / f"{tflite.stem}-{board.id}", "eat", console)
+    port = find_port() if port == "auto" else port
+    fw = build_firmware(tflite, board, out_root / f"{tflite.stem}-{board.id}", "eat", console, simulated=port is None)
+    if port is not None:
+        flash(board, fw.built.firmware, port)  # a real board: it must run this model's firmware
     oracle = Oracle(tflite)
     rng = np.random.default_rng(0)
     cycles, exact = [], 0
