@@ -23,30 +23,17 @@
  */
 #include "hal.h"
 #include "cortexm.h"
+#include "stm32_clocks.h"
 
 #include <stdint.h>
 
 #define REG(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
 
-/* RM0390 6.3 RCC, base 0x40023800. */
-#define RCC_BASE        0x40023800u
-#define RCC_CR          (RCC_BASE + 0x00u)
-#define RCC_PLLCFGR     (RCC_BASE + 0x04u)
-#define RCC_CFGR        (RCC_BASE + 0x08u)
-#define RCC_AHB1ENR     (RCC_BASE + 0x30u)
-#define RCC_APB1ENR     (RCC_BASE + 0x40u)
-#define RCC_CR_HSIRDY   (1u << 1)
-#define RCC_CR_PLLON    (1u << 24)
-#define RCC_CR_PLLRDY   (1u << 25)
-#define RCC_CFGR_SW_PLL      (2u << 0)
-#define RCC_CFGR_SWS_MASK    (3u << 2)
-#define RCC_CFGR_SWS_PLL     (2u << 2)
-#define RCC_CFGR_HPRE_DIV1   (0u << 4)
-#define RCC_CFGR_PPRE1_DIV4  (5u << 10)  /* APB1 <= 45 MHz */
-#define RCC_CFGR_PPRE2_DIV2  (4u << 13)  /* APB2 <= 90 MHz */
+/* RM0390 6.3 RCC, base 0x40023800 (clock tree: stm32_clocks.h; APB1 = 45 MHz, APB2 = 90 MHz). */
+#define RCC_AHB1ENR     0x40023830u
+#define RCC_APB1ENR     0x40023840u
 #define RCC_AHB1ENR_GPIOAEN  (1u << 0)
 #define RCC_APB1ENR_USART2EN (1u << 17)
-#define RCC_APB1ENR_PWREN    (1u << 28)
 /* 6.3.2 PLLCFGR: HSI (16 MHz) / M 8 = 2 MHz VCO input, * N 180 = 360 MHz VCO, / P 2 = 180 MHz.
  * Q = 8 (45 MHz, unused), R = 2 (unused). PLLSRC (bit 22) = 0: HSI. */
 #define PLL_M   8u
@@ -56,26 +43,16 @@
 #define PLL_R   2u
 #define PLLCFGR_VALUE ((PLL_M << 0) | (PLL_N << 6) | (PLL_P_DIV2 << 16) | (PLL_Q << 24) | (PLL_R << 28))
 
-#define HSI_HZ        16000000u
 #define SYSCLK_HZ     180000000u
 #define PCLK1_PLL_HZ  (SYSCLK_HZ / 4u)
 
-/* RM0390 5.4 PWR, base 0x40007000: voltage scale 1 and over-drive for 180 MHz (5.1.4). */
-#define PWR_CR          0x40007000u
-#define PWR_CSR         0x40007004u
-#define PWR_CR_VOS_SCALE1 (3u << 14)
-#define PWR_CR_ODEN     (1u << 16)
-#define PWR_CR_ODSWEN   (1u << 17)
-#define PWR_CSR_ODRDY   (1u << 16)
-#define PWR_CSR_ODSWRDY (1u << 17)
-
-/* RM0390 3.9 flash interface: 5 wait states at 180 MHz, 2.7-3.6 V (table 5). */
-#define FLASH_ACR       0x40023c00u
-#define FLASH_ACR_LATENCY_MASK 0xfu
+/* RM0390 5.1.4: voltage scale 1 and over-drive for 180 MHz (stm32_clocks.h).
+ * RM0390 3.9 flash interface: 5 wait states at 180 MHz, 2.7-3.6 V (table 5). */
 #define FLASH_ACR_LATENCY_5WS  5u
 #define FLASH_ACR_PRFTEN (1u << 8)
 #define FLASH_ACR_ICEN   (1u << 9)
 #define FLASH_ACR_DCEN   (1u << 10)
+#define FLASH_ACR_VALUE  (FLASH_ACR_LATENCY_5WS | FLASH_ACR_PRFTEN | FLASH_ACR_ICEN | FLASH_ACR_DCEN)
 
 /* RM0390 7.4 GPIOA, base 0x40020000: PA2/PA3 alternate function 7 (USART2, datasheet table 16). */
 #define GPIOA_BASE      0x40020000u
@@ -104,58 +81,8 @@
 
 /* PM0214 4.3-4.4: NVIC, SCB, SysTick: cortexm.h. */
 
-/* A clock step that does not report ready within this many polls is given up (about 6 ms at
- * 16 MHz: PLL lock takes ~100 us, over-drive ~ 50 us on silicon). */
-#define READY_POLLS     100000u
-
 void SysTick_Handler(void);
 void IRQ38_Handler(void);
-
-static int wait_set(uint32_t addr, uint32_t mask, uint32_t value)
-{
-    for (uint32_t i = 0u; i < READY_POLLS; i++) {
-        if ((REG(addr) & mask) == value) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* RM0390 5.1.4 and 6.2: returns the APB1 clock in use afterwards (HSI's if a step fails). */
-static uint32_t clocks_init(void)
-{
-    REG(RCC_APB1ENR) |= RCC_APB1ENR_PWREN;
-    (void)REG(RCC_APB1ENR);
-    REG(PWR_CR) = (REG(PWR_CR) & ~(3u << 14)) | PWR_CR_VOS_SCALE1;
-    if (!wait_set(RCC_CR, RCC_CR_HSIRDY, RCC_CR_HSIRDY)) {
-        return HSI_HZ;                                         /* QEMU: no RCC model */
-    }
-    REG(RCC_PLLCFGR) = PLLCFGR_VALUE;
-    REG(RCC_CR) |= RCC_CR_PLLON;
-    if (!wait_set(RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY)) {
-        return HSI_HZ;
-    }
-    /* Over-drive: required above 168 MHz; enable, then switch the regulator. */
-    REG(PWR_CR) |= PWR_CR_ODEN;
-    if (!wait_set(PWR_CSR, PWR_CSR_ODRDY, PWR_CSR_ODRDY)) {
-        return HSI_HZ;
-    }
-    REG(PWR_CR) |= PWR_CR_ODSWEN;
-    if (!wait_set(PWR_CSR, PWR_CSR_ODSWRDY, PWR_CSR_ODSWRDY)) {
-        return HSI_HZ;
-    }
-    /* 3.5.1: raise the wait states first and check they took, then switch SYSCLK. */
-    REG(FLASH_ACR) = FLASH_ACR_LATENCY_5WS | FLASH_ACR_PRFTEN | FLASH_ACR_ICEN | FLASH_ACR_DCEN;
-    if ((REG(FLASH_ACR) & FLASH_ACR_LATENCY_MASK) != FLASH_ACR_LATENCY_5WS) {
-        return HSI_HZ;
-    }
-    REG(RCC_CFGR) = RCC_CFGR_HPRE_DIV1 | RCC_CFGR_PPRE1_DIV4 | RCC_CFGR_PPRE2_DIV2;
-    REG(RCC_CFGR) |= RCC_CFGR_SW_PLL;
-    if (!wait_set(RCC_CFGR, RCC_CFGR_SWS_MASK, RCC_CFGR_SWS_PLL)) {
-        return HSI_HZ;
-    }
-    return PCLK1_PLL_HZ;
-}
 
 static void usart2_init(uint32_t pclk1_hz)
 {
@@ -184,7 +111,7 @@ static void usart2_init(uint32_t pclk1_hz)
 void hal_init(void)
 {
     (void)cortexm_irq_save();
-    uint32_t pclk1 = clocks_init();
+    uint32_t pclk1 = stm32_clocks_init(PLLCFGR_VALUE, FLASH_ACR_VALUE, PCLK1_PLL_HZ);
     usart2_init(pclk1);
     cortexm_systick_init();
     cortexm_irq_restore(0u);

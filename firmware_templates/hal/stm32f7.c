@@ -16,49 +16,28 @@
  */
 #include "hal.h"
 #include "cortexm.h"
+#include "stm32_clocks.h"
 
 #include <stdint.h>
 
 #define REG(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
 
-/* RM0385 5.3 RCC, base 0x40023800. */
-#define RCC_BASE        0x40023800u
-#define RCC_CR          (RCC_BASE + 0x00u)
-#define RCC_PLLCFGR     (RCC_BASE + 0x04u)
-#define RCC_CFGR        (RCC_BASE + 0x08u)
-#define RCC_AHB1ENR     (RCC_BASE + 0x30u)
-#define RCC_APB1ENR     (RCC_BASE + 0x40u)
-#define RCC_CR_HSIRDY   (1u << 1)
-#define RCC_CR_PLLON    (1u << 24)
-#define RCC_CR_PLLRDY   (1u << 25)
-#define RCC_CFGR_SW_PLL      (2u << 0)
-#define RCC_CFGR_SWS_MASK    (3u << 2)
-#define RCC_CFGR_SWS_PLL     (2u << 2)
-#define RCC_CFGR_PPRE1_DIV4  (5u << 10)  /* APB1 <= 54 MHz */
-#define RCC_CFGR_PPRE2_DIV2  (4u << 13)  /* APB2 <= 108 MHz */
+/* RM0385 5.3 RCC, base 0x40023800 (clock tree: stm32_clocks.h; APB1 = 54 MHz, APB2 = 108 MHz). */
+#define RCC_AHB1ENR     0x40023830u
+#define RCC_APB1ENR     0x40023840u
 #define RCC_AHB1ENR_GPIODEN  (1u << 3)
 #define RCC_APB1ENR_USART3EN (1u << 18)
-#define RCC_APB1ENR_PWREN    (1u << 28)
 /* 5.3.2 PLLCFGR: HSI 16 MHz / M 8 = 2 MHz, * N 216 = 432 MHz VCO, / P 2 = 216 MHz, Q 9 = 48 MHz. */
 #define PLLCFGR_VALUE   ((8u << 0) | (216u << 6) | (0u << 16) | (9u << 24))
 
-#define HSI_HZ          16000000u
 #define PCLK1_PLL_HZ    (216000000u / 4u)
 
-/* RM0385 4.4 PWR, base 0x40007000: scale 1 + over-drive for 216 MHz (4.1.4). */
-#define PWR_CR1         0x40007000u
-#define PWR_CSR1        0x40007004u
-#define PWR_CR1_VOS_SCALE1 (3u << 14)
-#define PWR_CR1_ODEN    (1u << 16)
-#define PWR_CR1_ODSWEN  (1u << 17)
-#define PWR_CSR1_ODRDY  (1u << 16)
-#define PWR_CSR1_ODSWRDY (1u << 17)
-
-/* RM0385 3.3.2: 7 wait states at 216 MHz, 2.7-3.6 V; prefetch and ART on. */
-#define FLASH_ACR       0x40023c00u
+/* RM0385 4.1.4: scale 1 + over-drive for 216 MHz (stm32_clocks.h).
+ * RM0385 3.3.2: 7 wait states at 216 MHz, 2.7-3.6 V; prefetch and ART on. */
 #define FLASH_ACR_LATENCY_7WS 7u
 #define FLASH_ACR_PRFTEN (1u << 8)
 #define FLASH_ACR_ARTEN  (1u << 9)
+#define FLASH_ACR_VALUE  (FLASH_ACR_LATENCY_7WS | FLASH_ACR_PRFTEN | FLASH_ACR_ARTEN)
 
 /* RM0385 6.4 GPIOD, base 0x40020c00: PD8/PD9 alternate function 7 (USART3). */
 #define GPIOD_BASE      0x40020c00u
@@ -92,20 +71,8 @@
 #define SCB_CCR_IC      (1u << 17)
 #define SCB_ICIALLU     0xe000ef50u
 
-#define READY_POLLS     100000u
-
 void SysTick_Handler(void);
 void IRQ39_Handler(void);
-
-static int wait_set(uint32_t addr, uint32_t mask, uint32_t value)
-{
-    for (uint32_t i = 0u; i < READY_POLLS; i++) {
-        if ((REG(addr) & mask) == value) {
-            return 1;
-        }
-    }
-    return 0;
-}
 
 static void icache_enable(void)
 {
@@ -116,40 +83,6 @@ static void icache_enable(void)
     __asm__ volatile("dsb\n\tisb" : : : "memory");
     REG(SCB_CCR) |= SCB_CCR_IC;
     __asm__ volatile("dsb\n\tisb" : : : "memory");
-}
-
-/* RM0385 4.1.4 and 5.2: returns the APB1 clock in use afterwards (HSI's if a step fails). */
-static uint32_t clocks_init(void)
-{
-    REG(RCC_APB1ENR) |= RCC_APB1ENR_PWREN;
-    (void)REG(RCC_APB1ENR);
-    REG(PWR_CR1) = (REG(PWR_CR1) & ~(3u << 14)) | PWR_CR1_VOS_SCALE1;
-    if (!wait_set(RCC_CR, RCC_CR_HSIRDY, RCC_CR_HSIRDY)) {
-        return HSI_HZ;
-    }
-    REG(RCC_PLLCFGR) = PLLCFGR_VALUE;
-    REG(RCC_CR) |= RCC_CR_PLLON;
-    if (!wait_set(RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY)) {
-        return HSI_HZ;
-    }
-    REG(PWR_CR1) |= PWR_CR1_ODEN;
-    if (!wait_set(PWR_CSR1, PWR_CSR1_ODRDY, PWR_CSR1_ODRDY)) {
-        return HSI_HZ;
-    }
-    REG(PWR_CR1) |= PWR_CR1_ODSWEN;
-    if (!wait_set(PWR_CSR1, PWR_CSR1_ODSWRDY, PWR_CSR1_ODSWRDY)) {
-        return HSI_HZ;
-    }
-    REG(FLASH_ACR) = FLASH_ACR_LATENCY_7WS | FLASH_ACR_PRFTEN | FLASH_ACR_ARTEN;
-    if ((REG(FLASH_ACR) & 0xfu) != FLASH_ACR_LATENCY_7WS) {
-        return HSI_HZ;
-    }
-    REG(RCC_CFGR) = RCC_CFGR_PPRE1_DIV4 | RCC_CFGR_PPRE2_DIV2;
-    REG(RCC_CFGR) |= RCC_CFGR_SW_PLL;
-    if (!wait_set(RCC_CFGR, RCC_CFGR_SWS_MASK, RCC_CFGR_SWS_PLL)) {
-        return HSI_HZ;
-    }
-    return PCLK1_PLL_HZ;
 }
 
 static void usart3_init(uint32_t pclk1_hz)
@@ -177,7 +110,7 @@ void hal_init(void)
 {
     (void)cortexm_irq_save();
     icache_enable();
-    usart3_init(clocks_init());
+    usart3_init(stm32_clocks_init(PLLCFGR_VALUE, FLASH_ACR_VALUE, PCLK1_PLL_HZ));
     cortexm_systick_init();
     cortexm_irq_restore(0u);
 }
