@@ -16,22 +16,10 @@ void eat_mul_s8(const eat_mul_s8_params_t *p, const int8_t *input1, const int8_t
             output[i] = mul_one(p, input1[i], input2[i]);
         }
     } else {
-        int32_t idx[EAT_MAX_DIMS] = {0, 0, 0, 0, 0, 0};
-        int32_t off1 = 0, off2 = 0;
-        int32_t d;
+        eat_bcast_cursor_t c = {{0}, 0, 0};
         for (i = 0; i < p->size; ++i) {
-            output[i] = mul_one(p, input1[off1], input2[off2]);
-            for (d = p->ndims - 1; d >= 0; --d) {
-                ++idx[d];
-                off1 += p->stride1[d];
-                off2 += p->stride2[d];
-                if (idx[d] < p->dims[d]) {
-                    break;
-                }
-                off1 -= p->stride1[d] * idx[d];
-                off2 -= p->stride2[d] * idx[d];
-                idx[d] = 0;
-            }
+            output[i] = mul_one(p, input1[c.off1], input2[c.off2]);
+            eat_bcast_next(&c, p->ndims, p->dims, p->stride1, p->stride2);
         }
     }
 }

@@ -4,10 +4,6 @@
 
 #include "eat/common.h"
 
-#ifndef EAT_MAX_DIMS
-#define EAT_MAX_DIMS 6
-#endif
-
 typedef struct {
     int32_t size;                                  /* output elements */
     int32_t input1_offset, input2_offset, output_offset, left_shift;

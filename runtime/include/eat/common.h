@@ -97,6 +97,33 @@ static inline int32_t eat_mbqm_greater_than_one(int32_t x, int32_t multiplier, i
 #endif
 }
 
+/* Most dimensions a broadcast operand may have (TFLM's broadcast kernels go to 6). */
+#define EAT_MAX_DIMS 6
+
+/* Walking two broadcast operands in output order (ADD, MUL): the cursor holds the output's
+ * multi-index and each operand's element offset; a broadcast dimension has stride 0. */
+typedef struct {
+    int32_t idx[EAT_MAX_DIMS];
+    int32_t off1, off2;
+} eat_bcast_cursor_t;
+
+/* Moves to the next output element, innermost dimension fastest. */
+static inline void eat_bcast_next(eat_bcast_cursor_t *c, int32_t ndims, const int32_t *dims,
+                                  const int32_t *stride1, const int32_t *stride2)
+{
+    for (int32_t d = ndims - 1; d >= 0; --d) {
+        ++c->idx[d];
+        c->off1 += stride1[d];
+        c->off2 += stride2[d];
+        if (c->idx[d] < dims[d]) {
+            return;
+        }
+        c->off1 -= stride1[d] * c->idx[d];
+        c->off2 -= stride2[d] * c->idx[d];
+        c->idx[d] = 0;
+    }
+}
+
 #ifdef __cplusplus
 }
 #endif
