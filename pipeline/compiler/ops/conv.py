@@ -56,52 +56,45 @@ def _overlap(inp, g) -> list[tuple[int, int]]:
                                               g["sh"], g["sw"], g["ph"], g["pw"]))]
 
 
+def _lower_windowed(ctx: Ctx, op, parts, channel_param: tuple[str, int], header: str, params_type: str, macs: int) -> Lowered:
+    """The lowering CONV_2D and DEPTHWISE_CONV_2D share; they differ in one channel parameter."""
+    inp, out, w, bias, g, arrays, notes = parts
+    pre = ctx.prefix(op)
+    packed = ctx.pack(op.opcode, w.data)
+    params = [("batches", g["n"]), ("in_h", g["ih"]), ("in_w", g["iw"]), ("in_c", g["ic"]),
+              ("out_h", g["oh"]), ("out_w", g["ow"]), ("out_c", g["oc"]),
+              ("k_h", g["kh"]), ("k_w", g["kw"]), channel_param,
+              ("stride_h", g["sh"]), ("stride_w", g["sw"]), ("dilation_h", g["dh"]), ("dilation_w", g["dw"]),
+              ("pad_h", g["ph"]), ("pad_w", g["pw"]),
+              ("input_offset", -inp.zero_point), ("output_offset", out.zero_point),
+              ("multiplier", pre + "mult"), ("shift", pre + "shift"),
+              ("act_min", g["act_min"]), ("act_max", g["act_max"])]
+    return Lowered(
+        op=op, kernel=ctx.kernel(op.opcode, packed.key), header=header,
+        params_type=params_type, params=[(k, str(v)) for k, v in params], arrays=arrays,
+        weights=packed,
+        args=["&{p}", "&{w}", pre + "bias" if bias is not None else "NULL", "{in0}", "{out0}", "{scratch}"],
+        macs=macs, notes=notes, overlap=_overlap(inp, g))
+
+
 def lower_conv(ctx: Ctx, op) -> Lowered:
-    inp, out, w, bias, g, arrays, notes = _common(ctx, op)
+    parts = _common(ctx, op)
+    w, g = parts[2], parts[4]
     fic = int(w.shape[3])
     if g["ic"] % fic or g["oc"] % (g["ic"] // fic):
         raise Unsupported(f"filter input depth {fic} does not divide input depth {g['ic']}")
-    pre = ctx.prefix(op)
-    packed = ctx.pack(op.opcode, w.data)
-    params = [("batches", g["n"]), ("in_h", g["ih"]), ("in_w", g["iw"]), ("in_c", g["ic"]),
-              ("out_h", g["oh"]), ("out_w", g["ow"]), ("out_c", g["oc"]),
-              ("k_h", g["kh"]), ("k_w", g["kw"]), ("filter_in_c", fic),
-              ("stride_h", g["sh"]), ("stride_w", g["sw"]), ("dilation_h", g["dh"]), ("dilation_w", g["dw"]),
-              ("pad_h", g["ph"]), ("pad_w", g["pw"]),
-              ("input_offset", -inp.zero_point), ("output_offset", out.zero_point),
-              ("multiplier", pre + "mult"), ("shift", pre + "shift"),
-              ("act_min", g["act_min"]), ("act_max", g["act_max"])]
-    return Lowered(
-        op=op, kernel=ctx.kernel(op.opcode, packed.key), header="eat/conv.h",
-        params_type="eat_conv2d_s8_params_t", params=[(k, str(v)) for k, v in params], arrays=arrays,
-        weights=packed,
-        args=["&{p}", "&{w}", pre + "bias" if bias is not None else "NULL", "{in0}", "{out0}", "{scratch}"],
-        macs=g["n"] * g["oh"] * g["ow"] * g["oc"] * g["kh"] * g["kw"] * fic, notes=notes,
-        overlap=_overlap(inp, g))
+    macs = g["n"] * g["oh"] * g["ow"] * g["oc"] * g["kh"] * g["kw"] * fic
+    return _lower_windowed(ctx, op, parts, ("filter_in_c", fic), "eat/conv.h", "eat_conv2d_s8_params_t", macs)
 
 
 def lower_depthwise(ctx: Ctx, op) -> Lowered:
-    inp, out, w, bias, g, arrays, notes = _common(ctx, op)
+    parts = _common(ctx, op)
+    w, g = parts[2], parts[4]
     if w.shape[0] != 1 or w.shape[3] != g["oc"] or g["oc"] % g["ic"]:
         raise Unsupported(f"weights shape {w.shape} does not fit input depth {g['ic']} / output depth {g['oc']}")
-    dm = g["oc"] // g["ic"]
-    pre = ctx.prefix(op)
-    packed = ctx.pack(op.opcode, w.data)
-    params = [("batches", g["n"]), ("in_h", g["ih"]), ("in_w", g["iw"]), ("in_c", g["ic"]),
-              ("out_h", g["oh"]), ("out_w", g["ow"]), ("out_c", g["oc"]),
-              ("k_h", g["kh"]), ("k_w", g["kw"]), ("depth_multiplier", dm),
-              ("stride_h", g["sh"]), ("stride_w", g["sw"]), ("dilation_h", g["dh"]), ("dilation_w", g["dw"]),
-              ("pad_h", g["ph"]), ("pad_w", g["pw"]),
-              ("input_offset", -inp.zero_point), ("output_offset", out.zero_point),
-              ("multiplier", pre + "mult"), ("shift", pre + "shift"),
-              ("act_min", g["act_min"]), ("act_max", g["act_max"])]
-    return Lowered(
-        op=op, kernel=ctx.kernel(op.opcode, packed.key), header="eat/depthwise_conv.h",
-        params_type="eat_depthwise_conv2d_s8_params_t", params=[(k, str(v)) for k, v in params],
-        arrays=arrays, weights=packed,
-        args=["&{p}", "&{w}", pre + "bias" if bias is not None else "NULL", "{in0}", "{out0}", "{scratch}"],
-        macs=g["n"] * g["oh"] * g["ow"] * g["oc"] * g["kh"] * g["kw"], notes=notes,
-        overlap=_overlap(inp, g))
+    macs = g["n"] * g["oh"] * g["ow"] * g["oc"] * g["kh"] * g["kw"]
+    return _lower_windowed(ctx, op, parts, ("depth_multiplier", g["oc"] // g["ic"]), "eat/depthwise_conv.h",
+                           "eat_depthwise_conv2d_s8_params_t", macs)
 
 
 LOWERINGS = {"CONV_2D": lower_conv, "DEPTHWISE_CONV_2D": lower_depthwise}
