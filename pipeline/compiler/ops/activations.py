@@ -71,7 +71,9 @@ def sigmoid_tanh_params(in_scale: float) -> tuple[int, int, int]:
     return mult, shift, radius
 
 
-def logistic_table(in_scale: float, in_zp: int) -> list[int]:
+def _saturating_table(in_scale: float, in_zp: int, f, out_shift: int, out_offset: int) -> list[int]:
+    """TFLM's int8 LOGISTIC/TANH: inputs beyond the radius saturate; the rest go through gemmlowp's
+    fixed-point `f` (Q4.27 in), rescaled by `out_shift` and moved by `out_offset`."""
     mult, shift, radius = sigmoid_tanh_params(in_scale)
     out = []
     for x in INPUTS:
@@ -81,24 +83,16 @@ def logistic_table(in_scale: float, in_zp: int) -> list[int]:
         elif v >= radius:
             out.append(127)
         else:
-            r = fx.logistic(fx.mbqm(v, mult, shift), 4)
-            out.append(clamp8(fx.rdbpot(r, 23) - 128))
+            out.append(clamp8(fx.rdbpot(f(fx.mbqm(v, mult, shift), 4), out_shift) + out_offset))
     return out
+
+
+def logistic_table(in_scale: float, in_zp: int) -> list[int]:
+    return _saturating_table(in_scale, in_zp, fx.logistic, 23, -128)  # output scale 1/256, zero point -128
 
 
 def tanh_table(in_scale: float, in_zp: int) -> list[int]:
-    mult, shift, radius = sigmoid_tanh_params(in_scale)
-    out = []
-    for x in INPUTS:
-        v = x - in_zp
-        if v <= -radius:
-            out.append(-128)
-        elif v >= radius:
-            out.append(127)
-        else:
-            r = fx.tanh(fx.mbqm(v, mult, shift), 4)
-            out.append(clamp8(fx.rdbpot(r, 24)))
-    return out
+    return _saturating_table(in_scale, in_zp, fx.tanh, 24, 0)  # output scale 1/128, zero point 0
 
 
 def lower_logistic(ctx: Ctx, op) -> Lowered:

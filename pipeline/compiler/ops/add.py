@@ -88,32 +88,14 @@ def lower_mul(ctx: Ctx, op) -> Lowered:
 
 
 def lower(ctx: Ctx, op) -> Lowered:
-    ins = [ctx.t(i) for i in op.inputs[:2]]
-    out = require_int8_activation(op, ctx.t(op.outputs[0]), "output")
-    for t in ins:
-        if t is None or t.dtype != "int8" or t.quant is None:
-            raise Unsupported(f"{t.dtype if t else 'missing'} tensor '{t.name if t else '?'}'")
-    a, b = ins
-    try:
-        act_min, act_max = quant.activation_range(op.options.fusedActivationFunction, out.scale, out.zero_point)
-    except ValueError as e:
-        raise Unsupported(str(e)) from None
+    (a, b), out, (act_min, act_max), arrays, args = binary_inputs(ctx, op)
     q = add_params(a.scale, b.scale, out.scale)
-    pre = ctx.prefix(op)
-    arrays, args = [], ["&{p}"]
-    for k, t in enumerate(ins):
-        if t.is_const:
-            arrays.append(CArray(f"{pre}in{k}", "int8_t", t.data.reshape(-1).astype(np.int64), f"constant '{t.name}'"))
-            args.append(f"{pre}in{k}")
-        else:
-            args.append(f"{{in{k}}}")
-    args.append("{out0}")
     broadcast, bparams = broadcast_params(a, b, out)
     params = [("size", c_int(out.size)), ("input1_offset", c_int(-a.zero_point)),
               ("input2_offset", c_int(-b.zero_point)), ("output_offset", c_int(out.zero_point))]
     params += [(k, c_int(v)) for k, v in q.items()]
     params += [("act_min", c_int(act_min)), ("act_max", c_int(act_max))] + bparams
-    inplace = [t.index for t in ins if not t.is_const and not broadcast]
+    inplace = [t.index for t in (a, b) if not t.is_const and not broadcast]
     return Lowered(
         op=op, kernel=ctx.kernel(op.opcode, "none"), header="eat/add.h", params_type="eat_add_s8_params_t",
         params=params, arrays=arrays, args=args, macs=out.size, inplace_inputs=inplace,
