@@ -122,29 +122,10 @@ def all_int8_inputs(shape: list[int]) -> np.ndarray:
 
 def compare(buf: bytes, tmp_path, inputs: list[list[np.ndarray]] | None = None, n_random: int = 8,
             seed: int = 0) -> dict:
-    """Compile `buf`, run our C and TFLM on the given and on random inputs, assert byte equality."""
-    from pipeline.compile import compile_model
-    from pipeline.hostrun import HostModel
-    from pipeline.oracle import Oracle
+    """Compile `buf`, run our C and TFLM on the given, the extreme and `n_random` random inputs."""
+    from tests.test_kernels_helpers import compile_and_compare
 
-    tfl = tmp_path / "m.tflite"
-    tfl.write_bytes(buf)
-    result = compile_model(tfl, tmp_path / "out")
-    host = HostModel(tmp_path / "out")
-    oracle = Oracle(buf)
-    rng = np.random.default_rng(seed)
-    cases = list(inputs or [])
-    cases += [[np.full(d.shape, v, np.int8) for d in oracle.inputs] for v in (-128, 127)]
-    cases += [[rng.integers(-128, 128, size=d.shape, dtype=np.int8) for d in oracle.inputs] for _ in range(n_random)]
-    for i, xs in enumerate(cases):
-        ours, ref = host.invoke(xs), oracle.invoke(xs)
-        for k, (a, b) in enumerate(zip(ours, ref)):
-            a, b = a.reshape(-1), np.asarray(b).reshape(-1).astype(np.int8)
-            if not np.array_equal(a, b):
-                diff = np.flatnonzero(a != b)
-                raise AssertionError(f"output {k} differs on input #{i} at {diff.size} positions, first "
-                                     f"{diff[:5].tolist()}: ours {a[diff[:5]].tolist()} tflm {b[diff[:5]].tolist()}")
-    return {"result": result, "ops": [o.opcode for o in result.ops], "cases": len(cases)}
+    return compile_and_compare(buf, tmp_path, n_inputs=n_random + 2, seed=seed, inputs=inputs)
 
 
 def oracle_outputs(buf: bytes, xs: list[np.ndarray]) -> list[np.ndarray]:

@@ -191,8 +191,11 @@ def random_ranges(rng: np.random.Generator, n: int) -> list[tuple[float, float]]
     return out
 
 
-def compile_and_compare(buf: bytes, tmp_path: Path, n_inputs: int = 30, seed: int = 0) -> dict:
-    """Compile `buf`, run it on the host and in the TFLM oracle on random int8 inputs; assert equality."""
+def compile_and_compare(buf: bytes, tmp_path: Path, n_inputs: int = 30, seed: int = 0,
+                        inputs: list[list[np.ndarray]] | None = None) -> dict:
+    """Compile `buf`, run our C on the host and TFLM on the same int8 inputs, assert byte equality.
+
+    The inputs: `inputs` if given, then all -128, all 127, then random ones up to `n_inputs` more."""
     from pipeline.compile import compile_model
     from pipeline.hostrun import HostModel
     from pipeline.oracle import Oracle
@@ -203,14 +206,12 @@ def compile_and_compare(buf: bytes, tmp_path: Path, n_inputs: int = 30, seed: in
     host = HostModel(tmp_path / "out")
     oracle = Oracle(buf)
     rng = np.random.default_rng(seed)
-    for i in range(n_inputs):
-        xs = [rng.integers(-128, 128, size=d.shape, dtype=np.int8) for d in oracle.inputs]
-        if i == 0:
-            xs = [np.full(d.shape, -128, np.int8) for d in oracle.inputs]
-        if i == 1:
-            xs = [np.full(d.shape, 127, np.int8) for d in oracle.inputs]
-        ours = host.invoke(xs)
-        ref = oracle.invoke(xs)
+    cases = list(inputs or [])
+    cases += [[np.full(d.shape, v, np.int8) for d in oracle.inputs] for v in (-128, 127)]
+    cases += [[rng.integers(-128, 128, size=d.shape, dtype=np.int8) for d in oracle.inputs]
+              for _ in range(max(0, n_inputs - 2))]
+    for i, xs in enumerate(cases):
+        ours, ref = host.invoke(xs), oracle.invoke(xs)
         for k, (a, b) in enumerate(zip(ours, ref)):
             a, b = a.reshape(-1), np.asarray(b).reshape(-1).astype(np.int8)
             if not np.array_equal(a, b):
@@ -218,4 +219,4 @@ def compile_and_compare(buf: bytes, tmp_path: Path, n_inputs: int = 30, seed: in
                 raise AssertionError(f"output {k} differs on input #{i} at {diff.size} positions, "
                                      f"first {diff[:5].tolist()}: ours {a[diff[:5]].tolist()} "
                                      f"tflm {b[diff[:5]].tolist()}")
-    return {"result": result, "ops": [o.opcode for o in result.ops]}
+    return {"result": result, "ops": [o.opcode for o in result.ops], "cases": len(cases)}
