@@ -73,6 +73,16 @@ def require_int8_activation(op: Operator, t: Tensor | None, role: str) -> Tensor
     return t
 
 
+def fused_activation_range(op: Operator, out: Tensor) -> tuple[int, int]:
+    """The op's fused activation as an int8 clamp range on `out` (TFLM's CalculateActivationRangeQuantized)."""
+    from pipeline.compiler import quant
+
+    try:
+        return quant.activation_range(getattr(op.options, "fusedActivationFunction", 0), out.scale, out.zero_point)
+    except ValueError as e:
+        raise Unsupported(str(e)) from None
+
+
 def c_int(v: int) -> str:
     v = int(v)
     if v == -(1 << 31):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.compiler import quant
-from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, require_int8_activation
+from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, fused_activation_range, require_int8_activation
 
 MAX_DIMS = 6
 
@@ -55,10 +55,7 @@ def binary_inputs(ctx: Ctx, op):
     for t in ins:
         if t is None or t.dtype != "int8" or t.quant is None:
             raise Unsupported(f"{t.dtype if t else 'missing'} tensor '{t.name if t else '?'}'")
-    try:
-        act = quant.activation_range(op.options.fusedActivationFunction, out.scale, out.zero_point)
-    except ValueError as e:
-        raise Unsupported(str(e)) from None
+    act = fused_activation_range(op, out)
     pre = ctx.prefix(op)
     arrays, args = [], ["&{p}"]
     for k, t in enumerate(ins):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.compiler import planner, quant
-from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, require_int8_activation
+from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, fused_activation_range, require_int8_activation
 
 
 def _common(ctx: Ctx, op):
@@ -21,10 +21,7 @@ def _common(ctx: Ctx, op):
     if len(inp.shape) != 4 or len(out.shape) != 4 or len(w.shape) != 4:
         raise Unsupported("expects 4-D NHWC tensors")
     o = op.options
-    try:
-        act_min, act_max = quant.activation_range(o.fusedActivationFunction, out.scale, out.zero_point)
-    except ValueError as e:
-        raise Unsupported(str(e)) from None
+    act_min, act_max = fused_activation_range(op, out)
     n, ih, iw, ic = inp.shape
     _, oh, ow, oc = out.shape
     kh, kw = int(w.shape[1]), int(w.shape[2])

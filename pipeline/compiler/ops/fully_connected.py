@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.compiler import quant
-from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, require_int8_activation
+from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, fused_activation_range, require_int8_activation
 
 
 def lower(ctx: Ctx, op) -> Lowered:
@@ -21,11 +21,7 @@ def lower(ctx: Ctx, op) -> Lowered:
         raise Unsupported("shuffled weights format")
     if bias is not None and (not bias.is_const or bias.dtype != "int32"):
         raise Unsupported(f"bias '{bias.name}' must be constant int32 (got {bias.dtype})")
-    act = getattr(opts, "fusedActivationFunction", 0)
-    try:
-        act_min, act_max = quant.activation_range(act, out.scale, out.zero_point)
-    except ValueError as e:
-        raise Unsupported(str(e)) from None
+    act_min, act_max = fused_activation_range(op, out)
 
     out_depth, in_depth = int(w.shape[0]), int(np.prod(w.shape[1:]))
     if inp.size % in_depth:

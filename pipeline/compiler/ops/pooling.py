@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.compiler import planner, quant
-from pipeline.compiler.ops import Ctx, Lowered, Unsupported, require_int8_activation
+from pipeline.compiler.ops import Ctx, Lowered, Unsupported, fused_activation_range, require_int8_activation
 
 
 def lower(ctx: Ctx, op) -> Lowered:
@@ -12,10 +12,7 @@ def lower(ctx: Ctx, op) -> Lowered:
     if len(inp.shape) != 4 or len(out.shape) != 4:
         raise Unsupported("expects 4-D NHWC tensors")
     o = op.options
-    try:
-        act_min, act_max = quant.activation_range(o.fusedActivationFunction, out.scale, out.zero_point)
-    except ValueError as e:
-        raise Unsupported(str(e)) from None
+    act_min, act_max = fused_activation_range(op, out)
     n, ih, iw, c = inp.shape
     _, oh, ow, oc = out.shape
     kh, kw, sh, sw = int(o.filterHeight), int(o.filterWidth), int(o.strideH), int(o.strideW)
