@@ -22,7 +22,7 @@ import numpy as np
 from pipeline.boards import load_board
 from pipeline.errors import PipelineError
 from pipeline.protocol import Device, DeviceInfo
-from pipeline.run import find_port, target_port
+from pipeline.run import target_port
 from pipeline.verify import quantize_inputs
 
 
@@ -44,7 +44,7 @@ class DeployedModel:
         firmware = {Path(v).suffix: Path(v) for k, v in report["artifacts"].items() if k.startswith("firmware.")}
         stack = ExitStack()
         try:
-            ser = stack.enter_context(target_port(board, firmware, find_port() if port == "auto" else port))
+            ser = stack.enter_context(target_port(board, firmware, port))
             model = cls(Device(ser, timeout_s=600), stack)
         except BaseException:
             stack.close()

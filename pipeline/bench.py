@@ -20,7 +20,7 @@ from pipeline.oracle import Oracle
 from pipeline.paths import DEFAULT_OUT
 from pipeline.protocol import Device
 from pipeline.flash import flash
-from pipeline.run import find_port, target_port
+from pipeline.run import resolve_port, target_port
 from pipeline.tflm_arena import measure_wheel_arena
 
 # TFLM's arena (arena_used_bytes after AllocateTensors) on a 32-bit Cortex-M build, measured for
@@ -52,7 +52,7 @@ def bench_model(tflite: Path, board_id: str, out_root: Path, port: str | None, c
     if not tflite.is_file():
         raise PipelineError(f"model {tflite} not found; pass existing int8 .tflite files to --model")
     board = load_board(board_id)
-    port = find_port() if port == "auto" else port
+    port = resolve_port(port)
     fw = build_firmware(tflite, board, out_root / f"{tflite.stem}-{board.id}", "eat", console, simulated=port is None)
     if port is not None:
         flash(board, fw.built.firmware, port)  # a real board: it must run this model's firmware

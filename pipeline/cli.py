@@ -103,10 +103,10 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
 def cmd_verify(a: argparse.Namespace, console: Console) -> int:
     from pipeline.data import Dataset
     from pipeline.protocol import Device
-    from pipeline.run import find_port, open_port
+    from pipeline.run import open_port, resolve_port
     from pipeline.verify import verify, write_verify_json
 
-    url = find_port() if a.port == "auto" else a.port
+    url = resolve_port(a.port)
     data = Dataset.load(a.data) if a.data else None
     with open_port(url) as port:
         r = verify(Device(port), a.model, data, a.samples)

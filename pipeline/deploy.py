@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,13 @@ from pipeline.boards import Board, load_board
 from pipeline.build import BuildResult, build_env, build_project, check_fit
 from pipeline.data import Dataset
 from pipeline.errors import PipelineError
-from pipeline.fsutil import atomic_write_text
+from pipeline.fsutil import atomic_write_text, copy_into
 from pipeline.keras_io import KERAS_SUFFIXES
 from pipeline.paths import DEFAULT_OUT
 from pipeline.protocol import Device
 from pipeline.render import CompiledModel, render_project
 from pipeline.flash import flash
-from pipeline.run import find_port, target_port
+from pipeline.run import resolve_port, target_port
 from pipeline.verify import VerifyResult, verify, write_verify_json
 
 EXAMPLE_SPARSITY = 0.8
@@ -60,11 +59,9 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
     data_path = None
     if opts.data is not None:
         Dataset.load(opts.data)  # fail early, with the reason, on a bad data file
-        data_path = Path(shutil.copy2(opts.data, out / "data.npz")) if opts.data.resolve() != (out / "data.npz").resolve() else opts.data
+        data_path = copy_into(opts.data, out / "data.npz")
     if opts.model is not None and opts.model.suffix == ".tflite":
-        tflite = out / "model_int8.tflite"
-        if opts.model.resolve() != tflite.resolve():
-            shutil.copy2(opts.model, tflite)
+        tflite = copy_into(opts.model, out / "model_int8.tflite")
         report["model"]["source"] = str(opts.model)
         _stage(console, "model", f"{opts.model} (int8 .tflite: prune and quantize skipped)")
         return tflite, data_path
@@ -76,17 +73,14 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
         keras_path, data_path = ex.model_path, ex.data_path
         report["model"]["source"] = "built-in example: digits CNN on sklearn load_digits"
         report["model"]["float_accuracy"] = ex.float_accuracy
-        sparsity = EXAMPLE_SPARSITY if opts.sparsity is None else opts.sparsity
     else:
         if opts.model.suffix not in KERAS_SUFFIXES:
             raise PipelineError(f"--model {opts.model}: expected a Keras model ({', '.join(KERAS_SUFFIXES)}) or an int8 .tflite")
         if data_path is None:
             raise PipelineError(f"--model {opts.model.name} is a Keras model: give --data DATA.npz for pruning, calibration and tests, or pass an int8 .tflite")
-        keras_path = out / f"model{opts.model.suffix}"
-        if opts.model.resolve() != keras_path.resolve():
-            shutil.copy2(opts.model, keras_path)
+        keras_path = copy_into(opts.model, out / f"model{opts.model.suffix}")
         report["model"]["source"] = str(opts.model)
-        sparsity = EXAMPLE_SPARSITY if opts.sparsity is None else opts.sparsity
+    sparsity = EXAMPLE_SPARSITY if opts.sparsity is None else opts.sparsity
     if sparsity > 0:
         from pipeline.prune import prune_model
 
@@ -180,7 +174,7 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
         **{f"firmware{s}": str(p) for s, p in built.firmware.items()},
     }
 
-    port = find_port() if opts.port == "auto" else opts.port
+    port = resolve_port(opts.port)
     target = f"port {port}" if port else f"simulator {board.simulator}"
     report["target"] = target
     if port and opts.flash:

@@ -31,3 +31,10 @@ def atomic_write_text(path: Path, text: str) -> Path:
     tmp.write_text(text)
     os.replace(tmp, path)
     return path
+
+
+def copy_into(src: Path, dst: Path) -> Path:
+    """`src` at `dst` (copied unless it is that very file already); returns `dst`."""
+    if src.resolve() != dst.resolve():
+        shutil.copy2(src, dst)
+    return dst

@@ -33,6 +33,11 @@ def find_port() -> str:
     return ports[0].device
 
 
+def resolve_port(port: str | None) -> str | None:
+    """`--port`: None (the simulator), a device path or pyserial URL, or "auto" (found here)."""
+    return find_port() if port == "auto" else port
+
+
 def open_port(url: str) -> serial.SerialBase:
     try:
         return serial.serial_for_url(url, baudrate=BAUD, timeout=READ_TIMEOUT_S)
@@ -91,6 +96,6 @@ def target_port(board: Board, firmware: dict[str, Path], port: str | None) -> It
         if port is None:
             url = stack.enter_context(simulator_url(board, firmware))
         else:
-            url = find_port() if port == "auto" else port
+            url = resolve_port(port)
         ser = stack.enter_context(open_port(url))
         yield ser
