@@ -1,3 +1,4 @@
+"""`python -m pipeline`: the command line (pipeline.cli)."""
 import sys
 
 from pipeline.cli import main

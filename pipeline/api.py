@@ -21,9 +21,9 @@ import numpy as np
 
 from pipeline.boards import load_board
 from pipeline.errors import PipelineError
-from pipeline.protocol import Device, DeviceInfo
-from pipeline.run import target_port
-from pipeline.verify import quantize_inputs
+from pipeline.device.protocol import Device, DeviceInfo
+from pipeline.device.run import target_port
+from pipeline.device.verify import quantize_inputs
 
 
 class DeployedModel:

@@ -16,12 +16,12 @@ from rich.table import Table
 from pipeline.boards import load_board
 from pipeline.deploy import build_firmware
 from pipeline.errors import PipelineError
-from pipeline.oracle import Oracle
+from pipeline.tflite.oracle import Oracle
 from pipeline.paths import DEFAULT_OUT
-from pipeline.protocol import Device
-from pipeline.flash import flash
-from pipeline.run import resolve_port, target_port
-from pipeline.tflm_arena import measure_wheel_arena
+from pipeline.device.protocol import Device
+from pipeline.firmware.flash import flash
+from pipeline.device.run import resolve_port, target_port
+from pipeline.tflite.tflm_arena import measure_wheel_arena
 
 # TFLM's arena (arena_used_bytes after AllocateTensors) on a 32-bit Cortex-M build, measured for
 # this project (issue "The runtime runs real models"). Keyed by the model file's SHA-256 so a

@@ -21,7 +21,7 @@ def _print_json(console: Console, payload: dict) -> None:
 
 
 def cmd_example(a: argparse.Namespace, console: Console) -> int:
-    from pipeline.example import make_example
+    from pipeline.ml.example import make_example
 
     r = make_example(a.out)
     console.print(f"model {r.model_path} (float accuracy {r.float_accuracy:.4f}), data {r.data_path}")
@@ -29,7 +29,7 @@ def cmd_example(a: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_prune(a: argparse.Namespace, console: Console) -> int:
-    from pipeline.prune import prune_model
+    from pipeline.ml.prune import prune_model
 
     r = prune_model(a.model, a.data, a.out, a.sparsity, epochs=a.epochs)
     _print_json(console, r.to_json())
@@ -37,7 +37,7 @@ def cmd_prune(a: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_quantize(a: argparse.Namespace, console: Console) -> int:
-    from pipeline.quantize import quantize_model
+    from pipeline.ml.quantize import quantize_model
 
     r = quantize_model(a.model, a.data, a.out)
     console.print(f"{r.tflite_path} ({r.size_bytes:,} B)")
@@ -45,8 +45,8 @@ def cmd_quantize(a: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_convert(a: argparse.Namespace, console: Console) -> int:
-    from pipeline.compile import compile_model
-    from pipeline.convert import convert_tflite
+    from pipeline.compiler.compile import compile_model
+    from pipeline.compiler.convert import convert_tflite
 
     compiled = compile_model(a.model, a.out, core=a.core)  # fails first, and writes nothing, on an unsupported model
     r = convert_tflite(a.model, a.out)
@@ -55,7 +55,7 @@ def cmd_convert(a: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_compile(a: argparse.Namespace, console: Console) -> int:
-    from pipeline.compile import compile_model
+    from pipeline.compiler.compile import compile_model
 
     r = compile_model(a.model, a.out, core=a.core)
     console.print(f"{a.out}/model.c: {len(r.ops)} ops, arena {r.arena_bytes:,} B, weights {r.weights_bytes:,} B, {r.macs:,} MACs")
@@ -64,7 +64,7 @@ def cmd_compile(a: argparse.Namespace, console: Console) -> int:
 
 def cmd_render(a: argparse.Namespace, console: Console) -> int:
     from pipeline.boards import load_board
-    from pipeline.render import CompiledModel, render_project
+    from pipeline.firmware.render import CompiledModel, render_project
 
     r = render_project(CompiledModel.load(a.compiled), load_board(a.board), a.out, engine=a.engine, tflite=a.tflite)
     console.print(f"PlatformIO project {r.project_dir} (env {r.env}); build it with: pio run -d {r.project_dir}")
@@ -73,7 +73,7 @@ def cmd_render(a: argparse.Namespace, console: Console) -> int:
 
 def cmd_build(a: argparse.Namespace, console: Console) -> int:
     from pipeline.boards import load_board
-    from pipeline.build import build_project
+    from pipeline.firmware.build import build_project
 
     board = load_board(a.board)
     r = build_project(a.project, board, a.out or a.project, simulated=a.sim)
@@ -83,7 +83,7 @@ def cmd_build(a: argparse.Namespace, console: Console) -> int:
 
 def cmd_run(a: argparse.Namespace, console: Console) -> int:
     from pipeline.boards import load_board
-    from pipeline.run import simulator_url
+    from pipeline.device.run import simulator_url
 
     board = load_board(a.board)
     firmware = {a.firmware.suffix: a.firmware, ".bin": a.firmware.with_suffix(".bin")}
@@ -102,9 +102,9 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
 
 def cmd_verify(a: argparse.Namespace, console: Console) -> int:
     from pipeline.data import Dataset
-    from pipeline.protocol import Device
-    from pipeline.run import open_port, resolve_port
-    from pipeline.verify import verify, write_verify_json
+    from pipeline.device.protocol import Device
+    from pipeline.device.run import open_port, resolve_port
+    from pipeline.device.verify import verify, write_verify_json
 
     url = resolve_port(a.port)
     data = Dataset.load(a.data) if a.data else None

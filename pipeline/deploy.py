@@ -14,17 +14,17 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.boards import Board, load_board
-from pipeline.build import BuildResult, build_env, build_project, check_fit
+from pipeline.firmware.build import BuildResult, build_env, build_project, check_fit
 from pipeline.data import Dataset
 from pipeline.errors import PipelineError
 from pipeline.fsutil import atomic_write_text, copy_into
-from pipeline.keras_io import KERAS_SUFFIXES
+from pipeline.ml.keras_io import KERAS_SUFFIXES
 from pipeline.paths import DEFAULT_OUT
-from pipeline.protocol import Device
-from pipeline.render import CompiledModel, render_project
-from pipeline.flash import flash
-from pipeline.run import resolve_port, target_port
-from pipeline.verify import VerifyResult, verify, write_verify_json
+from pipeline.device.protocol import Device
+from pipeline.firmware.render import CompiledModel, render_project
+from pipeline.firmware.flash import flash
+from pipeline.device.run import resolve_port, target_port
+from pipeline.device.verify import VerifyResult, verify, write_verify_json
 
 EXAMPLE_SPARSITY = 0.8
 
@@ -66,7 +66,7 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
         _stage(console, "model", f"{opts.model} (int8 .tflite: prune and quantize skipped)")
         return tflite, data_path
     if opts.model is None:
-        from pipeline.example import make_example
+        from pipeline.ml.example import make_example
 
         _stage(console, "example", "training the built-in digits CNN (sklearn load_digits)…")
         ex = make_example(out)
@@ -82,7 +82,7 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
         report["model"]["source"] = str(opts.model)
     sparsity = EXAMPLE_SPARSITY if opts.sparsity is None else opts.sparsity
     if sparsity > 0:
-        from pipeline.prune import prune_model
+        from pipeline.ml.prune import prune_model
 
         _stage(console, "prune", f"to {sparsity:.0%} sparsity with tfmot, fine-tuning…")
         pr = prune_model(keras_path, data_path, out, sparsity)
@@ -90,7 +90,7 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
         zeros = ", ".join(f"{l.layer} {l.zero_fraction:.0%}" for l in pr.layers)
         _stage(console, "", f"zeros per layer: {zeros}; accuracy {pr.float_accuracy:.3f} -> {pr.pruned_accuracy:.3f}")
         keras_path = pr.model_path
-    from pipeline.quantize import quantize_model
+    from pipeline.ml.quantize import quantize_model
 
     _stage(console, "quantize", "full-integer int8 with a representative dataset…")
     q = quantize_model(keras_path, data_path, out / "model_int8.tflite")
@@ -99,7 +99,7 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
 
 @dataclass(frozen=True)
 class Firmware:
-    compiled: Any  # pipeline.compile.CompileResult
+    compiled: Any  # pipeline.compiler.compile.CompileResult
     built: BuildResult
     c_dir: Path
     project_dir: Path
@@ -108,8 +108,8 @@ class Firmware:
 def build_firmware(tflite: Path, board: Board, out: Path, engine: str, console: Console, simulated: bool = True) -> Firmware:
     """Stages 4-7 for one int8 .tflite: compile + convert, fit check, render, build (the board's
     simulated build when `simulated` and the board has one, see boards/<id>.json "sim")."""
-    from pipeline.compile import compile_model
-    from pipeline.convert import convert_tflite
+    from pipeline.compiler.compile import compile_model
+    from pipeline.compiler.convert import convert_tflite
 
     c_dir = out / "c"
     _stage(console, "compile", f"{tflite.name} -> C for {board.core} (static memory plan)…")

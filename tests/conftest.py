@@ -33,9 +33,9 @@ def reference_model(name: str) -> Path:
 @pytest.fixture(scope="session")
 def example_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The built-in example trained, pruned (0.8) and quantized, once per test session."""
-    from pipeline.example import make_example
-    from pipeline.prune import prune_model
-    from pipeline.quantize import quantize_model
+    from pipeline.ml.example import make_example
+    from pipeline.ml.prune import prune_model
+    from pipeline.ml.quantize import quantize_model
 
     out = tmp_path_factory.mktemp("example")
     ex = make_example(out)

@@ -129,7 +129,7 @@ def compare(buf: bytes, tmp_path, inputs: list[list[np.ndarray]] | None = None, 
 
 
 def oracle_outputs(buf: bytes, xs: list[np.ndarray]) -> list[np.ndarray]:
-    from pipeline.oracle import Oracle
+    from pipeline.tflite.oracle import Oracle
 
     return Oracle(buf).invoke(xs)
 

@@ -87,7 +87,7 @@ def test_uf2_blocks_well_formed(firmware: dict[str, Path]) -> None:
 def test_selftest_echo_and_cycles_in_rp2040js(firmware: dict[str, Path]) -> None:
     import serial
 
-    from pipeline.sim_rp2040 import Rp2040Sim
+    from pipeline.device.sim.rp2040 import Rp2040Sim
 
     with Rp2040Sim(firmware[".bin"]) as sim:
         port = serial.serial_for_url(sim.url, timeout=10)
@@ -116,7 +116,7 @@ def test_selftest_echo_and_cycles_in_rp2040js(firmware: dict[str, Path]) -> None
 
 def test_sim_reports_firmware_fault(firmware: dict[str, Path], tmp_path: Path) -> None:
     from pipeline.errors import PipelineError
-    from pipeline.sim_rp2040 import Rp2040Sim
+    from pipeline.device.sim.rp2040 import Rp2040Sim
 
     # boot2, then a vector table whose reset vector points into erased flash (0xffff opcodes)
     bad = tmp_path / "bad.bin"
@@ -129,7 +129,7 @@ def test_sim_reports_firmware_fault(firmware: dict[str, Path], tmp_path: Path) -
 
 
 def test_sim_missing_rp2040js_is_a_pipeline_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pipeline.sim_rp2040 as simmod
+    import pipeline.device.sim.rp2040 as simmod
     from pipeline.errors import PipelineError
 
     monkeypatch.setattr(simmod, "SIM_DIR", tmp_path)

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from tests.test_kernels_helpers import ROOT, compile_and_compare, convert
-from pipeline.compile import compile_model, lower_model
+from pipeline.compiler.compile import compile_model, lower_model
 from pipeline.compiler import planner, quant
 from pipeline.errors import PipelineError
-from pipeline.tflite_model import parse
+from pipeline.tflite.model import parse
 
 # ---------------------------------------------------------------- quantization helpers
 

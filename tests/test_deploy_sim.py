@@ -33,8 +33,8 @@ def test_deploy_example_is_bit_exact(deployed_example: Path) -> None:
 
 def test_predict_runs_on_the_device(deployed_example: Path, hil_target: tuple[str, str | None]) -> None:
     from pipeline.api import DeployedModel
-    from pipeline.oracle import Oracle
-    from pipeline.verify import quantize_inputs
+    from pipeline.tflite.oracle import Oracle
+    from pipeline.device.verify import quantize_inputs
 
     data = Dataset.load(deployed_example / "data.npz")
     x = data.x_test[:12]

@@ -6,7 +6,7 @@ differ from the output's (checked here: the oracle refuses such a model, and so 
 import numpy as np
 import pytest
 
-from pipeline.compile import compile_model
+from pipeline.compiler.compile import compile_model
 from pipeline.errors import PipelineError
 from tests.single_op_models import T, Graph, Op, build, compare, fb, random_scale, tf_model
 
@@ -53,7 +53,7 @@ def test_concat_from_converter(tmp_path):
 
 
 def test_concat_with_differing_quantization_refused_like_tflm(tmp_path):
-    from pipeline.oracle import Oracle
+    from pipeline.tflite.oracle import Oracle
 
     buf = concat_model([[1, 2, 3], [1, 2, 4]], -1, None, out_q=(0.05, 3), in_qs=[(0.1, 5), (0.05, 3)])
     with pytest.raises(RuntimeError):

@@ -196,9 +196,9 @@ def compile_and_compare(buf: bytes, tmp_path: Path, n_inputs: int = 30, seed: in
     """Compile `buf`, run our C on the host and TFLM on the same int8 inputs, assert byte equality.
 
     The inputs: `inputs` if given, then all -128, all 127, then random ones up to `n_inputs` more."""
-    from pipeline.compile import compile_model
-    from pipeline.hostrun import HostModel
-    from pipeline.oracle import Oracle
+    from pipeline.compiler.compile import compile_model
+    from pipeline.device.hostrun import HostModel
+    from pipeline.tflite.oracle import Oracle
 
     tfl = tmp_path / "m.tflite"
     tfl.write_bytes(buf)

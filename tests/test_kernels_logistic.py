@@ -27,6 +27,6 @@ def test_logistic_from_converter(tmp_path):
 def test_logistic_rejects_other_output_zero_point(tmp_path):
     p = tmp_path / "m.tflite"
     p.write_bytes(unary("LOGISTIC", [1, 16], (0.05, 0), (1 / 256, 0)))
-    from pipeline.compile import compile_model
+    from pipeline.compiler.compile import compile_model
     with pytest.raises(PipelineError, match=r"LOGISTIC at layer 'output': output zero point 0 \(TFLM requires -128\)"):
         compile_model(p, tmp_path / "out")

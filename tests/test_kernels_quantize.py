@@ -5,7 +5,7 @@ TFLM: reference_ops::Requantize with QuantizeMultiplier(double(in_scale) / doubl
 import numpy as np
 import pytest
 
-from pipeline.compile import compile_model
+from pipeline.compiler.compile import compile_model
 from pipeline.errors import PipelineError
 from tests.single_op_models import all_int8_inputs, compare, parallel_unary, random_scale, unary
 

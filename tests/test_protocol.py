@@ -10,7 +10,7 @@ import pytest
 import serial
 
 from pipeline.errors import PipelineError
-from pipeline.protocol import INFO, FrameReader, encode_frame, parse_info
+from pipeline.device.protocol import INFO, FrameReader, encode_frame, parse_info
 
 
 def loop() -> serial.SerialBase:

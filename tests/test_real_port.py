@@ -19,7 +19,7 @@ import pytest
 
 from pipeline.boards import load_board
 from pipeline.errors import PipelineError
-from pipeline.flash import find_uf2_drive, flash_uf2
+from pipeline.firmware.flash import find_uf2_drive, flash_uf2
 from pipeline.paths import REPO_ROOT
 
 
@@ -39,7 +39,7 @@ def _bridge(master: int, sock: socket.socket, stop: threading.Event) -> None:
 
 @pytest.mark.sim
 def test_verify_over_a_tty_device(deployed_example: Path) -> None:
-    from pipeline.sim_rp2040 import Rp2040Sim
+    from pipeline.device.sim.rp2040 import Rp2040Sim
 
     master, slave = os.openpty()
     tty.setraw(slave)
@@ -115,14 +115,14 @@ def test_missing_port_is_a_clear_error(tmp_path: Path) -> None:
     ],
 )
 def test_upload_commands_of_the_board_files(board_id: str, expected: list[str]) -> None:
-    from pipeline.flash import upload_command
+    from pipeline.firmware.flash import upload_command
 
     firmware = {".bin": Path("/o/firmware.bin"), ".elf": Path("/o/firmware.elf")}
     assert upload_command(load_board(board_id), firmware, "/dev/ttyUSB0") == expected
 
 
 def test_flash_tool_missing_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.flash import flash
+    from pipeline.firmware.flash import flash
 
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(PipelineError, match="st-flash not found on PATH"):

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import tests.test_kernels_helpers  # noqa: F401  (puts the repo root on sys.path)
-from pipeline.compile import compile_model
+from pipeline.compiler.compile import compile_model
 from pipeline.errors import PipelineError
-from pipeline.hostrun import HostModel
-from pipeline.oracle import Oracle
+from pipeline.device.hostrun import HostModel
+from pipeline.tflite.oracle import Oracle
 
 MODELS_DIR = Path(os.environ.get("EAT_MODELS_DIR", Path(__file__).resolve().parents[2] / "shared" / "models"))
 INT8_MODELS = ["hello_world_int8.tflite", "ad01_int8.tflite", "kws_ref_model.tflite",

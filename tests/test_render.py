@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from pipeline.boards import load_board
-from pipeline.compile import compile_model
-from pipeline.convert import convert_tflite
+from pipeline.compiler.compile import compile_model
+from pipeline.compiler.convert import convert_tflite
 from pipeline.paths import PLATFORMS_DIR
-from pipeline.render import CompiledModel, render_project
-from pipeline.tflite_model import load
-from pipeline.tflm_arena import measure_wheel_arena
-from pipeline.tflm_ops import RESOLVER_METHODS
+from pipeline.firmware.render import CompiledModel, render_project
+from pipeline.tflite.model import load
+from pipeline.tflite.tflm_arena import measure_wheel_arena
+from pipeline.tflite.tflm_ops import RESOLVER_METHODS
 from tests.conftest import reference_model
 
 

@@ -10,19 +10,19 @@ import numpy as np
 import pytest
 
 from pipeline.boards import load_board
-from pipeline.build import check_fit
-from pipeline.convert import convert_tflite
+from pipeline.firmware.build import check_fit
+from pipeline.compiler.convert import convert_tflite
 from pipeline.data import Dataset
 from pipeline.errors import PipelineError
-from pipeline.oracle import Oracle
-from pipeline.verify import quantize_inputs
+from pipeline.tflite.oracle import Oracle
+from pipeline.device.verify import quantize_inputs
 
 
 def test_example_prune_quantize(example_dir: Path) -> None:
     import json
 
-    from pipeline.keras_io import load_keras
-    from pipeline.prune import measure_sparsity
+    from pipeline.ml.keras_io import load_keras
+    from pipeline.ml.prune import measure_sparsity
 
     prune = json.loads((example_dir / "prune.json").read_text())
     assert prune["float_accuracy"] > 0.93

@@ -6,7 +6,7 @@ import numpy as np
 
 from pipeline.compiler.ops import CArray, Lowered
 from pipeline.compiler.planner import Plan
-from pipeline.tflite_model import Model, Tensor
+from pipeline.tflite.model import Model, Tensor
 
 ALIGN = 8
 PER_LINE = 24

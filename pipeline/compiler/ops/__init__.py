@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pipeline.compiler.packing import PACKERS, PackedWeights, select_kernel
-from pipeline.tflite_model import Model, Operator, Tensor
+from pipeline.tflite.model import Model, Operator, Tensor
 
 
 class Unsupported(Exception):

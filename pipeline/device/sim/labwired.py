@@ -3,7 +3,7 @@
 labwired offers only a Python API (`labwired.Sim`: run_for / send_bytes / read_uart_bytes, in
 virtual time), no socket. This module is both sides of a bridge:
 
-    python -m pipeline.sim_labwired firmware.elf --chip esp32c3 [--port 0]
+    python -m pipeline.device.sim.labwired firmware.elf --chip esp32c3 [--port 0]
 
 runs the simulator in its own process, prints `LISTENING <port>`, accepts one TCP client and
 moves bytes between it and the chip's UART while advancing virtual time in slices; and
@@ -12,7 +12,7 @@ moves bytes between it and the chip's UART while advancing virtual time in slice
         port = serial.serial_for_url(sim.url)     # socket://127.0.0.1:PORT
 
 starts that process in its own process group and ends the whole group on exit
-(pipeline/sim_process.py). A separate process keeps the simulator's CPU time and the GIL away
+(pipeline/device/sim/process.py). A separate process keeps the simulator's CPU time and the GIL away
 from the verifying process.
 """
 
@@ -26,7 +26,8 @@ import sys
 from pathlib import Path
 
 from pipeline.errors import PipelineError
-from pipeline.sim_process import SimProcess
+from pipeline.paths import REPO_ROOT
+from pipeline.device.sim.process import SimProcess
 
 START_TIMEOUT_S = 20.0
 SLICE_NS = 500_000          # virtual time per run_for while the firmware is working (80k cycles at 160 MHz)
@@ -56,8 +57,8 @@ class LabwiredSim(SimProcess):
         if not self.elf.is_file():
             raise PipelineError(f"firmware {self.elf} does not exist; build it first (`pio run`)")
         self._spawn(
-            [sys.executable, "-m", "pipeline.sim_labwired", str(self.elf), "--chip", self.chip, "--port", "0"],
-            pipe_stdout=True, cwd=Path(__file__).resolve().parent.parent,
+            [sys.executable, "-m", "pipeline.device.sim.labwired", str(self.elf), "--chip", self.chip, "--port", "0"],
+            pipe_stdout=True, cwd=REPO_ROOT,
         )
         return self._read_listening_port()
 
@@ -119,7 +120,7 @@ def bridge(elf: Path, chip: str, port: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m pipeline.sim_labwired", description="labwired with the UART bridged to TCP")
+    ap = argparse.ArgumentParser(prog="python -m pipeline.device.sim.labwired", description="labwired with the UART bridged to TCP")
     ap.add_argument("elf", type=Path)
     ap.add_argument("--chip", required=True)
     ap.add_argument("--port", type=int, default=0)

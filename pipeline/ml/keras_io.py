@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.errors import PipelineError
-from pipeline.tfenv import import_tf
+from pipeline.ml.tfenv import import_tf
 
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 

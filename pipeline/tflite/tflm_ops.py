@@ -24,5 +24,5 @@ def resolver_entries(opcodes: list[str]) -> list[dict[str, str]]:
     ordered = list(dict.fromkeys(opcodes))
     missing = [op for op in ordered if op not in RESOLVER_METHODS]
     if missing:
-        raise PipelineError(f"engine tflm: no TFLM resolver entry known for {', '.join(missing)}; use --engine eat or add it to pipeline/tflm_ops.py")
+        raise PipelineError(f"engine tflm: no TFLM resolver entry known for {', '.join(missing)}; use --engine eat or add it to pipeline/tflite/tflm_ops.py")
     return [{"name": op, "resolver": RESOLVER_METHODS[op]} for op in ordered]

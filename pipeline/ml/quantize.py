@@ -12,8 +12,8 @@ import numpy as np
 
 from pipeline.data import Dataset
 from pipeline.errors import PipelineError
-from pipeline.keras_io import load_keras
-from pipeline.tfenv import import_tf, seed_everything
+from pipeline.ml.keras_io import load_keras
+from pipeline.ml.tfenv import import_tf, seed_everything
 
 REPRESENTATIVE_SAMPLES = 300
 

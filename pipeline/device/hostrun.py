@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.errors import PipelineError
+from pipeline.paths import RUNTIME_DIR
 
-RUNTIME = Path(__file__).resolve().parent.parent / "runtime"
+RUNTIME = RUNTIME_DIR
 CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-fPIC", "-shared"]
 
 

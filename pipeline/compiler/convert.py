@@ -2,7 +2,7 @@
 
 In: an int8 `.tflite`. Out: `model_data.c` and `model_data.h` — an aligned `const` array, its
 length, and a comment naming the model and its SHA-256. The artifacts of our own engine come from
-the compile stage (`pipeline/compile.py`), which `deploy` runs right after this one.
+the compile stage (`pipeline/compiler/compile.py`), which `deploy` runs right after this one.
 """
 
 from __future__ import annotations

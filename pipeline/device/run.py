@@ -53,20 +53,20 @@ class Simulation(Protocol):
 
 
 def _rp2040js(board: Board, firmware: dict[str, Path]) -> AbstractContextManager[Simulation]:
-    from pipeline.sim_rp2040 import Rp2040Sim
+    from pipeline.device.sim.rp2040 import Rp2040Sim
 
     return Rp2040Sim(firmware[".bin"])
 
 
 def _qemu(board: Board, firmware: dict[str, Path]) -> AbstractContextManager[Simulation]:
-    from pipeline.sim_qemu import QemuSim
+    from pipeline.device.sim.qemu import QemuSim
 
     sim = board.raw["simulator"]
     return QemuSim(firmware[".elf"], machine=sim["machine"], serial_index=int(sim.get("serial_index", 0)))
 
 
 def _labwired(board: Board, firmware: dict[str, Path]) -> AbstractContextManager[Simulation]:
-    from pipeline.sim_labwired import LabwiredSim
+    from pipeline.device.sim.labwired import LabwiredSim
 
     return LabwiredSim(firmware[".elf"], chip=board.raw["simulator"]["chip"])
 

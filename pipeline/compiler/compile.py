@@ -13,7 +13,7 @@ from pathlib import Path
 from pipeline.compiler import emit, planner
 from pipeline.compiler.ops import LOWERINGS, Ctx, Lowered, Unsupported
 from pipeline.errors import PipelineError
-from pipeline.tflite_model import Model, load
+from pipeline.tflite.model import Model, load
 
 CORES = ("generic", "cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "rv32imc")
 ARENA_ALIGNMENT = 4

@@ -8,7 +8,7 @@ descriptor (`-chardev socket,fd=N,server=on`): no port race, and the URL is know
 `-icount shift=0,align=off,sleep=off` makes every instruction take 1 ns of virtual time, so
 SysTick-derived counts are deterministic; the firmware must sleep (wfi + RX interrupt) while it
 waits for input, or idle polling burns virtual and host time.
-QEMU runs in its own process group; the whole group is ended on exit (pipeline/sim_process.py).
+QEMU runs in its own process group; the whole group is ended on exit (pipeline/device/sim/process.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from pipeline.errors import PipelineError
-from pipeline.sim_process import SimProcess
+from pipeline.device.sim.process import SimProcess
 
 QEMU = "qemu-system-arm"
 ICOUNT = "shift=0,align=off,sleep=off"

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.data import Dataset
-from pipeline.tfenv import import_tf, seed_everything
+from pipeline.ml.tfenv import import_tf, seed_everything
 
 SEED = 0
 EPOCHS = 30

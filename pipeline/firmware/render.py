@@ -114,9 +114,9 @@ def render_project(
 
 
 def _tflm_context(compiled: CompiledModel, tflite: Path | None) -> dict:
-    from pipeline.tflite_model import load
-    from pipeline.tflm_arena import measure_wheel_arena
-    from pipeline.tflm_ops import resolver_entries
+    from pipeline.tflite.model import load
+    from pipeline.tflite.tflm_arena import measure_wheel_arena
+    from pipeline.tflite.tflm_ops import resolver_entries
 
     if tflite is None or not tflite.is_file():
         raise PipelineError("engine tflm needs the .tflite (render --tflite FILE) for its op list and arena")

@@ -4,7 +4,7 @@
         port = serial.serial_for_url(sim.url)     # socket://127.0.0.1:PORT, UART0 of the RP2040
 
 The simulator runs in its own process group, and the whole group is ended on exit
-(pipeline/sim_process.py).
+(pipeline/device/sim/process.py).
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ import os
 import shutil
 from pathlib import Path
 
+from pipeline import paths
 from pipeline.errors import PipelineError
-from pipeline.sim_process import SimProcess
+from pipeline.device.sim.process import SimProcess
 
-SIM_DIR = Path(__file__).resolve().parent.parent / "sim" / "rp2040"
+SIM_DIR = paths.SIM_DIR / "rp2040"
 RUNNER = SIM_DIR / "run.mjs"
 START_TIMEOUT_S = 20.0
 

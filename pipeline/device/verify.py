@@ -18,8 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from pipeline.data import Dataset
 from pipeline.errors import PipelineError
-from pipeline.oracle import Oracle
-from pipeline.protocol import Device, DeviceInfo
+from pipeline.tflite.oracle import Oracle
+from pipeline.device.protocol import Device, DeviceInfo
 
 DEFAULT_SAMPLE_CAP = 500
 RANDOM_SEED = 0

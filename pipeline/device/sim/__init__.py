@@ -1,0 +1,1 @@
+"""Simulator runners, one module per simulator, sharing one process base (`process.SimProcess`)."""

@@ -1,0 +1,1 @@
+"""Firmware for a board: rendering the PlatformIO project from templates, building it, flashing a real board."""
