@@ -1,37 +1,26 @@
 """`bench`: per model, MACs, arena (ours and TFLM's), flash, and cycles per inference measured on
-the board's simulator (the firmware's own cycle counter), printed as a table and written as JSON."""
+the board's simulator (the firmware's own cycle counter), printed as a table and written as JSON.
+`--against tflm` adds TFLM and TFLM + CMSIS-NN measured in the same run (bench_tflm.py);
+`--profile` adds cycles per layer from a separate profiling build (profile.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import statistics
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 from pipeline.boards import load_board
 from pipeline.deploy import build_firmware
 from pipeline.errors import PipelineError
-from pipeline.tflite.oracle import Oracle
+from pipeline.bench_tflm import against_table, measure, measure_tflm
 from pipeline.paths import DEFAULT_OUT
-from pipeline.device.protocol import Device
 from pipeline.firmware.flash import flash
-from pipeline.device.run import resolve_port, target_port
+from pipeline.device.run import resolve_port
 from pipeline.tflite.tflm_arena import measure_wheel_arena
 
-# TFLM's arena (arena_used_bytes after AllocateTensors) on a 32-bit Cortex-M build, measured for
-# this project (issue "The runtime runs real models"). Keyed by the model file's SHA-256 so a
-# different file of the same name is never given these figures.
-TFLM_ARENA_CORTEX_M = {
-    "87cf24194ef93d1d9b11a591d805526b98008e351655d29883c825c9c106ba24": ("ad01_int8", 2_260),
-    "aeea436800704fce17b17292e4412630ad856e9d777c044c64ef748a880bd0ae": ("kws_ref_model", 22_772),
-    "3c002613d1b2475eb51dd78dfb85a546c8ae658dee71cf6ade43b022fe205415": ("pretrainedResnet_quant", 54_340),
-    "597a384c8c2c8a1276f04702f25013b7838f2f814f1ca7c174d295b73e3d6b7b": ("vww_96_int8", 100_660),
-}
 INFERENCES = 3
 
 
@@ -40,52 +29,67 @@ class BenchRow:
     name: str
     macs: int
     arena_bytes: int
-    tflm_arena_bytes: int | None
+    tflm_arena_bytes: int | None  # TFLM + CMSIS-NN's arena_used_bytes() on the target (--against tflm)
     tflm_wheel_arena_bytes: int  # the tflite-micro wheel's own figure (x86-64: 64-bit pointers)
     flash_bytes: int
     cycles: int
     cycles_per_mac: float | None
     bit_exact: str
+    cycles_unit: str = "cycles"  # "instructions" under QEMU -icount and labwired (boards/<id>.json)
+    tflm_ref_cycles: int | None = None  # --against tflm: TFLM, reference kernels
+    tflm_cmsis_cycles: int | None = None  # --against tflm: TFLM + CMSIS-NN
+    ratio_vs_tflm_cmsis: float | None = None  # ours / TFLM + CMSIS-NN
+    tflm_ref_flash_bytes: int | None = None
+    tflm_cmsis_flash_bytes: int | None = None
+    tflm_ref_arena_bytes: int | None = None
+    tflm_bit_exact: str | None = None
+    layers: list[dict] = field(default_factory=list)  # --profile: name, op, macs, cycles, cycles_per_mac, share
 
 
-def bench_model(tflite: Path, board_id: str, out_root: Path, port: str | None, console: Console) -> BenchRow:
+def bench_model(tflite: Path, board_id: str, out_root: Path, port: str | None, console: Console,
+                against: str | None = None, profile: bool = False) -> BenchRow:
     if not tflite.is_file():
         raise PipelineError(f"model {tflite} not found; pass existing int8 .tflite files to --model")
     board = load_board(board_id)
     port = resolve_port(port)
-    fw = build_firmware(tflite, board, out_root / f"{tflite.stem}-{board.id}", "eat", console, simulated=port is None)
+    out = out_root / f"{tflite.stem}-{board.id}"
+    fw = build_firmware(tflite, board, out, "eat", console, simulated=port is None)
     if port is not None:
         flash(board, fw.built.firmware, port)  # a real board: it must run this model's firmware
-    oracle = Oracle(tflite)
-    rng = np.random.default_rng(0)
-    cycles, exact = [], 0
-    with target_port(board, fw.built.firmware, port) as ser:
-        device = Device(ser, timeout_s=600)
-        device.hello()
-        for _ in range(INFERENCES):
-            inputs = [rng.integers(-128, 128, size=s.shape, dtype=np.int8) for s in oracle.inputs]
-            c, got = device.infer(inputs)
-            cycles.append(c)
-            exact += int(all(g.tobytes() == w.tobytes() for g, w in zip(got, oracle.invoke(inputs))))
-    digest = hashlib.sha256(tflite.read_bytes()).hexdigest()
-    median = int(statistics.median(cycles))
+    ours = measure(board, fw.built.firmware, port, tflite, INFERENCES)
     macs = int(fw.compiled.macs)
+    extra: dict = {}
+    if against == "tflm":
+        t = measure_tflm(tflite, board, out, port, console, INFERENCES)
+        extra.update(tflm_arena_bytes=t.cmsis_arena_bytes, tflm_ref_cycles=t.ref_cycles, tflm_cmsis_cycles=t.cmsis_cycles,
+                     ratio_vs_tflm_cmsis=round(ours.cycles / t.cmsis_cycles, 3), tflm_ref_flash_bytes=t.ref_flash_bytes,
+                     tflm_cmsis_flash_bytes=t.cmsis_flash_bytes, tflm_ref_arena_bytes=t.ref_arena_bytes,
+                     tflm_bit_exact=t.bit_exact)
+    if profile:  # a separate profiling build: the totals above stay free of the per-op hooks
+        from pipeline.profile import measure_profile, profile_table
+
+        prof = measure_profile(tflite, board, out / "profile", console, port)
+        extra["layers"] = [asdict(layer) for layer in prof.layers]
+        Console(width=150).print(profile_table(prof, f"{tflite.stem} on {board.id}"))
     return BenchRow(
         name=tflite.stem,
         macs=macs,
         arena_bytes=fw.compiled.arena_bytes,
-        tflm_arena_bytes=TFLM_ARENA_CORTEX_M.get(digest, (None, None))[1],
+        tflm_arena_bytes=extra.pop("tflm_arena_bytes", None),
         tflm_wheel_arena_bytes=measure_wheel_arena(tflite).total_bytes,
         flash_bytes=fw.built.flash_bytes,
-        cycles=median,
-        cycles_per_mac=round(median / macs, 3) if macs else None,
-        bit_exact=f"{exact}/{INFERENCES}",
+        cycles=ours.cycles,
+        cycles_per_mac=round(ours.cycles / macs, 3) if macs else None,
+        bit_exact=ours.bit_exact,
+        cycles_unit=board.cycles_unit(port),
+        **extra,
     )
 
 
 def bench_table(rows: list[BenchRow], board_id: str) -> Table:
-    table = Table(title=f"bench on {board_id} (cycles: median of {INFERENCES} random inputs, device cycle counter in the simulator)")
-    for col in ("model", "MACs", "arena B", "TFLM arena B (Cortex-M)", "ours/TFLM", "TFLM wheel arena B (x86-64)", "flash B", "cycles", "cycles/MAC", "bit-exact"):
+    unit = rows[0].cycles_unit if rows else "cycles"
+    table = Table(title=f"bench on {board_id} ({unit}: median of {INFERENCES} random inputs, the device's own counter)")
+    for col in ("model", "MACs", "arena B", "TFLM arena B (target)", "ours/TFLM", "TFLM wheel arena B (x86-64)", "flash B", unit, f"{unit}/MAC", "bit-exact"):
         table.add_column(col, justify="left" if col == "model" else "right")
     for r in rows:
         ratio = f"{r.arena_bytes / r.tflm_arena_bytes:.2f}x" if r.tflm_arena_bytes else "-"
@@ -96,13 +100,17 @@ def bench_table(rows: list[BenchRow], board_id: str) -> Table:
     return table
 
 
-def bench(models: list[Path], board_id: str, json_path: Path | None, port: str | None = None, out_root: Path | None = None) -> list[BenchRow]:
+def bench(models: list[Path], board_id: str, json_path: Path | None, port: str | None = None, out_root: Path | None = None,
+          against: str | None = None, profile: bool = False) -> list[BenchRow]:
     console = Console(stderr=True)
-    rows = [bench_model(m, board_id, out_root or DEFAULT_OUT / "bench", port, console) for m in models]
+    rows = [bench_model(m, board_id, out_root or DEFAULT_OUT / "bench", port, console, against, profile) for m in models]
     out = Console()
     out.width = max(out.width, 150)  # the table is wide; never squeeze it into a pipe's 80 columns
     out.print(bench_table(rows, board_id))
+    if against == "tflm" and rows:
+        out.print(against_table(rows, board_id, rows[0].cycles_unit))
     if json_path is not None:
         json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps({"board": board_id, "models": [asdict(r) for r in rows]}, indent=2) + "\n")
+        doc = {"board": board_id, "cycles_unit": rows[0].cycles_unit if rows else "cycles", "models": [asdict(r) for r in rows]}
+        json_path.write_text(json.dumps(doc, indent=2) + "\n")
     return rows

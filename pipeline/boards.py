@@ -34,6 +34,11 @@ class Board:
     def ram_budget_for_arena(self) -> int:
         return self.ram_bytes - self.ram_reserved_bytes
 
+    def cycles_unit(self, port: str | None = None) -> str:
+        """What hal_cycles() counts: on a real board (a port) cycles; in the simulator what its
+        board file says (`simulator.cycles_unit`: "instructions" under QEMU -icount and labwired)."""
+        return "cycles" if port else str(self.raw["simulator"].get("cycles_unit", "cycles"))
+
 
 def known_boards(boards_dir: Path = BOARDS_DIR) -> dict[str, Path]:
     """Board id and every alias -> its data file."""

@@ -122,6 +122,7 @@ def cmd_deploy(a: argparse.Namespace, console: Console) -> int:
     opts = DeployOptions(
         board=a.board, model=a.model, data=a.data, sparsity=a.sparsity, samples=a.samples,
         port=a.port, out=a.out, engine=a.engine, progress=not a.no_progress, flash=not a.no_flash,
+        profile=a.profile, tflm_kernels=a.tflm_kernels,
     )
     report = deploy(opts, console)
     v = report["verify"]
@@ -131,7 +132,7 @@ def cmd_deploy(a: argparse.Namespace, console: Console) -> int:
 def cmd_bench(a: argparse.Namespace, console: Console) -> int:
     from pipeline.bench import bench
 
-    bench(a.model, a.board, a.json, port=a.port, out_root=a.out)
+    bench(a.model, a.board, a.json, port=a.port, out_root=a.out, against=a.against, profile=a.profile)
     return 0
 
 
@@ -151,10 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--sparsity", type=float, help="pruning target in [0, 1); 0 skips pruning (default 0.8)")
     sp.add_argument("--samples", type=int, help="how many test inputs to verify (default: the test split up to 500; 100 random inputs without data)")
     sp.add_argument("--port", help="a real board's serial port (/dev/ttyACM0, or 'auto'); default: the board's simulator")
-    sp.add_argument("--engine", default="eat", choices=("eat", "tflm"), help="firmware engine: eat (our runtime); tflm renders TFLM firmware (needs a TFLM tree to build)")
+    sp.add_argument("--engine", default="eat", choices=("eat", "tflm"), help="firmware engine: eat (our runtime); tflm: TFLM's MicroInterpreter (needs a TFLM tree: $TFLM_DIR or ../shared/tflm)")
+    sp.add_argument("--tflm-kernels", default="cmsis_nn", choices=("ref", "cmsis_nn"), help="engine tflm: TFLM's reference kernels or CMSIS-NN's (default cmsis_nn)")
     sp.add_argument("--out", type=Path, help=f"artifact directory (default {DEFAULT_OUT}/<model>-<board>)")
     sp.add_argument("--no-flash", action="store_true", help="with --port: the board already runs this firmware, do not flash it")
     sp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sp.add_argument("--profile", action="store_true", help="also build with per-op timing (-DEAT_PROFILE) and record cycles per layer in report.json")
 
     sp = add("bench", cmd_bench, "MACs, arena, flash and cycles per inference for each model on a board")
     sp.add_argument("--board", required=True)
@@ -162,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", type=Path, help="also write the figures here as JSON")
     sp.add_argument("--port", help="a real board instead of the simulator")
     sp.add_argument("--out", type=Path, help=f"artifact directory (default {DEFAULT_OUT}/bench)")
+    sp.add_argument("--against", choices=("tflm",), help="also build and measure TFLM (reference kernels) and TFLM + CMSIS-NN, side by side")
+    sp.add_argument("--profile", action="store_true", help="also cycles per layer, from a separate profiling build (-DEAT_PROFILE)")
 
     sp = add("example", cmd_example, "train the built-in example; writes model.keras and data.npz")
     sp.add_argument("--out", type=Path, default=DEFAULT_OUT / "example")

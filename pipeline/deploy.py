@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,8 @@ class DeployOptions:
     engine: str = "eat"
     progress: bool = True
     flash: bool = True  # with a port: flash the board first (False: it already runs this firmware)
+    profile: bool = False  # also a profiling build: cycles per layer (pipeline/profile.py)
+    tflm_kernels: str = "cmsis_nn"  # engine tflm: the "ref" or "cmsis_nn" TFLM tree
 
 
 def default_out(opts: DeployOptions) -> Path:
@@ -105,7 +106,10 @@ class Firmware:
     project_dir: Path
 
 
-def build_firmware(tflite: Path, board: Board, out: Path, engine: str, console: Console, simulated: bool = True) -> Firmware:
+def build_firmware(
+    tflite: Path, board: Board, out: Path, engine: str, console: Console, simulated: bool = True, profile: bool = False,
+    tflm_kernels: str = "cmsis_nn",
+) -> Firmware:
     """Stages 4-7 for one int8 .tflite: compile + convert, fit check, render, build (the board's
     simulated build when `simulated` and the board has one, see boards/<id>.json "sim")."""
     from pipeline.compiler.compile import compile_model
@@ -117,12 +121,13 @@ def build_firmware(tflite: Path, board: Board, out: Path, engine: str, console: 
     convert_tflite(tflite, c_dir)
     check_fit(board, compiled.arena_bytes, compiled.weights_bytes)
     _stage(console, "render", f"PlatformIO project for {board.id} from firmware_templates/…")
-    project = render_project(CompiledModel.load(c_dir), board, out / "firmware", engine=engine, tflite=tflite).project_dir
-    if engine == "tflm" and not os.environ.get("TFLM_DIR"):
-        raise PipelineError(
-            f"engine tflm: the project is rendered at {project}, but building it needs a TFLM source tree; "
-            "set TFLM_DIR to it (see that platformio.ini) — TFLM is not available on this machine"
-        )
+    tflm_lib = None
+    if engine == "tflm":
+        from pipeline.tflite.tflm_build import build_tflm_for
+
+        tflm_lib = build_tflm_for(tflite, board, tflm_kernels, console)
+    project = render_project(CompiledModel.load(c_dir), board, out / "firmware", engine=engine, tflite=tflite,
+                             profile=profile, tflm_lib=tflm_lib).project_dir
     _stage(console, "build", f"pio run -e {build_env(board, simulated)} (offline platform, {board.toolchain_prefix}gcc)…")
     built = build_project(project, board, out, simulated=simulated)
     return Firmware(compiled=compiled, built=built, c_dir=c_dir, project_dir=project)
@@ -146,6 +151,8 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
     """Runs every stage; returns the report (also written to `<out>/report.json`)."""
     console = console or Console(stderr=True)
     board = load_board(opts.board)
+    if opts.profile and opts.engine != "eat":
+        raise PipelineError("--profile times our engine's ops; drop it or use --engine eat")
     out = (opts.out or default_out(opts)).resolve()
     out.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {
@@ -159,7 +166,7 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
     name = opts.model.name if opts.model is not None else "digits CNN (built-in example)"
     report["model"].update(name=name, tflite=str(tflite), sha256=digest, tflite_bytes=tflite.stat().st_size)
 
-    fw = build_firmware(tflite, board, out, opts.engine, console, simulated=opts.port is None)
+    fw = build_firmware(tflite, board, out, opts.engine, console, simulated=opts.port is None, tflm_kernels=opts.tflm_kernels)
     compiled, built = fw.compiled, fw.built
     report["compile"] = {
         "arena_bytes": compiled.arena_bytes, "weights_bytes": compiled.weights_bytes, "macs": compiled.macs,
@@ -193,6 +200,13 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
         "ms_median": result.cycles_median / board.clock_hz * 1e3, "clock_hz": board.clock_hz,
         "source": board.raw["cycle_counter"],
     }
+    if opts.profile:
+        from pipeline.profile import measure_profile, profile_table
+
+        _stage(console, "profile", "a profiling build (-DEAT_PROFILE): cycles per layer on the device…")
+        prof = measure_profile(tflite, board, out / "profile", console, port)
+        report["profile"] = prof.to_json()
+        console.print(profile_table(prof, report["model"]["name"]))
     atomic_write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
     console.print(summary_table(report, board))
     console.print(f"report: {out / 'report.json'}")

@@ -7,11 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi picolibc-arm-none-eabi gcc-riscv64-unknown-elf
-              picolibc-riscv64-unknown-elf qemu-system-arm qemu-system-misc nodejs npm)
+              picolibc-riscv64-unknown-elf qemu-system-arm qemu-system-misc nodejs npm
+              libstdc++-arm-none-eabi-newlib)
 need_apt=0
 for tool in arm-none-eabi-gcc riscv64-unknown-elf-gcc qemu-system-arm node npm; do
   command -v "$tool" >/dev/null 2>&1 || need_apt=1
 done
+# The C++ library for engine tflm (1.5 GB): only when it is not there yet.
+dpkg -s libstdc++-arm-none-eabi-newlib >/dev/null 2>&1 || need_apt=1
 if [ "$need_apt" = 1 ]; then
   echo "setup: installing Debian packages: ${APT_PACKAGES[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -19,6 +22,7 @@ if [ "$need_apt" = 1 ]; then
   missing=()
   for p in "${APT_PACKAGES[@]}"; do
     case "$p" in nodejs|npm) command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && continue ;; esac
+    dpkg -s "$p" >/dev/null 2>&1 && continue
     missing+=("$p")
   done
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -26,8 +26,10 @@ def test_bench_prints_and_writes_json(tmp_path: Path) -> None:
     ad01 = rows["ad01_int8"]
     assert set(ad01) >= {"name", "macs", "arena_bytes", "tflm_arena_bytes", "flash_bytes", "cycles", "cycles_per_mac"}
     assert ad01["macs"] == 264_192  # 640x128 + 3x 128x128 + 128x8 + 8x128 + 3x 128x128 + 128x640
-    assert ad01["tflm_arena_bytes"] == 2_260 and ad01["arena_bytes"] <= 0.75 * 2_260
-    assert ad01["tflm_wheel_arena_bytes"] > ad01["tflm_arena_bytes"]
+    # TFLM's arena is measured on the target only with --against tflm (tests/test_tflm_engine.py)
+    assert ad01["tflm_arena_bytes"] is None and ad01["arena_bytes"] < ad01["tflm_wheel_arena_bytes"]
+    assert ad01["cycles_unit"] == "cycles" and ad01["layers"] == [] and ad01["tflm_cmsis_cycles"] is None
     assert ad01["cycles"] > ad01["macs"] and ad01["cycles_per_mac"] == pytest.approx(ad01["cycles"] / ad01["macs"], abs=1e-3)
     assert ad01["bit_exact"] == "3/3" and rows["hello_world_int8"]["bit_exact"] == "3/3"
     assert rows["hello_world_int8"]["tflm_arena_bytes"] is None
+    assert json.loads((tmp_path / "bench.json").read_text())["cycles_unit"] == "cycles"

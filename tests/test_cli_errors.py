@@ -51,8 +51,9 @@ def test_float_and_hybrid_models_stop_before_any_build(tmp_path: Path, name: str
     assert not (out / "c").exists() and not (out / "firmware").exists()
 
 
-def test_tflm_engine_renders_then_says_what_it_needs(tmp_path: Path) -> None:
+def test_tflm_engine_without_a_tree_says_what_it_needs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "o"
+    monkeypatch.setenv("TFLM_DIR", str(tmp_path / "no-tflm-here"))  # run_cli's child inherits it
     proc = run_cli("deploy", "--board", "pico", "--engine", "tflm", "--model", str(reference_model("hello_world_int8.tflite")), "--out", str(out))
     assert_one_line_error(proc, "TFLM_DIR")
-    assert (out / "firmware" / "src" / "engine_tflm.cc").is_file()
+    assert not (out / "firmware").exists()  # stopped before render and build

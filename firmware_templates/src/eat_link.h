@@ -13,8 +13,10 @@
 enum {
     EAT_MSG_HELLO = 0x01,
     EAT_MSG_INFER = 0x02,
+    EAT_MSG_PROFILE = 0x03, /* answered only by profiling builds (-DEAT_PROFILE) */
     EAT_MSG_INFO = 0x81,
     EAT_MSG_RESULT = 0x82,
+    EAT_MSG_PROFILE_DATA = 0x83,
     EAT_MSG_ERROR = 0x7F
 };
 

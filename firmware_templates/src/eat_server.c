@@ -134,13 +134,45 @@ static void handle_infer(const eat_frame_header_t *h, uint32_t crc)
     eat_link_end(s.crc);
 }
 
+#ifdef EAT_PROFILE
+/* PROFILE -> PROFILE_DATA: u32 op count, then u64 cycles per op of the last INFER. */
+static void handle_profile(const eat_frame_header_t *h, uint32_t crc)
+{
+    eat_link_read_payload(0, h->length, &crc);
+    if (!eat_link_read_crc_ok(crc)) {
+        eat_link_send_error(EAT_ERR_CRC, "PROFILE frame CRC mismatch");
+        return;
+    }
+    const uint64_t *cycles = 0;
+    uint32_t n = (uint32_t)engine_profile(&cycles);
+    sink_t s = {0, 0, 0};
+    eat_link_begin(EAT_MSG_PROFILE_DATA, (uint16_t)(4u + 8u * n), &s.crc);
+    put_u32(&s, n);
+    for (uint32_t i = 0; i < n; i++) {
+        put_u32(&s, (uint32_t)cycles[i]);
+        put_u32(&s, (uint32_t)(cycles[i] >> 32));
+    }
+    eat_link_end(s.crc);
+}
+#endif
+
+static int known_type(uint8_t type)
+{
+#ifdef EAT_PROFILE
+    if (type == EAT_MSG_PROFILE) {
+        return 1;
+    }
+#endif
+    return type == EAT_MSG_HELLO || type == EAT_MSG_INFER;
+}
+
 void eat_server_run(const eat_server_identity_t *id, const char *init_error)
 {
     for (;;) {
         eat_frame_header_t h;
         uint32_t crc;
         eat_link_read_header(&h, &crc);
-        if (init_error != 0 || (h.type != EAT_MSG_HELLO && h.type != EAT_MSG_INFER)) {
+        if (init_error != 0 || !known_type(h.type)) {
             eat_link_read_payload(0, h.length, &crc);
             (void)eat_link_read_crc_ok(crc);
             eat_link_send_error(EAT_ERR_UNKNOWN, init_error != 0 ? init_error : "unknown frame type");
@@ -151,6 +183,10 @@ void eat_server_run(const eat_server_identity_t *id, const char *init_error)
             } else {
                 eat_link_send_error(EAT_ERR_CRC, "HELLO frame CRC mismatch");
             }
+#ifdef EAT_PROFILE
+        } else if (h.type == EAT_MSG_PROFILE) {
+            handle_profile(&h, crc);
+#endif
         } else {
             handle_infer(&h, crc);
         }

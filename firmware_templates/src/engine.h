@@ -27,6 +27,12 @@ uint32_t engine_arena_bytes(void);
 /* Runs the model once on the input tensors; 0 on success. */
 int engine_invoke(void);
 
+#ifdef EAT_PROFILE
+/* Profiling builds only (-DEAT_PROFILE): sets *cycles to the cycles each op took in the last
+ * invoke and returns how many ops there are. */
+int engine_profile(const uint64_t **cycles);
+#endif
+
 #ifdef __cplusplus
 }
 #endif

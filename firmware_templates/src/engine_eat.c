@@ -17,3 +17,11 @@ uint8_t *engine_input(int index) { return (uint8_t *)eat_model_input(index); }
 const uint8_t *engine_output(int index) { return (const uint8_t *)eat_model_output(index); }
 uint32_t engine_arena_bytes(void) { return EAT_MODEL_ARENA_BYTES; }
 int engine_invoke(void) { return eat_model_invoke(); }
+
+#ifdef EAT_PROFILE
+int engine_profile(const uint64_t **cycles)
+{
+    *cycles = eat_model_profile(); /* model.c's per-op hal_cycles() marks */
+    return EAT_MODEL_NUM_OPS;
+}
+#endif

@@ -74,18 +74,47 @@ extern "C" {{
 #define EAT_MODEL_ARENA_BYTES {arena_bytes}u
 #define EAT_MODEL_NUM_INPUTS  {len(model.inputs)}
 #define EAT_MODEL_NUM_OUTPUTS {len(model.outputs)}
+#define EAT_MODEL_NUM_OPS     {len(model.operators)}      /* the .tflite's operators, in order */
 
 extern const eat_tensor_info_t eat_model_inputs[EAT_MODEL_NUM_INPUTS];
 extern const eat_tensor_info_t eat_model_outputs[EAT_MODEL_NUM_OUTPUTS];
 int8_t       *eat_model_input(int index);    /* points into the arena */
 const int8_t *eat_model_output(int index);   /* points into the arena */
 int           eat_model_invoke(void);        /* 0 on success */
+#ifdef EAT_PROFILE
+/* Profiling builds only: hal_cycles() spent in each op by the last invoke, indexed by op
+ * (views, which run no code, stay 0). EAT_MODEL_NUM_OPS entries. */
+const uint64_t *eat_model_profile(void);
+#endif
 
 #ifdef __cplusplus
 }}
 #endif
 
 #endif /* EAT_MODEL_H */
+"""
+
+
+# Per-op timing, compiled in only with -DEAT_PROFILE (render --profile); otherwise the marks are
+# empty and the model code is exactly the unprofiled one.
+PROFILE_HOOKS = """#ifdef EAT_PROFILE
+/* Profiling build: hal_cycles() read after each op call. The per-op array is mutable state
+ * outside the arena on purpose: the arena is reused by the next op and by the host link, and
+ * the figures must survive until the host asks for them (PROFILE request). Only this build has it. */
+uint64_t hal_cycles(void); /* the board HAL (hal.h) */
+static uint64_t eat_profile_cycles[EAT_MODEL_NUM_OPS];
+const uint64_t *eat_model_profile(void) { return eat_profile_cycles; }
+#define EAT_PROFILE_START() uint64_t eat_profile_t = hal_cycles()
+#define EAT_PROFILE_MARK(op)                                    \\
+    do {                                                        \\
+        uint64_t eat_profile_now = hal_cycles();                \\
+        eat_profile_cycles[(op)] = eat_profile_now - eat_profile_t; \\
+        eat_profile_t = eat_profile_now;                        \\
+    } while (0)
+#else
+#define EAT_PROFILE_START() ((void)0)
+#define EAT_PROFILE_MARK(op) ((void)0)
+#endif
 """
 
 
@@ -118,6 +147,7 @@ def emit_source(model: Model, lowered: list[Lowered], plan: Plan, stats: dict) -
     out.append(" */")
     out.append(f"static uint8_t eat_arena[{max(plan.arena_bytes, 4)}] EAT_ALIGNED({ALIGN});")
     out.append("#define EAT_T(offset) ((int8_t *)(eat_arena + (offset)))\n")
+    out.append(PROFILE_HOOKS)
 
     calls: list[str] = []
     for lw in lowered:
@@ -163,6 +193,7 @@ def emit_source(model: Model, lowered: list[Lowered], plan: Plan, stats: dict) -
             args.append(a)
         calls.append(f"    /* op {op.index}: {op.opcode} '{c_comment(op.layer)[:80]}' */")
         calls.append(f"    {lw.kernel}({', '.join(args)});")
+        calls.append(f"    EAT_PROFILE_MARK({op.index});")
 
     out.append(f"const eat_tensor_info_t eat_model_inputs[EAT_MODEL_NUM_INPUTS] = {{")
     out.append(",\n".join(tensor_info(model.tensors[t]) for t in model.inputs))
@@ -179,6 +210,7 @@ def emit_source(model: Model, lowered: list[Lowered], plan: Plan, stats: dict) -
         out.append(f"    case {k}: return EAT_T({plan.tensor_offset[t]});")
     out.append("    default: return NULL;\n    }\n}\n")
     out.append("int eat_model_invoke(void)\n{")
+    out.append("    EAT_PROFILE_START();")
     out += calls
     out.append("    return 0;\n}\n")
     return "\n".join(out)

@@ -18,8 +18,8 @@ import numpy as np
 from pipeline.errors import PipelineError
 
 SYNC = b"ET"
-HELLO, INFER = 0x01, 0x02
-INFO, RESULT, ERROR = 0x81, 0x82, 0x7F
+HELLO, INFER, PROFILE = 0x01, 0x02, 0x03
+INFO, RESULT, PROFILE_DATA, ERROR = 0x81, 0x82, 0x83, 0x7F
 PROTOCOL_VERSION = 1
 MAX_PAYLOAD = 0xFFFF
 DTYPES = {1: np.dtype(np.int8)}
@@ -190,3 +190,12 @@ class Device:
         if pos != len(body):
             raise PipelineError(f"the device sent {len(body) - 8} output bytes, the model has {pos - 8}; reflash the firmware for this model")
         return int(cycles), outputs
+
+    def profile(self) -> list[int]:
+        """Cycles per op of the last inference (op index order); only a profiling build
+        (-DEAT_PROFILE) answers, any other firmware answers ERROR."""
+        body = self._request(PROFILE, b"", PROFILE_DATA)
+        (count,) = struct.unpack_from("<I", body, 0)
+        if len(body) != 4 + 8 * count:
+            raise PipelineError(f"the device sent a PROFILE_DATA frame of {len(body)} B for {count} ops; reflash the firmware")
+        return list(struct.unpack_from(f"<{count}Q", body, 4))

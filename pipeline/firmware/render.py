@@ -11,6 +11,7 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
@@ -18,6 +19,9 @@ from pipeline.boards import Board
 from pipeline.errors import PipelineError
 from pipeline.fsutil import atomic_dir
 from pipeline.paths import PIO_CORE_DIR, PLATFORMS_DIR, RUNTIME_DIR, TEMPLATES_DIR
+
+if TYPE_CHECKING:
+    from pipeline.tflite.tflm_build import TflmLibrary
 
 ENGINES = ("eat", "tflm")
 # The host link and protocol server, the same for every engine.
@@ -59,10 +63,16 @@ def _environment() -> jinja2.Environment:
 
 
 def render_project(
-    compiled: CompiledModel, board: Board, project_dir: Path, engine: str = "eat", tflite: Path | None = None
+    compiled: CompiledModel, board: Board, project_dir: Path, engine: str = "eat", tflite: Path | None = None,
+    profile: bool = False, tflm_lib: "TflmLibrary | None" = None,
 ) -> RenderResult:
     """Renders the project for `engine`: "eat" (our runtime) or "tflm" (TFLM's MicroInterpreter,
-    which also needs the `.tflite` for its op list and TFLM's measured arena)."""
+    which also needs the `.tflite` for its op list and TFLM's measured arena). `profile`: a
+    profiling build of our engine (-DEAT_PROFILE: per-op cycles, the PROFILE request). `tflm_lib`:
+    a prebuilt TFLM library to link (pipeline/tflite/tflm_build.py); without it the project
+    compiles the tree at $TFLM_DIR as a PlatformIO library."""
+    if profile and engine != "eat":
+        raise PipelineError("--profile times our engine's ops; it needs --engine eat")
     if engine not in ENGINES:
         raise PipelineError(f"unknown engine '{engine}'; use one of: {', '.join(ENGINES)}")
     hal_source = TEMPLATES_DIR / "hal" / f"{board.hal}.c"
@@ -82,9 +92,10 @@ def render_project(
         "core_dir": PIO_CORE_DIR,
         "platform_dir": PLATFORMS_DIR / board.pio_platform,
         "project_dir_hint": project_dir,
+        "profile": profile,
     }
     if engine == "tflm":
-        context.update(_tflm_context(compiled, tflite))
+        context.update(_tflm_context(compiled, tflite), tflm_lib=tflm_lib)
     with atomic_dir(project_dir) as staging:
         (staging / "src").mkdir()
         ini_template = "platformio.ini.j2" if engine == "eat" else "tflm/platformio.ini.j2"
@@ -116,6 +127,7 @@ def render_project(
 def _tflm_context(compiled: CompiledModel, tflite: Path | None) -> dict:
     from pipeline.tflite.model import load
     from pipeline.tflite.tflm_arena import measure_wheel_arena
+    from pipeline.tflite.tflm_build import CXX_FLAGS, LINK_LIBS
     from pipeline.tflite.tflm_ops import resolver_entries
 
     if tflite is None or not tflite.is_file():
@@ -128,4 +140,6 @@ def _tflm_context(compiled: CompiledModel, tflite: Path | None) -> dict:
         "tflm_arena_bytes": max(compiled.arena_bytes, wheel.head_bytes) + wheel.tail_bytes,
         "num_inputs": len(model.inputs),
         "num_outputs": len(model.outputs),
+        "cxx_flags": CXX_FLAGS,
+        "tflm_libs": LINK_LIBS,
     }

@@ -11,6 +11,7 @@ Project options understood here:
 """
 
 import os
+import shlex
 import shutil
 import sys
 
@@ -124,6 +125,11 @@ env.Append(
     ],
     LIBS=["c", "gcc"],
 )
+
+# build_cxxflags / build_cflags: flags for C++ or C sources only (PlatformIO's build_flags reach
+# both), e.g. the TFLM engine's -fno-exceptions -fno-rtti. Split like a shell line.
+env.Append(CXXFLAGS=shlex.split(env.GetProjectOption("build_cxxflags", "")))
+env.Append(CFLAGS=shlex.split(env.GetProjectOption("build_cflags", "")))
 
 # Linker script: PlatformIO sets LDSCRIPT_PATH from build.ldscript (board_build.ldscript in the
 # project may override it). A bare name that is not a project file is one of ours.
