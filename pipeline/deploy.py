@@ -142,7 +142,8 @@ def summary_table(report: dict[str, Any], board: Board) -> Table:
     table.add_row("latency (median)", f"{lat['cycles_median']:,} cycles = {lat['ms_median']:.3f} ms at {board.clock_hz / 1e6:g} MHz")
     table.add_row("flash", f"{mem['flash_bytes']:,} / {mem['flash_budget_bytes']:,} B ({mem['flash_bytes'] / mem['flash_budget_bytes']:.1%})")
     table.add_row("RAM", f"{mem['ram_bytes']:,} / {mem['ram_budget_bytes']:,} B ({mem['ram_bytes'] / mem['ram_budget_bytes']:.1%})")
-    table.add_row("arena", f"{mem['arena_bytes']:,} B (planned ahead of time)")
+    how = "TFLM's arena_used_bytes() on the target" if report["engine"] == "tflm" else "planned ahead of time"
+    table.add_row("arena", f"{mem['arena_bytes']:,} B ({how})")
     table.add_row("inputs", v["input_source"])
     return table
 
@@ -194,6 +195,8 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
         result: VerifyResult = verify(Device(ser), tflite, data, opts.samples, show_progress=opts.progress)
     write_verify_json(result, out / "verify.json")
     report["verify"] = result.to_json()
+    if opts.engine == "tflm" and result.device is not None:  # TFLM plans its arena at run time; INFO reports it
+        report["memory"]["arena_bytes"] = result.device.arena_bytes
     cycles = result.cycles or [0]
     report["latency"] = {
         "cycles_median": result.cycles_median, "cycles_min": min(cycles), "cycles_max": max(cycles),

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -171,15 +172,16 @@ def _fingerprint(tree: TflmTree, machine: list[str], compiler: str) -> str:
 
 def _compile(tree: TflmTree, src: Path, obj: Path, machine: list[str]) -> None:
     cxx = src.suffix == ".cc"
+    tmp = obj.with_name(f"{obj.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # another build may compile it too
     cmd = ["arm-none-eabi-g++" if cxx else "arm-none-eabi-gcc", *machine, *COMMON_FLAGS,
            *(CXX_FLAGS if cxx else C_FLAGS), *tree.defines, *[f"-I{d}" for d in tree.include_dirs],
-           "-c", str(src), "-o", str(obj.with_suffix(".tmp"))]
+           "-c", str(src), "-o", str(tmp)]
     obj.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         first = next((l for l in proc.stderr.splitlines() if "error" in l), proc.stderr.strip()[:300])
         raise PipelineError(f"TFLM source {src.relative_to(tree.root)} does not compile: {first}")
-    obj.with_suffix(".tmp").replace(obj)
+    tmp.replace(obj)
 
 
 def cache_root() -> Path:
@@ -214,7 +216,7 @@ def build_library(tree: TflmTree, core: str, opcodes: list[str], jobs: int | Non
     lib_dir = key_dir / "lib" / lib_key
     if not (lib_dir / "libtflm.a").is_file():
         lib_dir.mkdir(parents=True, exist_ok=True)
-        tmp = lib_dir / "libtflm.a.tmp"
+        tmp = lib_dir / f"libtflm.a.{os.getpid()}.tmp"
         tmp.unlink(missing_ok=True)
         subprocess.run(["arm-none-eabi-gcc-ar", "rcs", str(tmp), *map(str, objs)], check=True, capture_output=True)
         tmp.replace(lib_dir / "libtflm.a")
