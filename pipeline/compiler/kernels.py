@@ -42,9 +42,38 @@ def _rows_k4_swapped(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray,
                               "yield (w0, w1), (w2, w3) in input order")
 
 
+def _oc2_k4_interleaved(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray, str]:
+    """Rows (output channels) zero-padded to a multiple of 4 weights and to an even count; each pair of
+    rows interleaved 4 bytes at a time (row c, row c + 1, ...), bytes 1 and 2 of each group swapped as in
+    rows_k4_swapped: the kernel reads one pair's 8 bytes with one LDRD, the pair block stays 8-aligned."""
+    rows = np.ascontiguousarray(w, dtype=np.int8).reshape(w.shape[0], -1)
+    oc, k = rows.shape
+    k4, oc2 = (k + 3) // 4 * 4, oc + (oc & 1)
+    padded = np.zeros((oc2, k4), np.int8)
+    padded[:oc, :k] = rows
+    g = padded.reshape(oc2 // 2, 2, k4 // 4, 4)[:, :, :, [0, 2, 1, 3]]
+    out = g.transpose(0, 2, 1, 3).reshape(-1)
+    return out, (f"rows padded to {k4} weights x {oc2} channels with zeros, pairs of rows interleaved 4 bytes "
+                 "at a time, bytes 1 and 2 of each group swapped (SXTB16 / SXTB16 ROR 8 give (w0, w1), (w2, w3))")
+
+
+def _dw_c4_taps(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray, str]:
+    """DEPTHWISE [1][H][W][C] -> channels in blocks of 4 (zero-padded), each block's taps together:
+    [C/4][H*W][4]; the kernel reads one aligned word per tap, walking the block's weights in order."""
+    taps = np.ascontiguousarray(w, dtype=np.int8).reshape(-1, w.shape[-1])
+    t, c = taps.shape
+    c4 = (c + 3) // 4 * 4
+    padded = np.zeros((t, c4), np.int8)
+    padded[:, :c] = taps
+    return (padded.reshape(t, c4 // 4, 4).transpose(1, 0, 2).reshape(-1),
+            f"channels zero-padded to {c4} and regrouped [C/4][k_h*k_w][4]: each block of 4 channels' taps in read order")
+
+
 LAYOUTS: dict[str, Callable[[str, np.ndarray, Geometry], tuple[np.ndarray, str]]] = {
     "natural": _natural,
     "rows_k4_swapped": _rows_k4_swapped,
+    "oc2_k4_interleaved": _oc2_k4_interleaved,
+    "dw_c4_taps": _dw_c4_taps,
 }
 
 

@@ -16,8 +16,8 @@ def _pointwise(g: Geometry) -> bool:
 
 
 def _im2col_bytes(g: Geometry) -> int:
-    """Two output pixels' receptive fields as int16 columns (K = k_h * k_w * in_c each, + alignment)."""
-    return 4 * (g["kh"] * g["kw"] * g["ic"] + 1)
+    """Two output pixels' receptive fields as int16 columns, K = k_h * k_w * in_c rounded up to 4."""
+    return 4 * ((g["kh"] * g["kw"] * g["ic"] + 3) // 4 * 4)
 
 
 # ---- portable C (runtime/src/*_folded.c): every core without its own file, e.g. rv32imc ----
@@ -41,12 +41,14 @@ register("FULLY_CONNECTED", "dense", ("generic",), Variant(
 # ---- ARMv7E-M DSP (runtime/src/armv7em/*.c): Cortex-M4 / M7 ----
 register("CONV_2D", "dense", ARMV7EM, Variant(
     "eat_conv2d_s8_dsp", "runtime/src/armv7em/conv2d_s8_dsp.c",
-    "im2col of 2 pixels into int16 scratch, then SMLAD over 2 output channels x 2 pixels",
-    applies=_not_grouped, fold_input_offset=True, layout="rows_k4_swapped", scratch=_im2col_bytes))
+    "im2col of 2 pixels into interleaved int16 scratch, then LDM + LDRD + SMLAD over 2 output channels "
+    "x 2 pixels (1 instruction per MAC in the inner loop)",
+    applies=_not_grouped, fold_input_offset=True, layout="oc2_k4_interleaved", scratch=_im2col_bytes))
 register("DEPTHWISE_CONV_2D", "dense", ARMV7EM, Variant(
     "eat_depthwise_conv2d_s8_dsp", "runtime/src/armv7em/depthwise_conv2d_s8_dsp.c",
-    "4 channels per step with SXTB16 + SMLABB/SMLATT (depth multiplier 1)",
-    applies=lambda g: g["dm"] == 1, fold_input_offset=True))
+    "4 channels per step with SXTB16 + SMLABB/SMLATT, weights regrouped per block of 4 channels "
+    "(depth multiplier 1)",
+    applies=lambda g: g["dm"] == 1, fold_input_offset=True, layout="dw_c4_taps"))
 register("FULLY_CONNECTED", "dense", ARMV7EM, Variant(
     "eat_fully_connected_s8_dsp", "runtime/src/armv7em/fully_connected_s8_dsp.c",
     "SXTB16 + SMLAD, 4 input values x 2 output rows per step",

@@ -15,11 +15,15 @@ static inline int32_t eat_requant(int32_t acc, int32_t multiplier, int32_t shift
 #ifdef EAT_SINGLE_ROUNDING
     return eat_mbqm(acc, multiplier, shift);
 #else
-    const int left = shift > 0 ? shift : 0;
-    const int right = shift > 0 ? 0 : -shift;
-    const int64_t ab = (int64_t)eat_shl_wrap(acc, left) * (int64_t)multiplier;
-    const int32_t high = (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
-    return eat_rdbpot(high, right);
+    /* shift > 0 is a left shift (wrapping, as eat_shl_wrap), else a rounding right shift */
+    const int32_t x = shift > 0 ? (int32_t)((uint32_t)acc << shift) : acc;
+    const int32_t right = shift > 0 ? 0 : -shift;
+    const int32_t high = (int32_t)(((int64_t)x * (int64_t)multiplier + ((int64_t)1 << 30)) >> 31);
+    /* eat_rdbpot with a 32-bit mask (right <= 31): round half away from zero */
+    const uint32_t mask = (1u << right) - 1u;
+    const int32_t remainder = (int32_t)((uint32_t)high & mask);
+    const int32_t threshold = (int32_t)(mask >> 1) + (int32_t)((uint32_t)high >> 31);
+    return (high >> right) + (remainder > threshold ? 1 : 0);
 #endif
 }
 
