@@ -69,11 +69,24 @@ def _dw_c4_taps(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray, str]
             f"channels zero-padded to {c4} and regrouped [C/4][k_h*k_w][4]: each block of 4 channels' taps in read order")
 
 
+def _rows4_k4_interleaved(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray, str]:
+    """FC [out][in] (in a multiple of 4): rows zero-padded to a multiple of 4, each block of 4 rows
+    interleaved 4 bytes at a time (r0[k..k+3], r1[k..k+3], r2.., r3..): one stream the kernel walks."""
+    rows = np.ascontiguousarray(w, dtype=np.int8).reshape(w.shape[0], -1)
+    o, k = rows.shape
+    o4 = (o + 3) // 4 * 4
+    padded = np.zeros((o4, k), np.int8)
+    padded[:o] = rows
+    out = padded.reshape(o4 // 4, 4, k // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
+    return out, f"rows zero-padded to {o4}, blocks of 4 rows interleaved 4 bytes at a time"
+
+
 LAYOUTS: dict[str, Callable[[str, np.ndarray, Geometry], tuple[np.ndarray, str]]] = {
     "natural": _natural,
     "rows_k4_swapped": _rows_k4_swapped,
     "oc2_k4_interleaved": _oc2_k4_interleaved,
     "dw_c4_taps": _dw_c4_taps,
+    "rows4_k4_interleaved": _rows4_k4_interleaved,
 }
 
 

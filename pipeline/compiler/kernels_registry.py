@@ -50,6 +50,11 @@ register("DEPTHWISE_CONV_2D", "dense", ARMV7EM, Variant(
     "(depth multiplier 1)",
     applies=lambda g: g["dm"] == 1, fold_input_offset=True, layout="dw_c4_taps"))
 register("FULLY_CONNECTED", "dense", ARMV7EM, Variant(
+    "eat_fully_connected_s8_dsp4", "runtime/src/armv7em/fully_connected_s8_dsp4.c",
+    "4 output rows x 4 inputs per step from one interleaved weight stream (SXTB16 + SMLAD, inline asm)",
+    applies=lambda g: g["filter_offset"] == 0 and g["in_depth"] % 4 == 0, fold_input_offset=True,
+    layout="rows4_k4_interleaved"))
+register("FULLY_CONNECTED", "dense", ARMV7EM, Variant(
     "eat_fully_connected_s8_dsp", "runtime/src/armv7em/fully_connected_s8_dsp.c",
     "SXTB16 + SMLAD, 4 input values x 2 output rows per step",
     applies=lambda g: g["filter_offset"] == 0, fold_input_offset=True))
