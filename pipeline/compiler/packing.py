@@ -63,6 +63,17 @@ KERNELS: dict[tuple[str, str, str], str] = {
     ("LUT", "none", "generic"): "eat_lut_s8",
     ("CONCATENATION", "none", "generic"): "eat_concat_s8",
     ("MEAN", "none", "generic"): "eat_mean_s8",
+    # Cortex-M0+ (ARMv6-M): runtime/src/armv6m/, declared in eat/armv6m.h
+    ("FULLY_CONNECTED", "dense", "cortex-m0plus"): "eat_fully_connected_s8_armv6m",
+    ("CONV_2D", "dense", "cortex-m0plus"): "eat_conv2d_s8_armv6m",
+    ("DEPTHWISE_CONV_2D", "dense", "cortex-m0plus"): "eat_depthwise_conv2d_s8_armv6m",
+}
+
+# Kernels declared outside their op family's header: the generated model.c includes these too.
+KERNEL_HEADERS: dict[str, str] = {
+    "eat_fully_connected_s8_armv6m": "eat/armv6m.h",
+    "eat_conv2d_s8_armv6m": "eat/armv6m.h",
+    "eat_depthwise_conv2d_s8_armv6m": "eat/armv6m.h",
 }
 
 

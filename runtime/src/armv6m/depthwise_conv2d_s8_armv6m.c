@@ -1,0 +1,78 @@
+/* Cortex-M0+ DEPTHWISE_CONV_2D int8 (depth multiplier 1): 4 channels at a time, window clipped once per pixel. */
+#include "eat/armv6m.h"
+
+#if defined(__ARM_ARCH_6M__)
+
+size_t eat_depthwise_conv2d_s8_armv6m_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    (void)p;
+    return 0;
+}
+
+static inline int8_t out_s8(const eat_depthwise_conv2d_s8_params_t *p, int32_t acc, int32_t oc)
+{
+    acc = eat_armv6m_requant(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
+    return (int8_t)eat_clamp_i32(acc, p->act_min, p->act_max);
+}
+
+void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                    const int32_t *bias, const int8_t *input, int8_t *output,
+                                    void *scratch)
+{
+    const int32_t c = p->in_c;
+    const int32_t off = p->input_offset;
+    int32_t b, oy, ox, ch, fy, fx;
+    if (p->depth_multiplier != 1 || p->dilation_h != 1 || p->dilation_w != 1 || c < 4) {
+        eat_depthwise_conv2d_s8(p, w, bias, input, output, scratch);   /* other shapes: reference */
+        return;
+    }
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *in_b = input + b * p->in_h * p->in_w * c;
+        for (oy = 0; oy < p->out_h; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_h;
+            const int32_t fy0 = iy0 < 0 ? -iy0 : 0;
+            const int32_t fy1 = eat_min_i32(p->k_h, p->in_h - iy0);
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                const int32_t fx0 = ix0 < 0 ? -ix0 : 0;
+                const int32_t nfx = eat_min_i32(p->k_w, p->in_w - ix0) - fx0;
+                const int32_t in_skip = (p->in_w - nfx) * c;   /* from the end of one window row to the next */
+                const int32_t w_skip = (p->k_w - nfx) * c;
+                const int8_t *in0 = in_b + ((iy0 + fy0) * p->in_w + ix0 + fx0) * c;
+                const int8_t *w0 = w->data + (fy0 * p->k_w + fx0) * c;
+                int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * c;
+                for (ch = 0; ch < c; ch += 4) {
+                    const int8_t *ip, *wp;
+                    int32_t a0, a1, a2, a3;
+                    if (ch > c - 4) {
+                        ch = c - 4;   /* the last block overlaps the previous one */
+                    }
+                    ip = in0 + ch;
+                    wp = w0 + ch;
+                    a0 = bias ? bias[ch] : 0;
+                    a1 = bias ? bias[ch + 1] : 0;
+                    a2 = bias ? bias[ch + 2] : 0;
+                    a3 = bias ? bias[ch + 3] : 0;
+                    for (fy = fy0; fy < fy1; ++fy) {
+                        for (fx = 0; fx < nfx; ++fx) {
+                            a0 += (ip[0] + off) * wp[0];
+                            a1 += (ip[1] + off) * wp[1];
+                            a2 += (ip[2] + off) * wp[2];
+                            a3 += (ip[3] + off) * wp[3];
+                            ip += c;
+                            wp += c;
+                        }
+                        ip += in_skip;
+                        wp += w_skip;
+                    }
+                    out[ch] = out_s8(p, a0, ch);
+                    out[ch + 1] = out_s8(p, a1, ch + 1);
+                    out[ch + 2] = out_s8(p, a2, ch + 2);
+                    out[ch + 3] = out_s8(p, a3, ch + 3);
+                }
+            }
+        }
+    }
+}
+
+#endif /* __ARM_ARCH_6M__ */
