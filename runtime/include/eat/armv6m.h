@@ -28,10 +28,38 @@ extern "C" {
 void eat_armv6m_dot4_s8(const int8_t *x, const int8_t *w, int32_t len, int32_t w_stride,
                         int32_t x_off, int32_t acc[4]);
 
-/* Exact eat_mbqm(x, mult, shift), with the two-multiply fast path described above. */
+/* eat_mbqm for any x when mult >= 0 and -30 <= shift <= 31, without a 64-bit multiply call:
+ * with r = max(-shift, 0), x' = x << max(shift, 0) (wrapping, as TFLM) and P = |x'| * mult built
+ * from four 16x16 products, the result is sign(x') * floor((P + 2^30 + (r ? 2^(30+r) : 0) - n)
+ * / 2^(31+r)), n = 1 for x' < 0 (the negative side rounds its halves the other way). */
+static inline int32_t eat_armv6m_requant_wide(int32_t x, int32_t mult, int32_t shift)
+{
+    const int32_t r = shift > 0 ? 0 : -shift;
+    const uint32_t xs = shift > 0 ? (uint32_t)x << shift : (uint32_t)x;
+    const uint32_t neg = xs >> 31;
+    const uint32_t ux = neg ? 0u - xs : xs;
+    const uint32_t a0 = ux & 0xFFFFu, a1 = ux >> 16, b0 = (uint32_t)mult & 0xFFFFu, b1 = (uint32_t)mult >> 16;
+    const uint32_t mid = a1 * b0 + a0 * b1;   /* each < 2^31: no overflow */
+    uint32_t lo = a0 * b0, hi = a1 * b1 + (mid >> 16), t;
+    uint32_t mag;
+    t = lo + (mid << 16);
+    hi += t < lo;
+    lo = t;
+    t = lo + ((1u << 30) - neg) + (r == 1 ? 0x80000000u : 0u);
+    hi += t < lo;
+    lo = t;
+    hi += r >= 2 ? 1u << (r - 2) : 0u;
+    mag = r == 0 ? (hi << 1) | (lo >> 31) : hi >> (r - 1);
+    return neg ? -(int32_t)mag : (int32_t)mag;
+}
+
+/* Exact eat_mbqm(x, mult, shift): the two-multiply path for small x, the wide path otherwise. */
 static inline int32_t eat_armv6m_requant(int32_t x, int32_t mult, int32_t shift)
 {
-    if (shift <= 0 && shift >= -15 && mult >= 0 && (uint32_t)(x + 32768) < 65536u) {
+    if (mult < 0 || shift < -30 || shift > 31) {
+        return eat_mbqm(x, mult, shift);
+    }
+    if (shift <= 0 && shift >= -15 && (uint32_t)(x + 32768) < 65536u) {
         const int32_t r = -shift;
         const int32_t bp = (1 << 14) + (r ? (1 << (14 + r)) : 0);
         const int32_t j = r ? (1 << 15) : 0;
@@ -39,7 +67,77 @@ static inline int32_t eat_armv6m_requant(int32_t x, int32_t mult, int32_t shift)
         const int32_t lo = (x * (mult & 0xFFFF)) >> 16;
         return (hi + lo + bp - ((x >> 31) & j)) >> (15 + r);
     }
-    return eat_mbqm(x, mult, shift);
+    return eat_armv6m_requant_wide(x, mult, shift);
+}
+
+/* Per-channel requantisation prepared once per call (the fast path's constants), for layers whose
+ * every channel has mult >= 0 and shift in [-15, 0] (eat_armv6m_rq_layer_ok). */
+typedef struct {
+    int32_t mh, ml;    /* mult >> 16, mult & 0xFFFF */
+    int32_t b, j;      /* the rounding constant / 2^16 for x >= 0; minus j for x < 0 */
+    int32_t sh;        /* 15 + r */
+} eat_armv6m_rq_t;
+
+/* Channels per prepared table on the stack: 64, and up to 3 more so that no chunk is left with
+ * fewer than 4 channels (4-channel blocks may overlap only inside a chunk). */
+#define EAT_ARMV6M_RQ_CHUNK 64
+#define EAT_ARMV6M_RQ_TABLE (EAT_ARMV6M_RQ_CHUNK + 3)
+
+static inline int32_t eat_armv6m_rq_chunk(int32_t c0, int32_t n)
+{
+    const int32_t left = n - c0;
+    return left - EAT_ARMV6M_RQ_CHUNK < 4 ? left : EAT_ARMV6M_RQ_CHUNK;
+}
+
+static inline int eat_armv6m_rq_layer_ok(const int32_t *mult, const int32_t *shift, int32_t n)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        if (mult[i] < 0 || shift[i] > 0 || shift[i] < -15) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static inline void eat_armv6m_rq_prepare(eat_armv6m_rq_t *t, int32_t mult, int32_t shift)
+{
+    const int32_t r = -shift;
+    t->mh = mult >> 16;
+    t->ml = mult & 0xFFFF;
+    t->b = (1 << 14) + (r ? (1 << (14 + r)) : 0);
+    t->j = r ? (1 << 15) : 0;
+    t->sh = 15 + r;
+}
+
+/* The wide path for a prepared channel: |x| * mult from four 16x16 products (64 bits in hi:lo),
+ * plus 2^30 + (r ? 2^(30+r) : 0) - [x < 0], shifted right by 31 + r, sign restored. */
+static inline int32_t eat_armv6m_rq_wide(const eat_armv6m_rq_t *t, int32_t x)
+{
+    const int32_t r = t->sh - 15;
+    const uint32_t neg = (uint32_t)x >> 31;
+    const uint32_t ux = neg ? 0u - (uint32_t)x : (uint32_t)x;
+    const uint32_t a0 = ux & 0xFFFFu, a1 = ux >> 16, b0 = (uint32_t)t->ml, b1 = (uint32_t)t->mh;
+    const uint32_t mid = a1 * b0 + a0 * b1;   /* each < 2^31: no overflow */
+    uint32_t lo = a0 * b0, hi = a1 * b1 + (mid >> 16), s;
+    uint32_t mag;
+    s = lo + (mid << 16);
+    hi += s < lo;
+    lo = s;
+    s = lo + ((1u << 30) - neg) + (r == 1 ? 0x80000000u : 0u);
+    hi += (s < lo) + (r >= 2 ? 1u << (r - 2) : 0u);
+    mag = ((hi << 1) | (s >> 31)) >> r;
+    return neg ? -(int32_t)mag : (int32_t)mag;
+}
+
+/* eat_mbqm(x, mult, shift) for an eat_armv6m_rq_layer_ok channel prepared in t. */
+int32_t eat_armv6m_rq_slow(const eat_armv6m_rq_t *t, int32_t x);
+static inline int32_t eat_armv6m_rq_apply(const eat_armv6m_rq_t *t, int32_t x)
+{
+    if ((uint32_t)(x + 32768) < 65536u) {
+        return (x * t->mh + ((x * t->ml) >> 16) + t->b - ((x >> 31) & t->j)) >> t->sh;
+    }
+    return eat_armv6m_rq_slow(t, x);
 }
 
 size_t eat_conv2d_s8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);

@@ -16,12 +16,6 @@ size_t eat_conv2d_s8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
     return 0;
 }
 
-static inline int8_t out_s8(const eat_conv2d_s8_params_t *p, int32_t acc, int32_t oc)
-{
-    acc = eat_armv6m_requant(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
-    return (int8_t)eat_clamp_i32(acc, p->act_min, p->act_max);
-}
-
 static void gather(const eat_conv2d_s8_params_t *p, const int8_t *in_b, int32_t iy0, int32_t ix0,
                    int8_t *col)
 {
@@ -74,39 +68,48 @@ void eat_conv2d_s8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_
     const int pointwise = p->k_h == 1 && p->k_w == 1;
     const int in_place = !pointwise && k > EAT_ARMV6M_COL_MAX;
     int8_t col[EAT_ARMV6M_COL_MAX] __attribute__((aligned(4)));
-    int32_t b, oy, ox, oc, j, i;
-    if (p->filter_in_c != p->in_c || p->out_c < 4 || (in_place && p->dilation_w != 1)) {
+    eat_armv6m_rq_t rq[EAT_ARMV6M_RQ_TABLE];
+    int32_t c0, n, b, oy, ox, oc, j;
+    if (p->filter_in_c != p->in_c || p->out_c < 4 || (in_place && p->dilation_w != 1)
+        || !eat_armv6m_rq_layer_ok(p->multiplier, p->shift, p->out_c)) {
         eat_conv2d_s8(p, w, bias, input, output, scratch);   /* grouped, tiny or unusual: reference */
         return;
     }
-    for (b = 0; b < p->batches; ++b) {
-        const int8_t *in_b = input + b * p->in_h * p->in_w * p->in_c;
-        for (oy = 0; oy < p->out_h; ++oy) {
-            const int32_t iy0 = oy * p->stride_h - p->pad_h;
-            for (ox = 0; ox < p->out_w; ++ox) {
-                const int32_t ix0 = ox * p->stride_w - p->pad_w;
-                int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * p->out_c;
-                const int8_t *win = col;
-                if (pointwise && iy0 >= 0 && iy0 < p->in_h && ix0 >= 0 && ix0 < p->in_w) {
-                    win = in_b + (iy0 * p->in_w + ix0) * p->in_c;
-                } else if (!in_place) {
-                    gather(p, in_b, iy0, ix0, col);
-                }
-                for (oc = 0; oc < p->out_c; oc += 4) {
-                    int32_t acc[4];
-                    if (oc > p->out_c - 4) {
-                        oc = p->out_c - 4;   /* the last block overlaps the previous one */
+    for (c0 = 0; c0 < p->out_c; c0 += n) {   /* output channels in chunks: a table of constants each */
+        n = eat_armv6m_rq_chunk(c0, p->out_c);
+        for (j = 0; j < n; ++j) {
+            eat_armv6m_rq_prepare(&rq[j], p->multiplier[c0 + j], p->shift[c0 + j]);
+        }
+        for (b = 0; b < p->batches; ++b) {
+            const int8_t *in_b = input + b * p->in_h * p->in_w * p->in_c;
+            for (oy = 0; oy < p->out_h; ++oy) {
+                const int32_t iy0 = oy * p->stride_h - p->pad_h;
+                for (ox = 0; ox < p->out_w; ++ox) {
+                    const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                    int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * p->out_c;
+                    const int8_t *win = col;
+                    if (pointwise && iy0 >= 0 && iy0 < p->in_h && ix0 >= 0 && ix0 < p->in_w) {
+                        win = in_b + (iy0 * p->in_w + ix0) * p->in_c;
+                    } else if (!in_place) {
+                        gather(p, in_b, iy0, ix0, col);
                     }
-                    for (j = 0; j < 4; ++j) {
-                        acc[j] = bias != NULL ? bias[oc + j] : 0;
-                    }
-                    if (in_place) {
-                        rows4(p, in_b, iy0, ix0, w->data + oc * k, k, acc);
-                    } else {
-                        eat_armv6m_dot4_s8(win, w->data + oc * k, k, k, p->input_offset, acc);
-                    }
-                    for (i = 0; i < 4; ++i) {
-                        out[oc + i] = out_s8(p, acc[i], oc + i);
+                    for (oc = c0; oc < c0 + n; oc += 4) {
+                        int32_t acc[4];
+                        if (oc > c0 + n - 4) {
+                            oc = c0 + n - 4;   /* the last block overlaps the previous one */
+                        }
+                        for (j = 0; j < 4; ++j) {
+                            acc[j] = bias != NULL ? bias[oc + j] : 0;
+                        }
+                        if (in_place) {
+                            rows4(p, in_b, iy0, ix0, w->data + oc * k, k, acc);
+                        } else {
+                            eat_armv6m_dot4_s8(win, w->data + oc * k, k, k, p->input_offset, acc);
+                        }
+                        for (j = 0; j < 4; ++j) {
+                            const int32_t v = eat_armv6m_rq_apply(&rq[oc - c0 + j], acc[j]) + p->output_offset;
+                            out[oc + j] = (int8_t)eat_clamp_i32(v, p->act_min, p->act_max);
+                        }
                     }
                 }
             }
