@@ -18,11 +18,12 @@ import tests.test_kernels_helpers  # noqa: F401  (puts the repo root on sys.path
 @dataclass
 class T:
     shape: list[int]
-    scale: float | None = None           # None: no quantization (float32 / int32 tensors)
+    scale: float | list[float] | None = None   # None: no quantization; a list: per-channel
     zero_point: int = 0
     dtype: str = "INT8"
     data: np.ndarray | None = None        # constant tensors
     name: str = ""
+    quantized_dimension: int = 0          # the channel axis of a per-channel scale
 
 
 @dataclass
@@ -77,7 +78,9 @@ def build(g: Graph) -> bytes:
             ft.buffer = len(m.buffers) - 1
         if t.scale is not None:
             q = fb.QuantizationParametersT()
-            q.scale, q.zeroPoint = [float(t.scale)], [int(t.zero_point)]
+            scales = [float(v) for v in np.atleast_1d(t.scale)]
+            q.scale, q.zeroPoint = scales, [int(t.zero_point)] * len(scales)
+            q.quantizedDimension = t.quantized_dimension
             ft.quantization = q
         sg.tensors.append(ft)
     sg.operators = []

@@ -2,17 +2,18 @@
  * inner loops. Built only when __ARM_ARCH_6M__ is defined (the sources compile to nothing
  * elsewhere); the compiler's registry picks them for core "cortex-m0plus".
  *
- * The exact requantisation below replaces TFLM's 64-bit doubling-high-multiply for the common case.
- * For x with |x| < 2^15, multiplier M in [0, 2^31) and shift in [-15, 0] (right shift r = -shift),
- * eat_mbqm(x, M, shift) == (x*Mh + ((x*Ml) >> 16) + Bp - ((x >> 31) & J)) >> (15 + r), where
- * Mh = M >> 16, Ml = M & 0xFFFF, Bp = 2^14 + (r ? 2^(14+r) : 0), J = (r ? 2^15 : 0), all int32
- * (arithmetic shifts). Why: the doubling high multiply is floor((xM + 2^30) / 2^31) for either
- * sign, the rounding divide rounds half away from zero, and nested floors by powers of two merge:
- * the result is floor((xM + 2^(30+r) +- 2^30) / 2^(31+r)) (+ for x >= 0, - for x < 0; r = 0:
- * floor((xM + 2^30) / 2^31)). xM split at bit 16 keeps every partial product inside int32 and the
- * low 16 bits of the constant are 0, so the floor passes through the split. Checked exhaustively
- * over all |x| < 2^15 for r in 0..15 and many M (tests/test_kernels_armv6m.py); every other case
- * takes eat_mbqm itself. */
+ * The exact requantisation below replaces TFLM's 64-bit doubling-high-multiply (a __muldi3 call
+ * and a 64-bit divide on this core). With r = -shift >= 0 and M = mult in [0, 2^31):
+ * eat_mbqm(x, M, shift) == floor((x*M + 2^30 + 2^(30+r) - [x < 0] * 2^31) / 2^(31+r)) for r >= 1,
+ * floor((x*M + 2^30) / 2^31) for r = 0. Why: the doubling high multiply is floor((xM + 2^30) / 2^31)
+ * for either sign (its nudge and truncation toward zero amount to that), the rounding divide rounds
+ * half away from zero, and nested floors by powers of two merge into one. The fast path splits
+ * M = Mh * 2^16 + Ml with Ml a signed 16-bit half, so for |x| < 2^16 both x*Mh and x*Ml fit int32;
+ * the constant is a multiple of 2^14, so the floor passes through the split:
+ *   s = x*Mh + ((x*Ml) >> 16);  result = ((s >> 14) + 1 + 2^r - 2[x < 0]) >> (1 + r)   (r >= 1)
+ * (r = 0: ((s >> 14) + 1) >> 1). Larger |x| take the wide path: |x| * M from four 16x16 products.
+ * tests/test_kernels_armv6m.py checks both against eat_mbqm exhaustively for |x| <= 70000 and at
+ * random over int32, every shift in [-31, 31]; shapes outside [-15, 0] go to eat_mbqm itself. */
 #ifndef EAT_ARMV6M_H
 #define EAT_ARMV6M_H
 
