@@ -71,13 +71,14 @@ static inline int32_t eat_armv6m_requant(int32_t x, int32_t mult, int32_t shift)
     return eat_armv6m_requant_wide(x, mult, shift);
 }
 
-/* Per-channel requantisation prepared once per call (the fast path's constants), for layers whose
- * every channel has mult >= 0 and shift in [-15, 0] (eat_armv6m_rq_layer_ok). */
+/* Per-channel requantisation prepared once per call: the fast path's constants, and the channel's
+ * own multiplier and shift for the other cases. */
 typedef struct {
     int32_t mh, ml;    /* mult = mh * 2^16 + ml with ml signed 16-bit: (mult + 2^15) >> 16, (int16_t)mult */
-    int32_t b, j;      /* the rounding constant / 2^30 for x >= 0; minus j for x < 0 */
+    int32_t b, j;      /* the rounding constant / 2^14 for x >= 0; minus j for x < 0 */
     int32_t sh;        /* 1 + r */
-    int32_t r;         /* the right shift, -shift */
+    uint32_t lim;      /* fast path when (uint32_t)x + 65535 < lim: 131071 (|x| < 2^16), or 0 (never) */
+    int32_t mult, shift;
 } eat_armv6m_rq_t;
 
 /* Channels per prepared table on the stack: 64, and up to 3 more so that no chunk is left with
@@ -91,54 +92,24 @@ static inline int32_t eat_armv6m_rq_chunk(int32_t c0, int32_t n)
     return left - EAT_ARMV6M_RQ_CHUNK < 4 ? left : EAT_ARMV6M_RQ_CHUNK;
 }
 
-static inline int eat_armv6m_rq_layer_ok(const int32_t *mult, const int32_t *shift, int32_t n)
-{
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        if (mult[i] < 0 || shift[i] > 0 || shift[i] < -15) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static inline void eat_armv6m_rq_prepare(eat_armv6m_rq_t *t, int32_t mult, int32_t shift)
 {
-    const int32_t r = -shift;
+    const int32_t r = shift <= 0 && shift >= -15 ? -shift : 0;
     t->ml = (int32_t)(int16_t)(uint16_t)(mult & 0xFFFF);
     t->mh = (int32_t)(((uint32_t)mult - (uint32_t)t->ml) >> 16);
     t->b = 1 + (r ? (1 << r) : 0);
     t->j = r ? 2 : 0;
     t->sh = 1 + r;
-    t->r = r;
+    t->lim = mult >= 0 && shift <= 0 && shift >= -15 ? 131071u : 0u;
+    t->mult = mult;
+    t->shift = shift;
 }
 
-/* The wide path for a prepared channel: |x| * mult from four 16x16 products (64 bits in hi:lo),
- * plus 2^30 + (r ? 2^(30+r) : 0) - [x < 0], shifted right by 31 + r, sign restored. */
-static inline int32_t eat_armv6m_rq_wide(const eat_armv6m_rq_t *t, int32_t x)
-{
-    const int32_t r = t->r;
-    const uint32_t m = (uint32_t)t->mh * 65536u + (uint32_t)t->ml;
-    const uint32_t neg = (uint32_t)x >> 31;
-    const uint32_t ux = neg ? 0u - (uint32_t)x : (uint32_t)x;
-    const uint32_t a0 = ux & 0xFFFFu, a1 = ux >> 16, b0 = m & 0xFFFFu, b1 = m >> 16;
-    const uint32_t mid = a1 * b0 + a0 * b1;   /* each < 2^31: no overflow */
-    uint32_t lo = a0 * b0, hi = a1 * b1 + (mid >> 16), s;
-    uint32_t mag;
-    s = lo + (mid << 16);
-    hi += s < lo;
-    lo = s;
-    s = lo + ((1u << 30) - neg) + (r == 1 ? 0x80000000u : 0u);
-    hi += (s < lo) + (r >= 2 ? 1u << (r - 2) : 0u);
-    mag = ((hi << 1) | (s >> 31)) >> r;
-    return neg ? -(int32_t)mag : (int32_t)mag;
-}
-
-/* eat_mbqm(x, mult, shift) for an eat_armv6m_rq_layer_ok channel prepared in t. */
+/* eat_mbqm(x, mult, shift) for the channel prepared in t. */
 int32_t eat_armv6m_rq_slow(const eat_armv6m_rq_t *t, int32_t x);
 static inline int32_t eat_armv6m_rq_apply(const eat_armv6m_rq_t *t, int32_t x)
 {
-    if ((uint32_t)x + 65535u <= 131070u) {   /* |x| < 2^16: both products fit int32 */
+    if ((uint32_t)x + 65535u < t->lim) {   /* |x| < 2^16: both products fit int32 */
         const int32_t s = x * t->mh + ((x * t->ml) >> 16);
         return ((s >> 14) + t->b - ((x >> 31) & t->j)) >> t->sh;
     }

@@ -70,8 +70,7 @@ void eat_conv2d_s8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_
     int8_t col[EAT_ARMV6M_COL_MAX] __attribute__((aligned(4)));
     eat_armv6m_rq_t rq[EAT_ARMV6M_RQ_TABLE];
     int32_t c0, n, b, oy, ox, oc, j;
-    if (p->filter_in_c != p->in_c || p->out_c < 4 || (in_place && p->dilation_w != 1)
-        || !eat_armv6m_rq_layer_ok(p->multiplier, p->shift, p->out_c)) {
+    if (p->filter_in_c != p->in_c || p->out_c < 4 || (in_place && p->dilation_w != 1)) {
         eat_conv2d_s8(p, w, bias, input, output, scratch);   /* grouped, tiny or unusual: reference */
         return;
     }

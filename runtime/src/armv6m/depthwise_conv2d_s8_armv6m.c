@@ -24,8 +24,7 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
     const int32_t off = p->input_offset;
     eat_armv6m_rq_t rq[EAT_ARMV6M_RQ_TABLE];
     int32_t c0, n, b, oy, ox, ch, fy, fx, j;
-    if (p->depth_multiplier != 1 || p->dilation_h != 1 || p->dilation_w != 1 || c < 4
-        || !eat_armv6m_rq_layer_ok(p->multiplier, p->shift, c)) {
+    if (p->depth_multiplier != 1 || p->dilation_h != 1 || p->dilation_w != 1 || c < 4) {
         eat_depthwise_conv2d_s8(p, w, bias, input, output, scratch);   /* other shapes: reference */
         return;
     }
