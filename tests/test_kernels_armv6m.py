@@ -67,17 +67,19 @@ class _Builder:
         self.tensors.append(t)
         return len(self.tensors) - 1
 
-    def _quant_io(self, k: int, w_scales: np.ndarray, bias_lim: int, big: bool = False) -> tuple[int, int]:
+    def _quant_io(self, k: int, w_scales: np.ndarray, bias_lim: int, big: bool = False,
+                  x: int | None = None) -> tuple[int, int]:
         """Input and output tensors; the output scale puts most outputs within +-20..60 steps of the
         zero point (from the accumulator's spread: ~8000 sqrt(k) for random int8, plus the bias),
         or (big) makes the multiplier > 1, which the M0+ kernels hand to the reference kernel."""
         rng = self.rng
-        s_in = random_scale(rng, 0.005, 0.1)
+        s_in = random_scale(rng, 0.005, 0.1) if x is None else float(self.tensors[x].scale)
         acc_rms = float(np.hypot(8000.0 * np.sqrt(k), bias_lim / np.sqrt(3.0)))
         s_out = acc_rms * float(np.mean(w_scales)) * s_in / float(rng.uniform(20, 60))
         if big:
             s_out = float(np.min(w_scales)) * s_in / 3.0
-        x = self._add(T([1], s_in, int(rng.integers(-128, 128)), name=f"in{len(self.inputs)}"))
+        if x is None:
+            x = self._add(T([1], s_in, int(rng.integers(-128, 128)), name=f"in{len(self.inputs)}"))
         y = self._add(T([1], s_out, int(rng.integers(-100, 100)), name=f"out{len(self.outputs)}"))
         return x, y
 
@@ -94,15 +96,18 @@ class _Builder:
 
     def _finish(self, x: int, y: int, x_shape: list[int], y_shape: list[int], op: Op) -> None:
         self.tensors[x].shape, self.tensors[y].shape = x_shape, y_shape
-        self.inputs.append(x)
+        if x not in self.outputs and x not in self.inputs:
+            self.inputs.append(x)
+        if x in self.outputs:   # chained: x is an intermediate tensor now
+            self.outputs.remove(x)
         self.outputs.append(y)
         self.ops.append(op)
 
-    def conv(self, ishape, oc, k, s, pad, d, act) -> None:
+    def conv(self, ishape, oc, k, s, pad, d, act, x: int | None = None) -> None:
         h, w, c = ishape
         wts, ws = self._weights([oc, k[0], k[1], c], 0)
         lim = 1 << (18 if len(self.ops) % 3 == 0 else 12)
-        x, y = self._quant_io(k[0] * k[1] * c, ws, lim)
+        x, y = self._quant_io(k[0] * k[1] * c, ws, lim, x=x)
         wi = self._add(T(list(wts.shape), list(ws), 0, "INT8", wts, name=f"w{len(self.ops)}"))
         bi = self._bias(oc, ws * self.tensors[x].scale, lim)
         o = fb().Conv2DOptionsT()
@@ -111,12 +116,12 @@ class _Builder:
         oh, ow = _out_size(pad, h, k[0], s[0], d[0]), _out_size(pad, w, k[1], s[1], d[1])
         self._finish(x, y, [1, h, w, c], [1, oh, ow, oc], Op("CONV_2D", [x, wi, bi], [y], o, "Conv2DOptions"))
 
-    def depthwise(self, ishape, mult, k, s, pad, d, act) -> None:
+    def depthwise(self, ishape, mult, k, s, pad, d, act, x: int | None = None) -> None:
         h, w, c = ishape
         oc = c * mult
         wts, ws = self._weights([1, k[0], k[1], oc], 3)
         lim = 1 << (17 if len(self.ops) % 2 == 0 else 12)
-        x, y = self._quant_io(k[0] * k[1], ws, lim)
+        x, y = self._quant_io(k[0] * k[1], ws, lim, x=x)
         wi = self._add(T(list(wts.shape), list(ws), 0, "INT8", wts, name=f"w{len(self.ops)}", quantized_dimension=3))
         bi = self._bias(oc, ws * self.tensors[x].scale, lim)
         o = fb().DepthwiseConv2DOptionsT()
@@ -136,6 +141,14 @@ class _Builder:
         o.fusedActivationFunction = ACTS[act]
         self._finish(x, y, [1, n_in], [1, n_out], Op("FULLY_CONNECTED", [x, wi, bi], [y], o, "FullyConnectedOptions"))
 
+    def chain(self) -> None:
+        """Pointwise -> depthwise -> strided 3x3 conv: the planner may lay each output over its
+        input (planner.window_delta), which holds only if a kernel finishes a pixel's channels
+        before reading the next pixel's window."""
+        self.conv((8, 8, 16), 40, (1, 1), (1, 1), VALID, (1, 1), "relu")
+        self.depthwise((8, 8, 40), 1, (3, 3), (1, 1), SAME, (1, 1), "relu6", x=self.outputs[-1])
+        self.conv((8, 8, 40), 36, (3, 3), (2, 2), SAME, (1, 1), "none", x=self.outputs[-1])
+
     def model(self) -> bytes:
         return build(Graph(self.tensors, self.ops, self.inputs, self.outputs))
 
@@ -148,6 +161,7 @@ def _mixed_model(seed: int) -> bytes:
         b.depthwise(*case)
     for case in FCS:
         b.fully_connected(*case)
+    b.chain()
     return b.model()
 
 

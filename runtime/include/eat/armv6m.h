@@ -54,6 +54,14 @@ static inline int32_t eat_armv6m_requant_wide(int32_t x, int32_t mult, int32_t s
     return neg ? -(int32_t)mag : (int32_t)mag;
 }
 
+/* For block b < nblocks (rows 4b..4b+3 of w, row length k):
+ * out[4b + j] = init[4b + j] + sum_{i < k} x[i] * w[(4b + j) * k + i]   (the _off variant adds
+ * x_off to every x[i]); hand-scheduled Thumb-1, see gemv4_s8_armv6m.c. */
+void eat_armv6m_gemv4_s8(const int8_t *x, const int8_t *w, int32_t k, int32_t nblocks,
+                         const int32_t *init, int32_t *out);
+void eat_armv6m_gemv4_off_s8(const int8_t *x, const int8_t *w, int32_t k, int32_t nblocks,
+                             const int32_t *init, int32_t *out, int32_t x_off);
+
 /* Exact eat_mbqm(x, mult, shift): the two-multiply path for small x, the wide path otherwise. */
 static inline int32_t eat_armv6m_requant(int32_t x, int32_t mult, int32_t shift)
 {
@@ -81,9 +89,9 @@ typedef struct {
     int32_t mult, shift;
 } eat_armv6m_rq_t;
 
-/* Channels per prepared table on the stack: 64, and up to 3 more so that no chunk is left with
+/* Channels per prepared table on the stack: 32, and up to 3 more so that no chunk is left with
  * fewer than 4 channels (4-channel blocks may overlap only inside a chunk). */
-#define EAT_ARMV6M_RQ_CHUNK 64
+#define EAT_ARMV6M_RQ_CHUNK 32
 #define EAT_ARMV6M_RQ_TABLE (EAT_ARMV6M_RQ_CHUNK + 3)
 
 static inline int32_t eat_armv6m_rq_chunk(int32_t c0, int32_t n)

@@ -10,10 +10,13 @@
  * larger windows are read row by row in place. */
 #define EAT_ARMV6M_COL_MAX 512
 
+/* Per output channel: the requantisation constants, the folded bias and the sum (40 bytes with
+ * sizeof(eat_armv6m_rq_t) == 32; pipeline/compiler/packing.py KERNEL_SCRATCH_PER_CHANNEL says the same). */
+typedef char eat_armv6m_rq_is_32_bytes[sizeof(eat_armv6m_rq_t) == 32 ? 1 : -1];
+
 size_t eat_conv2d_s8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    (void)p;
-    return 0;
+    return (size_t)p->out_c * (sizeof(eat_armv6m_rq_t) + 2 * sizeof(int32_t));
 }
 
 static void gather(const eat_conv2d_s8_params_t *p, const int8_t *in_b, int32_t iy0, int32_t ix0,
@@ -65,51 +68,66 @@ void eat_conv2d_s8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_
                           const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
     const int32_t k = p->k_h * p->k_w * p->in_c;
+    const int32_t oc_n = p->out_c;
     const int pointwise = p->k_h == 1 && p->k_w == 1;
     const int in_place = !pointwise && k > EAT_ARMV6M_COL_MAX;
     int8_t col[EAT_ARMV6M_COL_MAX] __attribute__((aligned(4)));
-    eat_armv6m_rq_t rq[EAT_ARMV6M_RQ_TABLE];
-    int32_t c0, n, b, oy, ox, oc, j;
-    if (p->filter_in_c != p->in_c || p->out_c < 4 || (in_place && p->dilation_w != 1)) {
-        eat_conv2d_s8(p, w, bias, input, output, scratch);   /* grouped, tiny or unusual: reference */
+    eat_armv6m_rq_t *rq = (eat_armv6m_rq_t *)scratch;
+    int32_t *init = (int32_t *)(rq + oc_n);
+    int32_t *acc = init + oc_n;
+    int32_t b, oy, ox, oc, j, i;
+    if (scratch == NULL || p->filter_in_c != p->in_c || oc_n < 4 || (in_place && p->dilation_w != 1)) {
+        eat_conv2d_s8(p, w, bias, input, output, NULL);   /* grouped, tiny or unusual: reference */
         return;
     }
-    for (c0 = 0; c0 < p->out_c; c0 += n) {   /* output channels in chunks: a table of constants each */
-        n = eat_armv6m_rq_chunk(c0, p->out_c);
-        for (j = 0; j < n; ++j) {
-            eat_armv6m_rq_prepare(&rq[j], p->multiplier[c0 + j], p->shift[c0 + j]);
+    for (j = 0; j < oc_n; ++j) {
+        /* init = bias + input_offset * sum(w): the whole window counts (padding is gathered as the
+         * input zero point, whose (x + input_offset) is 0); rows read in place skip the padding
+         * instead and add input_offset in the loop. Unsigned: wraps like TFLM's int32 sums. */
+        const int8_t *row = w->data + j * k;
+        uint32_t sum = 0;
+        eat_armv6m_rq_prepare(&rq[j], p->multiplier[j], p->shift[j]);
+        if (!in_place) {
+            for (i = 0; i < k; ++i) {
+                sum += (uint32_t)(int32_t)row[i];
+            }
         }
-        for (b = 0; b < p->batches; ++b) {
-            const int8_t *in_b = input + b * p->in_h * p->in_w * p->in_c;
-            for (oy = 0; oy < p->out_h; ++oy) {
-                const int32_t iy0 = oy * p->stride_h - p->pad_h;
-                for (ox = 0; ox < p->out_w; ++ox) {
-                    const int32_t ix0 = ox * p->stride_w - p->pad_w;
-                    int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * p->out_c;
-                    const int8_t *win = col;
+        init[j] = (int32_t)((bias != NULL ? (uint32_t)bias[j] : 0u) + sum * (uint32_t)p->input_offset);
+    }
+    /* Pixel by pixel, all channels of a pixel before the next: the order the planner's in-place
+     * overlap of output and input (planner.window_delta) assumes. */
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *in_b = input + b * p->in_h * p->in_w * p->in_c;
+        for (oy = 0; oy < p->out_h; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_h;
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * oc_n;
+                const int8_t *win = col;
+                if (in_place) {
+                    for (oc = 0; oc < oc_n; oc += 4) {
+                        if (oc > oc_n - 4) {
+                            oc = oc_n - 4;   /* the last block overlaps the previous one */
+                        }
+                        for (j = 0; j < 4; ++j) {
+                            acc[oc + j] = init[oc + j];
+                        }
+                        rows4(p, in_b, iy0, ix0, w->data + oc * k, k, &acc[oc]);
+                    }
+                } else {
                     if (pointwise && iy0 >= 0 && iy0 < p->in_h && ix0 >= 0 && ix0 < p->in_w) {
                         win = in_b + (iy0 * p->in_w + ix0) * p->in_c;
-                    } else if (!in_place) {
+                    } else {
                         gather(p, in_b, iy0, ix0, col);
                     }
-                    for (oc = c0; oc < c0 + n; oc += 4) {
-                        int32_t acc[4];
-                        if (oc > c0 + n - 4) {
-                            oc = c0 + n - 4;   /* the last block overlaps the previous one */
-                        }
-                        for (j = 0; j < 4; ++j) {
-                            acc[j] = bias != NULL ? bias[oc + j] : 0;
-                        }
-                        if (in_place) {
-                            rows4(p, in_b, iy0, ix0, w->data + oc * k, k, acc);
-                        } else {
-                            eat_armv6m_dot4_s8(win, w->data + oc * k, k, k, p->input_offset, acc);
-                        }
-                        for (j = 0; j < 4; ++j) {
-                            const int32_t v = eat_armv6m_rq_apply(&rq[oc - c0 + j], acc[j]) + p->output_offset;
-                            out[oc + j] = (int8_t)eat_clamp_i32(v, p->act_min, p->act_max);
-                        }
+                    eat_armv6m_gemv4_s8(win, w->data, k, oc_n >> 2, init, acc);
+                    if (oc_n & 3) {   /* the last block overlaps the previous one */
+                        eat_armv6m_gemv4_s8(win, w->data + (oc_n - 4) * k, k, 1, &init[oc_n - 4], &acc[oc_n - 4]);
                     }
+                }
+                for (j = 0; j < oc_n; ++j) {
+                    const int32_t v = eat_armv6m_rq_apply(&rq[j], acc[j]) + p->output_offset;
+                    out[j] = (int8_t)eat_clamp_i32(v, p->act_min, p->act_max);
                 }
             }
         }

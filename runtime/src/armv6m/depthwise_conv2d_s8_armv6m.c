@@ -3,10 +3,10 @@
 
 #if defined(__ARM_ARCH_6M__)
 
+/* Per channel: the requantisation constants (32 bytes; packing.py KERNEL_SCRATCH_PER_CHANNEL). */
 size_t eat_depthwise_conv2d_s8_armv6m_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
 {
-    (void)p;
-    return 0;
+    return (size_t)p->out_c * sizeof(eat_armv6m_rq_t);
 }
 
 static inline int8_t requant(const eat_depthwise_conv2d_s8_params_t *p, const eat_armv6m_rq_t *t,
@@ -22,17 +22,16 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
 {
     const int32_t c = p->in_c;
     const int32_t off = p->input_offset;
-    eat_armv6m_rq_t rq[EAT_ARMV6M_RQ_TABLE];
-    int32_t c0, n, b, oy, ox, ch, fy, fx, j;
-    if (p->depth_multiplier != 1 || p->dilation_h != 1 || p->dilation_w != 1 || c < 4) {
-        eat_depthwise_conv2d_s8(p, w, bias, input, output, scratch);   /* other shapes: reference */
+    eat_armv6m_rq_t *rq = (eat_armv6m_rq_t *)scratch;
+    int32_t b, oy, ox, ch, fy, fx, j;
+    if (scratch == NULL || p->depth_multiplier != 1 || p->dilation_h != 1 || p->dilation_w != 1 || c < 4) {
+        eat_depthwise_conv2d_s8(p, w, bias, input, output, NULL);   /* other shapes: reference */
         return;
     }
-    for (c0 = 0; c0 < c; c0 += n) {   /* channels in chunks: a table of requantisation constants each */
-    n = eat_armv6m_rq_chunk(c0, c);
-    for (j = 0; j < n; ++j) {
-        eat_armv6m_rq_prepare(&rq[j], p->multiplier[c0 + j], p->shift[c0 + j]);
+    for (j = 0; j < c; ++j) {
+        eat_armv6m_rq_prepare(&rq[j], p->multiplier[j], p->shift[j]);
     }
+    /* Pixel by pixel, all channels of a pixel before the next (planner.window_delta's order). */
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in_b = input + b * p->in_h * p->in_w * c;
         for (oy = 0; oy < p->out_h; ++oy) {
@@ -48,11 +47,11 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
                 const int8_t *in0 = in_b + ((iy0 + fy0) * p->in_w + ix0 + fx0) * c;
                 const int8_t *w0 = w->data + (fy0 * p->k_w + fx0) * c;
                 int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * c;
-                for (ch = c0; ch < c0 + n; ch += 4) {
+                for (ch = 0; ch < c; ch += 4) {
                     const int8_t *ip, *wp;
                     int32_t a0, a1, a2, a3;
-                    if (ch > c0 + n - 4) {
-                        ch = c0 + n - 4;   /* the last block overlaps the previous one */
+                    if (ch > c - 4) {
+                        ch = c - 4;   /* the last block overlaps the previous one */
                     }
                     ip = in0 + ch;
                     wp = w0 + ch;
@@ -72,14 +71,13 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
                         ip += in_skip;
                         wp += w_skip;
                     }
-                    out[ch] = requant(p, &rq[ch - c0], a0);
-                    out[ch + 1] = requant(p, &rq[ch - c0 + 1], a1);
-                    out[ch + 2] = requant(p, &rq[ch - c0 + 2], a2);
-                    out[ch + 3] = requant(p, &rq[ch - c0 + 3], a3);
+                    out[ch] = requant(p, &rq[ch], a0);
+                    out[ch + 1] = requant(p, &rq[ch + 1], a1);
+                    out[ch + 2] = requant(p, &rq[ch + 2], a2);
+                    out[ch + 3] = requant(p, &rq[ch + 3], a3);
                 }
             }
         }
-    }
     }
 }
 
