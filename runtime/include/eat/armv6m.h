@@ -62,6 +62,12 @@ void eat_armv6m_gemv4_s8(const int8_t *x, const int8_t *w, int32_t k, int32_t nb
 void eat_armv6m_gemv4_off_s8(const int8_t *x, const int8_t *w, int32_t k, int32_t nblocks,
                              const int32_t *init, int32_t *out, int32_t x_off);
 
+/* Depthwise, 4 adjacent channels: acc[j] += sum over rows x cols taps of (x + x_off) * w, a tap
+ * stepping geo[0] = c bytes, a row skipping geo[1] (x) and geo[2] (w) more; geo[3] = x_off.
+ * x, w 4-byte aligned, c % 4 == 0, rows, cols >= 1 (see dw4_s8_armv6m.c). */
+void eat_armv6m_dw4_s8(const int8_t *x, const int8_t *w, int32_t rows, int32_t cols,
+                       const int32_t geo[4], int32_t acc[4]);
+
 /* Exact eat_mbqm(x, mult, shift): the two-multiply path for small x, the wide path otherwise. */
 static inline int32_t eat_armv6m_requant(int32_t x, int32_t mult, int32_t shift)
 {

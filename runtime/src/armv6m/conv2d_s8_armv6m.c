@@ -8,7 +8,7 @@
 /* A window of at most this many bytes is gathered on the stack (padding filled with the input
  * zero point, which contributes (zp + input_offset) * w = 0 exactly as TFLM's skipped taps);
  * larger windows are read row by row in place. */
-#define EAT_ARMV6M_COL_MAX 512
+#define EAT_ARMV6M_COL_MAX 1152
 
 /* Per output channel: the requantisation constants, the folded bias and the sum (40 bytes with
  * sizeof(eat_armv6m_rq_t) == 32; pipeline/compiler/packing.py KERNEL_SCRATCH_PER_CHANNEL says the same). */

@@ -24,6 +24,7 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
     const int32_t off = p->input_offset;
     eat_armv6m_rq_t *rq = (eat_armv6m_rq_t *)scratch;
     int32_t b, oy, ox, ch, fy, fx, j;
+    int words;
     if (scratch == NULL || p->depth_multiplier != 1 || p->dilation_h != 1 || p->dilation_w != 1 || c < 4) {
         eat_depthwise_conv2d_s8(p, w, bias, input, output, NULL);   /* other shapes: reference */
         return;
@@ -31,6 +32,8 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
     for (j = 0; j < c; ++j) {
         eat_armv6m_rq_prepare(&rq[j], p->multiplier[j], p->shift[j]);
     }
+    /* 4 channels per word load when every channel block starts on a word */
+    words = ((uintptr_t)input | (uintptr_t)w->data | (uint32_t)c) % 4u == 0;
     /* Pixel by pixel, all channels of a pixel before the next (planner.window_delta's order). */
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in_b = input + b * p->in_h * p->in_w * c;
@@ -47,6 +50,20 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
                 const int8_t *in0 = in_b + ((iy0 + fy0) * p->in_w + ix0 + fx0) * c;
                 const int8_t *w0 = w->data + (fy0 * p->k_w + fx0) * c;
                 int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * c;
+                if (words && nfx > 0 && fy1 > fy0) {
+                    const int32_t geo[4] = {c, in_skip, w_skip, off};
+                    for (ch = 0; ch < c; ch += 4) {
+                        int32_t acc[4];
+                        for (j = 0; j < 4; ++j) {
+                            acc[j] = bias ? bias[ch + j] : 0;
+                        }
+                        eat_armv6m_dw4_s8(in0 + ch, w0 + ch, fy1 - fy0, nfx, geo, acc);
+                        for (j = 0; j < 4; ++j) {
+                            out[ch + j] = requant(p, &rq[ch + j], acc[j]);
+                        }
+                    }
+                    continue;
+                }
                 for (ch = 0; ch < c; ch += 4) {
                     const int8_t *ip, *wp;
                     int32_t a0, a1, a2, a3;
