@@ -65,6 +65,26 @@ KERNELS: dict[tuple[str, str, str], str] = {
     ("MEAN", "none", "generic"): "eat_mean_s8",
 }
 
+# Kernels declared outside their op family's header: the generated model.c includes these too.
+KERNEL_HEADERS: dict[str, str] = {
+    "eat_fully_connected_s8_armv6m": "eat/armv6m.h",
+    "eat_conv2d_s8_armv6m": "eat/armv6m.h",
+    "eat_depthwise_conv2d_s8_armv6m": "eat/armv6m.h",
+}
+
+
+# Scratch bytes per output channel of kernels that need planned scratch (the C side's
+# *_scratch_bytes functions return the same): the Cortex-M0+ kernels keep per-channel
+# requantisation constants (32 bytes), and CONV_2D also the folded bias and the sums (4 + 4).
+KERNEL_SCRATCH_PER_CHANNEL: dict[str, int] = {
+    "eat_conv2d_s8_armv6m": 40,
+    "eat_depthwise_conv2d_s8_armv6m": 32,
+}
+
+
+def kernel_scratch_bytes(kernel: str, out_channels: int) -> int:
+    return KERNEL_SCRATCH_PER_CHANNEL.get(kernel, 0) * out_channels
+
 
 def select_kernel(op: str, weight_format: str, core: str) -> str:
     for key in ((op, weight_format, core), (op, weight_format, "generic")):

@@ -1,0 +1,151 @@
+/* Cortex-M0+ (ARMv6-M) kernel variants: the same parameters as the reference kernels, faster
+ * inner loops. Built only when __ARM_ARCH_6M__ is defined (the sources compile to nothing
+ * elsewhere); the compiler's registry picks them for core "cortex-m0plus".
+ *
+ * The exact requantisation below replaces TFLM's 64-bit doubling-high-multiply (a __muldi3 call
+ * and a 64-bit divide on this core). With r = -shift >= 0 and M = mult in [0, 2^31):
+ * eat_mbqm(x, M, shift) == floor((x*M + 2^30 + 2^(30+r) - [x < 0] * 2^31) / 2^(31+r)) for r >= 1,
+ * floor((x*M + 2^30) / 2^31) for r = 0. Why: the doubling high multiply is floor((xM + 2^30) / 2^31)
+ * for either sign (its nudge and truncation toward zero amount to that), the rounding divide rounds
+ * half away from zero, and nested floors by powers of two merge into one. The fast path splits
+ * M = Mh * 2^16 + Ml with Ml a signed 16-bit half, so for |x| < 2^16 both x*Mh and x*Ml fit int32;
+ * the constant is a multiple of 2^14, so the floor passes through the split:
+ *   s = x*Mh + ((x*Ml) >> 16);  result = ((s >> 14) + 1 + 2^r - 2[x < 0]) >> (1 + r)   (r >= 1)
+ * (r = 0: ((s >> 14) + 1) >> 1). Larger |x| take the wide path: |x| * M from four 16x16 products.
+ * tests/test_kernels_armv6m.py checks both against eat_mbqm exhaustively for |x| <= 70000 and at
+ * random over int32, every shift in [-31, 31]; shapes outside [-15, 0] go to eat_mbqm itself. */
+#ifndef EAT_ARMV6M_H
+#define EAT_ARMV6M_H
+
+#include "eat/conv.h"
+#include "eat/depthwise_conv.h"
+#include "eat/fully_connected.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* acc[j] += sum_{i < len} (x[i] + x_off) * w[j * w_stride + i], j = 0..3 (hand-scheduled Thumb-1). */
+void eat_armv6m_dot4_s8(const int8_t *x, const int8_t *w, int32_t len, int32_t w_stride,
+                        int32_t x_off, int32_t acc[4]);
+
+/* eat_mbqm for any x when mult >= 0 and -30 <= shift <= 31, without a 64-bit multiply call:
+ * with r = max(-shift, 0), x' = x << max(shift, 0) (wrapping, as TFLM) and P = |x'| * mult built
+ * from four 16x16 products, the result is sign(x') * floor((P + 2^30 + (r ? 2^(30+r) : 0) - n)
+ * / 2^(31+r)), n = 1 for x' < 0 (the negative side rounds its halves the other way). */
+static inline int32_t eat_armv6m_requant_wide(int32_t x, int32_t mult, int32_t shift)
+{
+    const int32_t r = shift > 0 ? 0 : -shift;
+    const uint32_t xs = shift > 0 ? (uint32_t)x << shift : (uint32_t)x;
+    const uint32_t neg = xs >> 31;
+    const uint32_t ux = neg ? 0u - xs : xs;
+    const uint32_t a0 = ux & 0xFFFFu, a1 = ux >> 16, b0 = (uint32_t)mult & 0xFFFFu, b1 = (uint32_t)mult >> 16;
+    const uint32_t mid = a1 * b0 + a0 * b1;   /* each < 2^31: no overflow */
+    uint32_t lo = a0 * b0, hi = a1 * b1 + (mid >> 16), t;
+    uint32_t mag;
+    t = lo + (mid << 16);
+    hi += t < lo;
+    lo = t;
+    t = lo + ((1u << 30) - neg) + (r == 1 ? 0x80000000u : 0u);
+    hi += t < lo;
+    lo = t;
+    hi += r >= 2 ? 1u << (r - 2) : 0u;
+    mag = r == 0 ? (hi << 1) | (lo >> 31) : hi >> (r - 1);
+    return neg ? -(int32_t)mag : (int32_t)mag;
+}
+
+/* For block b < nblocks (rows 4b..4b+3 of w, row length k):
+ * out[4b + j] = init[4b + j] + sum_{i < k} x[i] * w[(4b + j) * k + i]   (the _off variant adds
+ * x_off to every x[i]); hand-scheduled Thumb-1, see gemv4_s8_armv6m.c. */
+void eat_armv6m_gemv4_s8(const int8_t *x, const int8_t *w, int32_t k, int32_t nblocks,
+                         const int32_t *init, int32_t *out);
+void eat_armv6m_gemv4_off_s8(const int8_t *x, const int8_t *w, int32_t k, int32_t nblocks,
+                             const int32_t *init, int32_t *out, int32_t x_off);
+
+/* Depthwise, 4 adjacent channels: acc[j] += sum over rows x cols taps of (x + x_off) * w, a tap
+ * stepping geo[0] = c bytes, a row skipping geo[1] (x) and geo[2] (w) more; geo[3] = x_off.
+ * x, w 4-byte aligned, c % 4 == 0, rows, cols >= 1 (see dw4_s8_armv6m.c). */
+void eat_armv6m_dw4_s8(const int8_t *x, const int8_t *w, int32_t rows, int32_t cols,
+                       const int32_t geo[4], int32_t acc[4]);
+
+/* Exact eat_mbqm(x, mult, shift): the two-multiply path for small x, the wide path otherwise. */
+static inline int32_t eat_armv6m_requant(int32_t x, int32_t mult, int32_t shift)
+{
+    if (mult < 0 || shift < -30 || shift > 31) {
+        return eat_mbqm(x, mult, shift);
+    }
+    if (shift <= 0 && shift >= -15 && (uint32_t)x + 32768u < 65536u) {
+        const int32_t r = -shift;
+        const int32_t bp = (1 << 14) + (r ? (1 << (14 + r)) : 0);
+        const int32_t j = r ? (1 << 15) : 0;
+        const int32_t hi = x * (mult >> 16);
+        const int32_t lo = (x * (mult & 0xFFFF)) >> 16;
+        return (hi + lo + bp - ((x >> 31) & j)) >> (15 + r);
+    }
+    return eat_armv6m_requant_wide(x, mult, shift);
+}
+
+/* Per-channel requantisation prepared once per call: the fast path's constants, and the channel's
+ * own multiplier and shift for the other cases. */
+typedef struct {
+    int32_t mh, ml;    /* mult = mh * 2^16 + ml with ml signed 16-bit: (mult + 2^15) >> 16, (int16_t)mult */
+    int32_t b, j;      /* the rounding constant / 2^14 for x >= 0; minus j for x < 0 */
+    int32_t sh;        /* 1 + r */
+    uint32_t lim;      /* fast path when (uint32_t)x + 65535 < lim: 131071 (|x| < 2^16), or 0 (never) */
+    int32_t mult, shift;
+} eat_armv6m_rq_t;
+
+/* Channels per prepared table on the stack: 32, and up to 3 more so that no chunk is left with
+ * fewer than 4 channels (4-channel blocks may overlap only inside a chunk). */
+#define EAT_ARMV6M_RQ_CHUNK 32
+#define EAT_ARMV6M_RQ_TABLE (EAT_ARMV6M_RQ_CHUNK + 3)
+
+static inline int32_t eat_armv6m_rq_chunk(int32_t c0, int32_t n)
+{
+    const int32_t left = n - c0;
+    return left - EAT_ARMV6M_RQ_CHUNK < 4 ? left : EAT_ARMV6M_RQ_CHUNK;
+}
+
+static inline void eat_armv6m_rq_prepare(eat_armv6m_rq_t *t, int32_t mult, int32_t shift)
+{
+    const int32_t r = shift <= 0 && shift >= -15 ? -shift : 0;
+    t->ml = (int32_t)(int16_t)(uint16_t)(mult & 0xFFFF);
+    t->mh = (int32_t)(((uint32_t)mult - (uint32_t)t->ml) >> 16);
+    t->b = 1 + (r ? (1 << r) : 0);
+    t->j = r ? 2 : 0;
+    t->sh = 1 + r;
+    t->lim = mult >= 0 && shift <= 0 && shift >= -15 ? 131071u : 0u;
+    t->mult = mult;
+    t->shift = shift;
+}
+
+/* eat_mbqm(x, mult, shift) for the channel prepared in t. */
+int32_t eat_armv6m_rq_slow(const eat_armv6m_rq_t *t, int32_t x);
+static inline int32_t eat_armv6m_rq_apply(const eat_armv6m_rq_t *t, int32_t x)
+{
+    if ((uint32_t)x + 65535u < t->lim) {   /* |x| < 2^16: both products fit int32 */
+        const int32_t s = x * t->mh + ((x * t->ml) >> 16);
+        return ((s >> 14) + t->b - ((x >> 31) & t->j)) >> t->sh;
+    }
+    return eat_armv6m_rq_slow(t, x);
+}
+
+size_t eat_conv2d_s8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                          const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
+size_t eat_depthwise_conv2d_s8_armv6m_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);
+void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                    const int32_t *bias, const int8_t *input, int8_t *output,
+                                    void *scratch);
+
+size_t eat_fully_connected_s8_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p);
+void eat_fully_connected_s8_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                                   const int32_t *bias, const int8_t *input, int8_t *output,
+                                   void *scratch);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EAT_ARMV6M_H */

@@ -1,0 +1,101 @@
+/* Cortex-M0+ DEPTHWISE_CONV_2D int8 (depth multiplier 1): 4 channels at a time, window clipped once per pixel. */
+#include "eat/armv6m.h"
+
+#if defined(__ARM_ARCH_6M__)
+
+/* Per channel: the requantisation constants (32 bytes; packing.py KERNEL_SCRATCH_PER_CHANNEL). */
+size_t eat_depthwise_conv2d_s8_armv6m_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return (size_t)p->out_c * sizeof(eat_armv6m_rq_t);
+}
+
+static inline int8_t requant(const eat_depthwise_conv2d_s8_params_t *p, const eat_armv6m_rq_t *t,
+                             int32_t acc)
+{
+    acc = eat_armv6m_rq_apply(t, acc) + p->output_offset;
+    return (int8_t)eat_clamp_i32(acc, p->act_min, p->act_max);
+}
+
+void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                    const int32_t *bias, const int8_t *input, int8_t *output,
+                                    void *scratch)
+{
+    const int32_t c = p->in_c;
+    const int32_t off = p->input_offset;
+    eat_armv6m_rq_t *rq = (eat_armv6m_rq_t *)scratch;
+    int32_t b, oy, ox, ch, fy, fx, j;
+    int words;
+    if (scratch == NULL || p->depth_multiplier != 1 || p->dilation_h != 1 || p->dilation_w != 1 || c < 4) {
+        eat_depthwise_conv2d_s8(p, w, bias, input, output, NULL);   /* other shapes: reference */
+        return;
+    }
+    for (j = 0; j < c; ++j) {
+        eat_armv6m_rq_prepare(&rq[j], p->multiplier[j], p->shift[j]);
+    }
+    /* 4 channels per word load when every channel block starts on a word */
+    words = ((uintptr_t)input | (uintptr_t)w->data | (uint32_t)c) % 4u == 0;
+    /* Pixel by pixel, all channels of a pixel before the next (planner.window_delta's order). */
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *in_b = input + b * p->in_h * p->in_w * c;
+        for (oy = 0; oy < p->out_h; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_h;
+            const int32_t fy0 = iy0 < 0 ? -iy0 : 0;
+            const int32_t fy1 = eat_min_i32(p->k_h, p->in_h - iy0);
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                const int32_t fx0 = ix0 < 0 ? -ix0 : 0;
+                const int32_t nfx = eat_min_i32(p->k_w, p->in_w - ix0) - fx0;
+                const int32_t in_skip = (p->in_w - nfx) * c;   /* from the end of one window row to the next */
+                const int32_t w_skip = (p->k_w - nfx) * c;
+                const int8_t *in0 = in_b + ((iy0 + fy0) * p->in_w + ix0 + fx0) * c;
+                const int8_t *w0 = w->data + (fy0 * p->k_w + fx0) * c;
+                int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * c;
+                if (words && nfx > 0 && fy1 > fy0) {
+                    const int32_t geo[4] = {c, in_skip, w_skip, off};
+                    for (ch = 0; ch < c; ch += 4) {
+                        int32_t acc[4];
+                        for (j = 0; j < 4; ++j) {
+                            acc[j] = bias ? bias[ch + j] : 0;
+                        }
+                        eat_armv6m_dw4_s8(in0 + ch, w0 + ch, fy1 - fy0, nfx, geo, acc);
+                        for (j = 0; j < 4; ++j) {
+                            out[ch + j] = requant(p, &rq[ch + j], acc[j]);
+                        }
+                    }
+                    continue;
+                }
+                for (ch = 0; ch < c; ch += 4) {
+                    const int8_t *ip, *wp;
+                    int32_t a0, a1, a2, a3;
+                    if (ch > c - 4) {
+                        ch = c - 4;   /* the last block overlaps the previous one */
+                    }
+                    ip = in0 + ch;
+                    wp = w0 + ch;
+                    a0 = bias ? bias[ch] : 0;
+                    a1 = bias ? bias[ch + 1] : 0;
+                    a2 = bias ? bias[ch + 2] : 0;
+                    a3 = bias ? bias[ch + 3] : 0;
+                    for (fy = fy0; fy < fy1; ++fy) {
+                        for (fx = 0; fx < nfx; ++fx) {
+                            a0 += (ip[0] + off) * wp[0];
+                            a1 += (ip[1] + off) * wp[1];
+                            a2 += (ip[2] + off) * wp[2];
+                            a3 += (ip[3] + off) * wp[3];
+                            ip += c;
+                            wp += c;
+                        }
+                        ip += in_skip;
+                        wp += w_skip;
+                    }
+                    out[ch] = requant(p, &rq[ch], a0);
+                    out[ch + 1] = requant(p, &rq[ch + 1], a1);
+                    out[ch + 2] = requant(p, &rq[ch + 2], a2);
+                    out[ch + 3] = requant(p, &rq[ch + 3], a3);
+                }
+            }
+        }
+    }
+}
+
+#endif /* __ARM_ARCH_6M__ */

@@ -1,0 +1,206 @@
+"""Cortex-M0+ kernels (runtime/src/armv6m/) against TFLM: the requantisation on the host, exhaustively
+over small accumulators; CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED on the simulated Pico.
+
+The kernels only build for ARMv6-M, so the op test is one firmware: many independent ops with random
+shapes, strides, padding, dilation, per-channel quantisation and biases (including the shapes that
+take the reference fallback), run on rp2040js and compared byte for byte with the TFLM oracle."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.compiler.compile import compile_model
+from pipeline.compiler.kernels import VARIANTS
+from tests.single_op_models import Graph, Op, T, build, fb, random_scale
+
+ROOT = Path(__file__).resolve().parents[1]
+SAME, VALID = 0, 1
+ACTS = {"none": 0, "relu": 1, "relu6": 3}
+
+# (in h, w, c), out_c, kernel (h, w), stride (h, w), padding, dilation (h, w), activation
+CONVS = [
+    ((5, 6, 16), 20, (1, 1), (1, 1), VALID, (1, 1), "none"),    # pointwise, last block overlaps
+    ((7, 7, 8), 8, (1, 1), (2, 2), SAME, (1, 1), "relu"),       # pointwise, stride 2
+    ((6, 6, 3), 6, (3, 3), (1, 1), SAME, (1, 1), "relu6"),      # gathered window with padding
+    ((12, 6, 1), 8, (10, 4), (2, 2), SAME, (1, 1), "relu"),     # kws's first layer, smaller
+    ((9, 9, 4), 5, (3, 3), (1, 1), VALID, (2, 2), "none"),      # dilation, gathered
+    ((5, 5, 64), 4, (3, 3), (1, 1), SAME, (1, 1), "none"),      # 576-byte window: rows read in place
+    ((5, 5, 4), 3, (3, 3), (1, 1), SAME, (1, 1), "none"),       # out_c < 4: reference fallback
+    ((3, 3, 8), 70, (1, 1), (1, 1), VALID, (1, 1), "relu"),     # two channel chunks (64 + 6)
+    ((3, 2, 8), 66, (1, 1), (1, 1), VALID, (1, 1), "none"),     # one chunk of 66
+]
+# (in h, w, c), depth multiplier, kernel, stride, padding, dilation, activation
+DWS = [
+    ((6, 5, 8), 1, (3, 3), (1, 1), SAME, (1, 1), "relu"),
+    ((9, 9, 10), 1, (3, 3), (2, 2), VALID, (1, 1), "none"),     # last block overlaps
+    ((7, 6, 4), 1, (5, 5), (1, 1), SAME, (1, 1), "relu6"),
+    ((4, 4, 70), 1, (3, 3), (1, 1), SAME, (1, 1), "none"),      # two channel chunks
+    ((6, 6, 3), 2, (3, 3), (1, 1), SAME, (1, 1), "none"),       # multiplier 2: reference fallback
+    ((8, 8, 4), 1, (3, 3), (1, 1), SAME, (2, 2), "none"),       # dilation: reference fallback
+]
+# in depth, out depth, activation, big output scale factor (multiplier > 1: reference fallback)
+FCS = [(64, 12, "none", False), (640, 20, "relu", False), (37, 9, "none", False), (8, 3, "none", False),
+       (48, 8, "none", True)]
+
+
+def _out_size(same: int, n: int, k: int, s: int, d: int) -> int:
+    eff = (k - 1) * d + 1
+    return -(-n // s) if same == SAME else -(-(n - eff + 1) // s)
+
+
+class _Builder:
+    """Accumulates independent single-op subgraphs (own input, weights, bias, output) in one model."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.tensors: list[T] = []
+        self.ops: list[Op] = []
+        self.inputs: list[int] = []
+        self.outputs: list[int] = []
+
+    def _add(self, t: T) -> int:
+        self.tensors.append(t)
+        return len(self.tensors) - 1
+
+    def _quant_io(self, k: int, w_scales: np.ndarray, bias_lim: int, big: bool = False,
+                  x: int | None = None) -> tuple[int, int]:
+        """Input and output tensors; the output scale puts most outputs within +-20..60 steps of the
+        zero point (from the accumulator's spread: ~8000 sqrt(k) for random int8, plus the bias),
+        or (big) makes the multiplier > 1, which the M0+ kernels hand to the reference kernel."""
+        rng = self.rng
+        s_in = random_scale(rng, 0.005, 0.1) if x is None else float(self.tensors[x].scale)
+        acc_rms = float(np.hypot(8000.0 * np.sqrt(k), bias_lim / np.sqrt(3.0)))
+        s_out = acc_rms * float(np.mean(w_scales)) * s_in / float(rng.uniform(20, 60))
+        if big:
+            s_out = float(np.min(w_scales)) * s_in / 3.0
+        if x is None:
+            x = self._add(T([1], s_in, int(rng.integers(-128, 128)), name=f"in{len(self.inputs)}"))
+        y = self._add(T([1], s_out, int(rng.integers(-100, 100)), name=f"out{len(self.outputs)}"))
+        return x, y
+
+    def _weights(self, shape: list[int], axis: int) -> tuple[np.ndarray, np.ndarray]:
+        rng = self.rng
+        n = shape[axis]
+        scales = np.array([random_scale(rng, 2e-3, 2e-2) for _ in range(n)], np.float64)
+        w = rng.integers(-127, 128, size=shape).astype(np.int8)
+        return w, scales
+
+    def _bias(self, n: int, scale: np.ndarray, lim: int) -> int:
+        b = self.rng.integers(-lim, lim, size=n).astype(np.int32)
+        return self._add(T([n], list(scale), 0, "INT32", b, name=f"bias{len(self.ops)}"))
+
+    def _finish(self, x: int, y: int, x_shape: list[int], y_shape: list[int], op: Op) -> None:
+        self.tensors[x].shape, self.tensors[y].shape = x_shape, y_shape
+        if x not in self.outputs and x not in self.inputs:
+            self.inputs.append(x)
+        if x in self.outputs:   # chained: x is an intermediate tensor now
+            self.outputs.remove(x)
+        self.outputs.append(y)
+        self.ops.append(op)
+
+    def conv(self, ishape, oc, k, s, pad, d, act, x: int | None = None) -> None:
+        h, w, c = ishape
+        wts, ws = self._weights([oc, k[0], k[1], c], 0)
+        lim = 1 << (18 if len(self.ops) % 3 == 0 else 12)
+        x, y = self._quant_io(k[0] * k[1] * c, ws, lim, x=x)
+        wi = self._add(T(list(wts.shape), list(ws), 0, "INT8", wts, name=f"w{len(self.ops)}"))
+        bi = self._bias(oc, ws * self.tensors[x].scale, lim)
+        o = fb().Conv2DOptionsT()
+        o.padding, o.strideH, o.strideW, o.dilationHFactor, o.dilationWFactor = pad, s[0], s[1], d[0], d[1]
+        o.fusedActivationFunction = ACTS[act]
+        oh, ow = _out_size(pad, h, k[0], s[0], d[0]), _out_size(pad, w, k[1], s[1], d[1])
+        self._finish(x, y, [1, h, w, c], [1, oh, ow, oc], Op("CONV_2D", [x, wi, bi], [y], o, "Conv2DOptions"))
+
+    def depthwise(self, ishape, mult, k, s, pad, d, act, x: int | None = None) -> None:
+        h, w, c = ishape
+        oc = c * mult
+        wts, ws = self._weights([1, k[0], k[1], oc], 3)
+        lim = 1 << (17 if len(self.ops) % 2 == 0 else 12)
+        x, y = self._quant_io(k[0] * k[1], ws, lim, x=x)
+        wi = self._add(T(list(wts.shape), list(ws), 0, "INT8", wts, name=f"w{len(self.ops)}", quantized_dimension=3))
+        bi = self._bias(oc, ws * self.tensors[x].scale, lim)
+        o = fb().DepthwiseConv2DOptionsT()
+        o.padding, o.strideH, o.strideW, o.dilationHFactor, o.dilationWFactor = pad, s[0], s[1], d[0], d[1]
+        o.depthMultiplier, o.fusedActivationFunction = mult, ACTS[act]
+        oh, ow = _out_size(pad, h, k[0], s[0], d[0]), _out_size(pad, w, k[1], s[1], d[1])
+        self._finish(x, y, [1, h, w, c], [1, oh, ow, oc],
+                     Op("DEPTHWISE_CONV_2D", [x, wi, bi], [y], o, "DepthwiseConv2DOptions"))
+
+    def fully_connected(self, n_in, n_out, act, big) -> None:
+        wts = self.rng.integers(-127, 128, size=(n_out, n_in)).astype(np.int8)
+        ws = np.array([random_scale(self.rng, 2e-3, 2e-2)])
+        x, y = self._quant_io(n_in, ws, 1 << 16, big)
+        wi = self._add(T([n_out, n_in], float(ws[0]), 0, "INT8", wts, name=f"w{len(self.ops)}"))
+        bi = self._bias(n_out, np.full(n_out, ws[0] * self.tensors[x].scale), 1 << 16)
+        o = fb().FullyConnectedOptionsT()
+        o.fusedActivationFunction = ACTS[act]
+        self._finish(x, y, [1, n_in], [1, n_out], Op("FULLY_CONNECTED", [x, wi, bi], [y], o, "FullyConnectedOptions"))
+
+    def chain(self) -> None:
+        """Pointwise -> depthwise -> strided 3x3 conv: the planner may lay each output over its
+        input (planner.window_delta), which holds only if a kernel finishes a pixel's channels
+        before reading the next pixel's window."""
+        self.conv((8, 8, 16), 40, (1, 1), (1, 1), VALID, (1, 1), "relu")
+        self.depthwise((8, 8, 40), 1, (3, 3), (1, 1), SAME, (1, 1), "relu6", x=self.outputs[-1])
+        self.conv((8, 8, 40), 36, (3, 3), (2, 2), SAME, (1, 1), "none", x=self.outputs[-1])
+
+    def model(self) -> bytes:
+        return build(Graph(self.tensors, self.ops, self.inputs, self.outputs))
+
+
+def _mixed_model(seed: int) -> bytes:
+    b = _Builder(seed)
+    for case in CONVS:
+        b.conv(*case)
+    for case in DWS:
+        b.depthwise(*case)
+    for case in FCS:
+        b.fully_connected(*case)
+    b.chain()
+    return b.model()
+
+
+def test_registry_picks_armv6m_kernels_for_cortex_m0plus(tmp_path: Path) -> None:
+    for op, fn in [("CONV_2D", "eat_conv2d_s8_armv6m"), ("DEPTHWISE_CONV_2D", "eat_depthwise_conv2d_s8_armv6m"),
+                   ("FULLY_CONNECTED", "eat_fully_connected_s8_armv6m")]:
+        assert VARIANTS[(op, "dense", "cortex-m0plus")][0].function == fn
+        assert all(v.function != fn for v in VARIANTS.get((op, "dense", "cortex-m4"), []))
+    tfl = tmp_path / "m.tflite"
+    tfl.write_bytes(_mixed_model(1))
+    result = compile_model(tfl, tmp_path / "c", core="cortex-m0plus")
+    assert {o.kernel for o in result.ops} == {"eat_conv2d_s8_armv6m", "eat_depthwise_conv2d_s8_armv6m",
+                                              "eat_fully_connected_s8_armv6m"}
+    assert '#include "eat/armv6m.h"' in (tmp_path / "c" / "model.c").read_text()
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs the host C compiler")
+def test_requantisation_exact_against_reference_arithmetic(tmp_path: Path) -> None:
+    """eat_armv6m_requant / the prepared rq path == eat_mbqm (TFLM's MultiplyByQuantizedMultiplier):
+    every x with |x| <= 70000 (both sides of the 2^16 fast-path edge) and 20,000 random x over the
+    whole int32 range, for 12 multipliers (edges and random) and every shift in [-31, 31]."""
+    exe = tmp_path / "rq"
+    subprocess.run(["gcc", "-O2", "-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{ROOT / 'runtime' / 'include'}",
+                    str(ROOT / "tests" / "armv6m_requant_check.c"), "-o", str(exe)], check=True)
+    out = subprocess.run([str(exe), "12", "70000"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.startswith("0 mismatches in "), out.stdout
+
+
+@pytest.mark.sim
+def test_armv6m_ops_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
+    from pipeline.deploy import DeployOptions, deploy
+
+    tfl = tmp_path / "armv6m_ops.tflite"
+    tfl.write_bytes(_mixed_model(2))
+    report = deploy(DeployOptions(board="pico", model=tfl, samples=6, out=tmp_path / "out", progress=False))
+    v = report["verify"]
+    assert v["samples"] == 6
+    assert v["bit_exact"] == v["samples"], v["first_mismatches"]
+    model_c = next((tmp_path / "out").rglob("model.c")).read_text()
+    for fn in ("eat_conv2d_s8_armv6m(", "eat_depthwise_conv2d_s8_armv6m(", "eat_fully_connected_s8_armv6m("):
+        assert fn in model_c
