@@ -41,6 +41,7 @@ class DeployOptions:
     engine: str = "eat"
     progress: bool = True
     flash: bool = True  # with a port: flash the board first (False: it already runs this firmware)
+    prune: str = "magnitude"   # pruning method (pipeline/tflite/prune_patterns.METHODS)
 
 
 def default_out(opts: DeployOptions) -> Path:
@@ -105,7 +106,8 @@ class Firmware:
     project_dir: Path
 
 
-def build_firmware(tflite: Path, board: Board, out: Path, engine: str, console: Console, simulated: bool = True) -> Firmware:
+def build_firmware(tflite: Path, board: Board, out: Path, engine: str, console: Console, simulated: bool = True,
+                   weights: str = "auto") -> Firmware:
     """Stages 4-7 for one int8 .tflite: compile + convert, fit check, render, build (the board's
     simulated build when `simulated` and the board has one, see boards/<id>.json "sim")."""
     from pipeline.compiler.compile import compile_model
@@ -113,7 +115,7 @@ def build_firmware(tflite: Path, board: Board, out: Path, engine: str, console: 
 
     c_dir = out / "c"
     _stage(console, "compile", f"{tflite.name} -> C for {board.core} (static memory plan)…")
-    compiled = compile_model(tflite, c_dir, core=board.core)
+    compiled = compile_model(tflite, c_dir, core=board.core, weights=weights)
     convert_tflite(tflite, c_dir)
     check_fit(board, compiled.arena_bytes, compiled.weights_bytes)
     _stage(console, "render", f"PlatformIO project for {board.id} from firmware_templates/…")

@@ -18,11 +18,12 @@ import tests.test_kernels_helpers  # noqa: F401  (puts the repo root on sys.path
 @dataclass
 class T:
     shape: list[int]
-    scale: float | None = None           # None: no quantization (float32 / int32 tensors)
+    scale: float | list[float] | None = None   # None: no quantization; a list: per-channel along qdim
     zero_point: int = 0
     dtype: str = "INT8"
     data: np.ndarray | None = None        # constant tensors
     name: str = ""
+    qdim: int = 0                         # the quantized dimension of a per-channel scale list
 
 
 @dataclass
@@ -77,7 +78,11 @@ def build(g: Graph) -> bytes:
             ft.buffer = len(m.buffers) - 1
         if t.scale is not None:
             q = fb.QuantizationParametersT()
-            q.scale, q.zeroPoint = [float(t.scale)], [int(t.zero_point)]
+            if isinstance(t.scale, (list, tuple)):
+                q.scale, q.zeroPoint = [float(x) for x in t.scale], [int(t.zero_point)] * len(t.scale)
+                q.quantizedDimension = t.qdim
+            else:
+                q.scale, q.zeroPoint = [float(t.scale)], [int(t.zero_point)]
             ft.quantization = q
         sg.tensors.append(ft)
     sg.operators = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.compiler import quant
+from pipeline.compiler.ops import sparse_weights
 from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, fused_activation_range, require_int8_activation
 
 
@@ -53,11 +54,14 @@ def lower(ctx: Ctx, op) -> Lowered:
     if bias is not None:
         arrays.append(CArray(pre + "bias", "int32_t", bias.data.reshape(-1).astype(np.int64),
                              f"bias '{bias.name}'"))
-    return Lowered(
+    lw = Lowered(
         op=op, kernel=ctx.kernel(op.opcode, packed.key), header="eat/fully_connected.h",
         params_type="eat_fully_connected_s8_params_t", params=params, arrays=arrays, weights=packed,
         args=["&{p}", "&{w}", pre + "bias" if bias is not None else "NULL", "{in0}", "{out0}", "{scratch}"],
         macs=batches * in_depth * out_depth, scratch_bytes=0, notes=notes)
+    if np.any(w.quant.zero_point != 0):   # the sparse kernels rely on symmetric weights
+        return lw
+    return sparse_weights.apply(ctx, lw, w, bias, -inp.zero_point, fc_shape=(batches, in_depth, out_depth))
 
 
 LOWERINGS = {"FULLY_CONNECTED": lower}
