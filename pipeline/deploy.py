@@ -62,8 +62,15 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
         Dataset.load(opts.data)  # fail early, with the reason, on a bad data file
         data_path = copy_into(opts.data, out / "data.npz")
     if opts.model is not None and opts.model.suffix == ".tflite":
-        tflite = copy_into(opts.model, out / "model_int8.tflite")
         report["model"]["source"] = str(opts.model)
+        if opts.sparsity:   # an explicit --sparsity: one-shot pruning of the int8 weights
+            from pipeline.tflite.oneshot import prune_tflite
+
+            _stage(console, "prune", f"one-shot {opts.prune} to {opts.sparsity:.0%} on the int8 weights…")
+            r = prune_tflite(opts.model, out / "model_int8.tflite", opts.prune, opts.sparsity, data_path)
+            report["prune"] = r.to_json()
+            return out / "model_int8.tflite", data_path
+        tflite = copy_into(opts.model, out / "model_int8.tflite")
         _stage(console, "model", f"{opts.model} (int8 .tflite: prune and quantize skipped)")
         return tflite, data_path
     if opts.model is None:
@@ -85,8 +92,8 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
     if sparsity > 0:
         from pipeline.ml.prune import prune_model
 
-        _stage(console, "prune", f"to {sparsity:.0%} sparsity with tfmot, fine-tuning…")
-        pr = prune_model(keras_path, data_path, out, sparsity)
+        _stage(console, "prune", f"{opts.prune} to {sparsity:.0%} sparsity, fine-tuning…")
+        pr = prune_model(keras_path, data_path, out, sparsity, method=opts.prune)
         report["prune"] = pr.to_json()
         zeros = ", ".join(f"{l.layer} {l.zero_fraction:.0%}" for l in pr.layers)
         _stage(console, "", f"zeros per layer: {zeros}; accuracy {pr.float_accuracy:.3f} -> {pr.pruned_accuracy:.3f}")
@@ -141,6 +148,10 @@ def summary_table(report: dict[str, Any], board: Board) -> Table:
     table.add_row("RAM", f"{mem['ram_bytes']:,} / {mem['ram_budget_bytes']:,} B ({mem['ram_bytes'] / mem['ram_budget_bytes']:.1%})")
     table.add_row("arena", f"{mem['arena_bytes']:,} B (planned ahead of time)")
     table.add_row("inputs", v["input_source"])
+    if report.get("sparsity"):
+        from pipeline.deploy_sparsity import sparsity_rows
+
+        sparsity_rows(table, report["sparsity"])
     return table
 
 
@@ -195,6 +206,11 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
         "ms_median": result.cycles_median / board.clock_hz * 1e3, "clock_hz": board.clock_hz,
         "source": board.raw["cycle_counter"],
     }
+    if opts.engine == "eat":
+        from pipeline.deploy_sparsity import sparsity_report
+
+        report["sparsity"] = sparsity_report(compiled.sparsity, result.cycles_median, tflite, board, out, console,
+                                             measure_dense=port is None)
     atomic_write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
     console.print(summary_table(report, board))
     console.print(f"report: {out / 'report.json'}")

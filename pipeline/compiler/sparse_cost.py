@@ -30,18 +30,25 @@ class CoreCosts:
     """Cost per unit of work, in the core's counter units (see each core's CALIBRATION line)."""
 
     dense_mac: float        # reference dense inner loop, per multiply-accumulate
-    dense_tap: float        # reference conv loops, per (output element, kernel position)
+    dense_tap: float        # reference CONV_2D loops, per (output element, kernel position)
+    dense_dw_tap: float     # reference DEPTHWISE_CONV_2D, per (output element, kernel position)
     out: float              # per output element: bias, requantize, clamp, store (both kernels)
     pair: float             # sparse: per index byte (two entries)
+    pair_dw: float          # sparse DEPTHWISE_CONV_2D: per index byte (steps scaled by in_c)
     channel: float          # sparse: per output element, set-up of the channel's walk
     pixel: float            # sparse: per output position
     fill: float             # sparse: per byte of a border window copy
 
 
-# Measured with scripts/calibrate_sparse.py on each core's simulator (see README "Sparse weights").
+# Fitted to `scripts/calibrate_sparse.py BOARD` (FC 256x64, 1x1 conv 8x8x32->32, 3x3 conv 8x8x8->16,
+# 3x3 depthwise 8x8x32; 0 / 80 / 90 % zeros; dense and sparse) on each core's simulator.
 COSTS: dict[str, CoreCosts] = {
-    "cortex-m0plus": CoreCosts(dense_mac=11.0, dense_tap=14.0, out=75.0, pair=22.0, channel=14.0, pixel=40.0, fill=9.0),
-    "cortex-m4": CoreCosts(dense_mac=6.0, dense_tap=9.0, out=30.0, pair=11.0, channel=8.0, pixel=25.0, fill=6.0),
+    # pico, rp2040js cycles. E.g. FC 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 /
+    # 58,089 / 40,828 -> 26 per index byte, ~200 per output (requantization is 64-bit on the M0+).
+    "cortex-m0plus": CoreCosts(dense_mac=17.1, dense_tap=13.0, dense_dw_tap=38.0, out=180.0, pair=26.0,
+                               pair_dw=29.0, channel=20.0, pixel=50.0, fill=12.0),
+    "cortex-m4": CoreCosts(dense_mac=6.0, dense_tap=9.0, dense_dw_tap=20.0, out=30.0, pair=11.0, pair_dw=12.0,
+                           channel=8.0, pixel=25.0, fill=6.0),
 }
 ALIASES = {"generic": "cortex-m0plus", "cortex-m3": "cortex-m4", "cortex-m7": "cortex-m4",
            "cortex-m33": "cortex-m4", "rv32imc": "cortex-m4"}
@@ -54,11 +61,13 @@ def costs(core: str) -> CoreCosts:
 def dense_cycles(core: str, s: LayerShape) -> int:
     c = costs(core)
     outputs = s.pixels * s.out_c
-    return int(s.macs * c.dense_mac + outputs * (c.out + s.taps * c.dense_tap))
+    tap = {"FULLY_CONNECTED": 0.0, "DEPTHWISE_CONV_2D": c.dense_dw_tap}.get(s.opcode, c.dense_tap)
+    return int(s.macs * c.dense_mac + outputs * (c.out + s.taps * tap))
 
 
 def sparse_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:
     c = costs(core)
     pairs = int(np.asarray(entries).sum()) // 2
-    per_pixel = pairs * c.pair + s.out_c * (c.out + c.channel) + c.pixel
+    pair = c.pair_dw if s.opcode == "DEPTHWISE_CONV_2D" else c.pair
+    per_pixel = pairs * pair + s.out_c * (c.out + c.channel) + c.pixel
     return int(s.pixels * per_pixel + s.border * s.window * c.fill)

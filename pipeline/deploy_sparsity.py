@@ -1,0 +1,50 @@
+"""What sparse weights saved in a deploy: per layer the zeros, the encoding chosen and why, the
+flash saved against dense weights, and the cycles ratio measured against a dense-weights build of
+the same model on the same simulator (`report.json` "sparsity")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.boards import Board
+
+
+def sparsity_report(choices: list[dict], sparse_cycles: int | None, tflite: Path, board: Board, out: Path,
+                    console: Console, measure_dense: bool) -> dict[str, Any]:
+    """`sparse_cycles`: the deployed firmware's median; with `measure_dense` (simulator only) the
+    dense-weights firmware of the same model is built and measured for `cycles_ratio`."""
+    layers = [{k: c[k] for k in ("op_index", "opcode", "layer", "sparsity", "encoding", "dense_weight_bytes",
+                                 "chosen_weight_bytes", "dense_cycles_est", "sparse_cycles_est", "reason")}
+              for c in choices]
+    saved = sum(c["dense_weight_bytes"] - c["chosen_weight_bytes"] for c in choices)
+    report: dict[str, Any] = {"layers": layers, "flash_saved_bytes": int(saved), "cycles_ratio": None,
+                              "dense_cycles": None, "sparse_cycles": sparse_cycles,
+                              "cycles_source": "no layer is sparse" if not any(c["encoding"] != "dense" for c in choices)
+                              else "not measured (real board: the dense build is measured on the simulator only)"}
+    if any(c["encoding"] != "dense" for c in choices) and measure_dense and sparse_cycles:
+        from pipeline.bench_sparsity import measure
+
+        console.print("[bold cyan]    dense[/] the same model with dense weights, for the cycles ratio…")
+        dense = measure(tflite, board, out / "dense", "dense", console)
+        report.update(dense_cycles=dense.cycles, cycles_ratio=round(sparse_cycles / max(dense.cycles, 1), 4),
+                      cycles_source=f"measured: median cycles, dense-weights firmware on {board.simulator}")
+    return report
+
+
+def sparsity_rows(table: Table, sp: dict[str, Any]) -> None:
+    """Rows for deploy's summary table."""
+    n_sparse = sum(1 for l in sp["layers"] if l["encoding"] != "dense")
+    table.add_row("sparse weights", f"{n_sparse} of {len(sp['layers'])} weight layers sparse; flash saved "
+                                    f"{sp['flash_saved_bytes']:,} B")
+    for l in sp["layers"]:
+        table.add_row(f"  op {l['op_index']} {l['opcode']}", f"{l['sparsity']:.0%} zeros -> {l['encoding']} "
+                      f"({l['chosen_weight_bytes']:,} / {l['dense_weight_bytes']:,} B)")
+    if sp["cycles_ratio"] is not None:
+        table.add_row("cycles vs dense", f"{sp['cycles_ratio']:.3f}x ({sp['sparse_cycles']:,} vs "
+                                         f"{sp['dense_cycles']:,}, {sp['cycles_source']})")
+    else:
+        table.add_row("cycles vs dense", sp["cycles_source"])
