@@ -158,6 +158,9 @@ def summary_table(report: dict[str, Any], board: Board) -> Table:
 def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any]:
     """Runs every stage; returns the report (also written to `<out>/report.json`)."""
     console = console or Console(stderr=True)
+    if opts.prune == "channel":
+        raise PipelineError("--prune channel (structured filter removal) is not implemented; "
+                            "use magnitude, 2:4, 1:4, 2:8 or block")
     board = load_board(opts.board)
     out = (opts.out or default_out(opts)).resolve()
     out.mkdir(parents=True, exist_ok=True)

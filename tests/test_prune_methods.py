@@ -119,3 +119,16 @@ def test_keras_masked_methods_hold_their_pattern(tmp_path):
             t = to_tflite_layout(var.numpy(), kind)
             expected = prune_array(t, OPCODES[kind], method, 0.5)
             assert np.array_equal(t == 0, expected == 0), (method, kind)
+
+
+def test_deploy_prune_channel_stops_with_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    from pipeline.paths import REPO_ROOT
+
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "deploy", "--board", "pico", "--prune", "channel",
+                           "--out", str(tmp_path)], capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
+    assert proc.returncode == 2
+    assert "--prune channel" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "firmware").exists()
