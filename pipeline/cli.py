@@ -131,7 +131,7 @@ def cmd_deploy(a: argparse.Namespace, console: Console) -> int:
     opts = DeployOptions(
         board=a.board, model=a.model, data=a.data, sparsity=a.sparsity, samples=a.samples,
         port=a.port, out=a.out, engine=a.engine, progress=not a.no_progress, flash=not a.no_flash,
-        prune=a.prune,
+        prune=a.prune, measure_dense=a.measure_dense,
     )
     report = deploy(opts, console)
     v = report["verify"]
@@ -168,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--sparsity", type=float, help="pruning target in [0, 1); 0 skips pruning (default 0.8; "
                     "for an int8 .tflite: no pruning unless given, then one-shot)")
     sp.add_argument("--prune", default="magnitude", choices=PRUNE_METHODS, help="pruning method (default magnitude)")
+    sp.add_argument("--measure-dense", action="store_true", help="simulator: also build and run the model with dense "
+                    "weights, so sparsity.cycles_ratio is measured, not estimated")
     sp.add_argument("--samples", type=int, help="how many test inputs to verify (default: the test split up to 500; 100 random inputs without data)")
     sp.add_argument("--port", help="a real board's serial port (/dev/ttyACM0, or 'auto'); default: the board's simulator")
     sp.add_argument("--engine", default="eat", choices=("eat", "tflm"), help="firmware engine: eat (our runtime); tflm renders TFLM firmware (needs a TFLM tree to build)")

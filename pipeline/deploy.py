@@ -42,6 +42,7 @@ class DeployOptions:
     progress: bool = True
     flash: bool = True  # with a port: flash the board first (False: it already runs this firmware)
     prune: str = "magnitude"   # pruning method (pipeline/tflite/prune_patterns.METHODS)
+    measure_dense: bool = False   # also build and run dense weights, for a measured sparsity.cycles_ratio
 
 
 def default_out(opts: DeployOptions) -> Path:
@@ -213,7 +214,7 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
         from pipeline.deploy_sparsity import sparsity_report
 
         report["sparsity"] = sparsity_report(compiled.sparsity, result.cycles_median, tflite, board, out, console,
-                                             measure_dense=port is None)
+                                             measure_dense=opts.measure_dense and port is None)
     atomic_write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
     console.print(summary_table(report, board))
     console.print(f"report: {out / 'report.json'}")
