@@ -73,21 +73,7 @@ static inline int32_t eat_sparse_d4_dot(int32_t acc, const int8_t *x, uint32_t p
     const uint8_t *nn = *nib;
     const uint8_t *end = nn + pairs;
     if (unit == 1) {
-        const uint8_t *end2 = nn + (pairs & ~1u);
-        while (nn != end2) {           /* two index bytes (four entries) per turn */
-            const uint32_t d = nn[0], e = nn[1];
-            x += d & 15u;
-            acc += (int32_t)vv[0] * (int32_t)x[0];
-            x += d >> 4;
-            acc += (int32_t)vv[1] * (int32_t)x[0];
-            x += e & 15u;
-            acc += (int32_t)vv[2] * (int32_t)x[0];
-            x += e >> 4;
-            acc += (int32_t)vv[3] * (int32_t)x[0];
-            vv += 4;
-            nn += 2;
-        }
-        if (nn != end) {
+        while (nn != end) {
             const uint32_t d = *nn++;
             x += d & 15u;
             acc += (int32_t)vv[0] * (int32_t)x[0];
