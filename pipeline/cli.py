@@ -12,6 +12,7 @@ from rich.console import Console
 
 from pipeline.errors import PipelineError
 from pipeline.paths import DEFAULT_OUT
+from pipeline.tflite.prune_patterns import METHODS as PRUNE_METHODS
 
 Handler = Callable[[argparse.Namespace, Console], int]
 
@@ -31,7 +32,15 @@ def cmd_example(a: argparse.Namespace, console: Console) -> int:
 def cmd_prune(a: argparse.Namespace, console: Console) -> int:
     from pipeline.ml.prune import prune_model
 
-    r = prune_model(a.model, a.data, a.out, a.sparsity, epochs=a.epochs)
+    if a.model.suffix == ".tflite":
+        from pipeline.tflite.oneshot import prune_tflite
+
+        r1 = prune_tflite(a.model, a.out / f"{a.model.stem}_pruned.tflite", a.prune, a.sparsity, a.data)
+        _print_json(console, r1.to_json())
+        return 0
+    if a.data is None:
+        raise PipelineError(f"--model {a.model.name} is a Keras model: give --data DATA.npz for fine-tuning")
+    r = prune_model(a.model, a.data, a.out, a.sparsity, epochs=a.epochs, method=a.prune)
     _print_json(console, r.to_json())
     return 0
 
@@ -48,7 +57,7 @@ def cmd_convert(a: argparse.Namespace, console: Console) -> int:
     from pipeline.compiler.compile import compile_model
     from pipeline.compiler.convert import convert_tflite
 
-    compiled = compile_model(a.model, a.out, core=a.core)  # fails first, and writes nothing, on an unsupported model
+    compiled = compile_model(a.model, a.out, core=a.core, weights=a.weights)  # fails first, and writes nothing, on an unsupported model
     r = convert_tflite(a.model, a.out)
     console.print(f"{r.source} ({r.length:,} B array, sha256 {r.sha256[:12]}…); our engine: {a.out}/model.c, arena {compiled.arena_bytes:,} B")
     return 0
@@ -57,7 +66,7 @@ def cmd_convert(a: argparse.Namespace, console: Console) -> int:
 def cmd_compile(a: argparse.Namespace, console: Console) -> int:
     from pipeline.compiler.compile import compile_model
 
-    r = compile_model(a.model, a.out, core=a.core)
+    r = compile_model(a.model, a.out, core=a.core, weights=a.weights)
     console.print(f"{a.out}/model.c: {len(r.ops)} ops, arena {r.arena_bytes:,} B, weights {r.weights_bytes:,} B, {r.macs:,} MACs")
     return 0
 
@@ -123,6 +132,7 @@ def cmd_deploy(a: argparse.Namespace, console: Console) -> int:
         board=a.board, model=a.model, data=a.data, sparsity=a.sparsity, samples=a.samples,
         port=a.port, out=a.out, engine=a.engine, progress=not a.no_progress, flash=not a.no_flash,
         profile=a.profile, tflm_kernels=a.tflm_kernels,
+        prune=a.prune, measure_dense=a.measure_dense,
     )
     report = deploy(opts, console)
     v = report["verify"]
@@ -130,6 +140,13 @@ def cmd_deploy(a: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_bench(a: argparse.Namespace, console: Console) -> int:
+    if a.sparsity is not None:
+        from pipeline.bench_sparse_cmd import bench_sparsity
+
+        bench_sparsity(a.model or [], a.board, a.sparsity, a.prune, a.json, out_root=a.out)
+        return 0
+    if not a.model:
+        raise PipelineError("bench needs --model FILE.tflite (or --sparsity S to bench the pruned example)")
     from pipeline.bench import bench
 
     bench(a.model, a.board, a.json, port=a.port, out_root=a.out, against=a.against, profile=a.profile)
@@ -149,7 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--board", required=True, help="board id from boards/ (e.g. pico)")
     sp.add_argument("--model", type=Path, help="a Keras .keras/.h5 (needs --data) or an int8 .tflite; default: the built-in example")
     sp.add_argument("--data", type=Path, help="a .npz with x_train, y_train, x_test, y_test")
-    sp.add_argument("--sparsity", type=float, help="pruning target in [0, 1); 0 skips pruning (default 0.8)")
+    sp.add_argument("--sparsity", type=float, help="pruning target in [0, 1); 0 skips pruning (default 0.8; "
+                    "for an int8 .tflite: no pruning unless given, then one-shot)")
+    sp.add_argument("--prune", default="magnitude", choices=PRUNE_METHODS, help="pruning method (default magnitude)")
+    sp.add_argument("--measure-dense", action="store_true", help="simulator: also build and run the model with dense "
+                    "weights, so sparsity.cycles_ratio is measured, not estimated")
     sp.add_argument("--samples", type=int, help="how many test inputs to verify (default: the test split up to 500; 100 random inputs without data)")
     sp.add_argument("--port", help="a real board's serial port (/dev/ttyACM0, or 'auto'); default: the board's simulator")
     sp.add_argument("--engine", default="eat", choices=("eat", "tflm"), help="firmware engine: eat (our runtime); tflm: TFLM's MicroInterpreter (needs a TFLM tree: $TFLM_DIR or ../shared/tflm)")
@@ -161,7 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("bench", cmd_bench, "MACs, arena, flash and cycles per inference for each model on a board")
     sp.add_argument("--board", required=True)
-    sp.add_argument("--model", type=Path, action="append", required=True, help="an int8 .tflite; repeat for more")
+    sp.add_argument("--model", type=Path, action="append", help="an int8 .tflite; repeat for more")
+    sp.add_argument("--sparsity", type=float, help="prune to S (the example with tfmot; each --model one-shot) and "
+                    "compare dense with sparse weights per model and layer")
+    sp.add_argument("--prune", default="magnitude", choices=PRUNE_METHODS, help="pruning method (default magnitude)")
     sp.add_argument("--json", type=Path, help="also write the figures here as JSON")
     sp.add_argument("--port", help="a real board instead of the simulator")
     sp.add_argument("--out", type=Path, help=f"artifact directory (default {DEFAULT_OUT}/bench)")
@@ -171,9 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("example", cmd_example, "train the built-in example; writes model.keras and data.npz")
     sp.add_argument("--out", type=Path, default=DEFAULT_OUT / "example")
 
-    sp = add("prune", cmd_prune, "tfmot magnitude pruning to --sparsity; writes pruned.keras and prune.json")
-    sp.add_argument("--model", type=Path, required=True)
-    sp.add_argument("--data", type=Path, required=True)
+    sp = add("prune", cmd_prune, "pruning to --sparsity: a Keras model with tfmot (pruned.keras, prune.json), "
+             "an int8 .tflite one-shot (<stem>_pruned.tflite, .prune.json)")
+    sp.add_argument("--model", type=Path, required=True, help="a Keras model or an int8 .tflite")
+    sp.add_argument("--data", type=Path, help="data.npz (required for Keras; for a .tflite: accuracy before/after)")
+    sp.add_argument("--prune", default="magnitude", choices=PRUNE_METHODS, help="pruning method (default magnitude)")
     sp.add_argument("--sparsity", type=float, default=0.8)
     sp.add_argument("--epochs", type=int, default=8)
     sp.add_argument("--out", type=Path, default=DEFAULT_OUT / "example")
@@ -191,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--model", type=Path, required=True, help="an int8 .tflite")
         sp.add_argument("--out", type=Path, default=DEFAULT_OUT / "example" / "c")
         sp.add_argument("--core", default="generic", help="target core for kernel selection (e.g. cortex-m0plus)")
+        sp.add_argument("--weights", default="auto", choices=("auto", "dense", "sparse"),
+                        help="FC/CONV/DEPTHWISE weights: auto (the cost model picks dense or sparse per layer), dense, sparse")
 
     sp = add("render", cmd_render, "a PlatformIO project for a board from firmware_templates/")
     sp.add_argument("--compiled", type=Path, required=True, help="the compile stage's directory")

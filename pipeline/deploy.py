@@ -42,6 +42,8 @@ class DeployOptions:
     flash: bool = True  # with a port: flash the board first (False: it already runs this firmware)
     profile: bool = False  # also a profiling build: cycles per layer (pipeline/profile.py)
     tflm_kernels: str = "cmsis_nn"  # engine tflm: the "ref" or "cmsis_nn" TFLM tree
+    prune: str = "magnitude"   # pruning method (pipeline/tflite/prune_patterns.METHODS)
+    measure_dense: bool = False   # also build and run dense weights, for a measured sparsity.cycles_ratio
 
 
 def default_out(opts: DeployOptions) -> Path:
@@ -62,8 +64,15 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
         Dataset.load(opts.data)  # fail early, with the reason, on a bad data file
         data_path = copy_into(opts.data, out / "data.npz")
     if opts.model is not None and opts.model.suffix == ".tflite":
-        tflite = copy_into(opts.model, out / "model_int8.tflite")
         report["model"]["source"] = str(opts.model)
+        if opts.sparsity:   # an explicit --sparsity: one-shot pruning of the int8 weights
+            from pipeline.tflite.oneshot import prune_tflite
+
+            _stage(console, "prune", f"one-shot {opts.prune} to {opts.sparsity:.0%} on the int8 weights…")
+            r = prune_tflite(opts.model, out / "model_int8.tflite", opts.prune, opts.sparsity, data_path)
+            report["prune"] = r.to_json()
+            return out / "model_int8.tflite", data_path
+        tflite = copy_into(opts.model, out / "model_int8.tflite")
         _stage(console, "model", f"{opts.model} (int8 .tflite: prune and quantize skipped)")
         return tflite, data_path
     if opts.model is None:
@@ -85,8 +94,8 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
     if sparsity > 0:
         from pipeline.ml.prune import prune_model
 
-        _stage(console, "prune", f"to {sparsity:.0%} sparsity with tfmot, fine-tuning…")
-        pr = prune_model(keras_path, data_path, out, sparsity)
+        _stage(console, "prune", f"{opts.prune} to {sparsity:.0%} sparsity, fine-tuning…")
+        pr = prune_model(keras_path, data_path, out, sparsity, method=opts.prune)
         report["prune"] = pr.to_json()
         zeros = ", ".join(f"{l.layer} {l.zero_fraction:.0%}" for l in pr.layers)
         _stage(console, "", f"zeros per layer: {zeros}; accuracy {pr.float_accuracy:.3f} -> {pr.pruned_accuracy:.3f}")
@@ -108,7 +117,7 @@ class Firmware:
 
 def build_firmware(
     tflite: Path, board: Board, out: Path, engine: str, console: Console, simulated: bool = True, profile: bool = False,
-    tflm_kernels: str = "cmsis_nn",
+    tflm_kernels: str = "cmsis_nn", weights: str = "auto",
 ) -> Firmware:
     """Stages 4-7 for one int8 .tflite: compile + convert, fit check, render, build (the board's
     simulated build when `simulated` and the board has one, see boards/<id>.json "sim")."""
@@ -117,7 +126,7 @@ def build_firmware(
 
     c_dir = out / "c"
     _stage(console, "compile", f"{tflite.name} -> C for {board.core} (static memory plan)…")
-    compiled = compile_model(tflite, c_dir, core=board.core)
+    compiled = compile_model(tflite, c_dir, core=board.core, weights=weights)
     convert_tflite(tflite, c_dir)
     check_fit(board, compiled.arena_bytes, compiled.weights_bytes)
     _stage(console, "render", f"PlatformIO project for {board.id} from firmware_templates/…")
@@ -145,12 +154,19 @@ def summary_table(report: dict[str, Any], board: Board) -> Table:
     how = "TFLM's arena_used_bytes() on the target" if report["engine"] == "tflm" else "planned ahead of time"
     table.add_row("arena", f"{mem['arena_bytes']:,} B ({how})")
     table.add_row("inputs", v["input_source"])
+    if report.get("sparsity"):
+        from pipeline.deploy_sparsity import sparsity_rows
+
+        sparsity_rows(table, report["sparsity"])
     return table
 
 
 def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any]:
     """Runs every stage; returns the report (also written to `<out>/report.json`)."""
     console = console or Console(stderr=True)
+    if opts.prune == "channel":
+        raise PipelineError("--prune channel (structured filter removal) is not implemented; "
+                            "use magnitude, 2:4, 1:4, 2:8 or block")
     board = load_board(opts.board)
     if opts.profile and opts.engine != "eat":
         raise PipelineError("--profile times our engine's ops; drop it or use --engine eat")
@@ -210,6 +226,11 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
         prof = measure_profile(tflite, board, out / "profile", console, port)
         report["profile"] = prof.to_json()
         console.print(profile_table(prof, report["model"]["name"]))
+    if opts.engine == "eat":
+        from pipeline.deploy_sparsity import sparsity_report
+
+        report["sparsity"] = sparsity_report(compiled.sparsity, result.cycles_median, tflite, board, out, console,
+                                             measure_dense=opts.measure_dense and port is None)
     atomic_write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
     console.print(summary_table(report, board))
     console.print(f"report: {out / 'report.json'}")

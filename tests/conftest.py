@@ -74,6 +74,8 @@ def deployed_example(tmp_path_factory: pytest.TempPathFactory, hil_target: tuple
     cmd = [sys.executable, "-m", "pipeline", "deploy", "--board", board, "--out", str(out), "--no-progress"]
     if port:
         cmd += ["--port", port]
+    else:
+        cmd += ["--measure-dense"]   # issue 9: the sparse firmware's cycles against the dense build's
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO_ROOT, timeout=1200)
     (out / "deploy.log").write_text(proc.stdout + proc.stderr)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -29,6 +29,15 @@ def test_deploy_example_is_bit_exact(deployed_example: Path) -> None:
         assert (deployed_example / name).is_file(), name
     log = (deployed_example / "deploy.log").read_text()
     assert f"{v['bit_exact']}/{v['samples']}" in log
+    sp = report["sparsity"]   # issue 9: the pruned example's weights go sparse and it shows
+    assert sp["layers"] and all(l["encoding"] in ("dense", "sparse_d4") and l["reason"] for l in sp["layers"])
+    assert any(l["encoding"] == "sparse_d4" for l in sp["layers"])
+    assert sp["flash_saved_bytes"] > 0
+    assert 0 < sp["cycles_ratio"] < 1
+    if sp["dense_cycles"] is not None:   # --measure-dense on a simulator: both firmwares measured
+        assert sp["dense_cycles"] > sp["sparse_cycles"] == report["latency"]["cycles_median"]
+        assert "measured" in sp["cycles_source"]
+    assert "sparse weights" in log and "flash saved" in log
 
 
 def test_predict_runs_on_the_device(deployed_example: Path, hil_target: tuple[str, str | None]) -> None:

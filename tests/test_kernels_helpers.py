@@ -192,7 +192,7 @@ def random_ranges(rng: np.random.Generator, n: int) -> list[tuple[float, float]]
 
 
 def compile_and_compare(buf: bytes, tmp_path: Path, n_inputs: int = 30, seed: int = 0,
-                        inputs: list[list[np.ndarray]] | None = None) -> dict:
+                        inputs: list[list[np.ndarray]] | None = None, weights: str = "auto") -> dict:
     """Compile `buf`, run our C on the host and TFLM on the same int8 inputs, assert byte equality.
 
     The inputs: `inputs` if given, then all -128, all 127, then random ones up to `n_inputs` more."""
@@ -200,9 +200,10 @@ def compile_and_compare(buf: bytes, tmp_path: Path, n_inputs: int = 30, seed: in
     from pipeline.device.hostrun import HostModel
     from pipeline.tflite.oracle import Oracle
 
+    tmp_path.mkdir(parents=True, exist_ok=True)
     tfl = tmp_path / "m.tflite"
     tfl.write_bytes(buf)
-    result = compile_model(tfl, tmp_path / "out")
+    result = compile_model(tfl, tmp_path / "out", weights=weights)
     host = HostModel(tmp_path / "out")
     oracle = Oracle(buf)
     rng = np.random.default_rng(seed)

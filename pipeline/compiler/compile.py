@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline.compiler import emit, planner
 from pipeline.compiler.ops import LOWERINGS, Ctx, Lowered, Unsupported
+from pipeline.compiler.sparse import MODES
 from pipeline.errors import PipelineError
 from pipeline.tflite.model import Model, load
 
@@ -54,6 +55,8 @@ class CompileResult:
     outputs: list[TensorInfo] = field(default_factory=list)
     naive_arena_bytes: int = 0   # the arena with no sharing at all, for comparison
     files: list[str] = field(default_factory=list)
+    weights_mode: str = "auto"   # sparse.MODES: how FC/CONV/DEPTHWISE weights were encoded
+    sparsity: list[dict] = field(default_factory=list)   # sparse.LayerChoice per weight tensor
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -99,13 +102,14 @@ class _Issues:
         return out
 
 
-def lower_model(model: Model, core: str = "generic") -> list[Lowered]:
-    """Lower every op, or raise one PipelineError (one line) listing every distinct problem."""
+def lower_model(model: Model, core: str = "generic", weights: str = "auto", choices: list | None = None) -> list[Lowered]:
+    """Lower every op, or raise one PipelineError (one line) listing every distinct problem.
+    `weights`: sparse.MODES; the dense/sparse choice per weight tensor is appended to `choices`."""
     issues = _Issues()
     hybrid = False
     if model.subgraph_count > 1:
         issues.add(f"{model.subgraph_count} subgraphs (control flow)", "")
-    ctx = Ctx(model, core)
+    ctx = Ctx(model, core, weight_mode=weights, choices=choices if choices is not None else [])
     lowered: list[Lowered] = []
     seen: set[int] = set()
     for t in model.inputs + model.outputs:
@@ -183,12 +187,15 @@ def plan_model(model: Model, lowered: list[Lowered], alignment: int = ARENA_ALIG
     return p
 
 
-def compile_model(tflite: Path, out_dir: Path, core: str = "generic") -> CompileResult:
+def compile_model(tflite: Path, out_dir: Path, core: str = "generic", weights: str = "auto") -> CompileResult:
     tflite, out_dir = Path(tflite), Path(out_dir)
     if core not in CORES:
         raise PipelineError(f"unknown core '{core}'; choose one of {', '.join(CORES)}")
+    if weights not in MODES:
+        raise PipelineError(f"unknown weights mode '{weights}'; choose one of {', '.join(MODES)}")
     model = load(tflite)
-    lowered = lower_model(model, core)
+    choices: list = []
+    lowered = lower_model(model, core, weights, choices)
     plan = plan_model(model, lowered)
     macs = sum(lw.macs for lw in lowered)
     weights_bytes = emit.const_bytes(lowered)
@@ -204,7 +211,8 @@ def compile_model(tflite: Path, out_dir: Path, core: str = "generic") -> Compile
         weights_bytes=weights_bytes, macs=macs,
         ops=[OpInfo(lw.op.index, lw.op.opcode, lw.op.layer, lw.kernel, lw.macs, lw.scratch_bytes) for lw in lowered],
         inputs=[info(t) for t in model.inputs], outputs=[info(t) for t in model.outputs],
-        naive_arena_bytes=plan.naive_bytes, files=["model.c", "model.h", "compile.json"])
+        naive_arena_bytes=plan.naive_bytes, files=["model.c", "model.h", "compile.json"],
+        weights_mode=weights, sparsity=[c.to_json() for c in choices])
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "model.c").write_text(source)
     (out_dir / "model.h").write_text(header)
@@ -212,6 +220,6 @@ def compile_model(tflite: Path, out_dir: Path, core: str = "generic") -> Compile
     return result
 
 
-def main(tflite: str | Path, out_dir: str | Path, core: str = "generic") -> CompileResult:
+def main(tflite: str | Path, out_dir: str | Path, core: str = "generic", weights: str = "auto") -> CompileResult:
     """Entry point for the CLI (which owns argument parsing)."""
-    return compile_model(Path(tflite), Path(out_dir), core)
+    return compile_model(Path(tflite), Path(out_dir), core, weights)

@@ -54,6 +54,10 @@ KERNELS: dict[tuple[str, str, str], str] = {
     ("FULLY_CONNECTED", "dense", "generic"): "eat_fully_connected_s8",
     ("CONV_2D", "dense", "generic"): "eat_conv2d_s8",
     ("DEPTHWISE_CONV_2D", "dense", "generic"): "eat_depthwise_conv2d_s8",
+    # zero-skipping kernels over EAT_WEIGHTS_SPARSE_D4 (compiler/sparse.py, runtime eat/sparse.h)
+    ("FULLY_CONNECTED", "sparse_d4", "generic"): "eat_fully_connected_s8_sparse_d4",
+    ("CONV_2D", "sparse_d4", "generic"): "eat_conv2d_s8_sparse_d4",
+    ("DEPTHWISE_CONV_2D", "sparse_d4", "generic"): "eat_depthwise_conv2d_s8_sparse_d4",
     ("MAX_POOL_2D", "none", "generic"): "eat_max_pool2d_s8",
     ("AVERAGE_POOL_2D", "none", "generic"): "eat_avg_pool2d_s8",
     ("SOFTMAX", "none", "generic"): "eat_softmax_s8",

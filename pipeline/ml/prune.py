@@ -40,9 +40,11 @@ class PruneResult:
     float_accuracy: float | None
     pruned_accuracy: float | None
     layers: list[LayerSparsity] = field(default_factory=list)
+    method: str = "magnitude"
 
     def to_json(self) -> dict:
         return {
+            "method": self.method,
             "model": str(self.model_path),
             "target_sparsity": self.target_sparsity,
             "epochs": self.epochs,
@@ -70,7 +72,11 @@ def _accuracy(model, data: Dataset) -> float | None:
     return float(np.mean(pred == data.y_test))
 
 
-def prune_model(model_path: Path, data_path: Path, out_dir: Path, sparsity: float, epochs: int = 8) -> PruneResult:
+def prune_model(model_path: Path, data_path: Path, out_dir: Path, sparsity: float, epochs: int = 8,
+                method: str = "magnitude") -> PruneResult:
+    """`method`: magnitude (tfmot, polynomial schedule) or a pattern of pipeline/ml/prune_methods."""
+    if method == "channel":
+        raise PipelineError("--prune channel (structured filter removal) is not implemented; use magnitude, 2:4, 1:4, 2:8 or block")
     if not 0.0 <= sparsity < 1.0:
         raise PipelineError(f"--sparsity {sparsity} is out of range; give a fraction in [0, 1), e.g. 0.8")
     tf = import_tf()
@@ -82,6 +88,12 @@ def prune_model(model_path: Path, data_path: Path, out_dir: Path, sparsity: floa
     model = tf.keras.models.clone_model(baseline)  # prune a copy: the baseline stays intact
     model.set_weights(baseline.get_weights())
 
+    loss = "sparse_categorical_crossentropy" if baseline.output_shape[-1] > 1 else "mse"
+    if method != "magnitude":
+        from pipeline.ml.prune_methods import prune_masked
+
+        pruned = prune_masked(tf, model, data.x_train, data.y_train, method, sparsity, epochs, loss)
+        return _finish(baseline, pruned, data, out_dir, sparsity, epochs, method)
     batch = 64
     steps_per_epoch = int(np.ceil(len(data.x_train) / batch))
     end_step = max(1, steps_per_epoch * max(1, epochs - 2))  # reach the target, then fine-tune at it
@@ -92,14 +104,16 @@ def prune_model(model_path: Path, data_path: Path, out_dir: Path, sparsity: floa
         wrapped = tfmot.sparsity.keras.prune_low_magnitude(model, pruning_schedule=schedule)
     except ValueError as exc:
         raise PipelineError(f"tfmot cannot prune {model_path.name}: {str(exc).splitlines()[0]}; pass --sparsity 0 to skip pruning") from exc
-    loss = "sparse_categorical_crossentropy" if baseline.output_shape[-1] > 1 else "mse"
     wrapped.compile(optimizer=tf.keras.optimizers.Adam(1e-3), loss=loss)
     wrapped.fit(
         data.x_train, data.y_train, epochs=epochs, batch_size=batch, verbose=0,
         callbacks=[tfmot.sparsity.keras.UpdatePruningStep()],
     )
     pruned = tfmot.sparsity.keras.strip_pruning(wrapped)
+    return _finish(baseline, pruned, data, out_dir, sparsity, epochs, method)
 
+
+def _finish(baseline, pruned, data: Dataset, out_dir: Path, sparsity: float, epochs: int, method: str) -> PruneResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     pruned_path = out_dir / "pruned.keras"
     pruned.save(pruned_path)
@@ -110,6 +124,7 @@ def prune_model(model_path: Path, data_path: Path, out_dir: Path, sparsity: floa
         float_accuracy=_accuracy(baseline, data),
         pruned_accuracy=_accuracy(pruned, data),
         layers=measure_sparsity(pruned),
+        method=method,
     )
     (out_dir / "prune.json").write_text(json.dumps(result.to_json(), indent=2) + "\n")
     return result

@@ -49,6 +49,8 @@ class Ctx:
     model: Model
     core: str = "generic"
     weight_format: str = "dense"
+    weight_mode: str = "auto"     # sparse.MODES: how FC/CONV/DEPTHWISE weights are chosen
+    choices: list = field(default_factory=list)   # sparse.LayerChoice per weight tensor
 
     def prefix(self, op: Operator) -> str:
         return f"op{op.index}_"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.compiler import kernels, planner, quant
+from pipeline.compiler.ops import sparse_weights
 from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, fused_activation_range, require_int8_activation
 
 
@@ -72,13 +73,14 @@ def _lower_windowed(ctx: Ctx, op, parts, channel_param: tuple[str, int], header:
               ("input_offset", -inp.zero_point), ("output_offset", out.zero_point),
               ("multiplier", pre + "mult"), ("shift", pre + "shift"),
               ("act_min", g["act_min"]), ("act_max", g["act_max"])]
-    return Lowered(
+    lw = Lowered(
         op=op, kernel=prep.kernel, header=header,
         params_type=params_type, params=[(k, str(v)) for k, v in params], arrays=arrays,
         weights=prep.weights,
         args=["&{p}", "&{w}", pre + "bias" if prep.bias is not None else "NULL", "{in0}", "{out0}", "{scratch}"],
         macs=macs, scratch_bytes=prep.scratch_bytes, notes=notes + prep.notes,
         overlap=_overlap(inp, g, prep.pixel_block))
+    return sparse_weights.apply(ctx, lw, w, bias, -inp.zero_point, g=g)
 
 
 def lower_conv(ctx: Ctx, op) -> Lowered:

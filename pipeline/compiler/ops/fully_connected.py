@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.compiler import kernels, quant
+from pipeline.compiler.ops import sparse_weights
 from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, fused_activation_range, require_int8_activation
 
 
@@ -55,11 +56,14 @@ def lower(ctx: Ctx, op) -> Lowered:
                            None if bias is None else bias.data, None if bias is None else bias.name, -inp.zero_point)
     if prep.bias is not None:
         arrays.append(CArray(pre + "bias", "int32_t", prep.bias, prep.bias_comment))
-    return Lowered(
+    lw = Lowered(
         op=op, kernel=prep.kernel, header="eat/fully_connected.h",
         params_type="eat_fully_connected_s8_params_t", params=params, arrays=arrays, weights=prep.weights,
         args=["&{p}", "&{w}", pre + "bias" if prep.bias is not None else "NULL", "{in0}", "{out0}", "{scratch}"],
         macs=batches * in_depth * out_depth, scratch_bytes=prep.scratch_bytes, notes=notes + prep.notes)
+    if np.any(w.quant.zero_point != 0):   # the sparse kernels rely on symmetric weights
+        return lw
+    return sparse_weights.apply(ctx, lw, w, bias, -inp.zero_point, fc_shape=(batches, in_depth, out_depth))
 
 
 LOWERINGS = {"FULLY_CONNECTED": lower}

@@ -16,7 +16,8 @@ extern "C" {
 #endif
 
 typedef enum {
-    EAT_WEIGHTS_DENSE = 0   /* dense values in the op's natural layout; index == NULL */
+    EAT_WEIGHTS_DENSE = 0,      /* dense values in the op's natural layout; index == NULL */
+    EAT_WEIGHTS_SPARSE_D4 = 1   /* non-zeros per output channel + 4-bit offset deltas: eat/sparse.h */
 } eat_weight_format_t;
 
 /* Weights are described apart from geometry so that other encodings slot in later. */

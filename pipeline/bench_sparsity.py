@@ -1,0 +1,114 @@
+"""`bench --sparsity S [--prune METHOD]`: dense against sparse weights on the same pruned model in
+the same run: weight bytes and cycles for the whole model (measured on the board's simulator)
+and per layer (the layer's weight bytes, and the cost model's cycle estimates with its choice)."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.boards import Board
+from pipeline.deploy import build_firmware
+from pipeline.device.protocol import Device
+from pipeline.device.run import target_port
+from pipeline.tflite.oracle import Oracle
+
+INFERENCES = 3
+
+
+@dataclass(frozen=True)
+class Measured:
+    cycles: int
+    bit_exact: str
+    flash_bytes: int
+    weights: list[dict]          # compile.json "sparsity": per weight tensor
+
+
+def measure(tflite: Path, board: Board, out: Path, weights: str, console: Console) -> Measured:
+    """Build `tflite` with `weights` (sparse.MODES), run INFERENCES random inputs on the simulator."""
+    fw = build_firmware(tflite, board, out, "eat", console, simulated=True, weights=weights)
+    oracle = Oracle(tflite)
+    rng = np.random.default_rng(0)
+    cycles, exact = [], 0
+    with target_port(board, fw.built.firmware, None) as ser:
+        device = Device(ser, timeout_s=600)
+        device.hello()
+        for _ in range(INFERENCES):
+            xs = [rng.integers(-128, 128, size=s.shape, dtype=np.int8) for s in oracle.inputs]
+            c, got = device.infer(xs)
+            cycles.append(c)
+            exact += int(all(g.tobytes() == w.tobytes() for g, w in zip(got, oracle.invoke(xs))))
+    return Measured(int(statistics.median(cycles)), f"{exact}/{INFERENCES}", fw.built.flash_bytes,
+                    list(fw.compiled.sparsity))
+
+
+@dataclass
+class SparseRow:
+    name: str
+    pruned: str                  # how the measured file was pruned
+    dense_weight_bytes: int      # FC/CONV/DEPTHWISE weights, dense int8
+    sparse_weight_bytes: int     # the same with each layer's chosen encoding
+    dense_cycles: int            # measured: the whole model, every layer dense
+    sparse_cycles: int           # measured: the whole model, each layer as the cost model chose
+    weight_bytes_ratio: float
+    cycles_ratio: float
+    dense_flash_bytes: int
+    sparse_flash_bytes: int
+    bit_exact: str               # dense and sparse firmware against the oracle
+    cycles_unit: str
+    layers: list[dict] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def layer_rows(choices: list[dict]) -> list[dict]:
+    """Per layer: dense and chosen bytes, the estimates behind the choice, and the ratios."""
+    out = []
+    for c in choices:
+        chosen_c = c["sparse_cycles_est"] if c["encoding"] != "dense" else c["dense_cycles_est"]
+        out.append({
+            "op_index": c["op_index"], "opcode": c["opcode"], "layer": c["layer"], "sparsity": c["sparsity"],
+            "encoding": c["encoding"], "dense_weight_bytes": c["dense_weight_bytes"],
+            "sparse_weight_bytes": c["chosen_weight_bytes"], "d4_weight_bytes": c["sparse_weight_bytes"],
+            "dense_cycles": c["dense_cycles_est"], "sparse_cycles": chosen_c, "cycles_source": "cost model estimate",
+            "weight_bytes_ratio": round(c["chosen_weight_bytes"] / max(c["dense_weight_bytes"], 1), 3),
+            "cycles_ratio": round(chosen_c / max(c["dense_cycles_est"], 1), 3), "reason": c["reason"]})
+    return out
+
+
+def bench_sparse(tflite: Path, pruned: str, board: Board, out_root: Path, console: Console) -> SparseRow:
+    dense = measure(tflite, board, out_root / f"{tflite.stem}-{board.id}-dense", "dense", console)
+    sparse = measure(tflite, board, out_root / f"{tflite.stem}-{board.id}-sparse", "auto", console)
+    layers = layer_rows(sparse.weights)
+    db = sum(l["dense_weight_bytes"] for l in layers)
+    sb = sum(l["sparse_weight_bytes"] for l in layers)
+    return SparseRow(
+        name=tflite.stem, pruned=pruned, dense_weight_bytes=db, sparse_weight_bytes=sb,
+        dense_cycles=dense.cycles, sparse_cycles=sparse.cycles, weight_bytes_ratio=round(sb / max(db, 1), 3),
+        cycles_ratio=round(sparse.cycles / max(dense.cycles, 1), 3), dense_flash_bytes=dense.flash_bytes,
+        sparse_flash_bytes=sparse.flash_bytes, bit_exact=f"dense {dense.bit_exact}, sparse {sparse.bit_exact}",
+        cycles_unit="instructions" if "cycles" in (board.raw.get("simulator") or {}) else "cycles",
+        layers=layers)
+
+
+def sparse_table(rows: list[SparseRow], board_id: str) -> Table:
+    t = Table(title=f"sparse vs dense weights on {board_id} (same pruned model, same run; "
+                    f"model cycles measured, layer cycles estimated by the cost model)")
+    for col in ("model / layer", "pruned", "zeros", "encoding", "dense B", "sparse B", "bytes", "dense cycles",
+                "sparse cycles", "cycles", "bit-exact"):
+        t.add_column(col, justify="left" if col in ("model / layer", "pruned", "encoding") else "right")
+    for r in rows:
+        t.add_row(r.name, r.pruned, "", "", f"{r.dense_weight_bytes:,}", f"{r.sparse_weight_bytes:,}",
+                  f"{r.weight_bytes_ratio:.2f}x", f"{r.dense_cycles:,}", f"{r.sparse_cycles:,}",
+                  f"{r.cycles_ratio:.2f}x", r.bit_exact)
+        for l in r.layers:
+            t.add_row(f"  op {l['op_index']} {l['opcode']}", "", f"{l['sparsity']:.0%}", l["encoding"],
+                      f"{l['dense_weight_bytes']:,}", f"{l['sparse_weight_bytes']:,}", f"{l['weight_bytes_ratio']:.2f}x",
+                      f"~{l['dense_cycles']:,}", f"~{l['sparse_cycles']:,}", f"{l['cycles_ratio']:.2f}x", "")
+    return t

@@ -1,0 +1,59 @@
+"""The sparse step of the FULLY_CONNECTED / CONV_2D / DEPTHWISE_CONV_2D lowerings: encode the
+weights sparse, let the cost model choose, and switch the call to the zero-skipping kernel with
+the folded bias and its window scratch when sparse wins."""
+
+from __future__ import annotations
+
+from pipeline.compiler import sparse
+from pipeline.compiler.ops import CArray, Ctx, Lowered
+from pipeline.compiler.sparse_cost import LayerShape
+
+LAYOUTS = {"FULLY_CONNECTED": "non-zeros per output row, steps in input elements",
+           "CONV_2D": "non-zeros per filter, steps in input elements of the window (row stride in_w*in_c)",
+           "DEPTHWISE_CONV_2D": "non-zeros per output channel, steps in input pixels of the window"}
+
+
+def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = None,
+          fc_shape: tuple[int, int, int] | None = None) -> Lowered:
+    """`g`: the conv geometry (ops/conv.py); `fc_shape`: (batches, in_depth, out_depth) for FC."""
+    op = lw.op
+    data = w.data
+    if op.opcode == "FULLY_CONNECTED":
+        batches, _, out_depth = fc_shape
+        channels = sparse.channels_fc(data)
+        shape = LayerShape(op.opcode, batches, out_depth, 1, lw.macs)
+        axis = 0
+    elif op.opcode == "CONV_2D":
+        channels = sparse.channels_conv(data, sparse.window_width(g), g["ic"], g["dh"], g["dw"])
+        shape = LayerShape(op.opcode, g["n"] * g["oh"] * g["ow"], g["oc"], g["kh"] * g["kw"], lw.macs,
+                           g["n"] * sparse.border_pixels(g), sparse.window_bytes(g))
+        axis = 0
+    else:
+        channels = sparse.channels_depthwise(data, sparse.window_width(g), g["dh"], g["dw"])
+        shape = LayerShape(op.opcode, g["n"] * g["oh"] * g["ow"], g["oc"], g["kh"] * g["kw"], lw.macs,
+                           g["n"] * sparse.border_pixels(g), sparse.window_bytes(g))
+        axis = 3
+    enc = sparse.encode(channels)
+    choice = sparse.choose(ctx.weight_mode, ctx.core, op.opcode, data, enc, shape, op.index, op.layer)
+    folded = sparse.folded_bias(None if bias is None else bias.data, data, input_offset, axis)
+    if choice.encoding == sparse.KEY and folded is None:
+        choice.encoding, choice.chosen_weight_bytes = "dense", choice.dense_weight_bytes
+        choice.reason = "dense: the folded bias would leave int32"
+    ctx.choices.append(choice)
+    if choice.encoding != sparse.KEY:
+        return lw
+    pre = ctx.prefix(op)
+    lw.weights = sparse.packed(enc, LAYOUTS[op.opcode])
+    lw.kernel = sparse.kernel(op.opcode, ctx.core)
+    lw.header = "eat/sparse.h"
+    lw.arrays = [a for a in lw.arrays if a.name != pre + "bias"]
+    lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded,
+                            f"folded bias: bias + input_offset ({input_offset}) * sum(w[c]), so the sparse "
+                            "kernel multiplies raw inputs"))
+    lw.args = [pre + "bias_folded" if a.endswith("bias") or a == "NULL" and k == 2 else a
+               for k, a in enumerate(lw.args)]
+    if op.opcode != "FULLY_CONNECTED":
+        lw.scratch_bytes = sparse.window_bytes(g)
+    lw.notes.append(f"weights {choice.sparsity:.1%} zeros -> {sparse.FORMAT}: {enc.bytes} B instead of "
+                    f"{data.size} B; {choice.reason}")
+    return lw

@@ -1,0 +1,181 @@
+"""Sparse weights: the EAT_WEIGHTS_SPARSE_D4 encoding, the folded bias, and the per-layer choice.
+
+For FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D the compiler encodes the weights both dense and
+sparse, asks the core's calibrated cost model (`sparse_cost`) which runs faster, and keeps the
+faster one; the choice, its sizes, estimates and reason are recorded per layer (compile.json
+"sparsity"). The encoding and the kernels are described in runtime/include/eat/sparse.h.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from pipeline.compiler import sparse_cost
+from pipeline.compiler.packing import PackedWeights, select_kernel
+
+FORMAT = "EAT_WEIGHTS_SPARSE_D4"
+KEY = "sparse_d4"
+MAX_STEP = 15
+MODES = ("auto", "dense", "sparse")   # auto: the cost model decides; sparse: force it (tests)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    data: np.ndarray        # int8 entries (non-zeros and fillers), channel after channel
+    index: np.ndarray       # uint8: uint16 pairs[channels] (LE), then one step byte per pair
+    entries: np.ndarray     # entries per channel (even), fillers included
+    nonzeros: int
+
+    @property
+    def bytes(self) -> int:
+        return int(self.data.nbytes + self.index.nbytes)
+
+
+@dataclass
+class LayerChoice:
+    op_index: int
+    opcode: str
+    layer: str
+    weights: int
+    zeros: int
+    sparsity: float
+    encoding: str               # "dense" or "sparse_d4"
+    dense_weight_bytes: int
+    sparse_weight_bytes: int    # the d4 encoding's bytes (data + index), whether chosen or not
+    chosen_weight_bytes: int
+    dense_cycles_est: int
+    sparse_cycles_est: int
+    reason: str
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def encode_channel(offsets: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Steps and entries for one channel's non-zeros at strictly increasing `offsets`."""
+    offsets = np.asarray(offsets, np.int64)
+    gaps = np.diff(np.concatenate([[0], offsets]))
+    fillers = np.where(gaps > 0, (gaps - 1) // MAX_STEP, 0)
+    reps = fillers + 1
+    steps = np.full(int(reps.sum()), MAX_STEP, np.int64)
+    ends = np.cumsum(reps) - 1
+    steps[ends] = gaps - fillers * MAX_STEP
+    vals = np.zeros(steps.size, np.int8)
+    vals[ends] = values
+    if steps.size % 2:
+        steps = np.append(steps, 0)
+        vals = np.append(vals, np.int8(0))
+    return steps, vals
+
+
+def encode(channels: list[tuple[np.ndarray, np.ndarray]]) -> Encoded:
+    """The d4 encoding of per-channel (offsets, values) lists."""
+    data, steps, entries = [], [], []
+    nonzeros = 0
+    for offs, vals in channels:
+        s, v = encode_channel(offs, vals)
+        steps.append(s)
+        data.append(v)
+        entries.append(s.size)
+        nonzeros += int(np.asarray(offs).size)
+    entries_a = np.array(entries, np.int64)
+    if np.any(entries_a // 2 > 0xFFFF):
+        raise ValueError("a channel has more than 65535 index bytes")
+    all_steps = np.concatenate(steps) if steps else np.zeros(0, np.int64)
+    nib = (all_steps[0::2] | (all_steps[1::2] << 4)).astype(np.uint8)
+    pairs = (entries_a // 2).astype("<u2").view(np.uint8)
+    values = np.concatenate(data) if data else np.zeros(0, np.int8)
+    if values.size == 0:   # every weight zero: keep a (never read) 2-byte array so the C array exists
+        values = np.zeros(2, np.int8)
+    return Encoded(values.astype(np.int8), np.concatenate([pairs, nib]).astype(np.uint8), entries_a, nonzeros)
+
+
+def channels_fc(w: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """FULLY_CONNECTED [out][in]: offsets are input element indices."""
+    w2 = w.reshape(w.shape[0], -1)
+    return [(np.flatnonzero(row), row[row != 0]) for row in w2]
+
+
+def channels_conv(w: np.ndarray, in_w: int, in_c: int, dh: int, dw: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """CONV_2D OHWI: offset of tap (fy, fx, ic) from the window origin, in input elements."""
+    _, kh, kw, fic = w.shape
+    fy, fx, ic = np.meshgrid(np.arange(kh), np.arange(kw), np.arange(fic), indexing="ij")
+    off = ((fy * dh * in_w + fx * dw) * in_c + ic).reshape(-1)
+    flat = w.reshape(w.shape[0], -1)
+    return [(off[row != 0], row[row != 0]) for row in flat]
+
+
+def channels_depthwise(w: np.ndarray, in_w: int, dh: int, dw: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """DEPTHWISE_CONV_2D [1][H][W][out]: offset of tap (fy, fx) from the window origin, in input pixels."""
+    _, kh, kw, oc = w.shape
+    fy, fx = np.meshgrid(np.arange(kh), np.arange(kw), indexing="ij")
+    off = (fy * dh * in_w + fx * dw).reshape(-1)
+    flat = w.reshape(kh * kw, oc).T
+    return [(off[col != 0], col[col != 0]) for col in flat]
+
+
+def folded_bias(bias: np.ndarray | None, w: np.ndarray, input_offset: int, channel_axis: int) -> np.ndarray | None:
+    """bias + input_offset * sum(w[c]) per output channel, or None when it leaves int32."""
+    axes = tuple(a for a in range(w.ndim) if a != channel_axis)
+    sums = w.astype(np.int64).sum(axis=axes)
+    b = np.zeros(sums.size, np.int64) if bias is None else bias.reshape(-1).astype(np.int64)
+    out = b + int(input_offset) * sums
+    if out.min(initial=0) < -(1 << 31) or out.max(initial=0) >= (1 << 31):
+        return None
+    return out
+
+
+def window_width(g: dict) -> int:
+    """The window's row stride in pixels: max(in_w, kw_eff) (eat/sparse.h)."""
+    return max(g["iw"], (g["kw"] - 1) * g["dw"] + 1)
+
+
+def window_bytes(g: dict) -> int:
+    kh_eff = (g["kh"] - 1) * g["dh"] + 1
+    kw_eff = (g["kw"] - 1) * g["dw"] + 1
+    return (kh_eff - 1) * window_width(g) * g["ic"] + kw_eff * g["ic"]
+
+
+def border_pixels(g: dict) -> int:
+    """Output pixels (per batch) whose receptive window leaves the input."""
+    kh_eff = (g["kh"] - 1) * g["dh"] + 1
+    kw_eff = (g["kw"] - 1) * g["dw"] + 1
+    oy = np.arange(g["oh"]) * g["sh"] - g["ph"]
+    ox = np.arange(g["ow"]) * g["sw"] - g["pw"]
+    ry = (oy >= 0) & (oy + kh_eff <= g["ih"])
+    rx = (ox >= 0) & (ox + kw_eff <= g["iw"])
+    return int(g["oh"] * g["ow"] - ry.sum() * rx.sum())
+
+
+def choose(mode: str, core: str, opcode: str, w: np.ndarray, enc: Encoded, shape: sparse_cost.LayerShape,
+           op_index: int, layer: str) -> LayerChoice:
+    """Dense or sparse for one weight tensor, with the estimates and the reason."""
+    dense_c = sparse_cost.dense_cycles(core, shape)
+    sparse_c = sparse_cost.sparse_cycles(core, shape, enc.entries)
+    zeros = int(w.size - enc.nonzeros)
+    sp = zeros / w.size if w.size else 0.0
+    if mode == "sparse":
+        pick, why = KEY, "forced sparse (--weights sparse)"
+    elif mode == "dense":
+        pick, why = "dense", "forced dense (--weights dense)"
+    elif enc.bytes >= w.size:
+        pick, why = "dense", (f"{sp:.0%} zeros: the sparse encoding ({enc.bytes:,} B) is not smaller than dense "
+                              f"({w.size:,} B)")
+    elif sparse_c < dense_c * sparse_cost.MARGIN:
+        pick, why = KEY, (f"{sp:.0%} zeros: sparse est. {sparse_c:,} vs dense {dense_c:,} on {core} "
+                          f"({sparse_c / max(dense_c, 1):.2f}x), {enc.bytes:,} B vs {w.size:,} B")
+    else:
+        pick, why = "dense", (f"{sp:.0%} zeros: dense est. {dense_c:,} <= sparse {sparse_c:,} on {core}"
+                              f" (x{sparse_cost.MARGIN} margin): sparse would not be faster")
+    return LayerChoice(op_index, opcode, layer, int(w.size), zeros, round(sp, 4), pick, int(w.size), enc.bytes,
+                       enc.bytes if pick == KEY else int(w.size), dense_c, sparse_c, why)
+
+
+def packed(enc: Encoded, layout: str) -> PackedWeights:
+    return PackedWeights(FORMAT, KEY, enc.data, enc.index, layout)
+
+
+def kernel(opcode: str, core: str) -> str:
+    return select_kernel(opcode, KEY, core)

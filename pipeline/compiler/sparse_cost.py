@@ -1,0 +1,73 @@
+"""The calibrated cost model behind the dense/sparse choice: cycles (or, on QEMU/labwired boards,
+instructions) of our dense and sparse kernels for one layer on one core.
+
+The constants are per core, fitted to single-layer models measured on the board's simulator
+(see `CALIBRATION`); a layer goes sparse only when its estimate beats dense by MARGIN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MARGIN = 0.95   # sparse must be estimated >= 5% faster: the model's error must not make it lose
+
+
+@dataclass(frozen=True)
+class LayerShape:
+    opcode: str
+    pixels: int             # output positions (batches x out_h x out_w; FC: batches)
+    out_c: int              # output channels (FC: units)
+    taps: int               # kernel positions per output (k_h x k_w; FC: 1)
+    macs: int
+    border: int = 0         # output positions whose window leaves the input (sparse copies it)
+    window: int = 0         # bytes of one copied window
+
+
+@dataclass(frozen=True)
+class CoreCosts:
+    """Cost per unit of work, in the core's counter units (see each core's CALIBRATION line)."""
+
+    dense_mac: float        # reference dense inner loop, per multiply-accumulate
+    dense_tap: float        # reference CONV_2D loops, per (output element, kernel position)
+    dense_dw_tap: float     # reference DEPTHWISE_CONV_2D, per (output element, kernel position)
+    out: float              # per output element: bias, requantize, clamp, store (both kernels)
+    pair: float             # sparse: per index byte (two entries)
+    pair_dw: float          # sparse DEPTHWISE_CONV_2D: per index byte (steps scaled by in_c)
+    channel: float          # sparse: per output element, set-up of the channel's walk
+    pixel: float            # sparse: per output position
+    fill: float             # sparse: per byte of a border window copy
+
+
+# Fitted to `scripts/calibrate_sparse.py BOARD` (FC 256x64, 1x1 conv 8x8x32->32, 3x3 conv 8x8x8->16,
+# 3x3 depthwise 8x8x32; 0 / 80 / 90 % zeros; dense and sparse) on each core's simulator.
+COSTS: dict[str, CoreCosts] = {
+    # pico, rp2040js cycles. E.g. FC 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 /
+    # 58,089 / 40,828 -> 26 per index byte, ~200 per output (requantization is 64-bit on the M0+).
+    "cortex-m0plus": CoreCosts(dense_mac=17.1, dense_tap=13.0, dense_dw_tap=38.0, out=180.0, pair=26.0,
+                               pair_dw=29.0, channel=20.0, pixel=50.0, fill=12.0),
+    "cortex-m4": CoreCosts(dense_mac=6.0, dense_tap=9.0, dense_dw_tap=20.0, out=30.0, pair=11.0, pair_dw=12.0,
+                           channel=8.0, pixel=25.0, fill=6.0),
+}
+ALIASES = {"generic": "cortex-m0plus", "cortex-m3": "cortex-m4", "cortex-m7": "cortex-m4",
+           "cortex-m33": "cortex-m4", "rv32imc": "cortex-m4"}
+
+
+def costs(core: str) -> CoreCosts:
+    return COSTS.get(core) or COSTS[ALIASES.get(core, "cortex-m0plus")]
+
+
+def dense_cycles(core: str, s: LayerShape) -> int:
+    c = costs(core)
+    outputs = s.pixels * s.out_c
+    tap = {"FULLY_CONNECTED": 0.0, "DEPTHWISE_CONV_2D": c.dense_dw_tap}.get(s.opcode, c.dense_tap)
+    return int(s.macs * c.dense_mac + outputs * (c.out + s.taps * tap))
+
+
+def sparse_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:
+    c = costs(core)
+    pairs = int(np.asarray(entries).sum()) // 2
+    pair = c.pair_dw if s.opcode == "DEPTHWISE_CONV_2D" else c.pair
+    per_pixel = pairs * pair + s.out_c * (c.out + c.channel) + c.pixel
+    return int(s.pixels * per_pixel + s.border * s.window * c.fill)

@@ -1,0 +1,104 @@
+"""Single-op int8 models with pruned weights, for the sparse kernel tests: many independent
+FULLY_CONNECTED / CONV_2D / DEPTHWISE_CONV_2D ops in one model (one compile, one host build),
+random shapes, quantization and zero patterns (no TensorFlow)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.tflite.prune_patterns import prune_array
+from tests.single_op_models import Graph, Op, T, build, fb, random_scale
+
+PATTERNS = ("magnitude", "2:4", "1:4", "2:8", "block", "zero_rows", "dense", "all_zero")
+
+
+def pattern(w: np.ndarray, opcode: str, kind: str, rng: np.random.Generator) -> np.ndarray:
+    """`w` with the zero pattern `kind` (the pruning methods' own patterns, plus edge cases)."""
+    if kind == "dense":
+        return np.where(w == 0, 1, w).astype(np.int8)
+    if kind == "all_zero":
+        return np.zeros_like(w)
+    if kind == "zero_rows":   # unstructured, and some output channels entirely zero
+        w = prune_array(w, opcode, "magnitude", float(rng.uniform(0.5, 0.95)))
+        axis = 3 if opcode == "DEPTHWISE_CONV_2D" else 0
+        dead = rng.random(w.shape[axis]) < 0.4
+        idx = [slice(None)] * w.ndim
+        idx[axis] = dead
+        w[tuple(idx)] = 0
+        return w
+    sparsity = float(rng.choice([0.5, 0.8, 0.9, 0.97]))
+    return prune_array(w, opcode, kind, sparsity)
+
+
+def _osz(i: int, k: int, s: int, d: int, same: bool) -> int:
+    ke = (k - 1) * d + 1
+    return (i + s - 1) // s if same else (i - ke + s) // s
+
+
+def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tuple[list[T], Op]:
+    """Tensors (input, weights, bias, output at indices base..base+3) and the op."""
+    fbm = fb()
+    in_q = (random_scale(rng, 0.005, 0.2), int(rng.integers(-128, 128)))
+    out_q = (random_scale(rng, 0.01, 2.0), int(rng.integers(-100, 100)))
+    act = int(rng.choice([0, 1, 3]))   # NONE, RELU, RELU6
+    if opcode == "FULLY_CONNECTED":
+        n_in, n_out = int(rng.integers(1, 300)), int(rng.integers(1, 40))
+        w = rng.integers(-127, 128, size=(n_out, n_in)).astype(np.int8)
+        in_shape, out_shape = [int(rng.integers(1, 3)), n_in], None
+        out_shape = [in_shape[0], n_out]
+        o = fbm.FullyConnectedOptionsT()
+        o.fusedActivationFunction = act
+        options, otype = o, "FullyConnectedOptions"
+        oc = n_out
+    else:
+        ih, iw = int(rng.integers(1, 12)), int(rng.integers(1, 12))
+        kh, kw = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+        s, d = int(rng.integers(1, 3)), int(rng.choice([1, 1, 2]))
+        same = bool(rng.integers(0, 2))
+        if not same:
+            ih, iw = max(ih, (kh - 1) * d + 1), max(iw, (kw - 1) * d + 1)
+        oh, ow = _osz(ih, kh, s, d, same), _osz(iw, kw, s, d, same)
+        if opcode == "CONV_2D":
+            groups = int(rng.choice([1, 1, 1, 2]))
+            fic = int(rng.integers(1, 20))
+            ic, oc = fic * groups, int(rng.integers(1, 6)) * groups
+            w = rng.integers(-127, 128, size=(oc, kh, kw, fic)).astype(np.int8)
+            o = fbm.Conv2DOptionsT()
+            otype = "Conv2DOptions"
+        else:
+            ic, dm = int(rng.integers(1, 8)), int(rng.choice([1, 1, 2, 3]))
+            oc = ic * dm
+            w = rng.integers(-127, 128, size=(1, kh, kw, oc)).astype(np.int8)
+            o = fbm.DepthwiseConv2DOptionsT()
+            o.depthMultiplier = dm
+            otype = "DepthwiseConv2DOptions"
+        o.padding = 0 if same else 1
+        o.strideH = o.strideW = s
+        o.dilationHFactor = o.dilationWFactor = d
+        o.fusedActivationFunction = act
+        options = o
+        in_shape, out_shape = [1, ih, iw, ic], [1, oh, ow, oc]
+    w = pattern(w, opcode, kind, rng)
+    bias = rng.integers(-20000, 20000, size=oc).astype(np.int32)
+    w_scale = random_scale(rng, 0.001, 0.05)
+    wt = T(list(w.shape), w_scale, 0, "INT8", w, f"w{base}")
+    if opcode != "FULLY_CONNECTED" and rng.random() < 0.6:   # per-channel scales (conv kinds)
+        wt.scale = [random_scale(rng, 0.001, 0.05) for _ in range(oc)]
+        wt.quantized_dimension = 3 if opcode == "DEPTHWISE_CONV_2D" else 0
+    tensors = [T(in_shape, *in_q, name=f"in{base}"), wt,
+               T([oc], in_q[0] * w_scale, 0, "INT32", bias, f"b{base}"),   # TFLM checks its scale
+               T(out_shape, *out_q, name=f"out{base}")]
+    return tensors, Op(opcode, [base, base + 1, base + 2], [base + 3], options, otype)
+
+
+def model(specs: list[tuple[str, str]], seed: int) -> bytes:
+    """One model holding an independent op per (opcode, zero pattern)."""
+    rng = np.random.default_rng(seed)
+    tensors, ops = [], []
+    for opcode, kind in specs:
+        t, op = random_op(opcode, kind, rng, len(tensors))
+        tensors += t
+        ops.append(op)
+    ins = [op.inputs[0] for op in ops]
+    outs = [op.outputs[0] for op in ops]
+    return build(Graph(tensors, ops, ins, outs))

@@ -1,0 +1,45 @@
+"""`bench --sparsity`: dense and sparse builds of the same one-shot-pruned model on the simulated
+Pico, both bit-exact, and the JSON contract of issue 9."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.single_op_models import Graph, Op, T, build, fb
+
+pytestmark = pytest.mark.sim
+
+
+def _fc_model() -> bytes:
+    rng = np.random.default_rng(0)
+    F = fb()
+    w = rng.integers(-127, 128, size=(32, 128)).astype(np.int8)
+    o = F.FullyConnectedOptionsT()
+    o.fusedActivationFunction = 1
+    tensors = [T([1, 128], 0.05, 3, name="in"), T([32, 128], 0.01, 0, "INT8", w, "w"),
+               T([32], 0.0005, 0, "INT32", rng.integers(-999, 999, size=32).astype(np.int32), "b"),
+               T([1, 32], 0.5, -1, name="out")]
+    return build(Graph(tensors, [Op("FULLY_CONNECTED", [0, 1, 2], [3], o, "FullyConnectedOptions")], [0], [3]))
+
+
+def test_bench_sparsity_json_and_savings(tmp_path: Path) -> None:
+    from pipeline.bench_sparse_cmd import bench_sparsity
+
+    src = tmp_path / "fc.tflite"
+    src.write_bytes(_fc_model())
+    rows = bench_sparsity([src], "pico", 0.9, "magnitude", tmp_path / "bench.json", out_root=tmp_path / "out")
+    doc = json.loads((tmp_path / "bench.json").read_text())
+    m = doc["models"][0]
+    assert doc["sparsity"] == 0.9 and doc["prune"] == "magnitude"
+    assert m["bit_exact"] == "dense 3/3, sparse 3/3"
+    assert "one-shot" in m["pruned"]
+    assert m["dense_weight_bytes"] == 32 * 128 and m["sparse_weight_bytes"] < 0.25 * m["dense_weight_bytes"]
+    assert 0 < m["sparse_cycles"] < 0.5 * m["dense_cycles"]
+    layer = m["layers"][0]
+    for key in ("dense_weight_bytes", "sparse_weight_bytes", "dense_cycles", "sparse_cycles", "encoding", "reason"):
+        assert key in layer
+    assert layer["encoding"] == "sparse_d4" and rows[0].cycles_ratio == m["cycles_ratio"]
