@@ -1,9 +1,10 @@
 """Every float32 kernel alone against TFLM on the host, byte for byte, over random shapes and options.
 
 All random single-op graphs (SHAPES_PER_OP per op) sit side by side in ONE model, so one compile and
-one host build check them all; each op's outputs are then judged on their own. On the host our
-kernels and the TFLM wheel call the same glibc expf/tanhf, so SOFTMAX, LOGISTIC and TANH must match
-to the bit here too (on devices see test_float_models_sim.py)."""
+one host build check them all; each op's outputs are then judged on their own, byte for byte.
+The exception is exp in SOFTMAX and LOGISTIC: TFLM calls glibc's expf, ours rounds the double exp
+once (eat_exp_f32, chosen so that devices match TFLM; see runtime/include/eat/common_f32.h), and the
+two differ on about 1 in 13,000 inputs, by one ULP: those ops are held to 1 ULP here."""
 
 from __future__ import annotations
 
@@ -84,8 +85,14 @@ def test_every_float_op_compiled_to_a_float_kernel(results: dict) -> None:
     assert all("_f32" in k for k in ops["kernels"] if k != "None"), ops["kernels"]
 
 
+EXP_OPS = ("SOFTMAX", "LOGISTIC")
+
+
 @pytest.mark.parametrize("name", sorted(BUILDERS))
 def test_float_kernel_bit_exact(results: dict, name: str) -> None:
     r = results[name]
     assert r["cases"] == SHAPES_PER_OP * len(SPANS) * INPUTS_PER_SPAN
-    assert r["exact"] == r["cases"], r
+    if name in EXP_OPS:
+        assert r["max_ulp"] <= 1 and r["exact"] >= 0.95 * r["cases"], r
+    else:
+        assert r["exact"] == r["cases"], r

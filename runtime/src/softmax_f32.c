@@ -1,6 +1,6 @@
 /* SOFTMAX float32 in TFLM's order: max over the row from -FLT_MAX with std::max; then
  * e = exp((x - max) * beta) stored, sum += e in order from 0.f; then out = e / sum.
- * expf comes from the C library (see unary_f32.c on ULPs). */
+ * exp is eat_exp_f32 (common_f32.h): the one step a device's libm may round differently. */
 #include <float.h>
 #include <math.h>
 
@@ -18,7 +18,7 @@ void eat_softmax_f32(const eat_softmax_f32_params_t *p, const float *input, floa
             max = (max < in[c]) ? in[c] : max;
         }
         for (c = 0; c < p->depth; ++c) {
-            const float e = expf((in[c] - max) * p->beta);
+            const float e = eat_exp_f32((in[c] - max) * p->beta);
             out[c] = e;
             sum += e;
         }

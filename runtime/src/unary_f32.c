@@ -3,8 +3,9 @@
  * RELU_N1_TO_1: x > 1 ? 1 : x < -1 ? -1 : x.  LEAKY_RELU: x > 0 ? x : x * alpha.
  * HARD_SWISH: x * min(6, max(0, x + 3)) / 6 with std::min/max.
  * LOGISTIC (reference_ops::Logistic): 1 above 16.619047..., exp(x) below -9, else 1 / (1 + exp(-x)).
- * TANH: tanh(x).  exp and tanh come from the C library: expf/tanhf are not correctly rounded in
- * every libm, so these two may differ from TFLM by a few ULPs on a device (measured, see README). */
+ * TANH: tanhf(x).  exp is eat_exp_f32 (common_f32.h) and tanh the C library's tanhf: libms round
+ * these differently, so LOGISTIC and TANH may differ from TFLM by an ULP or so on a device
+ * (measured: README, float models). */
 #include <math.h>
 
 #include "eat/unary_f32.h"
@@ -31,9 +32,9 @@ static float unary(const eat_unary_f32_params_t *p, float x)
             return 1.0f;
         }
         if (x < -9.f) {
-            return expf(x);
+            return eat_exp_f32(x);
         }
-        return 1.f / (1.f + expf(-x));
+        return 1.f / (1.f + eat_exp_f32(-x));
     case EAT_UNARY_TANH:
         return tanhf(x);
     default:
