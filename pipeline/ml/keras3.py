@@ -45,6 +45,34 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _tf_keras_config(layer) -> dict:
+    """The layer's config for tf-keras: initializers dropped (the weights are copied), keys tf-keras
+    does not know (Keras 3 additions such as quantization_config) dropped when at their default."""
+    cfg = _clean(layer.get_config())
+    return {k: v for k, v in cfg.items() if not k.endswith("_initializer")}
+
+
+BASE_KWARGS = {"name", "trainable", "dtype", "input_shape", "batch_input_shape", "batch_size", "input_dim",
+               "dynamic", "autocast"}
+
+
+def _from_config(cls, cfg: dict, layer_name: str):
+    """cls.from_config with the keys tf-keras does not take dropped when they hold no value (Keras 3
+    additions such as quantization_config=None); any other such key is an error naming it."""
+    import inspect
+
+    accepted = set(BASE_KWARGS)
+    for base in cls.__mro__:   # keyword arguments passed on to a base class count too
+        if "__init__" in vars(base):
+            accepted |= set(inspect.signature(base.__init__).parameters)
+    extra = {k: v for k, v in cfg.items() if k not in accepted}
+    set_extra = [k for k, v in extra.items() if v not in (None, False, 0, "", [], {})]
+    if set_extra:
+        raise PipelineError(f"Keras 3 layer '{layer_name}' ({cls.__name__}) uses {', '.join(set_extra)}, which "
+                            "tf-keras lacks; remove it or convert the model to .tflite yourself")
+    return cls.from_config({k: v for k, v in cfg.items() if k not in extra})
+
+
 def _chain(model) -> list:
     """The model's layers (Input excluded) if they form one chain, else an error naming why."""
     layers = [l for l in model.layers if type(l).__name__ != "InputLayer"]
@@ -84,9 +112,11 @@ def load_keras3(path: Path):  # -> tf_keras.Model
     for layer in layers:
         cls = getattr(tk.layers, type(layer).__name__)
         try:
-            new = cls.from_config(_clean(layer.get_config()))
+            new = _from_config(cls, _tf_keras_config(layer), layer.name)
             x = new(x)
             new.set_weights(layer.get_weights())
+        except PipelineError:
+            raise
         except Exception as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise PipelineError(f"{path.name}: Keras 3 layer '{layer.name}' ({type(layer).__name__}) "
