@@ -23,7 +23,7 @@ from pipeline.boards import load_board
 from pipeline.errors import PipelineError
 from pipeline.device.protocol import Device, DeviceInfo
 from pipeline.device.run import target_port
-from pipeline.device.verify import quantize_inputs
+from pipeline.device.verify import to_model_input
 
 
 class DeployedModel:
@@ -58,7 +58,8 @@ class DeployedModel:
         """Runs a batch (first axis) on the device, one inference per sample.
 
         Float inputs are quantized with the device's input scale and zero point and the outputs
-        dequantized; with `quantized=True` inputs and outputs are the raw int8 tensors.
+        dequantized; with `quantized=True` inputs and outputs are the raw int8 tensors. A float32
+        model takes and returns float32 as is (`quantized` does not apply).
         """
         spec_in, spec_out = self.info.inputs[0], self.info.outputs[0]
         if len(self.info.inputs) != 1 or len(self.info.outputs) != 1:
@@ -70,12 +71,12 @@ class DeployedModel:
         batch = x.reshape((-1, per_sample))
         outputs, self.last_cycles = [], []
         for sample in batch:
-            q = sample.astype(np.int8) if quantized else quantize_inputs(sample, spec_in.scale, spec_in.zero_point)
+            q = sample.astype(spec_in.dtype) if quantized else to_model_input(sample, spec_in)
             cycles, (out,) = self.device.infer([q.reshape(spec_in.shape)])
             self.last_cycles.append(cycles)
             outputs.append(out.reshape(spec_out.shape[1:] if spec_out.shape[:1] == (1,) else spec_out.shape))
         result = np.stack(outputs)
-        if quantized:
+        if quantized or result.dtype == np.float32:
             return result
         return (result.astype(np.float32) - spec_out.zero_point) * np.float32(spec_out.scale)
 

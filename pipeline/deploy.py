@@ -55,6 +55,14 @@ def _stage(console: Console, name: str, detail: str) -> None:
     console.print(f"[bold cyan]{name:>9}[/] {detail}")
 
 
+def tflite_kind(path: Path) -> str:
+    """"float32" for a model with float32 input or output tensors, else "int8"."""
+    from pipeline.compiler.ops_f32 import is_float_model
+    from pipeline.tflite.model import load
+
+    return "float32" if is_float_model(load(path)) else "int8"
+
+
 def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dict[str, Any]) -> tuple[Path, Path | None]:
     """Stages 1-3: the int8 .tflite (and the data file, if any) under `out`."""
     if opts.model is not None and not opts.model.is_file():
@@ -65,15 +73,19 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
         data_path = copy_into(opts.data, out / "data.npz")
     if opts.model is not None and opts.model.suffix == ".tflite":
         report["model"]["source"] = str(opts.model)
-        if opts.sparsity:   # an explicit --sparsity: one-shot pruning of the int8 weights
+        kind = tflite_kind(opts.model)
+        if opts.sparsity and kind == "int8":   # an explicit --sparsity: one-shot pruning of the int8 weights
             from pipeline.tflite.oneshot import prune_tflite
 
             _stage(console, "prune", f"one-shot {opts.prune} to {opts.sparsity:.0%} on the int8 weights…")
             r = prune_tflite(opts.model, out / "model_int8.tflite", opts.prune, opts.sparsity, data_path)
             report["prune"] = r.to_json()
             return out / "model_int8.tflite", data_path
-        tflite = copy_into(opts.model, out / "model_int8.tflite")
-        _stage(console, "model", f"{opts.model} (int8 .tflite: prune and quantize skipped)")
+        if opts.sparsity:
+            raise PipelineError(f"--sparsity prunes an int8 .tflite one-shot; {opts.model.name} is {kind}: "
+                                "prune it in Keras before converting, or drop --sparsity")
+        tflite = copy_into(opts.model, out / f"model_{kind}.tflite")
+        _stage(console, "model", f"{opts.model} ({kind} .tflite: prune and quantize skipped)")
         return tflite, data_path
     if opts.model is None:
         from pipeline.ml.example import make_example
@@ -145,8 +157,14 @@ def build_firmware(
 def summary_table(report: dict[str, Any], board: Board) -> Table:
     v, lat, mem = report["verify"], report["latency"], report["memory"]
     table = Table(title=f"{report['model']['name']} on {board.name} ({report['target']})", show_header=False)
-    exact_style = "green" if v["bit_exact"] == v["samples"] else "red"
-    table.add_row("bit-exact vs TFLM", f"[{exact_style}]{v['bit_exact']}/{v['samples']}[/]")
+    fl = v.get("float")
+    if fl and fl["tolerance_ulp"]:   # libm in the model: judged within a stated tolerance, not byte for byte
+        style = "green" if v["passed"] else "red"
+        table.add_row(f"vs TFLM, {fl['compared']}", f"[{style}]{fl['within_tolerance']}/{v['samples']}[/] "
+                      f"(max {fl['max_ulp_diff']} ULP; bit-exact {v['bit_exact']}/{v['samples']})")
+    else:
+        exact_style = "green" if v["bit_exact"] == v["samples"] else "red"
+        table.add_row("bit-exact vs TFLM", f"[{exact_style}]{v['bit_exact']}/{v['samples']}[/]")
     table.add_row("accuracy", "n/a (no labels)" if v["accuracy"] is None else f"{v['accuracy']:.4f}")
     table.add_row("latency (median)", f"{lat['cycles_median']:,} cycles = {lat['ms_median']:.3f} ms at {board.clock_hz / 1e6:g} MHz")
     table.add_row("flash", f"{mem['flash_bytes']:,} / {mem['flash_budget_bytes']:,} B ({mem['flash_bytes'] / mem['flash_budget_bytes']:.1%})")

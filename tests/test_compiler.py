@@ -278,8 +278,8 @@ def test_runtime_and_generated_code_build_warning_free(cc, tmp_path):
                               capture_output=True, text=True)
         assert proc.returncode == 0 and not proc.stderr, f"{src.name}: {proc.stderr}"
     if "arm" in cc:
-        # no floating point at run time: the kernels must not pull in soft-float helpers
-        for src in sorted((ROOT / "runtime" / "src").glob("*.c")):
+        # no floating point at run time in the int8 kernels (the *_f32.c ones are float by design)
+        for src in sorted(s for s in (ROOT / "runtime" / "src").glob("*.c") if "_f32" not in s.name):
             subprocess.run([cc, *_cc_flags(cc), str(src), "-o", str(tmp_path / "k.o")], check=True)
             syms = subprocess.run(["arm-none-eabi-nm", str(tmp_path / "k.o")], capture_output=True, text=True).stdout
             assert not any(s in syms for s in ("__aeabi_f", "__aeabi_d")), f"{src.name} uses floating point"

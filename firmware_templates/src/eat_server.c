@@ -43,7 +43,7 @@ static void put_str(sink_t *s, const char *str)
 
 static void put_tensor(sink_t *s, const eat_tensor_info_t *t)
 {
-    put_u8(s, DTYPE_INT8);
+    put_u8(s, t->dtype != 0u ? t->dtype : DTYPE_INT8); /* 2 = float32 */
     put_u8(s, (uint8_t)t->dims_count);
     for (int d = 0; d < (int)t->dims_count; d++) {
         put_u32(s, (uint32_t)t->dims[d]);

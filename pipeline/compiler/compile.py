@@ -1,4 +1,4 @@
-"""The `compile` stage: a full-int8 .tflite -> model.c, model.h, compile.json (our own engine).
+"""The `compile` stage: a full-int8 (or float32) .tflite -> model.c, model.h, compile.json (our own engine).
 
 All checks run before anything is written: an unsupported model raises ONE PipelineError that
 lists every unsupported op and tensor type, with its layer.
@@ -13,12 +13,13 @@ from pathlib import Path
 from pipeline.compiler import emit, planner
 from pipeline.compiler.ops import LOWERINGS, Ctx, Lowered, Unsupported
 from pipeline.compiler.sparse import MODES
+from pipeline.compiler.ops_f32 import float_lowering
 from pipeline.errors import PipelineError
 from pipeline.tflite.model import Model, load
 
 CORES = ("generic", "cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "rv32imc")
 ARENA_ALIGNMENT = 4
-FIX_HINT = "our engine runs full-int8 models; re-quantize with int8 input/output"
+FIX_HINT = "our engine runs full-int8 or float32 models; re-quantize with int8 input/output"
 
 
 @dataclass
@@ -118,6 +119,13 @@ def lower_model(model: Model, core: str = "generic", weights: str = "auto", choi
             issues.add(f"tensor '{tensor.name}' has more than 6 dimensions", "")
     for op in model.operators:
         layer = short_layer(op.layer)
+        f32 = float_lowering(model, op)   # float32 ops (and float<->int8 QUANTIZE/DEQUANTIZE)
+        if f32 is not None:
+            try:
+                lowered.append(f32(ctx, op))
+            except Unsupported as e:
+                issues.add(f"{op.opcode} at layer '{{layer}}': {e}", op.layer)
+            continue
         bad = [t for t in op.inputs + op.outputs
                if t >= 0 and model.tensors[t].dtype != "int8" and not model.tensors[t].is_const]
         edge_op = op.opcode in EDGE_OPS and op.opcode in LOWERINGS

@@ -67,6 +67,11 @@ KERNELS: dict[tuple[str, str, str], str] = {
     ("LUT", "none", "generic"): "eat_lut_s8",
     ("CONCATENATION", "none", "generic"): "eat_concat_s8",
     ("MEAN", "none", "generic"): "eat_mean_s8",
+    # float32 weighted ops (pipeline/compiler/ops_f32/conv_f32.py)
+    ("FULLY_CONNECTED_F32", "dense", "generic"): "eat_fully_connected_f32",
+    ("FULLY_CONNECTED_F32", "sparse_rows", "generic"): "eat_fully_connected_f32_sparse_rows",
+    ("CONV_2D_F32", "dense", "generic"): "eat_conv2d_f32",
+    ("DEPTHWISE_CONV_2D_F32", "dense", "generic"): "eat_depthwise_conv2d_f32",
 }
 
 # Kernels declared outside their op family's header: the generated model.c includes these too.

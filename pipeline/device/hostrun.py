@@ -17,7 +17,7 @@ from pipeline.errors import PipelineError
 from pipeline.paths import RUNTIME_DIR
 
 RUNTIME = RUNTIME_DIR
-CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-fPIC", "-shared"]
+CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-ffp-contract=off", "-fPIC", "-shared"]
 
 
 def _cache_dir() -> Path:
@@ -40,7 +40,7 @@ def build_library(compile_dir: Path, cc: str = "gcc", extra_flags: list[str] | N
     if lib.exists():
         return lib
     tmp = lib.with_suffix(f".{os.getpid()}.tmp")
-    cmd = [cc, *flags, f"-I{RUNTIME / 'include'}", f"-I{compile_dir}", *map(str, sources), "-o", str(tmp)]
+    cmd = [cc, *flags, f"-I{RUNTIME / 'include'}", f"-I{compile_dir}", *map(str, sources), "-o", str(tmp), "-lm"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise PipelineError(f"host build of {compile_dir} failed: {proc.stderr.strip().splitlines()[:3]}")
@@ -68,9 +68,9 @@ class HostModel:
         if len(inputs) != len(self.inputs):
             raise PipelineError(f"model takes {len(self.inputs)} inputs, got {len(inputs)}")
         for k, (x, spec) in enumerate(zip(inputs, self.inputs)):
-            a = np.ascontiguousarray(np.asarray(x, dtype=np.int8).reshape(-1))
-            if a.size != spec["bytes"]:
-                raise PipelineError(f"input {k} needs {spec['bytes']} int8 values, got {a.size}")
+            a = np.ascontiguousarray(np.asarray(x, dtype=spec.get("dtype", "int8")).reshape(-1))
+            if a.nbytes != spec["bytes"]:
+                raise PipelineError(f"input {k} needs {spec['bytes']} bytes of {spec.get('dtype', 'int8')}, got {a.nbytes}")
             ctypes.memmove(self._lib.eat_model_input(k), a.ctypes.data, a.nbytes)
         rc = self._lib.eat_model_invoke()
         if rc != 0:
@@ -78,5 +78,5 @@ class HostModel:
         outs = []
         for k, spec in enumerate(self.outputs):
             buf = (ctypes.c_int8 * spec["bytes"]).from_address(self._lib.eat_model_output(k))
-            outs.append(np.frombuffer(bytes(buf), dtype=np.int8).reshape(spec["shape"]).copy())
+            outs.append(np.frombuffer(bytes(buf), dtype=spec.get("dtype", "int8")).reshape(spec["shape"]).copy())
         return outs

@@ -22,7 +22,7 @@ HELLO, INFER, PROFILE = 0x01, 0x02, 0x03
 INFO, RESULT, PROFILE_DATA, ERROR = 0x81, 0x82, 0x83, 0x7F
 PROTOCOL_VERSION = 1
 MAX_PAYLOAD = 0xFFFF
-DTYPES = {1: np.dtype(np.int8)}
+DTYPES = {1: np.dtype(np.int8), 2: np.dtype(np.float32)}   # INFO tensor dtype codes
 
 
 class Port(Protocol):

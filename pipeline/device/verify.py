@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from pipeline.data import Dataset
 from pipeline.errors import PipelineError
 from pipeline.tflite.oracle import Oracle
+from pipeline.device.float_compare import FloatPolicy, float_policy, ulp_diff
 from pipeline.device.protocol import Device, DeviceInfo
 
 DEFAULT_SAMPLE_CAP = 500
@@ -34,6 +35,15 @@ class VerifyResult:
     cycles: list[int]
     mismatches: list[dict] = field(default_factory=list)
     device: DeviceInfo | None = None
+    policy: FloatPolicy | None = None   # float32 outputs: how they are judged (None: int8 model)
+    within_tolerance: int = 0           # samples whose float outputs are within policy.tolerance_ulp
+    max_ulp: int = 0                    # largest difference seen on float outputs, in ULPs
+
+    @property
+    def passed(self) -> bool:
+        if self.policy is not None and self.policy.tolerance_ulp:
+            return self.samples > 0 and self.within_tolerance == self.samples
+        return self.samples > 0 and self.bit_exact == self.samples
 
     @property
     def cycles_median(self) -> int:
@@ -47,6 +57,11 @@ class VerifyResult:
             "accuracy": self.accuracy,
             "input_source": self.input_source,
             "first_mismatches": self.mismatches[:10],
+            "passed": self.passed,
+            "float": None if self.policy is None or not self.policy.float_outputs else {
+                "compared": self.policy.describe(), "tolerance_ulp": self.policy.tolerance_ulp,
+                "libm_ops": list(self.policy.libm_ops), "within_tolerance": self.within_tolerance,
+                "max_ulp_diff": self.max_ulp},
             "device": self.device.to_json() if self.device else None,
         }
 
@@ -63,6 +78,19 @@ class Samples:
     source: str
 
 
+def to_model_input(x: np.ndarray, spec) -> np.ndarray:
+    """A float sample as the model takes it: quantized for int8 inputs, as is for float32."""
+    if np.dtype(spec.dtype) == np.float32:
+        return np.asarray(x, np.float32).reshape(spec.shape)
+    return quantize_inputs(x, spec.scale, spec.zero_point).reshape(spec.shape)
+
+
+def _random_input(rng: np.random.Generator, spec) -> np.ndarray:
+    if np.dtype(spec.dtype) == np.float32:
+        return rng.uniform(-1.0, 1.0, size=spec.shape).astype(np.float32)
+    return rng.integers(-128, 128, size=spec.shape, dtype=np.int8)
+
+
 def make_samples(oracle: Oracle, data: Dataset | None, count: int | None) -> Samples:
     if data is not None:
         if len(oracle.inputs) != 1:
@@ -72,12 +100,14 @@ def make_samples(oracle: Oracle, data: Dataset | None, count: int | None) -> Sam
         x = data.x_test[:n]
         if int(np.prod(x.shape[1:])) != int(np.prod(spec.shape)):
             raise PipelineError(f"data x_test samples have shape {x.shape[1:]}, the model input is {spec.shape}; give matching data")
-        inputs = [[quantize_inputs(xi, spec.scale, spec.zero_point).reshape(spec.shape)] for xi in x]
+        inputs = [[to_model_input(xi, spec)] for xi in x]
         return Samples(inputs, data.y_test[:n], f"data.npz x_test (first {n} of {len(data.x_test)})")
     n = count if count is not None else 100
     rng = np.random.default_rng(RANDOM_SEED)
-    inputs = [[rng.integers(-128, 128, size=s.shape, dtype=np.int8) for s in oracle.inputs] for _ in range(n)]
-    return Samples(inputs, None, f"random int8, uniform over [-128, 127] (seed {RANDOM_SEED}): the model came without data")
+    inputs = [[_random_input(rng, s) for s in oracle.inputs] for _ in range(n)]
+    kind = ("random float32, uniform over [-1, 1)" if any(np.dtype(s.dtype) == np.float32 for s in oracle.inputs)
+            else "random int8, uniform over [-128, 127]")
+    return Samples(inputs, None, f"{kind} (seed {RANDOM_SEED}): the model came without data")
 
 
 def check_identity(info: DeviceInfo, tflite: Path, oracle: Oracle) -> None:
@@ -97,7 +127,9 @@ def verify(device: Device, tflite: Path, data: Dataset | None, count: int | None
     info = device.hello()
     check_identity(info, tflite, oracle)
     samples = make_samples(oracle, data, count)
-    result = VerifyResult(samples=0, bit_exact=0, accuracy=None, input_source=samples.source, cycles=[], device=info)
+    policy = float_policy(tflite)
+    result = VerifyResult(samples=0, bit_exact=0, accuracy=None, input_source=samples.source, cycles=[], device=info,
+                          policy=policy if policy.float_outputs else None)
     correct = 0
     classifier = samples.labels is not None and int(np.prod(oracle.outputs[0].shape)) > 1
     columns = (TextColumn("verify"), BarColumn(), MofNCompleteColumn(), TextColumn("bit-exact {task.fields[exact]}"), TimeRemainingColumn())
@@ -110,9 +142,14 @@ def verify(device: Device, tflite: Path, data: Dataset | None, count: int | None
             result.samples += 1
             result.bit_exact += int(same)
             result.cycles.append(cycles)
+            ulps = max((ulp_diff(g, w) for g, w in zip(got, want) if g.dtype == np.float32), default=0)
+            result.max_ulp = max(result.max_ulp, ulps)
+            result.within_tolerance += int(same or (policy.tolerance_ulp > 0 and ulps <= policy.tolerance_ulp
+                                                    and all(g.dtype == np.float32 for g in got)))
             if not same:
-                diff = max(int(np.max(np.abs(g.astype(np.int32) - w.astype(np.int32)))) for g, w in zip(got, want))
-                result.mismatches.append({"sample": i, "max_abs_diff": diff})
+                diff = max(float(np.max(np.abs(g.astype(np.float64) - w.astype(np.float64)))) for g, w in zip(got, want))
+                result.mismatches.append({"sample": i, "max_abs_diff": diff if policy.float_outputs else int(diff),
+                                          "max_ulp_diff": ulps})
             if classifier:
                 correct += int(int(np.argmax(got[0])) == int(samples.labels[i]))
             progress.update(task, advance=1, exact=result.bit_exact)

@@ -15,6 +15,10 @@ def load_keras(path: Path):  # -> tf.keras.Model
         raise PipelineError(f"model file {path} not found; pass --model with a .keras, .h5 or int8 .tflite file")
     if path.suffix not in KERAS_SUFFIXES:
         raise PipelineError(f"model file {path} is not a Keras model ({', '.join(KERAS_SUFFIXES)}); pass one of those or an int8 .tflite")
+    from pipeline.ml.keras3 import is_keras3_file, load_keras3
+
+    if is_keras3_file(path):   # saved by Keras 3 (TF >= 2.16's default): rebuilt in tf-keras
+        return load_keras3(path)
     tf = import_tf()
     try:
         return tf.keras.models.load_model(path, compile=False)

@@ -109,6 +109,7 @@ env.Append(
         "-ffunction-sections",
         "-fdata-sections",
         "-fno-common",
+        "-ffp-contract=off",  # no fused multiply-add: float kernels keep TFLM's rounding steps
     ],
     CPPDEFINES=[
         ("F_CPU", "$BOARD_F_CPU"),
@@ -123,7 +124,7 @@ env.Append(
         "-Wl,--cref",
         "-Wl,-Map,%s" % os.path.join("$BUILD_DIR", "firmware.map"),
     ],
-    LIBS=["c", "gcc"],
+    LIBS=["c", "m", "gcc"],  # m: expf/tanhf for the float SOFTMAX, LOGISTIC and TANH kernels
 )
 
 # build_cxxflags / build_cflags: flags for C++ or C sources only (PlatformIO's build_flags reach

@@ -13,6 +13,7 @@ typedef struct {
     uint32_t bytes;
     float scale;            /* quantization; data only, never used in arithmetic at run time */
     int32_t zero_point;
+    uint8_t dtype;          /* 1 = int8, 2 = float32 (the serial protocol's codes); 0 = int8 */
 } eat_tensor_info_t;
 
 #endif
