@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.boards import Board, load_board
+from pipeline.checks import check_deploy_args
 from pipeline.firmware.build import BuildResult, build_env, build_project, check_fit
 from pipeline.data import Dataset
-from pipeline.errors import PipelineError
-from pipeline.fsutil import atomic_write_text, copy_into
+from pipeline.errors import KeepArtifacts, PipelineError
+from pipeline.fsutil import atomic_write_text, copy_into, staged_out
 from pipeline.ml.keras_io import KERAS_SUFFIXES
 from pipeline.paths import DEFAULT_OUT
 from pipeline.device.protocol import Device
@@ -49,7 +51,7 @@ def default_out(opts: DeployOptions) -> Path:
 
 
 def _stage(console: Console, name: str, detail: str) -> None:
-    console.print(f"[bold cyan]{name:>9}[/] {detail}")
+    console.print(f"[bold cyan]{name:>9}[/] {escape(detail)}")
 
 
 def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dict[str, Any]) -> tuple[Path, Path | None]:
@@ -119,7 +121,7 @@ def build_firmware(tflite: Path, board: Board, out: Path, engine: str, console: 
     _stage(console, "render", f"PlatformIO project for {board.id} from firmware_templates/…")
     project = render_project(CompiledModel.load(c_dir), board, out / "firmware", engine=engine, tflite=tflite).project_dir
     if engine == "tflm" and not os.environ.get("TFLM_DIR"):
-        raise PipelineError(
+        raise KeepArtifacts(
             f"engine tflm: the project is rendered at {project}, but building it needs a TFLM source tree; "
             "set TFLM_DIR to it (see that platformio.ini) — TFLM is not available on this machine"
         )
@@ -130,7 +132,7 @@ def build_firmware(tflite: Path, board: Board, out: Path, engine: str, console: 
 
 def summary_table(report: dict[str, Any], board: Board) -> Table:
     v, lat, mem = report["verify"], report["latency"], report["memory"]
-    table = Table(title=f"{report['model']['name']} on {board.name} ({report['target']})", show_header=False)
+    table = Table(title=escape(f"{report['model']['name']} on {board.name} ({report['target']})"), show_header=False)
     exact_style = "green" if v["bit_exact"] == v["samples"] else "red"
     table.add_row("bit-exact vs TFLM", f"[{exact_style}]{v['bit_exact']}/{v['samples']}[/]")
     table.add_row("accuracy", "n/a (no labels)" if v["accuracy"] is None else f"{v['accuracy']:.4f}")
@@ -138,7 +140,10 @@ def summary_table(report: dict[str, Any], board: Board) -> Table:
     table.add_row("flash", f"{mem['flash_bytes']:,} / {mem['flash_budget_bytes']:,} B ({mem['flash_bytes'] / mem['flash_budget_bytes']:.1%})")
     table.add_row("RAM", f"{mem['ram_bytes']:,} / {mem['ram_budget_bytes']:,} B ({mem['ram_bytes'] / mem['ram_budget_bytes']:.1%})")
     table.add_row("arena", f"{mem['arena_bytes']:,} B (planned ahead of time)")
-    table.add_row("inputs", v["input_source"])
+    table.add_row("inputs", escape(v["input_source"]))
+    link = v.get("link") or {}
+    if link.get("retries") or link.get("resets"):
+        table.add_row("link", f"{link['retries']} retries, {link['resets']} device resets (during {', '.join(link['reset_during']) or '-'})")
     return table
 
 
@@ -147,7 +152,34 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
     console = console or Console(stderr=True)
     board = load_board(opts.board)
     out = (opts.out or default_out(opts)).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    check_deploy_args(opts.model, opts.data, opts.sparsity, opts.samples, opts.port, out, opts.flash)
+    port = resolve_port(opts.port)  # --port auto: found (or refused) before any build
+    # Every stage writes into a staging directory inside `out`; only a finished deploy replaces
+    # the previous artifacts and report.json, so an interrupted one leaves them as they were.
+    with staged_out(out) as work:
+        try:
+            report = _deploy(opts, board, work, port, console)
+        except KeepArtifacts as exc:  # published by staged_out: name where it will be
+            raise KeepArtifacts(str(exc).replace(str(work), str(out))) from None
+        report = _relocated(report, str(work), str(out))
+        atomic_write_text(work / "report.json", json.dumps(report, indent=2) + "\n")
+    console.print(summary_table(report, board))
+    console.print(f"report: {escape(str(out / 'report.json'))}")
+    return report
+
+
+def _relocated(value: Any, old: str, new: str) -> Any:
+    """The report with the staging directory's paths turned into the published ones."""
+    if isinstance(value, str):
+        return new + value[len(old):] if value.startswith(old) else value
+    if isinstance(value, dict):
+        return {k: _relocated(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_relocated(v, old, new) for v in value]
+    return value
+
+
+def _deploy(opts: DeployOptions, board: Board, out: Path, port: str | None, console: Console) -> dict[str, Any]:
     report: dict[str, Any] = {
         "board": {"id": board.id, "name": board.name, "core": board.core, "clock_hz": board.clock_hz},
         "engine": opts.engine,
@@ -174,7 +206,6 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
         **{f"firmware{s}": str(p) for s, p in built.firmware.items()},
     }
 
-    port = resolve_port(opts.port)
     target = f"port {port}" if port else f"simulator {board.simulator}"
     report["target"] = target
     if port and opts.flash:
@@ -193,7 +224,4 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
         "ms_median": result.cycles_median / board.clock_hz * 1e3, "clock_hz": board.clock_hz,
         "source": board.raw["cycle_counter"],
     }
-    atomic_write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
-    console.print(summary_table(report, board))
-    console.print(f"report: {out / 'report.json'}")
     return report

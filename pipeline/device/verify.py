@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from pipeline.data import Dataset
 from pipeline.errors import PipelineError
 from pipeline.tflite.oracle import Oracle
+from pipeline.device.link import LinkStats
 from pipeline.device.protocol import Device, DeviceInfo
 
 DEFAULT_SAMPLE_CAP = 500
@@ -34,6 +35,7 @@ class VerifyResult:
     cycles: list[int]
     mismatches: list[dict] = field(default_factory=list)
     device: DeviceInfo | None = None
+    link: LinkStats | None = None
 
     @property
     def cycles_median(self) -> int:
@@ -48,6 +50,8 @@ class VerifyResult:
             "input_source": self.input_source,
             "first_mismatches": self.mismatches[:10],
             "device": self.device.to_json() if self.device else None,
+            "link": self.link.to_json() if self.link else None,
+            "resets": len(self.link.resets) if self.link else 0,
         }
 
 
@@ -97,14 +101,14 @@ def verify(device: Device, tflite: Path, data: Dataset | None, count: int | None
     info = device.hello()
     check_identity(info, tflite, oracle)
     samples = make_samples(oracle, data, count)
-    result = VerifyResult(samples=0, bit_exact=0, accuracy=None, input_source=samples.source, cycles=[], device=info)
+    result = VerifyResult(samples=0, bit_exact=0, accuracy=None, input_source=samples.source, cycles=[], device=info, link=device.link.stats)
     correct = 0
     classifier = samples.labels is not None and int(np.prod(oracle.outputs[0].shape)) > 1
     columns = (TextColumn("verify"), BarColumn(), MofNCompleteColumn(), TextColumn("bit-exact {task.fields[exact]}"), TimeRemainingColumn())
     with Progress(*columns, disable=not show_progress, transient=True) as progress:
         task = progress.add_task("verify", total=len(samples.inputs), exact=0)
         for i, inputs in enumerate(samples.inputs):
-            cycles, got = device.infer(inputs)
+            cycles, got = device.infer(inputs, what=f"sample {i}")
             want = oracle.invoke(inputs)
             same = all(g.tobytes() == w.astype(g.dtype).tobytes() for g, w in zip(got, want))
             result.samples += 1
