@@ -31,7 +31,7 @@ def check_port(port: str | None) -> None:
     if port is None or port == "auto" or "://" in port:
         return
     if not Path(port).exists():
-        raise PipelineError(f"--port {port}: no such serial device; plug the board in, or give the right one (or --port auto)")
+        raise PipelineError(f"cannot open serial port {port}: no such serial device; plug the board in, or give the right one with --port (or --port auto)")
 
 
 def check_out(out: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,11 +54,24 @@ def soak(tflite: Path, board_id: str, firmware: dict[str, Path], faults: Faults,
         with FaultProxy(u.hostname or "127.0.0.1", int(u.port or 0), faults) as proxy, open_port(proxy.url) as port:
             device = Device(port, timeout_s=timeout_s, attempts=attempts)
             start = time.monotonic()
-            r = verify(device, tflite, None, exchanges, show_progress=progress)
+            done = threading.Event()
+            if progress:  # one line a minute: a long soak is not silent
+                threading.Thread(target=_report, args=(device, done, start), daemon=True).start()
+            try:
+                r = verify(device, tflite, None, exchanges, show_progress=False)
+            finally:
+                done.set()
             seconds = time.monotonic() - start
             counts = proxy.counts()
     return SoakResult(exchanges=exchanges, verified=r.samples, silent_corruptions=r.samples - r.bit_exact,
                       seconds=round(seconds, 1), link=r.link.to_json() if r.link else {}, proxy=counts)
+
+
+def _report(device: Device, done: threading.Event, start: float) -> None:
+    while not done.wait(60.0):
+        st = device.link.stats
+        print(f"soak: {time.monotonic() - start:.0f} s, {st.requests} requests, {st.retries} retries, "
+              f"{st.damaged_frames} damaged, {st.stale_frames} stale", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,10 +15,10 @@ TRANSPORT_ERRORS = {ERR_CRC: "CRC mismatch", ERR_LENGTH: "bad length", ERR_UNKNO
 DEFAULT_ATTEMPTS = 32
 FIRST_ATTEMPT_S = 1.0  # before any answer of this kind was timed (then: from the slowest answer)
 MIN_ATTEMPT_S = 0.1  # never give an attempt less than this before sending it again
-RTT_MARGIN = 4.0     # an attempt waits this many times the slowest answer seen so far (+RTT_SLACK_S)
+RTT_MARGIN = 4.0     # an attempt waits the smoothed answer time + this many times its variation (>= RTT_SLACK_S)
 RTT_SLACK_S = 0.05
 BACKOFF = 1.5        # each further attempt of one request waits this much longer than the last
-IDLE_S = 0.1         # a frame begun and then silent this long has lost bytes on the way
+IDLE_S = 0.1         # a frame begun, then silent this long (and 2 x the slowest answer): send again
 READ_SLICE_S = 0.02  # the port's read timeout: how often a wait looks at its deadline
 RECONNECT_PAUSE_S = 0.05
 
@@ -57,7 +57,7 @@ class Link:
         self.stats = LinkStats()
         self.on_reset: Callable[[bytes], None] | None = None  # called with a mid-run BOOT's payload
         self._seq = 0
-        self._rtt: dict[int, float] = {}
+        self._rtt: dict[int, tuple[float, float]] = {}  # kind -> smoothed answer time, its variation
         self._answered = False  # a BOOT before the first answer is the start-up one, not a reset
         self.pad_bytes = 0  # the longest request the device accepts, framed (set once it is known)
 
@@ -66,9 +66,23 @@ class Link:
         return self._seq
 
     def _attempt_s(self, kind: int, attempt: int) -> float:
-        rtt = self._rtt.get(kind)
-        first = FIRST_ATTEMPT_S if rtt is None else max(MIN_ATTEMPT_S, RTT_MARGIN * rtt + RTT_SLACK_S)
+        """How long an attempt waits: from the smoothed answer time and its variation (as TCP
+        does, RFC 6298), growing by BACKOFF with each attempt of one request."""
+        est = self._rtt.get(kind)
+        first = FIRST_ATTEMPT_S if est is None else max(MIN_ATTEMPT_S, est[0] + max(RTT_SLACK_S, RTT_MARGIN * est[1]))
         return first * BACKOFF ** (attempt - 1)
+
+    def _idle_s(self, kind: int) -> float:
+        est = self._rtt.get(kind)
+        return IDLE_S if est is None else max(IDLE_S, 2 * est[0])
+
+    def _measured(self, kind: int, rtt: float) -> None:
+        est = self._rtt.get(kind)
+        if est is None:
+            self._rtt[kind] = (rtt, rtt / 2)
+        else:
+            srtt, var = est
+            self._rtt[kind] = (0.875 * srtt + 0.125 * rtt, 0.75 * var + 0.25 * abs(srtt - rtt))
 
     def request(self, kind: int, payload: bytes, expect: int, what: str) -> bytes:
         """Every attempt of this request has its own seq; an answer to any of them (they all carry
@@ -92,10 +106,11 @@ class Link:
             if not self._send(pad + frame, deadline):
                 last = "the connection was cut"
                 continue
-            answer, last = self._await(sent, seq, expect, min(deadline, sent[seq] + self._attempt_s(kind, attempt)), what)
+            answer, last = self._await(sent, seq, expect, min(deadline, sent[seq] + self._attempt_s(kind, attempt)), what,
+                                       self._idle_s(kind))
             if answer is not None:
                 got_seq, body = answer
-                self._rtt[kind] = max(self._rtt.get(kind, 0.0), time.monotonic() - sent[got_seq])
+                self._measured(kind, time.monotonic() - sent[got_seq])
                 self._answered = True
                 return body
         self.stats.damaged_frames = self.reader.damaged
@@ -112,18 +127,19 @@ class Link:
             self._reconnect(deadline)
             return False
 
-    def _await(self, sent: dict[int, float], seq: int, expect: int, until: float, what: str) -> tuple[tuple[int, bytes] | None, str]:
+    def _await(self, sent: dict[int, float], seq: int, expect: int, until: float, what: str,
+               idle_s: float) -> tuple[tuple[int, bytes] | None, str]:
         """Frames until an answer to one of `sent` (returned with its seq), or why not by `until`;
         `seq` is the latest attempt: a device error about it means send again at once."""
         while True:
             try:
-                frame = self.reader.next_frame(until, IDLE_S)
+                frame = self.reader.next_frame(until, idle_s)
             except OSError:
                 self._reconnect(until)
                 return None, "the connection was cut"
             self.stats.damaged_frames = self.reader.damaged
             if frame is None and self.reader.stalled:
-                return None, "a damaged answer"  # it lost bytes: no use waiting for the rest
+                return None, "an answer stopped half-way"  # likely lost bytes: send again now
             if frame is None:
                 return None, "no answer"
             if frame.kind == BOOT:

@@ -60,6 +60,23 @@ class FrameReader:
         self.stalled = False  # the last next_frame ended on a frame that stopped half-way
         self._buf = bytearray()
 
+    def _frame_at(self, i: int) -> tuple[Frame | None, int]:
+        """The frame whose sync is at buf[i]: (frame, end) when whole and its CRC holds; (None, 0)
+        when it is not whole yet; (None, -1) when it cannot be a frame (CRC, length)."""
+        buf = self._buf
+        if len(buf) < i + 2 + HEADER.size:
+            return None, 0
+        kind, seq, length = HEADER.unpack_from(buf, i + 2)
+        if length > self.limit:
+            return None, -1
+        end = i + 2 + HEADER.size + length + 4
+        if len(buf) < end:
+            return None, 0
+        body = bytes(buf[i + 2:end - 4])
+        if struct.unpack_from("<I", buf, end - 4)[0] != zlib.crc32(body):
+            return None, -1
+        return Frame(kind, seq, body[HEADER.size:]), end
+
     def _parse(self) -> Frame | None:
         buf = self._buf
         while True:
@@ -68,28 +85,30 @@ class FrameReader:
                 del buf[: max(0, len(buf) - 1)]  # keep a trailing "E"
                 return None
             del buf[:i]
-            if len(buf) < 2 + HEADER.size:
-                return None
-            kind, seq, length = HEADER.unpack_from(buf, 2)
-            if length > self.limit:
+            frame, end = self._frame_at(0)
+            if frame is not None:
+                del buf[:end]
+                return frame
+            if end < 0:
                 self.damaged += 1
                 del buf[:1]
                 continue
-            end = 2 + HEADER.size + length + 4
-            if len(buf) < end:
-                return None
-            body = bytes(buf[2:end - 4])
-            if struct.unpack_from("<I", buf, end - 4)[0] != zlib.crc32(body):
-                self.damaged += 1
-                del buf[:1]
-                continue
-            del buf[:end]
-            return Frame(kind, seq, body[HEADER.size:])
+            # The head is not whole yet. A whole frame behind it means the head lost bytes (they
+            # arrive in order): drop it and take that one. Else wait: it may be a slow sender.
+            j = buf.find(SYNC, 1)
+            while j >= 0:
+                frame, end = self._frame_at(j)
+                if frame is not None:
+                    self.damaged += 1
+                    del buf[:end]
+                    return frame
+                j = buf.find(SYNC, j + 1)
+            return None
 
     def next_frame(self, deadline: float, idle_s: float | None = None) -> Frame | None:
         """The next good frame, or None when `deadline` (time.monotonic) passes first, or (with
-        `idle_s`) when a frame has begun but no byte came for idle_s: a sender writes a frame
-        whole, so it lost bytes on the way (`self.stalled` then says so)."""
+        `idle_s`) when a frame has begun but no byte came for idle_s (`self.stalled` then says
+        so: it has likely lost bytes; the bytes stay, in case it was only slow)."""
         self.stalled = False
         last_rx = time.monotonic()
         while True:
@@ -98,28 +117,15 @@ class FrameReader:
                 return frame
             now = time.monotonic()
             if now > deadline:
-                return self._skip_stalled()
+                return None
             if idle_s is not None and self._buf and now - last_rx > idle_s:
-                frame = self._skip_stalled()
-                self.stalled = frame is None
-                return frame
+                self.stalled = True
+                return None
             waiting = int(getattr(self.port, "in_waiting", 0) or 0)
             chunk = self.port.read(max(1, waiting))
             if chunk:
                 self._buf += chunk
                 last_rx = time.monotonic()
-
-    def _skip_stalled(self) -> Frame | None:
-        """At a deadline: the frame at the head never completed (a damaged length, a lost byte);
-        look behind it for a whole frame before giving up."""
-        if len(self._buf) > 1:
-            self.damaged += 1
-        while len(self._buf) > 1:
-            del self._buf[:1]
-            frame = self._parse()
-            if frame is not None:
-                return frame
-        return None
 
     def discard(self) -> None:
         self._buf.clear()
