@@ -51,11 +51,31 @@ def known_boards(boards_dir: Path = BOARDS_DIR) -> dict[str, Path]:
 
 
 def load_board(name: str, boards_dir: Path = BOARDS_DIR) -> Board:
-    boards = known_boards(boards_dir)
-    if name not in boards:
-        ids = sorted({json.loads(p.read_text())["id"] for p in boards.values()})
-        raise PipelineError(f"unknown board '{name}'; choose one of: {', '.join(ids)}")
-    d = json.loads(boards[name].read_text())
+    """A board by id or alias from `boards_dir`, or a board data file given by its path (.json)."""
+    if name.endswith(".json"):
+        path = Path(name)
+        if not path.is_file():
+            raise PipelineError(f"board file {name} not found; give a board id from boards/ or an existing .json")
+    else:
+        boards = known_boards(boards_dir)
+        if name not in boards:
+            ids = sorted({json.loads(p.read_text())["id"] for p in boards.values()})
+            raise PipelineError(f"unknown board '{name}'; choose one of: {', '.join(ids)}")
+        path = boards[name]
+    try:
+        d = json.loads(path.read_text())
+        return _board(d)
+    except json.JSONDecodeError as exc:
+        raise PipelineError(f"board file {path} is not valid JSON ({exc.msg}, line {exc.lineno}); fix it") from None
+    except KeyError as exc:
+        raise PipelineError(f"board file {path} lacks the field {exc.args[0]!r}; add it (see boards/pico.json)") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise PipelineError(f"board file {path} has a field of the wrong type ({exc}); compare it with boards/pico.json") from None
+
+
+def _board(d: dict[str, Any]) -> Board:
+    for key in ("uart", "cycle_counter"):  # read by render and the report, after the build
+        d[key]
     return Board(
         id=d["id"],
         name=d["name"],

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from pipeline.errors import PipelineError
 from pipeline.paths import DEFAULT_OUT
@@ -115,6 +118,10 @@ def cmd_verify(a: argparse.Namespace, console: Console) -> int:
     from pipeline.device.run import open_port, resolve_port
     from pipeline.device.verify import verify, write_verify_json
 
+    from pipeline.checks import check_port, check_samples
+
+    check_samples(a.samples)
+    check_port(a.port)
     url = resolve_port(a.port)
     data = Dataset.load(a.data) if a.data else None
     with open_port(url) as port:
@@ -247,13 +254,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends a stage like Ctrl-C: `with` blocks clean up (simulator, staging)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console(stderr=True)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         return args.handler(args, console)
     except PipelineError as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        # escape(): a message quoting a model's names must print as text, never as rich markup
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         console.print("interrupted")

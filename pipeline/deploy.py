@@ -10,13 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.boards import Board, load_board
+from pipeline.checks import check_deploy_args
 from pipeline.firmware.build import BuildResult, build_env, build_project, check_fit
 from pipeline.data import Dataset
-from pipeline.errors import PipelineError
-from pipeline.fsutil import atomic_write_text, copy_into
+from pipeline.errors import KeepArtifacts, PipelineError
+from pipeline.fsutil import atomic_write_text, copy_into, staged_out
 from pipeline.ml.keras_io import KERAS_SUFFIXES
 from pipeline.paths import DEFAULT_OUT
 from pipeline.device.protocol import Device
@@ -52,7 +54,7 @@ def default_out(opts: DeployOptions) -> Path:
 
 
 def _stage(console: Console, name: str, detail: str) -> None:
-    console.print(f"[bold cyan]{name:>9}[/] {detail}")
+    console.print(f"[bold cyan]{name:>9}[/] {escape(detail)}")
 
 
 def tflite_kind(path: Path) -> str:
@@ -156,7 +158,7 @@ def build_firmware(
 
 def summary_table(report: dict[str, Any], board: Board) -> Table:
     v, lat, mem = report["verify"], report["latency"], report["memory"]
-    table = Table(title=f"{report['model']['name']} on {board.name} ({report['target']})", show_header=False)
+    table = Table(title=escape(f"{report['model']['name']} on {board.name} ({report['target']})"), show_header=False)
     fl = v.get("float")
     if fl and fl["tolerance_ulp"]:   # libm in the model: judged within a stated tolerance, not byte for byte
         style = "green" if v["passed"] else "red"
@@ -171,7 +173,10 @@ def summary_table(report: dict[str, Any], board: Board) -> Table:
     table.add_row("RAM", f"{mem['ram_bytes']:,} / {mem['ram_budget_bytes']:,} B ({mem['ram_bytes'] / mem['ram_budget_bytes']:.1%})")
     how = "TFLM's arena_used_bytes() on the target" if report["engine"] == "tflm" else "planned ahead of time"
     table.add_row("arena", f"{mem['arena_bytes']:,} B ({how})")
-    table.add_row("inputs", v["input_source"])
+    table.add_row("inputs", escape(v["input_source"]))
+    link = v.get("link") or {}
+    if link.get("retries") or link.get("resets"):
+        table.add_row("link", f"{link['retries']} retries, {link['resets']} device resets (during {', '.join(link['reset_during']) or '-'})")
     if report.get("sparsity"):
         from pipeline.deploy_sparsity import sparsity_rows
 
@@ -189,7 +194,34 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
     if opts.profile and opts.engine != "eat":
         raise PipelineError("--profile times our engine's ops; drop it or use --engine eat")
     out = (opts.out or default_out(opts)).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    check_deploy_args(opts.model, opts.data, opts.sparsity, opts.samples, opts.port, out, opts.flash)
+    port = resolve_port(opts.port)  # --port auto: found (or refused) before any build
+    # Every stage writes into a staging directory inside `out`; only a finished deploy replaces
+    # the previous artifacts and report.json, so an interrupted one leaves them as they were.
+    with staged_out(out) as work:
+        try:
+            report = _deploy(opts, board, work, port, console)
+        except KeepArtifacts as exc:  # published by staged_out: name where it will be
+            raise KeepArtifacts(str(exc).replace(str(work), str(out))) from None
+        report = _relocated(report, str(work), str(out))
+        atomic_write_text(work / "report.json", json.dumps(report, indent=2) + "\n")
+    console.print(summary_table(report, board))
+    console.print(f"report: {escape(str(out / 'report.json'))}")
+    return report
+
+
+def _relocated(value: Any, old: str, new: str) -> Any:
+    """The report with the staging directory's paths turned into the published ones."""
+    if isinstance(value, str):
+        return new + value[len(old):] if value.startswith(old) else value
+    if isinstance(value, dict):
+        return {k: _relocated(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_relocated(v, old, new) for v in value]
+    return value
+
+
+def _deploy(opts: DeployOptions, board: Board, out: Path, port: str | None, console: Console) -> dict[str, Any]:
     report: dict[str, Any] = {
         "board": {"id": board.id, "name": board.name, "core": board.core, "clock_hz": board.clock_hz},
         "engine": opts.engine,
@@ -216,7 +248,6 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
         **{f"firmware{s}": str(p) for s, p in built.firmware.items()},
     }
 
-    port = resolve_port(opts.port)
     target = f"port {port}" if port else f"simulator {board.simulator}"
     report["target"] = target
     if port and opts.flash:
@@ -249,7 +280,4 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
 
         report["sparsity"] = sparsity_report(compiled.sparsity, result.cycles_median, tflite, board, out, console,
                                              measure_dense=opts.measure_dense and port is None)
-    atomic_write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
-    console.print(summary_table(report, board))
-    console.print(f"report: {out / 'report.json'}")
     return report

@@ -8,3 +8,8 @@ class PipelineError(Exception):
 
     def __init__(self, message: str) -> None:
         super().__init__(" ".join(message.split()))
+
+
+class KeepArtifacts(PipelineError):
+    """A PipelineError after which what the run made so far is worth keeping (e.g. a rendered
+    project the user builds elsewhere): deploy publishes its staging directory before reporting it."""

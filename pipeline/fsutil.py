@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipeline.errors import KeepArtifacts
+
 
 @contextmanager
 def atomic_dir(target: Path) -> Iterator[Path]:
@@ -38,3 +40,52 @@ def copy_into(src: Path, dst: Path) -> Path:
     if src.resolve() != dst.resolve():
         shutil.copy2(src, dst)
     return dst
+
+
+STAGING_PREFIX = ".deploy-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def staged_out(out: Path) -> Iterator[Path]:
+    """A private staging directory inside `out` for one run: on success its entries replace those
+    of `out` (report.json last); on any other exit (an error, Ctrl-C, SIGTERM) it is removed and
+    `out` is as it was. Staging left by a killed run is cleared by the next one."""
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob(f"{STAGING_PREFIX}*"):
+        pid = old.name[len(STAGING_PREFIX):]
+        if not (pid.isdigit() and _pid_alive(int(pid))):
+            shutil.rmtree(old, ignore_errors=True)
+    work = out / f"{STAGING_PREFIX}{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    try:
+        yield work
+        _publish(work, out)
+    except KeepArtifacts:
+        _publish(work, out)
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _publish(work: Path, out: Path) -> None:
+    entries = sorted(work.iterdir(), key=lambda p: p.name == "report.json")  # the report goes last
+    for entry in entries:
+        dst = out / entry.name
+        if entry.is_dir() and dst.is_dir() and not dst.is_symlink():
+            trash = out / f"{STAGING_PREFIX}{os.getpid()}-old-{entry.name}"
+            os.replace(dst, trash)
+            os.replace(entry, dst)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            os.replace(entry, dst)

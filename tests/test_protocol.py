@@ -20,7 +20,7 @@ def loop() -> serial.SerialBase:
 def test_frame_roundtrip_and_crc_is_zlib() -> None:
     frame = encode_frame(0x02, b"\x01\x02\x03")
     assert frame[:2] == b"ET"
-    assert struct.unpack("<BH", frame[2:5]) == (0x02, 3)
+    assert struct.unpack("<BBH", frame[2:6]) == (0x02, 0, 3)
     assert struct.unpack("<I", frame[-4:])[0] == zlib.crc32(frame[2:-4])
     port = loop()
     port.write(frame)

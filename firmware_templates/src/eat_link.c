@@ -29,13 +29,14 @@ void eat_link_read_header(eat_frame_header_t *h, uint32_t *crc)
         }
         prev = b;
     }
-    uint8_t head[3];
-    for (int i = 0; i < 3; i++) {
+    uint8_t head[4];
+    for (int i = 0; i < 4; i++) {
         head[i] = hal_uart_read_byte();
     }
-    *crc = eat_crc32_update(0xFFFFFFFFu, head, 3);
+    *crc = eat_crc32_update(0xFFFFFFFFu, head, 4);
     h->type = head[0];
-    h->length = (uint16_t)(head[1] | (head[2] << 8));
+    h->seq = head[1];
+    h->length = (uint16_t)(head[2] | (head[3] << 8));
 }
 
 void eat_link_read_payload(uint8_t *dst, uint32_t n, uint32_t *crc)
@@ -58,13 +59,13 @@ int eat_link_read_crc_ok(uint32_t crc)
     return got == ~crc;
 }
 
-void eat_link_begin(uint8_t type, uint16_t length, uint32_t *crc)
+void eat_link_begin(uint8_t type, uint8_t seq, uint16_t length, uint32_t *crc)
 {
     const uint8_t sync[2] = {'E', 'T'};
-    const uint8_t head[3] = {type, (uint8_t)(length & 0xFF), (uint8_t)(length >> 8)};
+    const uint8_t head[4] = {type, seq, (uint8_t)(length & 0xFF), (uint8_t)(length >> 8)};
     hal_uart_write(sync, 2);
-    hal_uart_write(head, 3);
-    *crc = eat_crc32_update(0xFFFFFFFFu, head, 3);
+    hal_uart_write(head, 4);
+    *crc = eat_crc32_update(0xFFFFFFFFu, head, 4);
 }
 
 void eat_link_write(const void *data, uint32_t n, uint32_t *crc)
@@ -80,11 +81,14 @@ void eat_link_end(uint32_t crc)
     hal_uart_write(tail, 4);
 }
 
-void eat_link_send_error(uint8_t code, const char *message)
+void eat_link_send_error(uint8_t seq, uint8_t code, const char *message)
 {
     uint32_t crc;
     uint32_t n = (uint32_t)strlen(message);
-    eat_link_begin(EAT_MSG_ERROR, (uint16_t)(1 + n), &crc);
+    if (n > 255u) {
+        n = 255u; /* one short line is all the host prints */
+    }
+    eat_link_begin(EAT_MSG_ERROR, seq, (uint16_t)(1 + n), &crc);
     eat_link_write(&code, 1, &crc);
     eat_link_write(message, n, &crc);
     eat_link_end(crc);

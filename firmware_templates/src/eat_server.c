@@ -5,7 +5,7 @@
 #include "engine.h"
 #include "hal.h"
 
-#define PROTOCOL_VERSION 1u
+#define PROTOCOL_VERSION 2u /* 2: u8 seq in the frame header, BOOT at start-up */
 #define DTYPE_INT8 1u
 
 /* Writes payload spans, or (dry) only counts them: INFO is sized by a dry pass first. */
@@ -70,13 +70,14 @@ static void put_info(sink_t *s, const eat_server_identity_t *id)
     }
 }
 
-static void send_info(const eat_server_identity_t *id)
+/* INFO (answering HELLO) or BOOT (at start-up): the same identity payload. */
+static void send_info(const eat_server_identity_t *id, uint8_t type, uint8_t seq)
 {
     sink_t s = {0, 0, 1};
     put_info(&s, id);
     uint16_t length = (uint16_t)s.count;
     s.dry = 0;
-    eat_link_begin(EAT_MSG_INFO, length, &s.crc);
+    eat_link_begin(type, seq, length, &s.crc);
     put_info(&s, id);
     eat_link_end(s.crc);
 }
@@ -102,9 +103,8 @@ static uint32_t output_bytes(void)
 static void handle_infer(const eat_frame_header_t *h, uint32_t crc)
 {
     if (h->length != input_bytes()) {
-        eat_link_read_payload(0, h->length, &crc);
-        (void)eat_link_read_crc_ok(crc);
-        eat_link_send_error(EAT_ERR_LENGTH, "INFER payload size is not the model input size");
+        /* Not read: a corrupted length must not swallow the frames behind it. */
+        eat_link_send_error(h->seq, EAT_ERR_LENGTH, "INFER payload size is not the model input size");
         return;
     }
     /* Straight into the input tensors: no frame buffer. */
@@ -112,7 +112,7 @@ static void handle_infer(const eat_frame_header_t *h, uint32_t crc)
         eat_link_read_payload(engine_input(i), engine_input_info(i)->bytes, &crc);
     }
     if (!eat_link_read_crc_ok(crc)) {
-        eat_link_send_error(EAT_ERR_CRC, "INFER frame CRC mismatch");
+        eat_link_send_error(h->seq, EAT_ERR_CRC, "INFER frame CRC mismatch");
         return;
     }
 
@@ -120,12 +120,12 @@ static void handle_infer(const eat_frame_header_t *h, uint32_t crc)
     int status = engine_invoke();
     uint64_t cycles = hal_cycles() - start;
     if (status != 0) {
-        eat_link_send_error(EAT_ERR_INVOKE, "the engine failed to invoke the model");
+        eat_link_send_error(h->seq, EAT_ERR_INVOKE, "the engine failed to invoke the model");
         return;
     }
 
     sink_t s = {0, 0, 0};
-    eat_link_begin(EAT_MSG_RESULT, (uint16_t)(8u + output_bytes()), &s.crc);
+    eat_link_begin(EAT_MSG_RESULT, h->seq, (uint16_t)(8u + output_bytes()), &s.crc);
     put_u32(&s, (uint32_t)cycles);
     put_u32(&s, (uint32_t)(cycles >> 32));
     for (int i = 0; i < engine_num_outputs(); i++) {
@@ -138,15 +138,18 @@ static void handle_infer(const eat_frame_header_t *h, uint32_t crc)
 /* PROFILE -> PROFILE_DATA: u32 op count, then u64 cycles per op of the last INFER. */
 static void handle_profile(const eat_frame_header_t *h, uint32_t crc)
 {
-    eat_link_read_payload(0, h->length, &crc);
+    if (h->length != 0u) {
+        eat_link_send_error(h->seq, EAT_ERR_LENGTH, "PROFILE has no payload");
+        return;
+    }
     if (!eat_link_read_crc_ok(crc)) {
-        eat_link_send_error(EAT_ERR_CRC, "PROFILE frame CRC mismatch");
+        eat_link_send_error(h->seq, EAT_ERR_CRC, "PROFILE frame CRC mismatch");
         return;
     }
     const uint64_t *cycles = 0;
     uint32_t n = (uint32_t)engine_profile(&cycles);
     sink_t s = {0, 0, 0};
-    eat_link_begin(EAT_MSG_PROFILE_DATA, (uint16_t)(4u + 8u * n), &s.crc);
+    eat_link_begin(EAT_MSG_PROFILE_DATA, h->seq, (uint16_t)(4u + 8u * n), &s.crc);
     put_u32(&s, n);
     for (uint32_t i = 0; i < n; i++) {
         put_u32(&s, (uint32_t)cycles[i]);
@@ -156,39 +159,33 @@ static void handle_profile(const eat_frame_header_t *h, uint32_t crc)
 }
 #endif
 
-static int known_type(uint8_t type)
-{
-#ifdef EAT_PROFILE
-    if (type == EAT_MSG_PROFILE) {
-        return 1;
-    }
-#endif
-    return type == EAT_MSG_HELLO || type == EAT_MSG_INFER;
-}
-
 void eat_server_run(const eat_server_identity_t *id, const char *init_error)
 {
+    /* The boot announcement: a host that sees it mid-run knows the device reset. */
+    send_info(id, EAT_MSG_BOOT, 0u);
     for (;;) {
         eat_frame_header_t h;
         uint32_t crc;
         eat_link_read_header(&h, &crc);
-        if (init_error != 0 || !known_type(h.type)) {
-            eat_link_read_payload(0, h.length, &crc);
-            (void)eat_link_read_crc_ok(crc);
-            eat_link_send_error(EAT_ERR_UNKNOWN, init_error != 0 ? init_error : "unknown frame type");
+        /* Every refusal below leaves the payload unread: the next sync is searched from here. */
+        if (init_error != 0) {
+            eat_link_send_error(h.seq, EAT_ERR_INIT, init_error);
         } else if (h.type == EAT_MSG_HELLO) {
-            eat_link_read_payload(0, h.length, &crc);
-            if (eat_link_read_crc_ok(crc)) {
-                send_info(id);
+            if (h.length != 0u) {
+                eat_link_send_error(h.seq, EAT_ERR_LENGTH, "HELLO has no payload");
+            } else if (eat_link_read_crc_ok(crc)) {
+                send_info(id, EAT_MSG_INFO, h.seq);
             } else {
-                eat_link_send_error(EAT_ERR_CRC, "HELLO frame CRC mismatch");
+                eat_link_send_error(h.seq, EAT_ERR_CRC, "HELLO frame CRC mismatch");
             }
 #ifdef EAT_PROFILE
         } else if (h.type == EAT_MSG_PROFILE) {
             handle_profile(&h, crc);
 #endif
-        } else {
+        } else if (h.type == EAT_MSG_INFER) {
             handle_infer(&h, crc);
+        } else {
+            eat_link_send_error(h.seq, EAT_ERR_UNKNOWN, "unknown frame type");
         }
     }
 }

@@ -153,6 +153,10 @@ def lower_model(model: Model, core: str = "generic", weights: str = "auto", choi
             lowered.append(LOWERINGS[op.opcode](ctx, op))
         except Unsupported as e:
             issues.add(f"{op.opcode} at layer '{{layer}}': {e}", op.layer)
+        except (IndexError, ValueError, ZeroDivisionError, OverflowError, TypeError, KeyError) as e:
+            # a malformed model (a weight of the wrong rank, an empty dimension...) the structural
+            # checks of pipeline/tflite/validate.py let through: named, on one line
+            issues.add(f"{op.opcode} at layer '{{layer}}': its tensors do not fit the op ({type(e).__name__}: {e})", op.layer)
     problems = issues.render(hybrid)
     if problems:
         raise PipelineError(f"{model.name} unsupported: {'; '.join(problems)} — {FIX_HINT}")

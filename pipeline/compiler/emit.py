@@ -15,13 +15,18 @@ PER_LINE = 24
 
 
 def c_comment(text: str) -> str:
+    """Text from the model (names) made safe inside a /* */ comment: it can neither close the
+    comment nor start another, and control characters (newlines too) become spaces."""
+    text = "".join(" " if ord(ch) < 32 or ord(ch) == 127 else ch for ch in text)
     return text.replace("*/", "* /").replace("/*", "/ *")
 
 
 def c_string(text: str) -> str:
+    """A C string literal holding `text`'s UTF-8 bytes; quotes, backslashes and '?' (trigraphs
+    such as ??/ ) escaped, everything outside printable ASCII as octal escapes."""
     out = []
     for ch in text:
-        if ch in '"\\':
+        if ch in '"\\?':
             out.append("\\" + ch)
         elif 32 <= ord(ch) < 127:
             out.append(ch)

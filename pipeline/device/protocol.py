@@ -1,8 +1,9 @@
 """The binary serial protocol between host and firmware (see docs/design.md).
 
-Frame: b"ET", u8 type, u16 length (LE), payload, u32 CRC-32 (zlib's) over type+length+payload.
-The same code drives a real port (`/dev/ttyACM0`) and a simulator's socket (`socket://...`):
-pyserial opens both from one URL.
+Frame: b"ET", u8 type, u8 seq, u16 length (LE), payload, u32 CRC-32 (zlib's) over type+seq+length+
+payload. Every answer carries the seq of the request attempt it answers; each attempt (a retry
+too) gets a new seq, so an answer is never paired with the wrong request. The same code drives a
+real port (`/dev/ttyACM0`) and a simulator's socket (`socket://...`): pyserial opens both.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ import numpy as np
 from pipeline.errors import PipelineError
 
 SYNC = b"ET"
+HEADER = struct.Struct("<BBH")  # type, seq, length
 HELLO, INFER, PROFILE = 0x01, 0x02, 0x03
-INFO, RESULT, PROFILE_DATA, ERROR = 0x81, 0x82, 0x83, 0x7F
-PROTOCOL_VERSION = 1
+BOOT, INFO, RESULT, PROFILE_DATA, ERROR = 0x80, 0x81, 0x82, 0x83, 0x7F
+ERR_CRC, ERR_LENGTH, ERR_UNKNOWN, ERR_INVOKE, ERR_INIT = 1, 2, 3, 4, 5
+PROTOCOL_VERSION = 2
 MAX_PAYLOAD = 0xFFFF
 DTYPES = {1: np.dtype(np.int8), 2: np.dtype(np.float32)}   # INFO tensor dtype codes
 
@@ -30,49 +33,110 @@ class Port(Protocol):
     def read(self, size: int = 1) -> bytes: ...
 
 
-def encode_frame(kind: int, payload: bytes = b"") -> bytes:
+@dataclass(frozen=True)
+class Frame:
+    kind: int
+    seq: int
+    payload: bytes
+
+
+def encode_frame(kind: int, payload: bytes = b"", seq: int = 0) -> bytes:
     if len(payload) > MAX_PAYLOAD:
         raise PipelineError(f"frame payload of {len(payload)} B exceeds the protocol's {MAX_PAYLOAD} B; the model input is too large for one frame")
-    head = struct.pack("<BH", kind, len(payload))
+    head = HEADER.pack(kind, seq & 0xFF, len(payload))
     return SYNC + head + payload + struct.pack("<I", zlib.crc32(head + payload))
 
 
 class FrameReader:
-    """Reads frames from a port, resynchronising on the sync bytes and checking the CRC."""
+    """Frames from a port's byte stream. Resynchronises byte by byte: a frame whose CRC fails (or
+    whose length exceeds `limit`) costs its first byte only, so a damaged length field never
+    swallows the good frames behind it."""
 
-    def __init__(self, port: Port, timeout_s: float) -> None:
+    def __init__(self, port: Port, timeout_s: float, limit: int = MAX_PAYLOAD) -> None:
         self.port = port
         self.timeout_s = timeout_s
+        self.limit = limit
+        self.damaged = 0  # frames dropped for a bad CRC or an impossible length
+        self.stalled = False  # the last next_frame ended on a frame that stopped half-way
+        self._buf = bytearray()
 
-    def _read_exact(self, n: int, deadline: float) -> bytes:
-        buf = bytearray()
-        while len(buf) < n:
-            chunk = self.port.read(n - len(buf))
+    def _frame_at(self, i: int) -> tuple[Frame | None, int]:
+        """The frame whose sync is at buf[i]: (frame, end) when whole and its CRC holds; (None, 0)
+        when it is not whole yet; (None, -1) when it cannot be a frame (CRC, length)."""
+        buf = self._buf
+        if len(buf) < i + 2 + HEADER.size:
+            return None, 0
+        kind, seq, length = HEADER.unpack_from(buf, i + 2)
+        if length > self.limit:
+            return None, -1
+        end = i + 2 + HEADER.size + length + 4
+        if len(buf) < end:
+            return None, 0
+        body = bytes(buf[i + 2:end - 4])
+        if struct.unpack_from("<I", buf, end - 4)[0] != zlib.crc32(body):
+            return None, -1
+        return Frame(kind, seq, body[HEADER.size:]), end
+
+    def _parse(self) -> Frame | None:
+        buf = self._buf
+        while True:
+            i = buf.find(SYNC)
+            if i < 0:
+                del buf[: max(0, len(buf) - 1)]  # keep a trailing "E"
+                return None
+            del buf[:i]
+            frame, end = self._frame_at(0)
+            if frame is not None:
+                del buf[:end]
+                return frame
+            if end < 0:
+                self.damaged += 1
+                del buf[:1]
+                continue
+            # The head is not whole yet. A whole frame behind it means the head lost bytes (they
+            # arrive in order): drop it and take that one. Else wait: it may be a slow sender.
+            j = buf.find(SYNC, 1)
+            while j >= 0:
+                frame, end = self._frame_at(j)
+                if frame is not None:
+                    self.damaged += 1
+                    del buf[:end]
+                    return frame
+                j = buf.find(SYNC, j + 1)
+            return None
+
+    def next_frame(self, deadline: float, idle_s: float | None = None) -> Frame | None:
+        """The next good frame, or None when `deadline` (time.monotonic) passes first, or (with
+        `idle_s`) when a frame has begun but no byte came for idle_s (`self.stalled` then says
+        so: it has likely lost bytes; the bytes stay, in case it was only slow)."""
+        self.stalled = False
+        last_rx = time.monotonic()
+        while True:
+            frame = self._parse()
+            if frame is not None:
+                return frame
+            now = time.monotonic()
+            if now > deadline:
+                return None
+            if idle_s is not None and self._buf and now - last_rx > idle_s:
+                self.stalled = True
+                return None
+            waiting = int(getattr(self.port, "in_waiting", 0) or 0)
+            chunk = self.port.read(max(1, waiting))
             if chunk:
-                buf += chunk
-            elif time.monotonic() > deadline:
-                raise TimeoutError
-        return bytes(buf)
+                self._buf += chunk
+                last_rx = time.monotonic()
+
+    def discard(self) -> None:
+        self._buf.clear()
 
     def read_frame(self) -> tuple[int, bytes]:
-        deadline = time.monotonic() + self.timeout_s
-        try:
-            while True:
-                if self._read_exact(1, deadline) != SYNC[:1]:
-                    continue
-                if self._read_exact(1, deadline) != SYNC[1:]:
-                    continue
-                head = self._read_exact(3, deadline)
-                kind, length = struct.unpack("<BH", head)
-                payload = self._read_exact(length, deadline)
-                (crc,) = struct.unpack("<I", self._read_exact(4, deadline))
-                if crc == zlib.crc32(head + payload):
-                    return kind, payload
-                # a corrupted frame: keep scanning for the next sync
-        except TimeoutError:
+        frame = self.next_frame(time.monotonic() + self.timeout_s)
+        if frame is None:
             raise PipelineError(
                 f"no answer from the device within {self.timeout_s:.0f} s; check that the firmware is running on that port (and --port)"
-            ) from None
+            )
+        return frame.kind, frame.payload
 
 
 @dataclass(frozen=True)
@@ -147,70 +211,74 @@ def parse_info(payload: bytes) -> DeviceInfo:
 
 
 class Device:
-    """A board (or simulator) running our firmware, reached through a pyserial port."""
+    """A board (or simulator) running our firmware, reached through a pyserial port. Requests go
+    through a `Link` (pipeline/device/link.py): retried on a damaged link, resets noticed."""
 
-    def __init__(self, port: Port, timeout_s: float = 30.0) -> None:
+    def __init__(self, port: Port, timeout_s: float = 30.0, attempts: int | None = None) -> None:
+        from pipeline.device.link import DEFAULT_ATTEMPTS, Link
+
         self.port = port
-        self.reader = FrameReader(port, timeout_s)
+        self.link = Link(port, timeout_s, attempts or DEFAULT_ATTEMPTS)
+        self.link.reader.limit = 4096  # no INFO is longer; RESULT's size is known after HELLO
+        self.link.on_reset = self._check_reset
         self._info: DeviceInfo | None = None
 
-    def _request(self, kind: int, payload: bytes, expect: int) -> bytes:
-        self.port.write(encode_frame(kind, payload))
-        got, body = self.reader.read_frame()
-        if got == ERROR:
-            code = body[0] if body else 0
-            raise PipelineError(f"the device answered error {code}: {body[1:].decode('ascii', 'replace')}")
-        if got != expect:
-            raise PipelineError(f"the device answered frame type 0x{got:02x} where 0x{expect:02x} was due; is another program using the port?")
-        return body
+    @property
+    def reader(self) -> FrameReader:
+        return self.link.reader
+
+    def _check_reset(self, boot_payload: bytes) -> None:
+        try:
+            booted = parse_info(boot_payload)
+        except PipelineError:
+            return  # an announcement we cannot read: the next answer will tell
+        if self._info is not None and booted.sha256 != self._info.sha256:
+            raise PipelineError(f"the device reset into other firmware (model {booted.sha256[:12]}…); reflash it and verify again")
 
     HELLO_RETRY_S = 2.0
 
     def hello(self) -> DeviceInfo:
-        # HELLO is idempotent: resend it until the timeout. A simulator may drop bytes sent before
-        # the firmware enabled its UART (QEMU's STM32 USART does; on a loaded host boot takes seconds).
-        deadline = time.monotonic() + self.reader.timeout_s
-        patient, self.reader.timeout_s = self.reader.timeout_s, min(self.HELLO_RETRY_S, self.reader.timeout_s)
-        try:
-            while True:
-                try:
-                    body = self._request(HELLO, b"", INFO)
-                    break
-                except PipelineError as e:
-                    if "no answer" not in str(e) or time.monotonic() + self.reader.timeout_s > deadline:
-                        raise PipelineError(str(e).replace(f"{self.reader.timeout_s:.0f} s", f"{patient:.0f} s")) from None
-        finally:
-            self.reader.timeout_s = patient
+        body = self.link.request(HELLO, b"", INFO, "HELLO")
         info = parse_info(body)
         if info.version != PROTOCOL_VERSION:
             raise PipelineError(f"the device speaks protocol v{info.version}, this host v{PROTOCOL_VERSION}; rebuild and reflash the firmware")
         self._info = info
+        in_bytes = sum(t.nbytes for t in info.inputs)
+        out_bytes = sum(t.nbytes for t in info.outputs)
+        self.link.reader.limit = max(len(body), 8 + out_bytes, 256)
+        self.link.pad_bytes = 2 + HEADER.size + in_bytes + 4
         return info
 
     @property
     def info(self) -> DeviceInfo:
         return self._info if self._info is not None else self.hello()
 
-    def infer(self, inputs: list[np.ndarray]) -> tuple[int, list[np.ndarray]]:
-        """Run one inference on the device: (cycles, outputs)."""
+    def infer(self, inputs: list[np.ndarray], what: str = "INFER") -> tuple[int, list[np.ndarray]]:
+        """Run one inference on the device: (cycles, outputs). `what` names it in errors."""
         specs = self.info.inputs
         if len(inputs) != len(specs):
             raise PipelineError(f"the model takes {len(specs)} inputs, {len(inputs)} given")
         payload = b"".join(np.ascontiguousarray(x, dtype=s.dtype).reshape(s.shape).tobytes() for x, s in zip(inputs, specs))
-        body = self._request(INFER, payload, RESULT)
+        body = self.link.request(INFER, payload, RESULT, what)
+        want = 8 + sum(s.nbytes for s in self.info.outputs)
+        if len(body) != want:
+            raise PipelineError(f"the device sent {len(body) - 8} output bytes, the model has {want - 8}; reflash the firmware for this model")
         (cycles,) = struct.unpack_from("<Q", body, 0)
         outputs, pos = [], 8
         for s in self.info.outputs:
             outputs.append(np.frombuffer(body, dtype=s.dtype, count=int(np.prod(s.shape)), offset=pos).reshape(s.shape).copy())
             pos += s.nbytes
-        if pos != len(body):
-            raise PipelineError(f"the device sent {len(body) - 8} output bytes, the model has {pos - 8}; reflash the firmware for this model")
         return int(cycles), outputs
 
     def profile(self) -> list[int]:
         """Cycles per op of the last inference (op index order); only a profiling build
         (-DEAT_PROFILE) answers, any other firmware answers ERROR."""
-        body = self._request(PROFILE, b"", PROFILE_DATA)
+        limit = self.link.reader.limit
+        self.link.reader.limit = max(limit, 4 + 8 * 4096)   # PROFILE_DATA grows with the op count
+        try:
+            body = self.link.request(PROFILE, b"", PROFILE_DATA, "PROFILE")
+        finally:
+            self.link.reader.limit = limit
         (count,) = struct.unpack_from("<I", body, 0)
         if len(body) != 4 + 8 * count:
             raise PipelineError(f"the device sent a PROFILE_DATA frame of {len(body)} B for {count} ops; reflash the firmware")

@@ -20,6 +20,7 @@ from pipeline.data import Dataset
 from pipeline.errors import PipelineError
 from pipeline.tflite.oracle import Oracle
 from pipeline.device.float_compare import FloatPolicy, float_policy, ulp_diff
+from pipeline.device.link import LinkStats
 from pipeline.device.protocol import Device, DeviceInfo
 
 DEFAULT_SAMPLE_CAP = 500
@@ -38,6 +39,7 @@ class VerifyResult:
     policy: FloatPolicy | None = None   # float32 outputs: how they are judged (None: int8 model)
     within_tolerance: int = 0           # samples whose float outputs are within policy.tolerance_ulp
     max_ulp: int = 0                    # largest difference seen on float outputs, in ULPs
+    link: LinkStats | None = None
 
     @property
     def passed(self) -> bool:
@@ -63,6 +65,8 @@ class VerifyResult:
                 "libm_ops": list(self.policy.libm_ops), "within_tolerance": self.within_tolerance,
                 "max_ulp_diff": self.max_ulp},
             "device": self.device.to_json() if self.device else None,
+            "link": self.link.to_json() if self.link else None,
+            "resets": len(self.link.resets) if self.link else 0,
         }
 
 
@@ -129,14 +133,14 @@ def verify(device: Device, tflite: Path, data: Dataset | None, count: int | None
     samples = make_samples(oracle, data, count)
     policy = float_policy(tflite)
     result = VerifyResult(samples=0, bit_exact=0, accuracy=None, input_source=samples.source, cycles=[], device=info,
-                          policy=policy if policy.float_outputs else None)
+                          policy=policy if policy.float_outputs else None, link=device.link.stats)
     correct = 0
     classifier = samples.labels is not None and int(np.prod(oracle.outputs[0].shape)) > 1
     columns = (TextColumn("verify"), BarColumn(), MofNCompleteColumn(), TextColumn("bit-exact {task.fields[exact]}"), TimeRemainingColumn())
     with Progress(*columns, disable=not show_progress, transient=True) as progress:
         task = progress.add_task("verify", total=len(samples.inputs), exact=0)
         for i, inputs in enumerate(samples.inputs):
-            cycles, got = device.infer(inputs)
+            cycles, got = device.infer(inputs, what=f"sample {i}")
             want = oracle.invoke(inputs)
             same = all(g.tobytes() == w.astype(g.dtype).tobytes() for g, w in zip(got, want))
             result.samples += 1

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from pipeline.boards import Board
+from pipeline.compiler.emit import c_string
 from pipeline.errors import PipelineError
 from pipeline.fsutil import atomic_dir
 from pipeline.paths import PIO_CORE_DIR, PLATFORMS_DIR, RUNTIME_DIR, TEMPLATES_DIR
@@ -54,12 +55,21 @@ class RenderResult:
     env: str
 
 
+def one_line(text: str) -> str:
+    """A name safe in every rendered file's comments (C /* */ and //, platformio.ini ;): one line,
+    no comment delimiters; what was changed shows as a Python escape."""
+    text = "".join(repr(ch)[1:-1] if ord(ch) < 32 or ord(ch) == 127 else ch for ch in text)
+    return text.replace("*/", "* /").replace("/*", "/ *")
+
+
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
+    env.filters["c_string"] = c_string  # a value as a C string literal, whatever it holds
+    return env
 
 
 def render_project(
@@ -86,7 +96,7 @@ def render_project(
     context: dict = {
         "board": board,
         "engine": engine,
-        "model_name": compiled.model_name,
+        "model_name": one_line(compiled.model_name),  # a file name: may hold newlines, "*/", quotes
         "sha256": compiled.sha256,
         "arena_bytes": compiled.arena_bytes,
         "core_dir": PIO_CORE_DIR,

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.errors import PipelineError
+from pipeline.tflite import validate
 
 # TensorType enum value -> (name, numpy dtype or None)
 _NP_DTYPES = {
@@ -134,6 +135,7 @@ def parse(buf: bytes) -> Model:
     type_names = _enum_names(fb.TensorType)
     op_names = _enum_names(fb.BuiltinOperator)
     sg = m.subgraphs[0]
+    validate.check_raw(m, sg)
 
     tensors: list[Tensor] = []
     for i, t in enumerate(sg.tensors or []):
@@ -173,6 +175,7 @@ def parse(buf: bytes) -> Model:
         layer = tensors[outs[0]].name if outs and outs[0] >= 0 else f"op{i}"
         operators.append(Operator(i, name, custom, op.builtinOptions, ins, outs, layer))
 
+    validate.check_model(tensors, operators, [int(x) for x in sg.inputs])
     return Model(
         tensors=tensors,
         operators=operators,

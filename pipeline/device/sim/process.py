@@ -18,6 +18,7 @@ import os
 import selectors
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from abc import ABC, abstractmethod
@@ -84,6 +85,7 @@ class SimProcess(ABC):
             stdout=subprocess.PIPE if pipe_stdout else self._stderr,
             stderr=self._stderr,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
             **popen_kwargs,
         )
         return self._proc
@@ -114,6 +116,11 @@ class SimProcess(ABC):
         if len(parts) != 2 or parts[0] != "LISTENING" or not parts[1].isdigit():
             raise PipelineError(f"{self.name} printed {line!r} instead of `LISTENING <port>`")
         return int(parts[1])
+
+    @property
+    def pid(self) -> int | None:
+        """The simulator's process id (its process group's too), while it runs."""
+        return self._proc.pid if self._proc is not None else None
 
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
@@ -157,6 +164,16 @@ class SimProcess(ABC):
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: Linux ends it when the host process dies, even by SIGKILL, so a
+    killed deploy leaves no simulator behind (elsewhere the `with` block's exit is all there is)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
