@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -135,6 +136,14 @@ def cmd_bench(a: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def cmd_report(a: argparse.Namespace, console: Console) -> int:
+    from pipeline.report.html import resolve, write_report_html
+
+    r = write_report_html(resolve(a.path))
+    console.print(f"{r.path} ({r.kind} report; sections with data: {', '.join(r.sections)})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m pipeline", description="Edge-AI-Tiny: a Keras model to predictions verified on a microcontroller.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -142,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, handler: Handler, help_: str) -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=help_, description=help_)
         sp.set_defaults(handler=handler)
+        sp.add_argument("--verbose", action="store_true", help="also show TensorFlow's and the converter's own log lines")
         return sp
 
     sp = add("deploy", cmd_deploy, "every stage: prune, quantize, convert, compile, render, build, run, verify")
@@ -162,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", type=Path, help="also write the figures here as JSON")
     sp.add_argument("--port", help="a real board instead of the simulator")
     sp.add_argument("--out", type=Path, help=f"artifact directory (default {DEFAULT_OUT}/bench)")
+
+    sp = add("report", cmd_report, "rebuild report.html from a deploy's or bench's report.json alone")
+    sp.add_argument("path", type=Path, help="the deploy/bench output directory (or a report .json file)")
 
     sp = add("example", cmd_example, "train the built-in example; writes model.keras and data.npz")
     sp.add_argument("--out", type=Path, default=DEFAULT_OUT / "example")
@@ -215,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.verbose:  # read by pipeline/ml/quiet.py before TensorFlow is imported
+        os.environ["EAT_VERBOSE"] = "1"
     console = Console(stderr=True)
     try:
         return args.handler(args, console)

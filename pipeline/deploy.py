@@ -20,6 +20,9 @@ from pipeline.errors import PipelineError
 from pipeline.fsutil import atomic_write_text, copy_into
 from pipeline.ml.keras_io import KERAS_SUFFIXES
 from pipeline.paths import DEFAULT_OUT
+from pipeline.progress import stage_bar
+from pipeline.report.console import summary_rows
+from pipeline.report.html import write_report_html
 from pipeline.device.protocol import Device
 from pipeline.firmware.render import CompiledModel, render_project
 from pipeline.firmware.flash import flash
@@ -69,7 +72,8 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
         from pipeline.ml.example import make_example
 
         _stage(console, "example", "training the built-in digits CNN (sklearn load_digits)…")
-        ex = make_example(out)
+        with stage_bar(console, "train", "epochs", opts.progress) as tick:
+            ex = make_example(out, on_epoch=tick)
         keras_path, data_path = ex.model_path, ex.data_path
         report["model"]["source"] = "built-in example: digits CNN on sklearn load_digits"
         report["model"]["float_accuracy"] = ex.float_accuracy
@@ -85,7 +89,8 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
         from pipeline.ml.prune import prune_model
 
         _stage(console, "prune", f"to {sparsity:.0%} sparsity with tfmot, fine-tuning…")
-        pr = prune_model(keras_path, data_path, out, sparsity)
+        with stage_bar(console, "fine-tune", "epochs", opts.progress) as tick:
+            pr = prune_model(keras_path, data_path, out, sparsity, on_epoch=tick)
         report["prune"] = pr.to_json()
         zeros = ", ".join(f"{l.layer} {l.zero_fraction:.0%}" for l in pr.layers)
         _stage(console, "", f"zeros per layer: {zeros}; accuracy {pr.float_accuracy:.3f} -> {pr.pruned_accuracy:.3f}")
@@ -93,7 +98,8 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
     from pipeline.ml.quantize import quantize_model
 
     _stage(console, "quantize", "full-integer int8 with a representative dataset…")
-    q = quantize_model(keras_path, data_path, out / "model_int8.tflite")
+    with stage_bar(console, "quantize", "", opts.progress):
+        q = quantize_model(keras_path, data_path, out / "model_int8.tflite")
     return q.tflite_path, data_path
 
 
@@ -105,7 +111,8 @@ class Firmware:
     project_dir: Path
 
 
-def build_firmware(tflite: Path, board: Board, out: Path, engine: str, console: Console, simulated: bool = True) -> Firmware:
+def build_firmware(tflite: Path, board: Board, out: Path, engine: str, console: Console, simulated: bool = True,
+                   progress: bool = True) -> Firmware:
     """Stages 4-7 for one int8 .tflite: compile + convert, fit check, render, build (the board's
     simulated build when `simulated` and the board has one, see boards/<id>.json "sim")."""
     from pipeline.compiler.compile import compile_model
@@ -124,7 +131,8 @@ def build_firmware(tflite: Path, board: Board, out: Path, engine: str, console: 
             "set TFLM_DIR to it (see that platformio.ini) — TFLM is not available on this machine"
         )
     _stage(console, "build", f"pio run -e {build_env(board, simulated)} (offline platform, {board.toolchain_prefix}gcc)…")
-    built = build_project(project, board, out, simulated=simulated)
+    with stage_bar(console, "build", "", progress):
+        built = build_project(project, board, out, simulated=simulated)
     return Firmware(compiled=compiled, built=built, c_dir=c_dir, project_dir=project)
 
 
@@ -139,6 +147,8 @@ def summary_table(report: dict[str, Any], board: Board) -> Table:
     table.add_row("RAM", f"{mem['ram_bytes']:,} / {mem['ram_budget_bytes']:,} B ({mem['ram_bytes'] / mem['ram_budget_bytes']:.1%})")
     table.add_row("arena", f"{mem['arena_bytes']:,} B (planned ahead of time)")
     table.add_row("inputs", v["input_source"])
+    for key, value in summary_rows(report):
+        table.add_row(key, value)
     return table
 
 
@@ -159,12 +169,13 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
     name = opts.model.name if opts.model is not None else "digits CNN (built-in example)"
     report["model"].update(name=name, tflite=str(tflite), sha256=digest, tflite_bytes=tflite.stat().st_size)
 
-    fw = build_firmware(tflite, board, out, opts.engine, console, simulated=opts.port is None)
+    fw = build_firmware(tflite, board, out, opts.engine, console, simulated=opts.port is None, progress=opts.progress)
     compiled, built = fw.compiled, fw.built
     report["compile"] = {
         "arena_bytes": compiled.arena_bytes, "weights_bytes": compiled.weights_bytes, "macs": compiled.macs,
-        "ops": len(compiled.ops),
+        "ops": len(compiled.ops), "layers": compiled.layers,
     }
+    report["arena"] = compiled.arena_map  # the memory map for report.html, which reads report.json alone
     report["memory"] = {
         "flash_bytes": built.flash_bytes, "ram_bytes": built.ram_bytes, "arena_bytes": compiled.arena_bytes,
         "weights_bytes": compiled.weights_bytes, "flash_budget_bytes": board.flash_bytes, "ram_budget_bytes": board.ram_bytes,
@@ -194,6 +205,7 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
         "source": board.raw["cycle_counter"],
     }
     atomic_write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
+    html = write_report_html(out / "report.json")
     console.print(summary_table(report, board))
-    console.print(f"report: {out / 'report.json'}")
+    console.print(f"report: {out / 'report.json'} and {html.path.name} (open it in a browser)")
     return report

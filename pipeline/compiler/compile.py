@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pipeline.compiler import emit, planner
+from pipeline.compiler.layers import arena_map, layer_rows
 from pipeline.compiler.ops import LOWERINGS, Ctx, Lowered, Unsupported
 from pipeline.errors import PipelineError
 from pipeline.tflite.model import Model, load
@@ -54,6 +55,8 @@ class CompileResult:
     outputs: list[TensorInfo] = field(default_factory=list)
     naive_arena_bytes: int = 0   # the arena with no sharing at all, for comparison
     files: list[str] = field(default_factory=list)
+    layers: list[dict] = field(default_factory=list)      # per op: shape, MACs, weight bytes (layers.py)
+    arena_map: dict = field(default_factory=dict)         # the plan: buffers, offsets, lifetimes (layers.py)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -204,7 +207,8 @@ def compile_model(tflite: Path, out_dir: Path, core: str = "generic") -> Compile
         weights_bytes=weights_bytes, macs=macs,
         ops=[OpInfo(lw.op.index, lw.op.opcode, lw.op.layer, lw.kernel, lw.macs, lw.scratch_bytes) for lw in lowered],
         inputs=[info(t) for t in model.inputs], outputs=[info(t) for t in model.outputs],
-        naive_arena_bytes=plan.naive_bytes, files=["model.c", "model.h", "compile.json"])
+        naive_arena_bytes=plan.naive_bytes, files=["model.c", "model.h", "compile.json"],
+        layers=layer_rows(model, lowered), arena_map=arena_map(model, lowered, plan))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "model.c").write_text(source)
     (out_dir / "model.h").write_text(header)

@@ -34,6 +34,8 @@ class VerifyResult:
     cycles: list[int]
     mismatches: list[dict] = field(default_factory=list)
     device: DeviceInfo | None = None
+    predictions: list[int] = field(default_factory=list)   # the device's argmax per sample (classifiers)
+    labels: list[int] = field(default_factory=list)        # the data's label per sample (classifiers)
 
     @property
     def cycles_median(self) -> int:
@@ -48,6 +50,8 @@ class VerifyResult:
             "input_source": self.input_source,
             "first_mismatches": self.mismatches[:10],
             "device": self.device.to_json() if self.device else None,
+            "predictions": self.predictions,
+            "labels": self.labels,
         }
 
 
@@ -114,7 +118,9 @@ def verify(device: Device, tflite: Path, data: Dataset | None, count: int | None
                 diff = max(int(np.max(np.abs(g.astype(np.int32) - w.astype(np.int32)))) for g, w in zip(got, want))
                 result.mismatches.append({"sample": i, "max_abs_diff": diff})
             if classifier:
-                correct += int(int(np.argmax(got[0])) == int(samples.labels[i]))
+                result.predictions.append(int(np.argmax(got[0])))
+                result.labels.append(int(samples.labels[i]))
+                correct += int(result.predictions[-1] == result.labels[-1])
             progress.update(task, advance=1, exact=result.bit_exact)
     if classifier and result.samples:
         result.accuracy = correct / result.samples
