@@ -26,8 +26,8 @@ def verbose() -> bool:
 
 
 def quiet_env() -> None:
-    """Before TensorFlow is imported: its C++ log level (errors only unless verbose)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if verbose() else "3")
+    """Before TensorFlow is imported: its C++ log level (everything with --verbose, else fatal only)."""
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0" if verbose() else "3"
 
 
 def quiet_python_logs() -> None:

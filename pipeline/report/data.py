@@ -86,8 +86,13 @@ def verdict(report: dict) -> Verdict:
     )
 
 
+def _key(name: str) -> str:
+    """Layer names joined across sources: TFLite's first ';' part, cut where compile's short_layer cuts."""
+    return str(name).split(";")[0][:57]
+
+
 def _index(rows: list[dict] | None) -> dict[str, dict]:
-    return {str(_first(r, "name", "layer")): r for r in rows or [] if _first(r, "name", "layer") is not None}
+    return {_key(_first(r, "name", "layer")): r for r in rows or [] if _first(r, "name", "layer") is not None}
 
 
 def layers(report: dict) -> list[Layer]:
@@ -96,11 +101,11 @@ def layers(report: dict) -> list[Layer]:
     profile = _get(report, "profile", "layers") or report.get("layers") or []
     sparsity = _get(report, "sparsity", "layers") or []
     prof, sparse = _index(profile), _index(sparsity)
-    by_order = len(profile) == len(compiled) and not any(r.get("name") in prof for r in compiled)
+    by_order = len(profile) == len(compiled) and not any(_key(r["name"]) in prof for r in compiled)
     out = []
     for i, r in enumerate(compiled):
-        p = profile[i] if by_order else prof.get(r["name"], {})
-        s = sparse.get(r["name"], {})
+        p = profile[i] if by_order else prof.get(_key(r["name"]), {})
+        s = sparse.get(_key(r["name"]), {})
         out.append(Layer(
             name=r["name"], op=r["op"], shape=r.get("output_shape") or [], macs=r.get("macs"), kernel=r.get("kernel"),
             dense_bytes=_first(s, "dense_bytes", "dense_weight_bytes") or r.get("weights_dense_bytes"),
