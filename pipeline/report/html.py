@@ -61,7 +61,7 @@ def bench_context(report: dict) -> dict[str, Any]:
                           "total": sum(r.cycles or 0 for r in rows)})
     tflm_measured = any(m.get("tflm_ref_cycles") or m.get("tflm_cmsis_cycles") for m in models)
     return {"models": models, "per_model": per_model, "tflm_measured": tflm_measured,
-            "plots": {"bench": plots.bench_plot(models)}}
+            "plots": {"bench": plots.bench_plot(models), "arena": plots.bench_arena_plot(models)}}
 
 
 def render_html(report: dict) -> tuple[str, list[str]]:

@@ -10,7 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: never look for a display
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 from pipeline.report.data import Confusion, Layer, Verdict, short_name  # noqa: E402
 
@@ -168,20 +168,31 @@ def confusion_plot(c: Confusion) -> str:
 def bench_plot(models: list[dict]) -> str | None:
     """Cycles per inference per model: ours beside TFLM reference and TFLM + CMSIS-NN where measured."""
     series = [("ours", "cycles", BLUE), ("TFLM reference", "tflm_ref_cycles", SLATE), ("TFLM + CMSIS-NN", "tflm_cmsis_cycles", AMBER)]
+    return _grouped(models, series, f"{(models[0].get('cycles_unit') if models else None) or 'cycles'} per inference (log)")
+
+
+def bench_arena_plot(models: list[dict]) -> str | None:
+    """Arena bytes per model: ours beside TFLM's on Cortex-M where measured."""
+    return _grouped(models, [("ours", "arena_bytes", BLUE), ("TFLM (Cortex-M)", "tflm_arena_bytes", AMBER)], "arena bytes", log=False)
+
+
+def _grouped(models: list[dict], series: list[tuple[str, str, str]], ylabel: str, log: bool = True) -> str | None:
     series = [s for s in series if any(m.get(s[1]) for m in models)]
     if not models or not series:
         return None
     with matplotlib.rc_context(STYLE):
-        fig = _figure(6.4 + 0.5 * len(models), 3.0)
+        fig = _figure(4.2 + 0.6 * len(models), 3.0)
         ax = fig.add_subplot()
-        width = 0.8 / len(series)
+        width = min(0.8 / len(series), 0.35)
         for k, (label, key, color) in enumerate(series):
             xs = [i + (k - (len(series) - 1) / 2) * width for i in range(len(models))]
             ax.bar(xs, [m.get(key) or 0 for m in models], width=width * 0.95, color=color, label=label)
-        ax.set_yscale("log")
+        if log:
+            ax.set_yscale("log")
+            ax.yaxis.set_minor_formatter(NullFormatter())
         ax.yaxis.set_major_formatter(HUMAN)
         ax.set_xticks(range(len(models)), [short_name(m["name"], 22) for m in models], fontsize=8)
-        ax.set_ylabel(f"{models[0].get('cycles_unit') or 'cycles'} per inference (log)")
-        ax.legend(fontsize=8, frameon=False)
+        ax.set_ylabel(ylabel)
+        ax.legend(fontsize=8, frameon=False, ncols=len(series), loc="lower left", bbox_to_anchor=(0, 1.0))
         ax.grid(axis="x", visible=False)
         return _uri(fig)
