@@ -51,7 +51,10 @@ def quantize_model(model_path: Path, data_path: Path, out_path: Path) -> Quantiz
         with native_output_to(out_path.parent / "tensorflow.log"):  # the converter's own prints
             flat = converter.convert()
     except Exception as exc:
-        raise PipelineError(f"TFLite converter could not make {model_path.name} full-int8: {str(exc).strip().splitlines()[0]}") from exc
+        raise PipelineError(
+            f"TFLite converter could not make {model_path.name} full-int8: {str(exc).strip().splitlines()[0]} "
+            f"(the converter's own output is in {out_path.parent / 'tensorflow.log'}; --verbose shows it)"
+        ) from exc
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_bytes(flat)
     return QuantizeResult(tflite_path=out_path, size_bytes=len(flat))

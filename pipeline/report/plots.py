@@ -137,7 +137,11 @@ def arena_plot(arena: dict) -> str | None:
         ax.text(n_ops - 0.5, total, f" arena {total:,} B", color=ROSE, fontsize=8, va="bottom", ha="right")
         ax.set_xlim(-0.6, n_ops - 0.4)
         ax.set_ylim(0, total * 1.08)
-        ax.set_xticks(range(n_ops), [f"{k}\n{(ops[k].split(' ')[0] if k < len(ops) else '')[:12]}" for k in range(n_ops)], fontsize=7)
+        names = [(ops[k].split(" ")[0] if k < len(ops) else "")[:18] for k in range(n_ops)]
+        if n_ops <= 12:
+            ax.set_xticks(range(n_ops), [f"{k}\n{n}" for k, n in enumerate(names)], fontsize=7)
+        else:   # many ops: the names stand upright so they never run into each other
+            ax.set_xticks(range(n_ops), [f"{n} {k}" for k, n in enumerate(names)], fontsize=6, rotation=90)
         ax.set_xlabel("op timeline (execution order)")
         ax.set_ylabel("arena offset (bytes)")
         ax.yaxis.set_major_formatter(HUMAN)
