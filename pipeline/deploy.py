@@ -98,8 +98,7 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
     from pipeline.ml.quantize import quantize_model
 
     _stage(console, "quantize", "full-integer int8 with a representative dataset…")
-    with stage_bar(console, "quantize", "", opts.progress):
-        q = quantize_model(keras_path, data_path, out / "model_int8.tflite")
+    q = quantize_model(keras_path, data_path, out / "model_int8.tflite")  # no bar: its fds are caught around the converter
     return q.tflite_path, data_path
 
 

@@ -1,4 +1,4 @@
-"""Progress bars (rich) for the stages that take more than a few seconds: epochs, quantize, build."""
+"""Progress bars (rich) for the stages that take more than a few seconds: training and fine-tuning epochs, build."""
 
 from __future__ import annotations
 
