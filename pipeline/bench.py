@@ -17,6 +17,7 @@ from pipeline.deploy import build_firmware
 from pipeline.errors import PipelineError
 from pipeline.bench_tflm import against_table, measure, measure_tflm
 from pipeline.paths import DEFAULT_OUT
+from pipeline.report.html import write_report_html
 from pipeline.firmware.flash import flash
 from pipeline.device.run import resolve_port
 from pipeline.tflite.tflm_arena import measure_wheel_arena
@@ -103,14 +104,18 @@ def bench_table(rows: list[BenchRow], board_id: str) -> Table:
 def bench(models: list[Path], board_id: str, json_path: Path | None, port: str | None = None, out_root: Path | None = None,
           against: str | None = None, profile: bool = False) -> list[BenchRow]:
     console = Console(stderr=True)
-    rows = [bench_model(m, board_id, out_root or DEFAULT_OUT / "bench", port, console, against, profile) for m in models]
+    out_root = out_root or DEFAULT_OUT / "bench"
+    rows = [bench_model(m, board_id, out_root, port, console, against, profile) for m in models]
     out = Console()
     out.width = max(out.width, 150)  # the table is wide; never squeeze it into a pipe's 80 columns
     out.print(bench_table(rows, board_id))
     if against == "tflm" and rows:
         out.print(against_table(rows, board_id, rows[0].cycles_unit))
-    if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        doc = {"board": board_id, "cycles_unit": rows[0].cycles_unit if rows else "cycles", "models": [asdict(r) for r in rows]}
-        json_path.write_text(json.dumps(doc, indent=2) + "\n")
+    doc = {"board": board_id, "cycles_unit": rows[0].cycles_unit if rows else "cycles", "models": [asdict(r) for r in rows]}
+    payload = json.dumps(doc, indent=2) + "\n"
+    for path in (out_root / "report.json", json_path):  # report.html beside each (`python -m pipeline report DIR`)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(payload)
+            console.print(f"report: {path} and {write_report_html(path).path.name}")
     return rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -161,6 +162,14 @@ def cmd_bench(a: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def cmd_report(a: argparse.Namespace, console: Console) -> int:
+    from pipeline.report.html import resolve, write_report_html
+
+    r = write_report_html(resolve(a.path))
+    console.print(f"{r.path} ({r.kind} report; sections with data: {', '.join(r.sections)})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m pipeline", description="Edge-AI-Tiny: a Keras model to predictions verified on a microcontroller.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -168,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, handler: Handler, help_: str) -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=help_, description=help_)
         sp.set_defaults(handler=handler)
+        sp.add_argument("--verbose", action="store_true", help="also show TensorFlow's and the converter's own log lines")
         return sp
 
     sp = add("deploy", cmd_deploy, "every stage: prune, quantize, convert, compile, render, build, run, verify")
@@ -199,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", type=Path, help=f"artifact directory (default {DEFAULT_OUT}/bench)")
     sp.add_argument("--against", choices=("tflm",), help="also build and measure TFLM (reference kernels) and TFLM + CMSIS-NN, side by side")
     sp.add_argument("--profile", action="store_true", help="also cycles per layer, from a separate profiling build (-DEAT_PROFILE)")
+
+    sp = add("report", cmd_report, "rebuild report.html from a deploy's or bench's report.json alone")
+    sp.add_argument("path", type=Path, help="the deploy/bench output directory (or a report .json file)")
 
     sp = add("example", cmd_example, "train the built-in example; writes model.keras and data.npz")
     sp.add_argument("--out", type=Path, default=DEFAULT_OUT / "example")
@@ -260,6 +273,8 @@ def _terminated(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.verbose:  # read by pipeline/ml/quiet.py before TensorFlow is imported
+        os.environ["EAT_VERBOSE"] = "1"
     console = Console(stderr=True)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminated)

@@ -21,6 +21,9 @@ from pipeline.errors import KeepArtifacts, PipelineError
 from pipeline.fsutil import atomic_write_text, copy_into, staged_out
 from pipeline.ml.keras_io import KERAS_SUFFIXES
 from pipeline.paths import DEFAULT_OUT
+from pipeline.progress import stage_bar
+from pipeline.report.console import summary_rows
+from pipeline.report.html import write_report_html
 from pipeline.device.protocol import Device
 from pipeline.firmware.render import CompiledModel, render_project
 from pipeline.firmware.flash import flash
@@ -93,7 +96,8 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
         from pipeline.ml.example import make_example
 
         _stage(console, "example", "training the built-in digits CNN (sklearn load_digits)…")
-        ex = make_example(out)
+        with stage_bar(console, "train", "epochs", opts.progress) as tick:
+            ex = make_example(out, on_epoch=tick)
         keras_path, data_path = ex.model_path, ex.data_path
         report["model"]["source"] = "built-in example: digits CNN on sklearn load_digits"
         report["model"]["float_accuracy"] = ex.float_accuracy
@@ -109,7 +113,8 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
         from pipeline.ml.prune import prune_model
 
         _stage(console, "prune", f"{opts.prune} to {sparsity:.0%} sparsity, fine-tuning…")
-        pr = prune_model(keras_path, data_path, out, sparsity, method=opts.prune)
+        with stage_bar(console, "fine-tune", "epochs", opts.progress) as tick:
+            pr = prune_model(keras_path, data_path, out, sparsity, method=opts.prune, on_epoch=tick)
         report["prune"] = pr.to_json()
         zeros = ", ".join(f"{l.layer} {l.zero_fraction:.0%}" for l in pr.layers)
         _stage(console, "", f"zeros per layer: {zeros}; accuracy {pr.float_accuracy:.3f} -> {pr.pruned_accuracy:.3f}")
@@ -117,7 +122,7 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
     from pipeline.ml.quantize import quantize_model
 
     _stage(console, "quantize", "full-integer int8 with a representative dataset…")
-    q = quantize_model(keras_path, data_path, out / "model_int8.tflite")
+    q = quantize_model(keras_path, data_path, out / "model_int8.tflite")  # no bar: its fds are caught around the converter
     return q.tflite_path, data_path
 
 
@@ -131,7 +136,7 @@ class Firmware:
 
 def build_firmware(
     tflite: Path, board: Board, out: Path, engine: str, console: Console, simulated: bool = True, profile: bool = False,
-    tflm_kernels: str = "cmsis_nn", weights: str = "auto",
+    tflm_kernels: str = "cmsis_nn", weights: str = "auto", progress: bool = True,
 ) -> Firmware:
     """Stages 4-7 for one int8 .tflite: compile + convert, fit check, render, build (the board's
     simulated build when `simulated` and the board has one, see boards/<id>.json "sim")."""
@@ -152,7 +157,8 @@ def build_firmware(
     project = render_project(CompiledModel.load(c_dir), board, out / "firmware", engine=engine, tflite=tflite,
                              profile=profile, tflm_lib=tflm_lib).project_dir
     _stage(console, "build", f"pio run -e {build_env(board, simulated)} (offline platform, {board.toolchain_prefix}gcc)…")
-    built = build_project(project, board, out, simulated=simulated)
+    with stage_bar(console, "build", "", progress):
+        built = build_project(project, board, out, simulated=simulated)
     return Firmware(compiled=compiled, built=built, c_dir=c_dir, project_dir=project)
 
 
@@ -181,6 +187,10 @@ def summary_table(report: dict[str, Any], board: Board) -> Table:
         from pipeline.deploy_sparsity import sparsity_rows
 
         sparsity_rows(table, report["sparsity"])
+    for key, value in summary_rows(report):
+        if key == "sparsity" and report.get("sparsity"):
+            continue   # the sparsity rows above say it per layer
+        table.add_row(key, escape(value))
     return table
 
 
@@ -205,8 +215,9 @@ def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any
             raise KeepArtifacts(str(exc).replace(str(work), str(out))) from None
         report = _relocated(report, str(work), str(out))
         atomic_write_text(work / "report.json", json.dumps(report, indent=2) + "\n")
+        html = write_report_html(work / "report.json")
     console.print(summary_table(report, board))
-    console.print(f"report: {escape(str(out / 'report.json'))}")
+    console.print(f"report: {escape(str(out / 'report.json'))} and {html.path.name} (open it in a browser)")
     return report
 
 
@@ -233,12 +244,14 @@ def _deploy(opts: DeployOptions, board: Board, out: Path, port: str | None, cons
     name = opts.model.name if opts.model is not None else "digits CNN (built-in example)"
     report["model"].update(name=name, tflite=str(tflite), sha256=digest, tflite_bytes=tflite.stat().st_size)
 
-    fw = build_firmware(tflite, board, out, opts.engine, console, simulated=opts.port is None, tflm_kernels=opts.tflm_kernels)
+    fw = build_firmware(tflite, board, out, opts.engine, console, simulated=opts.port is None,
+                        tflm_kernels=opts.tflm_kernels, progress=opts.progress)
     compiled, built = fw.compiled, fw.built
     report["compile"] = {
         "arena_bytes": compiled.arena_bytes, "weights_bytes": compiled.weights_bytes, "macs": compiled.macs,
-        "ops": len(compiled.ops),
+        "ops": len(compiled.ops), "layers": compiled.layers,
     }
+    report["arena"] = compiled.arena_map  # the memory map for report.html, which reads report.json alone
     report["memory"] = {
         "flash_bytes": built.flash_bytes, "ram_bytes": built.ram_bytes, "arena_bytes": compiled.arena_bytes,
         "weights_bytes": compiled.weights_bytes, "flash_budget_bytes": board.flash_bytes, "ram_budget_bytes": board.ram_bytes,

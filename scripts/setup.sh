@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh machine; quick when it is all there already.
-#   Debian: ARM and RISC-V cross toolchains, QEMU, Node.js (for rp2040js)
+#   Debian: ARM and RISC-V cross toolchains, QEMU, Node.js (for rp2040js), Chromium (report test)
 #   PyPI:   .venv with the pinned Python stack (requirements*.txt) and this package
 #   npm:    rp2040js under sim/rp2040
 set -euo pipefail
@@ -26,6 +26,14 @@ if [ "$need_apt" = 1 ]; then
     missing+=("$p")
   done
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Headless Chromium for the report test (tests/test_report_html.py opens report.html in it).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "setup: installing Debian package chromium (headless browser for the report test)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
 stamp=.venv/.requirements.sha256

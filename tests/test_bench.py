@@ -33,3 +33,6 @@ def test_bench_prints_and_writes_json(tmp_path: Path) -> None:
     assert ad01["bit_exact"] == "3/3" and rows["hello_world_int8"]["bit_exact"] == "3/3"
     assert rows["hello_world_int8"]["tflm_arena_bytes"] is None
     assert json.loads((tmp_path / "bench.json").read_text())["cycles_unit"] == "cycles"
+    for page in ("bench.html", "report.html"):   # beside --json, and in the out dir beside report.json
+        html = (tmp_path / page).read_text()
+        assert 'id="bench"' in html and "ad01_int8" in html and "data:image/svg+xml;base64," in html

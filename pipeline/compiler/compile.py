@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pipeline.compiler import emit, planner
+from pipeline.compiler.layers import arena_map, layer_rows
 from pipeline.compiler.ops import LOWERINGS, Ctx, Lowered, Unsupported
 from pipeline.compiler.sparse import MODES
 from pipeline.compiler.ops_f32 import float_lowering
@@ -58,6 +59,8 @@ class CompileResult:
     files: list[str] = field(default_factory=list)
     weights_mode: str = "auto"   # sparse.MODES: how FC/CONV/DEPTHWISE weights were encoded
     sparsity: list[dict] = field(default_factory=list)   # sparse.LayerChoice per weight tensor
+    layers: list[dict] = field(default_factory=list)      # per op: shape, MACs, weight bytes (layers.py)
+    arena_map: dict = field(default_factory=dict)         # the plan: buffers, offsets, lifetimes (layers.py)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -224,7 +227,8 @@ def compile_model(tflite: Path, out_dir: Path, core: str = "generic", weights: s
         ops=[OpInfo(lw.op.index, lw.op.opcode, lw.op.layer, lw.kernel, lw.macs, lw.scratch_bytes) for lw in lowered],
         inputs=[info(t) for t in model.inputs], outputs=[info(t) for t in model.outputs],
         naive_arena_bytes=plan.naive_bytes, files=["model.c", "model.h", "compile.json"],
-        weights_mode=weights, sparsity=[c.to_json() for c in choices])
+        weights_mode=weights, sparsity=[c.to_json() for c in choices],
+        layers=layer_rows(model, lowered), arena_map=arena_map(model, lowered, plan))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "model.c").write_text(source)
     (out_dir / "model.h").write_text(header)

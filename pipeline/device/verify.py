@@ -46,6 +46,8 @@ class VerifyResult:
         if self.policy is not None and self.policy.tolerance_ulp:
             return self.samples > 0 and self.within_tolerance == self.samples
         return self.samples > 0 and self.bit_exact == self.samples
+    predictions: list[int] = field(default_factory=list)   # the device's argmax per sample (classifiers)
+    labels: list[int] = field(default_factory=list)        # the data's label per sample (classifiers)
 
     @property
     def cycles_median(self) -> int:
@@ -67,6 +69,8 @@ class VerifyResult:
             "device": self.device.to_json() if self.device else None,
             "link": self.link.to_json() if self.link else None,
             "resets": len(self.link.resets) if self.link else 0,
+            "predictions": self.predictions,
+            "labels": self.labels,
         }
 
 
@@ -155,7 +159,9 @@ def verify(device: Device, tflite: Path, data: Dataset | None, count: int | None
                 result.mismatches.append({"sample": i, "max_abs_diff": diff if policy.float_outputs else int(diff),
                                           "max_ulp_diff": ulps})
             if classifier:
-                correct += int(int(np.argmax(got[0])) == int(samples.labels[i]))
+                result.predictions.append(int(np.argmax(got[0])))
+                result.labels.append(int(samples.labels[i]))
+                correct += int(result.predictions[-1] == result.labels[-1])
             progress.update(task, advance=1, exact=result.bit_exact)
     if classifier and result.samples:
         result.accuracy = correct / result.samples

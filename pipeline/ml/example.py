@@ -5,13 +5,14 @@ Out: `model.keras` (the float baseline) and `data.npz`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from pipeline.data import Dataset
-from pipeline.ml.tfenv import import_tf, seed_everything
+from pipeline.ml.tfenv import epoch_callback, import_tf, seed_everything
 
 SEED = 0
 EPOCHS = 30
@@ -53,13 +54,13 @@ def build_model():  # -> tf.keras.Model
     )
 
 
-def make_example(out_dir: Path, epochs: int = EPOCHS) -> ExampleResult:
+def make_example(out_dir: Path, epochs: int = EPOCHS, on_epoch: Callable[[int, int], None] | None = None) -> ExampleResult:
     tf = import_tf()
     seed_everything(SEED)
     data = load_digits_dataset()
     model = build_model()
     model.compile(optimizer=tf.keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=64, verbose=0)
+    model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=64, verbose=0, callbacks=epoch_callback(on_epoch, epochs))
     _, accuracy = model.evaluate(data.x_test, data.y_test, verbose=0)
     out_dir.mkdir(parents=True, exist_ok=True)
     model_path = out_dir / "model.keras"

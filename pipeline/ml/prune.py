@@ -8,6 +8,7 @@ pruning wraps (and mutates) the layers of the model it is given, so it works on 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -16,7 +17,8 @@ import numpy as np
 from pipeline.data import Dataset
 from pipeline.errors import PipelineError
 from pipeline.ml.keras_io import load_keras
-from pipeline.ml.tfenv import import_tf, seed_everything
+from pipeline.ml.quiet import native_output_to
+from pipeline.ml.tfenv import epoch_callback, import_tf, seed_everything
 
 SEED = 0
 
@@ -73,14 +75,16 @@ def _accuracy(model, data: Dataset) -> float | None:
 
 
 def prune_model(model_path: Path, data_path: Path, out_dir: Path, sparsity: float, epochs: int = 8,
-                method: str = "magnitude") -> PruneResult:
+                method: str = "magnitude",
+                on_epoch: Callable[[int, int], None] | None = None) -> PruneResult:
     """`method`: magnitude (tfmot, polynomial schedule) or a pattern of pipeline/ml/prune_methods."""
     if method == "channel":
         raise PipelineError("--prune channel (structured filter removal) is not implemented; use magnitude, 2:4, 1:4, 2:8 or block")
     if not 0.0 <= sparsity < 1.0:
         raise PipelineError(f"--sparsity {sparsity} is out of range; give a fraction in [0, 1), e.g. 0.8")
     tf = import_tf()
-    import tensorflow_model_optimization as tfmot
+    with native_output_to(None):
+        import tensorflow_model_optimization as tfmot
 
     seed_everything(SEED)
     baseline = load_keras(model_path)
@@ -107,7 +111,7 @@ def prune_model(model_path: Path, data_path: Path, out_dir: Path, sparsity: floa
     wrapped.compile(optimizer=tf.keras.optimizers.Adam(1e-3), loss=loss)
     wrapped.fit(
         data.x_train, data.y_train, epochs=epochs, batch_size=batch, verbose=0,
-        callbacks=[tfmot.sparsity.keras.UpdatePruningStep()],
+        callbacks=[tfmot.sparsity.keras.UpdatePruningStep(), *epoch_callback(on_epoch, epochs)],
     )
     pruned = tfmot.sparsity.keras.strip_pruning(wrapped)
     return _finish(baseline, pruned, data, out_dir, sparsity, epochs, method)

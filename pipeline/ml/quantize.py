@@ -13,6 +13,7 @@ import numpy as np
 from pipeline.data import Dataset
 from pipeline.errors import PipelineError
 from pipeline.ml.keras_io import load_keras
+from pipeline.ml.quiet import native_output_to
 from pipeline.ml.tfenv import import_tf, seed_everything
 
 REPRESENTATIVE_SAMPLES = 300
@@ -47,9 +48,13 @@ def quantize_model(model_path: Path, data_path: Path, out_path: Path) -> Quantiz
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
     try:
-        flat = converter.convert()
+        with native_output_to(out_path.parent / "tensorflow.log"):  # the converter's own prints
+            flat = converter.convert()
     except Exception as exc:
-        raise PipelineError(f"TFLite converter could not make {model_path.name} full-int8: {str(exc).strip().splitlines()[0]}") from exc
+        raise PipelineError(
+            f"TFLite converter could not make {model_path.name} full-int8: {str(exc).strip().splitlines()[0]} "
+            f"(the converter's own output is in {out_path.parent / 'tensorflow.log'}; --verbose shows it)"
+        ) from exc
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_bytes(flat)
     return QuantizeResult(tflite_path=out_path, size_bytes=len(flat))
