@@ -52,7 +52,7 @@ KERNEL_BASE = ("kernel_util", "micro_tensor_utils", "decompress", "decompress_co
                "decode_state_huffman", "decode_state_lut", "decode_state_prune")
 # TFLite opcode -> kernel file stems where the name differs (else the opcode in lower case).
 KERNEL_STEMS = {
-    "CONV_2D": ("conv",), "AVERAGE_POOL_2D": ("pooling",), "MAX_POOL_2D": ("pooling",), "MEAN": ("reduce",),
+    "CONV_2D": ("conv",), "DEPTHWISE_CONV_2D": ("depthwise_conv",), "AVERAGE_POOL_2D": ("pooling",), "MAX_POOL_2D": ("pooling",), "MEAN": ("reduce",),
     "RELU": ("activations",), "RELU6": ("activations",), "PADV2": ("pad",), "MAXIMUM": ("maximum_minimum",),
     "MINIMUM": ("maximum_minimum",), "UNIDIRECTIONAL_SEQUENCE_LSTM": ("unidirectional_sequence_lstm", "lstm_eval"),
 }
@@ -126,6 +126,10 @@ def sources(tree: TflmTree, opcodes: list[str]) -> list[Path]:
             if path.parent.name == "kernels" and (path.parent / "cmsis_nn" / path.name).is_file():
                 continue  # CMSIS-NN's kernel replaces the reference one
         out.append(path)
+    kernels = {p.stem for p in out if p.parent.name in ("kernels", "cmsis_nn")}
+    missing = [op for op in opcodes if not any(stem in kernels for stem in KERNEL_STEMS.get(op, (op.lower(),)))]
+    if missing:
+        raise PipelineError(f"no TFLM kernel file known for {', '.join(missing)} in {tree.root}; add it to KERNEL_STEMS in pipeline/tflite/tflm_build.py")
     return out
 
 
