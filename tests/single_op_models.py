@@ -18,12 +18,12 @@ import tests.test_kernels_helpers  # noqa: F401  (puts the repo root on sys.path
 @dataclass
 class T:
     shape: list[int]
-    scale: float | list[float] | None = None   # None: no quantization; a list: per-channel along qdim
+    scale: float | list[float] | None = None   # None: no quantization; a list: per-channel
     zero_point: int = 0
     dtype: str = "INT8"
     data: np.ndarray | None = None        # constant tensors
     name: str = ""
-    qdim: int = 0                         # the quantized dimension of a per-channel scale list
+    quantized_dimension: int = 0          # the channel axis of a per-channel scale
 
 
 @dataclass
@@ -78,11 +78,9 @@ def build(g: Graph) -> bytes:
             ft.buffer = len(m.buffers) - 1
         if t.scale is not None:
             q = fb.QuantizationParametersT()
-            if isinstance(t.scale, (list, tuple)):
-                q.scale, q.zeroPoint = [float(x) for x in t.scale], [int(t.zero_point)] * len(t.scale)
-                q.quantizedDimension = t.qdim
-            else:
-                q.scale, q.zeroPoint = [float(t.scale)], [int(t.zero_point)]
+            scales = [float(x) for x in np.atleast_1d(np.asarray(t.scale, np.float64))]
+            q.scale, q.zeroPoint = scales, [int(t.zero_point)] * len(scales)
+            q.quantizedDimension = t.quantized_dimension
             ft.quantization = q
         sg.tensors.append(ft)
     sg.operators = []

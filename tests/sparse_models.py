@@ -84,7 +84,7 @@ def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tu
     wt = T(list(w.shape), w_scale, 0, "INT8", w, f"w{base}")
     if opcode != "FULLY_CONNECTED" and rng.random() < 0.6:   # per-channel scales (conv kinds)
         wt.scale = [random_scale(rng, 0.001, 0.05) for _ in range(oc)]
-        wt.qdim = 3 if opcode == "DEPTHWISE_CONV_2D" else 0
+        wt.quantized_dimension = 3 if opcode == "DEPTHWISE_CONV_2D" else 0
     tensors = [T(in_shape, *in_q, name=f"in{base}"), wt,
                T([oc], in_q[0] * w_scale, 0, "INT32", bias, f"b{base}"),   # TFLM checks its scale
                T(out_shape, *out_q, name=f"out{base}")]

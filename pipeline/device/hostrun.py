@@ -28,7 +28,7 @@ def _cache_dir() -> Path:
 
 def build_library(compile_dir: Path, cc: str = "gcc", extra_flags: list[str] | None = None) -> Path:
     compile_dir = Path(compile_dir)
-    sources = [compile_dir / "model.c", *sorted((RUNTIME / "src").glob("*.c"))]
+    sources = [compile_dir / "model.c", *sorted((RUNTIME / "src").rglob("*.c"))]   # armv7em/ etc. compile to nothing here
     headers = [compile_dir / "model.h", *sorted((RUNTIME / "include").rglob("*.h"))]
     h = hashlib.sha256()
     flags = CFLAGS + (extra_flags or [])

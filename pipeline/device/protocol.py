@@ -164,8 +164,24 @@ class Device:
             raise PipelineError(f"the device answered frame type 0x{got:02x} where 0x{expect:02x} was due; is another program using the port?")
         return body
 
+    HELLO_RETRY_S = 2.0
+
     def hello(self) -> DeviceInfo:
-        info = parse_info(self._request(HELLO, b"", INFO))
+        # HELLO is idempotent: resend it until the timeout. A simulator may drop bytes sent before
+        # the firmware enabled its UART (QEMU's STM32 USART does; on a loaded host boot takes seconds).
+        deadline = time.monotonic() + self.reader.timeout_s
+        patient, self.reader.timeout_s = self.reader.timeout_s, min(self.HELLO_RETRY_S, self.reader.timeout_s)
+        try:
+            while True:
+                try:
+                    body = self._request(HELLO, b"", INFO)
+                    break
+                except PipelineError as e:
+                    if "no answer" not in str(e) or time.monotonic() + self.reader.timeout_s > deadline:
+                        raise PipelineError(str(e).replace(f"{self.reader.timeout_s:.0f} s", f"{patient:.0f} s")) from None
+        finally:
+            self.reader.timeout_s = patient
+        info = parse_info(body)
         if info.version != PROTOCOL_VERSION:
             raise PipelineError(f"the device speaks protocol v{info.version}, this host v{PROTOCOL_VERSION}; rebuild and reflash the firmware")
         self._info = info

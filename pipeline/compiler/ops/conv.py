@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.compiler import planner, quant
+from pipeline.compiler import kernels, planner, quant
 from pipeline.compiler.ops import sparse_weights
 from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, fused_activation_range, require_int8_activation
 
@@ -38,8 +38,6 @@ def _common(ctx: Ctx, op):
     arrays = [CArray(pre + "mult", "int32_t", np.array(mults, np.int64),
                      "per-channel multipliers: QuantizeMultiplier(in_scale * w_scale[c] / out_scale)"),
               CArray(pre + "shift", "int32_t", np.array(shifts, np.int64), "per-channel shifts")]
-    if bias is not None:
-        arrays.append(CArray(pre + "bias", "int32_t", bias.data.reshape(-1).astype(np.int64), f"bias '{bias.name}'"))
     geo = dict(n=n, ih=ih, iw=iw, ic=ic, oh=oh, ow=ow, oc=oc, kh=kh, kw=kw, sh=sh, sw=sw, dh=dh, dw=dw,
                ph=ph, pw=pw, act_min=act_min, act_max=act_max)
     notes = [f"input '{inp.name}' {inp.shape} scale {inp.scale:.9g} zp {inp.zero_point}; output '{out.name}' "
@@ -49,9 +47,11 @@ def _common(ctx: Ctx, op):
     return inp, out, w, bias, geo, arrays, notes
 
 
-def _overlap(inp, g) -> list[tuple[int, int]]:
+def _overlap(inp, g, pixel_block: int) -> list[tuple[int, int]]:
+    """A kernel that reads `pixel_block` pixels' inputs in place before writing them all needs the
+    window delta widened by the outputs of the pixels after the first (see kernels.Variant)."""
     return [(inp.index, planner.window_delta(g["n"], g["ih"], g["iw"], g["ic"], g["oh"], g["ow"], g["oc"],
-                                              g["sh"], g["sw"], g["ph"], g["pw"]))]
+                                              g["sh"], g["sw"], g["ph"], g["pw"]) + (pixel_block - 1) * g["oc"])]
 
 
 def _lower_windowed(ctx: Ctx, op, parts, channel_param: tuple[str, int], header: str, params_type: str, macs: int) -> Lowered:
@@ -59,6 +59,12 @@ def _lower_windowed(ctx: Ctx, op, parts, channel_param: tuple[str, int], header:
     inp, out, w, bias, g, arrays, notes = parts
     pre = ctx.prefix(op)
     packed = ctx.pack(op.opcode, w.data)
+    geo = dict(g, fic=channel_param[1] if channel_param[0] == "filter_in_c" else g["ic"],
+               dm=channel_param[1] if channel_param[0] == "depth_multiplier" else 1)
+    prep = kernels.prepare(op.opcode, packed, ctx.core, geo, w.data, None if bias is None else bias.data,
+                           None if bias is None else bias.name, -inp.zero_point)
+    if prep.bias is not None:
+        arrays.append(CArray(pre + "bias", "int32_t", prep.bias, prep.bias_comment))
     params = [("batches", g["n"]), ("in_h", g["ih"]), ("in_w", g["iw"]), ("in_c", g["ic"]),
               ("out_h", g["oh"]), ("out_w", g["ow"]), ("out_c", g["oc"]),
               ("k_h", g["kh"]), ("k_w", g["kw"]), channel_param,
@@ -68,11 +74,12 @@ def _lower_windowed(ctx: Ctx, op, parts, channel_param: tuple[str, int], header:
               ("multiplier", pre + "mult"), ("shift", pre + "shift"),
               ("act_min", g["act_min"]), ("act_max", g["act_max"])]
     lw = Lowered(
-        op=op, kernel=ctx.kernel(op.opcode, packed.key), header=header,
+        op=op, kernel=prep.kernel, header=header,
         params_type=params_type, params=[(k, str(v)) for k, v in params], arrays=arrays,
-        weights=packed,
-        args=["&{p}", "&{w}", pre + "bias" if bias is not None else "NULL", "{in0}", "{out0}", "{scratch}"],
-        macs=macs, notes=notes, overlap=_overlap(inp, g))
+        weights=prep.weights,
+        args=["&{p}", "&{w}", pre + "bias" if prep.bias is not None else "NULL", "{in0}", "{out0}", "{scratch}"],
+        macs=macs, scratch_bytes=prep.scratch_bytes, notes=notes + prep.notes,
+        overlap=_overlap(inp, g, prep.pixel_block))
     return sparse_weights.apply(ctx, lw, w, bias, -inp.zero_point, g=g)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.compiler import quant
+from pipeline.compiler import kernels, quant
 from pipeline.compiler.ops import sparse_weights
 from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, fused_activation_range, require_int8_activation
 
@@ -51,14 +51,16 @@ def lower(ctx: Ctx, op) -> Lowered:
         notes.append(f"weights '{w.name}' scale {float(w.quant.scale[0]):.9g}: multiplier {m} shift {s} "
                      "= QuantizeMultiplier(float(in_scale * w_scale) / out_scale)")
     params += [("act_min", c_int(act_min)), ("act_max", c_int(act_max))]
-    if bias is not None:
-        arrays.append(CArray(pre + "bias", "int32_t", bias.data.reshape(-1).astype(np.int64),
-                             f"bias '{bias.name}'"))
+    geo = dict(batches=batches, in_depth=in_depth, out_depth=out_depth, filter_offset=-w.zero_point)
+    prep = kernels.prepare(op.opcode, packed, ctx.core, geo, w.data.reshape(out_depth, in_depth),
+                           None if bias is None else bias.data, None if bias is None else bias.name, -inp.zero_point)
+    if prep.bias is not None:
+        arrays.append(CArray(pre + "bias", "int32_t", prep.bias, prep.bias_comment))
     lw = Lowered(
-        op=op, kernel=ctx.kernel(op.opcode, packed.key), header="eat/fully_connected.h",
-        params_type="eat_fully_connected_s8_params_t", params=params, arrays=arrays, weights=packed,
-        args=["&{p}", "&{w}", pre + "bias" if bias is not None else "NULL", "{in0}", "{out0}", "{scratch}"],
-        macs=batches * in_depth * out_depth, scratch_bytes=0, notes=notes)
+        op=op, kernel=prep.kernel, header="eat/fully_connected.h",
+        params_type="eat_fully_connected_s8_params_t", params=params, arrays=arrays, weights=prep.weights,
+        args=["&{p}", "&{w}", pre + "bias" if prep.bias is not None else "NULL", "{in0}", "{out0}", "{scratch}"],
+        macs=batches * in_depth * out_depth, scratch_bytes=prep.scratch_bytes, notes=notes + prep.notes)
     if np.any(w.quant.zero_point != 0):   # the sparse kernels rely on symmetric weights
         return lw
     return sparse_weights.apply(ctx, lw, w, bias, -inp.zero_point, fc_shape=(batches, in_depth, out_depth))

@@ -20,4 +20,19 @@ size_t eat_conv2d_s8_scratch_bytes(const eat_conv2d_s8_params_t *p);   /* refere
 void eat_conv2d_s8(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
+/* Variants chosen by the compiler's registry (pipeline/compiler/kernels_registry.py). Each gets a bias
+ * with input_offset * sum(weights of the channel) folded in (so padding reads the input zero point),
+ * and the weights in the layout the registry names. Same arguments as eat_conv2d_s8. */
+size_t eat_conv2d_s8_folded_scratch_bytes(const eat_conv2d_s8_params_t *p);      /* 0 */
+void eat_conv2d_s8_folded(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                          const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+/* 1x1, no padding, not grouped: reads 2 pixels in place before writing them (pixel_block 2). */
+size_t eat_conv2d_1x1_s8_folded_scratch_bytes(const eat_conv2d_s8_params_t *p);  /* 0 */
+void eat_conv2d_1x1_s8_folded(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                              const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+/* ARMv7E-M DSP (runtime/src/armv7em/): weights with bytes 1, 2 of each 4-byte group swapped. */
+size_t eat_conv2d_s8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);   /* 4 * k_h * k_w * in_c */
+void eat_conv2d_s8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
 #endif

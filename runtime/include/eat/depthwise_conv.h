@@ -20,4 +20,13 @@ size_t eat_depthwise_conv2d_s8_scratch_bytes(const eat_depthwise_conv2d_s8_param
 void eat_depthwise_conv2d_s8(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                              const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
+/* Variants chosen by the compiler's registry: bias with input_offset * sum(weights) folded in. */
+size_t eat_depthwise_conv2d_s8_folded_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);  /* 4 * out_c */
+void eat_depthwise_conv2d_s8_folded(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+/* ARMv7E-M DSP (runtime/src/armv7em/), depth multiplier 1. */
+size_t eat_depthwise_conv2d_s8_dsp_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);     /* 0 */
+void eat_depthwise_conv2d_s8_dsp(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                 const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
 #endif

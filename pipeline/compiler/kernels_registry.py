@@ -1,0 +1,60 @@
+"""The kernel variants per core (see kernels.py for what a variant declares); portable ones are "generic"."""
+
+from __future__ import annotations
+
+from pipeline.compiler.kernels import Geometry, Variant, register
+
+ARMV7EM = ("cortex-m4", "cortex-m7")     # ARMv7E-M: the DSP extension (SXTB16, SMLAD)
+
+
+def _not_grouped(g: Geometry) -> bool:
+    return g["fic"] == g["ic"]
+
+
+def _pointwise(g: Geometry) -> bool:
+    return _not_grouped(g) and g["kh"] == 1 and g["kw"] == 1 and g["ph"] == 0 and g["pw"] == 0
+
+
+def _im2col_bytes(g: Geometry) -> int:
+    """Two output pixels' receptive fields as int16 columns, K = k_h * k_w * in_c rounded up to 4."""
+    return 4 * ((g["kh"] * g["kw"] * g["ic"] + 3) // 4 * 4)
+
+
+# ---- portable C (runtime/src/*_folded.c): every core without its own file, e.g. rv32imc ----
+register("CONV_2D", "dense", ("generic",), Variant(
+    "eat_conv2d_1x1_s8_folded", "runtime/src/conv2d_1x1_s8_folded.c",
+    "1x1 convolution as a matrix product over pixels, 2 pixels x 2 output channels per step",
+    applies=_pointwise, fold_input_offset=True, pixel_block=2))
+register("CONV_2D", "dense", ("generic",), Variant(
+    "eat_conv2d_s8_folded", "runtime/src/conv2d_s8_folded.c",
+    "bounds checks only at the borders, contiguous filter rows, 2 output channels per step",
+    applies=_not_grouped, fold_input_offset=True))
+register("DEPTHWISE_CONV_2D", "dense", ("generic",), Variant(
+    "eat_depthwise_conv2d_s8_folded", "runtime/src/depthwise_conv2d_s8_folded.c",
+    "taps outer, channels inner over int32 accumulators in scratch",
+    fold_input_offset=True, scratch=lambda g: 4 * g["oc"]))
+register("FULLY_CONNECTED", "dense", ("generic",), Variant(
+    "eat_fully_connected_s8_folded", "runtime/src/fully_connected_s8_folded.c",
+    "4 output rows per pass over the input",
+    applies=lambda g: g["filter_offset"] == 0, fold_input_offset=True))
+
+# ---- ARMv7E-M DSP (runtime/src/armv7em/*.c): Cortex-M4 / M7 ----
+register("CONV_2D", "dense", ARMV7EM, Variant(
+    "eat_conv2d_s8_dsp", "runtime/src/armv7em/conv2d_s8_dsp.c",
+    "im2col of 2 pixels into interleaved int16 scratch, then LDM + LDRD + SMLAD over 2 output channels "
+    "x 2 pixels (1 instruction per MAC in the inner loop)",
+    applies=_not_grouped, fold_input_offset=True, layout="oc2_k4_interleaved", scratch=_im2col_bytes))
+register("DEPTHWISE_CONV_2D", "dense", ARMV7EM, Variant(
+    "eat_depthwise_conv2d_s8_dsp", "runtime/src/armv7em/depthwise_conv2d_s8_dsp.c",
+    "4 channels per step with SXTB16 + SMLABB/SMLATT, weights regrouped per block of 4 channels "
+    "(depth multiplier 1)",
+    applies=lambda g: g["dm"] == 1, fold_input_offset=True, layout="dw_c4_taps"))
+register("FULLY_CONNECTED", "dense", ARMV7EM, Variant(
+    "eat_fully_connected_s8_dsp4", "runtime/src/armv7em/fully_connected_s8_dsp4.c",
+    "4 output rows x 4 inputs per step from one interleaved weight stream (SXTB16 + SMLAD, inline asm)",
+    applies=lambda g: g["filter_offset"] == 0 and g["in_depth"] % 4 == 0, fold_input_offset=True,
+    layout="rows4_k4_interleaved"))
+register("FULLY_CONNECTED", "dense", ARMV7EM, Variant(
+    "eat_fully_connected_s8_dsp", "runtime/src/armv7em/fully_connected_s8_dsp.c",
+    "SXTB16 + SMLAD, 4 input values x 2 output rows per step",
+    applies=lambda g: g["filter_offset"] == 0, fold_input_offset=True))

@@ -1,0 +1,113 @@
+"""Many random CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED ops in ONE int8 model (each op with its
+own input and output), so one firmware build checks a whole batch of shapes and quantizations
+against the oracle on a simulator; the same models run on the host for the portable kernels."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tests.single_op_models import Graph, Op, T, build, fb, random_scale
+
+ACTS = (0, 1, 3)   # none, RELU, RELU6
+
+
+def _out_size(same: bool, size: int, k: int, s: int, d: int) -> int:
+    eff = (k - 1) * d + 1
+    return (size + s - 1) // s if same else (size - eff + s) // s
+
+
+def _weights(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    w = rng.integers(-127, 128, size=shape).astype(np.int8)
+    zero = rng.random(shape) < rng.uniform(0.0, 0.6)         # some pruned-looking zeros
+    w[zero] = 0
+    return w
+
+
+def _quant_tail(rng: np.random.Generator, tensors: list[T], inp: T, w: np.ndarray, w_scales: np.ndarray,
+                channels: int, k: int, out_shape: list[int], qdim: int) -> tuple[int, int, int]:
+    """Appends weights, bias and output tensors; returns their indices."""
+    tensors.append(T(list(w.shape), [float(x) for x in w_scales], 0, "INT8", w, "w", quantized_dimension=qdim))
+    bias_scale = float(inp.scale) * w_scales
+    bias = rng.integers(-(1 << 14), 1 << 14, size=channels).astype(np.int32)
+    tensors.append(T([channels], [float(x) for x in bias_scale], 0, "INT32", bias, "b"))
+    acc_std = float(inp.scale) * float(np.mean(w_scales)) * 70.0 * 60.0 * math.sqrt(k)
+    out_scale = float(np.float32(acc_std / 40.0 * rng.uniform(0.5, 2.0)))
+    tensors.append(T(out_shape, out_scale, int(rng.integers(-40, 41)), name="out"))
+    return len(tensors) - 3, len(tensors) - 2, len(tensors) - 1
+
+
+def conv(rng: np.random.Generator, tensors: list[T], depthwise: bool) -> Op:
+    while True:
+        kh, kw = (int(x) for x in rng.choice([1, 2, 3, 3, 5], size=2))
+        r = rng.random()
+        if r < 0.3:
+            kh = kw = 3
+        elif r < 0.5 and not depthwise:
+            kh = kw = 1                                       # pointwise: the matrix-product kernels
+        s = int(rng.choice([1, 1, 2]))
+        d = int(rng.choice([1, 1, 2])) if s == 1 else 1
+        same = bool(rng.random() < 0.6)
+        h, w_ = int(rng.integers(3, 12)), int(rng.integers(3, 12))
+        oh, ow = _out_size(same, h, kh, s, d), _out_size(same, w_, kw, s, d)
+        if oh >= 1 and ow >= 1:
+            break
+    c = int(rng.choice([1, 2, 3, 4, 5, 8, 12, 16, 24]))
+    inp = T([1, h, w_, c], random_scale(rng, 0.005, 0.1), int(rng.integers(-128, 128)), name="in")
+    tensors.append(inp)
+    i_in = len(tensors) - 1
+    if depthwise:
+        dm = int(rng.choice([1, 1, 1, 2]))
+        oc = c * dm
+        wt = _weights(rng, (1, kh, kw, oc))
+        qdim, k = 3, kh * kw
+        opts = fb().DepthwiseConv2DOptionsT()
+        opts.depthMultiplier = dm
+        opcode, otype = "DEPTHWISE_CONV_2D", "DepthwiseConv2DOptions"
+    else:
+        oc = int(rng.integers(1, 13))
+        wt = _weights(rng, (oc, kh, kw, c))
+        qdim, k = 0, kh * kw * c
+        opts = fb().Conv2DOptionsT()
+        opcode, otype = "CONV_2D", "Conv2DOptions"
+    opts.padding = 0 if same else 1
+    opts.strideH = opts.strideW = s
+    opts.dilationHFactor = opts.dilationWFactor = d
+    opts.fusedActivationFunction = int(rng.choice(ACTS))
+    w_scales = np.exp(rng.uniform(np.log(0.002), np.log(0.03), size=oc)).astype(np.float32)
+    i_w, i_b, i_out = _quant_tail(rng, tensors, inp, wt, w_scales, oc, k, [1, oh, ow, oc], qdim)
+    return Op(opcode, [i_in, i_w, i_b], [i_out], opts, otype)
+
+
+def fully_connected(rng: np.random.Generator, tensors: list[T]) -> Op:
+    n_in = int(rng.choice([int(rng.integers(1, 40)), int(rng.integers(40, 300)), 64, 128]))
+    n_out = int(rng.integers(1, 40))
+    batches = int(rng.choice([1, 1, 2]))
+    inp = T([batches, n_in], random_scale(rng, 0.005, 0.1), int(rng.integers(-128, 128)), name="in")
+    tensors.append(inp)
+    i_in = len(tensors) - 1
+    wt = _weights(rng, (n_out, n_in))
+    per_channel = bool(rng.random() < 0.3)
+    w_scales = (np.exp(rng.uniform(np.log(0.002), np.log(0.03), size=n_out if per_channel else 1))
+                .astype(np.float32))
+    tensors.append(T([n_out, n_in], [float(x) for x in w_scales], 0, "INT8", wt, "w"))
+    bias = rng.integers(-(1 << 14), 1 << 14, size=n_out).astype(np.int32)
+    tensors.append(T([n_out], [float(inp.scale) * float(x) for x in w_scales], 0, "INT32", bias, "b"))
+    acc_std = float(inp.scale) * float(np.mean(w_scales)) * 70.0 * 60.0 * math.sqrt(n_in)
+    tensors.append(T([batches, n_out], float(np.float32(acc_std / 40.0 * rng.uniform(0.5, 2.0))),
+                     int(rng.integers(-40, 41)), name="out"))
+    opts = fb().FullyConnectedOptionsT()
+    opts.fusedActivationFunction = int(rng.choice(ACTS))
+    n = len(tensors)
+    return Op("FULLY_CONNECTED", [n - 4, n - 3, n - 2], [n - 1], opts, "FullyConnectedOptions")
+
+
+def batch_model(seed: int, n_conv: int, n_dw: int, n_fc: int) -> bytes:
+    """One model holding n_conv CONV_2D, n_dw DEPTHWISE_CONV_2D and n_fc FULLY_CONNECTED random ops."""
+    rng = np.random.default_rng(seed)
+    tensors: list[T] = []
+    ops: list[Op] = []
+    for kind in ["conv"] * n_conv + ["dw"] * n_dw + ["fc"] * n_fc:
+        ops.append(fully_connected(rng, tensors) if kind == "fc" else conv(rng, tensors, kind == "dw"))
+    return build(Graph(tensors, ops, [op.inputs[0] for op in ops], [op.outputs[0] for op in ops]))

@@ -1,0 +1,69 @@
+"""The per-core dense kernels against the TFLM oracle on the simulators: batches of random CONV_2D,
+DEPTHWISE_CONV_2D and FULLY_CONNECTED ops in one model per firmware (tests/kernel_batches.py), on
+nucleo_f446re (QEMU, the ARMv7E-M DSP kernels) and the ESP32-C3 (labwired, the portable kernels);
+the same batches on the host (the portable kernels); whole reference models on nucleo_f446re."""
+
+from __future__ import annotations
+
+import collections
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.deploy import DeployOptions, deploy
+from tests.conftest import have_tool, reference_model
+from tests.kernel_batches import batch_model
+from tests.test_kernels_helpers import compile_and_compare
+
+SIM_TOOLS = {"nucleo_f446re": ("arm-none-eabi-gcc", "qemu-system-arm"),
+             "esp32-c3-devkitm-1": ("riscv64-unknown-elf-gcc", "labwired")}
+# board -> the kernels its batches must exercise (the registry's choice for its core)
+EXPECTED = {
+    "nucleo_f446re": {"eat_conv2d_s8_dsp", "eat_depthwise_conv2d_s8_dsp", "eat_fully_connected_s8_dsp",
+                      "eat_fully_connected_s8_dsp4"},
+    "esp32-c3-devkitm-1": {"eat_conv2d_s8_folded", "eat_conv2d_1x1_s8_folded", "eat_depthwise_conv2d_s8_folded",
+                           "eat_fully_connected_s8_folded"},
+}
+
+
+def _run(board: str, buf: bytes, tmp_path: Path, samples: int) -> dict:
+    model = tmp_path / "batch.tflite"
+    model.write_bytes(buf)
+    report = deploy(DeployOptions(board=board, model=model, samples=samples, out=tmp_path / "out", progress=False))
+    v = report["verify"]
+    assert v["samples"] == samples
+    assert v["bit_exact"] == samples, v["first_mismatches"]
+    return json.loads((tmp_path / "out" / "c" / "compile.json").read_text())
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("board", list(SIM_TOOLS))
+@pytest.mark.parametrize("seed", [11, 12])
+def test_random_dense_ops_bit_exact_on_simulator(board: str, seed: int, tmp_path: Path) -> None:
+    if not all(have_tool(t) for t in SIM_TOOLS[board]):
+        pytest.skip(f"{board} simulator tools absent")
+    info = _run(board, batch_model(seed, n_conv=7, n_dw=5, n_fc=4), tmp_path, samples=8)
+    used = collections.Counter(op["kernel"] for op in info["ops"])
+    assert EXPECTED[board] & set(used), used
+    if board == "nucleo_f446re":   # every op of these batches fits a DSP variant except depth multiplier 2
+        assert used["eat_conv2d_s8_dsp"] == 7, used
+        assert used["eat_fully_connected_s8_dsp"] + used["eat_fully_connected_s8_dsp4"] == 4, used
+
+
+@pytest.mark.parametrize("seed", range(20, 26))
+def test_random_dense_ops_bit_exact_on_host(seed: int, tmp_path: Path) -> None:
+    info = compile_and_compare(batch_model(seed, n_conv=7, n_dw=5, n_fc=4), tmp_path, n_inputs=6)
+    kernels = {o.kernel for o in info["result"].ops}
+    assert kernels <= EXPECTED["esp32-c3-devkitm-1"], kernels
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("name,samples", [("ad01_int8.tflite", 5), ("kws_ref_model.tflite", 5),
+                                          ("pretrainedResnet_quant.tflite", 2), ("vww_96_int8.tflite", 2)])
+def test_reference_model_bit_exact_on_nucleo(name: str, samples: int, tmp_path: Path) -> None:
+    if not all(have_tool(t) for t in SIM_TOOLS["nucleo_f446re"]):
+        pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
+    model = reference_model(name)
+    report = deploy(DeployOptions(board="nucleo_f446re", model=model, samples=samples, out=tmp_path, progress=False))
+    assert report["verify"]["bit_exact"] == samples, report["verify"]["first_mismatches"]
