@@ -48,7 +48,7 @@ void eat_conv2d_s8_sparse_d4(const eat_conv2d_s8_params_t *p, const eat_weights_
                     }
                     --left;
                     acc = eat_sparse_d4_dot(bias[oc], base, pairs[oc], &v, &nib, 1);
-                    acc = eat_sparse_requant(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
+                    acc = eat_mbqm(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
                     out[oc] = (int8_t)eat_clamp_i32(acc, p->act_min, p->act_max);
                 }
                 out += p->out_c;

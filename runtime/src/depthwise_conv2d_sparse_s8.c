@@ -42,7 +42,7 @@ void eat_depthwise_conv2d_s8_sparse_d4(const eat_depthwise_conv2d_s8_params_t *p
                 for (ic = 0; ic < p->in_c; ++ic) {
                     for (m = 0; m < p->depth_multiplier; ++m, ++oc) {
                         int32_t acc = eat_sparse_d4_dot(bias[oc], base + ic, pairs[oc], &v, &nib, p->in_c);
-                        acc = eat_sparse_requant(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
+                        acc = eat_mbqm(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
                         out[oc] = (int8_t)eat_clamp_i32(acc, p->act_min, p->act_max);
                     }
                 }

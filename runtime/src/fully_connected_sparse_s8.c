@@ -20,7 +20,7 @@ void eat_fully_connected_s8_sparse_d4(const eat_fully_connected_s8_params_t *p, 
                 mult = p->per_channel_multiplier[o];
                 shift = p->per_channel_shift[o];
             }
-            acc = eat_sparse_requant(acc, mult, shift) + p->output_offset;
+            acc = eat_mbqm(acc, mult, shift) + p->output_offset;
             output[b * p->out_depth + o] = (int8_t)eat_clamp_i32(acc, p->act_min, p->act_max);
         }
     }

@@ -52,8 +52,7 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
                             "kernel multiplies raw inputs"))
     lw.args = [pre + "bias_folded" if a.endswith("bias") or a == "NULL" and k == 2 else a
                for k, a in enumerate(lw.args)]
-    if op.opcode != "FULLY_CONNECTED":
-        lw.scratch_bytes = sparse.window_bytes(g)
+    lw.scratch_bytes = 0 if op.opcode == "FULLY_CONNECTED" else sparse.window_bytes(g)
     lw.notes.append(f"weights {choice.sparsity:.1%} zeros -> {sparse.FORMAT}: {enc.bytes} B instead of "
                     f"{data.size} B; {choice.reason}")
     return lw

@@ -26,43 +26,6 @@
 #include "eat/depthwise_conv.h"
 #include "eat/fully_connected.h"
 
-/* TFLM's MultiplyByQuantizedMultiplier, bit for bit (eat_mbqm), for the sparse kernels. On ARMv6-M
- * (Cortex-M0+: no 32x32->64 multiply, so int64 products call __aeabi_lmul) the 64-bit product of
- * the saturating rounding doubling high multiply is built from four 16x16 MULS instead; the
- * rounding that follows is unchanged. EAT_SPARSE_SPLIT_MUL selects that path on any core (the
- * host tests build it too). */
-#if defined(__ARM_ARCH_6M__) && !defined(EAT_SPARSE_SPLIT_MUL) && !defined(EAT_SINGLE_ROUNDING)
-#define EAT_SPARSE_SPLIT_MUL 1
-#endif
-#if defined(EAT_SPARSE_SPLIT_MUL)
-static inline int32_t eat_sparse_srdhm(int32_t a, int32_t b)
-{
-    const int32_t ah = a >> 16, bh = b >> 16;
-    const uint32_t al = (uint32_t)a & 0xFFFFu, bl = (uint32_t)b & 0xFFFFu;
-    const int32_t lh = ah * (int32_t)bl;       /* |.| < 2^31: fits */
-    const int32_t hl = (int32_t)al * bh;
-    int64_t ab, nudge;
-    if (a == b && a == INT32_MIN) {
-        return INT32_MAX;
-    }
-    ab = (int64_t)((uint64_t)(int64_t)(ah * bh) << 32) + (int64_t)lh * 65536 + (int64_t)hl * 65536 + (int64_t)(al * bl);
-    nudge = ab >= 0 ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
-    return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
-}
-
-static inline int32_t eat_sparse_requant(int32_t x, int32_t multiplier, int32_t shift)
-{
-    const int left = shift > 0 ? shift : 0;
-    const int right = shift > 0 ? 0 : -shift;
-    return eat_rdbpot(eat_sparse_srdhm(eat_shl_wrap(x, left), multiplier), right);
-}
-#else
-static inline int32_t eat_sparse_requant(int32_t x, int32_t multiplier, int32_t shift)
-{
-    return eat_mbqm(x, multiplier, shift);
-}
-#endif
-
 /* The sum over one channel's entries: acc + sum(v[k] * x[offset_k]); offsets in units of `unit`
  * input elements. `*v` and `*nib` advance past the channel. Plain C: the compiler keeps it in
  * registers (two loads and one multiply-add per entry). */

@@ -1,0 +1,117 @@
+"""The compiler side of the per-core kernels: registry choice, bias folding and its overflow check,
+weight layouts, and the fast requantization against eat_mbqm (host C)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.compiler import kernels
+from pipeline.compiler.packing import DensePacker
+from pipeline.paths import RUNTIME_DIR
+
+CONV_GEO = dict(n=1, ih=5, iw=5, ic=8, oh=5, ow=5, oc=6, kh=3, kw=3, sh=1, sw=1, dh=1, dw=1, ph=1, pw=1,
+                act_min=-128, act_max=127, fic=8, dm=1)
+
+
+def _conv_weights(rng: np.random.Generator) -> np.ndarray:
+    return rng.integers(-127, 128, size=(6, 3, 3, 8)).astype(np.int8)
+
+
+def test_core_variant_then_generic_then_reference() -> None:
+    rng = np.random.default_rng(0)
+    w = _conv_weights(rng)
+    packed = DensePacker().pack("CONV_2D", w)
+    bias = rng.integers(-1000, 1000, size=6).astype(np.int32)
+    m4 = kernels.prepare("CONV_2D", packed, "cortex-m4", CONV_GEO, w, bias, "b", 5)
+    assert m4.kernel == "eat_conv2d_s8_dsp" and m4.scratch_bytes == 4 * 72
+    rv = kernels.prepare("CONV_2D", packed, "rv32imc", CONV_GEO, w, bias, "b", 5)
+    assert rv.kernel == "eat_conv2d_s8_folded"
+    grouped = dict(CONV_GEO, fic=4)
+    assert kernels.prepare("CONV_2D", packed, "cortex-m4", grouped, w, bias, "b", 5).kernel == "eat_conv2d_s8"
+
+
+def test_folded_bias_is_exact_and_overflow_falls_back() -> None:
+    rng = np.random.default_rng(1)
+    w = _conv_weights(rng)
+    bias = rng.integers(-1000, 1000, size=6).astype(np.int32)
+    folded = kernels.fold_bias("CONV_2D", w, bias, -17)
+    assert np.array_equal(folded, bias.astype(np.int64) - 17 * w.reshape(6, -1).astype(np.int64).sum(1))
+    huge = np.full(6, 2**31 - 100, np.int64)
+    assert kernels.fold_bias("CONV_2D", w, huge, 3) is None
+    packed = DensePacker().pack("CONV_2D", w)
+    prep = kernels.prepare("CONV_2D", packed, "cortex-m4", CONV_GEO, w, huge, "b", 3)
+    assert prep.kernel == "eat_conv2d_s8" and any("overflow" in n for n in prep.notes)
+    assert np.array_equal(prep.bias, huge)
+
+
+def test_layouts_keep_every_weight() -> None:
+    rng = np.random.default_rng(2)
+    w = rng.integers(-127, 128, size=(5, 1, 3, 7)).astype(np.int8)     # K = 21, 5 filters
+    data, _ = kernels.LAYOUTS["oc2_k4_interleaved"]("CONV_2D", w, {})
+    assert data.size == 6 * 24
+    blocks = data.reshape(3, 6, 2, 4)[:, :, :, [0, 2, 1, 3]]          # pair, group, row, byte (unswapped)
+    rows = blocks.transpose(0, 2, 1, 3).reshape(6, 24)
+    assert np.array_equal(rows[:5, :21], w.reshape(5, -1)) and not rows[5].any() and not rows[:, 21:].any()
+    dw = rng.integers(-127, 128, size=(1, 3, 3, 6)).astype(np.int8)
+    data, _ = kernels.LAYOUTS["dw_c4_taps"]("DEPTHWISE_CONV_2D", dw, {})
+    back = data.reshape(2, 9, 4).transpose(1, 0, 2).reshape(9, 8)
+    assert np.array_equal(back[:, :6], dw.reshape(9, 6)) and not back[:, 6:].any()
+    fc = rng.integers(-127, 128, size=(6, 8)).astype(np.int8)
+    data, _ = kernels.LAYOUTS["rows4_k4_interleaved"]("FULLY_CONNECTED", fc, {})
+    back = data.reshape(2, 2, 4, 4).transpose(0, 2, 1, 3).reshape(8, 8)
+    assert np.array_equal(back[:6], fc) and not back[6:].any()
+
+
+REQUANT_CHECK = r"""
+#include <stdio.h>
+#include "eat/requant.h"
+static unsigned long long s = 88172645463325252ull;
+static uint32_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return (uint32_t)s; }
+int main(void) {
+    long bad = 0;
+    const int32_t edges[] = {0, 1, -1, 2, -2, INT32_MIN, INT32_MAX, 1 << 30, -(1 << 30), 12345, -12345};
+    for (long i = 0; i < 3000000; ++i) {
+        int32_t acc = (int32_t)rnd(), mult = (int32_t)((rnd() >> 1) | 0x40000000u), shift = (int32_t)(rnd() % 40) - 31;
+        if (i % 3 == 0) acc >>= (rnd() % 31);
+        if (i % 97 == 0) mult = 0;
+        bad += eat_requant(acc, mult, shift) != eat_mbqm(acc, mult, shift);
+    }
+    for (int a = 0; a < 11; ++a)
+        for (int sh = -31; sh <= 8; ++sh) {
+            bad += eat_requant(edges[a], 0x40000000, sh) != eat_mbqm(edges[a], 0x40000000, sh);
+            bad += eat_requant(edges[a], INT32_MAX, sh) != eat_mbqm(edges[a], INT32_MAX, sh);
+        }
+    printf("%ld\n", bad);
+    return bad != 0;
+}
+"""
+
+
+def test_fast_requant_equals_mbqm(tmp_path: Path) -> None:
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc absent")
+    src = tmp_path / "rq.c"
+    src.write_text(REQUANT_CHECK)
+    subprocess.run(["gcc", "-std=c99", "-O2", f"-I{RUNTIME_DIR / 'include'}", str(src), "-o", str(tmp_path / "rq")],
+                   check=True)
+    proc = subprocess.run([str(tmp_path / "rq")], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == "0", proc.stdout
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="arm-none-eabi-gcc absent")
+@pytest.mark.parametrize("cpu", ["cortex-m4", "cortex-m7", "cortex-m0plus"])
+def test_isa_kernels_build_warning_free(cpu: str, tmp_path: Path) -> None:
+    """runtime/src/armv7em/ builds clean for M4/M7 and to nothing for the M0+."""
+    for src in sorted((RUNTIME_DIR / "src" / "armv7em").glob("*.c")):
+        obj = tmp_path / (src.stem + ".o")
+        proc = subprocess.run(["arm-none-eabi-gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-mthumb",
+                               f"-mcpu={cpu}", f"-I{RUNTIME_DIR / 'include'}", "-c", str(src), "-o", str(obj)],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0 and not proc.stderr, proc.stderr
+        syms = subprocess.run(["arm-none-eabi-nm", str(obj)], capture_output=True, text=True).stdout
+        assert (f" T eat_" in syms) == (cpu != "cortex-m0plus"), syms
