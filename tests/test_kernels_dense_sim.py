@@ -27,6 +27,16 @@ EXPECTED = {
 }
 
 
+def _have(tool: str) -> bool:
+    if tool == "labwired":   # a Python package, not a program on PATH
+        try:
+            import labwired  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
+        except ImportError:
+            return False
+        return True
+    return have_tool(tool)
+
+
 def _run(board: str, buf: bytes, tmp_path: Path, samples: int) -> dict:
     model = tmp_path / "batch.tflite"
     model.write_bytes(buf)
@@ -38,10 +48,9 @@ def _run(board: str, buf: bytes, tmp_path: Path, samples: int) -> dict:
 
 
 @pytest.mark.sim
-@pytest.mark.parametrize("board", list(SIM_TOOLS))
-@pytest.mark.parametrize("seed", [11, 12])
+@pytest.mark.parametrize("board,seed", [("nucleo_f446re", 11), ("nucleo_f446re", 12), ("esp32-c3-devkitm-1", 11)])
 def test_random_dense_ops_bit_exact_on_simulator(board: str, seed: int, tmp_path: Path) -> None:
-    if not all(have_tool(t) for t in SIM_TOOLS[board]):
+    if not all(_have(t) for t in SIM_TOOLS[board]):
         pytest.skip(f"{board} simulator tools absent")
     info = _run(board, batch_model(seed, n_conv=7, n_dw=5, n_fc=4), tmp_path, samples=8)
     used = collections.Counter(op["kernel"] for op in info["ops"])
@@ -51,7 +60,7 @@ def test_random_dense_ops_bit_exact_on_simulator(board: str, seed: int, tmp_path
         assert used["eat_fully_connected_s8_dsp"] + used["eat_fully_connected_s8_dsp4"] == 4, used
 
 
-@pytest.mark.parametrize("seed", range(20, 26))
+@pytest.mark.parametrize("seed", range(20, 24))
 def test_random_dense_ops_bit_exact_on_host(seed: int, tmp_path: Path) -> None:
     info = compile_and_compare(batch_model(seed, n_conv=7, n_dw=5, n_fc=4), tmp_path, n_inputs=6)
     kernels = {o.kernel for o in info["result"].ops}
@@ -62,7 +71,7 @@ def test_random_dense_ops_bit_exact_on_host(seed: int, tmp_path: Path) -> None:
 @pytest.mark.parametrize("name,samples", [("ad01_int8.tflite", 5), ("kws_ref_model.tflite", 5),
                                           ("pretrainedResnet_quant.tflite", 2), ("vww_96_int8.tflite", 2)])
 def test_reference_model_bit_exact_on_nucleo(name: str, samples: int, tmp_path: Path) -> None:
-    if not all(have_tool(t) for t in SIM_TOOLS["nucleo_f446re"]):
+    if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
         pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
     model = reference_model(name)
     report = deploy(DeployOptions(board="nucleo_f446re", model=model, samples=samples, out=tmp_path, progress=False))
