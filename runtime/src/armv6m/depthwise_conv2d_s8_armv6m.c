@@ -3,7 +3,7 @@
 
 #if defined(__ARM_ARCH_6M__)
 
-/* Per channel: the requantisation constants (32 bytes; packing.py KERNEL_SCRATCH_PER_CHANNEL). */
+/* Per channel: the requantisation constants (36 bytes; packing.py KERNEL_SCRATCH_PER_CHANNEL). */
 size_t eat_depthwise_conv2d_s8_armv6m_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
 {
     return (size_t)p->out_c * sizeof(eat_armv6m_rq_t);
@@ -12,8 +12,7 @@ size_t eat_depthwise_conv2d_s8_armv6m_scratch_bytes(const eat_depthwise_conv2d_s
 static inline int8_t requant(const eat_depthwise_conv2d_s8_params_t *p, const eat_armv6m_rq_t *t,
                              int32_t acc)
 {
-    acc = eat_armv6m_rq_apply(t, acc) + p->output_offset;
-    return (int8_t)eat_clamp_i32(acc, p->act_min, p->act_max);
+    return (int8_t)eat_clamp_i32(eat_armv6m_rq_apply(t, acc), p->act_min, p->act_max);
 }
 
 void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
@@ -30,7 +29,7 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
         return;
     }
     for (j = 0; j < c; ++j) {
-        eat_armv6m_rq_prepare(&rq[j], p->multiplier[j], p->shift[j]);
+        eat_armv6m_rq_prepare(&rq[j], p->multiplier[j], p->shift[j], p->output_offset);
     }
     /* 4 channels per word load when every channel block starts on a word */
     words = ((uintptr_t)input | (uintptr_t)w->data | (uint32_t)c) % 4u == 0;
