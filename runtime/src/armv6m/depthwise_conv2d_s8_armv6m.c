@@ -9,10 +9,9 @@ size_t eat_depthwise_conv2d_s8_armv6m_scratch_bytes(const eat_depthwise_conv2d_s
     return (size_t)p->out_c * sizeof(eat_armv6m_rq_t);
 }
 
-static inline int8_t requant(const eat_depthwise_conv2d_s8_params_t *p, const eat_armv6m_rq_t *t,
-                             int32_t acc)
+static inline int8_t requant(const eat_armv6m_rq_t *t, int32_t acc, int32_t act_min, int32_t act_max)
 {
-    return (int8_t)eat_clamp_i32(eat_armv6m_rq_apply(t, acc), p->act_min, p->act_max);
+    return (int8_t)eat_clamp_i32(eat_armv6m_rq_apply(t, acc), act_min, act_max);
 }
 
 void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
@@ -21,6 +20,7 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
 {
     const int32_t c = p->in_c;
     const int32_t off = p->input_offset;
+    const int32_t act_min = p->act_min, act_max = p->act_max;   /* locals: `out` may alias *p */
     eat_armv6m_rq_t *rq = (eat_armv6m_rq_t *)scratch;
     int32_t b, oy, ox, ch, fy, fx, j;
     int words;
@@ -58,7 +58,7 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
                         }
                         eat_armv6m_dw4_s8(in0 + ch, w0 + ch, fy1 - fy0, nfx, geo, acc);
                         for (j = 0; j < 4; ++j) {
-                            out[ch + j] = requant(p, &rq[ch + j], acc[j]);
+                            out[ch + j] = requant(&rq[ch + j], acc[j], act_min, act_max);
                         }
                     }
                     continue;
@@ -87,10 +87,10 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
                         ip += in_skip;
                         wp += w_skip;
                     }
-                    out[ch] = requant(p, &rq[ch], a0);
-                    out[ch + 1] = requant(p, &rq[ch + 1], a1);
-                    out[ch + 2] = requant(p, &rq[ch + 2], a2);
-                    out[ch + 3] = requant(p, &rq[ch + 3], a3);
+                    out[ch] = requant(&rq[ch], a0, act_min, act_max);
+                    out[ch + 1] = requant(&rq[ch + 1], a1, act_min, act_max);
+                    out[ch + 2] = requant(&rq[ch + 2], a2, act_min, act_max);
+                    out[ch + 3] = requant(&rq[ch + 3], a3, act_min, act_max);
                 }
             }
         }
