@@ -19,6 +19,8 @@ size_t eat_conv2d_s8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
     return (size_t)p->out_c * (sizeof(eat_armv6m_rq_t) + 2 * sizeof(int32_t));
 }
 
+/* GCC would turn the few-byte loops back into memset/memcpy calls (~60 cycles each here). */
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
 static void gather(const eat_conv2d_s8_params_t *p, const int8_t *in_b, int32_t iy0, int32_t ix0,
                    int8_t *col)
 {
@@ -30,7 +32,13 @@ static void gather(const eat_conv2d_s8_params_t *p, const int8_t *in_b, int32_t 
         for (fx = 0; fx < p->k_w; ++fx, col += c) {
             const int32_t ix = ix0 + p->dilation_w * fx;
             if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
-                memset(col, fill, (size_t)c);
+                if (c < 8) {   /* a few bytes: cheaper than a memset call */
+                    for (i = 0; i < c; ++i) {
+                        col[i] = fill;
+                    }
+                } else {
+                    memset(col, fill, (size_t)c);
+                }
             } else if (c < 8) {
                 const int8_t *src = in_b + (iy * p->in_w + ix) * c;
                 for (i = 0; i < c; ++i) {

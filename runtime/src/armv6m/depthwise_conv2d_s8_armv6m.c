@@ -53,13 +53,15 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
                     const int32_t geo[4] = {c, in_skip, w_skip, off};
                     for (ch = 0; ch < c; ch += 4) {
                         int32_t acc[4];
-                        for (j = 0; j < 4; ++j) {
-                            acc[j] = bias ? bias[ch + j] : 0;
-                        }
+                        acc[0] = bias != NULL ? bias[ch] : 0;
+                        acc[1] = bias != NULL ? bias[ch + 1] : 0;
+                        acc[2] = bias != NULL ? bias[ch + 2] : 0;
+                        acc[3] = bias != NULL ? bias[ch + 3] : 0;
                         eat_armv6m_dw4_s8(in0 + ch, w0 + ch, fy1 - fy0, nfx, geo, acc);
-                        for (j = 0; j < 4; ++j) {
-                            out[ch + j] = requant(&rq[ch + j], acc[j], act_min, act_max);
-                        }
+                        out[ch] = requant(&rq[ch], acc[0], act_min, act_max);
+                        out[ch + 1] = requant(&rq[ch + 1], acc[1], act_min, act_max);
+                        out[ch + 2] = requant(&rq[ch + 2], acc[2], act_min, act_max);
+                        out[ch + 3] = requant(&rq[ch + 3], acc[3], act_min, act_max);
                     }
                     continue;
                 }
