@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "eat/armv6m.h"
-int32_t eat_armv6m_rq_slow(const eat_armv6m_rq_t *t, int32_t x) { return eat_armv6m_requant(x, t->mult, t->shift); }
+int32_t eat_armv6m_rq_slow(const eat_armv6m_rq_t *t, int32_t x) { return (int32_t)((uint32_t)eat_armv6m_requant(x, t->mult, t->shift) + (uint32_t)t->out_off); }
 static uint64_t s = 88172645463325252ull;
 static uint32_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return (uint32_t)s; }
 static long bad, n;
@@ -18,9 +18,11 @@ static void check(int32_t x, int32_t m, int32_t sh)
     }
     {
         eat_armv6m_rq_t t;
-        eat_armv6m_rq_prepare(&t, m, sh);
-        if (eat_armv6m_rq_apply(&t, x) != want) {
-            if (bad < 5) printf("x=%d m=%d sh=%d: got %d want %d\n", x, m, sh, eat_armv6m_rq_apply(&t, x), want);
+        const int32_t off = (int32_t)(n % 256) - 128;   /* an output zero point, varied */
+        eat_armv6m_rq_prepare(&t, m, sh, off);
+        const int32_t want_off = (int32_t)((uint32_t)want + (uint32_t)off);
+        if (eat_armv6m_rq_apply(&t, x) != want_off) {
+            if (bad < 5) printf("x=%d m=%d sh=%d off=%d: got %d want %d\n", x, m, sh, off, eat_armv6m_rq_apply(&t, x), want_off);
             ++bad;
         }
     }

@@ -84,10 +84,10 @@ KERNEL_HEADERS: dict[str, str] = {
 
 # Scratch bytes per output channel of kernels that need planned scratch (the C side's
 # *_scratch_bytes functions return the same): the Cortex-M0+ kernels keep per-channel
-# requantisation constants (32 bytes), and CONV_2D also the folded bias and the sums (4 + 4).
+# requantisation constants (36 bytes), and CONV_2D also the folded bias and the sums (4 + 4).
 KERNEL_SCRATCH_PER_CHANNEL: dict[str, int] = {
-    "eat_conv2d_s8_armv6m": 40,
-    "eat_depthwise_conv2d_s8_armv6m": 32,
+    "eat_conv2d_s8_armv6m": 44,
+    "eat_depthwise_conv2d_s8_armv6m": 36,
 }
 
 

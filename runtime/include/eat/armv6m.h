@@ -89,10 +89,10 @@ static inline int32_t eat_armv6m_requant(int32_t x, int32_t mult, int32_t shift)
  * own multiplier and shift for the other cases. */
 typedef struct {
     int32_t mh, ml;    /* mult = mh * 2^16 + ml with ml signed 16-bit: (mult + 2^15) >> 16, (int16_t)mult */
-    int32_t b, j;      /* the rounding constant / 2^14 for x >= 0; minus j for x < 0 */
+    int32_t b[2];      /* rounding constant / 2^14 plus output_offset << (1 + r): [0] x >= 0, [1] x < 0 */
     int32_t sh;        /* 1 + r */
     uint32_t lim;      /* fast path when (uint32_t)x + 65535 < lim: 131071 (|x| < 2^16), or 0 (never) */
-    int32_t mult, shift;
+    int32_t mult, shift, out_off;
 } eat_armv6m_rq_t;
 
 /* Channels per prepared table on the stack: 32, and up to 3 more so that no chunk is left with
@@ -106,26 +106,28 @@ static inline int32_t eat_armv6m_rq_chunk(int32_t c0, int32_t n)
     return left - EAT_ARMV6M_RQ_CHUNK < 4 ? left : EAT_ARMV6M_RQ_CHUNK;
 }
 
-static inline void eat_armv6m_rq_prepare(eat_armv6m_rq_t *t, int32_t mult, int32_t shift)
+/* out_off is the output zero point, added exactly inside the final shift: (A >> n) + o == (A + o * 2^n) >> n. */
+static inline void eat_armv6m_rq_prepare(eat_armv6m_rq_t *t, int32_t mult, int32_t shift, int32_t out_off)
 {
     const int32_t r = shift <= 0 && shift >= -15 ? -shift : 0;
     t->ml = (int32_t)(int16_t)(uint16_t)(mult & 0xFFFF);
     t->mh = (int32_t)(((uint32_t)mult - (uint32_t)t->ml) >> 16);
-    t->b = 1 + (r ? (1 << r) : 0);
-    t->j = r ? 2 : 0;
+    t->b[0] = 1 + (r ? (1 << r) : 0) + out_off * (1 << (1 + r));
+    t->b[1] = t->b[0] - (r ? 2 : 0);
     t->sh = 1 + r;
     t->lim = mult >= 0 && shift <= 0 && shift >= -15 ? 131071u : 0u;
     t->mult = mult;
     t->shift = shift;
+    t->out_off = out_off;
 }
 
-/* eat_mbqm(x, mult, shift) for the channel prepared in t. */
+/* eat_mbqm(x, mult, shift) + out_off for the channel prepared in t. */
 int32_t eat_armv6m_rq_slow(const eat_armv6m_rq_t *t, int32_t x);
 static inline int32_t eat_armv6m_rq_apply(const eat_armv6m_rq_t *t, int32_t x)
 {
     if ((uint32_t)x + 65535u < t->lim) {   /* |x| < 2^16: both products fit int32 */
         const int32_t s = x * t->mh + ((x * t->ml) >> 16);
-        return ((s >> 14) + t->b - ((x >> 31) & t->j)) >> t->sh;
+        return ((s >> 14) + t->b[(uint32_t)x >> 31]) >> t->sh;
     }
     return eat_armv6m_rq_slow(t, x);
 }

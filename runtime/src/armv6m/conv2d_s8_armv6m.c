@@ -10,15 +10,17 @@
  * larger windows are read row by row in place. */
 #define EAT_ARMV6M_COL_MAX 1152
 
-/* Per output channel: the requantisation constants, the folded bias and the sum (40 bytes with
- * sizeof(eat_armv6m_rq_t) == 32; pipeline/compiler/packing.py KERNEL_SCRATCH_PER_CHANNEL says the same). */
-typedef char eat_armv6m_rq_is_32_bytes[sizeof(eat_armv6m_rq_t) == 32 ? 1 : -1];
+/* Per output channel: the requantisation constants, the folded bias and the sum (44 bytes with
+ * sizeof(eat_armv6m_rq_t) == 36; pipeline/compiler/packing.py KERNEL_SCRATCH_PER_CHANNEL says the same). */
+typedef char eat_armv6m_rq_is_36_bytes[sizeof(eat_armv6m_rq_t) == 36 ? 1 : -1];
 
 size_t eat_conv2d_s8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
     return (size_t)p->out_c * (sizeof(eat_armv6m_rq_t) + 2 * sizeof(int32_t));
 }
 
+/* GCC would turn the few-byte loops back into memset/memcpy calls (~60 cycles each here). */
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
 static void gather(const eat_conv2d_s8_params_t *p, const int8_t *in_b, int32_t iy0, int32_t ix0,
                    int8_t *col)
 {
@@ -30,7 +32,13 @@ static void gather(const eat_conv2d_s8_params_t *p, const int8_t *in_b, int32_t 
         for (fx = 0; fx < p->k_w; ++fx, col += c) {
             const int32_t ix = ix0 + p->dilation_w * fx;
             if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
-                memset(col, fill, (size_t)c);
+                if (c < 8) {   /* a few bytes: cheaper than a memset call */
+                    for (i = 0; i < c; ++i) {
+                        col[i] = fill;
+                    }
+                } else {
+                    memset(col, fill, (size_t)c);
+                }
             } else if (c < 8) {
                 const int8_t *src = in_b + (iy * p->in_w + ix) * c;
                 for (i = 0; i < c; ++i) {
@@ -69,6 +77,7 @@ void eat_conv2d_s8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_
 {
     const int32_t k = p->k_h * p->k_w * p->in_c;
     const int32_t oc_n = p->out_c;
+    const int32_t act_min = p->act_min, act_max = p->act_max;   /* locals: `out` may alias *p */
     const int pointwise = p->k_h == 1 && p->k_w == 1;
     const int in_place = !pointwise && k > EAT_ARMV6M_COL_MAX;
     int8_t col[EAT_ARMV6M_COL_MAX] __attribute__((aligned(4)));
@@ -86,7 +95,7 @@ void eat_conv2d_s8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_
          * instead and add input_offset in the loop. Unsigned: wraps like TFLM's int32 sums. */
         const int8_t *row = w->data + j * k;
         uint32_t sum = 0;
-        eat_armv6m_rq_prepare(&rq[j], p->multiplier[j], p->shift[j]);
+        eat_armv6m_rq_prepare(&rq[j], p->multiplier[j], p->shift[j], p->output_offset);
         if (!in_place) {
             for (i = 0; i < k; ++i) {
                 sum += (uint32_t)(int32_t)row[i];
@@ -126,8 +135,7 @@ void eat_conv2d_s8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_
                     }
                 }
                 for (j = 0; j < oc_n; ++j) {
-                    const int32_t v = eat_armv6m_rq_apply(&rq[j], acc[j]) + p->output_offset;
-                    out[j] = (int8_t)eat_clamp_i32(v, p->act_min, p->act_max);
+                    out[j] = (int8_t)eat_clamp_i32(eat_armv6m_rq_apply(&rq[j], acc[j]), act_min, act_max);
                 }
             }
         }

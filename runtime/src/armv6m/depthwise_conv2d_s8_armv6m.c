@@ -3,17 +3,15 @@
 
 #if defined(__ARM_ARCH_6M__)
 
-/* Per channel: the requantisation constants (32 bytes; packing.py KERNEL_SCRATCH_PER_CHANNEL). */
+/* Per channel: the requantisation constants (36 bytes; packing.py KERNEL_SCRATCH_PER_CHANNEL). */
 size_t eat_depthwise_conv2d_s8_armv6m_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
 {
     return (size_t)p->out_c * sizeof(eat_armv6m_rq_t);
 }
 
-static inline int8_t requant(const eat_depthwise_conv2d_s8_params_t *p, const eat_armv6m_rq_t *t,
-                             int32_t acc)
+static inline int8_t requant(const eat_armv6m_rq_t *t, int32_t acc, int32_t act_min, int32_t act_max)
 {
-    acc = eat_armv6m_rq_apply(t, acc) + p->output_offset;
-    return (int8_t)eat_clamp_i32(acc, p->act_min, p->act_max);
+    return (int8_t)eat_clamp_i32(eat_armv6m_rq_apply(t, acc), act_min, act_max);
 }
 
 void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
@@ -22,6 +20,7 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
 {
     const int32_t c = p->in_c;
     const int32_t off = p->input_offset;
+    const int32_t act_min = p->act_min, act_max = p->act_max;   /* locals: `out` may alias *p */
     eat_armv6m_rq_t *rq = (eat_armv6m_rq_t *)scratch;
     int32_t b, oy, ox, ch, fy, fx, j;
     int words;
@@ -30,7 +29,7 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
         return;
     }
     for (j = 0; j < c; ++j) {
-        eat_armv6m_rq_prepare(&rq[j], p->multiplier[j], p->shift[j]);
+        eat_armv6m_rq_prepare(&rq[j], p->multiplier[j], p->shift[j], p->output_offset);
     }
     /* 4 channels per word load when every channel block starts on a word */
     words = ((uintptr_t)input | (uintptr_t)w->data | (uint32_t)c) % 4u == 0;
@@ -54,13 +53,15 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
                     const int32_t geo[4] = {c, in_skip, w_skip, off};
                     for (ch = 0; ch < c; ch += 4) {
                         int32_t acc[4];
-                        for (j = 0; j < 4; ++j) {
-                            acc[j] = bias ? bias[ch + j] : 0;
-                        }
+                        acc[0] = bias != NULL ? bias[ch] : 0;
+                        acc[1] = bias != NULL ? bias[ch + 1] : 0;
+                        acc[2] = bias != NULL ? bias[ch + 2] : 0;
+                        acc[3] = bias != NULL ? bias[ch + 3] : 0;
                         eat_armv6m_dw4_s8(in0 + ch, w0 + ch, fy1 - fy0, nfx, geo, acc);
-                        for (j = 0; j < 4; ++j) {
-                            out[ch + j] = requant(p, &rq[ch + j], acc[j]);
-                        }
+                        out[ch] = requant(&rq[ch], acc[0], act_min, act_max);
+                        out[ch + 1] = requant(&rq[ch + 1], acc[1], act_min, act_max);
+                        out[ch + 2] = requant(&rq[ch + 2], acc[2], act_min, act_max);
+                        out[ch + 3] = requant(&rq[ch + 3], acc[3], act_min, act_max);
                     }
                     continue;
                 }
@@ -88,10 +89,10 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
                         ip += in_skip;
                         wp += w_skip;
                     }
-                    out[ch] = requant(p, &rq[ch], a0);
-                    out[ch + 1] = requant(p, &rq[ch + 1], a1);
-                    out[ch + 2] = requant(p, &rq[ch + 2], a2);
-                    out[ch + 3] = requant(p, &rq[ch + 3], a3);
+                    out[ch] = requant(&rq[ch], a0, act_min, act_max);
+                    out[ch + 1] = requant(&rq[ch + 1], a1, act_min, act_max);
+                    out[ch + 2] = requant(&rq[ch + 2], a2, act_min, act_max);
+                    out[ch + 3] = requant(&rq[ch + 3], a3, act_min, act_max);
                 }
             }
         }

@@ -8,9 +8,9 @@
  * Registers in the loop: r0 walks x; r1, r4, r5, r3 hold (row j) - x so one LDRSB [r0, rj] reads
  * each row; r6 = 0 (LDRSB has only a register offset); r7 = x[i] (+ x_off); r2 the product; the
  * four sums in r8-r11 (ADD high, low: 1 cycle). Per element under rp2040js: 19 cycles for 4 MACs
- * (ADDS 1, 5 LDRSB x2, 4 MULS, 4 ADD), 20 with x_off (ADD r7, r12), plus CMP/BNE (3) per 4
- * elements and ~80 per block. Frame: 36 bytes of saved registers, then 32 of locals:
- *   [sp+0] x  [sp+4] end of the 4-unrolled part  [sp+8] end of x  [sp+12] row 0 of the block - x
+ * (ADDS 1, 5 LDRSB x2, 4 MULS, 4 ADD), 20 with x_off (ADD r7, r12), plus CMP/BEQ/B (4) per 8
+ * elements and ~60 per block. Frame: 36 bytes of saved registers, then 32 of locals:
+ *   [sp+0] x  [sp+4] end of the 4-unrolled part  [sp+8] end of x  [sp+12] row 0 - x (the block loop derives the next rows from r3)
  *   [sp+16] blocks left  [sp+20] init  [sp+24] out  [sp+28] k;  stack arguments from [sp+68].
  * In .ramfunc: on a real RP2040 the loops run from SRAM, not XIP flash (rp2040js does not model
  * XIP cache misses, so this is not measured here). */
@@ -34,17 +34,21 @@
         "str r0, [sp, #0]\n\t"                                          \
         "str r2, [sp, #28]\n\t"                                         \
         "adds r4, r0, r2\n\t"  "str r4, [sp, #8]\n\t"                   \
-        "movs r4, #3\n\t" "bics r2, r2, r4\n\t" "adds r4, r0, r2\n\t" "str r4, [sp, #4]\n\t" \
+        "movs r4, #7\n\t" "bics r2, r2, r4\n\t" "adds r4, r0, r2\n\t" "str r4, [sp, #4]\n\t" \
         "subs r1, r1, r0\n\t"  "str r1, [sp, #12]\n\t"                  \
         "str r3, [sp, #16]\n\t"                                         \
         "ldr r4, [sp, #68]\n\t" "str r4, [sp, #20]\n\t"                 \
         "ldr r4, [sp, #72]\n\t" "str r4, [sp, #24]\n\t"                 \
         "cmp r3, #0\n\t"                                                \
-        "beq 9f\n"                                                      \
+        "bne 8f\n\t"                                                    \
+        "b 9f\n"                                                        \
+        "8:\n\t"                                                        \
+        "ldr r2, [sp, #28]\n\t"                                         \
+        "subs r3, r1, r2\n"            /* "row 3 of block -1": the loop below adds k */ \
         "5:\n\t"                                                        \
         "ldr r0, [sp, #0]\n\t"                                          \
-        "ldr r1, [sp, #12]\n\t"                                         \
         "ldr r2, [sp, #28]\n\t"                                         \
+        "adds r1, r3, r2\n\t"                                           \
         "adds r4, r1, r2\n\t" "adds r5, r4, r2\n\t" "adds r3, r5, r2\n\t" \
         "ldr r2, [sp, #20]\n\t"                                         \
         "ldr r7, [r2, #0]\n\t"  "mov r8, r7\n\t"                        \
@@ -55,11 +59,14 @@
         "movs r6, #0\n\t"                                               \
         LOAD_END4                                                       \
         "cmp r0, " END4 "\n\t"                                          \
-        "beq 2f\n"                                                      \
+        "bne 1f\n\t"                  /* 8 steps are beyond a conditional branch's reach */ \
+        "b 2f\n"                                                        \
         "1:\n\t"                                                        \
         EAT_GEMV_STEP(OFF) EAT_GEMV_STEP(OFF) EAT_GEMV_STEP(OFF) EAT_GEMV_STEP(OFF) \
+        EAT_GEMV_STEP(OFF) EAT_GEMV_STEP(OFF) EAT_GEMV_STEP(OFF) EAT_GEMV_STEP(OFF) \
         "cmp r0, " END4 "\n\t"                                          \
-        "bne 1b\n"                                                      \
+        "beq 2f\n\t"                                                    \
+        "b 1b\n"                                                        \
         "2:\n\t"                                                        \
         LOAD_END                                                        \
         "cmp r0, lr\n\t"                                                \
@@ -75,10 +82,9 @@
         "mov r7, r10\n\t" "str r7, [r2, #8]\n\t"                        \
         "mov r7, r11\n\t" "str r7, [r2, #12]\n\t"                       \
         "adds r2, r2, #16\n\t" "str r2, [sp, #24]\n\t"                  \
-        "ldr r2, [sp, #12]\n\t" "ldr r7, [sp, #28]\n\t" "lsls r7, r7, #2\n\t" \
-        "adds r2, r2, r7\n\t" "str r2, [sp, #12]\n\t"                   \
         "ldr r2, [sp, #16]\n\t" "subs r2, r2, #1\n\t" "str r2, [sp, #16]\n\t" \
-        "bne 5b\n"                                                      \
+        "beq 9f\n\t"                                                    \
+        "b 5b\n"                                                        \
         "9:\n\t"                                                        \
         "add sp, sp, #32\n\t"                                           \
         "pop {r4-r7}\n\t"                                               \
