@@ -13,7 +13,7 @@ from pipeline.errors import PipelineError
 #: device errors that say "the request arrived damaged": answered by sending it again
 TRANSPORT_ERRORS = {ERR_CRC: "CRC mismatch", ERR_LENGTH: "bad length", ERR_UNKNOWN: "unknown type"}
 DEFAULT_ATTEMPTS = 32
-FIRST_ATTEMPT_S = 1.0  # before any answer of this kind was timed (then: from the slowest answer)
+FIRST_ATTEMPT_S = 1.0  # at least; before any answer of this kind was timed, half the request's time (a slow model)
 MIN_ATTEMPT_S = 0.1  # never give an attempt less than this before sending it again
 RTT_MARGIN = 4.0     # an attempt waits the smoothed answer time + this many times its variation (>= RTT_SLACK_S)
 RTT_SLACK_S = 0.05
@@ -69,7 +69,7 @@ class Link:
         """How long an attempt waits: from the smoothed answer time and its variation (as TCP
         does, RFC 6298), growing by BACKOFF with each attempt of one request."""
         est = self._rtt.get(kind)
-        first = FIRST_ATTEMPT_S if est is None else max(MIN_ATTEMPT_S, est[0] + max(RTT_SLACK_S, RTT_MARGIN * est[1]))
+        first = max(FIRST_ATTEMPT_S, self.timeout_s / 2) if est is None else max(MIN_ATTEMPT_S, est[0] + max(RTT_SLACK_S, RTT_MARGIN * est[1]))
         return first * BACKOFF ** (attempt - 1)
 
     def _idle_s(self, kind: int) -> float:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.boards import Board
-from pipeline.errors import PipelineError
+from pipeline.errors import KeepArtifacts, PipelineError
 
 FIRMWARE_SUFFIXES = (".elf", ".bin", ".uf2")
 # Code and constants besides the model's weights (runtime, HAL, C library), measured for the
@@ -79,7 +79,7 @@ def build_project(project_dir: Path, board: Board, out_dir: Path, simulated: boo
     """`simulated`: build the board's simulated variant (its `sim` section) instead of the real one."""
     toolchain = board.raw["toolchain"]
     if toolchain.get("available_here") is False:
-        raise PipelineError(
+        raise KeepArtifacts(  # the rendered project is the useful result: deploy keeps it
             f"cannot build for {board.id}: the {board.raw.get('arch', '')} toolchain ({board.toolchain_prefix}gcc) is not available here "
             f"(no Debian package or reachable registry has it); online, build the rendered project with the official platform: "
             f"pio run -d {project_dir} (platform {board.pio_platform} fetches it), then {board.raw['upload']['how']}"
