@@ -276,8 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verbose:  # read by pipeline/ml/quiet.py before TensorFlow is imported
         os.environ["EAT_VERBOSE"] = "1"
     console = Console(stderr=True)
+    previous = None
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminated)
+        previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return args.handler(args, console)
     except PipelineError as exc:
@@ -287,6 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.print("interrupted")
         return 130
+    finally:
+        if previous is not None:   # main() called in-process (tests, the API): leave the caller's handler as it was
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":
