@@ -123,6 +123,13 @@ const uint64_t *eat_model_profile(void) { return eat_profile_cycles; }
         eat_profile_cycles[(op)] = eat_profile_now - eat_profile_t; \\
         eat_profile_t = eat_profile_now;                        \\
     } while (0)
+#elif defined(EAT_POLL_CYCLES_PER_OP)
+/* A board whose cycle counter wraps within one inference (the simulated ESP32-C3: 32 bits at 256
+ * counts per instruction, so every 2^24 instructions) extends it to 64 bits in hal_cycles(), which
+ * must then be read more often than it wraps: after every op (boards/<id>.json sim build_flags). */
+uint64_t hal_cycles(void); /* the board HAL (hal.h) */
+#define EAT_PROFILE_START() ((void)0)
+#define EAT_PROFILE_MARK(op) ((void)hal_cycles())
 #else
 #define EAT_PROFILE_START() ((void)0)
 #define EAT_PROFILE_MARK(op) ((void)0)
