@@ -141,7 +141,7 @@ def cmd_deploy(a: argparse.Namespace, console: Console) -> int:
         board=a.board, model=a.model, data=a.data, sparsity=a.sparsity, samples=a.samples,
         port=a.port, out=a.out, engine=a.engine, progress=not a.no_progress, flash=not a.no_flash,
         profile=a.profile, tflm_kernels=a.tflm_kernels,
-        prune=a.prune, measure_dense=a.measure_dense,
+        prune=a.prune, measure_dense=a.measure_dense, weights=a.weights,
     )
     report = deploy(opts, console)
     v = report["verify"]
@@ -189,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--prune", default="magnitude", choices=PRUNE_METHODS, help="pruning method (default magnitude)")
     sp.add_argument("--measure-dense", action="store_true", help="simulator: also build and run the model with dense "
                     "weights, so sparsity.cycles_ratio is measured, not estimated")
+    sp.add_argument("--weights", default="auto", choices=("auto", "dense", "sparse"),
+                    help="FC/CONV/DEPTHWISE weights: auto (the cost model picks dense or sparse per layer), dense, sparse")
     sp.add_argument("--samples", type=int, help="how many test inputs to verify (default: the test split up to 500; 100 random inputs without data)")
     sp.add_argument("--port", help="a real board's serial port (/dev/ttyACM0, or 'auto'); default: the board's simulator")
     sp.add_argument("--engine", default="eat", choices=("eat", "tflm"), help="firmware engine: eat (our runtime); tflm: TFLM's MicroInterpreter (needs a TFLM tree: $TFLM_DIR or ../shared/tflm)")

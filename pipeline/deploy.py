@@ -49,6 +49,7 @@ class DeployOptions:
     tflm_kernels: str = "cmsis_nn"  # engine tflm: the "ref" or "cmsis_nn" TFLM tree
     prune: str = "magnitude"   # pruning method (pipeline/tflite/prune_patterns.METHODS)
     measure_dense: bool = False   # also build and run dense weights, for a measured sparsity.cycles_ratio
+    weights: str = "auto"   # FC/CONV/DEPTHWISE weights: auto (the cost model picks per layer), dense, sparse
 
 
 def default_out(opts: DeployOptions) -> Path:
@@ -245,7 +246,7 @@ def _deploy(opts: DeployOptions, board: Board, out: Path, port: str | None, cons
     report["model"].update(name=name, tflite=str(tflite), sha256=digest, tflite_bytes=tflite.stat().st_size)
 
     fw = build_firmware(tflite, board, out, opts.engine, console, simulated=opts.port is None,
-                        tflm_kernels=opts.tflm_kernels, progress=opts.progress)
+                        tflm_kernels=opts.tflm_kernels, weights=opts.weights, progress=opts.progress)
     compiled, built = fw.compiled, fw.built
     report["compile"] = {
         "arena_bytes": compiled.arena_bytes, "weights_bytes": compiled.weights_bytes, "macs": compiled.macs,
