@@ -23,6 +23,9 @@ void eat_fully_connected_s8_sparse_d4_armv6m(const eat_fully_connected_s8_params
                                              void *scratch);
 void eat_conv2d_s8_sparse_d4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+void eat_depthwise_conv2d_s8_sparse_d4_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                              const int32_t *bias, const int8_t *input, int8_t *output,
+                                              void *scratch);
 
 #ifdef __cplusplus
 }
