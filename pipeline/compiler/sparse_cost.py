@@ -48,8 +48,9 @@ COSTS: dict[str, CoreCosts] = {
     # layers: FC 256x64 dense 94,860; sparse at 0 / 80 / 90 % zeros (8,192 / 1,701 / 1,036 index
     # bytes) 193,363 / 49,293 / 33,953 -> 22.2 per index byte, 180 per output (49 + 131 set-up);
     # 1x1 conv 8x8x32->32 dense 490,927 (5.6 per MAC + 60 per output), sparse 0 % 1,061,266.
-    # The 3x3 and depthwise dense figures were not re-measured: dense_tap is the 1x1 fit's, and
-    # dense_dw_tap is set low (dense looks cheap), so the error can only keep a layer dense.
+    # 3x3 conv 8x8x8->16 dense 541,876 (est. 564k), sparse 80 / 90 % 429,754 / 359,121; 3x3
+    # depthwise 8x8x32 dense 345,864 (7.6 per tap beside dense_mac), sparse 0 / 80 / 90 % 931,100 /
+    # 667,872 / 652,676 (est. 873k / 648k / 635k). pair_dw and fill keep the earlier fit.
     "cortex-m0plus": CoreCosts(dense_mac=5.6, dense_tap=11.0, dense_dw_tap=8.0, out=49.0, pair=22.2,
                                pair_dw=29.0, channel=131.0, pixel=50.0, fill=12.0),
     # generic (portable reference dense kernels, portable sparse kernels): the earlier pico fit, FC
