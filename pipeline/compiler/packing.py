@@ -58,6 +58,10 @@ KERNELS: dict[tuple[str, str, str], str] = {
     ("FULLY_CONNECTED", "sparse_d4", "generic"): "eat_fully_connected_s8_sparse_d4",
     ("CONV_2D", "sparse_d4", "generic"): "eat_conv2d_s8_sparse_d4",
     ("DEPTHWISE_CONV_2D", "sparse_d4", "generic"): "eat_depthwise_conv2d_s8_sparse_d4",
+    # Cortex-M0+: Thumb-1 d4 walk + exact two-multiply requantisation (eat/sparse_armv6m.h)
+    ("FULLY_CONNECTED", "sparse_d4", "cortex-m0plus"): "eat_fully_connected_s8_sparse_d4_armv6m",
+    ("CONV_2D", "sparse_d4", "cortex-m0plus"): "eat_conv2d_s8_sparse_d4_armv6m",
+    ("DEPTHWISE_CONV_2D", "sparse_d4", "cortex-m0plus"): "eat_depthwise_conv2d_s8_sparse_d4_armv6m",
     ("MAX_POOL_2D", "none", "generic"): "eat_max_pool2d_s8",
     ("AVERAGE_POOL_2D", "none", "generic"): "eat_avg_pool2d_s8",
     ("SOFTMAX", "none", "generic"): "eat_softmax_s8",
@@ -79,6 +83,9 @@ KERNEL_HEADERS: dict[str, str] = {
     "eat_fully_connected_s8_armv6m": "eat/armv6m.h",
     "eat_conv2d_s8_armv6m": "eat/armv6m.h",
     "eat_depthwise_conv2d_s8_armv6m": "eat/armv6m.h",
+    "eat_fully_connected_s8_sparse_d4_armv6m": "eat/sparse_armv6m.h",
+    "eat_conv2d_s8_sparse_d4_armv6m": "eat/sparse_armv6m.h",
+    "eat_depthwise_conv2d_s8_sparse_d4_armv6m": "eat/sparse_armv6m.h",
 }
 
 

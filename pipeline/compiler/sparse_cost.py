@@ -43,19 +43,29 @@ class CoreCosts:
 # Fitted to `scripts/calibrate_sparse.py BOARD` (FC 256x64, 1x1 conv 8x8x32->32, 3x3 conv 8x8x8->16,
 # 3x3 depthwise 8x8x32; 0 / 80 / 90 % zeros; dense and sparse) on each core's simulator.
 COSTS: dict[str, CoreCosts] = {
-    # pico, rp2040js cycles. E.g. FC 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 /
-    # 58,089 / 40,828 -> 26 per index byte, ~200 per output (requantization is 64-bit on the M0+).
-    "cortex-m0plus": CoreCosts(dense_mac=17.1, dense_tap=13.0, dense_dw_tap=38.0, out=180.0, pair=26.0,
-                               pair_dw=29.0, channel=20.0, pixel=50.0, fill=12.0),
+    # pico, rp2040js cycles, against the Cortex-M0+ kernels both ways (dense runtime/src/armv6m/*,
+    # sparse armv6m/sparse_d4_armv6m.c), single-layer models of `scripts/calibrate_sparse.py`
+    # layers: FC 256x64 dense 94,860; sparse at 0 / 80 / 90 % zeros (8,192 / 1,701 / 1,036 index
+    # bytes) 193,363 / 49,293 / 33,953 -> 22.2 per index byte, 180 per output (49 + 131 set-up);
+    # 1x1 conv 8x8x32->32 dense 490,927 (5.6 per MAC + 60 per output), sparse 0 % 1,061,266.
+    # 3x3 conv 8x8x8->16 dense 541,876 (est. 564k), sparse 80 / 90 % 429,754 / 359,121; 3x3
+    # depthwise 8x8x32 dense 345,864 (7.6 per tap beside dense_mac), sparse 0 / 80 / 90 % 931,100 /
+    # 667,872 / 652,676 (est. 873k / 648k / 635k). pair_dw and fill keep the earlier fit.
+    "cortex-m0plus": CoreCosts(dense_mac=5.6, dense_tap=11.0, dense_dw_tap=8.0, out=49.0, pair=22.2,
+                               pair_dw=29.0, channel=131.0, pixel=50.0, fill=12.0),
+    # generic (portable reference dense kernels, portable sparse kernels): the earlier pico fit, FC
+    # 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 / 58,089 / 40,828.
+    "generic": CoreCosts(dense_mac=17.1, dense_tap=13.0, dense_dw_tap=38.0, out=180.0, pair=26.0,
+                         pair_dw=29.0, channel=20.0, pixel=50.0, fill=12.0),
     "cortex-m4": CoreCosts(dense_mac=6.0, dense_tap=9.0, dense_dw_tap=20.0, out=30.0, pair=11.0, pair_dw=12.0,
                            channel=8.0, pixel=25.0, fill=6.0),
 }
-ALIASES = {"generic": "cortex-m0plus", "cortex-m3": "cortex-m4", "cortex-m7": "cortex-m4",
+ALIASES = {"cortex-m3": "cortex-m4", "cortex-m7": "cortex-m4",
            "cortex-m33": "cortex-m4", "rv32imc": "cortex-m4"}
 
 
 def costs(core: str) -> CoreCosts:
-    return COSTS.get(core) or COSTS[ALIASES.get(core, "cortex-m0plus")]
+    return COSTS.get(core) or COSTS[ALIASES.get(core, "generic")]
 
 
 def dense_cycles(core: str, s: LayerShape) -> int:

@@ -1,0 +1,34 @@
+/* Cortex-M0+ (ARMv6-M) zero-skipping kernels over EAT_WEIGHTS_SPARSE_D4 (eat/sparse.h): the same
+ * parameters and encoding as the portable sparse kernels, with a hand-scheduled Thumb-1 walk of the
+ * step bytes (runtime/src/armv6m/sparse_d4_armv6m.c) and eat/armv6m.h's exact requantisation instead
+ * of the 64-bit eat_mbqm. Built only when __ARM_ARCH_6M__ is defined; the compiler's registry
+ * (pipeline/compiler/packing.py KERNELS) picks them for core "cortex-m0plus". */
+#ifndef EAT_SPARSE_ARMV6M_H
+#define EAT_SPARSE_ARMV6M_H
+
+#include "eat/armv6m.h"
+#include "eat/sparse.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* acc + sum over `pairs` index bytes of v[k] * x[offset_k] (steps in input elements, unit 1);
+ * the caller advances v by 2 * pairs and the index by pairs. */
+int32_t eat_armv6m_sparse_d4_dot(int32_t acc, const int8_t *x, const int8_t *v, const uint8_t *nib,
+                                 uint32_t pairs);
+
+void eat_fully_connected_s8_sparse_d4_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                                             const int32_t *bias, const int8_t *input, int8_t *output,
+                                             void *scratch);
+void eat_conv2d_s8_sparse_d4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+void eat_depthwise_conv2d_s8_sparse_d4_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                              const int32_t *bias, const int8_t *input, int8_t *output,
+                                              void *scratch);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,141 @@
+/* Cortex-M0+ inner loop of the zero-skipping kernels: one channel's walk over EAT_WEIGHTS_SPARSE_D4. */
+#include "eat/sparse_armv6m.h"
+
+#if defined(__ARM_ARCH_6M__)
+
+/* acc + sum_k v[k] * x[offset_k] over `pairs` step bytes (low nibble: step to the first entry of
+ * the pair, high nibble: step to the second; steps in input elements).
+ *
+ * Registers: r0 the sum, r1 walks x, r2 walks v, r3 walks the step bytes, r4 the end of the
+ * 4-unrolled part (lr the end), r5 the step byte, r6 / r7 step, weight and product.
+ * LDRSB takes only a register offset, which is the step itself: x[step] is loaded before x
+ * advances by it. A weight is LDRB (immediate offset, no pointer update) + SXTB.
+ * Per index byte (two entries) 22 cycles under rp2040js (3 LDRB/LDRSB pairs of loads at 2 cycles,
+ * 2 MULS), plus ADDS/ADDS/CMP/BNE (5) per 4 bytes. In .ramfunc: SRAM rather than XIP flash on a
+ * real RP2040, like the dense loops (rp2040js does not model XIP misses). */
+__attribute__((naked, noinline, section(".ramfunc.eat_armv6m_sparse_d4_dot")))
+int32_t eat_armv6m_sparse_d4_dot(int32_t acc, const int8_t *x, const int8_t *v, const uint8_t *nib,
+                                 uint32_t pairs)
+{
+    (void)acc; (void)x; (void)v; (void)nib; (void)pairs;
+    __asm__ volatile(
+        ".syntax unified\n\t"
+        "push {r4-r7, lr}\n\t"             /* 20 bytes saved: pairs at [sp+20] */
+        "ldr r4, [sp, #20]\n\t"
+        "adds r5, r3, r4\n\t"
+        "mov lr, r5\n\t"                   /* end of the step bytes */
+        "movs r5, #3\n\t"
+        "bics r4, r4, r5\n\t"
+        "adds r4, r3, r4\n\t"              /* end of the 4-unrolled part */
+        "cmp r3, r4\n\t"
+        "beq 2f\n"
+#define EAT_SPD4_PAIR(K, W0, W1)                                              \
+        "ldrb r5, [r3, #" #K "]\n\t"                                          \
+        "lsls r6, r5, #28\n\t" "lsrs r6, r6, #28\n\t"                         \
+        "ldrsb r7, [r1, r6]\n\t" "adds r1, r1, r6\n\t"                        \
+        "ldrb r6, [r2, #" #W0 "]\n\t" "sxtb r6, r6\n\t"                       \
+        "muls r7, r6, r7\n\t" "adds r0, r0, r7\n\t"                           \
+        "lsrs r5, r5, #4\n\t"                                                 \
+        "ldrsb r7, [r1, r5]\n\t" "adds r1, r1, r5\n\t"                        \
+        "ldrb r6, [r2, #" #W1 "]\n\t" "sxtb r6, r6\n\t"                       \
+        "muls r7, r6, r7\n\t" "adds r0, r0, r7\n\t"
+        "1:\n\t"
+        EAT_SPD4_PAIR(0, 0, 1) EAT_SPD4_PAIR(1, 2, 3) EAT_SPD4_PAIR(2, 4, 5) EAT_SPD4_PAIR(3, 6, 7)
+        "adds r3, r3, #4\n\t"
+        "adds r2, r2, #8\n\t"
+        "cmp r3, r4\n\t"
+        "bne 1b\n"
+        "2:\n\t"
+        "cmp r3, lr\n\t"
+        "beq 4f\n"
+        "3:\n\t"
+        EAT_SPD4_PAIR(0, 0, 1)
+        "adds r3, r3, #1\n\t"
+        "adds r2, r2, #2\n\t"
+        "cmp r3, lr\n\t"
+        "bne 3b\n"
+        "4:\n\t"
+        "pop {r4-r7, pc}\n\t"
+        ".syntax divided\n\t");
+#undef EAT_SPD4_PAIR
+}
+
+/* FULLY_CONNECTED: one walk per output row, exact two-multiply requantisation. */
+void eat_fully_connected_s8_sparse_d4_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                                             const int32_t *bias, const int8_t *input, int8_t *output,
+                                             void *scratch)
+{
+    const uint16_t *pairs = (const uint16_t *)w->index;
+    const uint8_t *nib0 = (const uint8_t *)w->index + 2 * (uint32_t)p->out_depth;
+    int32_t b, o;
+    (void)scratch;
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *in = input + b * p->in_depth;
+        const int8_t *v = w->data;
+        const uint8_t *nib = nib0;
+        int8_t *out = output + b * p->out_depth;
+        for (o = 0; o < p->out_depth; ++o) {
+            const uint32_t n = pairs[o];
+            const int32_t mult = p->per_channel_multiplier ? p->per_channel_multiplier[o] : p->output_multiplier;
+            const int32_t shift = p->per_channel_shift ? p->per_channel_shift[o] : p->output_shift;
+            int32_t acc = eat_armv6m_sparse_d4_dot(bias[o], in, v, nib, n);
+            v += 2 * n;
+            nib += n;
+            acc = eat_armv6m_requant(acc, mult, shift) + p->output_offset;
+            out[o] = (int8_t)eat_clamp_i32(acc, p->act_min, p->act_max);
+        }
+    }
+}
+
+/* CONV_2D (any kernel, stride, dilation, padding, groups): as conv2d_sparse_s8.c, interior pixels
+ * in place, border pixels through a padded copy of their window (scratch). */
+void eat_conv2d_s8_sparse_d4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+{
+    const int32_t kh_eff = (p->k_h - 1) * p->dilation_h + 1;
+    const int32_t kw_eff = (p->k_w - 1) * p->dilation_w + 1;
+    const int32_t filters_per_group = p->out_c / (p->in_c / p->filter_in_c);
+    const uint16_t *pairs = (const uint16_t *)w->index;
+    const uint8_t *nib0 = (const uint8_t *)w->index + 2 * (uint32_t)p->out_c;
+    const int32_t win_w = p->in_w > kw_eff ? p->in_w : kw_eff;   /* see eat/sparse.h */
+    const int8_t pad = (int8_t)(-p->input_offset);
+    int8_t *win = (int8_t *)scratch;
+    int8_t *out = output;
+    int32_t b, oy, ox, oc;
+    for (b = 0; b < p->batches; ++b) {
+        for (oy = 0; oy < p->out_h; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_h;
+            const int rows_in = iy0 >= 0 && iy0 + kh_eff <= p->in_h;
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                const int8_t *base;
+                const int8_t *v = w->data;
+                const uint8_t *nib = nib0;
+                int32_t left = filters_per_group;
+                if (rows_in && ix0 >= 0 && ix0 + kw_eff <= p->in_w) {
+                    base = input + ((b * p->in_h + iy0) * p->in_w + ix0) * p->in_c;
+                } else {
+                    eat_sparse_window_fill(win, win_w, input, p->in_h, p->in_w, p->in_c, b, iy0, ix0, kh_eff, kw_eff, pad);
+                    base = win;
+                }
+                for (oc = 0; oc < p->out_c; ++oc) {
+                    const uint32_t n = pairs[oc];
+                    int32_t acc;
+                    if (left == 0) {            /* next group: its input channels follow */
+                        base += p->filter_in_c;
+                        left = filters_per_group;
+                    }
+                    --left;
+                    acc = eat_armv6m_sparse_d4_dot(bias[oc], base, v, nib, n);
+                    v += 2 * n;
+                    nib += n;
+                    acc = eat_armv6m_requant(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
+                    out[oc] = (int8_t)eat_clamp_i32(acc, p->act_min, p->act_max);
+                }
+                out += p->out_c;
+            }
+        }
+    }
+}
+
+#endif /* __ARM_ARCH_6M__ */

@@ -1,0 +1,38 @@
+"""The Cortex-M0+ zero-skipping kernels (runtime/src/armv6m/sparse_d4_armv6m.c) against the TFLM
+oracle on the simulated Pico: FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D over random shapes, quantisation and
+every zero pattern of tests/sparse_models.py, forced sparse, in one firmware."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from pipeline.compiler.packing import select_kernel
+from tests.sparse_models import PATTERNS, model
+
+OPS = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D")
+
+
+def test_registry_picks_armv6m_sparse_kernels() -> None:
+    for op in OPS:
+        assert select_kernel(op, "sparse_d4", "cortex-m0plus").endswith("_sparse_d4_armv6m")
+        assert not select_kernel(op, "sparse_d4", "cortex-m4").endswith("_armv6m")
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("seed", [3, 11])
+def test_armv6m_sparse_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: Path) -> None:
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+
+    tfl = tmp_path / "sparse_ops.tflite"
+    tfl.write_bytes(model([(op, kind) for op in OPS for kind in PATTERNS], seed))
+    m = measure(tfl, load_board("pico"), tmp_path / "out", "sparse", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    assert {w["encoding"] for w in m.weights} == {"sparse_d4"}
+    model_c = next((tmp_path / "out").rglob("model.c")).read_text()
+    for fn in ("eat_fully_connected_s8_sparse_d4_armv6m(", "eat_conv2d_s8_sparse_d4_armv6m(",
+               "eat_depthwise_conv2d_s8_sparse_d4_armv6m("):
+        assert fn in model_c
