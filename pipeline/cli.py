@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import signal
-import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -15,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from pipeline.errors import PipelineError
+from pipeline.ml.quiet import verbose_scope
 from pipeline.paths import DEFAULT_OUT
 from pipeline.tflite.prune_patterns import METHODS as PRUNE_METHODS
 
@@ -275,14 +275,13 @@ def _terminated(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.verbose:  # read by pipeline/ml/quiet.py before TensorFlow is imported
-        os.environ["EAT_VERBOSE"] = "1"
     console = Console(stderr=True)
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _terminated)
     try:
-        return args.handler(args, console)
+        with verbose_scope(args.verbose):  # read by pipeline/ml/quiet.py before TensorFlow is imported
+            return args.handler(args, console)
     except PipelineError as exc:
         # escape(): a message quoting a model's names must print as text, never as rich markup
         console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)

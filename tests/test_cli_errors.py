@@ -57,3 +57,18 @@ def test_tflm_engine_without_a_tree_says_what_it_needs(tmp_path: Path, monkeypat
     proc = run_cli("deploy", "--board", "pico", "--engine", "tflm", "--model", str(reference_model("hello_world_int8.tflite")), "--out", str(out))
     assert_one_line_error(proc, "TFLM_DIR")
     assert not (out / "firmware").exists()  # stopped before render and build
+
+
+def test_verbose_does_not_leak_into_later_in_process_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """main() runs in-process (tests, the API): --verbose is set for its own call only."""
+    import os
+
+    from pipeline.cli import main
+
+    monkeypatch.delenv("EAT_VERBOSE", raising=False)
+    seen: list[str | None] = []
+    monkeypatch.setattr("pipeline.cli.cmd_deploy", lambda args, console: seen.append(os.environ.get("EAT_VERBOSE")) or 0)
+    assert main(["deploy", "--board", "pico", "--verbose", "--out", str(tmp_path / "o")]) == 0
+    assert main(["deploy", "--board", "pico", "--out", str(tmp_path / "o")]) == 0
+    assert seen == ["1", None]
+    assert "EAT_VERBOSE" not in os.environ

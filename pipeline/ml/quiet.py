@@ -25,6 +25,22 @@ def verbose() -> bool:
     return os.environ.get(VERBOSE_ENV, "") not in ("", "0")
 
 
+@contextmanager
+def verbose_scope(on: bool) -> Iterator[None]:
+    """--verbose for one call: EAT_VERBOSE set inside the block, the caller's value restored after it
+    (main() runs in-process in tests and the API, where a leaked flag would change later calls)."""
+    before = os.environ.get(VERBOSE_ENV)
+    if on:
+        os.environ[VERBOSE_ENV] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(VERBOSE_ENV, None)
+        else:
+            os.environ[VERBOSE_ENV] = before
+
+
 def quiet_env() -> None:
     """Before TensorFlow is imported: its C++ log level (everything with --verbose, else fatal only)."""
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0" if verbose() else "3"
