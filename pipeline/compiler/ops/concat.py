@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipeline.compiler.ops.geometry import concat_layout
 from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, require_int8_activation
 
 MAX_INPUTS = 10
@@ -13,28 +14,15 @@ MAX_INPUTS = 10
 def lower(ctx: Ctx, op) -> Lowered:
     out = require_int8_activation(op, ctx.t(op.outputs[0]), "output")
     ins = [require_int8_activation(op, ctx.t(i), f"input {k}") for k, i in enumerate(op.inputs)]
-    if not 1 <= len(ins) <= MAX_INPUTS:
-        raise Unsupported(f"{len(ins)} inputs (TFLM takes at most {MAX_INPUTS})")
-    if op.options is not None and getattr(op.options, "fusedActivationFunction", 0):
-        raise Unsupported("fused activation (TFLM requires none)")
-    nd = len(out.shape)
-    if nd > 4:
-        raise Unsupported(f"{nd}-D tensors (TFLM supports at most 4)")
-    axis = int(op.options.axis) if op.options is not None else 0
-    axis = axis + nd if axis < 0 else axis
-    if not 0 <= axis < max(nd, 1):
-        raise Unsupported(f"axis {axis} out of range for {nd}-D output")
+    if len(out.shape) > 4:
+        raise Unsupported(f"{len(out.shape)}-D tensors (TFLM supports at most 4)")
+    lay = concat_layout(op, ins, out, MAX_INPUTS)
     for t in ins:
-        if len(t.shape) != nd or any(a != b for d, (a, b) in enumerate(zip(t.shape, out.shape)) if d != axis):
-            raise Unsupported(f"input '{t.name}' shape {t.shape} does not fit output {out.shape} on axis {axis}")
         if np.float32(t.scale) != np.float32(out.scale) or t.zero_point != out.zero_point:
             raise Unsupported(f"input '{t.name}' quantization ({t.scale:.6g}, {t.zero_point}) differs from the output's "
                               f"({out.scale:.6g}, {out.zero_point}); TFLM's int8 CONCATENATION does not requantize "
                               f"(its Prepare rejects this)")
-    if sum(t.shape[axis] for t in ins) != out.shape[axis]:
-        raise Unsupported(f"input sizes on axis {axis} do not add up to {out.shape[axis]}")
-    outer = int(np.prod(out.shape[:axis])) if axis else 1
-    sizes = [int(np.prod(t.shape[axis:])) for t in ins]
+    sizes = lay.sizes
     pre = ctx.prefix(op)
     arrays, ptrs = [], []
     for k, t in enumerate(ins):
@@ -43,12 +31,12 @@ def lower(ctx: Ctx, op) -> Lowered:
             ptrs.append(f"{pre}in{k}")
         else:
             ptrs.append(f"{{in{k}}}")
-    params = [("num_inputs", c_int(len(ins))), ("outer", c_int(outer)),
+    params = [("num_inputs", c_int(len(ins))), ("outer", c_int(lay.outer)),
               ("copy_size", "{" + ", ".join(map(str, sizes + [0] * (MAX_INPUTS - len(sizes)))) + "}")]
     return Lowered(op=op, kernel=ctx.kernel("CONCATENATION", "none"), header="eat/concat.h",
                    params_type="eat_concat_s8_params_t", params=params, arrays=arrays,
                    args=["&{p}", "(const int8_t *const[]){" + ", ".join(ptrs) + "}", "{out0}"], macs=0,
-                   notes=[f"axis {axis}: {outer} x ({' + '.join(map(str, sizes))}) bytes, a copy "
+                   notes=[f"{lay.describe()} bytes, a copy "
                           f"(all inputs share the output quantization)"])
 
 

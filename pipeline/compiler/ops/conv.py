@@ -6,6 +6,7 @@ import numpy as np
 
 from pipeline.compiler import kernels, planner, quant
 from pipeline.compiler.ops import sparse_weights
+from pipeline.compiler.ops.geometry import conv_window, filter_channels
 from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, fused_activation_range, require_int8_activation
 
 
@@ -19,32 +20,20 @@ def _common(ctx: Ctx, op):
                           f"{'' if w is None else ' (got ' + w.dtype + ')'}")
     if bias is not None and (not bias.is_const or bias.dtype != "int32"):
         raise Unsupported(f"bias '{bias.name}' must be constant int32 (got {bias.dtype})")
-    if len(inp.shape) != 4 or len(out.shape) != 4 or len(w.shape) != 4:
-        raise Unsupported("expects 4-D NHWC tensors")
-    o = op.options
+    win = conv_window(op, inp, out, w)
     act_min, act_max = fused_activation_range(op, out)
-    n, ih, iw, ic = inp.shape
-    _, oh, ow, oc = out.shape
-    kh, kw = int(w.shape[1]), int(w.shape[2])
-    sh, sw = int(o.strideH), int(o.strideW)
-    dh, dw = int(o.dilationHFactor or 1), int(o.dilationWFactor or 1)
-    same = o.padding == 0
-    if (quant.compute_out_size(same, ih, kh, sh, dh), quant.compute_out_size(same, iw, kw, sw, dw)) != (oh, ow):
-        raise Unsupported(f"output shape {out.shape} does not match the padding/stride geometry")
-    ph = quant.compute_padding(sh, dh, ih, kh, oh)
-    pw = quant.compute_padding(sw, dw, iw, kw, ow)
+    oc, same, ph, pw = win.oc, win.same, win.ph, win.pw
     mults, shifts = quant.conv_multipliers(inp.scale, w.quant.scale, out.scale, oc)
     pre = ctx.prefix(op)
     arrays = [CArray(pre + "mult", "int32_t", np.array(mults, np.int64),
                      "per-channel multipliers: QuantizeMultiplier(in_scale * w_scale[c] / out_scale)"),
               CArray(pre + "shift", "int32_t", np.array(shifts, np.int64), "per-channel shifts")]
-    geo = dict(n=n, ih=ih, iw=iw, ic=ic, oh=oh, ow=ow, oc=oc, kh=kh, kw=kw, sh=sh, sw=sw, dh=dh, dw=dw,
-               ph=ph, pw=pw, act_min=act_min, act_max=act_max)
+    geo = dict(win.as_dict(), act_min=act_min, act_max=act_max)
     notes = [f"input '{inp.name}' {inp.shape} scale {inp.scale:.9g} zp {inp.zero_point}; output '{out.name}' "
              f"{out.shape} scale {out.scale:.9g} zp {out.zero_point}",
              f"{'SAME' if same else 'VALID'} padding -> pad_h {ph} pad_w {pw}; weights '{w.name}' "
              f"{w.shape} {'per-channel' if w.quant.per_channel else 'per-tensor'}"]
-    return inp, out, w, bias, geo, arrays, notes
+    return inp, out, w, bias, geo, arrays, notes, win
 
 
 def _overlap(inp, g, pixel_block: int) -> list[tuple[int, int]]:
@@ -56,7 +45,7 @@ def _overlap(inp, g, pixel_block: int) -> list[tuple[int, int]]:
 
 def _lower_windowed(ctx: Ctx, op, parts, channel_param: tuple[str, int], header: str, params_type: str, macs: int) -> Lowered:
     """The lowering CONV_2D and DEPTHWISE_CONV_2D share; they differ in one channel parameter."""
-    inp, out, w, bias, g, arrays, notes = parts
+    inp, out, w, bias, g, arrays, notes, _ = parts
     pre = ctx.prefix(op)
     packed = ctx.pack(op.opcode, w.data)
     geo = dict(g, fic=channel_param[1] if channel_param[0] == "filter_in_c" else g["ic"],
@@ -83,24 +72,21 @@ def _lower_windowed(ctx: Ctx, op, parts, channel_param: tuple[str, int], header:
     return sparse_weights.apply(ctx, lw, w, bias, -inp.zero_point, g=g)
 
 
-def lower_conv(ctx: Ctx, op) -> Lowered:
+def _lower(ctx: Ctx, op, depthwise: bool) -> Lowered:
     parts = _common(ctx, op)
-    w, g = parts[2], parts[4]
-    fic = int(w.shape[3])
-    if g["ic"] % fic or g["oc"] % (g["ic"] // fic):
-        raise Unsupported(f"filter input depth {fic} does not divide input depth {g['ic']}")
-    macs = g["n"] * g["oh"] * g["ow"] * g["oc"] * g["kh"] * g["kw"] * fic
-    return _lower_windowed(ctx, op, parts, ("filter_in_c", fic), "eat/conv.h", "eat_conv2d_s8_params_t", macs)
+    name, value, macs = filter_channels(parts[2].shape, parts[7], depthwise)
+    if depthwise:
+        return _lower_windowed(ctx, op, parts, (name, value), "eat/depthwise_conv.h",
+                               "eat_depthwise_conv2d_s8_params_t", macs)
+    return _lower_windowed(ctx, op, parts, (name, value), "eat/conv.h", "eat_conv2d_s8_params_t", macs)
+
+
+def lower_conv(ctx: Ctx, op) -> Lowered:
+    return _lower(ctx, op, depthwise=False)
 
 
 def lower_depthwise(ctx: Ctx, op) -> Lowered:
-    parts = _common(ctx, op)
-    w, g = parts[2], parts[4]
-    if w.shape[0] != 1 or w.shape[3] != g["oc"] or g["oc"] % g["ic"]:
-        raise Unsupported(f"weights shape {w.shape} does not fit input depth {g['ic']} / output depth {g['oc']}")
-    macs = g["n"] * g["oh"] * g["ow"] * g["oc"] * g["kh"] * g["kw"]
-    return _lower_windowed(ctx, op, parts, ("depth_multiplier", g["oc"] // g["ic"]), "eat/depthwise_conv.h",
-                           "eat_depthwise_conv2d_s8_params_t", macs)
+    return _lower(ctx, op, depthwise=True)
 
 
 LOWERINGS = {"CONV_2D": lower_conv, "DEPTHWISE_CONV_2D": lower_depthwise}

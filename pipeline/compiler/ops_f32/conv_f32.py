@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.compiler import quant
 from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int
+from pipeline.compiler.ops.geometry import conv_window, filter_channels, pool_window
 from pipeline.compiler.ops_f32 import act_range_f32, const_f32, fptr, require_f32
 
 
@@ -72,43 +72,27 @@ def _window(ctx: Ctx, op, depthwise: bool) -> Lowered:
     out = require_f32(ctx.t(op.outputs[0]), "output")
     w = ctx.t(op.inputs[1])
     bias = ctx.t(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
-    if w is None or len(inp.shape) != 4 or len(out.shape) != 4 or len(w.shape) != 4:
-        raise Unsupported("expects 4-D NHWC tensors")
-    o = op.options
+    if w is None:
+        raise Unsupported("missing weights")
+    g = conv_window(op, inp, out, w)
     lo, hi = act_range_f32(op)
-    n, ih, iw, ic = inp.shape
-    _, oh, ow, oc = out.shape
-    kh, kw = int(w.shape[1]), int(w.shape[2])
-    sh, sw = int(o.strideH), int(o.strideW)
-    dh, dw = int(o.dilationHFactor or 1), int(o.dilationWFactor or 1)
-    same = o.padding == 0
-    if (quant.compute_out_size(same, ih, kh, sh, dh), quant.compute_out_size(same, iw, kw, sw, dw)) != (oh, ow):
-        raise Unsupported(f"output shape {out.shape} does not match the padding/stride geometry")
-    ph, pw = quant.compute_padding(sh, dh, ih, kh, oh), quant.compute_padding(sw, dw, iw, kw, ow)
-    if depthwise:
-        if w.shape[0] != 1 or w.shape[3] != oc or oc % ic:
-            raise Unsupported(f"weights shape {w.shape} does not fit input depth {ic} / output depth {oc}")
-        fic, mult = 0, oc // ic
-        macs = n * oh * ow * oc * kh * kw
-    else:
-        fic, mult = int(w.shape[3]), 0
-        if ic % fic or oc % (ic // fic) or w.shape[0] != oc:
-            raise Unsupported(f"filter {w.shape} does not fit input depth {ic} / output depth {oc}")
-        macs = n * oh * ow * oc * kh * kw * fic
+    name, value, macs = filter_channels(w.shape, g, depthwise)
+    fic, mult = (0, value) if depthwise else (value, 0)
     arrays = [const_f32(ctx, op, w, "weights")]
     if bias is not None:
         arrays.append(const_f32(ctx, op, bias, "bias"))
     pre = ctx.prefix(op)
-    params = [("batches", n), ("in_h", ih), ("in_w", iw), ("in_c", ic), ("out_h", oh), ("out_w", ow), ("out_c", oc),
-              ("k_h", kh), ("k_w", kw), ("filter_in_c", fic), ("depth_multiplier", mult),
-              ("stride_h", sh), ("stride_w", sw), ("dilation_h", dh), ("dilation_w", dw), ("pad_h", ph), ("pad_w", pw)]
+    params = [("batches", g.n), ("in_h", g.ih), ("in_w", g.iw), ("in_c", g.ic), ("out_h", g.oh), ("out_w", g.ow),
+              ("out_c", g.oc), ("k_h", g.kh), ("k_w", g.kw), ("filter_in_c", fic), ("depth_multiplier", mult),
+              ("stride_h", g.sh), ("stride_w", g.sw), ("dilation_h", g.dh), ("dilation_w", g.dw),
+              ("pad_h", g.ph), ("pad_w", g.pw)]
     return Lowered(op=op, kernel=ctx.kernel(op.opcode + "_F32", "dense"),
                    header="eat/conv_f32.h", params_type="eat_conv2d_f32_params_t",
                    params=[(k, str(v)) for k, v in params] + [("act_min", lo), ("act_max", hi)], arrays=arrays,
                    args=["&{p}", pre + "weights", pre + "bias" if bias is not None else "NULL",
                          fptr("{in0}"), fptr("{out0}", False)],
                    macs=macs,
-                   notes=[f"float32, {'SAME' if same else 'VALID'} padding -> pad_h {ph} pad_w {pw}; "
+                   notes=[f"float32, {g.padding_name} padding -> pad_h {g.ph} pad_w {g.pw}; "
                           f"TFLM reference order (filter rows, columns, channels), clamp [{lo}, {hi}]"])
 
 
@@ -123,24 +107,17 @@ def lower_depthwise(ctx: Ctx, op) -> Lowered:
 def lower_pool(ctx: Ctx, op) -> Lowered:
     inp = require_f32(ctx.t(op.inputs[0]), "input")
     out = require_f32(ctx.t(op.outputs[0]), "output")
-    if len(inp.shape) != 4 or len(out.shape) != 4:
-        raise Unsupported("expects 4-D NHWC tensors")
-    o = op.options
+    g = pool_window(op, inp, out)
     lo, hi = act_range_f32(op)
-    n, ih, iw, c = inp.shape
-    _, oh, ow, oc = out.shape
-    kh, kw, sh, sw = int(o.filterHeight), int(o.filterWidth), int(o.strideH), int(o.strideW)
-    same = o.padding == 0
-    if oc != c or (quant.compute_out_size(same, ih, kh, sh, 1), quant.compute_out_size(same, iw, kw, sw, 1)) != (oh, ow):
-        raise Unsupported(f"output shape {out.shape} does not match the pooling geometry")
-    ph, pw = quant.compute_padding(sh, 1, ih, kh, oh), quant.compute_padding(sw, 1, iw, kw, ow)
+    n, ih, iw, c, oh, ow = g.n, g.ih, g.iw, g.ic, g.oh, g.ow
+    kh, kw, sh, sw, ph, pw = g.kh, g.kw, g.sh, g.sw, g.ph, g.pw
     params = [("batches", n), ("in_h", ih), ("in_w", iw), ("channels", c), ("out_h", oh), ("out_w", ow),
               ("k_h", kh), ("k_w", kw), ("stride_h", sh), ("stride_w", sw), ("pad_h", ph), ("pad_w", pw)]
     kernel = "eat_max_pool2d_f32" if op.opcode == "MAX_POOL_2D" else "eat_avg_pool2d_f32"
     return Lowered(op=op, kernel=kernel, header="eat/pooling_f32.h", params_type="eat_pool2d_f32_params_t",
                    params=[(k, str(v)) for k, v in params] + [("act_min", lo), ("act_max", hi)],
                    args=["&{p}", fptr("{in0}"), fptr("{out0}", False)], macs=n * oh * ow * c * kh * kw,
-                   notes=[f"float32 {kh}x{kw} window, stride {sh}x{sw}, {'SAME' if same else 'VALID'} -> pad {ph},{pw}"])
+                   notes=[f"float32 {kh}x{kw} window, stride {sh}x{sw}, {g.padding_name} -> pad {ph},{pw}"])
 
 
 LOWERINGS = {"FULLY_CONNECTED": lower_fc, "CONV_2D": lower_conv, "DEPTHWISE_CONV_2D": lower_depthwise,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipeline.compiler.ops.geometry import concat_layout
 from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int
 from pipeline.compiler.ops_f32 import c_f32, const_f32, fptr, require_f32
 
@@ -52,22 +53,8 @@ def lower_pad(ctx: Ctx, op) -> Lowered:
 def lower_concat(ctx: Ctx, op) -> Lowered:
     out = require_f32(ctx.t(op.outputs[0]), "output")
     ins = [require_f32(ctx.t(i), f"input {k}", const_ok=True) for k, i in enumerate(op.inputs)]
-    if not 1 <= len(ins) <= MAX_INPUTS:
-        raise Unsupported(f"{len(ins)} inputs (TFLM takes at most {MAX_INPUTS})")
-    if op.options is not None and getattr(op.options, "fusedActivationFunction", 0):
-        raise Unsupported("fused activation (TFLM requires none)")
-    nd = len(out.shape)
-    axis = int(op.options.axis) if op.options is not None else 0
-    axis = axis + nd if axis < 0 else axis
-    if not 0 <= axis < max(nd, 1):
-        raise Unsupported(f"axis {axis} out of range for {nd}-D output")
-    for t in ins:
-        if len(t.shape) != nd or any(a != b for d, (a, b) in enumerate(zip(t.shape, out.shape)) if d != axis):
-            raise Unsupported(f"input '{t.name}' shape {t.shape} does not fit output {out.shape} on axis {axis}")
-    if sum(t.shape[axis] for t in ins) != out.shape[axis]:
-        raise Unsupported(f"input sizes on axis {axis} do not add up to {out.shape[axis]}")
-    outer = int(np.prod(out.shape[:axis])) if axis else 1
-    sizes = [int(np.prod(t.shape[axis:])) for t in ins]
+    lay = concat_layout(op, ins, out, MAX_INPUTS)
+    sizes = lay.sizes
     arrays: list[CArray] = []
     ptrs = []
     for k, t in enumerate(ins):
@@ -76,12 +63,12 @@ def lower_concat(ctx: Ctx, op) -> Lowered:
             ptrs.append(f"{ctx.prefix(op)}in{k}")
         else:
             ptrs.append(fptr(f"{{in{k}}}"))
-    params = [("num_inputs", c_int(len(ins))), ("outer", c_int(outer)),
+    params = [("num_inputs", c_int(len(ins))), ("outer", c_int(lay.outer)),
               ("copy_size", "{" + ", ".join(map(str, sizes + [0] * (MAX_INPUTS - len(sizes)))) + "}")]
     return Lowered(op=op, kernel="eat_concat_f32", header="eat/concat_f32.h", params_type="eat_concat_f32_params_t",
                    params=params, arrays=arrays,
                    args=["&{p}", "(const float *const[]){" + ", ".join(ptrs) + "}", fptr("{out0}", False)], macs=0,
-                   notes=[f"float32 axis {axis}: {outer} x ({' + '.join(map(str, sizes))}) values, a copy"])
+                   notes=[f"float32 {lay.describe()} values, a copy"])
 
 
 def lower_mean(ctx: Ctx, op) -> Lowered:
