@@ -117,8 +117,11 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
         with stage_bar(console, "fine-tune", "epochs", opts.progress) as tick:
             pr = prune_model(keras_path, data_path, out, sparsity, method=opts.prune, on_epoch=tick)
         report["prune"] = pr.to_json()
-        zeros = ", ".join(f"{l.layer} {l.zero_fraction:.0%}" for l in pr.layers)
-        _stage(console, "", f"zeros per layer: {zeros}; accuracy {pr.float_accuracy:.3f} -> {pr.pruned_accuracy:.3f}")
+        if pr.channels:
+            what = "channels kept: " + ", ".join(f"{c['layer']} {c['kept']}/{c['channels']}" for c in pr.channels)
+        else:
+            what = "zeros per layer: " + ", ".join(f"{l.layer} {l.zero_fraction:.0%}" for l in pr.layers)
+        _stage(console, "", f"{what}; accuracy {pr.float_accuracy:.3f} -> {pr.pruned_accuracy:.3f}")
         keras_path = pr.model_path
     from pipeline.ml.quantize import quantize_model
 
@@ -198,9 +201,9 @@ def summary_table(report: dict[str, Any], board: Board) -> Table:
 def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any]:
     """Runs every stage; returns the report (also written to `<out>/report.json`)."""
     console = console or Console(stderr=True)
-    if opts.prune == "channel":
-        raise PipelineError("--prune channel (structured filter removal) is not implemented; "
-                            "use magnitude, 2:4, 1:4, 2:8 or block")
+    if opts.prune == "channel" and opts.sparsity and opts.model is not None and opts.model.suffix == ".tflite":
+        raise PipelineError("--prune channel removes filters from a Keras model (it changes the shapes); a .tflite "
+                            "is pruned one-shot: use --prune magnitude, 2:4, 1:4, 2:8 or block, or give the Keras model")
     board = load_board(opts.board)
     if opts.profile and opts.engine != "eat":
         raise PipelineError("--profile times our engine's ops; drop it or use --engine eat")

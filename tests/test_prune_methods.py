@@ -123,14 +123,18 @@ def test_keras_masked_methods_hold_their_pattern(tmp_path):
             assert np.array_equal(t == 0, expected == 0), (method, kind)
 
 
-def test_deploy_prune_channel_stops_with_one_line(tmp_path):
+def test_deploy_prune_channel_on_a_tflite_stops_with_one_line(tmp_path):
+    """Channel pruning changes shapes: it needs the Keras model; a .tflite is refused before any stage."""
     import subprocess
     import sys
 
     from pipeline.paths import REPO_ROOT
+    from tests.conftest import reference_model
 
+    model = reference_model("hello_world_int8.tflite")
     proc = subprocess.run([sys.executable, "-m", "pipeline", "deploy", "--board", "pico", "--prune", "channel",
-                           "--out", str(tmp_path)], capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
-    assert proc.returncode == 2
+                           "--sparsity", "0.5", "--model", str(model), "--out", str(tmp_path / "o")],
+                          capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
+    assert proc.returncode == 2, proc.stderr
     assert "--prune channel" in proc.stderr and "Traceback" not in proc.stderr
-    assert not (tmp_path / "firmware").exists()
+    assert not (tmp_path / "o").exists()

@@ -43,6 +43,7 @@ class PruneResult:
     pruned_accuracy: float | None
     layers: list[LayerSparsity] = field(default_factory=list)
     method: str = "magnitude"
+    channels: list[dict] = field(default_factory=list)   # --prune channel: what each pruning point kept
 
     def to_json(self) -> dict:
         return {
@@ -53,7 +54,7 @@ class PruneResult:
             "float_accuracy": self.float_accuracy,
             "pruned_accuracy": self.pruned_accuracy,
             "layers": [asdict(l) | {"zero_fraction": round(l.zero_fraction, 4)} for l in self.layers],
-        }
+        } | ({"channels": self.channels} if self.channels else {})
 
 
 def measure_sparsity(model) -> list[LayerSparsity]:
@@ -77,9 +78,8 @@ def _accuracy(model, data: Dataset) -> float | None:
 def prune_model(model_path: Path, data_path: Path, out_dir: Path, sparsity: float, epochs: int = 8,
                 method: str = "magnitude",
                 on_epoch: Callable[[int, int], None] | None = None) -> PruneResult:
-    """`method`: magnitude (tfmot, polynomial schedule) or a pattern of pipeline/ml/prune_methods."""
-    if method == "channel":
-        raise PipelineError("--prune channel (structured filter removal) is not implemented; use magnitude, 2:4, 1:4, 2:8 or block")
+    """`method`: magnitude (tfmot, polynomial schedule), channel (pipeline/ml/prune_channel: whole
+    filters removed) or a zero pattern of pipeline/ml/prune_methods."""
     if not 0.0 <= sparsity < 1.0:
         raise PipelineError(f"--sparsity {sparsity} is out of range; give a fraction in [0, 1), e.g. 0.8")
     tf = import_tf()
@@ -93,6 +93,13 @@ def prune_model(model_path: Path, data_path: Path, out_dir: Path, sparsity: floa
     model.set_weights(baseline.get_weights())
 
     loss = "sparse_categorical_crossentropy" if baseline.output_shape[-1] > 1 else "mse"
+    if method == "channel":
+        from pipeline.ml.prune_channel import prune_channels
+
+        smaller, cuts = prune_channels(tf, model, data.x_train, data.y_train, sparsity, epochs, loss,
+                                       epoch_callback(on_epoch, epochs))
+        result = _finish(baseline, smaller, data, out_dir, sparsity, epochs, method, removed=cuts)
+        return result
     if method != "magnitude":
         from pipeline.ml.prune_methods import prune_masked
 
@@ -117,7 +124,10 @@ def prune_model(model_path: Path, data_path: Path, out_dir: Path, sparsity: floa
     return _finish(baseline, pruned, data, out_dir, sparsity, epochs, method)
 
 
-def _finish(baseline, pruned, data: Dataset, out_dir: Path, sparsity: float, epochs: int, method: str) -> PruneResult:
+def _finish(baseline, pruned, data: Dataset, out_dir: Path, sparsity: float, epochs: int, method: str,
+            removed: list | None = None) -> PruneResult:
+    """Saves the pruned model and prune.json. `removed` (channel pruning): the ChannelCuts, whose
+    removed weights are reported as the layer's "zeros" (they are gone, not stored as zeros)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     pruned_path = out_dir / "pruned.keras"
     pruned.save(pruned_path)
@@ -127,8 +137,10 @@ def _finish(baseline, pruned, data: Dataset, out_dir: Path, sparsity: float, epo
         epochs=epochs,
         float_accuracy=_accuracy(baseline, data),
         pruned_accuracy=_accuracy(pruned, data),
-        layers=measure_sparsity(pruned),
+        layers=measure_sparsity(pruned) if removed is None else
+        [LayerSparsity(c.layer, c.weights_before, c.weights_before - c.weights_after) for c in removed],
         method=method,
+        channels=[asdict(c) for c in removed or []],
     )
     (out_dir / "prune.json").write_text(json.dumps(result.to_json(), indent=2) + "\n")
     return result
