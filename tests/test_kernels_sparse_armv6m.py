@@ -9,16 +9,18 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from pipeline.compiler.packing import select_kernel
+from pipeline.compiler.kernels import select_variant
 from tests.sparse_models import PATTERNS, model
 
 OPS = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D")
+_CONV = dict(n=1, ih=5, iw=5, ic=8, oh=5, ow=5, oc=6, kh=3, kw=3, sh=1, sw=1, dh=1, dw=1, ph=1, pw=1)
+GEO = {"FULLY_CONNECTED": dict(batches=1, in_depth=16, out_depth=4), "CONV_2D": _CONV, "DEPTHWISE_CONV_2D": _CONV}
 
 
 def test_registry_picks_armv6m_sparse_kernels() -> None:
     for op in OPS:
-        assert select_kernel(op, "sparse_d4", "cortex-m0plus").endswith("_sparse_d4_armv6m")
-        assert not select_kernel(op, "sparse_d4", "cortex-m4").endswith("_armv6m")
+        assert select_variant(op, "sparse_d4", "cortex-m0plus", GEO[op]).function.endswith("_sparse_d4_armv6m")
+        assert select_variant(op, "sparse_d4", "cortex-m4", GEO[op]).function.endswith("_sparse_d4")
 
 
 @pytest.mark.sim

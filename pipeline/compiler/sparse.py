@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from pipeline.compiler import sparse_cost
-from pipeline.compiler.packing import PackedWeights, select_kernel
+from pipeline.compiler.packing import PackedWeights
 
 FORMAT = "EAT_WEIGHTS_SPARSE_D4"
 KEY = "sparse_d4"
@@ -175,7 +175,3 @@ def choose(mode: str, core: str, opcode: str, w: np.ndarray, enc: Encoded, shape
 
 def packed(enc: Encoded, layout: str) -> PackedWeights:
     return PackedWeights(FORMAT, KEY, enc.data, enc.index, layout)
-
-
-def kernel(opcode: str, core: str) -> str:
-    return select_kernel(opcode, KEY, core)

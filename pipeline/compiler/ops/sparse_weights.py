@@ -4,7 +4,7 @@ the folded bias and its window scratch when sparse wins."""
 
 from __future__ import annotations
 
-from pipeline.compiler import sparse
+from pipeline.compiler import kernels, sparse
 from pipeline.compiler.ops import CArray, Ctx, Lowered
 from pipeline.compiler.sparse_cost import LayerShape
 
@@ -44,7 +44,9 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
         return lw
     pre = ctx.prefix(op)
     lw.weights = sparse.packed(enc, LAYOUTS[op.opcode])
-    lw.kernel = sparse.kernel(op.opcode, ctx.core)
+    geo = g if g is not None else dict(batches=fc_shape[0], in_depth=fc_shape[1], out_depth=fc_shape[2])
+    variant = kernels.select_variant(op.opcode, sparse.KEY, ctx.core, geo)
+    lw.kernel = variant.function
     lw.header = "eat/sparse.h"
     lw.arrays = [a for a in lw.arrays if a.name != pre + "bias"]
     lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded,
@@ -52,7 +54,9 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
                             "kernel multiplies raw inputs"))
     lw.args = [pre + "bias_folded" if a.endswith("bias") or a == "NULL" and k == 2 else a
                for k, a in enumerate(lw.args)]
-    lw.scratch_bytes = 0 if op.opcode == "FULLY_CONNECTED" else sparse.window_bytes(g)
+    lw.scratch_bytes = int(variant.scratch(geo))
+    lw.notes = [n for n in lw.notes if not n.startswith("kernel ")]
+    lw.notes.append(f"kernel {variant.function} ({variant.source}): {variant.why}")
     lw.notes.append(f"weights {choice.sparsity:.1%} zeros -> {sparse.FORMAT}: {enc.bytes} B instead of "
                     f"{data.size} B; {choice.reason}")
     return lw
