@@ -156,13 +156,18 @@ def select_variant(op: str, fmt: str, core: str, geo: Geometry) -> Variant:
     raise KeyError(f"no kernel for {op} with {fmt} weights on {core}")
 
 
-def kernel_header(function: str) -> str | None:
-    """The header declaring a variant's C function, when it is not its op family's."""
+def variant_named(function: str) -> Variant | None:
     for variants in VARIANTS.values():
         for v in variants:
             if v.function == function:
-                return v.header
+                return v
     return None
+
+
+def kernel_header(function: str) -> str | None:
+    """The header declaring a variant's C function, when it is not its op family's."""
+    v = variant_named(function)
+    return v.header if v else None
 
 
 def fold_bias(op: str, w: np.ndarray, bias: np.ndarray | None, input_offset: int) -> np.ndarray | None:

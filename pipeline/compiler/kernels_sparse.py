@@ -26,7 +26,15 @@ register("DEPTHWISE_CONV_2D", KEY, ("generic",), Variant(
     "one walk of the channel's non-zeros per output, border windows copied padded",
     scratch=window_bytes, header="eat/sparse.h"))
 
-# ---- ARMv6-M (runtime/src/armv6m/sparse_d4_armv6m.c, eat/sparse_armv6m.h): Cortex-M0+ ----
+# ---- ARMv6-M (runtime/src/armv6m/*sparse*.c, eat/sparse_armv6m.h): Cortex-M0+ ----
+# Steps in im2col positions, 4 pixels per walk (layout "d4_im2col_b4": ops/sparse_weights.py
+# encodes the steps that way and folds input_offset - 128 into the bias).
+register("CONV_2D", KEY, ARMV6M, Variant(
+    "eat_conv2d_s8_sparse_b4_armv6m", "runtime/src/armv6m/conv2d_sparse_b4_armv6m.c",
+    "each filter's non-zeros walked once per block of 4 output pixels (receptive fields gathered "
+    "transposed into scratch), hand-scheduled Thumb-1 in SRAM, exact two-multiply requantisation",
+    applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_b4",
+    scratch=lambda g: 4 * g["kh"] * g["kw"] * g["ic"], pixel_block=4, header="eat/sparse_armv6m.h"))
 register("FULLY_CONNECTED", KEY, ARMV6M, Variant(
     "eat_fully_connected_s8_sparse_d4_armv6m", "runtime/src/armv6m/sparse_d4_armv6m.c",
     "hand-scheduled Thumb-1 walk of the step bytes in SRAM, exact two-multiply requantisation",
@@ -35,7 +43,9 @@ register("CONV_2D", KEY, ARMV6M, Variant(
     "eat_conv2d_s8_sparse_d4_armv6m", "runtime/src/armv6m/sparse_d4_armv6m.c",
     "hand-scheduled Thumb-1 walk of the step bytes in SRAM, exact two-multiply requantisation",
     scratch=window_bytes, header="eat/sparse_armv6m.h"))
-register("DEPTHWISE_CONV_2D", KEY, ARMV6M, Variant(
-    "eat_depthwise_conv2d_s8_sparse_d4_armv6m", "runtime/src/armv6m/depthwise_conv2d_sparse_armv6m.c",
-    "the portable walk with the exact two-multiply requantisation",
-    scratch=window_bytes, header="eat/sparse_armv6m.h"))
+
+# (op, core) where the cost model is not asked: dense always wins there.
+DENSE_ONLY: dict[tuple[str, str], str] = {
+    ("DEPTHWISE_CONV_2D", "cortex-m0plus"):
+        "the dense dw4 kernel beats the sparse walk at every sparsity measured (the d4 walk was 1.9x slower)",
+}
