@@ -10,6 +10,8 @@ kernel (sparse) has its portable kernels as "generic" variants. A variant declar
   raw int8 x int8 products; out-of-bounds (padding) taps must then read the input zero point.
 - layout: a name in LAYOUTS, the order the kernel reads the weights in (reordered at compile time).
 - scratch(geometry) -> bytes planned in the arena for the call (im2col, accumulators).
+- clamp_bounds: (sparse kernels) the bias array is followed by per-channel accumulator bounds
+  lo[oc], hi[oc] outside which the output is the activation clamp (compiler/clamp_bounds.py).
 - header: the header declaring the function when it is not the op family's (the generated model.c
   includes it).
 - pixel_block: output pixels whose inputs are read in place before all of them are written; the
@@ -120,6 +122,7 @@ class Variant:
     scratch: Callable[[Geometry], int] = lambda g: 0
     pixel_block: int = 1
     header: str | None = None
+    clamp_bounds: bool = False
 
 
 @dataclass

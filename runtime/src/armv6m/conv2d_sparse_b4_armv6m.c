@@ -4,7 +4,8 @@
  * transposed ([k][4] bytes) and offset to unsigned (x ^ 0x80 = x + 128), so one step moves one
  * pointer and each pixel costs one LDRB (immediate offset), one MULS and one ADD per non-zero.
  * The bias the compiler passes is bias + (input_offset - 128) * sum(w[oc]) (exact: checked in
- * int32 at compile time), so sum(v * (x + 128)) + that bias is TFLM's accumulator.
+ * int32 at compile time), so sum(v * (x + 128)) + that bias is TFLM's accumulator; it is followed
+ * by each channel's accumulator bounds, outside which the output is the clamp (no requantisation).
  * Built only when __ARM_ARCH_6M__ is defined; the registry picks it for core "cortex-m0plus". */
 #include "eat/sparse_armv6m.h"
 
@@ -133,14 +134,15 @@ void eat_conv2d_s8_sparse_b4_armv6m(const eat_conv2d_s8_params_t *p, const eat_w
         for (oc = 0; oc < p->out_c; ++oc) {
             const uint32_t np = pairs[oc];
             const int32_t mult = p->multiplier[oc], shift = p->shift[oc];
+            const int32_t lo = bias[p->out_c + oc], hi = bias[2 * p->out_c + oc];
             int32_t acc[4];
             acc[0] = acc[1] = acc[2] = acc[3] = bias[oc];
             eat_armv6m_sparse_b4_dot(t, v, nib, np, acc);
             v += 2 * np;
             nib += np;
             for (j = 0; j < n; ++j) {
-                const int32_t y = eat_armv6m_requant(acc[j], mult, shift) + p->output_offset;
-                out[j * p->out_c + oc] = (int8_t)eat_clamp_i32(y, p->act_min, p->act_max);
+                out[j * p->out_c + oc] = eat_armv6m_requant_bounded(acc[j], lo, hi, mult, shift, p->output_offset,
+                                                                    p->act_min, p->act_max);
             }
         }
     }
