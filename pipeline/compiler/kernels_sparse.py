@@ -34,7 +34,7 @@ register("CONV_2D", KEY, ARMV6M, Variant(
     "each filter's non-zeros walked once per block of 4 output pixels (receptive fields gathered "
     "transposed into scratch), hand-scheduled Thumb-1 in SRAM, exact two-multiply requantisation",
     applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_b4",
-    scratch=lambda g: 4 * g["kh"] * g["kw"] * g["ic"], pixel_block=4, header="eat/sparse_armv6m.h",
+    scratch=lambda g: 4 * g["kh"] * g["kw"] * g["ic"] + 16 * g["oc"], pixel_block=4, header="eat/sparse_armv6m.h",
     clamp_bounds=True))
 register("FULLY_CONNECTED", KEY, ARMV6M, Variant(
     "eat_fully_connected_s8_sparse_d4_armv6m", "runtime/src/armv6m/sparse_d4_armv6m.c",

@@ -13,33 +13,54 @@
 
 size_t eat_conv2d_s8_sparse_b4_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    return (size_t)(4 * p->k_h * p->k_w * p->in_c);
+    return (size_t)(4 * p->k_h * p->k_w * p->in_c + 16 * p->out_c);
 }
 
-/* acc[j] += sum_k v[k] * t[4 * offset_k + j], j = 0..3, over `pairs` step bytes (low nibble: step
- * to the first entry of the pair, high nibble: to the second; steps in positions of t).
- * Registers: r0 walks t, r1 the weights, r2 the step bytes (r7 their end), r3 the step byte, r4
- * the scaled step, r5 the weight, r6 input and product; the four sums live in r8-r11.
+/* For every output channel oc (its index bytes in order): acc[4 * oc + j] = bias[oc] +
+ * sum_k v[k] * t[4 * offset_k + j], j = 0..3 (low nibble: step to the first entry of a pair, high
+ * nibble: to the second; steps in positions of t). `index` is the d4 index: uint16 pairs[out_c],
+ * then the step bytes. One call per block of 4 pixels: the channel loop is here too.
+ * Registers in the walk: r0 walks t, r1 the weights, r2 the step bytes (r7 the channel's end), r3
+ * the step byte, r4 the scaled step, r5 the weight, r6 input and product; the four sums in r8-r11.
+ * Locals at [sp]: t, the next pair count, the next bias, the end of the counts, the next acc.
  * Per step byte (two entries, four pixels each) 51 cycles under rp2040js: 6.4 per non-zero and
- * pixel. In .ramfunc: SRAM rather than XIP flash on a real RP2040, like the dense loops. */
-__attribute__((naked, noinline, section(".ramfunc.eat_armv6m_sparse_b4_dot")))
-void eat_armv6m_sparse_b4_dot(const uint8_t *t, const int8_t *v, const uint8_t *nib, uint32_t pairs,
-                              int32_t acc[4])
+ * pixel, plus ~50 per channel. In .ramfunc: SRAM rather than XIP flash on a real RP2040. */
+__attribute__((naked, noinline, section(".ramfunc.eat_armv6m_sparse_b4_walk")))
+void eat_armv6m_sparse_b4_walk(const uint8_t *t, const int8_t *v, const uint8_t *index, const int32_t *bias,
+                               int32_t *acc, uint32_t out_c)
 {
-    (void)t; (void)v; (void)nib; (void)pairs; (void)acc;
+    (void)t; (void)v; (void)index; (void)bias; (void)acc; (void)out_c;
     __asm__ volatile(
         ".syntax unified\n\t"
         "push {r4-r7, lr}\n\t"
         "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"
-        "push {r4-r7}\n\t"                 /* 36 bytes saved: acc at [sp+36] */
-        "ldr r4, [sp, #36]\n\t"
-        "ldr r5, [r4, #0]\n\t" "mov r8, r5\n\t"
-        "ldr r5, [r4, #4]\n\t" "mov r9, r5\n\t"
-        "ldr r5, [r4, #8]\n\t" "mov r10, r5\n\t"
-        "ldr r5, [r4, #12]\n\t" "mov r11, r5\n\t"
-        "adds r7, r2, r3\n\t"              /* end of the step bytes */
+        "push {r4-r7}\n\t"
+        "sub sp, #20\n\t"                 /* acc at [sp+56], out_c at [sp+60] */
+        "str r0, [sp, #0]\n\t"
+        "str r2, [sp, #4]\n\t"
+        "str r3, [sp, #8]\n\t"
+        "ldr r4, [sp, #60]\n\t"
+        "lsls r4, r4, #1\n\t"
+        "adds r4, r2, r4\n\t"             /* end of the counts = the first step byte */
+        "str r4, [sp, #12]\n\t"
+        "ldr r5, [sp, #56]\n\t"
+        "str r5, [sp, #16]\n\t"
+        "cmp r2, r4\n\t"
+        "beq 9f\n\t"
+        "movs r2, r4\n"
+        "0:\n\t"                          /* next channel */
+        "ldr r4, [sp, #4]\n\t"
+        "ldrh r7, [r4, #0]\n\t"
+        "adds r4, r4, #2\n\t"
+        "str r4, [sp, #4]\n\t"
+        "adds r7, r2, r7\n\t"
+        "ldr r4, [sp, #8]\n\t"
+        "ldm r4!, {r5}\n\t"
+        "str r4, [sp, #8]\n\t"
+        "mov r8, r5\n\t" "mov r9, r5\n\t" "mov r10, r5\n\t" "mov r11, r5\n\t"
+        "ldr r0, [sp, #0]\n\t"
         "cmp r2, r7\n\t"
-        "beq 9f\n"
+        "beq 2f\n"
 #define EAT_SPB4_PIXELS                                                        \
         "ldrb r6, [r0, #0]\n\t" "muls r6, r5, r6\n\t" "add r8, r6\n\t"       \
         "ldrb r6, [r0, #1]\n\t" "muls r6, r5, r6\n\t" "add r9, r6\n\t"       \
@@ -59,12 +80,20 @@ void eat_armv6m_sparse_b4_dot(const uint8_t *t, const int8_t *v, const uint8_t *
         "adds r2, r2, #1\n\t"
         "cmp r2, r7\n\t"
         "bne 1b\n"
-        "9:\n\t"
-        "ldr r4, [sp, #36]\n\t"
+        "2:\n\t"                          /* the channel's four sums out */
+        "ldr r4, [sp, #16]\n\t"
         "mov r5, r8\n\t" "str r5, [r4, #0]\n\t"
         "mov r5, r9\n\t" "str r5, [r4, #4]\n\t"
         "mov r5, r10\n\t" "str r5, [r4, #8]\n\t"
         "mov r5, r11\n\t" "str r5, [r4, #12]\n\t"
+        "adds r4, r4, #16\n\t"
+        "str r4, [sp, #16]\n\t"
+        "ldr r4, [sp, #4]\n\t"
+        "ldr r5, [sp, #12]\n\t"
+        "cmp r4, r5\n\t"
+        "bne 0b\n"
+        "9:\n\t"
+        "add sp, #20\n\t"
         "pop {r4-r7}\n\t"
         "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"
         "pop {r4-r7, pc}\n\t"
@@ -113,36 +142,32 @@ static void gather_column(const eat_conv2d_s8_params_t *p, const int8_t *input, 
     }
 }
 
-/* CONV_2D, not grouped (filter_in_c == in_c), any kernel, stride, dilation, padding. */
+
+/* CONV_2D, not grouped (filter_in_c == in_c), any kernel, stride, dilation, padding. Scratch: the
+ * block's receptive fields transposed (4 * k_h * k_w * in_c bytes), then its int32 sums [out_c][4]. */
 void eat_conv2d_s8_sparse_b4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
     const int32_t total = p->batches * p->out_h * p->out_w;
-    const uint16_t *pairs = (const uint16_t *)w->index;
-    const uint8_t *nib0 = (const uint8_t *)w->index + 2 * (uint32_t)p->out_c;
+    const int32_t oc_n = p->out_c;
     const uint8_t pad_u = (uint8_t)((uint8_t)(-p->input_offset) ^ 0x80u);
+    const int32_t *lo = bias + oc_n, *hi = bias + 2 * oc_n;
     uint8_t *t = (uint8_t *)scratch;
+    int32_t *acc = (int32_t *)(void *)(t + 4 * p->k_h * p->k_w * p->in_c);
     int32_t q0, j, oc;
     for (q0 = 0; q0 < total; q0 += 4) {
         const int32_t n = total - q0 < 4 ? total - q0 : 4;
-        const int8_t *v = w->data;
-        const uint8_t *nib = nib0;
-        int8_t *out = output + q0 * p->out_c;
+        int8_t *out = output + q0 * oc_n;
+        const int32_t *a = acc;
         for (j = 0; j < 4; ++j) {       /* a short last block repeats its last pixel */
             gather_column(p, input, q0 + (j < n ? j : n - 1), t + j, pad_u);
         }
-        for (oc = 0; oc < p->out_c; ++oc) {
-            const uint32_t np = pairs[oc];
-            const int32_t mult = p->multiplier[oc], shift = p->shift[oc];
-            const int32_t lo = bias[p->out_c + oc], hi = bias[2 * p->out_c + oc];
-            int32_t acc[4];
-            acc[0] = acc[1] = acc[2] = acc[3] = bias[oc];
-            eat_armv6m_sparse_b4_dot(t, v, nib, np, acc);
-            v += 2 * np;
-            nib += np;
+        eat_armv6m_sparse_b4_walk(t, w->data, (const uint8_t *)w->index, bias, acc, (uint32_t)oc_n);
+        for (oc = 0; oc < oc_n; ++oc, a += 4) {
+            const int32_t l = lo[oc], h = hi[oc];
             for (j = 0; j < n; ++j) {
-                out[j * p->out_c + oc] = eat_armv6m_requant_bounded(acc[j], lo, hi, mult, shift, p->output_offset,
-                                                                    p->act_min, p->act_max);
+                out[j * oc_n + oc] = eat_armv6m_requant_bounded(a[j], l, h, p->multiplier[oc], p->shift[oc],
+                                                                p->output_offset, p->act_min, p->act_max);
             }
         }
     }
