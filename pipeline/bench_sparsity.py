@@ -101,7 +101,7 @@ def layer_rows(choices: list[dict]) -> list[dict]:
         chosen_c = c["sparse_cycles_est"] if c["encoding"] != "dense" else c["dense_cycles_est"]
         out.append({
             "op_index": c["op_index"], "opcode": c["opcode"], "layer": c["layer"], "sparsity": c["sparsity"],
-            "encoding": c["encoding"], "dense_weight_bytes": c["dense_weight_bytes"],
+            "encoding": c["encoding"], "kernel": c.get("kernel", ""), "dense_weight_bytes": c["dense_weight_bytes"],
             "sparse_weight_bytes": c["chosen_weight_bytes"], "d4_weight_bytes": c["sparse_weight_bytes"],
             "dense_cycles": c["dense_cycles_est"], "sparse_cycles": chosen_c, "cycles_source": "cost model estimate",
             "weight_bytes_ratio": round(c["chosen_weight_bytes"] / max(c["dense_weight_bytes"], 1), 3),

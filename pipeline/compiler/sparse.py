@@ -48,6 +48,7 @@ class LayerChoice:
     dense_cycles_est: int
     sparse_cycles_est: int
     reason: str
+    kernel: str = ""            # the C function that runs the layer (set by the lowering)
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -51,6 +51,7 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
         choice.encoding, choice.chosen_weight_bytes = "dense", choice.dense_weight_bytes
         choice.reason = "dense: the folded bias would leave int32"
     ctx.choices.append(choice)
+    choice.kernel = variant.function if choice.encoding == sparse.KEY else (lw.kernel or "")
     if choice.encoding != sparse.KEY:
         return lw
     pre = ctx.prefix(op)
