@@ -28,7 +28,7 @@ def pruned_example(out: Path, sparsity: float, method: str, console: Console) ->
 
 
 def bench_sparsity(models: list[Path], board_id: str, sparsity: float, method: str, json_path: Path | None,
-                   out_root: Path | None = None) -> list[SparseRow]:
+                   out_root: Path | None = None, profile: bool = False) -> list[SparseRow]:
     if not 0.0 < sparsity < 1.0:
         raise PipelineError(f"--sparsity {sparsity} is out of range; give a fraction in (0, 1), e.g. 0.8")
     for m in models:
@@ -46,7 +46,7 @@ def bench_sparsity(models: list[Path], board_id: str, sparsity: float, method: s
         pruned = root / f"{m.stem}_pruned.tflite"
         prune_tflite(m, pruned, method, sparsity)
         targets.append((pruned, f"one-shot {method} {sparsity:.0%} of the int8 weights (no fine-tuning)"))
-    rows = [bench_sparse(t, how, board, root, console) for t, how in targets]
+    rows = [bench_sparse(t, how, board, root, console, profile) for t, how in targets]
     out = Console()
     out.width = max(out.width, 160)
     out.print(sparse_table(rows, board_id))

@@ -1,6 +1,7 @@
 """`bench --sparsity S [--prune METHOD]`: dense against sparse weights on the same pruned model in
 the same run: weight bytes and cycles for the whole model (measured on the board's simulator)
-and per layer (the layer's weight bytes, and the cost model's cycle estimates with its choice)."""
+and per layer (the layer's weight bytes, and the cost model's cycle estimates with its choice;
+with `--profile` the layer cycles measured in profiling builds of both, dense and sparse)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,32 @@ def measure(tflite: Path, board: Board, out: Path, weights: str, console: Consol
                     list(fw.compiled.sparsity))
 
 
+def layer_cycles(tflite: Path, board: Board, out: Path, weights: str, console: Console) -> dict[int, int]:
+    """Cycles per op index, one random inference of a profiling build (-DEAT_PROFILE) with `weights`."""
+    fw = build_firmware(tflite, board, out, "eat", console, simulated=True, profile=True, weights=weights)
+    oracle = Oracle(tflite)
+    rng = np.random.default_rng(0)
+    xs = [rng.integers(-128, 128, size=s.shape, dtype=np.int8) for s in oracle.inputs]
+    with target_port(board, fw.built.firmware, None) as ser:
+        device = Device(ser, timeout_s=600)
+        device.hello()
+        device.infer(xs)
+        cycles = device.profile()
+    return {op.index: int(c) for op, c in zip(fw.compiled.ops, cycles) if op.kernel is not None}
+
+
+def with_measured(layers: list[dict], dense: dict[int, int], sparse: dict[int, int]) -> list[dict]:
+    """The layer rows with measured cycles in place of the estimates (the estimates kept beside)."""
+    for row in layers:
+        i = row["op_index"]
+        if i in dense and i in sparse:
+            row["dense_cycles_est"], row["sparse_cycles_est"] = row["dense_cycles"], row["sparse_cycles"]
+            row["dense_cycles"], row["sparse_cycles"] = dense[i], sparse[i]
+            row["cycles_ratio"] = round(sparse[i] / max(dense[i], 1), 3)
+            row["cycles_source"] = "measured (profiling builds, one random input)"
+    return layers
+
+
 @dataclass
 class SparseRow:
     name: str
@@ -74,7 +101,7 @@ def layer_rows(choices: list[dict]) -> list[dict]:
         chosen_c = c["sparse_cycles_est"] if c["encoding"] != "dense" else c["dense_cycles_est"]
         out.append({
             "op_index": c["op_index"], "opcode": c["opcode"], "layer": c["layer"], "sparsity": c["sparsity"],
-            "encoding": c["encoding"], "dense_weight_bytes": c["dense_weight_bytes"],
+            "encoding": c["encoding"], "kernel": c.get("kernel", ""), "dense_weight_bytes": c["dense_weight_bytes"],
             "sparse_weight_bytes": c["chosen_weight_bytes"], "d4_weight_bytes": c["sparse_weight_bytes"],
             "dense_cycles": c["dense_cycles_est"], "sparse_cycles": chosen_c, "cycles_source": "cost model estimate",
             "weight_bytes_ratio": round(c["chosen_weight_bytes"] / max(c["dense_weight_bytes"], 1), 3),
@@ -82,10 +109,15 @@ def layer_rows(choices: list[dict]) -> list[dict]:
     return out
 
 
-def bench_sparse(tflite: Path, pruned: str, board: Board, out_root: Path, console: Console) -> SparseRow:
+def bench_sparse(tflite: Path, pruned: str, board: Board, out_root: Path, console: Console,
+                 profile: bool = False) -> SparseRow:
     dense = measure(tflite, board, out_root / f"{tflite.stem}-{board.id}-dense", "dense", console)
     sparse = measure(tflite, board, out_root / f"{tflite.stem}-{board.id}-sparse", "auto", console)
     layers = layer_rows(sparse.weights)
+    if profile:
+        layers = with_measured(
+            layers, layer_cycles(tflite, board, out_root / f"{tflite.stem}-{board.id}-dense-profile", "dense", console),
+            layer_cycles(tflite, board, out_root / f"{tflite.stem}-{board.id}-sparse-profile", "auto", console))
     db = sum(l["dense_weight_bytes"] for l in layers)
     sb = sum(l["sparse_weight_bytes"] for l in layers)
     return SparseRow(
@@ -98,8 +130,10 @@ def bench_sparse(tflite: Path, pruned: str, board: Board, out_root: Path, consol
 
 
 def sparse_table(rows: list[SparseRow], board_id: str) -> Table:
+    measured = all(l["cycles_source"].startswith("measured") for r in rows for l in r.layers)
+    how = "measured in profiling builds" if measured else "estimated by the cost model (~)"
     t = Table(title=f"sparse vs dense weights on {board_id} (same pruned model, same run; "
-                    f"model cycles measured, layer cycles estimated by the cost model)")
+                    f"model cycles measured, layer cycles {how})")
     for col in ("model / layer", "pruned", "zeros", "encoding", "dense B", "sparse B", "bytes", "dense cycles",
                 "sparse cycles", "cycles", "bit-exact"):
         t.add_column(col, justify="left" if col in ("model / layer", "pruned", "encoding") else "right")
@@ -110,5 +144,9 @@ def sparse_table(rows: list[SparseRow], board_id: str) -> Table:
         for l in r.layers:
             t.add_row(f"  op {l['op_index']} {l['opcode']}", "", f"{l['sparsity']:.0%}", l["encoding"],
                       f"{l['dense_weight_bytes']:,}", f"{l['sparse_weight_bytes']:,}", f"{l['weight_bytes_ratio']:.2f}x",
-                      f"~{l['dense_cycles']:,}", f"~{l['sparse_cycles']:,}", f"{l['cycles_ratio']:.2f}x", "")
+                      f"{mark(l)}{l['dense_cycles']:,}", f"{mark(l)}{l['sparse_cycles']:,}", f"{l['cycles_ratio']:.2f}x", "")
     return t
+
+
+def mark(layer: dict) -> str:
+    return "" if layer["cycles_source"].startswith("measured") else "~"

@@ -152,7 +152,7 @@ def cmd_bench(a: argparse.Namespace, console: Console) -> int:
     if a.sparsity is not None:
         from pipeline.bench_sparse_cmd import bench_sparsity
 
-        bench_sparsity(a.model or [], a.board, a.sparsity, a.prune, a.json, out_root=a.out)
+        bench_sparsity(a.model or [], a.board, a.sparsity, a.prune, a.json, out_root=a.out, profile=a.profile)
         return 0
     if not a.model:
         raise PipelineError("bench needs --model FILE.tflite (or --sparsity S to bench the pruned example)")

@@ -31,7 +31,8 @@ def test_bench_sparsity_json_and_savings(tmp_path: Path) -> None:
 
     src = tmp_path / "fc.tflite"
     src.write_bytes(_fc_model())
-    rows = bench_sparsity([src], "pico", 0.9, "magnitude", tmp_path / "bench.json", out_root=tmp_path / "out")
+    rows = bench_sparsity([src], "pico", 0.9, "magnitude", tmp_path / "bench.json", out_root=tmp_path / "out",
+                          profile=True)
     doc = json.loads((tmp_path / "bench.json").read_text())
     m = doc["models"][0]
     assert doc["sparsity"] == 0.9 and doc["prune"] == "magnitude"
@@ -43,3 +44,6 @@ def test_bench_sparsity_json_and_savings(tmp_path: Path) -> None:
     for key in ("dense_weight_bytes", "sparse_weight_bytes", "dense_cycles", "sparse_cycles", "encoding", "reason"):
         assert key in layer
     assert layer["encoding"] == "sparse_d4" and rows[0].cycles_ratio == m["cycles_ratio"]
+    # --profile: the layer's cycles measured in profiling builds of both, the estimates kept beside
+    assert layer["cycles_source"].startswith("measured") and "sparse_cycles_est" in layer
+    assert 0 < layer["sparse_cycles"] < layer["dense_cycles"] <= m["dense_cycles"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.compiler.ops import CArray, Lowered
-from pipeline.compiler.packing import KERNEL_HEADERS
+from pipeline.compiler.kernels import kernel_header
 from pipeline.compiler.planner import Plan
 from pipeline.tflite.model import Model, Tensor
 
@@ -139,7 +139,7 @@ uint64_t hal_cycles(void); /* the board HAL (hal.h) */
 
 def emit_source(model: Model, lowered: list[Lowered], plan: Plan, stats: dict) -> str:
     headers = sorted({lw.header for lw in lowered if lw.header}
-                     | {KERNEL_HEADERS[lw.kernel] for lw in lowered if lw.kernel in KERNEL_HEADERS})
+                     | {h for lw in lowered if lw.kernel and (h := kernel_header(lw.kernel))})
     out: list[str] = []
     arith = ("Float32 ops follow TFLM's float reference kernels operation for operation (no fused\n"
              " * multiply-add), so outputs match TFLM's bit for bit where libm (expf, tanhf) agrees."

@@ -2,12 +2,18 @@
 
 The registry maps (op, weight format, core) to variants in order of preference; the first whose
 `applies(geometry)` holds and whose preparation is exact is used, else the next, and finally the
-reference kernel of packing.KERNELS (the "generic" fallback every core gets). A variant declares:
+reference kernel of packing.KERNELS (the "generic" fallback every core gets). Dense, sparse and
+per-core kernels are all variants here (kernels_registry.py); a weight format with no reference
+kernel (sparse) has its portable kernels as "generic" variants. A variant declares:
 - fold_input_offset: the compiler adds input_offset * sum(weights of channel c) to bias[c] (exact
   in int32: checked at compile time, otherwise the variant is skipped), so the kernel accumulates
   raw int8 x int8 products; out-of-bounds (padding) taps must then read the input zero point.
 - layout: a name in LAYOUTS, the order the kernel reads the weights in (reordered at compile time).
 - scratch(geometry) -> bytes planned in the arena for the call (im2col, accumulators).
+- clamp_bounds: (sparse kernels) the bias array is followed by per-channel accumulator bounds
+  lo[oc], hi[oc] outside which the output is the activation clamp (compiler/clamp_bounds.py).
+- header: the header declaring the function when it is not the op family's (the generated model.c
+  includes it).
 - pixel_block: output pixels whose inputs are read in place before all of them are written; the
   planner's input/output overlap is widened by (pixel_block - 1) * out_c bytes to stay safe.
 The C function of a variant has the reference kernel's signature and parameter struct.
@@ -115,6 +121,8 @@ class Variant:
     layout: str = "natural"
     scratch: Callable[[Geometry], int] = lambda g: 0
     pixel_block: int = 1
+    header: str | None = None
+    clamp_bounds: bool = False
 
 
 @dataclass
@@ -138,6 +146,33 @@ def register(op: str, fmt: str, cores: tuple[str, ...], variant: Variant) -> Non
         VARIANTS.setdefault((op, fmt, core), []).append(variant)
 
 
+def candidates(op: str, fmt: str, core: str) -> list[Variant]:
+    """The variants for (op, format, core), most preferred first, then the portable ("generic") ones."""
+    return VARIANTS.get((op, fmt, core), []) + (VARIANTS.get((op, fmt, "generic"), []) if core != "generic" else [])
+
+
+def select_variant(op: str, fmt: str, core: str, geo: Geometry) -> Variant:
+    """The first variant that applies to `geo` (sparse formats: they have no reference kernel)."""
+    for v in candidates(op, fmt, core):
+        if v.applies(geo):
+            return v
+    raise KeyError(f"no kernel for {op} with {fmt} weights on {core}")
+
+
+def variant_named(function: str) -> Variant | None:
+    for variants in VARIANTS.values():
+        for v in variants:
+            if v.function == function:
+                return v
+    return None
+
+
+def kernel_header(function: str) -> str | None:
+    """The header declaring a variant's C function, when it is not its op family's."""
+    v = variant_named(function)
+    return v.header if v else None
+
+
 def fold_bias(op: str, w: np.ndarray, bias: np.ndarray | None, input_offset: int) -> np.ndarray | None:
     """bias[c] + input_offset * sum(w[c]) as int64, or None when an accumulator could leave int32.
 
@@ -158,9 +193,7 @@ def prepare(op: str, packed: PackedWeights, core: str, geo: Geometry, w: np.ndar
     else the reference kernel with the weights and bias as they are."""
     notes: list[str] = []
     ref_bias_comment = f"bias '{bias_name}'" if bias_name else "no bias"
-    candidates = VARIANTS.get((op, packed.key, core), []) + (
-        VARIANTS.get((op, packed.key, "generic"), []) if core != "generic" else [])
-    for v in candidates:
+    for v in candidates(op, packed.key, core):
         if not v.applies(geo):
             continue
         b = bias
@@ -184,4 +217,4 @@ def prepare(op: str, packed: PackedWeights, core: str, geo: Geometry, w: np.ndar
                     None if bias is None else np.asarray(bias, np.int64).reshape(-1), ref_bias_comment, 0, 1, notes)
 
 
-from pipeline.compiler import kernels_registry  # noqa: E402,F401  (registers the variants)
+from pipeline.compiler import kernels_registry, kernels_sparse  # noqa: E402,F401  (register the variants)

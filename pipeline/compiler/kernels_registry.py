@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pipeline.compiler.kernels import Geometry, Variant, register
-from pipeline.compiler.packing import KERNEL_SCRATCH_PER_CHANNEL
 
 ARMV7EM = ("cortex-m4", "cortex-m7")     # ARMv7E-M: the DSP extension (SXTB16, SMLAD)
 
@@ -61,23 +60,20 @@ register("FULLY_CONNECTED", "dense", ARMV7EM, Variant(
     applies=lambda g: g["filter_offset"] == 0, fold_input_offset=True))
 
 # ---- ARMv6-M (runtime/src/armv6m/*.c, declared in eat/armv6m.h): Cortex-M0+ ----
-# These fold the input offset themselves (per call, into per-channel constants in planned scratch).
+# These fold the input offset themselves (per call, into per-channel constants in planned scratch):
+# 36 bytes of requantisation constants per output channel, CONV_2D also the folded bias and the
+# sums (4 + 4); the C side's *_scratch_bytes functions return the same.
 ARMV6M = ("cortex-m0plus",)
-
-
-def _per_channel_scratch(function: str):
-    return lambda g: KERNEL_SCRATCH_PER_CHANNEL.get(function, 0) * g["oc"]
-
 
 register("CONV_2D", "dense", ARMV6M, Variant(
     "eat_conv2d_s8_armv6m", "runtime/src/armv6m/conv2d_s8_armv6m.c",
     "4 output channels per pass over a gathered window (hand-scheduled Thumb-1 gemv4 in SRAM), "
     "exact two-multiply requantisation",
-    scratch=_per_channel_scratch("eat_conv2d_s8_armv6m")))
+    scratch=lambda g: 44 * g["oc"], header="eat/armv6m.h"))
 register("DEPTHWISE_CONV_2D", "dense", ARMV6M, Variant(
     "eat_depthwise_conv2d_s8_armv6m", "runtime/src/armv6m/depthwise_conv2d_s8_armv6m.c",
     "4 adjacent channels per word load (dw4), exact two-multiply requantisation",
-    scratch=_per_channel_scratch("eat_depthwise_conv2d_s8_armv6m")))
+    scratch=lambda g: 36 * g["oc"], header="eat/armv6m.h"))
 register("FULLY_CONNECTED", "dense", ARMV6M, Variant(
     "eat_fully_connected_s8_armv6m", "runtime/src/armv6m/fully_connected_s8_armv6m.c",
-    "4 rows per pass (gemv4), exact two-multiply requantisation"))
+    "4 rows per pass (gemv4), exact two-multiply requantisation", header="eat/armv6m.h"))

@@ -1,8 +1,8 @@
 """Weight packing and kernel selection.
 
 A WeightPacker turns an op's constant weight tensor into the bytes the kernel reads plus an
-optional index (sparse encodings). Kernels are picked from a registry keyed by
-(op, weight format, core), falling back to the generic reference kernel for that op and format.
+optional index (sparse encodings). The reference kernel per (op, weight format) is here; faster
+kernels per (op, weight format, core) are the variants of kernels.VARIANTS, tried first.
 """
 
 from __future__ import annotations
@@ -49,19 +49,12 @@ class DensePacker(WeightPacker):
 
 PACKERS: dict[str, WeightPacker] = {"dense": DensePacker()}
 
-# (op, weight format, core) -> C function. "generic" entries are the reference kernels.
+# The reference kernels, one per (op, weight format): the "generic" fallback every core gets when no
+# variant of kernels.VARIANTS (kernels_registry.py: per-core dense, sparse and M0+ kernels) applies.
 KERNELS: dict[tuple[str, str, str], str] = {
     ("FULLY_CONNECTED", "dense", "generic"): "eat_fully_connected_s8",
     ("CONV_2D", "dense", "generic"): "eat_conv2d_s8",
     ("DEPTHWISE_CONV_2D", "dense", "generic"): "eat_depthwise_conv2d_s8",
-    # zero-skipping kernels over EAT_WEIGHTS_SPARSE_D4 (compiler/sparse.py, runtime eat/sparse.h)
-    ("FULLY_CONNECTED", "sparse_d4", "generic"): "eat_fully_connected_s8_sparse_d4",
-    ("CONV_2D", "sparse_d4", "generic"): "eat_conv2d_s8_sparse_d4",
-    ("DEPTHWISE_CONV_2D", "sparse_d4", "generic"): "eat_depthwise_conv2d_s8_sparse_d4",
-    # Cortex-M0+: Thumb-1 d4 walk + exact two-multiply requantisation (eat/sparse_armv6m.h)
-    ("FULLY_CONNECTED", "sparse_d4", "cortex-m0plus"): "eat_fully_connected_s8_sparse_d4_armv6m",
-    ("CONV_2D", "sparse_d4", "cortex-m0plus"): "eat_conv2d_s8_sparse_d4_armv6m",
-    ("DEPTHWISE_CONV_2D", "sparse_d4", "cortex-m0plus"): "eat_depthwise_conv2d_s8_sparse_d4_armv6m",
     ("MAX_POOL_2D", "none", "generic"): "eat_max_pool2d_s8",
     ("AVERAGE_POOL_2D", "none", "generic"): "eat_avg_pool2d_s8",
     ("SOFTMAX", "none", "generic"): "eat_softmax_s8",
@@ -77,29 +70,6 @@ KERNELS: dict[tuple[str, str, str], str] = {
     ("CONV_2D_F32", "dense", "generic"): "eat_conv2d_f32",
     ("DEPTHWISE_CONV_2D_F32", "dense", "generic"): "eat_depthwise_conv2d_f32",
 }
-
-# Kernels declared outside their op family's header: the generated model.c includes these too.
-KERNEL_HEADERS: dict[str, str] = {
-    "eat_fully_connected_s8_armv6m": "eat/armv6m.h",
-    "eat_conv2d_s8_armv6m": "eat/armv6m.h",
-    "eat_depthwise_conv2d_s8_armv6m": "eat/armv6m.h",
-    "eat_fully_connected_s8_sparse_d4_armv6m": "eat/sparse_armv6m.h",
-    "eat_conv2d_s8_sparse_d4_armv6m": "eat/sparse_armv6m.h",
-    "eat_depthwise_conv2d_s8_sparse_d4_armv6m": "eat/sparse_armv6m.h",
-}
-
-
-# Scratch bytes per output channel of kernels that need planned scratch (the C side's
-# *_scratch_bytes functions return the same): the Cortex-M0+ kernels keep per-channel
-# requantisation constants (36 bytes), and CONV_2D also the folded bias and the sums (4 + 4).
-KERNEL_SCRATCH_PER_CHANNEL: dict[str, int] = {
-    "eat_conv2d_s8_armv6m": 44,
-    "eat_depthwise_conv2d_s8_armv6m": 36,
-}
-
-
-def kernel_scratch_bytes(kernel: str, out_channels: int) -> int:
-    return KERNEL_SCRATCH_PER_CHANNEL.get(kernel, 0) * out_channels
 
 
 def select_kernel(op: str, weight_format: str, core: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from pipeline.compiler import sparse_cost
-from pipeline.compiler.packing import PackedWeights, select_kernel
+from pipeline.compiler.packing import PackedWeights
 
 FORMAT = "EAT_WEIGHTS_SPARSE_D4"
 KEY = "sparse_d4"
@@ -48,6 +48,7 @@ class LayerChoice:
     dense_cycles_est: int
     sparse_cycles_est: int
     reason: str
+    kernel: str = ""            # the C function that runs the layer (set by the lowering)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -150,13 +151,16 @@ def border_pixels(g: dict) -> int:
 
 
 def choose(mode: str, core: str, opcode: str, w: np.ndarray, enc: Encoded, shape: sparse_cost.LayerShape,
-           op_index: int, layer: str) -> LayerChoice:
-    """Dense or sparse for one weight tensor, with the estimates and the reason."""
+           op_index: int, layer: str, block4: bool = False, dense_only: str | None = None) -> LayerChoice:
+    """Dense or sparse for one weight tensor, with the estimates and the reason. `block4`: the
+    kernel walks 4 pixels at a time; `dense_only`: why this op never goes sparse on this core."""
     dense_c = sparse_cost.dense_cycles(core, shape)
-    sparse_c = sparse_cost.sparse_cycles(core, shape, enc.entries)
+    sparse_c = (sparse_cost.sparse_b4_cycles if block4 else sparse_cost.sparse_cycles)(core, shape, enc.entries)
     zeros = int(w.size - enc.nonzeros)
     sp = zeros / w.size if w.size else 0.0
-    if mode == "sparse":
+    if mode == "auto" and dense_only:
+        pick, why = "dense", f"{sp:.0%} zeros: dense on {core}: {dense_only}"
+    elif mode == "sparse":
         pick, why = KEY, "forced sparse (--weights sparse)"
     elif mode == "dense":
         pick, why = "dense", "forced dense (--weights dense)"
@@ -175,7 +179,3 @@ def choose(mode: str, core: str, opcode: str, w: np.ndarray, enc: Encoded, shape
 
 def packed(enc: Encoded, layout: str) -> PackedWeights:
     return PackedWeights(FORMAT, KEY, enc.data, enc.index, layout)
-
-
-def kernel(opcode: str, core: str) -> str:
-    return select_kernel(opcode, KEY, core)

@@ -4,7 +4,9 @@ the folded bias and its window scratch when sparse wins."""
 
 from __future__ import annotations
 
-from pipeline.compiler import sparse
+import numpy as np
+
+from pipeline.compiler import clamp_bounds, kernels, kernels_sparse, sparse
 from pipeline.compiler.ops import CArray, Ctx, Lowered
 from pipeline.compiler.sparse_cost import LayerShape
 
@@ -15,18 +17,26 @@ LAYOUTS = {"FULLY_CONNECTED": "non-zeros per output row, steps in input elements
 
 def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = None,
           fc_shape: tuple[int, int, int] | None = None) -> Lowered:
-    """`g`: the conv geometry (ops/conv.py); `fc_shape`: (batches, in_depth, out_depth) for FC."""
+    """`g`: the conv geometry (ops/conv.py, with fic and dm); `fc_shape`: (batches, in_depth, out_depth) for FC."""
     op = lw.op
     data = w.data
     if op.opcode == "FULLY_CONNECTED":
-        batches, _, out_depth = fc_shape
+        batches, in_depth, out_depth = fc_shape
+        geo = dict(batches=batches, in_depth=in_depth, out_depth=out_depth)
+    else:
+        geo = g
+    variant = kernels.select_variant(op.opcode, sparse.KEY, ctx.core, geo)
+    block4 = variant.layout == "d4_im2col_b4"
+    bias_offset = input_offset - 128 if block4 else input_offset   # the b4 kernel reads x + 128
+    if op.opcode == "FULLY_CONNECTED":
         channels = sparse.channels_fc(data)
         shape = LayerShape(op.opcode, batches, out_depth, 1, lw.macs)
         axis = 0
     elif op.opcode == "CONV_2D":
-        channels = sparse.channels_conv(data, sparse.window_width(g), g["ic"], g["dh"], g["dw"])
+        channels = (sparse.channels_conv(data, g["kw"], g["ic"], 1, 1) if block4 else
+                    sparse.channels_conv(data, sparse.window_width(g), g["ic"], g["dh"], g["dw"]))
         shape = LayerShape(op.opcode, g["n"] * g["oh"] * g["ow"], g["oc"], g["kh"] * g["kw"], lw.macs,
-                           g["n"] * sparse.border_pixels(g), sparse.window_bytes(g))
+                           g["n"] * sparse.border_pixels(g), sparse.window_bytes(g), g["kh"] * g["kw"] * g["ic"])
         axis = 0
     else:
         channels = sparse.channels_depthwise(data, sparse.window_width(g), g["dh"], g["dw"])
@@ -34,25 +44,43 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
                            g["n"] * sparse.border_pixels(g), sparse.window_bytes(g))
         axis = 3
     enc = sparse.encode(channels)
-    choice = sparse.choose(ctx.weight_mode, ctx.core, op.opcode, data, enc, shape, op.index, op.layer)
-    folded = sparse.folded_bias(None if bias is None else bias.data, data, input_offset, axis)
+    choice = sparse.choose(ctx.weight_mode, ctx.core, op.opcode, data, enc, shape, op.index, op.layer,
+                           block4, kernels_sparse.DENSE_ONLY.get((op.opcode, ctx.core)))
+    folded = sparse.folded_bias(None if bias is None else bias.data, data, bias_offset, axis)
     if choice.encoding == sparse.KEY and folded is None:
         choice.encoding, choice.chosen_weight_bytes = "dense", choice.dense_weight_bytes
         choice.reason = "dense: the folded bias would leave int32"
     ctx.choices.append(choice)
+    choice.kernel = variant.function if choice.encoding == sparse.KEY else (lw.kernel or "")
     if choice.encoding != sparse.KEY:
         return lw
     pre = ctx.prefix(op)
-    lw.weights = sparse.packed(enc, LAYOUTS[op.opcode])
-    lw.kernel = sparse.kernel(op.opcode, ctx.core)
+    layout = ("non-zeros per filter, steps in im2col positions ((fy * k_w + fx) * in_c + ic)" if block4
+              else LAYOUTS[op.opcode])
+    lw.weights = sparse.packed(enc, layout)
+    lw.kernel = variant.function
     lw.header = "eat/sparse.h"
     lw.arrays = [a for a in lw.arrays if a.name != pre + "bias"]
-    lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded,
-                            f"folded bias: bias + input_offset ({input_offset}) * sum(w[c]), so the sparse "
-                            "kernel multiplies raw inputs"))
+    how = (f"bias + (input_offset ({input_offset}) - 128) * sum(w[c]): the kernel multiplies x + 128"
+           if block4 else f"bias + input_offset ({input_offset}) * sum(w[c]), so the sparse kernel multiplies raw inputs")
+    if variant.clamp_bounds:
+        folded, how = _with_bounds(lw, g, folded, how, pre)
+    lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded, f"folded bias: {how}"))
     lw.args = [pre + "bias_folded" if a.endswith("bias") or a == "NULL" and k == 2 else a
                for k, a in enumerate(lw.args)]
-    lw.scratch_bytes = 0 if op.opcode == "FULLY_CONNECTED" else sparse.window_bytes(g)
+    lw.scratch_bytes = int(variant.scratch(geo))
+    lw.notes = [n for n in lw.notes if not n.startswith("kernel ")]
+    lw.notes.append(f"kernel {variant.function} ({variant.source}): {variant.why}")
     lw.notes.append(f"weights {choice.sparsity:.1%} zeros -> {sparse.FORMAT}: {enc.bytes} B instead of "
                     f"{data.size} B; {choice.reason}")
     return lw
+
+
+def _with_bounds(lw: Lowered, g: dict, folded: np.ndarray, how: str, pre: str) -> tuple[np.ndarray, str]:
+    """The folded bias followed by each channel's accumulator bounds (compiler/clamp_bounds.py)."""
+    arr = {a.name: a.values for a in lw.arrays}
+    zp = int(dict(lw.params)["output_offset"])
+    lo, hi = clamp_bounds.bounds(arr[pre + "mult"], arr[pre + "shift"], zp, g["act_min"], g["act_max"])
+    return (np.concatenate([folded, lo, hi]),
+            how + "; then lo[oc], hi[oc]: accumulators below lo give act_min and above hi act_max "
+                  "(requantisation is non-decreasing in the accumulator; pipeline/compiler/clamp_bounds.py)")

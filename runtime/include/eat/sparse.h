@@ -59,10 +59,81 @@ static inline int32_t eat_sparse_d4_dot(int32_t acc, const int8_t *x, uint32_t p
     return acc;
 }
 
-/* Copies the receptive window at input (iy0, ix0) of batch `b` into `win` (row stride
- * win_w * in_c, kh_eff rows of kw_eff pixels), writing `pad` where the window leaves the input. */
+/* One channel's walk (steps in input elements): acc + sum v[k] * x[offset_k] over `pairs` index bytes
+ * starting at v and nib; the caller advances v by 2 * pairs and nib by pairs. */
+typedef int32_t (*eat_sparse_d4_dot_fn)(int32_t acc, const int8_t *x, const int8_t *v, const uint8_t *nib,
+                                        uint32_t pairs);
+/* The requantisation: eat_mbqm or an exact equivalent. */
+typedef int32_t (*eat_requant_fn)(int32_t x, int32_t mult, int32_t shift);
+
+/* eat_sparse_d4_dot with unit 1 in the eat_sparse_d4_dot_fn shape. */
+static inline int32_t eat_sparse_d4_dot1(int32_t acc, const int8_t *x, const int8_t *v, const uint8_t *nib,
+                                         uint32_t pairs)
+{
+    return eat_sparse_d4_dot(acc, x, pairs, &v, &nib, 1);
+}
+
 void eat_sparse_window_fill(int8_t *win, int32_t win_w, const int8_t *input, int32_t in_h, int32_t in_w, int32_t in_c,
                             int32_t b, int32_t iy0, int32_t ix0, int32_t kh_eff, int32_t kw_eff, int8_t pad);
+
+/* The zero-skipping CONV_2D (any kernel, stride, dilation, padding, groups) with its channel walk
+ * and requantisation as parameters: interior pixels read the input in place, border pixels a
+ * padded copy of their window (scratch). The portable kernel (conv2d_sparse_s8.c) and the
+ * Cortex-M0+ one (armv6m/sparse_d4_armv6m.c) are this with their own `dot` and `requant`; both are
+ * static inline or known at the call, so the compiler inlines them. */
+static inline void eat_sparse_conv2d_walk(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                          const int32_t *bias, const int8_t *input, int8_t *output,
+                                          void *scratch, eat_sparse_d4_dot_fn dot, eat_requant_fn requant)
+{
+    const int32_t kh_eff = (p->k_h - 1) * p->dilation_h + 1;
+    const int32_t kw_eff = (p->k_w - 1) * p->dilation_w + 1;
+    const int32_t filters_per_group = p->out_c / (p->in_c / p->filter_in_c);
+    const uint16_t *pairs = (const uint16_t *)w->index;
+    const uint8_t *nib0 = (const uint8_t *)w->index + 2 * (uint32_t)p->out_c;
+    const int32_t win_w = p->in_w > kw_eff ? p->in_w : kw_eff;   /* see the encoding above */
+    const int8_t pad = (int8_t)(-p->input_offset);
+    int8_t *win = (int8_t *)scratch;
+    int8_t *out = output;
+    int32_t b, oy, ox, oc;
+    for (b = 0; b < p->batches; ++b) {
+        for (oy = 0; oy < p->out_h; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_h;
+            const int rows_in = iy0 >= 0 && iy0 + kh_eff <= p->in_h;
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                const int8_t *base;
+                const int8_t *v = w->data;
+                const uint8_t *nib = nib0;
+                int32_t left = filters_per_group;
+                if (rows_in && ix0 >= 0 && ix0 + kw_eff <= p->in_w) {
+                    base = input + ((b * p->in_h + iy0) * p->in_w + ix0) * p->in_c;
+                } else {
+                    eat_sparse_window_fill(win, win_w, input, p->in_h, p->in_w, p->in_c, b, iy0, ix0, kh_eff, kw_eff, pad);
+                    base = win;
+                }
+                for (oc = 0; oc < p->out_c; ++oc) {
+                    const uint32_t n = pairs[oc];
+                    int32_t acc;
+                    if (left == 0) {            /* next group: its input channels follow */
+                        base += p->filter_in_c;
+                        left = filters_per_group;
+                    }
+                    --left;
+                    acc = dot(bias[oc], base, v, nib, n);
+                    v += 2 * n;
+                    nib += n;
+                    acc = requant(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
+                    out[oc] = (int8_t)eat_clamp_i32(acc, p->act_min, p->act_max);
+                }
+                out += p->out_c;
+            }
+        }
+    }
+}
+
+/* eat_sparse_window_fill (declared above): copies the receptive window at input (iy0, ix0) of batch
+ * `b` into `win` (row stride win_w * in_c, kh_eff rows of kw_eff pixels), writing `pad` where the
+ * window leaves the input. */
 
 size_t eat_conv2d_s8_sparse_d4_scratch_bytes(const eat_conv2d_s8_params_t *p);
 size_t eat_depthwise_conv2d_s8_sparse_d4_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);

@@ -2,7 +2,9 @@
  * parameters and encoding as the portable sparse kernels, with a hand-scheduled Thumb-1 walk of the
  * step bytes (runtime/src/armv6m/sparse_d4_armv6m.c) and eat/armv6m.h's exact requantisation instead
  * of the 64-bit eat_mbqm. Built only when __ARM_ARCH_6M__ is defined; the compiler's registry
- * (pipeline/compiler/packing.py KERNELS) picks them for core "cortex-m0plus". */
+ * (pipeline/compiler/kernels_sparse.py) picks them for core "cortex-m0plus". No DEPTHWISE_CONV_2D
+ * here: the dense dw4 kernel (eat/armv6m.h) beat every sparse walk measured (the d4 walk 1.9x
+ * slower; a C walk with accumulator bounds 1.3x slower on kws_ref_model's 3x3 layers). */
 #ifndef EAT_SPARSE_ARMV6M_H
 #define EAT_SPARSE_ARMV6M_H
 
@@ -18,14 +20,41 @@ extern "C" {
 int32_t eat_armv6m_sparse_d4_dot(int32_t acc, const int8_t *x, const int8_t *v, const uint8_t *nib,
                                  uint32_t pairs);
 
+/* The output of accumulator `acc` of a channel with accumulator bounds [lo, hi] (prepared by the
+ * compiler, pipeline/compiler/clamp_bounds.py): below lo it is act_min and above hi act_max
+ * without requantising (the requantisation is non-decreasing there); between, requantised exactly. */
+static inline int8_t eat_armv6m_requant_bounded(int32_t acc, int32_t lo, int32_t hi, int32_t mult, int32_t shift,
+                                                int32_t out_offset, int32_t act_min, int32_t act_max)
+{
+    if (acc < lo) {
+        return (int8_t)act_min;
+    }
+    if (acc > hi) {
+        return (int8_t)act_max;
+    }
+    return (int8_t)eat_clamp_i32(eat_armv6m_requant(acc, mult, shift) + out_offset, act_min, act_max);
+}
+
+/* For each output channel oc in order: acc[4 * oc + j] = bias[oc] + sum of v[k] * t[4 * offset_k + j],
+ * j = 0..3, over the channel's index bytes (`index`: the d4 index, counts then steps; steps in
+ * positions of the transposed block t; see conv2d_sparse_b4_armv6m.c). */
+void eat_armv6m_sparse_b4_walk(const uint8_t *t, const int8_t *v, const uint8_t *index, const int32_t *bias,
+                               int32_t *acc, uint32_t out_c);
+
+/* CONV_2D, not grouped, 4 output pixels per walk of each filter's non-zeros; the steps count
+ * im2col positions ((fy * k_w + fx) * in_c + ic). `bias` is int32[3][out_c]: bias + (input_offset
+ * - 128) * sum(w[oc]), then the accumulator bounds lo[oc] and hi[oc] (eat_armv6m_requant_bounded).
+ * Scratch: 4 * k_h * k_w * in_c bytes (the block's receptive fields, transposed), then 16 * out_c
+ * (the block's sums). */
+size_t eat_conv2d_s8_sparse_b4_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_sparse_b4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
 void eat_fully_connected_s8_sparse_d4_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                              const int32_t *bias, const int8_t *input, int8_t *output,
                                              void *scratch);
 void eat_conv2d_s8_sparse_d4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
-void eat_depthwise_conv2d_s8_sparse_d4_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
-                                              const int32_t *bias, const int8_t *input, int8_t *output,
-                                              void *scratch);
 
 #ifdef __cplusplus
 }

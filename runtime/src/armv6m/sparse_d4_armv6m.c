@@ -87,55 +87,13 @@ void eat_fully_connected_s8_sparse_d4_armv6m(const eat_fully_connected_s8_params
     }
 }
 
-/* CONV_2D (any kernel, stride, dilation, padding, groups): as conv2d_sparse_s8.c, interior pixels
- * in place, border pixels through a padded copy of their window (scratch). */
+/* CONV_2D (any kernel, stride, dilation, padding, groups): eat/sparse.h's walk with the Thumb-1
+ * channel walk above and the exact two-multiply requantisation. The registry uses it for grouped
+ * convolutions; the others take the 4-pixel block walk (conv2d_sparse_b4_armv6m.c). */
 void eat_conv2d_s8_sparse_d4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const int32_t kh_eff = (p->k_h - 1) * p->dilation_h + 1;
-    const int32_t kw_eff = (p->k_w - 1) * p->dilation_w + 1;
-    const int32_t filters_per_group = p->out_c / (p->in_c / p->filter_in_c);
-    const uint16_t *pairs = (const uint16_t *)w->index;
-    const uint8_t *nib0 = (const uint8_t *)w->index + 2 * (uint32_t)p->out_c;
-    const int32_t win_w = p->in_w > kw_eff ? p->in_w : kw_eff;   /* see eat/sparse.h */
-    const int8_t pad = (int8_t)(-p->input_offset);
-    int8_t *win = (int8_t *)scratch;
-    int8_t *out = output;
-    int32_t b, oy, ox, oc;
-    for (b = 0; b < p->batches; ++b) {
-        for (oy = 0; oy < p->out_h; ++oy) {
-            const int32_t iy0 = oy * p->stride_h - p->pad_h;
-            const int rows_in = iy0 >= 0 && iy0 + kh_eff <= p->in_h;
-            for (ox = 0; ox < p->out_w; ++ox) {
-                const int32_t ix0 = ox * p->stride_w - p->pad_w;
-                const int8_t *base;
-                const int8_t *v = w->data;
-                const uint8_t *nib = nib0;
-                int32_t left = filters_per_group;
-                if (rows_in && ix0 >= 0 && ix0 + kw_eff <= p->in_w) {
-                    base = input + ((b * p->in_h + iy0) * p->in_w + ix0) * p->in_c;
-                } else {
-                    eat_sparse_window_fill(win, win_w, input, p->in_h, p->in_w, p->in_c, b, iy0, ix0, kh_eff, kw_eff, pad);
-                    base = win;
-                }
-                for (oc = 0; oc < p->out_c; ++oc) {
-                    const uint32_t n = pairs[oc];
-                    int32_t acc;
-                    if (left == 0) {            /* next group: its input channels follow */
-                        base += p->filter_in_c;
-                        left = filters_per_group;
-                    }
-                    --left;
-                    acc = eat_armv6m_sparse_d4_dot(bias[oc], base, v, nib, n);
-                    v += 2 * n;
-                    nib += n;
-                    acc = eat_armv6m_requant(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
-                    out[oc] = (int8_t)eat_clamp_i32(acc, p->act_min, p->act_max);
-                }
-                out += p->out_c;
-            }
-        }
-    }
+    eat_sparse_conv2d_walk(p, w, bias, input, output, scratch, eat_armv6m_sparse_d4_dot, eat_armv6m_requant);
 }
 
 #endif /* __ARM_ARCH_6M__ */

@@ -1,0 +1,53 @@
+"""The zero-skipping kernel variants over EAT_WEIGHTS_SPARSE_D4 (eat/sparse.h): portable and per core.
+
+The sparse format has no reference kernel in packing.KERNELS: its portable kernels are the "generic"
+variants. The sparse lowering (ops/sparse_weights.py) folds the input offset into the bias itself and
+packs the weights in the d4 encoding, so these variants keep the natural layout and fold nothing;
+their scratch is one receptive window (CONV_2D, DEPTHWISE_CONV_2D) or none (FULLY_CONNECTED).
+"""
+
+from __future__ import annotations
+
+from pipeline.compiler.kernels import Variant, register
+from pipeline.compiler.sparse import KEY, window_bytes
+
+ARMV6M = ("cortex-m0plus",)
+
+# ---- portable C (runtime/src/*_sparse_s8.c) ----
+register("FULLY_CONNECTED", KEY, ("generic",), Variant(
+    "eat_fully_connected_s8_sparse_d4", "runtime/src/fully_connected_sparse_s8.c",
+    "one walk of the row's non-zeros per output", header="eat/sparse.h"))
+register("CONV_2D", KEY, ("generic",), Variant(
+    "eat_conv2d_s8_sparse_d4", "runtime/src/conv2d_sparse_s8.c",
+    "one walk of the filter's non-zeros per output, border windows copied padded",
+    scratch=window_bytes, header="eat/sparse.h"))
+register("DEPTHWISE_CONV_2D", KEY, ("generic",), Variant(
+    "eat_depthwise_conv2d_s8_sparse_d4", "runtime/src/depthwise_conv2d_sparse_s8.c",
+    "one walk of the channel's non-zeros per output, border windows copied padded",
+    scratch=window_bytes, header="eat/sparse.h"))
+
+# ---- ARMv6-M (runtime/src/armv6m/*sparse*.c, eat/sparse_armv6m.h): Cortex-M0+ ----
+# Steps in im2col positions, 4 pixels per walk (layout "d4_im2col_b4": ops/sparse_weights.py
+# encodes the steps that way and folds input_offset - 128 into the bias).
+register("CONV_2D", KEY, ARMV6M, Variant(
+    "eat_conv2d_s8_sparse_b4_armv6m", "runtime/src/armv6m/conv2d_sparse_b4_armv6m.c",
+    "each filter's non-zeros walked once per block of 4 output pixels (receptive fields gathered "
+    "transposed into scratch), hand-scheduled Thumb-1 in SRAM, exact two-multiply requantisation",
+    applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_b4",
+    scratch=lambda g: 4 * g["kh"] * g["kw"] * g["ic"] + 16 * g["oc"], pixel_block=4, header="eat/sparse_armv6m.h",
+    clamp_bounds=True))
+register("FULLY_CONNECTED", KEY, ARMV6M, Variant(
+    "eat_fully_connected_s8_sparse_d4_armv6m", "runtime/src/armv6m/sparse_d4_armv6m.c",
+    "hand-scheduled Thumb-1 walk of the step bytes in SRAM, exact two-multiply requantisation",
+    header="eat/sparse_armv6m.h"))
+register("CONV_2D", KEY, ARMV6M, Variant(
+    "eat_conv2d_s8_sparse_d4_armv6m", "runtime/src/armv6m/sparse_d4_armv6m.c",
+    "hand-scheduled Thumb-1 walk of the step bytes in SRAM, exact two-multiply requantisation",
+    scratch=window_bytes, header="eat/sparse_armv6m.h"))
+
+# (op, core) where the cost model is not asked: dense always wins there.
+DENSE_ONLY: dict[tuple[str, str], str] = {
+    ("DEPTHWISE_CONV_2D", "cortex-m0plus"):
+        ("the dense dw4 kernel beats every sparse walk measured: the d4 walk 1.9x slower, a C walk with "
+         "accumulator bounds 1.3x slower on kws_ref_model's 3x3 layers"),
+}
