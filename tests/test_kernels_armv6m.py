@@ -166,15 +166,15 @@ def _mixed_model(seed: int) -> bytes:
 
 
 def test_registry_picks_armv6m_kernels_for_cortex_m0plus(tmp_path: Path) -> None:
-    for op, fn in [("CONV_2D", "eat_conv2d_s8_armv6m"), ("DEPTHWISE_CONV_2D", "eat_depthwise_conv2d_s8_armv6m"),
-                   ("FULLY_CONNECTED", "eat_fully_connected_s8_armv6m")]:
+    for op, fn in [("CONV_2D", "eat_conv2d_s8_swar_armv6m"), ("DEPTHWISE_CONV_2D", "eat_depthwise_conv2d_s8_armv6m"),
+                   ("FULLY_CONNECTED", "eat_fully_connected_s8_swar_armv6m")]:
         assert VARIANTS[(op, "dense", "cortex-m0plus")][0].function == fn
         assert all(v.function != fn for v in VARIANTS.get((op, "dense", "cortex-m4"), []))
     tfl = tmp_path / "m.tflite"
     tfl.write_bytes(_mixed_model(1))
     result = compile_model(tfl, tmp_path / "c", core="cortex-m0plus")
-    assert {o.kernel for o in result.ops} == {"eat_conv2d_s8_armv6m", "eat_depthwise_conv2d_s8_armv6m",
-                                              "eat_fully_connected_s8_armv6m"}
+    assert {o.kernel for o in result.ops} == {"eat_conv2d_s8_swar_armv6m", "eat_depthwise_conv2d_s8_armv6m",
+                                              "eat_fully_connected_s8_swar_armv6m"}
     assert '#include "eat/armv6m.h"' in (tmp_path / "c" / "model.c").read_text()
 
 
@@ -202,5 +202,5 @@ def test_armv6m_ops_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
     assert v["samples"] == 6
     assert v["bit_exact"] == v["samples"], v["first_mismatches"]
     model_c = next((tmp_path / "out").rglob("model.c")).read_text()
-    for fn in ("eat_conv2d_s8_armv6m(", "eat_depthwise_conv2d_s8_armv6m(", "eat_fully_connected_s8_armv6m("):
+    for fn in ("eat_conv2d_s8_swar_armv6m(", "eat_depthwise_conv2d_s8_armv6m(", "eat_fully_connected_s8_swar_armv6m("):
         assert fn in model_c

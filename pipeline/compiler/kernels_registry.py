@@ -69,6 +69,17 @@ def _per_channel_scratch(function: str):
     return lambda g: KERNEL_SCRATCH_PER_CHANNEL.get(function, 0) * g["oc"]
 
 
+def _swar_conv_scratch(g: Geometry) -> int:
+    """eat_conv2d_s8_swar_armv6m_scratch_bytes: 36 B of requantisation constants per channel + the window."""
+    return 36 * g["oc"] + (g["kh"] * g["kw"] * g["ic"] + 3) // 4 * 4
+
+
+register("CONV_2D", "dense", ARMV6M, Variant(
+    "eat_conv2d_s8_swar_armv6m", "runtime/src/armv6m/conv2d_s8_swar_armv6m.c",
+    "the window as unsigned bytes x + 128 against word-packed pairs of w + 128: two products per MULS, "
+    "8 output channels per pass (gemv8u in SRAM), exact two-multiply requantisation",
+    applies=_not_grouped, fold_input_offset=True, layout="rows8_u16_pairs", scratch=_swar_conv_scratch,
+    input_bias=128))
 register("CONV_2D", "dense", ARMV6M, Variant(
     "eat_conv2d_s8_armv6m", "runtime/src/armv6m/conv2d_s8_armv6m.c",
     "4 output channels per pass over a gathered window (hand-scheduled Thumb-1 gemv4 in SRAM), "
@@ -78,6 +89,12 @@ register("DEPTHWISE_CONV_2D", "dense", ARMV6M, Variant(
     "eat_depthwise_conv2d_s8_armv6m", "runtime/src/armv6m/depthwise_conv2d_s8_armv6m.c",
     "4 adjacent channels per word load (dw4), exact two-multiply requantisation",
     scratch=_per_channel_scratch("eat_depthwise_conv2d_s8_armv6m")))
+register("FULLY_CONNECTED", "dense", ARMV6M, Variant(
+    "eat_fully_connected_s8_swar_armv6m", "runtime/src/armv6m/fully_connected_s8_swar_armv6m.c",
+    "the input as unsigned bytes x + 128 against word-packed pairs of w + 128: two products per MULS, "
+    "8 rows per pass (gemv8u in SRAM)",
+    applies=lambda g: g["filter_offset"] == 0, fold_input_offset=True, layout="rows8_u16_pairs",
+    scratch=lambda g: (g["in_depth"] + 3) // 4 * 4, input_bias=128))
 register("FULLY_CONNECTED", "dense", ARMV6M, Variant(
     "eat_fully_connected_s8_armv6m", "runtime/src/armv6m/fully_connected_s8_armv6m.c",
     "4 rows per pass (gemv4), exact two-multiply requantisation"))

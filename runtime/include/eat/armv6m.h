@@ -132,6 +132,28 @@ static inline int32_t eat_armv6m_rq_apply(const eat_armv6m_rq_t *t, int32_t x)
     return eat_armv6m_rq_slow(t, x);
 }
 
+/* The receptive field of the output pixel whose window starts at (iy0, ix0), k_h * k_w * in_c bytes
+ * into col in OHWI order, padding taps filled with the input zero point (conv2d_s8_armv6m.c). */
+void eat_armv6m_gather(const eat_conv2d_s8_params_t *p, const int8_t *in_b, int32_t iy0, int32_t ix0,
+                       int8_t *col);
+
+/* Two products per multiply (gemv8u_s8_armv6m.c): sums[r] = sum_{i < 4 k4} u[i] * w'[r][i] for 8 rows,
+ * w packed by the compiler (kernels.py layout "rows8_u16_pairs": per element, words
+ * w'[2j] | w'[2j+1] << 16, j = 0..3, w' = w + 128), u unsigned bytes (x + 128). */
+void eat_armv6m_gemv8u_s8(const uint8_t *u, const uint32_t *w, int32_t k4, int32_t sums[8]);
+/* x -> x + 128 for every byte of n words, in place; returns the sum of the converted bytes. */
+uint32_t eat_armv6m_to_u8(uint32_t *words, int32_t n);
+
+/* CONV_2D / FULLY_CONNECTED over eat_armv6m_gemv8u_s8: weights in layout rows8_u16_pairs, bias
+ * folded by the compiler as bias + (input_offset - 128) * sum(w) (kernels.Variant.input_bias). */
+size_t eat_conv2d_s8_swar_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_swar_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                               const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+size_t eat_fully_connected_s8_swar_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p);
+void eat_fully_connected_s8_swar_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                                        const int32_t *bias, const int8_t *input, int8_t *output,
+                                        void *scratch);
+
 size_t eat_conv2d_s8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                           const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
