@@ -180,15 +180,17 @@ def test_registry_picks_armv6m_kernels_for_cortex_m0plus(tmp_path: Path) -> None
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs the host C compiler")
 def test_requantisation_exact_against_reference_arithmetic(tmp_path: Path) -> None:
-    """eat_armv6m_requant / the prepared rq path == eat_mbqm (TFLM's MultiplyByQuantizedMultiplier):
+    """eat_armv6m_requant / the prepared rq path / eat_requant (both core paths) == eat_mbqm (TFLM's MultiplyByQuantizedMultiplier):
     every x with |x| <= 70000 (both sides of the 2^16 fast-path edge) and 20,000 random x over the
     whole int32 range, for 12 multipliers (edges and random) and every shift in [-31, 31]."""
-    exe = tmp_path / "rq"
-    subprocess.run(["gcc", "-O2", "-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{ROOT / 'runtime' / 'include'}",
-                    str(ROOT / "tests" / "armv6m_requant_check.c"), "-o", str(exe)], check=True)
-    out = subprocess.run([str(exe), "12", "70000"], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert out.stdout.startswith("0 mismatches in "), out.stdout
+    for core_flags in ([], ["-D__ARM_ARCH_6M__=1"]):   # eat_requant's 64-bit path, then its ARMv6-M one
+        exe = tmp_path / f"rq{len(core_flags)}"
+        subprocess.run(["gcc", "-O2", "-std=c99", "-Wall", "-Wextra", "-Werror", *core_flags,
+                        f"-I{ROOT / 'runtime' / 'include'}", str(ROOT / "tests" / "armv6m_requant_check.c"),
+                        "-o", str(exe)], check=True)
+        out = subprocess.run([str(exe), "12", "70000"], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert out.stdout.startswith("0 mismatches in "), out.stdout
 
 
 @pytest.mark.sim
