@@ -44,6 +44,8 @@ DWS = [
     ((8, 8, 4), 1, (3, 3), (1, 1), SAME, (2, 2), "none"),       # dilation: reference fallback
 ]
 # in depth, out depth, activation, big output scale factor (multiplier > 1: reference fallback)
+# ADD: shape, activation (>= 512 elements: the tabulated kernel; fewer: its reference fallback)
+ADDS = [((8, 8, 16), "none"), ((6, 10, 12), "relu"), ((4, 5, 6), "none"), ((16, 40), "relu6")]
 FCS = [(64, 12, "none", False), (640, 20, "relu", False), (37, 9, "none", False), (8, 3, "none", False),
        (48, 8, "none", True)]
 
@@ -141,6 +143,19 @@ class _Builder:
         o.fusedActivationFunction = ACTS[act]
         self._finish(x, y, [1, n_in], [1, n_out], Op("FULLY_CONNECTED", [x, wi, bi], [y], o, "FullyConnectedOptions"))
 
+    def add(self, shape, act) -> None:
+        """Two int8 inputs of random scales and zero points, the output's scale near their sum."""
+        rng = self.rng
+        a, b = (self._add(T(list(shape), random_scale(rng, 0.005, 0.1), int(rng.integers(-128, 128)),
+                            name=f"in{len(self.inputs) + i}")) for i in range(2))
+        s_out = (self.tensors[a].scale + self.tensors[b].scale) * float(rng.uniform(0.6, 1.5))
+        y = self._add(T(list(shape), s_out, int(rng.integers(-100, 100)), name=f"out{len(self.outputs)}"))
+        o = fb().AddOptionsT()
+        o.fusedActivationFunction = ACTS[act]
+        self.inputs += [a, b]
+        self.outputs.append(y)
+        self.ops.append(Op("ADD", [a, b], [y], o, "AddOptions"))
+
     def chain(self) -> None:
         """Pointwise -> depthwise -> strided 3x3 conv: the planner may lay each output over its
         input (planner.window_delta), which holds only if a kernel finishes a pixel's channels
@@ -161,6 +176,8 @@ def _mixed_model(seed: int) -> bytes:
         b.depthwise(*case)
     for case in FCS:
         b.fully_connected(*case)
+    for case in ADDS:
+        b.add(*case)
     b.chain()
     return b.model()
 
@@ -174,7 +191,7 @@ def test_registry_picks_armv6m_kernels_for_cortex_m0plus(tmp_path: Path) -> None
     tfl.write_bytes(_mixed_model(1))
     result = compile_model(tfl, tmp_path / "c", core="cortex-m0plus")
     assert {o.kernel for o in result.ops} == {"eat_conv2d_s8_swar_armv6m", "eat_depthwise_conv2d_s8_armv6m",
-                                              "eat_fully_connected_s8_swar_armv6m"}
+                                              "eat_fully_connected_s8_swar_armv6m", "eat_add_s8_armv6m"}
     assert '#include "eat/armv6m.h"' in (tmp_path / "c" / "model.c").read_text()
 
 
@@ -204,5 +221,6 @@ def test_armv6m_ops_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
     assert v["samples"] == 6
     assert v["bit_exact"] == v["samples"], v["first_mismatches"]
     model_c = next((tmp_path / "out").rglob("model.c")).read_text()
-    for fn in ("eat_conv2d_s8_swar_armv6m(", "eat_depthwise_conv2d_s8_armv6m(", "eat_fully_connected_s8_swar_armv6m("):
+    for fn in ("eat_conv2d_s8_swar_armv6m(", "eat_depthwise_conv2d_s8_armv6m(", "eat_fully_connected_s8_swar_armv6m(",
+               "eat_add_s8_armv6m("):
         assert fn in model_c

@@ -66,6 +66,7 @@ KERNELS: dict[tuple[str, str, str], str] = {
     ("AVERAGE_POOL_2D", "none", "generic"): "eat_avg_pool2d_s8",
     ("SOFTMAX", "none", "generic"): "eat_softmax_s8",
     ("ADD", "none", "generic"): "eat_add_s8",
+    ("ADD", "none", "cortex-m0plus"): "eat_add_s8_armv6m",   # rescalings tabulated (armv6m/add_s8_armv6m.c)
     ("MUL", "none", "generic"): "eat_mul_s8",
     ("PAD", "none", "generic"): "eat_pad_s8",
     ("LUT", "none", "generic"): "eat_lut_s8",
@@ -85,6 +86,7 @@ KERNEL_HEADERS: dict[str, str] = {
     "eat_depthwise_conv2d_s8_armv6m": "eat/armv6m.h",
     "eat_conv2d_s8_swar_armv6m": "eat/armv6m.h",
     "eat_fully_connected_s8_swar_armv6m": "eat/armv6m.h",
+    "eat_add_s8_armv6m": "eat/armv6m.h",
     "eat_fully_connected_s8_sparse_d4_armv6m": "eat/sparse_armv6m.h",
     "eat_conv2d_s8_sparse_d4_armv6m": "eat/sparse_armv6m.h",
     "eat_depthwise_conv2d_s8_sparse_d4_armv6m": "eat/sparse_armv6m.h",

@@ -18,6 +18,7 @@
 #ifndef EAT_ARMV6M_H
 #define EAT_ARMV6M_H
 
+#include "eat/add.h"
 #include "eat/requant.h"
 #include "eat/conv.h"
 #include "eat/depthwise_conv.h"
@@ -113,6 +114,9 @@ size_t eat_fully_connected_s8_swar_armv6m_scratch_bytes(const eat_fully_connecte
 void eat_fully_connected_s8_swar_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                         const int32_t *bias, const int8_t *input, int8_t *output,
                                         void *scratch);
+
+/* ADD without broadcast: the inputs' rescalings tabulated per call (add_s8_armv6m.c). */
+void eat_add_s8_armv6m(const eat_add_s8_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 
 size_t eat_conv2d_s8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
