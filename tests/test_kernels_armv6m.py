@@ -224,3 +224,27 @@ def test_armv6m_ops_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
     for fn in ("eat_conv2d_s8_swar_armv6m(", "eat_depthwise_conv2d_s8_armv6m(", "eat_fully_connected_s8_swar_armv6m(",
                "eat_add_s8_armv6m("):
         assert fn in model_c
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("seed", [31, 32])
+def test_random_dense_ops_bit_exact_on_simulated_pico(seed: int, tmp_path: Path) -> None:
+    """Random CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED shapes, strides, padding, dilation, batches and
+    per-tensor / per-channel quantisation (tests/kernel_batches.py) against the oracle on rp2040js."""
+    import collections
+    import json
+
+    from pipeline.deploy import DeployOptions, deploy
+    from tests.kernel_batches import batch_model
+
+    tfl = tmp_path / "batch.tflite"
+    tfl.write_bytes(batch_model(seed, n_conv=8, n_dw=4, n_fc=6))
+    report = deploy(DeployOptions(board="pico", model=tfl, samples=6, out=tmp_path / "out", progress=False,
+                                  weights="dense"))
+    v = report["verify"]
+    assert v["samples"] == 6
+    assert v["bit_exact"] == 6, v["first_mismatches"]
+    used = collections.Counter(op["kernel"] for op in
+                               json.loads((tmp_path / "out" / "c" / "compile.json").read_text())["ops"])
+    assert used["eat_conv2d_s8_swar_armv6m"] == 8, used
+    assert used["eat_fully_connected_s8_swar_armv6m"] == 6, used
