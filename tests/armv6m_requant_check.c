@@ -1,4 +1,5 @@
 /* Host check for tests/test_kernels_armv6m.py: the Cortex-M0+ requantisation paths in eat/armv6m.h
+ * and eat_requant (compiled as for ARMv6-M with -D__ARM_ARCH_6M__, else its 64-bit path)
  * against eat_mbqm (TFLM's MultiplyByQuantizedMultiplier), exhaustive over |x| <= span and random
  * over all of int32, for `nm` multipliers and every shift in [-31, 31]. Usage: rq NM SPAN */
 #include <stdio.h>
@@ -14,6 +15,10 @@ static void check(int32_t x, int32_t m, int32_t sh)
     ++n;
     if (eat_armv6m_requant(x, m, sh) != want) {
         if (bad < 5) printf("x=%d m=%d sh=%d: got %d want %d (direct)\n", x, m, sh, eat_armv6m_requant(x, m, sh), want);
+        ++bad;
+    }
+    if (eat_requant(x, m, sh) != want) {   /* the 64-bit path, or with -D__ARM_ARCH_6M__ the one above */
+        if (bad < 5) printf("x=%d m=%d sh=%d: got %d want %d (eat_requant)\n", x, m, sh, eat_requant(x, m, sh), want);
         ++bad;
     }
     {

@@ -39,7 +39,9 @@ def test_bench_sparsity_json_and_savings(tmp_path: Path) -> None:
     assert m["bit_exact"] == "dense 3/3, sparse 3/3"
     assert "one-shot" in m["pruned"]
     assert m["dense_weight_bytes"] == 32 * 128 and m["sparse_weight_bytes"] < 0.25 * m["dense_weight_bytes"]
-    assert 0 < m["sparse_cycles"] < 0.5 * m["dense_cycles"]
+    # Against the Cortex-M0+ dense FC with two products per MULS (~3.4 cycles/MAC) 90% sparse saves
+    # ~38% on this small layer (measured 11,040 vs 17,814 cycles); it was < 0.5x against the 4-row dense.
+    assert 0 < m["sparse_cycles"] < 0.75 * m["dense_cycles"]
     layer = m["layers"][0]
     for key in ("dense_weight_bytes", "sparse_weight_bytes", "dense_cycles", "sparse_cycles", "encoding", "reason"):
         assert key in layer

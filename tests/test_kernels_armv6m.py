@@ -44,6 +44,8 @@ DWS = [
     ((8, 8, 4), 1, (3, 3), (1, 1), SAME, (2, 2), "none"),       # dilation: reference fallback
 ]
 # in depth, out depth, activation, big output scale factor (multiplier > 1: reference fallback)
+# ADD: shape, activation (>= 512 elements: the tabulated kernel; fewer: its reference fallback)
+ADDS = [((8, 8, 16), "none"), ((6, 10, 12), "relu"), ((4, 5, 6), "none"), ((16, 40), "relu6")]
 FCS = [(64, 12, "none", False), (640, 20, "relu", False), (37, 9, "none", False), (8, 3, "none", False),
        (48, 8, "none", True)]
 
@@ -141,6 +143,19 @@ class _Builder:
         o.fusedActivationFunction = ACTS[act]
         self._finish(x, y, [1, n_in], [1, n_out], Op("FULLY_CONNECTED", [x, wi, bi], [y], o, "FullyConnectedOptions"))
 
+    def add(self, shape, act) -> None:
+        """Two int8 inputs of random scales and zero points, the output's scale near their sum."""
+        rng = self.rng
+        a, b = (self._add(T(list(shape), random_scale(rng, 0.005, 0.1), int(rng.integers(-128, 128)),
+                            name=f"in{len(self.inputs) + i}")) for i in range(2))
+        s_out = (self.tensors[a].scale + self.tensors[b].scale) * float(rng.uniform(0.6, 1.5))
+        y = self._add(T(list(shape), s_out, int(rng.integers(-100, 100)), name=f"out{len(self.outputs)}"))
+        o = fb().AddOptionsT()
+        o.fusedActivationFunction = ACTS[act]
+        self.inputs += [a, b]
+        self.outputs.append(y)
+        self.ops.append(Op("ADD", [a, b], [y], o, "AddOptions"))
+
     def chain(self) -> None:
         """Pointwise -> depthwise -> strided 3x3 conv: the planner may lay each output over its
         input (planner.window_delta), which holds only if a kernel finishes a pixel's channels
@@ -161,34 +176,38 @@ def _mixed_model(seed: int) -> bytes:
         b.depthwise(*case)
     for case in FCS:
         b.fully_connected(*case)
+    for case in ADDS:
+        b.add(*case)
     b.chain()
     return b.model()
 
 
 def test_registry_picks_armv6m_kernels_for_cortex_m0plus(tmp_path: Path) -> None:
-    for op, fn in [("CONV_2D", "eat_conv2d_s8_armv6m"), ("DEPTHWISE_CONV_2D", "eat_depthwise_conv2d_s8_armv6m"),
-                   ("FULLY_CONNECTED", "eat_fully_connected_s8_armv6m")]:
+    for op, fn in [("CONV_2D", "eat_conv2d_s8_swar_armv6m"), ("DEPTHWISE_CONV_2D", "eat_depthwise_conv2d_s8_armv6m"),
+                   ("FULLY_CONNECTED", "eat_fully_connected_s8_swar_armv6m")]:
         assert VARIANTS[(op, "dense", "cortex-m0plus")][0].function == fn
         assert all(v.function != fn for v in VARIANTS.get((op, "dense", "cortex-m4"), []))
     tfl = tmp_path / "m.tflite"
     tfl.write_bytes(_mixed_model(1))
     result = compile_model(tfl, tmp_path / "c", core="cortex-m0plus")
-    assert {o.kernel for o in result.ops} == {"eat_conv2d_s8_armv6m", "eat_depthwise_conv2d_s8_armv6m",
-                                              "eat_fully_connected_s8_armv6m"}
+    assert {o.kernel for o in result.ops} == {"eat_conv2d_s8_swar_armv6m", "eat_depthwise_conv2d_s8_armv6m",
+                                              "eat_fully_connected_s8_swar_armv6m", "eat_add_s8_armv6m"}
     assert '#include "eat/armv6m.h"' in (tmp_path / "c" / "model.c").read_text()
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs the host C compiler")
 def test_requantisation_exact_against_reference_arithmetic(tmp_path: Path) -> None:
-    """eat_armv6m_requant / the prepared rq path == eat_mbqm (TFLM's MultiplyByQuantizedMultiplier):
+    """eat_armv6m_requant / the prepared rq path / eat_requant (both core paths) == eat_mbqm (TFLM's MultiplyByQuantizedMultiplier):
     every x with |x| <= 70000 (both sides of the 2^16 fast-path edge) and 20,000 random x over the
     whole int32 range, for 12 multipliers (edges and random) and every shift in [-31, 31]."""
-    exe = tmp_path / "rq"
-    subprocess.run(["gcc", "-O2", "-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{ROOT / 'runtime' / 'include'}",
-                    str(ROOT / "tests" / "armv6m_requant_check.c"), "-o", str(exe)], check=True)
-    out = subprocess.run([str(exe), "12", "70000"], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert out.stdout.startswith("0 mismatches in "), out.stdout
+    for core_flags in ([], ["-D__ARM_ARCH_6M__=1"]):   # eat_requant's 64-bit path, then its ARMv6-M one
+        exe = tmp_path / f"rq{len(core_flags)}"
+        subprocess.run(["gcc", "-O2", "-std=c99", "-Wall", "-Wextra", "-Werror", *core_flags,
+                        f"-I{ROOT / 'runtime' / 'include'}", str(ROOT / "tests" / "armv6m_requant_check.c"),
+                        "-o", str(exe)], check=True)
+        out = subprocess.run([str(exe), "12", "70000"], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert out.stdout.startswith("0 mismatches in "), out.stdout
 
 
 @pytest.mark.sim
@@ -202,5 +221,30 @@ def test_armv6m_ops_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
     assert v["samples"] == 6
     assert v["bit_exact"] == v["samples"], v["first_mismatches"]
     model_c = next((tmp_path / "out").rglob("model.c")).read_text()
-    for fn in ("eat_conv2d_s8_armv6m(", "eat_depthwise_conv2d_s8_armv6m(", "eat_fully_connected_s8_armv6m("):
+    for fn in ("eat_conv2d_s8_swar_armv6m(", "eat_depthwise_conv2d_s8_armv6m(", "eat_fully_connected_s8_swar_armv6m(",
+               "eat_add_s8_armv6m("):
         assert fn in model_c
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("seed", [31, 32])
+def test_random_dense_ops_bit_exact_on_simulated_pico(seed: int, tmp_path: Path) -> None:
+    """Random CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED shapes, strides, padding, dilation, batches and
+    per-tensor / per-channel quantisation (tests/kernel_batches.py) against the oracle on rp2040js."""
+    import collections
+    import json
+
+    from pipeline.deploy import DeployOptions, deploy
+    from tests.kernel_batches import batch_model
+
+    tfl = tmp_path / "batch.tflite"
+    tfl.write_bytes(batch_model(seed, n_conv=8, n_dw=4, n_fc=6))
+    report = deploy(DeployOptions(board="pico", model=tfl, samples=6, out=tmp_path / "out", progress=False,
+                                  weights="dense"))
+    v = report["verify"]
+    assert v["samples"] == 6
+    assert v["bit_exact"] == 6, v["first_mismatches"]
+    used = collections.Counter(op["kernel"] for op in
+                               json.loads((tmp_path / "out" / "c" / "compile.json").read_text())["ops"])
+    assert used["eat_conv2d_s8_swar_armv6m"] == 8, used
+    assert used["eat_fully_connected_s8_swar_armv6m"] == 6, used

@@ -87,12 +87,29 @@ def _rows4_k4_interleaved(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.nda
     return out, f"rows zero-padded to {o4}, blocks of 4 rows interleaved 4 bytes at a time"
 
 
+def _rows8_u16_pairs(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray, str]:
+    """FC [out][in] / CONV OHWI as rows of K: w' = w + 128 (0..255), rows zero-padded to a multiple of 8
+    and K to a multiple of 4; per block of 8 rows and per k, four little-endian words
+    w'[2j][k] | w'[2j+1][k] << 16 (j = 0..3): eat_armv6m_gemv8u_s8 multiplies one by an input byte."""
+    rows = np.asarray(w, np.int64).reshape(w.shape[0], -1)
+    o, k = rows.shape
+    o8, k4 = (o + 7) // 8 * 8, (k + 3) // 4 * 4
+    wp = np.zeros((o8, k4), np.uint32)
+    wp[:o, :k] = rows + 128
+    g = wp.reshape(o8 // 8, 4, 2, k4)
+    words = (g[:, :, 0, :] | (g[:, :, 1, :] << 16)).transpose(0, 2, 1)
+    return (np.ascontiguousarray(words).astype("<u4").view(np.int8).reshape(-1),
+            f"w + 128 as unsigned bytes, rows padded to {o8} and K to {k4}; per block of 8 rows and per k four "
+            "32-bit words w'[2j] | w'[2j+1] << 16 (two products per MULS)")
+
+
 LAYOUTS: dict[str, Callable[[str, np.ndarray, Geometry], tuple[np.ndarray, str]]] = {
     "natural": _natural,
     "rows_k4_swapped": _rows_k4_swapped,
     "oc2_k4_interleaved": _oc2_k4_interleaved,
     "dw_c4_taps": _dw_c4_taps,
     "rows4_k4_interleaved": _rows4_k4_interleaved,
+    "rows8_u16_pairs": _rows8_u16_pairs,
 }
 
 
@@ -123,6 +140,7 @@ class Variant:
     pixel_block: int = 1
     header: str | None = None
     clamp_bounds: bool = False
+    input_bias: int = 0     # the kernel multiplies x + input_bias (128: unsigned bytes): folds input_offset - this
 
 
 @dataclass
@@ -199,7 +217,7 @@ def prepare(op: str, packed: PackedWeights, core: str, geo: Geometry, w: np.ndar
         b = bias
         comment = ref_bias_comment
         if v.fold_input_offset:
-            folded = fold_bias(op, w, bias, input_offset)
+            folded = fold_bias(op, w, bias, input_offset - v.input_bias)
             if folded is None:
                 notes.append(f"{v.function} skipped: folding input_offset * sum(w) into the bias could "
                              "overflow int32")
@@ -207,6 +225,9 @@ def prepare(op: str, packed: PackedWeights, core: str, geo: Geometry, w: np.ndar
             b = folded
             comment = (f"{ref_bias_comment} + input_offset ({input_offset}) * sum of the channel's weights, "
                        f"folded at compile time for {v.function} (exact: every partial sum fits int32)")
+            if v.input_bias:
+                comment = (f"{ref_bias_comment} + (input_offset ({input_offset}) - {v.input_bias}) * sum of the "
+                           f"channel's weights, folded at compile time: {v.function} multiplies x + {v.input_bias}")
         data, how = LAYOUTS[v.layout](op, w, geo)
         layout = packed.layout + (f"; {how}" if how else "")
         notes.append(f"kernel {v.function} ({v.source}): {v.why}")

@@ -65,6 +65,18 @@ register("FULLY_CONNECTED", "dense", ARMV7EM, Variant(
 # sums (4 + 4); the C side's *_scratch_bytes functions return the same.
 ARMV6M = ("cortex-m0plus",)
 
+
+def _swar_conv_scratch(g: Geometry) -> int:
+    """eat_conv2d_s8_swar_armv6m_scratch_bytes: 36 B of requantisation constants per channel + the window."""
+    return 36 * g["oc"] + (g["kh"] * g["kw"] * g["ic"] + 3) // 4 * 4
+
+
+register("CONV_2D", "dense", ARMV6M, Variant(
+    "eat_conv2d_s8_swar_armv6m", "runtime/src/armv6m/conv2d_s8_swar_armv6m.c",
+    "the window as unsigned bytes x + 128 against word-packed pairs of w + 128: two products per MULS, "
+    "8 output channels per pass (gemv8u in SRAM), exact two-multiply requantisation",
+    applies=_not_grouped, fold_input_offset=True, layout="rows8_u16_pairs", scratch=_swar_conv_scratch,
+    input_bias=128, header="eat/armv6m.h"))
 register("CONV_2D", "dense", ARMV6M, Variant(
     "eat_conv2d_s8_armv6m", "runtime/src/armv6m/conv2d_s8_armv6m.c",
     "4 output channels per pass over a gathered window (hand-scheduled Thumb-1 gemv4 in SRAM), "
@@ -75,5 +87,15 @@ register("DEPTHWISE_CONV_2D", "dense", ARMV6M, Variant(
     "4 adjacent channels per word load (dw4), exact two-multiply requantisation",
     scratch=lambda g: 36 * g["oc"], header="eat/armv6m.h"))
 register("FULLY_CONNECTED", "dense", ARMV6M, Variant(
+    "eat_fully_connected_s8_swar_armv6m", "runtime/src/armv6m/fully_connected_s8_swar_armv6m.c",
+    "the input as unsigned bytes x + 128 against word-packed pairs of w + 128: two products per MULS, "
+    "8 rows per pass (gemv8u in SRAM)",
+    applies=lambda g: g["filter_offset"] == 0, fold_input_offset=True, layout="rows8_u16_pairs",
+    scratch=lambda g: (g["in_depth"] + 3) // 4 * 4, input_bias=128, header="eat/armv6m.h"))
+register("FULLY_CONNECTED", "dense", ARMV6M, Variant(
     "eat_fully_connected_s8_armv6m", "runtime/src/armv6m/fully_connected_s8_armv6m.c",
     "4 rows per pass (gemv4), exact two-multiply requantisation", header="eat/armv6m.h"))
+register("ADD", "none", ARMV6M, Variant(
+    "eat_add_s8_armv6m", "runtime/src/armv6m/add_s8_armv6m.c",
+    "the inputs' rescalings tabulated per call (256 entries each), one requantisation per element; "
+    "broadcast, short or unusual shifts go to eat_add_s8", header="eat/armv6m.h"))

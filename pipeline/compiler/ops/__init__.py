@@ -62,7 +62,12 @@ class Ctx:
         return PACKERS[self.weight_format].pack(opname, weights)
 
     def kernel(self, opname: str, fmt: str) -> str:
-        return select_kernel(opname, fmt, self.core)
+        """An op without weights: the first variant registered for this core (kernels.VARIANTS), else
+        the reference kernel."""
+        from pipeline.compiler.kernels import candidates
+
+        found = candidates(opname, fmt, self.core)
+        return found[0].function if found else select_kernel(opname, fmt, self.core)
 
 
 def require_int8_activation(op: Operator, t: Tensor | None, role: str) -> Tensor:

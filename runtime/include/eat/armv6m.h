@@ -2,7 +2,8 @@
  * inner loops. Built only when __ARM_ARCH_6M__ is defined (the sources compile to nothing
  * elsewhere); the compiler's registry picks them for core "cortex-m0plus".
  *
- * The exact requantisation below replaces TFLM's 64-bit doubling-high-multiply (a __muldi3 call
+ * The exact requantisation (eat_armv6m_requant, in eat/requant.h, and the prepared eat_armv6m_rq_t
+ * below) replaces TFLM's 64-bit doubling-high-multiply (a __muldi3 call
  * and a 64-bit divide on this core). With r = -shift >= 0 and M = mult in [0, 2^31):
  * eat_mbqm(x, M, shift) == floor((x*M + 2^30 + 2^(30+r) - [x < 0] * 2^31) / 2^(31+r)) for r >= 1,
  * floor((x*M + 2^30) / 2^31) for r = 0. Why: the doubling high multiply is floor((xM + 2^30) / 2^31)
@@ -17,6 +18,8 @@
 #ifndef EAT_ARMV6M_H
 #define EAT_ARMV6M_H
 
+#include "eat/add.h"
+#include "eat/requant.h"
 #include "eat/conv.h"
 #include "eat/depthwise_conv.h"
 #include "eat/fully_connected.h"
@@ -28,31 +31,6 @@ extern "C" {
 /* acc[j] += sum_{i < len} (x[i] + x_off) * w[j * w_stride + i], j = 0..3 (hand-scheduled Thumb-1). */
 void eat_armv6m_dot4_s8(const int8_t *x, const int8_t *w, int32_t len, int32_t w_stride,
                         int32_t x_off, int32_t acc[4]);
-
-/* eat_mbqm for any x when mult >= 0 and -30 <= shift <= 31, without a 64-bit multiply call:
- * with r = max(-shift, 0), x' = x << max(shift, 0) (wrapping, as TFLM) and P = |x'| * mult built
- * from four 16x16 products, the result is sign(x') * floor((P + 2^30 + (r ? 2^(30+r) : 0) - n)
- * / 2^(31+r)), n = 1 for x' < 0 (the negative side rounds its halves the other way). */
-static inline int32_t eat_armv6m_requant_wide(int32_t x, int32_t mult, int32_t shift)
-{
-    const int32_t r = shift > 0 ? 0 : -shift;
-    const uint32_t xs = shift > 0 ? (uint32_t)x << shift : (uint32_t)x;
-    const uint32_t neg = xs >> 31;
-    const uint32_t ux = neg ? 0u - xs : xs;
-    const uint32_t a0 = ux & 0xFFFFu, a1 = ux >> 16, b0 = (uint32_t)mult & 0xFFFFu, b1 = (uint32_t)mult >> 16;
-    const uint32_t mid = a1 * b0 + a0 * b1;   /* each < 2^31: no overflow */
-    uint32_t lo = a0 * b0, hi = a1 * b1 + (mid >> 16), t;
-    uint32_t mag;
-    t = lo + (mid << 16);
-    hi += t < lo;
-    lo = t;
-    t = lo + ((1u << 30) - neg) + (r == 1 ? 0x80000000u : 0u);
-    hi += t < lo;
-    lo = t;
-    hi += r >= 2 ? 1u << (r - 2) : 0u;
-    mag = r == 0 ? (hi << 1) | (lo >> 31) : hi >> (r - 1);
-    return neg ? -(int32_t)mag : (int32_t)mag;
-}
 
 /* For block b < nblocks (rows 4b..4b+3 of w, row length k):
  * out[4b + j] = init[4b + j] + sum_{i < k} x[i] * w[(4b + j) * k + i]   (the _off variant adds
@@ -67,23 +45,6 @@ void eat_armv6m_gemv4_off_s8(const int8_t *x, const int8_t *w, int32_t k, int32_
  * x, w 4-byte aligned, c % 4 == 0, rows, cols >= 1 (see dw4_s8_armv6m.c). */
 void eat_armv6m_dw4_s8(const int8_t *x, const int8_t *w, int32_t rows, int32_t cols,
                        const int32_t geo[4], int32_t acc[4]);
-
-/* Exact eat_mbqm(x, mult, shift): the two-multiply path for small x, the wide path otherwise. */
-static inline int32_t eat_armv6m_requant(int32_t x, int32_t mult, int32_t shift)
-{
-    if (mult < 0 || shift < -30 || shift > 31) {
-        return eat_mbqm(x, mult, shift);
-    }
-    if (shift <= 0 && shift >= -15 && (uint32_t)x + 32768u < 65536u) {
-        const int32_t r = -shift;
-        const int32_t bp = (1 << 14) + (r ? (1 << (14 + r)) : 0);
-        const int32_t j = r ? (1 << 15) : 0;
-        const int32_t hi = x * (mult >> 16);
-        const int32_t lo = (x * (mult & 0xFFFF)) >> 16;
-        return (hi + lo + bp - ((x >> 31) & j)) >> (15 + r);
-    }
-    return eat_armv6m_requant_wide(x, mult, shift);
-}
 
 /* Per-channel requantisation prepared once per call: the fast path's constants, and the channel's
  * own multiplier and shift for the other cases. */
@@ -131,6 +92,31 @@ static inline int32_t eat_armv6m_rq_apply(const eat_armv6m_rq_t *t, int32_t x)
     }
     return eat_armv6m_rq_slow(t, x);
 }
+
+/* The receptive field of the output pixel whose window starts at (iy0, ix0), k_h * k_w * in_c bytes
+ * into col in OHWI order, padding taps filled with the input zero point (conv2d_s8_armv6m.c). */
+void eat_armv6m_gather(const eat_conv2d_s8_params_t *p, const int8_t *in_b, int32_t iy0, int32_t ix0,
+                       int8_t *col);
+
+/* Two products per multiply (gemv8u_s8_armv6m.c): sums[r] = sum_{i < 4 k4} u[i] * w'[r][i] for 8 rows,
+ * w packed by the compiler (kernels.py layout "rows8_u16_pairs": per element, words
+ * w'[2j] | w'[2j+1] << 16, j = 0..3, w' = w + 128), u unsigned bytes (x + 128). */
+void eat_armv6m_gemv8u_s8(const uint8_t *u, const uint32_t *w, int32_t k4, int32_t sums[8]);
+/* x -> x + 128 for every byte of n words, in place; returns the sum of the converted bytes. */
+uint32_t eat_armv6m_to_u8(uint32_t *words, int32_t n);
+
+/* CONV_2D / FULLY_CONNECTED over eat_armv6m_gemv8u_s8: weights in layout rows8_u16_pairs, bias
+ * folded by the compiler as bias + (input_offset - 128) * sum(w) (kernels.Variant.input_bias). */
+size_t eat_conv2d_s8_swar_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_swar_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                               const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+size_t eat_fully_connected_s8_swar_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p);
+void eat_fully_connected_s8_swar_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                                        const int32_t *bias, const int8_t *input, int8_t *output,
+                                        void *scratch);
+
+/* ADD without broadcast: the inputs' rescalings tabulated per call (add_s8_armv6m.c). */
+void eat_add_s8_armv6m(const eat_add_s8_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 
 size_t eat_conv2d_s8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,

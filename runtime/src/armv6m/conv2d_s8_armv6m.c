@@ -21,7 +21,7 @@ size_t eat_conv2d_s8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
 
 /* GCC would turn the few-byte loops back into memset/memcpy calls (~60 cycles each here). */
 __attribute__((optimize("no-tree-loop-distribute-patterns")))
-static void gather(const eat_conv2d_s8_params_t *p, const int8_t *in_b, int32_t iy0, int32_t ix0,
+void eat_armv6m_gather(const eat_conv2d_s8_params_t *p, const int8_t *in_b, int32_t iy0, int32_t ix0,
                    int8_t *col)
 {
     const int32_t c = p->in_c;
@@ -127,7 +127,7 @@ void eat_conv2d_s8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_
                     if (pointwise && iy0 >= 0 && iy0 < p->in_h && ix0 >= 0 && ix0 < p->in_w) {
                         win = in_b + (iy0 * p->in_w + ix0) * p->in_c;
                     } else {
-                        gather(p, in_b, iy0, ix0, col);
+                        eat_armv6m_gather(p, in_b, iy0, ix0, col);
                     }
                     eat_armv6m_gemv4_s8(win, w->data, k, oc_n >> 2, init, acc);
                     if (oc_n & 3) {   /* the last block overlaps the previous one */
