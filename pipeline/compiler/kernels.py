@@ -69,6 +69,18 @@ def _dw_c4_taps(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray, str]
             f"channels zero-padded to {c4} and regrouped [C/4][k_h*k_w][4]: each block of 4 channels' taps in read order")
 
 
+def _dw_c4_taps_w16(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray, str]:
+    """DEPTHWISE [1][H][W][C] (C a multiple of 4) -> [C/4][H*W][4] int16 (w_c0, w_c2, w_c1, w_c3), as bytes
+    (little-endian): per tap the two words SXTB16 / SXTB16 ROR 8 of the 4 channels' weights would give."""
+    taps = np.ascontiguousarray(w, dtype=np.int8).reshape(-1, w.shape[-1])
+    t, c = taps.shape
+    if c % 4:
+        raise ValueError("dw_c4_taps_w16 needs a multiple of 4 channels")
+    blocks = taps.reshape(t, c // 4, 4)[:, :, [0, 2, 1, 3]].transpose(1, 0, 2).astype("<i2")
+    return (np.ascontiguousarray(blocks).view(np.int8).reshape(-1),
+            "channels regrouped [C/4][k_h*k_w][4] as int16 (c0, c2, c1, c3): one LDRD per tap, no SXTB16 of weights")
+
+
 def _rows4_k4_interleaved(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray, str]:
     """FC [out][in] (in a multiple of 4): rows zero-padded to a multiple of 4, each block of 4 rows
     interleaved 4 bytes at a time (r0[k..k+3], r1[k..k+3], r2.., r3..): one stream the kernel walks."""
@@ -86,6 +98,7 @@ LAYOUTS: dict[str, Callable[[str, np.ndarray, Geometry], tuple[np.ndarray, str]]
     "rows_k4_swapped": _rows_k4_swapped,
     "oc2_k4_interleaved": _oc2_k4_interleaved,
     "dw_c4_taps": _dw_c4_taps,
+    "dw_c4_taps_w16": _dw_c4_taps_w16,
     "rows4_k4_interleaved": _rows4_k4_interleaved,
 }
 

@@ -6,6 +6,8 @@ from pipeline.compiler.kernels import Geometry, Variant, register
 from pipeline.compiler.packing import KERNEL_SCRATCH_PER_CHANNEL
 
 ARMV7EM = ("cortex-m4", "cortex-m7")     # ARMv7E-M: the DSP extension (SXTB16, SMLAD)
+RQ_BYTES = 24            # sizeof(eat_rq_t), eat/requant_pc.h: per-channel requantisation constants
+DW16_MAX_TAPS = 25       # EAT_DW16_MAX_TAPS, eat/depthwise_conv.h
 
 
 def _not_grouped(g: Geometry) -> bool:
@@ -45,6 +47,12 @@ register("CONV_2D", "dense", ARMV7EM, Variant(
     "im2col of 2 pixels into interleaved int16 scratch, then LDM + LDRD + SMLAD over 2 output channels "
     "x 2 pixels (1 instruction per MAC in the inner loop)",
     applies=_not_grouped, fold_input_offset=True, layout="oc2_k4_interleaved", scratch=_im2col_bytes))
+register("DEPTHWISE_CONV_2D", "dense", ARMV7EM, Variant(
+    "eat_depthwise_conv2d_s8_dsp16", "runtime/src/armv7em/depthwise_conv2d_s8_dsp16.c",
+    "4 channels per step, int16 weights (one LDRD per tap), a tap-pointer table per pixel so the border "
+    "runs the same branch-free loop, requantisation constants prepared once per call",
+    applies=lambda g: g["dm"] == 1 and g["oc"] % 4 == 0 and g["kh"] * g["kw"] <= DW16_MAX_TAPS,
+    fold_input_offset=True, layout="dw_c4_taps_w16", scratch=lambda g: (RQ_BYTES + 1) * g["oc"]))
 register("DEPTHWISE_CONV_2D", "dense", ARMV7EM, Variant(
     "eat_depthwise_conv2d_s8_dsp", "runtime/src/armv7em/depthwise_conv2d_s8_dsp.c",
     "4 channels per step with SXTB16 + SMLABB/SMLATT, weights regrouped per block of 4 channels "
