@@ -28,7 +28,11 @@ def test_core_variant_then_generic_then_reference() -> None:
     packed = DensePacker().pack("CONV_2D", w)
     bias = rng.integers(-1000, 1000, size=6).astype(np.int32)
     m4 = kernels.prepare("CONV_2D", packed, "cortex-m4", CONV_GEO, w, bias, "b", 5)
-    assert m4.kernel == "eat_conv2d_s8_dsp" and m4.scratch_bytes == 4 * 72
+    assert m4.kernel == "eat_conv2d_s8_dsp16" and m4.scratch_bytes == 24 * 6 + 4 * 72
+    big = dict(CONV_GEO, ic=512, fic=512, oc=8)        # int16 weights over W16_MAX_BYTES: the int8 kernel
+    wb = rng.integers(-127, 128, size=(8, 3, 3, 512)).astype(np.int8)
+    assert kernels.prepare("CONV_2D", DensePacker().pack("CONV_2D", wb), "cortex-m4", big, wb, None, None,
+                           5).kernel == "eat_conv2d_s8_dsp"
     rv = kernels.prepare("CONV_2D", packed, "rv32imc", CONV_GEO, w, bias, "b", 5)
     assert rv.kernel == "eat_conv2d_s8_folded"
     grouped = dict(CONV_GEO, fic=4)
@@ -164,6 +168,15 @@ def test_prepared_requant_equals_mbqm(tmp_path: Path) -> None:
                     str(tmp_path / "rqpc")], check=True)
     proc = subprocess.run([str(tmp_path / "rqpc")], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.strip() == "0", proc.stdout
+
+
+def test_conv_int16_layout_keeps_every_weight() -> None:
+    rng = np.random.default_rng(4)
+    w = rng.integers(-128, 128, size=(6, 3, 3, 3)).astype(np.int8)     # K = 27 -> 28, 6 -> 8 filters
+    data, _ = kernels.LAYOUTS["oc4_k2_w16"]("CONV_2D", w, {})
+    blocks = data.view("<i2").reshape(2, 14, 4, 2)                     # block, k pair, filter, k
+    rows = blocks.transpose(0, 2, 1, 3).reshape(8, 28)
+    assert np.array_equal(rows[:6, :27], w.reshape(6, 27)) and not rows[6:].any() and not rows[:, 27].any()
 
 
 def test_dw_int16_layout_keeps_every_weight() -> None:

@@ -20,7 +20,7 @@ SIM_TOOLS = {"nucleo_f446re": ("arm-none-eabi-gcc", "qemu-system-arm"),
              "esp32-c3-devkitm-1": ("riscv64-unknown-elf-gcc", "labwired")}
 # board -> the kernels its batches must exercise (the registry's choice for its core)
 EXPECTED = {
-    "nucleo_f446re": {"eat_conv2d_s8_dsp", "eat_depthwise_conv2d_s8_dsp", "eat_depthwise_conv2d_s8_dsp16",
+    "nucleo_f446re": {"eat_conv2d_s8_dsp", "eat_conv2d_s8_dsp16", "eat_depthwise_conv2d_s8_dsp", "eat_depthwise_conv2d_s8_dsp16",
                       "eat_fully_connected_s8_dsp", "eat_fully_connected_s8_dsp4"},
     "esp32-c3-devkitm-1": {"eat_conv2d_s8_folded", "eat_conv2d_1x1_s8_folded", "eat_depthwise_conv2d_s8_folded",
                            "eat_fully_connected_s8_folded"},
@@ -57,7 +57,7 @@ def test_random_dense_ops_bit_exact_on_simulator(board: str, seed: int, tmp_path
     used = collections.Counter(op["kernel"] for op in info["ops"])
     assert EXPECTED[board] & set(used), used
     if board == "nucleo_f446re":   # every op of these batches fits a DSP variant except depth multiplier 2
-        assert used["eat_conv2d_s8_dsp"] == 7, used
+        assert used["eat_conv2d_s8_dsp16"] == 7, used
         assert used["eat_fully_connected_s8_dsp"] + used["eat_fully_connected_s8_dsp4"] == 4, used
 
 

@@ -57,6 +57,20 @@ def _oc2_k4_interleaved(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarr
                  "at a time, bytes 1 and 2 of each group swapped (SXTB16 / SXTB16 ROR 8 give (w0, w1), (w2, w3))")
 
 
+def _oc4_k2_w16(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray, str]:
+    """Rows (filters) zero-padded to K4 = K rounded up to 4 and to a multiple of 4 filters, as int16 bytes
+    (little-endian) [oc4/4][K4/2][4][2]: per block of 4 filters, per pair of k, the 4 filters' (k, k + 1)."""
+    rows = np.ascontiguousarray(w, dtype=np.int8).reshape(w.shape[0], -1)
+    oc, k = rows.shape
+    k4, oc4 = (k + 3) // 4 * 4, (oc + 3) // 4 * 4
+    padded = np.zeros((oc4, k4), "<i2")
+    padded[:oc, :k] = rows
+    blocks = padded.reshape(oc4 // 4, 4, k4 // 2, 2).transpose(0, 2, 1, 3)
+    return (np.ascontiguousarray(blocks).view(np.int8).reshape(-1),
+            f"as int16, filters padded to {k4} weights x {oc4} filters with zeros, blocks of 4 filters, "
+            "per pair of k the 4 filters' (k, k + 1): one LDRD per 2 filters x 2 k")
+
+
 def _dw_c4_taps(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray, str]:
     """DEPTHWISE [1][H][W][C] -> channels in blocks of 4 (zero-padded), each block's taps together:
     [C/4][H*W][4]; the kernel reads one aligned word per tap, walking the block's weights in order."""
@@ -98,6 +112,7 @@ LAYOUTS: dict[str, Callable[[str, np.ndarray, Geometry], tuple[np.ndarray, str]]
     "rows_k4_swapped": _rows_k4_swapped,
     "oc2_k4_interleaved": _oc2_k4_interleaved,
     "dw_c4_taps": _dw_c4_taps,
+    "oc4_k2_w16": _oc4_k2_w16,
     "dw_c4_taps_w16": _dw_c4_taps_w16,
     "rows4_k4_interleaved": _rows4_k4_interleaved,
 }

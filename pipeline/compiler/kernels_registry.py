@@ -8,6 +8,7 @@ from pipeline.compiler.packing import KERNEL_SCRATCH_PER_CHANNEL
 ARMV7EM = ("cortex-m4", "cortex-m7")     # ARMv7E-M: the DSP extension (SXTB16, SMLAD)
 RQ_BYTES = 24            # sizeof(eat_rq_t), eat/requant_pc.h: per-channel requantisation constants
 DW16_MAX_TAPS = 25       # EAT_DW16_MAX_TAPS, eat/depthwise_conv.h
+W16_MAX_BYTES = 65536    # int16 weights double the flash: larger layers keep the int8 kernel (vww fits 512 KB)
 
 
 def _not_grouped(g: Geometry) -> bool:
@@ -16,6 +17,11 @@ def _not_grouped(g: Geometry) -> bool:
 
 def _pointwise(g: Geometry) -> bool:
     return _not_grouped(g) and g["kh"] == 1 and g["kw"] == 1 and g["ph"] == 0 and g["pw"] == 0
+
+
+def _w16_bytes(g: Geometry) -> int:
+    """Flash of a CONV_2D's weights as int16, padded to 4 filters x K rounded up to 4."""
+    return 2 * ((g["oc"] + 3) // 4 * 4) * ((g["kh"] * g["kw"] * g["ic"] + 3) // 4 * 4)
 
 
 def _im2col_bytes(g: Geometry) -> int:
@@ -42,6 +48,12 @@ register("FULLY_CONNECTED", "dense", ("generic",), Variant(
     applies=lambda g: g["filter_offset"] == 0, fold_input_offset=True))
 
 # ---- ARMv7E-M DSP (runtime/src/armv7em/*.c): Cortex-M4 / M7 ----
+register("CONV_2D", "dense", ARMV7EM, Variant(
+    "eat_conv2d_s8_dsp16", "runtime/src/armv7em/conv2d_s8_dsp16.c",
+    "int16 weights, im2col of 2 pixels into int16 scratch, then LDRD + SMLAD over 4 output channels x 2 "
+    "pixels (0.78 instructions per MAC in the inner loop), requantisation constants prepared once per call",
+    applies=lambda g: _not_grouped(g) and _w16_bytes(g) <= W16_MAX_BYTES, fold_input_offset=True,
+    layout="oc4_k2_w16", scratch=lambda g: RQ_BYTES * g["oc"] + _im2col_bytes(g)))
 register("CONV_2D", "dense", ARMV7EM, Variant(
     "eat_conv2d_s8_dsp", "runtime/src/armv7em/conv2d_s8_dsp.c",
     "im2col of 2 pixels into interleaved int16 scratch, then LDM + LDRD + SMLAD over 2 output channels "
