@@ -170,6 +170,52 @@ def test_prepared_requant_equals_mbqm(tmp_path: Path) -> None:
     assert proc.returncode == 0 and proc.stdout.strip() == "0", proc.stdout
 
 
+REQUANT_SHORT_CHECK = r"""
+#include <stdio.h>
+#include "eat/requant.h"
+#include "eat/requant_pc.h"
+static unsigned long long s = 88172645463325252ull;
+static uint32_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return (uint32_t)s; }
+int main(void) {
+    long bad = 0, n = 0;
+    eat_rq_t q;
+    for (long i = 0; i < 4000000; ++i) {
+        int32_t acc = (int32_t)(rnd() % (1u << 30)) - (1 << 29), mult = (int32_t)((rnd() >> 1) | 0x40000000u);
+        int32_t shift = -(int32_t)(rnd() % 22) - 1;
+        const int32_t off = (int32_t)(rnd() % 256) - 128, lo = (int32_t)(rnd() % 128) - 128, hi = 127 - (int32_t)(rnd() % 100);
+        if (i % 2 == 0) acc >>= (rnd() % 29);
+        if (i % 97 == 0) mult = 0;
+        if (i % 89 == 0) mult = 0x40000000;
+        if (i % 83 == 0) mult = INT32_MAX;
+        if (i % 7 == 0) acc = (i & 8) ? (1 << 29) - 1 : -(1 << 29) + 1;
+        eat_rq_prepare(&q, &mult, &shift, 1);
+        if (!eat_rq_prepare_short(&q, &shift, 1, off)) { bad++; continue; }
+        bad += eat_rq_short_s8(acc, &q, lo, hi) != eat_requant_s8(acc, mult, shift, off, lo, hi);
+        bad += eat_rq_short(acc, &q) != eat_mbqm(acc, mult, shift) + off;
+        n++;
+    }
+    { int32_t sh[2] = {-3, 0}; bad += eat_rq_prepare_short(&q, sh, 2, 0) != 0; }
+    { int32_t sh[2] = {-3, -23}; bad += eat_rq_prepare_short(&q, sh, 2, 0) != 0; }
+    printf("%ld\n", bad);
+    return bad != 0;
+}
+"""
+
+
+def test_short_requant_equals_requant_s8(tmp_path: Path) -> None:
+    """The short form (|acc| < 2^29, shifts -1..-22, output offset in the rounding constant) against
+    eat_requant_s8 with random clamps, and its refusal outside that range (host C; the SMMULR path
+    runs in the M4 kernel tests)."""
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc absent")
+    src = tmp_path / "rqs.c"
+    src.write_text(REQUANT_SHORT_CHECK)
+    subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Werror", f"-I{RUNTIME_DIR / 'include'}", str(src), "-o",
+                    str(tmp_path / "rqs")], check=True)
+    proc = subprocess.run([str(tmp_path / "rqs")], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == "0", proc.stdout
+
+
 def test_conv_int16_layout_keeps_every_weight() -> None:
     rng = np.random.default_rng(4)
     w = rng.integers(-128, 128, size=(6, 3, 3, 3)).astype(np.int8)     # K = 27 -> 28, 6 -> 8 filters

@@ -53,6 +53,51 @@ static inline int32_t eat_rq(int32_t acc, const eat_rq_t *q)
 #endif
 }
 
+/* The short form, when every channel has r in [1, 22] and every accumulator |acc| < 2^29 (the kernel
+ * bounds it per call: |bias| + 128 * sum|w|): h = floor((2 acc m + 2^31) / 2^32) is one SMMULR (2 acc
+ * fits), a = h - [h < 0], and the output zero point rides in the rounding constant:
+ * floor((a + 2^(r-1) + off * 2^r) / 2^r) = RDBPOT(h, r) + off, all sums well inside int32.
+ * eat_rq_prepare_short rewrites c = 2^(r-1) + (off << r) and s2 = r; returns 0 (and leaves rq as
+ * eat_rq_prepare made it) when a channel's r is out of range. */
+#define EAT_RQ_SHORT_ACC_LIMIT ((int64_t)1 << 29)
+
+static inline int eat_rq_prepare_short(eat_rq_t *rq, const int32_t *shift, int32_t n, int32_t output_offset)
+{
+    int32_t i;
+#ifdef EAT_SINGLE_ROUNDING
+    return 0;   /* TFLM's single-rounding build: the general form only */
+#endif
+    for (i = 0; i < n; ++i) {
+        if (shift[i] > -1 || shift[i] < -22) {
+            return 0;
+        }
+    }
+    for (i = 0; i < n; ++i) {
+        const int32_t r = -shift[i];
+        rq[i].c = ((int32_t)1 << (r - 1)) + (int32_t)((uint32_t)output_offset << r);
+        rq[i].s2 = r;
+    }
+    return 1;
+}
+
+static inline int32_t eat_rq_short(int32_t acc, const eat_rq_t *q)
+{
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    int32_t h;
+    __asm__("smmulr %0, %1, %2" : "=r"(h) : "r"(acc * 2), "r"(q->multiplier));
+#else
+    const int32_t h = (int32_t)(((int64_t)(acc * 2) * (int64_t)q->multiplier + ((int64_t)1 << 31)) >> 32);
+#endif
+    return (h + (h >> 31) + q->c) >> q->s2;
+}
+
+static inline int8_t eat_rq_short_s8(int32_t acc, const eat_rq_t *q, int32_t act_min, int32_t act_max)
+{
+    int32_t v = eat_rq_short(acc, q);
+    v = v < act_min ? act_min : v;
+    return (int8_t)(v > act_max ? act_max : v);
+}
+
 /* acc -> int8: requantise, add the output zero point, clamp to the activation range. */
 static inline int8_t eat_rq_s8(int32_t acc, const eat_rq_t *q, int32_t output_offset, int32_t act_min,
                                int32_t act_max)

@@ -7,7 +7,8 @@
  *   padding holds the input zero point (x + input_offset = 0, as TFLM skips it);
  * - weights in layout oc4_k2_w16: filters zero-padded to K4 = K rounded up to 4 and to a multiple of 4
  *   filters; per block of 4 filters, per pair of k, 4 int16 pairs (c0 k, k+1), (c1 ..), (c2 ..), (c3 ..);
- * - scratch: the per-channel requantisation constants (eat/requant_pc.h, filled once per call), then
+ * - scratch: the per-channel requantisation constants (eat/requant_pc.h, filled once per call; the short
+ *   SMMULR form when every |bias| + 128 * sum|w| < 2^29 and the shifts allow, else the general one), then
  *   the two pixels' columns as int16, interleaved 2 values at a time (x0[k, k+1], x1[k, k+1], ...).
  * Inner loop per 4 k (mac4x2, assembly): 6 LDRD + 16 SMLAD = 32 MACs, plus LDR + CMP + BNE.
  * Both pixels are copied to scratch before either is written (the planner's overlap stays safe).
@@ -124,6 +125,23 @@ static void im2col(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t
     }
 }
 
+/* 1 when every filter's accumulator stays below EAT_RQ_SHORT_ACC_LIMIT: |bias| + 128 * sum|w|. */
+static int accumulators_small(const int32_t *bias, const int16_t *w16, int32_t C, int32_t K4)
+{
+    int32_t c, k;
+    for (c = 0; c < C; ++c) {
+        const int16_t *wc = w16 + (c >> 2) * K4 * 4 + (c & 3) * 2;   /* [C4/4][K4/2][4][2] */
+        int64_t bound = bias[c] < 0 ? -(int64_t)bias[c] : (int64_t)bias[c];
+        for (k = 0; k < K4; k += 2, wc += 8) {
+            bound += 128 * ((wc[0] < 0 ? -wc[0] : wc[0]) + (wc[1] < 0 ? -wc[1] : wc[1]));
+        }
+        if (bound >= EAT_RQ_SHORT_ACC_LIMIT) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 void eat_conv2d_s8_dsp16(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                          const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
@@ -136,7 +154,10 @@ void eat_conv2d_s8_dsp16(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t
     int16_t *col = (int16_t *)((int8_t *)scratch + EAT_RQ_BYTES(C));
     const int32_t *wbase = (const int32_t *)__builtin_assume_aligned(w->data, 4);
     int32_t pix, c, i, j;
+    int is_short;
     eat_rq_prepare(rq, p->multiplier, p->shift, C);
+    is_short = accumulators_small(bias, (const int16_t *)(const void *)wbase, C, K4)
+               && eat_rq_prepare_short(rq, p->shift, C, out_off);
     for (i = K; i < K4; ++i) {   /* the padding past K meets zero weights; keep it defined */
         col[COL2_AT(i, 0)] = 0;
         col[COL2_AT(i, 1)] = 0;
@@ -164,10 +185,19 @@ void eat_conv2d_s8_dsp16(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t
             a[3] = c + 3 < C ? bias[c + 3] : 0;
             a[4] = a[0]; a[5] = a[1]; a[6] = a[2]; a[7] = a[3];
             mac4x2(xp, wp, xend, a);
+            if (is_short && c + 3 < C && two_px) {   /* the common case: 8 outputs, short requantisation */
+                for (j = 0; j < 4; ++j) {
+                    o0[c + j] = eat_rq_short_s8(a[j], &rq[c + j], lo, hi);
+                    o1[c + j] = eat_rq_short_s8(a[4 + j], &rq[c + j], lo, hi);
+                }
+                continue;
+            }
             for (j = 0; j < 4 && c + j < C; ++j) {
-                o0[c + j] = eat_rq_s8(a[j], &rq[c + j], out_off, lo, hi);
+                o0[c + j] = is_short ? eat_rq_short_s8(a[j], &rq[c + j], lo, hi)
+                                     : eat_rq_s8(a[j], &rq[c + j], out_off, lo, hi);
                 if (two_px) {
-                    o1[c + j] = eat_rq_s8(a[4 + j], &rq[c + j], out_off, lo, hi);
+                    o1[c + j] = is_short ? eat_rq_short_s8(a[4 + j], &rq[c + j], lo, hi)
+                                         : eat_rq_s8(a[4 + j], &rq[c + j], out_off, lo, hi);
                 }
             }
         }

@@ -6,8 +6,9 @@
  * - bias[c] = bias + input_offset * sum over taps of w[tap][c]: the accumulators sum raw int8 products;
  * - weights in layout dw_c4_taps_w16: per block of 4 channels, per tap, 4 int16 (w_c0, w_c2, w_c1, w_c3),
  *   i.e. the two words SXTB16 / SXTB16 ROR 8 would give: one LDRD per tap, no unpacking of weights;
- * - scratch: the per-channel requantisation constants (eat/requant_pc.h, filled here once per call)
- *   and one row of out_c bytes holding the input zero point.
+ * - scratch: the per-channel requantisation constants (eat/requant_pc.h, filled here once per call;
+ *   the short SMMULR form when every |bias| + 128 * sum|w| < 2^29 and shifts allow, else the general
+ *   one) and one row of out_c bytes holding the input zero point.
  * Per pixel the table src[tap] points at the input pixel of each tap, or at the zero-point row when the
  * tap falls in the padding (then x + input_offset = 0, as TFLM skips it): border and interior pixels
  * run the same loop. Per tap and 4 channels: LDR x, LDRD w, 2 SXTB16, 4 SMLAxy (2.25 instructions per MAC
@@ -35,6 +36,24 @@ size_t eat_depthwise_conv2d_s8_dsp16_scratch_bytes(const eat_depthwise_conv2d_s8
         a3 = __smlatt(x13_, wp[2 * (t) + 1], a3);                       \
     } while (0)
 
+/* 1 when every channel's accumulator stays below EAT_RQ_SHORT_ACC_LIMIT: |bias| + 128 * sum|w|. */
+static int accumulators_small(const int32_t *bias, const int16_t *w16, int32_t C, int32_t taps)
+{
+    static const int8_t lane[4] = {0, 2, 1, 3};   /* channel in block -> int16 slot (c0, c2, c1, c3) */
+    int32_t c, t;
+    for (c = 0; c < C; ++c) {
+        const int16_t *wc = w16 + (c >> 2) * taps * 4 + lane[c & 3];
+        int64_t bound = bias[c] < 0 ? -(int64_t)bias[c] : (int64_t)bias[c];
+        for (t = 0; t < taps; ++t) {
+            bound += 128 * (wc[4 * t] < 0 ? -wc[4 * t] : wc[4 * t]);
+        }
+        if (bound >= EAT_RQ_SHORT_ACC_LIMIT) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
@@ -46,7 +65,10 @@ void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, co
     const int32_t *wblocks = (const int32_t *)__builtin_assume_aligned(w->data, 4);
     const int8_t *src[EAT_DW16_MAX_TAPS];
     int32_t b, oy, ox, c, fy, fx, t;
+    int is_short;
     eat_rq_prepare(rq, p->multiplier, p->shift, C);
+    is_short = accumulators_small(bias, (const int16_t *)(const void *)wblocks, C, taps)
+               && eat_rq_prepare_short(rq, p->shift, C, out_off);
     memset(zrow, (int)(int8_t)-p->input_offset, (size_t)C);
     for (b = 0; b < p->batches; ++b) {
         const int8_t *img = input + b * p->in_h * p->in_w * C;
@@ -75,10 +97,17 @@ void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, co
                             DW16_TAP(t);
                         }
                     }
-                    out[c] = eat_rq_s8(a0, &rq[c], out_off, lo, hi);
-                    out[c + 1] = eat_rq_s8(a1, &rq[c + 1], out_off, lo, hi);
-                    out[c + 2] = eat_rq_s8(a2, &rq[c + 2], out_off, lo, hi);
-                    out[c + 3] = eat_rq_s8(a3, &rq[c + 3], out_off, lo, hi);
+                    if (is_short) {
+                        out[c] = eat_rq_short_s8(a0, &rq[c], lo, hi);
+                        out[c + 1] = eat_rq_short_s8(a1, &rq[c + 1], lo, hi);
+                        out[c + 2] = eat_rq_short_s8(a2, &rq[c + 2], lo, hi);
+                        out[c + 3] = eat_rq_short_s8(a3, &rq[c + 3], lo, hi);
+                    } else {
+                        out[c] = eat_rq_s8(a0, &rq[c], out_off, lo, hi);
+                        out[c + 1] = eat_rq_s8(a1, &rq[c + 1], out_off, lo, hi);
+                        out[c + 2] = eat_rq_s8(a2, &rq[c + 2], out_off, lo, hi);
+                        out[c + 3] = eat_rq_s8(a3, &rq[c + 3], out_off, lo, hi);
+                    }
                 }
             }
         }
