@@ -78,25 +78,38 @@ __attribute__((naked, noipa)) static void mac4x2(UNUSED_ARG const int32_t *xp, U
         "pop     {r4-r11, pc}\n\t");
 }
 
-/* n int8 values -> int16 at column positions start.. of pixel px. */
+/* n int8 values -> int16 at column positions start.. of pixel px: single values up to a multiple of 4,
+ * then 4 at a time (SXTB16 / SXTB16 ROR 8 regrouped into (x0, x1), (x2, x3)). */
 static void widen(const int8_t *src, int16_t *col, int32_t start, int32_t n, int32_t px)
 {
     int32_t i = 0;
-    if ((start & 3) == 0) {
-        for (; i + 3 < n; i += 4) {
-            const int32_t v = eat_rd32(src + i);
-            const int32_t a = __sxtb16(v);          /* x0, x2 */
-            const int32_t b = eat_sxtb16_ror8(v);   /* x1, x3 */
-            int16_t *dst = col + COL2_AT(start + i, px);
-            eat_wr32(dst, (int32_t)(((uint32_t)a & 0xFFFFu) | ((uint32_t)b << 16)));      /* x0, x1 */
-            eat_wr32(dst + 4, (int32_t)(((uint32_t)b & 0xFFFF0000u) | ((uint32_t)a >> 16)));   /* x2, x3 */
-        }
+    for (; i < n && ((start + i) & 3) != 0; ++i) {
+        col[COL2_AT(start + i, px)] = src[i];
+    }
+    for (; i + 3 < n; i += 4) {
+        const int32_t v = eat_rd32(src + i);
+        const int32_t a = __sxtb16(v);          /* x0, x2 */
+        const int32_t b = eat_sxtb16_ror8(v);   /* x1, x3 */
+        int16_t *dst = col + COL2_AT(start + i, px);
+        eat_wr32(dst, (int32_t)(((uint32_t)a & 0xFFFFu) | ((uint32_t)b << 16)));          /* x0, x1 */
+        eat_wr32(dst + 4, (int32_t)(((uint32_t)b & 0xFFFF0000u) | ((uint32_t)a >> 16)));   /* x2, x3 */
     }
     for (; i < n; ++i) {
         col[COL2_AT(start + i, px)] = src[i];
     }
 }
 
+static void fill_zp(int16_t *col, int32_t start, int32_t n, int32_t px, int16_t zp)
+{
+    int32_t i;
+    for (i = start; i < start + n; ++i) {
+        col[COL2_AT(i, px)] = zp;
+    }
+}
+
+/* Pixel pix's receptive field -> column px. With dilation_w 1 the taps of a filter row that lie inside
+ * the input are one contiguous run of bytes; the taps left and right of it (and rows outside) hold the
+ * input zero point. */
 static void im2col(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t pix, int16_t *col, int32_t px)
 {
     const int32_t per_image = p->out_h * p->out_w;
@@ -105,21 +118,30 @@ static void im2col(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t
     const int32_t y0 = (r / p->out_w) * p->stride_h - p->pad_h;
     const int32_t x0 = (r % p->out_w) * p->stride_w - p->pad_w;
     const int16_t zp = (int16_t)-p->input_offset;
-    int32_t fy, fx, c, k = 0;
-    if (p->k_h == 1 && p->k_w == 1 && y0 >= 0 && x0 >= 0 && y0 < p->in_h && x0 < p->in_w) {   /* 1x1 inside: one contiguous run */
-        widen(img + (y0 * p->in_w + x0) * p->in_c, col, 0, p->in_c, px);
+    const int32_t ic = p->in_c, row_len = p->k_w * ic;
+    int32_t fy, fx, k = 0;
+    if (p->k_h == 1 && p->k_w == 1 && y0 >= 0 && x0 >= 0 && y0 < p->in_h && x0 < p->in_w) {   /* 1x1 */
+        widen(img + (y0 * p->in_w + x0) * ic, col, 0, ic, px);
         return;
     }
-    for (fy = 0; fy < p->k_h; ++fy) {
+    for (fy = 0; fy < p->k_h; ++fy, k += row_len) {
         const int32_t iy = y0 + p->dilation_h * fy;
-        for (fx = 0; fx < p->k_w; ++fx, k += p->in_c) {
-            const int32_t ix = x0 + p->dilation_w * fx;
-            if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
-                for (c = 0; c < p->in_c; ++c) {
-                    col[COL2_AT(k + c, px)] = zp;
+        if (iy < 0 || iy >= p->in_h) {
+            fill_zp(col, k, row_len, px, zp);
+        } else if (p->dilation_w == 1) {
+            const int32_t fx0 = x0 < 0 ? (-x0 < p->k_w ? -x0 : p->k_w) : 0;
+            const int32_t fx1 = p->in_w - x0 < p->k_w ? (p->in_w - x0 > fx0 ? p->in_w - x0 : fx0) : p->k_w;
+            fill_zp(col, k, fx0 * ic, px, zp);
+            widen(img + (iy * p->in_w + x0 + fx0) * ic, col, k + fx0 * ic, (fx1 - fx0) * ic, px);
+            fill_zp(col, k + fx1 * ic, (p->k_w - fx1) * ic, px, zp);
+        } else {
+            for (fx = 0; fx < p->k_w; ++fx) {
+                const int32_t ix = x0 + p->dilation_w * fx;
+                if (ix < 0 || ix >= p->in_w) {
+                    fill_zp(col, k + fx * ic, ic, px, zp);
+                } else {
+                    widen(img + (iy * p->in_w + ix) * ic, col, k + fx * ic, ic, px);
                 }
-            } else {
-                widen(img + (iy * p->in_w + ix) * p->in_c, col, k, p->in_c, px);
             }
         }
     }
