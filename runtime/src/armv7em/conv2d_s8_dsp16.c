@@ -86,13 +86,18 @@ static void widen(const int8_t *src, int16_t *col, int32_t start, int32_t n, int
     for (; i < n && ((start + i) & 3) != 0; ++i) {
         col[COL2_AT(start + i, px)] = src[i];
     }
-    for (; i + 3 < n; i += 4) {
-        const int32_t v = eat_rd32(src + i);
-        const int32_t a = __sxtb16(v);          /* x0, x2 */
-        const int32_t b = eat_sxtb16_ror8(v);   /* x1, x3 */
-        int16_t *dst = col + COL2_AT(start + i, px);
-        eat_wr32(dst, (int32_t)(((uint32_t)a & 0xFFFFu) | ((uint32_t)b << 16)));          /* x0, x1 */
-        eat_wr32(dst + 4, (int32_t)(((uint32_t)b & 0xFFFF0000u) | ((uint32_t)a >> 16)));   /* x2, x3 */
+    if (i + 3 < n) {
+        int32_t *dst = (int32_t *)(void *)(col + COL2_AT(start + i, px));   /* 4 values = 4 words on */
+        for (; i + 3 < n; i += 4, dst += 4) {
+            const int32_t v = eat_rd32(src + i);
+            const int32_t a = __sxtb16(v);          /* x0, x2 */
+            const int32_t b = eat_sxtb16_ror8(v);   /* x1, x3 */
+            int32_t lo01, hi23;
+            __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(lo01) : "r"(a), "r"(b));   /* x0, x1 */
+            __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(hi23) : "r"(b), "r"(a));   /* x2, x3 */
+            dst[0] = lo01;
+            dst[2] = hi23;
+        }
     }
     for (; i < n; ++i) {
         col[COL2_AT(start + i, px)] = src[i];
