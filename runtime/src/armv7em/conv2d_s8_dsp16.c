@@ -177,6 +177,7 @@ void eat_conv2d_s8_dsp16(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t
     const int32_t pixels = p->batches * p->out_h * p->out_w;
     const int32_t C = p->out_c;
     const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
+    const int32_t lo4 = eat_bytes4(lo), hi4 = eat_bytes4(hi);
     eat_rq_t *rq = (eat_rq_t *)scratch;
     int16_t *col = (int16_t *)((int8_t *)scratch + EAT_RQ_BYTES(C));
     const int32_t *wbase = (const int32_t *)__builtin_assume_aligned(w->data, 4);
@@ -213,10 +214,11 @@ void eat_conv2d_s8_dsp16(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t
             a[4] = a[0]; a[5] = a[1]; a[6] = a[2]; a[7] = a[3];
             mac4x2(xp, wp, xend, a);
             if (is_short && c + 3 < C && two_px) {   /* the common case: 8 outputs, short requantisation */
-                for (j = 0; j < 4; ++j) {
-                    o0[c + j] = eat_rq_short_s8(a[j], &rq[c + j], lo, hi);
-                    o1[c + j] = eat_rq_short_s8(a[4 + j], &rq[c + j], lo, hi);
-                }
+                const eat_rq_t *q = &rq[c];
+                eat_wr32(o0 + c, eat_pack4_clamp(eat_rq_short(a[0], q), eat_rq_short(a[1], q + 1),
+                                                 eat_rq_short(a[2], q + 2), eat_rq_short(a[3], q + 3), lo4, hi4));
+                eat_wr32(o1 + c, eat_pack4_clamp(eat_rq_short(a[4], q), eat_rq_short(a[5], q + 1),
+                                                 eat_rq_short(a[6], q + 2), eat_rq_short(a[7], q + 3), lo4, hi4));
                 continue;
             }
             for (j = 0; j < 4 && c + j < C; ++j) {

@@ -60,6 +60,7 @@ void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, co
     const int32_t C = p->out_c;
     const int32_t taps = p->k_h * p->k_w;
     const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
+    const int32_t lo4 = eat_bytes4(lo), hi4 = eat_bytes4(hi);
     eat_rq_t *rq = (eat_rq_t *)scratch;
     int8_t *zrow = (int8_t *)scratch + EAT_RQ_BYTES(C);
     const int32_t *wblocks = (const int32_t *)__builtin_assume_aligned(w->data, 4);
@@ -98,10 +99,9 @@ void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, co
                         }
                     }
                     if (is_short) {
-                        out[c] = eat_rq_short_s8(a0, &rq[c], lo, hi);
-                        out[c + 1] = eat_rq_short_s8(a1, &rq[c + 1], lo, hi);
-                        out[c + 2] = eat_rq_short_s8(a2, &rq[c + 2], lo, hi);
-                        out[c + 3] = eat_rq_short_s8(a3, &rq[c + 3], lo, hi);
+                        eat_wr32(out + c, eat_pack4_clamp(eat_rq_short(a0, &rq[c]), eat_rq_short(a1, &rq[c + 1]),
+                                                          eat_rq_short(a2, &rq[c + 2]),
+                                                          eat_rq_short(a3, &rq[c + 3]), lo4, hi4));
                     } else {
                         out[c] = eat_rq_s8(a0, &rq[c], out_off, lo, hi);
                         out[c + 1] = eat_rq_s8(a1, &rq[c + 1], out_off, lo, hi);
