@@ -28,6 +28,14 @@ static int8_t add_one(const eat_add_s8_params_t *p, int32_t a, int32_t b)
     return (int8_t)eat_clamp_i32(raw, p->act_min, p->act_max);
 }
 
+/* The short form (eat/requant_pc.h) per stage when it is exact: every |(x + offset) << left_shift| <=
+ * 255 << 20 and their scaled sum stay below 2^29 (left_shift <= 20, TFLM's int8 value); a stage whose
+ * shift lies outside [-22, -1] (e.g. 0, the input with the larger scale) keeps the general form. */
+static int stage_short(eat_rq_t *q, int32_t left_shift, int32_t shift, int32_t offset)
+{
+    return left_shift <= 20 && shift >= -22 && shift <= -1 && eat_rq_prepare_short(q, &shift, 1, offset);
+}
+
 void eat_add_s8(const eat_add_s8_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output)
 {
     int32_t i;
@@ -36,8 +44,23 @@ void eat_add_s8(const eat_add_s8_params_t *p, const int8_t *input1, const int8_t
         eat_rq_prepare(&q.in1, &p->input1_multiplier, &p->input1_shift, 1);
         eat_rq_prepare(&q.in2, &p->input2_multiplier, &p->input2_shift, 1);
         eat_rq_prepare(&q.out, &p->output_multiplier, &p->output_shift, 1);
-        for (i = 0; i < p->size; ++i) {
-            output[i] = add_one_rq(p, &q, input1[i], input2[i]);
+        const int sh1 = stage_short(&q.in1, p->left_shift, p->input1_shift, 0);
+        const int sh2 = stage_short(&q.in2, p->left_shift, p->input2_shift, 0);
+        const int sho = stage_short(&q.out, p->left_shift, p->output_shift, p->output_offset);
+        if (sh1 || sh2 || sho) {
+            const eat_rq_t r1 = q.in1, r2 = q.in2, ro = q.out;
+            const int32_t off1 = p->input1_offset, off2 = p->input2_offset, ls = p->left_shift;
+            const int32_t ooff = p->output_offset, lo = p->act_min, hi = p->act_max;
+            for (i = 0; i < p->size; ++i) {
+                const int32_t x1 = eat_shl_wrap(off1 + input1[i], ls), x2 = eat_shl_wrap(off2 + input2[i], ls);
+                const int32_t s1 = sh1 ? eat_rq_short(x1, &r1) : eat_rq(x1, &r1);
+                const int32_t s2 = sh2 ? eat_rq_short(x2, &r2) : eat_rq(x2, &r2);
+                output[i] = sho ? eat_rq_short_s8(s1 + s2, &ro, lo, hi) : eat_rq_s8(s1 + s2, &ro, ooff, lo, hi);
+            }
+        } else {
+            for (i = 0; i < p->size; ++i) {
+                output[i] = add_one_rq(p, &q, input1[i], input2[i]);
+            }
         }
     } else if (!p->broadcast) {
         for (i = 0; i < p->size; ++i) {
