@@ -61,6 +61,7 @@ void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, co
     const int32_t taps = p->k_h * p->k_w;
     const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
     const int32_t lo4 = eat_bytes4(lo), hi4 = eat_bytes4(hi);
+    const int32_t tap_dy = p->dilation_h * p->in_w * C, tap_dx = p->dilation_w * C;
     eat_rq_t *rq = (eat_rq_t *)scratch;
     int8_t *zrow = (int8_t *)scratch + EAT_RQ_BYTES(C);
     const int32_t *wblocks = (const int32_t *)__builtin_assume_aligned(w->data, 4);
@@ -79,12 +80,23 @@ void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, co
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
                 int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * C;
                 const int32_t *wp = wblocks;
-                for (fy = 0, t = 0; fy < p->k_h; ++fy) {
-                    const int32_t iy = y0 + fy * p->dilation_h;
-                    const int row_in = iy >= 0 && iy < p->in_h;
-                    for (fx = 0; fx < p->k_w; ++fx, ++t) {
-                        const int32_t ix = x0 + fx * p->dilation_w;
-                        src[t] = row_in && ix >= 0 && ix < p->in_w ? img + (iy * p->in_w + ix) * C : zrow;
+                if (y0 >= 0 && y0 + (p->k_h - 1) * p->dilation_h < p->in_h && x0 >= 0
+                    && x0 + (p->k_w - 1) * p->dilation_w < p->in_w) {   /* inside: no bounds checks */
+                    const int8_t *row = img + (y0 * p->in_w + x0) * C;
+                    for (fy = 0, t = 0; fy < p->k_h; ++fy, row += tap_dy) {
+                        const int8_t *q = row;
+                        for (fx = 0; fx < p->k_w; ++fx, ++t, q += tap_dx) {
+                            src[t] = q;
+                        }
+                    }
+                } else {
+                    for (fy = 0, t = 0; fy < p->k_h; ++fy) {
+                        const int32_t iy = y0 + fy * p->dilation_h;
+                        const int row_in = iy >= 0 && iy < p->in_h;
+                        for (fx = 0; fx < p->k_w; ++fx, ++t) {
+                            const int32_t ix = x0 + fx * p->dilation_w;
+                            src[t] = row_in && ix >= 0 && ix < p->in_w ? img + (iy * p->in_w + ix) * C : zrow;
+                        }
                     }
                 }
                 for (c = 0; c < C; c += 4, wp += 2 * taps) {
