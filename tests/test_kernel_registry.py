@@ -28,7 +28,11 @@ def test_core_variant_then_generic_then_reference() -> None:
     packed = DensePacker().pack("CONV_2D", w)
     bias = rng.integers(-1000, 1000, size=6).astype(np.int32)
     m4 = kernels.prepare("CONV_2D", packed, "cortex-m4", CONV_GEO, w, bias, "b", 5)
-    assert m4.kernel == "eat_conv2d_s8_dsp" and m4.scratch_bytes == 4 * 72
+    assert m4.kernel == "eat_conv2d_s8_dsp16" and m4.scratch_bytes == 24 * 6 + 4 * 72
+    big = dict(CONV_GEO, ic=512, fic=512, oc=8)        # int16 weights over W16_MAX_BYTES: the int8 kernel
+    wb = rng.integers(-127, 128, size=(8, 3, 3, 512)).astype(np.int8)
+    assert kernels.prepare("CONV_2D", DensePacker().pack("CONV_2D", wb), "cortex-m4", big, wb, None, None,
+                           5).kernel == "eat_conv2d_s8_dsp"
     rv = kernels.prepare("CONV_2D", packed, "rv32imc", CONV_GEO, w, bias, "b", 5)
     assert rv.kernel == "eat_conv2d_s8_folded"
     grouped = dict(CONV_GEO, fic=4)
@@ -115,3 +119,123 @@ def test_isa_kernels_build_warning_free(cpu: str, tmp_path: Path) -> None:
         assert proc.returncode == 0 and not proc.stderr, proc.stderr
         syms = subprocess.run(["arm-none-eabi-nm", str(obj)], capture_output=True, text=True).stdout
         assert (f" T eat_" in syms) == (cpu != "cortex-m0plus"), syms
+
+
+REQUANT_PC_CHECK = r"""
+#include <stdio.h>
+#include "eat/requant.h"
+#include "eat/requant_pc.h"
+static unsigned long long s = 88172645463325252ull;
+static uint32_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return (uint32_t)s; }
+int main(void) {
+    long bad = 0;
+    const int32_t edges[] = {0, 1, -1, 2, -2, 3, -3, INT32_MIN, INT32_MAX, INT32_MIN + 1, INT32_MAX - 1,
+                             1 << 30, -(1 << 30), 12345, -12345};
+    const int32_t mults[] = {0x40000000, INT32_MAX, 0, 0x40000001};
+    eat_rq_t q;
+    for (long i = 0; i < 3000000; ++i) {
+        int32_t acc = (int32_t)rnd(), mult = (int32_t)((rnd() >> 1) | 0x40000000u);
+        int32_t shift = (int32_t)(rnd() % 40) - 31;
+        if (i % 3 == 0) acc >>= (rnd() % 31);
+        if (i % 97 == 0) mult = 0;
+        if (i % 89 == 0) mult = 0x40000000;
+        eat_rq_prepare(&q, &mult, &shift, 1);
+        bad += eat_rq(acc, &q) != eat_mbqm(acc, mult, shift);
+        {
+            const int32_t off = (int32_t)(rnd() % 256) - 128, lo = (int32_t)(rnd() % 128) - 128;
+            bad += eat_rq_s8(acc, &q, off, lo, 127) != eat_requant_s8(acc, mult, shift, off, lo, 127);
+        }
+    }
+    for (int a = 0; a < 15; ++a)
+        for (int32_t sh = -31; sh <= 8; ++sh)
+            for (int k = 0; k < 4; ++k) {
+                eat_rq_prepare(&q, &mults[k], &sh, 1);
+                bad += eat_rq(edges[a], &q) != eat_mbqm(edges[a], mults[k], sh);
+            }
+    printf("%ld\n", bad);
+    return bad != 0;
+}
+"""
+
+
+def test_prepared_requant_equals_mbqm(tmp_path: Path) -> None:
+    """eat/requant_pc.h (the constants the M4 kernels prepare per call) against eat_mbqm, all shifts."""
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc absent")
+    src = tmp_path / "rqpc.c"
+    src.write_text(REQUANT_PC_CHECK)
+    subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Werror", f"-I{RUNTIME_DIR / 'include'}", str(src), "-o",
+                    str(tmp_path / "rqpc")], check=True)
+    proc = subprocess.run([str(tmp_path / "rqpc")], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == "0", proc.stdout
+
+
+REQUANT_SHORT_CHECK = r"""
+#include <stdio.h>
+#include "eat/requant.h"
+#include "eat/requant_pc.h"
+static unsigned long long s = 88172645463325252ull;
+static uint32_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return (uint32_t)s; }
+int main(void) {
+    long bad = 0, n = 0;
+    eat_rq_t q;
+    for (long i = 0; i < 4000000; ++i) {
+        int32_t acc = (int32_t)(rnd() % (1u << 30)) - (1 << 29), mult = (int32_t)((rnd() >> 1) | 0x40000000u);
+        int32_t shift = -(int32_t)(rnd() % 22) - 1;
+        const int32_t off = (int32_t)(rnd() % 256) - 128, lo = (int32_t)(rnd() % 128) - 128, hi = 127 - (int32_t)(rnd() % 100);
+        if (i % 2 == 0) acc >>= (rnd() % 29);
+        if (i % 97 == 0) mult = 0;
+        if (i % 89 == 0) mult = 0x40000000;
+        if (i % 83 == 0) mult = INT32_MAX;
+        if (i % 7 == 0) acc = (i & 8) ? (1 << 29) - 1 : -(1 << 29) + 1;
+        eat_rq_prepare(&q, &mult, &shift, 1);
+        if (!eat_rq_prepare_short(&q, &shift, 1, off)) { bad++; continue; }
+        bad += eat_rq_short_s8(acc, &q, lo, hi) != eat_requant_s8(acc, mult, shift, off, lo, hi);
+        bad += eat_rq_short(acc, &q) != eat_mbqm(acc, mult, shift) + off;
+        n++;
+    }
+    { int32_t sh[2] = {-3, 0}; bad += eat_rq_prepare_short(&q, sh, 2, 0) != 0; }
+    { int32_t sh[2] = {-3, -23}; bad += eat_rq_prepare_short(&q, sh, 2, 0) != 0; }
+    printf("%ld\n", bad);
+    return bad != 0;
+}
+"""
+
+
+def test_short_requant_equals_requant_s8(tmp_path: Path) -> None:
+    """The short form (|acc| < 2^29, shifts -1..-22, output offset in the rounding constant) against
+    eat_requant_s8 with random clamps, and its refusal outside that range (host C; the SMMULR path
+    runs in the M4 kernel tests)."""
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc absent")
+    src = tmp_path / "rqs.c"
+    src.write_text(REQUANT_SHORT_CHECK)
+    subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Werror", f"-I{RUNTIME_DIR / 'include'}", str(src), "-o",
+                    str(tmp_path / "rqs")], check=True)
+    proc = subprocess.run([str(tmp_path / "rqs")], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == "0", proc.stdout
+
+
+def test_conv_int16_layout_keeps_every_weight() -> None:
+    rng = np.random.default_rng(4)
+    w = rng.integers(-128, 128, size=(6, 3, 3, 3)).astype(np.int8)     # K = 27 -> 28, 6 -> 8 filters
+    data, _ = kernels.LAYOUTS["oc4_k2_w16"]("CONV_2D", w, {})
+    blocks = data.view("<i2").reshape(2, 14, 4, 2)                     # block, k pair, filter, k
+    rows = blocks.transpose(0, 2, 1, 3).reshape(8, 28)
+    assert np.array_equal(rows[:6, :27], w.reshape(6, 27)) and not rows[6:].any() and not rows[:, 27].any()
+
+
+def test_dw_int16_layout_keeps_every_weight() -> None:
+    rng = np.random.default_rng(3)
+    dw = rng.integers(-128, 128, size=(1, 3, 3, 8)).astype(np.int8)
+    data, _ = kernels.LAYOUTS["dw_c4_taps_w16"]("DEPTHWISE_CONV_2D", dw, {})
+    w16 = data.view("<i2").reshape(2, 9, 4)[:, :, [0, 2, 1, 3]]        # block, tap, channel in block
+    assert np.array_equal(w16.transpose(1, 0, 2).reshape(9, 8), dw.reshape(9, 8))
+    geo = dict(CONV_GEO, ic=8, oc=8, fic=8)
+    packed = DensePacker().pack("DEPTHWISE_CONV_2D", dw)
+    m4 = kernels.prepare("DEPTHWISE_CONV_2D", packed, "cortex-m4", geo, dw, None, None, 3)
+    assert m4.kernel == "eat_depthwise_conv2d_s8_dsp16" and m4.scratch_bytes == 25 * 8
+    odd = dict(geo, oc=6, ic=6)
+    dw6 = dw[..., :6]
+    assert kernels.prepare("DEPTHWISE_CONV_2D", DensePacker().pack("DEPTHWISE_CONV_2D", dw6), "cortex-m4", odd,
+                           dw6, None, None, 3).kernel == "eat_depthwise_conv2d_s8_dsp"

@@ -20,8 +20,8 @@ SIM_TOOLS = {"nucleo_f446re": ("arm-none-eabi-gcc", "qemu-system-arm"),
              "esp32-c3-devkitm-1": ("riscv64-unknown-elf-gcc", "labwired")}
 # board -> the kernels its batches must exercise (the registry's choice for its core)
 EXPECTED = {
-    "nucleo_f446re": {"eat_conv2d_s8_dsp", "eat_depthwise_conv2d_s8_dsp", "eat_fully_connected_s8_dsp",
-                      "eat_fully_connected_s8_dsp4"},
+    "nucleo_f446re": {"eat_conv2d_s8_dsp", "eat_conv2d_s8_dsp16", "eat_depthwise_conv2d_s8_dsp", "eat_depthwise_conv2d_s8_dsp16",
+                      "eat_fully_connected_s8_dsp", "eat_fully_connected_s8_dsp4"},
     "esp32-c3-devkitm-1": {"eat_conv2d_s8_folded", "eat_conv2d_1x1_s8_folded", "eat_depthwise_conv2d_s8_folded",
                            "eat_fully_connected_s8_folded"},
 }
@@ -57,8 +57,19 @@ def test_random_dense_ops_bit_exact_on_simulator(board: str, seed: int, tmp_path
     used = collections.Counter(op["kernel"] for op in info["ops"])
     assert EXPECTED[board] & set(used), used
     if board == "nucleo_f446re":   # every op of these batches fits a DSP variant except depth multiplier 2
-        assert used["eat_conv2d_s8_dsp"] == 7, used
+        assert used["eat_conv2d_s8_dsp16"] == 7, used
         assert used["eat_fully_connected_s8_dsp"] + used["eat_fully_connected_s8_dsp4"] == 4, used
+
+
+@pytest.mark.sim
+def test_random_depthwise_ops_bit_exact_on_nucleo(tmp_path: Path) -> None:
+    """Depthwise batches on the M4: eat_depthwise_conv2d_s8_dsp16 (out_c % 4 == 0, strides, dilation,
+    SAME / VALID padding, 1x1 to 5x5) and its fallbacks (other channel counts, depth multiplier 2)."""
+    if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
+        pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
+    info = _run("nucleo_f446re", batch_model(31, n_conv=1, n_dw=16, n_fc=0), tmp_path, samples=6)
+    used = collections.Counter(op["kernel"] for op in info["ops"])
+    assert used["eat_depthwise_conv2d_s8_dsp16"] >= 4 and used["eat_depthwise_conv2d_s8_dsp"] >= 1, used
 
 
 @pytest.mark.parametrize("seed", range(20, 24))

@@ -63,6 +63,20 @@ def _oc2_k4_interleaved(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarr
                  "at a time, bytes 1 and 2 of each group swapped (SXTB16 / SXTB16 ROR 8 give (w0, w1), (w2, w3))")
 
 
+def _oc4_k2_w16(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray, str]:
+    """Rows (filters) zero-padded to K4 = K rounded up to 4 and to a multiple of 4 filters, as int16 bytes
+    (little-endian) [oc4/4][K4/2][4][2]: per block of 4 filters, per pair of k, the 4 filters' (k, k + 1)."""
+    rows = np.ascontiguousarray(w, dtype=np.int8).reshape(w.shape[0], -1)
+    oc, k = rows.shape
+    k4, oc4 = (k + 3) // 4 * 4, (oc + 3) // 4 * 4
+    padded = np.zeros((oc4, k4), "<i2")
+    padded[:oc, :k] = rows
+    blocks = padded.reshape(oc4 // 4, 4, k4 // 2, 2).transpose(0, 2, 1, 3)
+    return (np.ascontiguousarray(blocks).view(np.int8).reshape(-1),
+            f"as int16, filters padded to {k4} weights x {oc4} filters with zeros, blocks of 4 filters, "
+            "per pair of k the 4 filters' (k, k + 1): one LDRD per 2 filters x 2 k")
+
+
 def _dw_c4_taps(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray, str]:
     """DEPTHWISE [1][H][W][C] -> channels in blocks of 4 (zero-padded), each block's taps together:
     [C/4][H*W][4]; the kernel reads one aligned word per tap, walking the block's weights in order."""
@@ -73,6 +87,18 @@ def _dw_c4_taps(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray, str]
     padded[:, :c] = taps
     return (padded.reshape(t, c4 // 4, 4).transpose(1, 0, 2).reshape(-1),
             f"channels zero-padded to {c4} and regrouped [C/4][k_h*k_w][4]: each block of 4 channels' taps in read order")
+
+
+def _dw_c4_taps_w16(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray, str]:
+    """DEPTHWISE [1][H][W][C] (C a multiple of 4) -> [C/4][H*W][4] int16 (w_c0, w_c2, w_c1, w_c3), as bytes
+    (little-endian): per tap the two words SXTB16 / SXTB16 ROR 8 of the 4 channels' weights would give."""
+    taps = np.ascontiguousarray(w, dtype=np.int8).reshape(-1, w.shape[-1])
+    t, c = taps.shape
+    if c % 4:
+        raise ValueError("dw_c4_taps_w16 needs a multiple of 4 channels")
+    blocks = taps.reshape(t, c // 4, 4)[:, :, [0, 2, 1, 3]].transpose(1, 0, 2).astype("<i2")
+    return (np.ascontiguousarray(blocks).view(np.int8).reshape(-1),
+            "channels regrouped [C/4][k_h*k_w][4] as int16 (c0, c2, c1, c3): one LDRD per tap, no SXTB16 of weights")
 
 
 def _rows4_k4_interleaved(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray, str]:
@@ -108,6 +134,8 @@ LAYOUTS: dict[str, Callable[[str, np.ndarray, Geometry], tuple[np.ndarray, str]]
     "rows_k4_swapped": _rows_k4_swapped,
     "oc2_k4_interleaved": _oc2_k4_interleaved,
     "dw_c4_taps": _dw_c4_taps,
+    "oc4_k2_w16": _oc4_k2_w16,
+    "dw_c4_taps_w16": _dw_c4_taps_w16,
     "rows4_k4_interleaved": _rows4_k4_interleaved,
     "rows8_u16_pairs": _rows8_u16_pairs,
 }

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pipeline.compiler.kernels import Geometry, Variant, register
 
 ARMV7EM = ("cortex-m4", "cortex-m7")     # ARMv7E-M: the DSP extension (SXTB16, SMLAD)
+RQ_BYTES = 24            # sizeof(eat_rq_t), eat/requant_pc.h: per-channel requantisation constants
+DW16_MAX_TAPS = 25       # EAT_DW16_MAX_TAPS, eat/depthwise_conv.h
+W16_MAX_BYTES = 65536    # int16 weights double the flash: larger layers keep the int8 kernel (vww fits 512 KB)
 
 
 def _not_grouped(g: Geometry) -> bool:
@@ -13,6 +16,11 @@ def _not_grouped(g: Geometry) -> bool:
 
 def _pointwise(g: Geometry) -> bool:
     return _not_grouped(g) and g["kh"] == 1 and g["kw"] == 1 and g["ph"] == 0 and g["pw"] == 0
+
+
+def _w16_bytes(g: Geometry) -> int:
+    """Flash of a CONV_2D's weights as int16, padded to 4 filters x K rounded up to 4."""
+    return 2 * ((g["oc"] + 3) // 4 * 4) * ((g["kh"] * g["kw"] * g["ic"] + 3) // 4 * 4)
 
 
 def _im2col_bytes(g: Geometry) -> int:
@@ -40,10 +48,22 @@ register("FULLY_CONNECTED", "dense", ("generic",), Variant(
 
 # ---- ARMv7E-M DSP (runtime/src/armv7em/*.c): Cortex-M4 / M7 ----
 register("CONV_2D", "dense", ARMV7EM, Variant(
+    "eat_conv2d_s8_dsp16", "runtime/src/armv7em/conv2d_s8_dsp16.c",
+    "int16 weights, im2col of 2 pixels into int16 scratch, then LDRD + SMLAD over 4 output channels x 2 "
+    "pixels (0.78 instructions per MAC in the inner loop), requantisation constants prepared once per call",
+    applies=lambda g: _not_grouped(g) and _w16_bytes(g) <= W16_MAX_BYTES, fold_input_offset=True,
+    layout="oc4_k2_w16", scratch=lambda g: RQ_BYTES * g["oc"] + _im2col_bytes(g)))
+register("CONV_2D", "dense", ARMV7EM, Variant(
     "eat_conv2d_s8_dsp", "runtime/src/armv7em/conv2d_s8_dsp.c",
     "im2col of 2 pixels into interleaved int16 scratch, then LDM + LDRD + SMLAD over 2 output channels "
     "x 2 pixels (1 instruction per MAC in the inner loop)",
     applies=_not_grouped, fold_input_offset=True, layout="oc2_k4_interleaved", scratch=_im2col_bytes))
+register("DEPTHWISE_CONV_2D", "dense", ARMV7EM, Variant(
+    "eat_depthwise_conv2d_s8_dsp16", "runtime/src/armv7em/depthwise_conv2d_s8_dsp16.c",
+    "4 channels per step, int16 weights (one LDRD per tap), a tap-pointer table per pixel so the border "
+    "runs the same branch-free loop, requantisation constants prepared once per call",
+    applies=lambda g: g["dm"] == 1 and g["oc"] % 4 == 0 and g["kh"] * g["kw"] <= DW16_MAX_TAPS,
+    fold_input_offset=True, layout="dw_c4_taps_w16", scratch=lambda g: (RQ_BYTES + 1) * g["oc"]))
 register("DEPTHWISE_CONV_2D", "dense", ARMV7EM, Variant(
     "eat_depthwise_conv2d_s8_dsp", "runtime/src/armv7em/depthwise_conv2d_s8_dsp.c",
     "4 channels per step with SXTB16 + SMLABB/SMLATT, weights regrouped per block of 4 channels "

@@ -32,6 +32,27 @@ static inline int32_t eat_sxtb16_ror8(int32_t x)
     return r;
 }
 
+/* Four int32 values -> 4 int8 lanes of one word, each saturated to int8 (SSAT) then clamped bytewise to
+ * [lo, hi] (SSUB8 + SEL against lo4 / hi4, the bounds replicated in every byte): the same bytes as
+ * clamp(v, lo, hi) for -128 <= lo <= hi <= 127. */
+static inline int32_t eat_pack4_clamp(int32_t v0, int32_t v1, int32_t v2, int32_t v3, int32_t lo4, int32_t hi4)
+{
+    uint32_t w = (uint32_t)__ssat(v0, 8) & 0xFFu;
+    w |= ((uint32_t)__ssat(v1, 8) & 0xFFu) << 8;
+    w |= ((uint32_t)__ssat(v2, 8) & 0xFFu) << 16;
+    w |= (uint32_t)__ssat(v3, 8) << 24;
+    (void)__ssub8((int8x4_t)w, (int8x4_t)lo4);
+    w = (uint32_t)__sel((uint8x4_t)w, (uint8x4_t)lo4);     /* GE set where w >= lo: keep w, else lo */
+    (void)__ssub8((int8x4_t)w, (int8x4_t)hi4);
+    w = (uint32_t)__sel((uint8x4_t)hi4, (uint8x4_t)w);     /* GE set where w >= hi: hi, else w */
+    return (int32_t)w;
+}
+
+static inline int32_t eat_bytes4(int32_t v)
+{
+    return (int32_t)((uint32_t)(uint8_t)v * 0x01010101u);
+}
+
 #else
 #define EAT_ARMV7EM_DSP 0
 #endif

@@ -34,5 +34,10 @@ void eat_conv2d_1x1_s8_folded(const eat_conv2d_s8_params_t *p, const eat_weights
 size_t eat_conv2d_s8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);   /* 4 * k_h * k_w * in_c */
 void eat_conv2d_s8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                        const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+/* ARMv7E-M DSP: int16 weights (layout oc4_k2_w16), 4 output channels x 2 pixels per step; scratch for
+ * the requantisation constants and 2 pixels' int16 columns. */
+size_t eat_conv2d_s8_dsp16_scratch_bytes(const eat_conv2d_s8_params_t *p);   /* 24 * out_c + 4 * K4 */
+void eat_conv2d_s8_dsp16(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                         const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
 #endif

@@ -1,0 +1,240 @@
+/* CONV_2D int8 (not grouped) for ARMv7E-M (Cortex-M4/M7): int16 weights from the compiler, im2col of
+ * 2 output pixels into int16 scratch, then SMLAD over 4 output channels x 2 pixels.
+ *
+ * Chosen by the compiler's registry for cortex-m4 / cortex-m7 when the int16 weights stay small
+ * (pipeline/compiler/kernels_registry.py). What the compiler prepared:
+ * - bias[c] = bias + input_offset * sum(filter c): the kernel sums raw int8 products, and a tap in the
+ *   padding holds the input zero point (x + input_offset = 0, as TFLM skips it);
+ * - weights in layout oc4_k2_w16: filters zero-padded to K4 = K rounded up to 4 and to a multiple of 4
+ *   filters; per block of 4 filters, per pair of k, 4 int16 pairs (c0 k, k+1), (c1 ..), (c2 ..), (c3 ..);
+ * - scratch: the per-channel requantisation constants (eat/requant_pc.h, filled once per call; the short
+ *   SMMULR form when every |bias| + 128 * sum|w| < 2^29 and the shifts allow, else the general one), then
+ *   the two pixels' columns as int16, interleaved 2 values at a time (x0[k, k+1], x1[k, k+1], ...).
+ * Inner loop per 4 k (mac4x2, assembly): 6 LDRD + 16 SMLAD = 32 MACs, plus LDR + CMP + BNE.
+ * Both pixels are copied to scratch before either is written (the planner's overlap stays safe).
+ * Elsewhere (the host, other ISAs) this file compiles to nothing. */
+#include "eat/armv7em.h"
+#include "eat/conv.h"
+#include "eat/requant_pc.h"
+
+#if EAT_ARMV7EM_DSP
+#pragma GCC optimize("O3")
+
+static int32_t k4_of(const eat_conv2d_s8_params_t *p)
+{
+    return (p->k_h * p->k_w * p->in_c + 3) & ~3;
+}
+
+size_t eat_conv2d_s8_dsp16_scratch_bytes(const eat_conv2d_s8_params_t *p)
+{
+    return EAT_RQ_BYTES(p->out_c) + (size_t)4 * (size_t)k4_of(p);
+}
+
+/* Position (int16 index) of column value i of pixel px in the interleaved scratch. */
+#define COL2_AT(i, px) ((((i) >> 1) << 2) + ((i) & 1) + ((px) << 1))
+
+/* acc[0..3] (pixel 0, filters c..c+3), acc[4..7] (pixel 1) += the 2 x 4 dot products over K4, with
+ * x = the interleaved columns up to xend and w = the block's weights (K4 >= 4, a multiple of 4).
+ * A whole function in assembly: all 14 registers are free (8 accumulators, 2 x, 2 w, 2 pointers; the
+ * end pointer lives on the stack), which gcc's inline-asm operands cannot have here; noipa: gcc
+ * assumes an ordinary call that reads and writes acc[]. Per 4 k: 6 LDRD +
+ * 16 SMLAD + LDR/CMP/BNE for 32 MACs. */
+#define UNUSED_ARG __attribute__((unused))   /* read by the assembly (r0-r3), not by C */
+__attribute__((naked, noipa)) static void mac4x2(UNUSED_ARG const int32_t *xp, UNUSED_ARG const int32_t *wp,
+                                                 UNUSED_ARG const int32_t *xend, UNUSED_ARG int32_t *acc)
+{
+    __asm__ volatile(
+        "push    {r4-r11, lr}\n\t"
+        "push    {r2, r3}\n\t"                /* [sp] = xend, [sp, #4] = acc */
+        "ldm     r3, {r4-r11}\n"               /* a00 a01 a02 a03 a10 a11 a12 a13 */
+        "1:\n\t"
+        "ldrd    r2, r3, [r0], #8\n\t"        /* pixels 0, 1: (k, k + 1) */
+        "ldrd    r12, lr, [r1], #8\n\t"       /* filters c, c + 1: (k, k + 1) */
+        "smlad   r4, r2, r12, r4\n\t"
+        "smlad   r8, r3, r12, r8\n\t"
+        "smlad   r5, r2, lr, r5\n\t"
+        "smlad   r9, r3, lr, r9\n\t"
+        "ldrd    r12, lr, [r1], #8\n\t"       /* filters c + 2, c + 3 */
+        "smlad   r6, r2, r12, r6\n\t"
+        "smlad   r10, r3, r12, r10\n\t"
+        "smlad   r7, r2, lr, r7\n\t"
+        "smlad   r11, r3, lr, r11\n\t"
+        "ldrd    r2, r3, [r0], #8\n\t"        /* (k + 2, k + 3) */
+        "ldrd    r12, lr, [r1], #8\n\t"
+        "smlad   r4, r2, r12, r4\n\t"
+        "smlad   r8, r3, r12, r8\n\t"
+        "smlad   r5, r2, lr, r5\n\t"
+        "smlad   r9, r3, lr, r9\n\t"
+        "ldrd    r12, lr, [r1], #8\n\t"
+        "smlad   r6, r2, r12, r6\n\t"
+        "smlad   r10, r3, r12, r10\n\t"
+        "smlad   r7, r2, lr, r7\n\t"
+        "smlad   r11, r3, lr, r11\n\t"
+        "ldr     r2, [sp]\n\t"
+        "cmp     r0, r2\n\t"
+        "bne     1b\n\t"
+        "pop     {r2, r3}\n\t"
+        "stm     r3, {r4-r11}\n\t"
+        "pop     {r4-r11, pc}\n\t");
+}
+
+/* n int8 values -> int16 at column positions start.. of pixel px: single values up to a multiple of 4,
+ * then 4 at a time (SXTB16 / SXTB16 ROR 8 regrouped into (x0, x1), (x2, x3)). */
+static void widen(const int8_t *src, int16_t *col, int32_t start, int32_t n, int32_t px)
+{
+    int32_t i = 0;
+    for (; i < n && ((start + i) & 3) != 0; ++i) {
+        col[COL2_AT(start + i, px)] = src[i];
+    }
+    if (i + 3 < n) {
+        int32_t *dst = (int32_t *)(void *)(col + COL2_AT(start + i, px));   /* 4 values = 4 words on */
+        for (; i + 3 < n; i += 4, dst += 4) {
+            const int32_t v = eat_rd32(src + i);
+            const int32_t a = __sxtb16(v);          /* x0, x2 */
+            const int32_t b = eat_sxtb16_ror8(v);   /* x1, x3 */
+            int32_t lo01, hi23;
+            __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(lo01) : "r"(a), "r"(b));   /* x0, x1 */
+            __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(hi23) : "r"(b), "r"(a));   /* x2, x3 */
+            dst[0] = lo01;
+            dst[2] = hi23;
+        }
+    }
+    for (; i < n; ++i) {
+        col[COL2_AT(start + i, px)] = src[i];
+    }
+}
+
+static void fill_zp(int16_t *col, int32_t start, int32_t n, int32_t px, int16_t zp)
+{
+    int32_t i;
+    for (i = start; i < start + n; ++i) {
+        col[COL2_AT(i, px)] = zp;
+    }
+}
+
+/* Pixel pix's receptive field -> column px. With dilation_w 1 the taps of a filter row that lie inside
+ * the input are one contiguous run of bytes; the taps left and right of it (and rows outside) hold the
+ * input zero point. */
+static void im2col(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t pix, int16_t *col, int32_t px)
+{
+    const int32_t per_image = p->out_h * p->out_w;
+    const int32_t b = pix / per_image, r = pix % per_image;
+    const int8_t *img = input + b * p->in_h * p->in_w * p->in_c;
+    const int32_t y0 = (r / p->out_w) * p->stride_h - p->pad_h;
+    const int32_t x0 = (r % p->out_w) * p->stride_w - p->pad_w;
+    const int16_t zp = (int16_t)-p->input_offset;
+    const int32_t ic = p->in_c, row_len = p->k_w * ic;
+    int32_t fy, fx, k = 0;
+    if (p->k_h == 1 && p->k_w == 1 && y0 >= 0 && x0 >= 0 && y0 < p->in_h && x0 < p->in_w) {   /* 1x1 */
+        widen(img + (y0 * p->in_w + x0) * ic, col, 0, ic, px);
+        return;
+    }
+    for (fy = 0; fy < p->k_h; ++fy, k += row_len) {
+        const int32_t iy = y0 + p->dilation_h * fy;
+        if (iy < 0 || iy >= p->in_h) {
+            fill_zp(col, k, row_len, px, zp);
+        } else if (p->dilation_w == 1) {
+            const int32_t fx0 = x0 < 0 ? (-x0 < p->k_w ? -x0 : p->k_w) : 0;
+            const int32_t fx1 = p->in_w - x0 < p->k_w ? (p->in_w - x0 > fx0 ? p->in_w - x0 : fx0) : p->k_w;
+            fill_zp(col, k, fx0 * ic, px, zp);
+            widen(img + (iy * p->in_w + x0 + fx0) * ic, col, k + fx0 * ic, (fx1 - fx0) * ic, px);
+            fill_zp(col, k + fx1 * ic, (p->k_w - fx1) * ic, px, zp);
+        } else {
+            for (fx = 0; fx < p->k_w; ++fx) {
+                const int32_t ix = x0 + p->dilation_w * fx;
+                if (ix < 0 || ix >= p->in_w) {
+                    fill_zp(col, k + fx * ic, ic, px, zp);
+                } else {
+                    widen(img + (iy * p->in_w + ix) * ic, col, k + fx * ic, ic, px);
+                }
+            }
+        }
+    }
+}
+
+/* 1 when every filter's accumulator stays below EAT_RQ_SHORT_ACC_LIMIT: |bias| + 128 * sum|w|. */
+static int accumulators_small(const int32_t *bias, const int16_t *w16, int32_t C, int32_t K4)
+{
+    int32_t c, k;
+    for (c = 0; c < C; ++c) {
+        const int16_t *wc = w16 + (c >> 2) * K4 * 4 + (c & 3) * 2;   /* [C4/4][K4/2][4][2] */
+        int64_t bound = bias[c] < 0 ? -(int64_t)bias[c] : (int64_t)bias[c];
+        for (k = 0; k < K4; k += 2, wc += 8) {
+            bound += 128 * ((wc[0] < 0 ? -wc[0] : wc[0]) + (wc[1] < 0 ? -wc[1] : wc[1]));
+        }
+        if (bound >= EAT_RQ_SHORT_ACC_LIMIT) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+void eat_conv2d_s8_dsp16(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                         const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+{
+    const int32_t K = p->k_h * p->k_w * p->in_c;
+    const int32_t K4 = k4_of(p);
+    const int32_t pixels = p->batches * p->out_h * p->out_w;
+    const int32_t C = p->out_c;
+    const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
+    const int32_t lo4 = eat_bytes4(lo), hi4 = eat_bytes4(hi);
+    eat_rq_t *rq = (eat_rq_t *)scratch;
+    int16_t *col = (int16_t *)((int8_t *)scratch + EAT_RQ_BYTES(C));
+    const int32_t *wbase = (const int32_t *)__builtin_assume_aligned(w->data, 4);
+    int32_t pix, c, i, j;
+    int is_short;
+    eat_rq_prepare(rq, p->multiplier, p->shift, C);
+    is_short = accumulators_small(bias, (const int16_t *)(const void *)wbase, C, K4)
+               && eat_rq_prepare_short(rq, p->shift, C, out_off);
+    for (i = K; i < K4; ++i) {   /* the padding past K meets zero weights; keep it defined */
+        col[COL2_AT(i, 0)] = 0;
+        col[COL2_AT(i, 1)] = 0;
+    }
+    for (pix = 0; pix < pixels; pix += 2) {
+        const int two_px = pix + 1 < pixels;
+        int8_t *o0 = output + pix * C;
+        int8_t *o1 = o0 + C;
+        im2col(p, input, pix, col, 0);
+        if (two_px) {
+            im2col(p, input, pix + 1, col, 1);
+        } else {
+            for (i = 0; i < K; ++i) {
+                col[COL2_AT(i, 1)] = 0;
+            }
+        }
+        for (c = 0; c < C; c += 4) {
+            const int32_t *wp = wbase + c * (K4 >> 1);          /* 4 filters x K4 int16 = 2 * K4 words */
+            const int32_t *xp = (const int32_t *)__builtin_assume_aligned(col, 4);
+            const int32_t *xend = xp + K4;                       /* 2 pixels x K4 int16 = K4 words */
+            int32_t a[8];
+            a[0] = bias[c];
+            a[1] = c + 1 < C ? bias[c + 1] : 0;
+            a[2] = c + 2 < C ? bias[c + 2] : 0;
+            a[3] = c + 3 < C ? bias[c + 3] : 0;
+            a[4] = a[0]; a[5] = a[1]; a[6] = a[2]; a[7] = a[3];
+            mac4x2(xp, wp, xend, a);
+            if (is_short && c + 3 < C && two_px) {   /* the common case: 8 outputs, short requantisation */
+                const eat_rq_t *q = &rq[c];
+                eat_wr32(o0 + c, eat_pack4_clamp(eat_rq_short(a[0], q), eat_rq_short(a[1], q + 1),
+                                                 eat_rq_short(a[2], q + 2), eat_rq_short(a[3], q + 3), lo4, hi4));
+                eat_wr32(o1 + c, eat_pack4_clamp(eat_rq_short(a[4], q), eat_rq_short(a[5], q + 1),
+                                                 eat_rq_short(a[6], q + 2), eat_rq_short(a[7], q + 3), lo4, hi4));
+                continue;
+            }
+            for (j = 0; j < 4 && c + j < C; ++j) {
+                o0[c + j] = is_short ? eat_rq_short_s8(a[j], &rq[c + j], lo, hi)
+                                     : eat_rq_s8(a[j], &rq[c + j], out_off, lo, hi);
+                if (two_px) {
+                    o1[c + j] = is_short ? eat_rq_short_s8(a[4 + j], &rq[c + j], lo, hi)
+                                         : eat_rq_s8(a[4 + j], &rq[c + j], out_off, lo, hi);
+                }
+            }
+        }
+    }
+}
+
+#elif defined(__ARM_ARCH_7EM__)
+#error "ARMv7E-M build without the DSP extension flags: build with -mcpu=cortex-m4 or cortex-m7"
+#else
+typedef int eat_conv2d_s8_dsp16_unused_t;   /* not ARMv7E-M: nothing to compile */
+#endif

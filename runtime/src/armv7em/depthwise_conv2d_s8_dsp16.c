@@ -1,0 +1,133 @@
+/* DEPTHWISE_CONV_2D int8, depth multiplier 1, channels a multiple of 4, for ARMv7E-M (Cortex-M4/M7):
+ * int16 weights from the compiler, one tap-pointer table per pixel, branch-free inner loop.
+ *
+ * Chosen by the compiler's registry for cortex-m4 / cortex-m7 when depth_multiplier == 1, out_c % 4 == 0
+ * and k_h * k_w <= EAT_DW16_MAX_TAPS (pipeline/compiler/kernels_registry.py). What the compiler prepared:
+ * - bias[c] = bias + input_offset * sum over taps of w[tap][c]: the accumulators sum raw int8 products;
+ * - weights in layout dw_c4_taps_w16: per block of 4 channels, per tap, 4 int16 (w_c0, w_c2, w_c1, w_c3),
+ *   i.e. the two words SXTB16 / SXTB16 ROR 8 would give: one LDRD per tap, no unpacking of weights;
+ * - scratch: the per-channel requantisation constants (eat/requant_pc.h, filled here once per call;
+ *   the short SMMULR form when every |bias| + 128 * sum|w| < 2^29 and shifts allow, else the general
+ *   one) and one row of out_c bytes holding the input zero point.
+ * Per pixel the table src[tap] points at the input pixel of each tap, or at the zero-point row when the
+ * tap falls in the padding (then x + input_offset = 0, as TFLM skips it): border and interior pixels
+ * run the same loop. Per tap and 4 channels: LDR x, LDRD w, 2 SXTB16, 4 SMLAxy (2.25 instructions per MAC
+ * with the table load). Each pixel's channels are written after its taps are read (the planner's
+ * overlap stays safe). Elsewhere this file compiles to nothing. */
+#include "eat/armv7em.h"
+#include "eat/depthwise_conv.h"
+#include "eat/requant_pc.h"
+
+#if EAT_ARMV7EM_DSP
+#pragma GCC optimize("O3")
+
+size_t eat_depthwise_conv2d_s8_dsp16_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return EAT_RQ_BYTES(p->out_c) + (size_t)p->out_c;
+}
+
+#define DW16_TAP(t)                                                     \
+    do {                                                                \
+        const int32_t xv_ = eat_rd32(src[t] + c);                       \
+        const int32_t x02_ = __sxtb16(xv_), x13_ = eat_sxtb16_ror8(xv_); \
+        a0 = __smlabb(x02_, wp[2 * (t)], a0);                           \
+        a2 = __smlatt(x02_, wp[2 * (t)], a2);                           \
+        a1 = __smlabb(x13_, wp[2 * (t) + 1], a1);                       \
+        a3 = __smlatt(x13_, wp[2 * (t) + 1], a3);                       \
+    } while (0)
+
+/* 1 when every channel's accumulator stays below EAT_RQ_SHORT_ACC_LIMIT: |bias| + 128 * sum|w|. */
+static int accumulators_small(const int32_t *bias, const int16_t *w16, int32_t C, int32_t taps)
+{
+    static const int8_t lane[4] = {0, 2, 1, 3};   /* channel in block -> int16 slot (c0, c2, c1, c3) */
+    int32_t c, t;
+    for (c = 0; c < C; ++c) {
+        const int16_t *wc = w16 + (c >> 2) * taps * 4 + lane[c & 3];
+        int64_t bound = bias[c] < 0 ? -(int64_t)bias[c] : (int64_t)bias[c];
+        for (t = 0; t < taps; ++t) {
+            bound += 128 * (wc[4 * t] < 0 ? -wc[4 * t] : wc[4 * t]);
+        }
+        if (bound >= EAT_RQ_SHORT_ACC_LIMIT) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                   const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+{
+    const int32_t C = p->out_c;
+    const int32_t taps = p->k_h * p->k_w;
+    const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;
+    const int32_t lo4 = eat_bytes4(lo), hi4 = eat_bytes4(hi);
+    const int32_t tap_dy = p->dilation_h * p->in_w * C, tap_dx = p->dilation_w * C;
+    eat_rq_t *rq = (eat_rq_t *)scratch;
+    int8_t *zrow = (int8_t *)scratch + EAT_RQ_BYTES(C);
+    const int32_t *wblocks = (const int32_t *)__builtin_assume_aligned(w->data, 4);
+    const int8_t *src[EAT_DW16_MAX_TAPS];
+    int32_t b, oy, ox, c, fy, fx, t;
+    int is_short;
+    eat_rq_prepare(rq, p->multiplier, p->shift, C);
+    is_short = accumulators_small(bias, (const int16_t *)(const void *)wblocks, C, taps)
+               && eat_rq_prepare_short(rq, p->shift, C, out_off);
+    memset(zrow, (int)(int8_t)-p->input_offset, (size_t)C);
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *img = input + b * p->in_h * p->in_w * C;
+        for (oy = 0; oy < p->out_h; ++oy) {
+            const int32_t y0 = oy * p->stride_h - p->pad_h;
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const int32_t x0 = ox * p->stride_w - p->pad_w;
+                int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * C;
+                const int32_t *wp = wblocks;
+                if (y0 >= 0 && y0 + (p->k_h - 1) * p->dilation_h < p->in_h && x0 >= 0
+                    && x0 + (p->k_w - 1) * p->dilation_w < p->in_w) {   /* inside: no bounds checks */
+                    const int8_t *row = img + (y0 * p->in_w + x0) * C;
+                    for (fy = 0, t = 0; fy < p->k_h; ++fy, row += tap_dy) {
+                        const int8_t *q = row;
+                        for (fx = 0; fx < p->k_w; ++fx, ++t, q += tap_dx) {
+                            src[t] = q;
+                        }
+                    }
+                } else {
+                    for (fy = 0, t = 0; fy < p->k_h; ++fy) {
+                        const int32_t iy = y0 + fy * p->dilation_h;
+                        const int row_in = iy >= 0 && iy < p->in_h;
+                        for (fx = 0; fx < p->k_w; ++fx, ++t) {
+                            const int32_t ix = x0 + fx * p->dilation_w;
+                            src[t] = row_in && ix >= 0 && ix < p->in_w ? img + (iy * p->in_w + ix) * C : zrow;
+                        }
+                    }
+                }
+                for (c = 0; c < C; c += 4, wp += 2 * taps) {
+                    int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
+                    if (taps == 9) {   /* 3x3, unrolled */
+                        DW16_TAP(0); DW16_TAP(1); DW16_TAP(2);
+                        DW16_TAP(3); DW16_TAP(4); DW16_TAP(5);
+                        DW16_TAP(6); DW16_TAP(7); DW16_TAP(8);
+                    } else {
+                        for (t = 0; t < taps; ++t) {
+                            DW16_TAP(t);
+                        }
+                    }
+                    if (is_short) {
+                        eat_wr32(out + c, eat_pack4_clamp(eat_rq_short(a0, &rq[c]), eat_rq_short(a1, &rq[c + 1]),
+                                                          eat_rq_short(a2, &rq[c + 2]),
+                                                          eat_rq_short(a3, &rq[c + 3]), lo4, hi4));
+                    } else {
+                        out[c] = eat_rq_s8(a0, &rq[c], out_off, lo, hi);
+                        out[c + 1] = eat_rq_s8(a1, &rq[c + 1], out_off, lo, hi);
+                        out[c + 2] = eat_rq_s8(a2, &rq[c + 2], out_off, lo, hi);
+                        out[c + 3] = eat_rq_s8(a3, &rq[c + 3], out_off, lo, hi);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#elif defined(__ARM_ARCH_7EM__)
+#error "ARMv7E-M build without the DSP extension flags: build with -mcpu=cortex-m4 or cortex-m7"
+#else
+typedef int eat_depthwise_conv2d_s8_dsp16_unused_t;   /* not ARMv7E-M: nothing to compile */
+#endif
