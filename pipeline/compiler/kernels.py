@@ -185,3 +185,4 @@ def prepare(op: str, packed: PackedWeights, core: str, geo: Geometry, w: np.ndar
 
 
 from pipeline.compiler import kernels_registry  # noqa: E402,F401  (registers the variants)
+from pipeline.compiler import kernels_rv32  # noqa: E402,F401  (registers the RV32IMC variants)

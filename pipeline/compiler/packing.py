@@ -86,6 +86,9 @@ KERNEL_HEADERS: dict[str, str] = {
     "eat_fully_connected_s8_sparse_d4_armv6m": "eat/sparse_armv6m.h",
     "eat_conv2d_s8_sparse_d4_armv6m": "eat/sparse_armv6m.h",
     "eat_depthwise_conv2d_s8_sparse_d4_armv6m": "eat/sparse_armv6m.h",
+    "eat_conv2d_s8_rv32": "eat/rv32.h",
+    "eat_depthwise_conv2d_s8_rv32": "eat/rv32.h",
+    "eat_fully_connected_s8_rv32": "eat/rv32.h",
 }
 
 
