@@ -56,9 +56,15 @@ static const int8_t *pixel_input(const eat_conv2d_s8_params_t *p, const int8_t *
     return col;
 }
 
-static int8_t out_s8(const eat_conv2d_s8_params_t *p, int32_t acc, int32_t c)
+/* n accumulators of channels c.. -> int8 outputs (requantisation inlined, parameters in registers). */
+static void store_s8(const eat_conv2d_s8_params_t *p, const int32_t *acc, int32_t c, int32_t n, int8_t *out)
 {
-    return eat_requant_s8(acc, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+    const int32_t *mult = p->multiplier + c, *shift = p->shift + c;
+    const int32_t off = p->output_offset, lo = p->act_min, hi = p->act_max;
+    int32_t j;
+    for (j = 0; j < n; ++j) {
+        out[c + j] = eat_requant_s8(acc[j], mult[j], shift[j], off, lo, hi);
+    }
 }
 
 void eat_conv2d_s8_rv32(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int32_t *bias,
@@ -81,22 +87,18 @@ void eat_conv2d_s8_rv32(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t 
                 acc[j] = acc[4 + j] = bias[c + j];
             }
             eat_rv32_dot_2x4(x0, x1, w->data + c * k, k, k, acc);
-            for (j = 0; j < 4; ++j) {
-                o0[c + j] = out_s8(p, acc[j], c + j);
-            }
+            store_s8(p, acc, c, 4, o0);
             if (has1) {
-                for (j = 0; j < 4; ++j) {
-                    o1[c + j] = out_s8(p, acc[4 + j], c + j);
-                }
+                store_s8(p, acc + 4, c, 4, o1);
             }
         }
         for (; c < p->out_c; ++c) {
             int32_t acc[2];
             acc[0] = acc[1] = bias[c];
             eat_rv32_dot_2x1(x0, x1, w->data + c * k, k, acc);
-            o0[c] = out_s8(p, acc[0], c);
+            store_s8(p, acc, c, 1, o0);
             if (has1) {
-                o1[c] = out_s8(p, acc[1], c);
+                store_s8(p, acc + 1, c, 1, o1);
             }
         }
     }

@@ -16,9 +16,16 @@ size_t eat_depthwise_conv2d_s8_rv32_scratch_bytes(const eat_depthwise_conv2d_s8_
     return (size_t)8 * (size_t)(p->k_h * p->k_w) + (size_t)p->in_c;   /* 8: room for a 64-bit host pointer */
 }
 
-static int8_t out_s8(const eat_depthwise_conv2d_s8_params_t *p, int32_t acc, int32_t c)
+/* n accumulators of channels c.. -> int8 outputs (requantisation inlined, parameters in registers). */
+static void store_s8(const eat_depthwise_conv2d_s8_params_t *p, const int32_t *acc, int32_t c, int32_t n,
+                     int8_t *out)
 {
-    return eat_requant_s8(acc, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+    const int32_t *mult = p->multiplier + c, *shift = p->shift + c;
+    const int32_t off = p->output_offset, lo = p->act_min, hi = p->act_max;
+    int32_t j;
+    for (j = 0; j < n; ++j) {
+        out[c + j] = eat_requant_s8(acc[j], mult[j], shift[j], off, lo, hi);
+    }
 }
 
 void eat_depthwise_conv2d_s8_rv32(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
@@ -50,6 +57,7 @@ void eat_depthwise_conv2d_s8_rv32(const eat_depthwise_conv2d_s8_params_t *p, con
                 for (c = 0; c + 3 < ch; c += 4) {
                     const int8_t *f = w->data + c;
                     int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
+                    int32_t acc[4];
                     for (t = 0; t < taps; ++t) {
                         const int8_t *x = tap[t] + c;
                         a0 += x[0] * f[0];
@@ -58,10 +66,8 @@ void eat_depthwise_conv2d_s8_rv32(const eat_depthwise_conv2d_s8_params_t *p, con
                         a3 += x[3] * f[3];
                         f += ch;
                     }
-                    out[c] = out_s8(p, a0, c);
-                    out[c + 1] = out_s8(p, a1, c + 1);
-                    out[c + 2] = out_s8(p, a2, c + 2);
-                    out[c + 3] = out_s8(p, a3, c + 3);
+                    acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3;
+                    store_s8(p, acc, c, 4, out);
                 }
                 for (; c < ch; ++c) {
                     const int8_t *f = w->data + c;
@@ -70,7 +76,7 @@ void eat_depthwise_conv2d_s8_rv32(const eat_depthwise_conv2d_s8_params_t *p, con
                         a += tap[t][c] * f[0];
                         f += ch;
                     }
-                    out[c] = out_s8(p, a, c);
+                    store_s8(p, &a, c, 1, out);
                 }
             }
         }
