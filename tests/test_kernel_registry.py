@@ -34,7 +34,9 @@ def test_core_variant_then_generic_then_reference() -> None:
     assert kernels.prepare("CONV_2D", DensePacker().pack("CONV_2D", wb), "cortex-m4", big, wb, None, None,
                            5).kernel == "eat_conv2d_s8_dsp"
     rv = kernels.prepare("CONV_2D", packed, "rv32imc", CONV_GEO, w, bias, "b", 5)
-    assert rv.kernel == "eat_conv2d_s8_folded"
+    assert rv.kernel == "eat_conv2d_s8_rv32" and rv.scratch_bytes == 2 * 72
+    m3 = kernels.prepare("CONV_2D", packed, "cortex-m3", CONV_GEO, w, bias, "b", 5)   # no own variants
+    assert m3.kernel == "eat_conv2d_s8_folded"
     grouped = dict(CONV_GEO, fic=4)
     assert kernels.prepare("CONV_2D", packed, "cortex-m4", grouped, w, bias, "b", 5).kernel == "eat_conv2d_s8"
 
