@@ -1,5 +1,8 @@
-/* Reference SOFTMAX int8 -> int8 (TFLM reference_ops::Softmax with gemmlowp fixed point).
- * Fixed-point formats: input differences in Q5.26, exp results in Q0.31, the sum in Q12.19. */
+/* SOFTMAX int8 -> int8 (TFLM reference_ops::Softmax with gemmlowp fixed point), exp tabulated.
+ * Fixed-point formats: input differences in Q5.26, exp results in Q0.31, the sum in Q12.19. The
+ * exp of each of the 256 possible differences is computed by the compiler with TFLM's integer
+ * arithmetic (pipeline/compiler/ops/softmax.py); the sum, the reciprocal and the output scaling
+ * are TFLM's, here. */
 #include "eat/softmax.h"
 
 /* gemmlowp SaturatingRoundingMultiplyByPOT<exponent> for exponent > 0. */
@@ -20,43 +23,6 @@ static int32_t rounding_half_sum(int32_t a, int32_t b)
     const int64_t sum = (int64_t)a + (int64_t)b;
     const int64_t sign = sum >= 0 ? 1 : -1;
     return (int32_t)((sum + sign) / 2);
-}
-
-/* exp(a) for a in [-1/4, 0), Q0.31 in and out. */
-static int32_t exp_on_interval_m_quarter_0(int32_t a)
-{
-    const int32_t constant_term = 1895147668;     /* exp(-1/8) */
-    const int32_t constant_1_over_3 = 715827883;
-    const int32_t x = a + (1 << 28);              /* a + 1/8 */
-    const int32_t x2 = eat_srdhm(x, x);
-    const int32_t x3 = eat_srdhm(x2, x);
-    const int32_t x4 = eat_srdhm(x2, x2);
-    const int32_t x4_over_4 = eat_rdbpot(x4, 2);
-    const int32_t poly = eat_rdbpot(eat_srdhm(x4_over_4 + x3, constant_1_over_3) + x2, 1);
-    return constant_term + eat_srdhm(constant_term, x + poly);
-}
-
-/* exp(a) for a <= 0, a in Q5.26, result in Q0.31. */
-static int32_t exp_on_negative_values_q5(int32_t a)
-{
-    static const int32_t multipliers[7] = {
-        1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242
-    };  /* exp(-2^k) for k = -2..4 in Q0.31 */
-    const int32_t one_quarter = 1 << 24;
-    const int32_t mask = one_quarter - 1;
-    const int32_t a_mod_quarter_minus_one_quarter = (a & mask) - one_quarter;
-    int32_t result = exp_on_interval_m_quarter_0(sat_shl(a_mod_quarter_minus_one_quarter, 5));
-    const int32_t remainder = a_mod_quarter_minus_one_quarter - a;
-    int k;
-    for (k = 0; k < 7; ++k) {
-        if (remainder & ((int32_t)1 << (26 - 2 + k))) {
-            result = eat_srdhm(result, multipliers[k]);
-        }
-    }
-    if (a == 0) {
-        result = INT32_MAX;
-    }
-    return result;
 }
 
 /* 1 / (1 + x) for x in [0, 1), Q0.31 in and out (Newton-Raphson, 3 iterations). */
@@ -88,8 +54,16 @@ static int count_leading_zeros(uint32_t x)
     return n;
 }
 
-void eat_softmax_s8(const eat_softmax_s8_params_t *p, const int8_t *input, int8_t *output)
+/* exp of a difference to the row's maximum, Q0.31: 0 below diff_min (past the table's end). */
+static int32_t row_exp(const int32_t *exp_table, int32_t table_len, int32_t diff)
 {
+    return -diff < table_len ? exp_table[-diff] : 0;
+}
+
+void eat_softmax_s8(const eat_softmax_s8_params_t *p, const int32_t *exp_table,
+                    const int8_t *input, int8_t *output)
+{
+    const int32_t table_len = eat_softmax_s8_table_len(p);
     int32_t i, c;
     for (i = 0; i < p->outer; ++i) {
         const int8_t *in = input + i * p->depth;
@@ -102,12 +76,8 @@ void eat_softmax_s8(const eat_softmax_s8_params_t *p, const int8_t *input, int8_
             max_in_row = eat_max_i32(max_in_row, in[c]);
         }
         for (c = 0; c < p->depth; ++c) {
-            const int32_t diff = (int32_t)in[c] - max_in_row;
-            if (diff >= p->diff_min) {
-                const int32_t rescaled = eat_mbqm_greater_than_one(diff, p->input_multiplier,
-                                                                   p->input_left_shift);
-                sum_of_exps += eat_rdbpot(exp_on_negative_values_q5(rescaled), 12);
-            }
+            /* a difference below diff_min adds nothing: its exp is 0 and rdbpot(0) is 0 */
+            sum_of_exps += eat_rdbpot(row_exp(exp_table, table_len, (int32_t)in[c] - max_in_row), 12);
         }
         headroom_plus_one = count_leading_zeros((uint32_t)sum_of_exps);
         num_bits_over_unit = 12 - headroom_plus_one;
@@ -116,9 +86,7 @@ void eat_softmax_s8(const eat_softmax_s8_params_t *p, const int8_t *input, int8_
         for (c = 0; c < p->depth; ++c) {
             const int32_t diff = (int32_t)in[c] - max_in_row;
             if (diff >= p->diff_min) {
-                const int32_t rescaled = eat_mbqm_greater_than_one(diff, p->input_multiplier,
-                                                                   p->input_left_shift);
-                const int32_t exp_in_0 = exp_on_negative_values_q5(rescaled);
+                const int32_t exp_in_0 = row_exp(exp_table, table_len, diff);
                 const int32_t unsat = eat_rdbpot(eat_srdhm(shifted_scale, exp_in_0),
                                                  num_bits_over_unit + 31 - 8);
                 out[c] = (int8_t)eat_clamp_i32(unsat - 128, -128, 127);
