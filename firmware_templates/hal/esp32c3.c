@@ -14,8 +14,12 @@
  * sim.build_flags): two differences, both here and nowhere else:
  *   - UART_CLKDIV is written small (16): labwired paces TX at the programmed baud rate in
  *     virtual time, and 115200 baud would cost ~14 000 simulated cycles per byte;
- *   - the performance counter reads 256 x the instructions retired (labwired counts one cycle
- *     per instruction), so hal_cycles() divides by 256: in simulation the figure is instructions.
+ *   - hal_cycles() reads TIMG0's timer 0 (54 bits, TRM 11) instead of the performance counter:
+ *     labwired's CSR 0x7E2 reads 256 x the instructions retired in 32 bits, so it wraps every
+ *     2^24 instructions and one long op (resnet's reference convolutions) lost whole wraps; its
+ *     TIMG0 T0 at divider 1 advances one count per instruction (checked: ad01 1,104,457 via
+ *     0x7E2 / 256 polled per op, 1,104,468 via T0, the 11 being this function's own reads), and
+ *     does not wrap. In simulation the figure is instructions.
  *
  * Cycle counter: the C3's machine performance counter (CSR 0x7E2 MPCCR, counting clock cycles
  * when MPCER 0x7E0 = 1 and MPCMR 0x7E1 = 1), 32 bits, extended to 64 in software: each call
@@ -49,6 +53,11 @@
 #define UART_CLKDIV_SIM    16u
 
 /* TRM 11 (timer group) and 9 (RTC): watchdogs the ROM leaves armed in flash boot. */
+#define TIMG0_T0CONFIG     0x6001f000u
+#define TIMG0_T0LO         0x6001f004u
+#define TIMG0_T0HI         0x6001f008u
+#define TIMG0_T0UPDATE     0x6001f00cu
+#define T0CONFIG_RUN_DIV1  ((1u << 31) | (1u << 30) | (1u << 13))   /* EN, INCREASE, DIVIDER = 1 */
 #define TIMG0_WDTCONFIG0   0x6001f048u
 #define TIMG0_WDTWPROTECT  0x6001f064u
 #define RTC_WDTCONFIG0     0x60008090u
@@ -121,16 +130,28 @@ void hal_init(void)
     CSR_WRITE(0x7e2, 0u);
     s_cycles_last = mpccr_read();
     s_cycles_total = 0u;
+#ifdef EAT_SIM_LABWIRED
+    REG(TIMG0_T0CONFIG) = T0CONFIG_RUN_DIV1;
+#endif
 }
+
+#ifdef EAT_SIM_LABWIRED
+/* TIMG0 timer 0, latched by a write to T0UPDATE (bit 31), read low then high (54 bits). */
+static uint64_t timg0_t0_read(void)
+{
+    REG(TIMG0_T0UPDATE) = 1u << 31;
+    return ((uint64_t)REG(TIMG0_T0HI) << 32) | REG(TIMG0_T0LO);
+}
+#endif
 
 uint64_t hal_cycles(void)
 {
+#ifdef EAT_SIM_LABWIRED
+    return timg0_t0_read();                              /* labwired: one count per instruction */
+#else
     uint32_t now = mpccr_read();
     s_cycles_total += (uint32_t)(now - s_cycles_last);  /* modulo 2^32: one wrap per call is fine */
     s_cycles_last = now;
-#ifdef EAT_SIM_LABWIRED
-    return s_cycles_total >> 8;                          /* labwired: 256 counts per instruction */
-#else
     return s_cycles_total;
 #endif
 }
