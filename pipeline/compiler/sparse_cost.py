@@ -97,13 +97,13 @@ def sparse_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:
     return int(s.pixels * per_pixel + s.border * s.window * c.fill)
 
 
-BLOCK = 8   # output pixels per walk of the block kernels
-
-
-def sparse_block_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:
-    """The block walk: each filter's index once per block of BLOCK output pixels."""
+def sparse_block_cycles(core: str, s: LayerShape, entries: np.ndarray, block: int = 8) -> int:
+    """The block walk: each filter's index once per block of `block` output pixels (blk_pair and
+    blk_channel are per 8-pixel block; a 4-pixel block costs ~51 / 87 and ~50 / 70 of them)."""
     c = costs(core)
     pairs = int(np.asarray(entries).sum()) // 2
-    blocks = (s.pixels + BLOCK - 1) // BLOCK
-    return int(blocks * (pairs * c.blk_pair + s.out_c * c.blk_channel + BLOCK * s.field_bytes * c.blk_gather)
+    blocks = (s.pixels + block - 1) // block
+    scale = (51.0 / 87.0, 50.0 / 70.0) if block == 4 else (1.0, 1.0)
+    return int(blocks * (pairs * c.blk_pair * scale[0] + s.out_c * c.blk_channel * scale[1]
+                         + block * s.field_bytes * c.blk_gather)
                + s.pixels * (s.out_c * c.blk_out + s.taps * c.blk_tap))

@@ -26,7 +26,7 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
     else:
         geo = g
     variant = kernels.select_variant(op.opcode, sparse.KEY, ctx.core, geo)
-    block = variant.layout == "d4_im2col_block"
+    block = variant.pixel_block if variant.layout == "d4_im2col_block" else 0
     bias_offset = input_offset - 128 if block else input_offset   # the block kernel reads x + 128
     if op.opcode == "FULLY_CONNECTED":
         channels = sparse.channels_fc(data)

@@ -1,0 +1,176 @@
+/* Cortex-M0+ zero-skipping CONV_2D over EAT_WEIGHTS_SPARSE_D4 with steps in im2col positions
+ * (k = (fy * k_w + fx) * in_c + ic), four output pixels per walk: each filter's non-zeros are
+ * decoded once for a block of 4 pixels, whose receptive fields are first gathered into scratch
+ * transposed ([k][4] bytes) and offset to unsigned (x ^ 0x80 = x + 128), so one step moves one
+ * pointer and each pixel costs one LDRB (immediate offset), one MULS and one ADD per non-zero.
+ * The bias the compiler passes is bias + (input_offset - 128) * sum(w[oc]) (exact: checked in
+ * int32 at compile time), so sum(v * (x + 128)) + that bias is TFLM's accumulator; it is followed
+ * by each channel's accumulator bounds, outside which the output is the clamp (no requantisation).
+ * Built only when __ARM_ARCH_6M__ is defined; the registry picks it for core "cortex-m0plus". */
+#include "eat/sparse_armv6m.h"
+
+#if defined(__ARM_ARCH_6M__)
+
+size_t eat_conv2d_s8_sparse_b4_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
+{
+    return (size_t)(4 * p->k_h * p->k_w * p->in_c + 16 * p->out_c);
+}
+
+/* For every output channel oc (its index bytes in order): acc[4 * oc + j] = bias[oc] +
+ * sum_k v[k] * t[4 * offset_k + j], j = 0..3 (low nibble: step to the first entry of a pair, high
+ * nibble: to the second; steps in positions of t). `index` is the d4 index: uint16 pairs[out_c],
+ * then the step bytes. One call per block of 4 pixels: the channel loop is here too.
+ * Registers in the walk: r0 walks t, r1 the weights, r2 the step bytes (r7 the channel's end), r3
+ * the step byte, r4 the scaled step, r5 the weight, r6 input and product; the four sums in r8-r11.
+ * Locals at [sp]: t, the next pair count, the next bias, the end of the counts, the next acc.
+ * Per step byte (two entries, four pixels each) 51 cycles under rp2040js: 6.4 per non-zero and
+ * pixel, plus ~50 per channel. In .ramfunc: SRAM rather than XIP flash on a real RP2040. */
+__attribute__((naked, noinline, section(".ramfunc.eat_armv6m_sparse_b4_walk")))
+void eat_armv6m_sparse_b4_walk(const uint8_t *t, const int8_t *v, const uint8_t *index, const int32_t *bias,
+                               int32_t *acc, uint32_t out_c)
+{
+    (void)t; (void)v; (void)index; (void)bias; (void)acc; (void)out_c;
+    __asm__ volatile(
+        ".syntax unified\n\t"
+        "push {r4-r7, lr}\n\t"
+        "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"
+        "push {r4-r7}\n\t"
+        "sub sp, #20\n\t"                 /* acc at [sp+56], out_c at [sp+60] */
+        "str r0, [sp, #0]\n\t"
+        "str r2, [sp, #4]\n\t"
+        "str r3, [sp, #8]\n\t"
+        "ldr r4, [sp, #60]\n\t"
+        "lsls r4, r4, #1\n\t"
+        "adds r4, r2, r4\n\t"             /* end of the counts = the first step byte */
+        "str r4, [sp, #12]\n\t"
+        "ldr r5, [sp, #56]\n\t"
+        "str r5, [sp, #16]\n\t"
+        "cmp r2, r4\n\t"
+        "beq 9f\n\t"
+        "movs r2, r4\n"
+        "0:\n\t"                          /* next channel */
+        "ldr r4, [sp, #4]\n\t"
+        "ldrh r7, [r4, #0]\n\t"
+        "adds r4, r4, #2\n\t"
+        "str r4, [sp, #4]\n\t"
+        "adds r7, r2, r7\n\t"
+        "ldr r4, [sp, #8]\n\t"
+        "ldm r4!, {r5}\n\t"
+        "str r4, [sp, #8]\n\t"
+        "mov r8, r5\n\t" "mov r9, r5\n\t" "mov r10, r5\n\t" "mov r11, r5\n\t"
+        "ldr r0, [sp, #0]\n\t"
+        "cmp r2, r7\n\t"
+        "beq 2f\n"
+#define EAT_SPB4_PIXELS                                                        \
+        "ldrb r6, [r0, #0]\n\t" "muls r6, r5, r6\n\t" "add r8, r6\n\t"       \
+        "ldrb r6, [r0, #1]\n\t" "muls r6, r5, r6\n\t" "add r9, r6\n\t"       \
+        "ldrb r6, [r0, #2]\n\t" "muls r6, r5, r6\n\t" "add r10, r6\n\t"      \
+        "ldrb r6, [r0, #3]\n\t" "muls r6, r5, r6\n\t" "add r11, r6\n\t"
+        "1:\n\t"
+        "ldrb r3, [r2, #0]\n\t"
+        "lsls r4, r3, #28\n\t" "lsrs r4, r4, #26\n\t"   /* (d & 15) * 4 */
+        "adds r0, r0, r4\n\t"
+        "ldrb r5, [r1, #0]\n\t" "sxtb r5, r5\n\t"
+        EAT_SPB4_PIXELS
+        "lsrs r3, r3, #4\n\t" "lsls r3, r3, #2\n\t"     /* (d >> 4) * 4 */
+        "adds r0, r0, r3\n\t"
+        "ldrb r5, [r1, #1]\n\t" "sxtb r5, r5\n\t"
+        EAT_SPB4_PIXELS
+        "adds r1, r1, #2\n\t"
+        "adds r2, r2, #1\n\t"
+        "cmp r2, r7\n\t"
+        "bne 1b\n"
+        "2:\n\t"                          /* the channel's four sums out */
+        "ldr r4, [sp, #16]\n\t"
+        "mov r5, r8\n\t" "str r5, [r4, #0]\n\t"
+        "mov r5, r9\n\t" "str r5, [r4, #4]\n\t"
+        "mov r5, r10\n\t" "str r5, [r4, #8]\n\t"
+        "mov r5, r11\n\t" "str r5, [r4, #12]\n\t"
+        "adds r4, r4, #16\n\t"
+        "str r4, [sp, #16]\n\t"
+        "ldr r4, [sp, #4]\n\t"
+        "ldr r5, [sp, #12]\n\t"
+        "cmp r4, r5\n\t"
+        "bne 0b\n"
+        "9:\n\t"
+        "add sp, #20\n\t"
+        "pop {r4-r7}\n\t"
+        "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"
+        "pop {r4-r7, pc}\n\t"
+        ".syntax divided\n\t");
+#undef EAT_SPB4_PIXELS
+}
+
+/* The receptive field of output pixel q (batch-major) as unsigned bytes x ^ 0x80 into column j of
+ * t ([k][4]); taps outside the input read the input zero point (also ^ 0x80). */
+static void gather_column(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t q, uint8_t *t,
+                          uint8_t pad_u)
+{
+    const int32_t hw = p->out_h * p->out_w;
+    const int32_t b = q / hw, r = q - (q / hw) * hw;
+    const int32_t oy = r / p->out_w, ox = r - (r / p->out_w) * p->out_w;
+    const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
+    const int32_t c = p->in_c;
+    int32_t fy, fx, k;
+    for (fy = 0; fy < p->k_h; ++fy) {
+        const int32_t iy = iy0 + fy * p->dilation_h;
+        for (fx = 0; fx < p->k_w; ++fx) {
+            const int32_t ix = ix0 + fx * p->dilation_w;
+            if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
+                for (k = 0; k < c; ++k) {
+                    t[4 * k] = pad_u;
+                }
+            } else {
+                const int8_t *s = input + ((b * p->in_h + iy) * p->in_w + ix) * c;
+                if ((c & 3) == 0 && (((uintptr_t)s) & 3u) == 0) {   /* a word of 4 channels at a time */
+                    const uint32_t *sw = (const uint32_t *)(const void *)s;
+                    for (k = 0; k < c; k += 4) {
+                        const uint32_t x = *sw++ ^ 0x80808080u;
+                        t[4 * k] = (uint8_t)x;
+                        t[4 * k + 4] = (uint8_t)(x >> 8);
+                        t[4 * k + 8] = (uint8_t)(x >> 16);
+                        t[4 * k + 12] = (uint8_t)(x >> 24);
+                    }
+                } else {
+                    for (k = 0; k < c; ++k) {
+                        t[4 * k] = (uint8_t)s[k] ^ 0x80u;
+                    }
+                }
+            }
+            t += 4 * c;
+        }
+    }
+}
+
+
+/* CONV_2D, not grouped (filter_in_c == in_c), any kernel, stride, dilation, padding. Scratch: the
+ * block's receptive fields transposed (4 * k_h * k_w * in_c bytes), then its int32 sums [out_c][4]. */
+void eat_conv2d_s8_sparse_b4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+{
+    const int32_t total = p->batches * p->out_h * p->out_w;
+    const int32_t oc_n = p->out_c;
+    const uint8_t pad_u = (uint8_t)((uint8_t)(-p->input_offset) ^ 0x80u);
+    const int32_t *lo = bias + oc_n, *hi = bias + 2 * oc_n;
+    uint8_t *t = (uint8_t *)scratch;
+    int32_t *acc = (int32_t *)(void *)(t + 4 * p->k_h * p->k_w * p->in_c);
+    int32_t q0, j, oc;
+    for (q0 = 0; q0 < total; q0 += 4) {
+        const int32_t n = total - q0 < 4 ? total - q0 : 4;
+        int8_t *out = output + q0 * oc_n;
+        const int32_t *a = acc;
+        for (j = 0; j < 4; ++j) {       /* a short last block repeats its last pixel */
+            gather_column(p, input, q0 + (j < n ? j : n - 1), t + j, pad_u);
+        }
+        eat_armv6m_sparse_b4_walk(t, w->data, (const uint8_t *)w->index, bias, acc, (uint32_t)oc_n);
+        for (oc = 0; oc < oc_n; ++oc, a += 4) {
+            const int32_t l = lo[oc], h = hi[oc];
+            for (j = 0; j < n; ++j) {
+                out[j * oc_n + oc] = eat_armv6m_requant_bounded(a[j], l, h, p->multiplier[oc], p->shift[oc],
+                                                                p->output_offset, p->act_min, p->act_max);
+            }
+        }
+    }
+}
+
+#endif /* __ARM_ARCH_6M__ */
