@@ -1,5 +1,5 @@
-"""The Cortex-M0+ zero-skipping kernels (runtime/src/armv6m/sparse_d4_armv6m.c, the 4-pixel block
-walk conv2d_sparse_b4_armv6m.c) against the TFLM oracle on the simulated Pico: FULLY_CONNECTED,
+"""The Cortex-M0+ zero-skipping kernels (runtime/src/armv6m/sparse_d4_armv6m.c, the 8-pixel block
+walk conv2d_sparse_b8_armv6m.c) against the TFLM oracle on the simulated Pico: FULLY_CONNECTED,
 CONV_2D (grouped: the d4 walk; not grouped: the block walk) and DEPTHWISE_CONV_2D (the portable
 kernel: the M0+ has no sparse depthwise of its own) over random shapes, quantisation and every zero
 pattern of tests/sparse_models.py, forced sparse, in one firmware."""
@@ -22,8 +22,10 @@ GEO = {"FULLY_CONNECTED": dict(batches=1, in_depth=16, out_depth=4), "CONV_2D": 
 def test_registry_picks_armv6m_sparse_kernels() -> None:
     m0 = {op: select_variant(op, "sparse_d4", "cortex-m0plus", dict(GEO[op], fic=8)).function for op in OPS}
     assert m0 == {"FULLY_CONNECTED": "eat_fully_connected_s8_sparse_d4_armv6m",
-                  "CONV_2D": "eat_conv2d_s8_sparse_b4_armv6m",
+                  "CONV_2D": "eat_conv2d_s8_sparse_b8_armv6m",
                   "DEPTHWISE_CONV_2D": "eat_depthwise_conv2d_s8_sparse_d4"}
+    small = dict(GEO["CONV_2D"], fic=8, oh=3, ow=3)      # 9 pixels: the 4-pixel walk wastes less
+    assert select_variant("CONV_2D", "sparse_d4", "cortex-m0plus", small).function == "eat_conv2d_s8_sparse_b4_armv6m"
     grouped = dict(GEO["CONV_2D"], fic=4)
     assert select_variant("CONV_2D", "sparse_d4", "cortex-m0plus", grouped).function == "eat_conv2d_s8_sparse_d4_armv6m"
     for op in OPS:
@@ -43,7 +45,7 @@ def test_m0plus_choice_block_walk_and_depthwise_dense() -> None:
     w = np.where(rng.random((64, 1, 1, 64)) < 0.1, rng.integers(1, 127, (64, 1, 1, 64)), 0).astype(np.int8)
     enc = sparse.encode(sparse.channels_conv(w, 1, 64, 1, 1))
     shape = LayerShape("CONV_2D", 125, 64, 1, 125 * 64 * 64, 0, 0, 64)
-    c = sparse.choose("auto", "cortex-m0plus", "CONV_2D", w, enc, shape, 0, "pw", block4=True)
+    c = sparse.choose("auto", "cortex-m0plus", "CONV_2D", w, enc, shape, 0, "pw", block=8)
     assert c.encoding == "sparse_d4" and c.sparse_cycles_est < 0.5 * c.dense_cycles_est
     dw = np.where(rng.random((1, 3, 3, 64)) < 0.1, 5, 0).astype(np.int8)
     enc = sparse.encode(sparse.channels_depthwise(dw, 5, 1, 1))
@@ -67,6 +69,8 @@ def test_armv6m_sparse_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: 
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
     assert {w["encoding"] for w in m.weights} == {"sparse_d4"}
     model_c = next((tmp_path / "out").rglob("model.c")).read_text()
+    big = seed == 11   # seed 11's model has convolutions of >= 24 output pixels (the 8-pixel walk)
     for fn in ("eat_fully_connected_s8_sparse_d4_armv6m(", "eat_conv2d_s8_sparse_b4_armv6m(",
+               *(("eat_conv2d_s8_sparse_b8_armv6m(",) if big else ()),
                "eat_conv2d_s8_sparse_d4_armv6m(", "eat_depthwise_conv2d_s8_sparse_d4("):
         assert fn in model_c

@@ -27,13 +27,28 @@ register("DEPTHWISE_CONV_2D", KEY, ("generic",), Variant(
     scratch=window_bytes, header="eat/sparse.h"))
 
 # ---- ARMv6-M (runtime/src/armv6m/*sparse*.c, eat/sparse_armv6m.h): Cortex-M0+ ----
-# Steps in im2col positions, 4 pixels per walk (layout "d4_im2col_b4": ops/sparse_weights.py
-# encodes the steps that way and folds input_offset - 128 into the bias).
+# Steps in im2col positions, 8 (or, for layers with few output pixels, 4) pixels per walk (layout
+# "d4_im2col_block": ops/sparse_weights.py encodes the steps that way and folds input_offset - 128
+# into the bias). A short last block repeats a pixel, so 8 wastes more than 4 on small outputs.
+BLOCK8_MIN_PIXELS = 24
+
+
+def _pixels(g) -> int:
+    return g["n"] * g["oh"] * g["ow"]
+
+
+register("CONV_2D", KEY, ARMV6M, Variant(
+    "eat_conv2d_s8_sparse_b8_armv6m", "runtime/src/armv6m/conv2d_sparse_b8_armv6m.c",
+    "each filter's non-zeros walked once per block of 8 output pixels (receptive fields gathered "
+    "transposed into scratch), hand-scheduled Thumb-1 in SRAM, exact two-multiply requantisation",
+    applies=lambda g: g["fic"] == g["ic"] and _pixels(g) >= BLOCK8_MIN_PIXELS, layout="d4_im2col_block",
+    scratch=lambda g: 8 * g["kh"] * g["kw"] * g["ic"] + 32 * g["oc"], pixel_block=8, header="eat/sparse_armv6m.h",
+    clamp_bounds=True))
 register("CONV_2D", KEY, ARMV6M, Variant(
     "eat_conv2d_s8_sparse_b4_armv6m", "runtime/src/armv6m/conv2d_sparse_b4_armv6m.c",
-    "each filter's non-zeros walked once per block of 4 output pixels (receptive fields gathered "
-    "transposed into scratch), hand-scheduled Thumb-1 in SRAM, exact two-multiply requantisation",
-    applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_b4",
+    "each filter's non-zeros walked once per block of 4 output pixels (fewer than "
+    f"{BLOCK8_MIN_PIXELS} pixels), hand-scheduled Thumb-1 in SRAM, exact two-multiply requantisation",
+    applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_block",
     scratch=lambda g: 4 * g["kh"] * g["kw"] * g["ic"] + 16 * g["oc"], pixel_block=4, header="eat/sparse_armv6m.h",
     clamp_bounds=True))
 register("FULLY_CONNECTED", KEY, ARMV6M, Variant(

@@ -151,11 +151,12 @@ def border_pixels(g: dict) -> int:
 
 
 def choose(mode: str, core: str, opcode: str, w: np.ndarray, enc: Encoded, shape: sparse_cost.LayerShape,
-           op_index: int, layer: str, block4: bool = False, dense_only: str | None = None) -> LayerChoice:
-    """Dense or sparse for one weight tensor, with the estimates and the reason. `block4`: the
-    kernel walks 4 pixels at a time; `dense_only`: why this op never goes sparse on this core."""
+           op_index: int, layer: str, block: int = 0, dense_only: str | None = None) -> LayerChoice:
+    """Dense or sparse for one weight tensor, with the estimates and the reason. `block`: the
+    kernel walks that many pixels at a time (0: one); `dense_only`: why this op never goes sparse on this core."""
     dense_c = sparse_cost.dense_cycles(core, shape)
-    sparse_c = (sparse_cost.sparse_b4_cycles if block4 else sparse_cost.sparse_cycles)(core, shape, enc.entries)
+    sparse_c = (sparse_cost.sparse_block_cycles(core, shape, enc.entries, block) if block
+               else sparse_cost.sparse_cycles(core, shape, enc.entries))
     zeros = int(w.size - enc.nonzeros)
     sp = zeros / w.size if w.size else 0.0
     if mode == "auto" and dense_only:

@@ -23,7 +23,7 @@ class LayerShape:
     macs: int
     border: int = 0         # output positions whose window leaves the input (sparse copies it)
     window: int = 0         # bytes of one copied window
-    field_bytes: int = 0    # CONV_2D: bytes of one receptive field (k_h * k_w * in_c), gathered by the b4 kernel
+    field_bytes: int = 0    # CONV_2D: bytes of one receptive field (k_h * k_w * in_c), gathered by the block kernel
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,12 @@ class CoreCosts:
     channel: float          # sparse: per output element, set-up of the channel's walk
     pixel: float            # sparse: per output position
     fill: float             # sparse: per byte of a border window copy
-    # the 4-pixel block walk (kernel layout "d4_im2col_b4"); 0: the core has none
-    b4_pair: float = 0.0    # per index byte (two entries x four pixels)
-    b4_channel: float = 0.0  # per output channel and block: call, sums in and out
-    b4_out: float = 0.0     # per output element: requantize, clamp, store
-    b4_gather: float = 0.0  # per byte of a gathered receptive field
-    b4_tap: float = 0.0     # per output pixel and kernel position: the gather's bounds and loops
+    # the 8-pixel block walk (kernel layout "d4_im2col_block"); 0: the core has none
+    blk_pair: float = 0.0    # per index byte (two entries x BLOCK pixels)
+    blk_channel: float = 0.0  # per output channel and block: sums in and out
+    blk_out: float = 0.0     # per output element: bounds, requantize, clamp, store
+    blk_gather: float = 0.0  # per byte of a gathered receptive field
+    blk_tap: float = 0.0     # per output pixel and kernel position: the gather's bounds and loops
 
 
 # Fitted to `scripts/calibrate_sparse.py BOARD` (FC 256x64, 1x1 conv 8x8x32->32, 3x3 conv 8x8x8->16,
@@ -58,15 +58,15 @@ COSTS: dict[str, CoreCosts] = {
     # 3x3 conv 8x8x8->16 dense 541,876 (est. 564k), sparse 80 / 90 % 429,754 / 359,121; 3x3
     # depthwise 8x8x32 dense 345,864 (7.6 per tap beside dense_mac), sparse 0 / 80 / 90 % 931,100 /
     # 667,872 / 652,676 (est. 873k / 648k / 635k). pair_dw and fill keep the earlier fit.
-    # b4 (conv2d_sparse_b4_armv6m.c): 51 per index byte and ~50 per channel and block counted from
-    # the Thumb-1 walk; per output (bounds, requantisation, store), per gathered byte and tap fitted
-    # to `bench --sparsity 0.8 --profile` of kws_ref_model (one-shot, random inputs): 1x1
-    # 25x5x64->64 sparse 1.58-1.70 M (est. 1.78 M), 10x4 conv 49x10x1->25x5x64 stride 2 1.70 M (est.
-    # 1.59 M). dense_tap 4 (was 11): the same run's dense 1x1 3.01 M (est. 3.30 M) and 10x4 conv
-    # 2.35 M (est. 3.46 M: the in_c = 1 conv is still over-estimated); the 3x3 conv above est. 500k.
+    # block walk (conv2d_sparse_b8_armv6m.c): 87 per index byte and ~70 per channel and block counted
+    # from the Thumb-1 walk; per output (bounds, requantisation, store), per gathered byte and tap
+    # fitted to `bench --profile` of kws_ref_model one-shot 80% (random inputs): 1x1 25x5x64->64
+    # sparse 1.36-1.47 M (est. 1.56 M), 10x4 conv 49x10x1->25x5x64 stride 2 1.53 M (est. 1.41 M).
+    # dense_tap 4 (was 11): the same model's dense 1x1 3.01 M (est. 3.29 M) and 10x4 conv 2.35 M
+    # (est. 3.46 M: the in_c = 1 conv is still over-estimated); the 3x3 conv above est. 500k.
     "cortex-m0plus": CoreCosts(dense_mac=5.6, dense_tap=4.0, dense_dw_tap=8.0, out=49.0, pair=22.2,
                                pair_dw=29.0, channel=131.0, pixel=50.0, fill=12.0,
-                               b4_pair=51.0, b4_channel=50.0, b4_out=110.0, b4_gather=8.0, b4_tap=25.0),
+                               blk_pair=87.0, blk_channel=70.0, blk_out=100.0, blk_gather=8.0, blk_tap=25.0),
     # generic (portable reference dense kernels, portable sparse kernels): the earlier pico fit, FC
     # 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 / 58,089 / 40,828.
     "generic": CoreCosts(dense_mac=17.1, dense_tap=13.0, dense_dw_tap=38.0, out=180.0, pair=26.0,
@@ -97,10 +97,13 @@ def sparse_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:
     return int(s.pixels * per_pixel + s.border * s.window * c.fill)
 
 
-def sparse_b4_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:
-    """The 4-pixel block walk: each filter's index once per block of 4 output pixels."""
+def sparse_block_cycles(core: str, s: LayerShape, entries: np.ndarray, block: int = 8) -> int:
+    """The block walk: each filter's index once per block of `block` output pixels (blk_pair and
+    blk_channel are per 8-pixel block; a 4-pixel block costs ~51 / 87 and ~50 / 70 of them)."""
     c = costs(core)
     pairs = int(np.asarray(entries).sum()) // 2
-    blocks = (s.pixels + 3) // 4
-    return int(blocks * (pairs * c.b4_pair + s.out_c * c.b4_channel + 4 * s.field_bytes * c.b4_gather)
-               + s.pixels * (s.out_c * c.b4_out + s.taps * c.b4_tap))
+    blocks = (s.pixels + block - 1) // block
+    scale = (51.0 / 87.0, 50.0 / 70.0) if block == 4 else (1.0, 1.0)
+    return int(blocks * (pairs * c.blk_pair * scale[0] + s.out_c * c.blk_channel * scale[1]
+                         + block * s.field_bytes * c.blk_gather)
+               + s.pixels * (s.out_c * c.blk_out + s.taps * c.blk_tap))

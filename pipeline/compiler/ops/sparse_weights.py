@@ -26,14 +26,14 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
     else:
         geo = g
     variant = kernels.select_variant(op.opcode, sparse.KEY, ctx.core, geo)
-    block4 = variant.layout == "d4_im2col_b4"
-    bias_offset = input_offset - 128 if block4 else input_offset   # the b4 kernel reads x + 128
+    block = variant.pixel_block if variant.layout == "d4_im2col_block" else 0
+    bias_offset = input_offset - 128 if block else input_offset   # the block kernel reads x + 128
     if op.opcode == "FULLY_CONNECTED":
         channels = sparse.channels_fc(data)
         shape = LayerShape(op.opcode, batches, out_depth, 1, lw.macs)
         axis = 0
     elif op.opcode == "CONV_2D":
-        channels = (sparse.channels_conv(data, g["kw"], g["ic"], 1, 1) if block4 else
+        channels = (sparse.channels_conv(data, g["kw"], g["ic"], 1, 1) if block else
                     sparse.channels_conv(data, sparse.window_width(g), g["ic"], g["dh"], g["dw"]))
         shape = LayerShape(op.opcode, g["n"] * g["oh"] * g["ow"], g["oc"], g["kh"] * g["kw"], lw.macs,
                            g["n"] * sparse.border_pixels(g), sparse.window_bytes(g), g["kh"] * g["kw"] * g["ic"])
@@ -45,7 +45,7 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
         axis = 3
     enc = sparse.encode(channels)
     choice = sparse.choose(ctx.weight_mode, ctx.core, op.opcode, data, enc, shape, op.index, op.layer,
-                           block4, kernels_sparse.DENSE_ONLY.get((op.opcode, ctx.core)))
+                           block, kernels_sparse.DENSE_ONLY.get((op.opcode, ctx.core)))
     folded = sparse.folded_bias(None if bias is None else bias.data, data, bias_offset, axis)
     if choice.encoding == sparse.KEY and folded is None:
         choice.encoding, choice.chosen_weight_bytes = "dense", choice.dense_weight_bytes
@@ -55,14 +55,14 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
     if choice.encoding != sparse.KEY:
         return lw
     pre = ctx.prefix(op)
-    layout = ("non-zeros per filter, steps in im2col positions ((fy * k_w + fx) * in_c + ic)" if block4
+    layout = ("non-zeros per filter, steps in im2col positions ((fy * k_w + fx) * in_c + ic)" if block
               else LAYOUTS[op.opcode])
     lw.weights = sparse.packed(enc, layout)
     lw.kernel = variant.function
     lw.header = "eat/sparse.h"
     lw.arrays = [a for a in lw.arrays if a.name != pre + "bias"]
     how = (f"bias + (input_offset ({input_offset}) - 128) * sum(w[c]): the kernel multiplies x + 128"
-           if block4 else f"bias + input_offset ({input_offset}) * sum(w[c]), so the sparse kernel multiplies raw inputs")
+           if block else f"bias + input_offset ({input_offset}) * sum(w[c]), so the sparse kernel multiplies raw inputs")
     if variant.clamp_bounds:
         folded, how = _with_bounds(lw, g, folded, how, pre)
     lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded, f"folded bias: {how}"))

@@ -35,19 +35,27 @@ static inline int8_t eat_armv6m_requant_bounded(int32_t acc, int32_t lo, int32_t
     return (int8_t)eat_clamp_i32(eat_armv6m_requant(acc, mult, shift) + out_offset, act_min, act_max);
 }
 
-/* For each output channel oc in order: acc[4 * oc + j] = bias[oc] + sum of v[k] * t[4 * offset_k + j],
- * j = 0..3, over the channel's index bytes (`index`: the d4 index, counts then steps; steps in
- * positions of the transposed block t; see conv2d_sparse_b4_armv6m.c). */
+/* The same with 4 pixels per walk (conv2d_sparse_b4_armv6m.c): sums [out_c][4], scratch
+ * 4 * k_h * k_w * in_c + 16 * out_c bytes; the registry takes it for layers with few pixels. */
 void eat_armv6m_sparse_b4_walk(const uint8_t *t, const int8_t *v, const uint8_t *index, const int32_t *bias,
                                int32_t *acc, uint32_t out_c);
-
-/* CONV_2D, not grouped, 4 output pixels per walk of each filter's non-zeros; the steps count
- * im2col positions ((fy * k_w + fx) * in_c + ic). `bias` is int32[3][out_c]: bias + (input_offset
- * - 128) * sum(w[oc]), then the accumulator bounds lo[oc] and hi[oc] (eat_armv6m_requant_bounded).
- * Scratch: 4 * k_h * k_w * in_c bytes (the block's receptive fields, transposed), then 16 * out_c
- * (the block's sums). */
 size_t eat_conv2d_s8_sparse_b4_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_b4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
+/* For each output channel oc in order: acc[8 * oc + j] = bias[oc] + sum of v[k] * t[8 * offset_k + j],
+ * j = 0..7, over the channel's index bytes (`index`: the d4 index, counts then steps; steps in
+ * positions of the transposed block t; see conv2d_sparse_b8_armv6m.c). */
+void eat_armv6m_sparse_b8_walk(const uint8_t *t, const int8_t *v, const uint8_t *index, const int32_t *bias,
+                               int32_t *acc, uint32_t out_c);
+
+/* CONV_2D, not grouped, 8 output pixels per walk of each filter's non-zeros; the steps count
+ * im2col positions ((fy * k_w + fx) * in_c + ic). `bias` is int32[3][out_c]: bias + (input_offset
+ * - 128) * sum(w[oc]), then the accumulator bounds lo[oc] and hi[oc] (eat_armv6m_requant_bounded).
+ * Scratch: 8 * k_h * k_w * in_c bytes (the block's receptive fields, transposed), then 32 * out_c
+ * (the block's sums). */
+size_t eat_conv2d_s8_sparse_b8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_sparse_b8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
 void eat_fully_connected_s8_sparse_d4_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,

@@ -89,7 +89,7 @@ void eat_fully_connected_s8_sparse_d4_armv6m(const eat_fully_connected_s8_params
 
 /* CONV_2D (any kernel, stride, dilation, padding, groups): eat/sparse.h's walk with the Thumb-1
  * channel walk above and the exact two-multiply requantisation. The registry uses it for grouped
- * convolutions; the others take the 4-pixel block walk (conv2d_sparse_b4_armv6m.c). */
+ * convolutions; the others take the 8-pixel block walk (conv2d_sparse_b8_armv6m.c). */
 void eat_conv2d_s8_sparse_d4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {

@@ -1,0 +1,192 @@
+/* Cortex-M0+ zero-skipping CONV_2D over EAT_WEIGHTS_SPARSE_D4 with steps in im2col positions
+ * (k = (fy * k_w + fx) * in_c + ic), eight output pixels per walk: each filter's non-zeros are
+ * decoded once for a block of 8 pixels, whose receptive fields are first gathered into scratch
+ * transposed ([k][8] bytes) and offset to unsigned (x ^ 0x80 = x + 128), so one step moves one
+ * pointer and each pixel costs one LDRB (immediate offset), one MULS and one ADD per non-zero.
+ * The bias the compiler passes is bias + (input_offset - 128) * sum(w[oc]) (exact: checked in
+ * int32 at compile time), so sum(v * (x + 128)) + that bias is TFLM's accumulator; it is followed
+ * by each channel's accumulator bounds, outside which the output is the clamp (no requantisation).
+ * Built only when __ARM_ARCH_6M__ is defined; the registry picks it for core "cortex-m0plus". */
+#include "eat/sparse_armv6m.h"
+
+#if defined(__ARM_ARCH_6M__)
+
+size_t eat_conv2d_s8_sparse_b8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
+{
+    return (size_t)(8 * p->k_h * p->k_w * p->in_c + 32 * p->out_c);
+}
+
+/* For every output channel oc (its index bytes in order): acc[8 * oc + j] = bias[oc] +
+ * sum_k v[k] * t[8 * offset_k + j], j = 0..7 (low nibble: step to the first entry of a pair, high
+ * nibble: to the second; steps in positions of t). `index` is the d4 index: uint16 pairs[out_c],
+ * then the step bytes. One call per block of 8 pixels.
+ * Registers in the walk: r0 walks t, r1 the weights, r2 the step bytes, r4 the scaled step (the
+ * step byte is loaded once per nibble) and the channel's end, r5 the weight, r6 input and product;
+ * the eight sums in r3, r7, r8-r12 and lr.
+ * Locals at [sp]: t, the next pair count, the next bias, the end of the counts, the next acc, the
+ * channel's end. Per step byte (two entries, eight pixels each) 87 cycles under rp2040js: 5.4 per
+ * non-zero and pixel, plus ~70 per channel and block. In .ramfunc: SRAM rather than XIP flash. */
+__attribute__((naked, noinline, section(".ramfunc.eat_armv6m_sparse_b8_walk")))
+void eat_armv6m_sparse_b8_walk(const uint8_t *t, const int8_t *v, const uint8_t *index, const int32_t *bias,
+                               int32_t *acc, uint32_t out_c)
+{
+    (void)t; (void)v; (void)index; (void)bias; (void)acc; (void)out_c;
+    __asm__ volatile(
+        ".syntax unified\n\t"
+        "push {r4-r7, lr}\n\t"
+        "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"
+        "push {r4-r7}\n\t"
+        "mov r4, r12\n\t"
+        "push {r4}\n\t"
+        "sub sp, #24\n\t"                 /* 64 bytes below the arguments: acc at [sp+64], out_c at [sp+68] */
+        "str r0, [sp, #0]\n\t"
+        "str r2, [sp, #4]\n\t"
+        "str r3, [sp, #8]\n\t"
+        "ldr r4, [sp, #68]\n\t"
+        "lsls r4, r4, #1\n\t"
+        "adds r4, r2, r4\n\t"             /* end of the counts = the first step byte */
+        "str r4, [sp, #12]\n\t"
+        "ldr r5, [sp, #64]\n\t"
+        "str r5, [sp, #16]\n\t"
+        "cmp r2, r4\n\t"
+        "beq 9f\n\t"
+        "movs r2, r4\n"
+        "0:\n\t"                          /* next channel */
+        "ldr r4, [sp, #4]\n\t"
+        "ldrh r5, [r4, #0]\n\t"
+        "adds r4, r4, #2\n\t"
+        "str r4, [sp, #4]\n\t"
+        "adds r5, r2, r5\n\t"
+        "str r5, [sp, #20]\n\t"           /* the channel's end */
+        "ldr r4, [sp, #8]\n\t"
+        "ldm r4!, {r3}\n\t"
+        "str r4, [sp, #8]\n\t"
+        "movs r7, r3\n\t"
+        "mov r8, r3\n\t" "mov r9, r3\n\t" "mov r10, r3\n\t" "mov r11, r3\n\t" "mov r12, r3\n\t" "mov lr, r3\n\t"
+        "ldr r0, [sp, #0]\n\t"
+        "cmp r2, r5\n\t"
+        "beq 2f\n"
+#define EAT_SPB8_PIXELS                                                        \
+        "ldrb r6, [r0, #0]\n\t" "muls r6, r5, r6\n\t" "adds r3, r3, r6\n\t"  \
+        "ldrb r6, [r0, #1]\n\t" "muls r6, r5, r6\n\t" "adds r7, r7, r6\n\t"  \
+        "ldrb r6, [r0, #2]\n\t" "muls r6, r5, r6\n\t" "add r8, r6\n\t"       \
+        "ldrb r6, [r0, #3]\n\t" "muls r6, r5, r6\n\t" "add r9, r6\n\t"       \
+        "ldrb r6, [r0, #4]\n\t" "muls r6, r5, r6\n\t" "add r10, r6\n\t"      \
+        "ldrb r6, [r0, #5]\n\t" "muls r6, r5, r6\n\t" "add r11, r6\n\t"      \
+        "ldrb r6, [r0, #6]\n\t" "muls r6, r5, r6\n\t" "add r12, r6\n\t"      \
+        "ldrb r6, [r0, #7]\n\t" "muls r6, r5, r6\n\t" "add lr, r6\n\t"
+        "1:\n\t"
+        "ldrb r4, [r2, #0]\n\t"
+        "lsls r4, r4, #28\n\t" "lsrs r4, r4, #25\n\t"   /* (d & 15) * 8 */
+        "adds r0, r0, r4\n\t"
+        "ldrb r5, [r1, #0]\n\t" "sxtb r5, r5\n\t"
+        EAT_SPB8_PIXELS
+        "ldrb r4, [r2, #0]\n\t"
+        "lsrs r4, r4, #4\n\t" "lsls r4, r4, #3\n\t"     /* (d >> 4) * 8 */
+        "adds r0, r0, r4\n\t"
+        "ldrb r5, [r1, #1]\n\t" "sxtb r5, r5\n\t"
+        EAT_SPB8_PIXELS
+        "adds r1, r1, #2\n\t"
+        "adds r2, r2, #1\n\t"
+        "ldr r4, [sp, #20]\n\t"
+        "cmp r2, r4\n\t"
+        "bne 1b\n"
+        "2:\n\t"                          /* the channel's eight sums out */
+        "ldr r4, [sp, #16]\n\t"
+        "str r3, [r4, #0]\n\t"
+        "str r7, [r4, #4]\n\t"
+        "mov r5, r8\n\t" "str r5, [r4, #8]\n\t"
+        "mov r5, r9\n\t" "str r5, [r4, #12]\n\t"
+        "mov r5, r10\n\t" "str r5, [r4, #16]\n\t"
+        "mov r5, r11\n\t" "str r5, [r4, #20]\n\t"
+        "mov r5, r12\n\t" "str r5, [r4, #24]\n\t"
+        "mov r5, lr\n\t" "str r5, [r4, #28]\n\t"
+        "adds r4, r4, #32\n\t"
+        "str r4, [sp, #16]\n\t"
+        "ldr r4, [sp, #4]\n\t"
+        "ldr r5, [sp, #12]\n\t"
+        "cmp r4, r5\n\t"
+        "bne 0b\n"
+        "9:\n\t"
+        "add sp, #24\n\t"
+        "pop {r4}\n\t"
+        "mov r12, r4\n\t"
+        "pop {r4-r7}\n\t"
+        "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"
+        "pop {r4-r7, pc}\n\t"
+        ".syntax divided\n\t");
+#undef EAT_SPB8_PIXELS
+}
+
+/* The receptive field of output pixel q (batch-major) as unsigned bytes x ^ 0x80 into column j of
+ * t ([k][8]); taps outside the input read the input zero point (also ^ 0x80). */
+static void gather_column(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t q, uint8_t *t,
+                          uint8_t pad_u)
+{
+    const int32_t hw = p->out_h * p->out_w;
+    const int32_t b = q / hw, r = q - (q / hw) * hw;
+    const int32_t oy = r / p->out_w, ox = r - (r / p->out_w) * p->out_w;
+    const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
+    const int32_t c = p->in_c;
+    int32_t fy, fx, k;
+    for (fy = 0; fy < p->k_h; ++fy) {
+        const int32_t iy = iy0 + fy * p->dilation_h;
+        for (fx = 0; fx < p->k_w; ++fx) {
+            const int32_t ix = ix0 + fx * p->dilation_w;
+            if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
+                for (k = 0; k < c; ++k) {
+                    t[8 * k] = pad_u;
+                }
+            } else {
+                const int8_t *s = input + ((b * p->in_h + iy) * p->in_w + ix) * c;
+                if ((c & 3) == 0 && (((uintptr_t)s) & 3u) == 0) {   /* a word of 4 channels at a time */
+                    const uint32_t *sw = (const uint32_t *)(const void *)s;
+                    for (k = 0; k < c; k += 4) {
+                        const uint32_t x = *sw++ ^ 0x80808080u;
+                        t[8 * k] = (uint8_t)x;
+                        t[8 * k + 8] = (uint8_t)(x >> 8);
+                        t[8 * k + 16] = (uint8_t)(x >> 16);
+                        t[8 * k + 24] = (uint8_t)(x >> 24);
+                    }
+                } else {
+                    for (k = 0; k < c; ++k) {
+                        t[8 * k] = (uint8_t)s[k] ^ 0x80u;
+                    }
+                }
+            }
+            t += 8 * c;
+        }
+    }
+}
+
+/* CONV_2D, not grouped (filter_in_c == in_c), any kernel, stride, dilation, padding. Scratch: the
+ * block's receptive fields transposed (8 * k_h * k_w * in_c bytes), then its int32 sums [out_c][8]. */
+void eat_conv2d_s8_sparse_b8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+{
+    const int32_t total = p->batches * p->out_h * p->out_w;
+    const int32_t oc_n = p->out_c;
+    const uint8_t pad_u = (uint8_t)((uint8_t)(-p->input_offset) ^ 0x80u);
+    const int32_t *lo = bias + oc_n, *hi = bias + 2 * oc_n;
+    uint8_t *t = (uint8_t *)scratch;
+    int32_t *acc = (int32_t *)(void *)(t + 8 * p->k_h * p->k_w * p->in_c);
+    int32_t q0, j, oc;
+    for (q0 = 0; q0 < total; q0 += 8) {
+        const int32_t n = total - q0 < 8 ? total - q0 : 8;
+        int8_t *out = output + q0 * oc_n;
+        const int32_t *a = acc;
+        for (j = 0; j < 8; ++j) {       /* a short last block repeats its last pixel */
+            gather_column(p, input, q0 + (j < n ? j : n - 1), t + j, pad_u);
+        }
+        eat_armv6m_sparse_b8_walk(t, w->data, (const uint8_t *)w->index, bias, acc, (uint32_t)oc_n);
+        for (oc = 0; oc < oc_n; ++oc, a += 8) {
+            const int32_t l = lo[oc], h = hi[oc];
+            for (j = 0; j < n; ++j) {
+                out[j * oc_n + oc] = eat_armv6m_requant_bounded(a[j], l, h, p->multiplier[oc], p->shift[oc],
+                                                                p->output_offset, p->act_min, p->act_max);
+            }
+        }
+    }
+}
+
+#endif /* __ARM_ARCH_6M__ */
