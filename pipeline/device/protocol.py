@@ -130,6 +130,15 @@ class FrameReader:
     def discard(self) -> None:
         self._buf.clear()
 
+    def feed(self, data: bytes) -> list[Frame]:
+        """The good frames `data` completes, for a byte stream watched rather than read from the
+        port (the labwired bridge counts requests and answers with it)."""
+        self._buf += data
+        frames = []
+        while (frame := self._parse()) is not None:
+            frames.append(frame)
+        return frames
+
     def read_frame(self) -> tuple[int, bytes]:
         frame = self.next_frame(time.monotonic() + self.timeout_s)
         if frame is None:

@@ -25,6 +25,7 @@ import socket
 import sys
 from pathlib import Path
 
+from pipeline.device.protocol import BOOT, MAX_PAYLOAD, FrameReader
 from pipeline.errors import PipelineError
 from pipeline.paths import REPO_ROOT
 from pipeline.device.sim.process import SimProcess
@@ -88,13 +89,17 @@ def bridge(elf: Path, chip: str, port: int) -> int:
         listener.close()
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn.setblocking(False)
-        busy = False          # the host sent something the firmware has not finished answering
-        answered = False      # ...and the answer has started coming out
+        # Virtual time runs in full slices while the firmware boots or owes answers: the bridge
+        # counts whole request frames from the host and answer frames from the device (a retried
+        # request is a second request: the firmware answers both), so a late duplicate can never
+        # leave the firmware computing at idle speed.
+        requests, answers = FrameReader(conn, 0.0, MAX_PAYLOAD), FrameReader(conn, 0.0, MAX_PAYLOAD)
+        booting, owed = True, 0
         with selectors.DefaultSelector() as sel:
             sel.register(conn, selectors.EVENT_READ)
             while True:
-                timeout = 0 if busy else IDLE_WAIT_S
-                if sel.select(timeout=timeout):
+                busy = booting or owed > 0
+                if sel.select(timeout=0 if busy else IDLE_WAIT_S):
                     try:
                         data = conn.recv(65536)
                     except BlockingIOError:
@@ -103,7 +108,7 @@ def bridge(elf: Path, chip: str, port: int) -> int:
                         return 0  # the host closed the port: done
                     if data:
                         sim.send_bytes(data)
-                        busy, answered = True, False
+                        owed += len(requests.feed(data))
                 reason = sim.run_for(f"{SLICE_NS if busy else IDLE_SLICE_NS}ns")
                 halted = _halted(reason)
                 out = sim.read_uart_bytes()
@@ -111,9 +116,10 @@ def bridge(elf: Path, chip: str, port: int) -> int:
                     conn.setblocking(True)
                     conn.sendall(out)
                     conn.setblocking(False)
-                    answered = True
-                elif busy and answered:
-                    busy = False
+                    for frame in answers.feed(out):
+                        booting = False   # the boot announcement, or an answer: the firmware is up
+                        if frame.kind != BOOT:
+                            owed = max(0, owed - 1)
                 if halted:
                     sys.stderr.write(f"error: the firmware stopped in labwired ({chip}): {halted}\n")
                     return 1
