@@ -26,11 +26,14 @@ def _weights(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _quant_tail(rng: np.random.Generator, tensors: list[T], inp: T, w: np.ndarray, w_scales: np.ndarray,
-                channels: int, k: int, out_shape: list[int], qdim: int) -> tuple[int, int, int]:
-    """Appends weights, bias and output tensors; returns their indices."""
+                channels: int, k: int, out_shape: list[int], qdim: int, big_bias: bool = False) -> tuple[int, int, int]:
+    """Appends weights, bias and output tensors; returns their indices. big_bias: channel 0's bias is
+    ~2^29 (its outputs saturate), so kernels that bound accumulators per layer take their general path."""
     tensors.append(T(list(w.shape), [float(x) for x in w_scales], 0, "INT8", w, "w", quantized_dimension=qdim))
     bias_scale = float(inp.scale) * w_scales
     bias = rng.integers(-(1 << 14), 1 << 14, size=channels).astype(np.int32)
+    if big_bias:
+        bias[0] = (1 << 29) + int(rng.integers(0, 1 << 20))
     tensors.append(T([channels], [float(x) for x in bias_scale], 0, "INT32", bias, "b"))
     acc_std = float(inp.scale) * float(np.mean(w_scales)) * 70.0 * 60.0 * math.sqrt(k)
     out_scale = float(np.float32(acc_std / 40.0 * rng.uniform(0.5, 2.0)))
@@ -38,7 +41,7 @@ def _quant_tail(rng: np.random.Generator, tensors: list[T], inp: T, w: np.ndarra
     return len(tensors) - 3, len(tensors) - 2, len(tensors) - 1
 
 
-def conv(rng: np.random.Generator, tensors: list[T], depthwise: bool) -> Op:
+def conv(rng: np.random.Generator, tensors: list[T], depthwise: bool, big_bias: bool = False) -> Op:
     while True:
         kh, kw = (int(x) for x in rng.choice([1, 2, 3, 3, 5], size=2))
         r = rng.random()
@@ -76,7 +79,7 @@ def conv(rng: np.random.Generator, tensors: list[T], depthwise: bool) -> Op:
     opts.dilationHFactor = opts.dilationWFactor = d
     opts.fusedActivationFunction = int(rng.choice(ACTS))
     w_scales = np.exp(rng.uniform(np.log(0.002), np.log(0.03), size=oc)).astype(np.float32)
-    i_w, i_b, i_out = _quant_tail(rng, tensors, inp, wt, w_scales, oc, k, [1, oh, ow, oc], qdim)
+    i_w, i_b, i_out = _quant_tail(rng, tensors, inp, wt, w_scales, oc, k, [1, oh, ow, oc], qdim, big_bias)
     return Op(opcode, [i_in, i_w, i_b], [i_out], opts, otype)
 
 
@@ -103,11 +106,11 @@ def fully_connected(rng: np.random.Generator, tensors: list[T]) -> Op:
     return Op("FULLY_CONNECTED", [n - 4, n - 3, n - 2], [n - 1], opts, "FullyConnectedOptions")
 
 
-def batch_model(seed: int, n_conv: int, n_dw: int, n_fc: int) -> bytes:
+def batch_model(seed: int, n_conv: int, n_dw: int, n_fc: int, big_bias: bool = False) -> bytes:
     """One model holding n_conv CONV_2D, n_dw DEPTHWISE_CONV_2D and n_fc FULLY_CONNECTED random ops."""
     rng = np.random.default_rng(seed)
     tensors: list[T] = []
     ops: list[Op] = []
     for kind in ["conv"] * n_conv + ["dw"] * n_dw + ["fc"] * n_fc:
-        ops.append(fully_connected(rng, tensors) if kind == "fc" else conv(rng, tensors, kind == "dw"))
+        ops.append(fully_connected(rng, tensors) if kind == "fc" else conv(rng, tensors, kind == "dw", big_bias))
     return build(Graph(tensors, ops, [op.inputs[0] for op in ops], [op.outputs[0] for op in ops]))

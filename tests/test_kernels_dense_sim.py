@@ -74,6 +74,17 @@ def test_random_depthwise_ops_bit_exact_on_nucleo(tmp_path: Path) -> None:
     assert used["eat_depthwise_conv2d_s8_dsp16"] >= 4 and used["eat_depthwise_conv2d_s8_dsp"] >= 1, used
 
 
+@pytest.mark.sim
+def test_general_requantisation_path_on_nucleo(tmp_path: Path) -> None:
+    """Channel 0 of every op gets a bias near 2^29: the dsp16 kernels cannot bound the accumulators
+    below 2^29, so the whole layer takes the general requantisation (eat_rq), checked on the others."""
+    if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
+        pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
+    info = _run("nucleo_f446re", batch_model(41, n_conv=6, n_dw=8, n_fc=0, big_bias=True), tmp_path, samples=4)
+    used = collections.Counter(op["kernel"] for op in info["ops"])
+    assert used["eat_conv2d_s8_dsp16"] == 6 and used["eat_depthwise_conv2d_s8_dsp16"] >= 2, used
+
+
 @pytest.mark.parametrize("seed", range(20, 24))
 def test_random_dense_ops_bit_exact_on_host(seed: int, tmp_path: Path) -> None:
     info = compile_and_compare(batch_model(seed, n_conv=7, n_dw=5, n_fc=4), tmp_path, n_inputs=6, weights="dense")
