@@ -59,3 +59,17 @@ def test_parse_info() -> None:
     assert info.outputs[0].nbytes == 10 and info.outputs[0].dtype == np.int8
     with pytest.raises(PipelineError, match="truncated"):
         parse_info(payload[:-3])
+
+
+def test_feed_counts_whole_frames_in_a_watched_stream() -> None:
+    """The labwired bridge counts requests and answers with feed(): frames split anywhere, zero
+    padding before a retry and a payload that contains the sync bytes count once each."""
+    a = encode_frame(2, b"ET" + bytes(range(40)), seq=1)
+    b = encode_frame(2, b"x" * 7, seq=2)
+    stream = bytes(8) + a + bytes(len(b)) + b
+    reader = FrameReader(None, 0.0)   # type: ignore[arg-type]  # fed, never read
+    seen = []
+    for i in range(0, len(stream), 5):
+        seen += reader.feed(stream[i:i + 5])
+    assert [(f.seq, len(f.payload)) for f in seen] == [(1, 42), (2, 7)]
+    assert reader.feed(a[:-1]) == [] and len(reader.feed(a[-1:])) == 1
