@@ -59,7 +59,9 @@ def test_bench_against_tflm_with_profile(tflm_trees: None, tmp_path: Path) -> No
     assert row["ratio_vs_tflm_cmsis"] == pytest.approx(row["cycles"] / row["tflm_cmsis_cycles"], abs=1e-3)
     # TFLM's arena as the target reports it (arena_used_bytes on a 32-bit core), larger than our plan
     assert row["arena_bytes"] < row["tflm_arena_bytes"] < row["tflm_wheel_arena_bytes"]
-    assert row["tflm_cmsis_flash_bytes"] > row["flash_bytes"]
+    # The Cortex-M0+ FC packs weights two bytes each (two products per MULS): ad01's firmware is
+    # larger than TFLM's (measured 541,980 B against 334,444 B); it was smaller with int8 weights.
+    assert row["flash_bytes"] < 1.7 * row["tflm_cmsis_flash_bytes"]
     # the issue's baseline for ad01 on rp2040js (same commits and compiler): within 5%
     assert row["tflm_ref_cycles"] == pytest.approx(4_284_022, rel=0.05)
     assert row["tflm_cmsis_cycles"] == pytest.approx(2_359_766, rel=0.05)
