@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.compiler import kernels, planner, quant
+from pipeline.compiler import clamp_bounds, kernels, planner, quant
 from pipeline.compiler.ops import sparse_weights
 from pipeline.compiler.ops.geometry import conv_window, filter_channels
 from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, fused_activation_range, require_int8_activation
@@ -52,6 +52,13 @@ def _lower_windowed(ctx: Ctx, op, parts, channel_param: tuple[str, int], header:
                dm=channel_param[1] if channel_param[0] == "depth_multiplier" else 1)
     prep = kernels.prepare(op.opcode, packed, ctx.core, geo, w.data, None if bias is None else bias.data,
                            None if bias is None else bias.name, -inp.zero_point)
+    variant = kernels.variant_named(prep.kernel)
+    if variant is not None and variant.clamp_bounds:   # bias[oc], then lo[oc], hi[oc] (compiler/clamp_bounds.py)
+        lo, hi = clamp_bounds.bounds(arrays[0].values, arrays[1].values, out.zero_point, g["act_min"], g["act_max"])
+        base = prep.bias if prep.bias is not None else np.zeros(g["oc"], np.int64)
+        prep.bias = np.concatenate([base, lo, hi])
+        prep.bias_comment += ("; then lo[oc], hi[oc]: accumulators below lo give act_min and above hi act_max "
+                              "without requantising (it is non-decreasing in the accumulator; compiler/clamp_bounds.py)")
     if prep.bias is not None:
         arrays.append(CArray(pre + "bias", "int32_t", prep.bias, prep.bias_comment))
     params = [("batches", g["n"]), ("in_h", g["ih"]), ("in_w", g["iw"]), ("in_c", g["ic"]),

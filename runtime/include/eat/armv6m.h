@@ -123,6 +123,7 @@ void eat_conv2d_s8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_
                           const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
 size_t eat_depthwise_conv2d_s8_armv6m_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);
+/* bias: int32[3][out_c], the bias then the accumulator bounds lo, hi (pipeline/compiler/clamp_bounds.py). */
 void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output,
                                     void *scratch);

@@ -9,11 +9,21 @@ size_t eat_depthwise_conv2d_s8_armv6m_scratch_bytes(const eat_depthwise_conv2d_s
     return (size_t)p->out_c * sizeof(eat_armv6m_rq_t);
 }
 
-static inline int8_t requant(const eat_armv6m_rq_t *t, int32_t acc, int32_t act_min, int32_t act_max)
+/* Below lo the output is act_min, above hi act_max (the compiler's bounds, clamp_bounds.py): no
+ * requantisation there; between them the exact one. */
+static inline int8_t requant(const eat_armv6m_rq_t *t, int32_t acc, int32_t lo, int32_t hi,
+                             int32_t act_min, int32_t act_max)
 {
+    if (acc < lo) {
+        return (int8_t)act_min;
+    }
+    if (acc > hi) {
+        return (int8_t)act_max;
+    }
     return (int8_t)eat_clamp_i32(eat_armv6m_rq_apply(t, acc), act_min, act_max);
 }
 
+/* `bias` is int32[3][out_c]: the bias, then the accumulator bounds lo[oc] and hi[oc]. */
 void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output,
                                     void *scratch)
@@ -24,6 +34,7 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
     eat_armv6m_rq_t *rq = (eat_armv6m_rq_t *)scratch;
     int32_t b, oy, ox, ch, fy, fx, j;
     int words;
+    const int32_t *lo = bias + c, *hi = bias + 2 * c;
     if (scratch == NULL || p->depth_multiplier != 1 || p->dilation_h != 1 || p->dilation_w != 1 || c < 4) {
         eat_depthwise_conv2d_s8(p, w, bias, input, output, NULL);   /* other shapes: reference */
         return;
@@ -53,15 +64,15 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
                     const int32_t geo[4] = {c, in_skip, w_skip, off};
                     for (ch = 0; ch < c; ch += 4) {
                         int32_t acc[4];
-                        acc[0] = bias != NULL ? bias[ch] : 0;
-                        acc[1] = bias != NULL ? bias[ch + 1] : 0;
-                        acc[2] = bias != NULL ? bias[ch + 2] : 0;
-                        acc[3] = bias != NULL ? bias[ch + 3] : 0;
+                        acc[0] = bias[ch];
+                        acc[1] = bias[ch + 1];
+                        acc[2] = bias[ch + 2];
+                        acc[3] = bias[ch + 3];
                         eat_armv6m_dw4_s8(in0 + ch, w0 + ch, fy1 - fy0, nfx, geo, acc);
-                        out[ch] = requant(&rq[ch], acc[0], act_min, act_max);
-                        out[ch + 1] = requant(&rq[ch + 1], acc[1], act_min, act_max);
-                        out[ch + 2] = requant(&rq[ch + 2], acc[2], act_min, act_max);
-                        out[ch + 3] = requant(&rq[ch + 3], acc[3], act_min, act_max);
+                        out[ch] = requant(&rq[ch], acc[0], lo[ch], hi[ch], act_min, act_max);
+                        out[ch + 1] = requant(&rq[ch + 1], acc[1], lo[ch + 1], hi[ch + 1], act_min, act_max);
+                        out[ch + 2] = requant(&rq[ch + 2], acc[2], lo[ch + 2], hi[ch + 2], act_min, act_max);
+                        out[ch + 3] = requant(&rq[ch + 3], acc[3], lo[ch + 3], hi[ch + 3], act_min, act_max);
                     }
                     continue;
                 }
@@ -73,10 +84,10 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
                     }
                     ip = in0 + ch;
                     wp = w0 + ch;
-                    a0 = bias ? bias[ch] : 0;
-                    a1 = bias ? bias[ch + 1] : 0;
-                    a2 = bias ? bias[ch + 2] : 0;
-                    a3 = bias ? bias[ch + 3] : 0;
+                    a0 = bias[ch];
+                    a1 = bias[ch + 1];
+                    a2 = bias[ch + 2];
+                    a3 = bias[ch + 3];
                     for (fy = fy0; fy < fy1; ++fy) {
                         for (fx = 0; fx < nfx; ++fx) {
                             a0 += (ip[0] + off) * wp[0];
@@ -89,10 +100,10 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
                         ip += in_skip;
                         wp += w_skip;
                     }
-                    out[ch] = requant(&rq[ch], a0, act_min, act_max);
-                    out[ch + 1] = requant(&rq[ch + 1], a1, act_min, act_max);
-                    out[ch + 2] = requant(&rq[ch + 2], a2, act_min, act_max);
-                    out[ch + 3] = requant(&rq[ch + 3], a3, act_min, act_max);
+                    out[ch] = requant(&rq[ch], a0, lo[ch], hi[ch], act_min, act_max);
+                    out[ch + 1] = requant(&rq[ch + 1], a1, lo[ch + 1], hi[ch + 1], act_min, act_max);
+                    out[ch + 2] = requant(&rq[ch + 2], a2, lo[ch + 2], hi[ch + 2], act_min, act_max);
+                    out[ch + 3] = requant(&rq[ch + 3], a3, lo[ch + 3], hi[ch + 3], act_min, act_max);
                 }
             }
         }
