@@ -57,7 +57,9 @@ def conv(rng: np.random.Generator, tensors: list[T], depthwise: bool, big_bias: 
         if oh >= 1 and ow >= 1:
             break
     c = int(rng.choice([1, 2, 3, 4, 5, 8, 12, 16, 24]))
-    inp = T([1, h, w_, c], random_scale(rng, 0.005, 0.1), int(rng.integers(-128, 128)), name="in")
+    zp = int(rng.integers(-128, 128))
+    zp = -128 if zp % 4 == 0 else zp   # a quarter at -128, the zero point after ReLU (kernels special-case it)
+    inp = T([1, h, w_, c], random_scale(rng, 0.005, 0.1), zp, name="in")
     tensors.append(inp)
     i_in = len(tensors) - 1
     if depthwise:

@@ -45,6 +45,9 @@ void eat_armv6m_gemv4_off_s8(const int8_t *x, const int8_t *w, int32_t k, int32_
  * x, w 4-byte aligned, c % 4 == 0, rows, cols >= 1 (see dw4_s8_armv6m.c). */
 void eat_armv6m_dw4_s8(const int8_t *x, const int8_t *w, int32_t rows, int32_t cols,
                        const int32_t geo[4], int32_t acc[4]);
+/* The same when x_off == 128 (input zero point -128): one EORS per word instead of four ADDs. */
+void eat_armv6m_dw4u_s8(const int8_t *x, const int8_t *w, int32_t rows, int32_t cols,
+                        const int32_t geo[4], int32_t acc[4]);
 
 /* Per-channel requantisation prepared once per call: the fast path's constants, and the channel's
  * own multiplier and shift for the other cases. */

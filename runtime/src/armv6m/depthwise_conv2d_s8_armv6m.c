@@ -68,7 +68,11 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
                         acc[1] = bias[ch + 1];
                         acc[2] = bias[ch + 2];
                         acc[3] = bias[ch + 3];
-                        eat_armv6m_dw4_s8(in0 + ch, w0 + ch, fy1 - fy0, nfx, geo, acc);
+                        if (off == 128) {   /* input zero point -128: x + 128 is the byte, top bit flipped */
+                            eat_armv6m_dw4u_s8(in0 + ch, w0 + ch, fy1 - fy0, nfx, geo, acc);
+                        } else {
+                            eat_armv6m_dw4_s8(in0 + ch, w0 + ch, fy1 - fy0, nfx, geo, acc);
+                        }
                         out[ch] = requant(&rq[ch], acc[0], lo[ch], hi[ch], act_min, act_max);
                         out[ch + 1] = requant(&rq[ch + 1], acc[1], lo[ch + 1], hi[ch + 1], act_min, act_max);
                         out[ch + 2] = requant(&rq[ch + 2], acc[2], lo[ch + 2], hi[ch + 2], act_min, act_max);
