@@ -48,4 +48,6 @@ def test_bench_sparsity_json_and_savings(tmp_path: Path) -> None:
     assert layer["encoding"] == "sparse_d4" and rows[0].cycles_ratio == m["cycles_ratio"]
     # --profile: the layer's cycles measured in profiling builds of both, the estimates kept beside
     assert layer["cycles_source"].startswith("measured") and "sparse_cycles_est" in layer
-    assert 0 < layer["sparse_cycles"] < layer["dense_cycles"] <= m["dense_cycles"]
+    # (the layer is timed in the profiling build, the model in the plain one: for this one-layer
+    # model they differ by the profiling build's own timer reads, a few hundred cycles)
+    assert 0 < layer["sparse_cycles"] < layer["dense_cycles"] <= 1.05 * m["dense_cycles"]
