@@ -14,13 +14,15 @@ from pipeline.errors import PipelineError
 TRANSPORT_ERRORS = {ERR_CRC: "CRC mismatch", ERR_LENGTH: "bad length", ERR_UNKNOWN: "unknown type"}
 DEFAULT_ATTEMPTS = 32
 FIRST_ATTEMPT_S = 1.0  # at least; before any answer of this kind was timed, half the request's time (a slow model)
+#                        unless the request names its own first wait (an answer that runs no inference)
 MIN_ATTEMPT_S = 0.1  # never give an attempt less than this before sending it again
 RTT_MARGIN = 4.0     # an attempt waits the smoothed answer time + this many times its variation (>= RTT_SLACK_S)
 RTT_SLACK_S = 0.05
-BACKOFF = 1.5        # each further attempt of one request waits this much longer than the last
+BACKOFF = 1.5        # each attempt of one request after one that heard nothing waits this much longer
 IDLE_S = 0.1         # a frame begun, then silent this long (and 2 x the slowest answer): send again
 READ_SLICE_S = 0.02  # the port's read timeout: how often a wait looks at its deadline
 RECONNECT_PAUSE_S = 0.05
+NO_ANSWER = "no answer"  # an attempt's wait ended with nothing heard
 
 
 @dataclass
@@ -65,12 +67,15 @@ class Link:
         self._seq = self._seq % 255 + 1  # 1..255: 0 is BOOT's
         return self._seq
 
-    def _attempt_s(self, kind: int, attempt: int) -> float:
+    def _attempt_s(self, kind: int, silent: int, first_wait_s: float | None = None) -> float:
         """How long an attempt waits: from the smoothed answer time and its variation (as TCP
-        does, RFC 6298), growing by BACKOFF with each attempt of one request."""
+        does, RFC 6298), growing by BACKOFF with each earlier attempt of this request that timed
+        out hearing nothing (`silent`); one that heard a damaged answer does not grow it. Before the first
+        timed answer: `first_wait_s` if given, else half the request's time."""
         est = self._rtt.get(kind)
-        first = max(FIRST_ATTEMPT_S, self.timeout_s / 2) if est is None else max(MIN_ATTEMPT_S, est[0] + max(RTT_SLACK_S, RTT_MARGIN * est[1]))
-        return first * BACKOFF ** (attempt - 1)
+        untimed = max(FIRST_ATTEMPT_S, self.timeout_s / 2) if first_wait_s is None else first_wait_s
+        first = untimed if est is None else max(MIN_ATTEMPT_S, est[0] + max(RTT_SLACK_S, RTT_MARGIN * est[1]))
+        return first * BACKOFF ** silent
 
     def _idle_s(self, kind: int) -> float:
         est = self._rtt.get(kind)
@@ -84,15 +89,17 @@ class Link:
             srtt, var = est
             self._rtt[kind] = (0.875 * srtt + 0.125 * rtt, 0.75 * var + 0.25 * abs(srtt - rtt))
 
-    def request(self, kind: int, payload: bytes, expect: int, what: str) -> bytes:
+    def request(self, kind: int, payload: bytes, expect: int, what: str, first_wait_s: float | None = None) -> bytes:
         """Every attempt of this request has its own seq; an answer to any of them (they all carry
-        the same payload) is this request's, an answer with any other seq is stale."""
+        the same payload) is this request's, an answer with any other seq is stale. `first_wait_s`:
+        how long an untimed first attempt waits when the answer runs no inference (HELLO), so a
+        lost request does not cost half the request's time."""
         self.stats.requests += 1
         start = time.monotonic()
         deadline = start + self.timeout_s
         sent: dict[int, float] = {}  # seq of each attempt -> when it went out
-        last = "no answer"
-        attempt = 0
+        last = NO_ANSWER
+        attempt = silent = 0
         while attempt < self.attempts and time.monotonic() < deadline:
             if attempt:
                 self.stats.retries += 1
@@ -106,13 +113,14 @@ class Link:
             if not self._send(pad + frame, deadline):
                 last = "the connection was cut"
                 continue
-            answer, last = self._await(sent, seq, expect, min(deadline, sent[seq] + self._attempt_s(kind, attempt)), what,
+            answer, last = self._await(sent, seq, expect, min(deadline, sent[seq] + self._attempt_s(kind, silent, first_wait_s)), what,
                                        self._idle_s(kind))
             if answer is not None:
                 got_seq, body = answer
                 self._measured(kind, time.monotonic() - sent[got_seq])
                 self._answered = True
                 return body
+            silent += last == NO_ANSWER
         self.stats.damaged_frames = self.reader.damaged
         raise PipelineError(
             f"no valid answer from the device to {what} after {attempt} attempts in {time.monotonic() - start:.1f} s ({last}); "
@@ -141,7 +149,7 @@ class Link:
             if frame is None and self.reader.stalled:
                 return None, "an answer stopped half-way"  # likely lost bytes: send again now
             if frame is None:
-                return None, "no answer"
+                return None, NO_ANSWER
             if frame.kind == BOOT:
                 if not self._answered:
                     continue  # the start-up announcement

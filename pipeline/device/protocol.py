@@ -244,10 +244,10 @@ class Device:
         if self._info is not None and booted.sha256 != self._info.sha256:
             raise PipelineError(f"the device reset into other firmware (model {booted.sha256[:12]}…); reflash it and verify again")
 
-    HELLO_RETRY_S = 2.0
+    HELLO_RETRY_S = 2.0  # HELLO and PROFILE run no inference: the device answers at once
 
     def hello(self) -> DeviceInfo:
-        body = self.link.request(HELLO, b"", INFO, "HELLO")
+        body = self.link.request(HELLO, b"", INFO, "HELLO", first_wait_s=self.HELLO_RETRY_S)
         info = parse_info(body)
         if info.version != PROTOCOL_VERSION:
             raise PipelineError(f"the device speaks protocol v{info.version}, this host v{PROTOCOL_VERSION}; rebuild and reflash the firmware")
@@ -285,7 +285,7 @@ class Device:
         limit = self.link.reader.limit
         self.link.reader.limit = max(limit, 4 + 8 * 4096)   # PROFILE_DATA grows with the op count
         try:
-            body = self.link.request(PROFILE, b"", PROFILE_DATA, "PROFILE")
+            body = self.link.request(PROFILE, b"", PROFILE_DATA, "PROFILE", first_wait_s=self.HELLO_RETRY_S)
         finally:
             self.link.reader.limit = limit
         (count,) = struct.unpack_from("<I", body, 0)
