@@ -19,7 +19,7 @@ MIN_ATTEMPT_S = 0.1  # never give an attempt less than this before sending it ag
 RTT_MARGIN = 4.0     # an attempt waits the smoothed answer time + this many times its variation (>= RTT_SLACK_S)
 RTT_SLACK_S = 0.05
 BACKOFF = 1.5        # each attempt of one request after one that heard nothing waits this much longer
-IDLE_S = 0.1         # a frame begun, then silent this long (and 2 x the slowest answer): send again
+IDLE_S = 0.3         # a frame begun, then silent this long (and 2 x the slowest answer): send again (a loaded simulator pauses ~0.1 s)
 READ_SLICE_S = 0.02  # the port's read timeout: how often a wait looks at its deadline
 RECONNECT_PAUSE_S = 0.05
 NO_ANSWER = "no answer"  # an attempt's wait ended with nothing heard

@@ -107,10 +107,12 @@ class FrameReader:
 
     def next_frame(self, deadline: float, idle_s: float | None = None) -> Frame | None:
         """The next good frame, or None when `deadline` (time.monotonic) passes first, or (with
-        `idle_s`) when a frame has begun but no byte came for idle_s (`self.stalled` then says
-        so: it has likely lost bytes; the bytes stay, in case it was only slow)."""
+        `idle_s`) when a frame has begun, bytes came during this call, then none for idle_s
+        (`self.stalled` then says so: it has likely lost bytes; the bytes stay, in case it was
+        only slow). Bytes left from before the call do not count: a silent device is silent."""
         self.stalled = False
         last_rx = time.monotonic()
+        heard = False  # bytes came during this call: left-over junk alone is no stalled answer
         while True:
             frame = self._parse()
             if frame is not None:
@@ -118,7 +120,7 @@ class FrameReader:
             now = time.monotonic()
             if now > deadline:
                 return None
-            if idle_s is not None and self._buf and now - last_rx > idle_s:
+            if idle_s is not None and heard and self._buf and now - last_rx > idle_s:
                 self.stalled = True
                 return None
             waiting = int(getattr(self.port, "in_waiting", 0) or 0)
@@ -126,6 +128,7 @@ class FrameReader:
             if chunk:
                 self._buf += chunk
                 last_rx = time.monotonic()
+                heard = True
 
     def discard(self) -> None:
         self._buf.clear()
