@@ -40,3 +40,15 @@ def bounds(mults: np.ndarray, shifts: np.ndarray, zp: int, act_min: int, act_max
     """lo[oc], hi[oc] as int64 arrays (int32 values)."""
     pairs = [channel_bounds(int(m), int(s), zp, act_min, act_max) for m, s in zip(mults, shifts)]
     return np.array([p[0] for p in pairs], np.int64), np.array([p[1] for p in pairs], np.int64)
+
+
+BOUNDS_NOTE = ("; then lo[oc], hi[oc]: accumulators below lo give act_min and above hi act_max without "
+               "requantising (it is non-decreasing in the accumulator; pipeline/compiler/clamp_bounds.py)")
+
+
+def with_bounds(bias: np.ndarray, mults: np.ndarray, shifts: np.ndarray, zp: int, act_min: int, act_max: int,
+                comment: str) -> tuple[np.ndarray, str]:
+    """`bias` followed by each channel's lo, then hi (the bias array of a kernel with Variant.clamp_bounds),
+    and its C comment extended to say so."""
+    lo, hi = bounds(mults, shifts, zp, act_min, act_max)
+    return np.concatenate([bias, lo, hi]), comment + BOUNDS_NOTE

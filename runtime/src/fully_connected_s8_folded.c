@@ -12,13 +12,6 @@ size_t eat_fully_connected_s8_folded_scratch_bytes(const eat_fully_connected_s8_
     return 0;
 }
 
-static int8_t fc_out(const eat_fully_connected_s8_params_t *p, int32_t acc, int32_t o)
-{
-    const int32_t mult = p->per_channel_multiplier != NULL ? p->per_channel_multiplier[o] : p->output_multiplier;
-    const int32_t shift = p->per_channel_shift != NULL ? p->per_channel_shift[o] : p->output_shift;
-    return eat_requant_s8(acc, mult, shift, p->output_offset, p->act_min, p->act_max);
-}
-
 void eat_fully_connected_s8_folded(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
@@ -39,10 +32,10 @@ void eat_fully_connected_s8_folded(const eat_fully_connected_s8_params_t *p, con
                 a2 += x * r2[d];
                 a3 += x * r3[d];
             }
-            out[o] = fc_out(p, a0, o);
-            out[o + 1] = fc_out(p, a1, o + 1);
-            out[o + 2] = fc_out(p, a2, o + 2);
-            out[o + 3] = fc_out(p, a3, o + 3);
+            out[o] = eat_fully_connected_s8_out(p, a0, o);
+            out[o + 1] = eat_fully_connected_s8_out(p, a1, o + 1);
+            out[o + 2] = eat_fully_connected_s8_out(p, a2, o + 2);
+            out[o + 3] = eat_fully_connected_s8_out(p, a3, o + 3);
         }
         for (; o < p->out_depth; ++o) {
             const int8_t *r0 = w->data + o * n;
@@ -50,7 +43,7 @@ void eat_fully_connected_s8_folded(const eat_fully_connected_s8_params_t *p, con
             for (d = 0; d < n; ++d) {
                 a0 += (int32_t)in[d] * r0[d];
             }
-            out[o] = fc_out(p, a0, o);
+            out[o] = eat_fully_connected_s8_out(p, a0, o);
         }
     }
 }

@@ -54,11 +54,9 @@ def _lower_windowed(ctx: Ctx, op, parts, channel_param: tuple[str, int], header:
                            None if bias is None else bias.name, -inp.zero_point)
     variant = kernels.variant_named(prep.kernel)
     if variant is not None and variant.clamp_bounds:   # bias[oc], then lo[oc], hi[oc] (compiler/clamp_bounds.py)
-        lo, hi = clamp_bounds.bounds(arrays[0].values, arrays[1].values, out.zero_point, g["act_min"], g["act_max"])
         base = prep.bias if prep.bias is not None else np.zeros(g["oc"], np.int64)
-        prep.bias = np.concatenate([base, lo, hi])
-        prep.bias_comment += ("; then lo[oc], hi[oc]: accumulators below lo give act_min and above hi act_max "
-                              "without requantising (it is non-decreasing in the accumulator; compiler/clamp_bounds.py)")
+        prep.bias, prep.bias_comment = clamp_bounds.with_bounds(
+            base, arrays[0].values, arrays[1].values, out.zero_point, g["act_min"], g["act_max"], prep.bias_comment)
     if prep.bias is not None:
         arrays.append(CArray(pre + "bias", "int32_t", prep.bias, prep.bias_comment))
     params = [("batches", g["n"]), ("in_h", g["ih"]), ("in_w", g["iw"]), ("in_c", g["ic"]),

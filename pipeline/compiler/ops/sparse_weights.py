@@ -4,8 +4,6 @@ the folded bias and its window scratch when sparse wins."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from pipeline.compiler import clamp_bounds, kernels, kernels_sparse, sparse
 from pipeline.compiler.ops import CArray, Ctx, Lowered
 from pipeline.compiler.sparse_cost import LayerShape
@@ -64,7 +62,9 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
     how = (f"bias + (input_offset ({input_offset}) - 128) * sum(w[c]): the kernel multiplies x + 128"
            if block else f"bias + input_offset ({input_offset}) * sum(w[c]), so the sparse kernel multiplies raw inputs")
     if variant.clamp_bounds:
-        folded, how = _with_bounds(lw, g, folded, how, pre)
+        arr = {a.name: a.values for a in lw.arrays}
+        folded, how = clamp_bounds.with_bounds(folded, arr[pre + "mult"], arr[pre + "shift"],
+                                               int(dict(lw.params)["output_offset"]), g["act_min"], g["act_max"], how)
     lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded, f"folded bias: {how}"))
     lw.args = [pre + "bias_folded" if a.endswith("bias") or a == "NULL" and k == 2 else a
                for k, a in enumerate(lw.args)]
@@ -75,12 +75,3 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
                     f"{data.size} B; {choice.reason}")
     return lw
 
-
-def _with_bounds(lw: Lowered, g: dict, folded: np.ndarray, how: str, pre: str) -> tuple[np.ndarray, str]:
-    """The folded bias followed by each channel's accumulator bounds (compiler/clamp_bounds.py)."""
-    arr = {a.name: a.values for a in lw.arrays}
-    zp = int(dict(lw.params)["output_offset"])
-    lo, hi = clamp_bounds.bounds(arr[pre + "mult"], arr[pre + "shift"], zp, g["act_min"], g["act_max"])
-    return (np.concatenate([folded, lo, hi]),
-            how + "; then lo[oc], hi[oc]: accumulators below lo give act_min and above hi act_max "
-                  "(requantisation is non-decreasing in the accumulator; pipeline/compiler/clamp_bounds.py)")

@@ -3,6 +3,7 @@
 #define EAT_FULLY_CONNECTED_H
 
 #include "eat/common.h"
+#include "eat/requant.h"
 
 typedef struct {
     int32_t batches, in_depth, out_depth;
@@ -14,6 +15,15 @@ typedef struct {
     const int32_t *per_channel_shift;
     int32_t act_min, act_max;
 } eat_fully_connected_s8_params_t;
+
+/* Output o of an accumulator: row o's multiplier and shift when per-channel, else the tensor's (the
+ * folded, dsp, dsp4 and rv32 kernels). */
+static inline int8_t eat_fully_connected_s8_out(const eat_fully_connected_s8_params_t *p, int32_t acc, int32_t o)
+{
+    const int32_t mult = p->per_channel_multiplier != NULL ? p->per_channel_multiplier[o] : p->output_multiplier;
+    const int32_t shift = p->per_channel_shift != NULL ? p->per_channel_shift[o] : p->output_shift;
+    return eat_requant_s8(acc, mult, shift, p->output_offset, p->act_min, p->act_max);
+}
 
 size_t eat_fully_connected_s8_scratch_bytes(const eat_fully_connected_s8_params_t *p);
 void eat_fully_connected_s8(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,

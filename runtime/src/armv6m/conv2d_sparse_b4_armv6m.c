@@ -7,13 +7,13 @@
  * int32 at compile time), so sum(v * (x + 128)) + that bias is TFLM's accumulator; it is followed
  * by each channel's accumulator bounds, outside which the output is the clamp (no requantisation).
  * Built only when __ARM_ARCH_6M__ is defined; the registry picks it for core "cortex-m0plus". */
-#include "eat/sparse_armv6m.h"
+#include "conv2d_sparse_block_armv6m.h"
 
 #if defined(__ARM_ARCH_6M__)
 
 size_t eat_conv2d_s8_sparse_b4_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    return (size_t)(4 * p->k_h * p->k_w * p->in_c + 16 * p->out_c);
+    return eat_armv6m_sparse_block_scratch_bytes(p, 4);
 }
 
 /* For every output channel oc (its index bytes in order): acc[4 * oc + j] = bias[oc] +
@@ -101,76 +101,12 @@ void eat_armv6m_sparse_b4_walk(const uint8_t *t, const int8_t *v, const uint8_t 
 #undef EAT_SPB4_PIXELS
 }
 
-/* The receptive field of output pixel q (batch-major) as unsigned bytes x ^ 0x80 into column j of
- * t ([k][4]); taps outside the input read the input zero point (also ^ 0x80). */
-static void gather_column(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t q, uint8_t *t,
-                          uint8_t pad_u)
-{
-    const int32_t hw = p->out_h * p->out_w;
-    const int32_t b = q / hw, r = q - (q / hw) * hw;
-    const int32_t oy = r / p->out_w, ox = r - (r / p->out_w) * p->out_w;
-    const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
-    const int32_t c = p->in_c;
-    int32_t fy, fx, k;
-    for (fy = 0; fy < p->k_h; ++fy) {
-        const int32_t iy = iy0 + fy * p->dilation_h;
-        for (fx = 0; fx < p->k_w; ++fx) {
-            const int32_t ix = ix0 + fx * p->dilation_w;
-            if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
-                for (k = 0; k < c; ++k) {
-                    t[4 * k] = pad_u;
-                }
-            } else {
-                const int8_t *s = input + ((b * p->in_h + iy) * p->in_w + ix) * c;
-                if ((c & 3) == 0 && (((uintptr_t)s) & 3u) == 0) {   /* a word of 4 channels at a time */
-                    const uint32_t *sw = (const uint32_t *)(const void *)s;
-                    for (k = 0; k < c; k += 4) {
-                        const uint32_t x = *sw++ ^ 0x80808080u;
-                        t[4 * k] = (uint8_t)x;
-                        t[4 * k + 4] = (uint8_t)(x >> 8);
-                        t[4 * k + 8] = (uint8_t)(x >> 16);
-                        t[4 * k + 12] = (uint8_t)(x >> 24);
-                    }
-                } else {
-                    for (k = 0; k < c; ++k) {
-                        t[4 * k] = (uint8_t)s[k] ^ 0x80u;
-                    }
-                }
-            }
-            t += 4 * c;
-        }
-    }
-}
-
-
 /* CONV_2D, not grouped (filter_in_c == in_c), any kernel, stride, dilation, padding. Scratch: the
  * block's receptive fields transposed (4 * k_h * k_w * in_c bytes), then its int32 sums [out_c][4]. */
 void eat_conv2d_s8_sparse_b4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const int32_t total = p->batches * p->out_h * p->out_w;
-    const int32_t oc_n = p->out_c;
-    const uint8_t pad_u = (uint8_t)((uint8_t)(-p->input_offset) ^ 0x80u);
-    const int32_t *lo = bias + oc_n, *hi = bias + 2 * oc_n;
-    uint8_t *t = (uint8_t *)scratch;
-    int32_t *acc = (int32_t *)(void *)(t + 4 * p->k_h * p->k_w * p->in_c);
-    int32_t q0, j, oc;
-    for (q0 = 0; q0 < total; q0 += 4) {
-        const int32_t n = total - q0 < 4 ? total - q0 : 4;
-        int8_t *out = output + q0 * oc_n;
-        const int32_t *a = acc;
-        for (j = 0; j < 4; ++j) {       /* a short last block repeats its last pixel */
-            gather_column(p, input, q0 + (j < n ? j : n - 1), t + j, pad_u);
-        }
-        eat_armv6m_sparse_b4_walk(t, w->data, (const uint8_t *)w->index, bias, acc, (uint32_t)oc_n);
-        for (oc = 0; oc < oc_n; ++oc, a += 4) {
-            const int32_t l = lo[oc], h = hi[oc];
-            for (j = 0; j < n; ++j) {
-                out[j * oc_n + oc] = eat_armv6m_requant_bounded(a[j], l, h, p->multiplier[oc], p->shift[oc],
-                                                                p->output_offset, p->act_min, p->act_max);
-            }
-        }
-    }
+    eat_armv6m_sparse_block_conv(p, w, bias, input, output, scratch, 4, eat_armv6m_sparse_b4_walk);
 }
 
 #endif /* __ARM_ARCH_6M__ */

@@ -3,41 +3,66 @@
 
 #if defined(__ARM_ARCH_6M__)
 
+/* The assembly both walks share: entry (save r4-r11, the locals), the loads of geo's row skips and of
+ * acc into r8-r11, the row and column loops, and the exit (the sums out, registers back). GEO0 and
+ * GEO3 load geo[0] and geo[3] (r4 points at geo), TAP is the loop body for one tap of 4 channels,
+ * including the step of r0 and r1 to the next tap. Registers: r0 x, r1 w, r2 x word, r3 w word,
+ * r4 r5 scratch, r7 column count, r8-r11 the sums, lr row count; r6 and r12 as each walk says. */
+#define EAT_DW4_WALK(GEO0, GEO3, TAP)                                                          \
+    ".syntax unified\n\t"                                                                      \
+    "push {r4-r7, lr}\n\t"                                                                     \
+    "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"                      \
+    "push {r4-r7}\n\t"                                                                         \
+    "sub sp, sp, #16\n\t"              /* [sp+0] cols [sp+4] x skip [sp+8] w skip; args at sp+52 */ \
+    "str r3, [sp, #0]\n\t"                                                                     \
+    "ldr r4, [sp, #52]\n\t"                                                                    \
+    GEO0                                                                                       \
+    "ldr r5, [r4, #4]\n\t"  "str r5, [sp, #4]\n\t"                                             \
+    "ldr r5, [r4, #8]\n\t"  "str r5, [sp, #8]\n\t"                                             \
+    GEO3                                                                                       \
+    "mov lr, r2\n\t"                                                                           \
+    "ldr r4, [sp, #56]\n\t"                                                                    \
+    "ldr r5, [r4, #0]\n\t"  "mov r8, r5\n\t"                                                   \
+    "ldr r5, [r4, #4]\n\t"  "mov r9, r5\n\t"                                                   \
+    "ldr r5, [r4, #8]\n\t"  "mov r10, r5\n\t"                                                  \
+    "ldr r5, [r4, #12]\n\t" "mov r11, r5\n"                                                    \
+    "1:\n\t"                                                                                   \
+    "ldr r7, [sp, #0]\n"                                                                       \
+    "2:\n\t"                                                                                   \
+    "ldr r2, [r0]\n\t"                                                                         \
+    "ldr r3, [r1]\n\t"                                                                         \
+    TAP                                                                                        \
+    "subs r7, r7, #1\n\t"                                                                      \
+    "bne 2b\n\t"                                                                               \
+    "ldr r4, [sp, #4]\n\t" "adds r0, r0, r4\n\t"                                               \
+    "ldr r4, [sp, #8]\n\t" "adds r1, r1, r4\n\t"                                               \
+    "mov r4, lr\n\t" "subs r4, r4, #1\n\t" "mov lr, r4\n\t"                                    \
+    "bne 1b\n\t"                                                                               \
+    "ldr r4, [sp, #56]\n\t"                                                                    \
+    "mov r5, r8\n\t"  "str r5, [r4, #0]\n\t"                                                   \
+    "mov r5, r9\n\t"  "str r5, [r4, #4]\n\t"                                                   \
+    "mov r5, r10\n\t" "str r5, [r4, #8]\n\t"                                                   \
+    "mov r5, r11\n\t" "str r5, [r4, #12]\n\t"                                                  \
+    "add sp, sp, #16\n\t"                                                                      \
+    "pop {r4-r7}\n\t"                                                                          \
+    "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"                      \
+    "pop {r4-r7, pc}\n\t"                                                                      \
+    ".syntax divided\n\t"
+
 /* acc[j] += sum over rows x cols taps of (x[tap][j] + x_off) * w[tap][j], j = 0..3, where a tap
  * steps c bytes in x and w, and a row ends by skipping geo[1] bytes in x and geo[2] in w;
  * geo = {c, x_row_skip, w_row_skip, x_off}. x and w 4-byte aligned, c a multiple of 4, rows and
  * cols >= 1. One LDR reads 4 channels of x and one 4 weights; the bytes are sign-extended in
- * registers (SXTB / LSLS+ASRS / ASRS). Registers: r0 x, r1 w, r2 x word, r3 w word, r4 r5 bytes,
- * r6 c, r7 column count, r8-r11 the sums, r12 x_off, lr row count. Per tap under rp2040js:
+ * registers (SXTB / LSLS+ASRS / ASRS). Registers: r6 c, r12 x_off. Per tap under rp2040js:
  * 35 cycles for 4 MACs. In .ramfunc (SRAM on a real RP2040; rp2040js does not model XIP). */
 __attribute__((naked, noinline, section(".ramfunc.eat_armv6m_dw4_s8")))
 void eat_armv6m_dw4_s8(const int8_t *x, const int8_t *w, int32_t rows, int32_t cols,
                        const int32_t geo[4], int32_t acc[4])
 {
     (void)x; (void)w; (void)rows; (void)cols; (void)geo; (void)acc;
-    __asm__ volatile(
-        ".syntax unified\n\t"
-        "push {r4-r7, lr}\n\t"
-        "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"
-        "push {r4-r7}\n\t"
-        "sub sp, sp, #16\n\t"              /* [sp+0] cols [sp+4] x skip [sp+8] w skip; args at sp+52 */
-        "str r3, [sp, #0]\n\t"
-        "ldr r4, [sp, #52]\n\t"
-        "ldr r6, [r4, #0]\n\t"
-        "ldr r5, [r4, #4]\n\t"  "str r5, [sp, #4]\n\t"
-        "ldr r5, [r4, #8]\n\t"  "str r5, [sp, #8]\n\t"
-        "ldr r5, [r4, #12]\n\t" "mov r12, r5\n\t"
-        "mov lr, r2\n\t"
-        "ldr r4, [sp, #56]\n\t"
-        "ldr r5, [r4, #0]\n\t"  "mov r8, r5\n\t"
-        "ldr r5, [r4, #4]\n\t"  "mov r9, r5\n\t"
-        "ldr r5, [r4, #8]\n\t"  "mov r10, r5\n\t"
-        "ldr r5, [r4, #12]\n\t" "mov r11, r5\n"
-        "1:\n\t"
-        "ldr r7, [sp, #0]\n"
-        "2:\n\t"
-        "ldr r2, [r0]\n\t"
-        "ldr r3, [r1]\n\t"
+    __asm__ volatile(EAT_DW4_WALK(
+        "ldr r6, [r4, #0]\n\t",
+        "ldr r5, [r4, #12]\n\t" "mov r12, r5\n\t",
         "sxtb r4, r2\n\t"         "add r4, r12\n\t" "sxtb r5, r3\n\t"
         "muls r4, r5, r4\n\t" "add r8, r4\n\t"
         "lsls r4, r2, #16\n\t" "asrs r4, r4, #24\n\t" "add r4, r12\n\t"
@@ -49,56 +74,20 @@ void eat_armv6m_dw4_s8(const int8_t *x, const int8_t *w, int32_t rows, int32_t c
         "asrs r4, r2, #24\n\t" "add r4, r12\n\t" "asrs r5, r3, #24\n\t"
         "muls r4, r5, r4\n\t" "add r11, r4\n\t"
         "adds r0, r0, r6\n\t"
-        "adds r1, r1, r6\n\t"
-        "subs r7, r7, #1\n\t"
-        "bne 2b\n\t"
-        "ldr r4, [sp, #4]\n\t" "adds r0, r0, r4\n\t"
-        "ldr r4, [sp, #8]\n\t" "adds r1, r1, r4\n\t"
-        "mov r4, lr\n\t" "subs r4, r4, #1\n\t" "mov lr, r4\n\t"
-        "bne 1b\n\t"
-        "ldr r4, [sp, #56]\n\t"
-        "mov r5, r8\n\t"  "str r5, [r4, #0]\n\t"
-        "mov r5, r9\n\t"  "str r5, [r4, #4]\n\t"
-        "mov r5, r10\n\t" "str r5, [r4, #8]\n\t"
-        "mov r5, r11\n\t" "str r5, [r4, #12]\n\t"
-        "add sp, sp, #16\n\t"
-        "pop {r4-r7}\n\t"
-        "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"
-        "pop {r4-r7, pc}\n\t"
-        ".syntax divided\n\t");
+        "adds r1, r1, r6\n\t"));
 }
 
 /* The same for x_off == 128 (an input zero point of -128, as after ReLU): x + 128 is the byte
- * with its top bit flipped, read unsigned, so one EORS per word replaces four ADDs. Registers as
- * above but r6 0x80808080 and r12 c (ADD Rd, R12 steps the pointers). 32 cycles per tap. */
+ * with its top bit flipped, read unsigned, so one EORS per word replaces four ADDs. Registers:
+ * r6 0x80808080, r12 c (ADD Rd, R12 steps the pointers). 32 cycles per tap. */
 __attribute__((naked, noinline, section(".ramfunc.eat_armv6m_dw4u_s8")))
 void eat_armv6m_dw4u_s8(const int8_t *x, const int8_t *w, int32_t rows, int32_t cols,
                         const int32_t geo[4], int32_t acc[4])
 {
     (void)x; (void)w; (void)rows; (void)cols; (void)geo; (void)acc;
-    __asm__ volatile(
-        ".syntax unified\n\t"
-        "push {r4-r7, lr}\n\t"
-        "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"
-        "push {r4-r7}\n\t"
-        "sub sp, sp, #16\n\t"              /* [sp+0] cols [sp+4] x skip [sp+8] w skip; args at sp+52 */
-        "str r3, [sp, #0]\n\t"
-        "ldr r4, [sp, #52]\n\t"
-        "ldr r5, [r4, #0]\n\t"  "mov r12, r5\n\t"
-        "ldr r5, [r4, #4]\n\t"  "str r5, [sp, #4]\n\t"
-        "ldr r5, [r4, #8]\n\t"  "str r5, [sp, #8]\n\t"
-        "movs r6, #128\n\t" "lsls r5, r6, #8\n\t" "orrs r6, r5\n\t" "lsls r5, r6, #16\n\t" "orrs r6, r5\n\t"
-        "mov lr, r2\n\t"
-        "ldr r4, [sp, #56]\n\t"
-        "ldr r5, [r4, #0]\n\t"  "mov r8, r5\n\t"
-        "ldr r5, [r4, #4]\n\t"  "mov r9, r5\n\t"
-        "ldr r5, [r4, #8]\n\t"  "mov r10, r5\n\t"
-        "ldr r5, [r4, #12]\n\t" "mov r11, r5\n"
-        "1:\n\t"
-        "ldr r7, [sp, #0]\n"
-        "2:\n\t"
-        "ldr r2, [r0]\n\t"
-        "ldr r3, [r1]\n\t"
+    __asm__ volatile(EAT_DW4_WALK(
+        "ldr r5, [r4, #0]\n\t"  "mov r12, r5\n\t",
+        "movs r6, #128\n\t" "lsls r5, r6, #8\n\t" "orrs r6, r5\n\t" "lsls r5, r6, #16\n\t" "orrs r6, r5\n\t",
         "eors r2, r6\n\t"
         "uxtb r4, r2\n\t" "sxtb r5, r3\n\t"
         "muls r4, r5, r4\n\t" "add r8, r4\n\t"
@@ -111,23 +100,9 @@ void eat_armv6m_dw4u_s8(const int8_t *x, const int8_t *w, int32_t rows, int32_t 
         "lsrs r4, r2, #24\n\t" "asrs r5, r3, #24\n\t"
         "muls r4, r5, r4\n\t" "add r11, r4\n\t"
         "add r0, r12\n\t"
-        "add r1, r12\n\t"
-        "subs r7, r7, #1\n\t"
-        "bne 2b\n\t"
-        "ldr r4, [sp, #4]\n\t" "adds r0, r0, r4\n\t"
-        "ldr r4, [sp, #8]\n\t" "adds r1, r1, r4\n\t"
-        "mov r4, lr\n\t" "subs r4, r4, #1\n\t" "mov lr, r4\n\t"
-        "bne 1b\n\t"
-        "ldr r4, [sp, #56]\n\t"
-        "mov r5, r8\n\t"  "str r5, [r4, #0]\n\t"
-        "mov r5, r9\n\t"  "str r5, [r4, #4]\n\t"
-        "mov r5, r10\n\t" "str r5, [r4, #8]\n\t"
-        "mov r5, r11\n\t" "str r5, [r4, #12]\n\t"
-        "add sp, sp, #16\n\t"
-        "pop {r4-r7}\n\t"
-        "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"
-        "pop {r4-r7, pc}\n\t"
-        ".syntax divided\n\t");
+        "add r1, r12\n\t"));
 }
+
+#undef EAT_DW4_WALK
 
 #endif /* __ARM_ARCH_6M__ */

@@ -19,15 +19,11 @@
 
 #if EAT_ARMV7EM_DSP
 #pragma GCC optimize("O3")
-
-static int32_t k4_of(const eat_conv2d_s8_params_t *p)
-{
-    return (p->k_h * p->k_w * p->in_c + 3) & ~3;
-}
+#include "window_armv7em.h"   /* after the pragma: its helpers compile at O3 like the kernel */
 
 size_t eat_conv2d_s8_dsp16_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    return EAT_RQ_BYTES(p->out_c) + (size_t)4 * (size_t)k4_of(p);
+    return EAT_RQ_BYTES(p->out_c) + (size_t)4 * (size_t)eat_armv7em_k4(p);
 }
 
 /* Position (int16 index) of column value i of pixel px in the interleaved scratch. */
@@ -173,7 +169,7 @@ void eat_conv2d_s8_dsp16(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t
                          const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
     const int32_t K = p->k_h * p->k_w * p->in_c;
-    const int32_t K4 = k4_of(p);
+    const int32_t K4 = eat_armv7em_k4(p);
     const int32_t pixels = p->batches * p->out_h * p->out_w;
     const int32_t C = p->out_c;
     const int32_t out_off = p->output_offset, lo = p->act_min, hi = p->act_max;

@@ -17,6 +17,7 @@
 
 #if EAT_ARMV7EM_DSP
 #pragma GCC optimize("O3")   /* -O3 here: kws on nucleo_f446re 8,368,036 -> 8,246,780 instructions */
+#include "window_armv7em.h"   /* after the pragma: its helpers compile at O3 like the kernel */
 
 size_t eat_depthwise_conv2d_s8_dsp_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
 {
@@ -72,8 +73,7 @@ void eat_depthwise_conv2d_s8_dsp(const eat_depthwise_conv2d_s8_params_t *p, cons
             for (ox = 0; ox < p->out_w; ++ox) {
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
                 int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * C;
-                const int inside = y0 >= 0 && y0 + (p->k_h - 1) * p->dilation_h < p->in_h && x0 >= 0
-                                   && x0 + (p->k_w - 1) * p->dilation_w < p->in_w;
+                const int inside = EAT_ARMV7EM_DW_INSIDE(p, y0, x0);
                 for (c = 0; c < C; c += 4) {
                     const int32_t n = C - c < 4 ? C - c : 4;
                     const int32_t *wp = wblocks + (c >> 2) * taps;

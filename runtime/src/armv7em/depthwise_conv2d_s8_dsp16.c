@@ -20,6 +20,7 @@
 
 #if EAT_ARMV7EM_DSP
 #pragma GCC optimize("O3")
+#include "window_armv7em.h"   /* after the pragma: its helpers compile at O3 like the kernel */
 
 size_t eat_depthwise_conv2d_s8_dsp16_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
 {
@@ -80,8 +81,7 @@ void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, co
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
                 int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * C;
                 const int32_t *wp = wblocks;
-                if (y0 >= 0 && y0 + (p->k_h - 1) * p->dilation_h < p->in_h && x0 >= 0
-                    && x0 + (p->k_w - 1) * p->dilation_w < p->in_w) {   /* inside: no bounds checks */
+                if (EAT_ARMV7EM_DW_INSIDE(p, y0, x0)) {   /* no bounds checks */
                     const int8_t *row = img + (y0 * p->in_w + x0) * C;
                     for (fy = 0, t = 0; fy < p->k_h; ++fy, row += tap_dy) {
                         const int8_t *q = row;

@@ -17,13 +17,6 @@ size_t eat_fully_connected_s8_dsp_scratch_bytes(const eat_fully_connected_s8_par
     return 0;
 }
 
-static int8_t fc_out(const eat_fully_connected_s8_params_t *p, int32_t acc, int32_t o)
-{
-    const int32_t mult = p->per_channel_multiplier != NULL ? p->per_channel_multiplier[o] : p->output_multiplier;
-    const int32_t shift = p->per_channel_shift != NULL ? p->per_channel_shift[o] : p->output_shift;
-    return eat_requant_s8(acc, mult, shift, p->output_offset, p->act_min, p->act_max);
-}
-
 static int32_t dot_tail(const int8_t *x, const int8_t *r, int32_t from, int32_t n, int32_t acc)
 {
     int32_t d;
@@ -62,10 +55,10 @@ void eat_fully_connected_s8_dsp(const eat_fully_connected_s8_params_t *p, const 
                 a3 = __smlad(__sxtb16(wv), x02, a3);
                 a3 = __smlad(eat_sxtb16_ror8(wv), x13, a3);
             }
-            out[o] = fc_out(p, dot_tail(in, r0, n4, n, a0), o);
-            out[o + 1] = fc_out(p, dot_tail(in, r1, n4, n, a1), o + 1);
-            out[o + 2] = fc_out(p, dot_tail(in, r2, n4, n, a2), o + 2);
-            out[o + 3] = fc_out(p, dot_tail(in, r3, n4, n, a3), o + 3);
+            out[o] = eat_fully_connected_s8_out(p, dot_tail(in, r0, n4, n, a0), o);
+            out[o + 1] = eat_fully_connected_s8_out(p, dot_tail(in, r1, n4, n, a1), o + 1);
+            out[o + 2] = eat_fully_connected_s8_out(p, dot_tail(in, r2, n4, n, a2), o + 2);
+            out[o + 3] = eat_fully_connected_s8_out(p, dot_tail(in, r3, n4, n, a3), o + 3);
         }
         for (; o < p->out_depth; ++o) {
             const int8_t *r0 = w->data + o * n;
@@ -75,7 +68,7 @@ void eat_fully_connected_s8_dsp(const eat_fully_connected_s8_params_t *p, const 
                 a0 = __smlad(__sxtb16(wv), __sxtb16(xv), a0);
                 a0 = __smlad(eat_sxtb16_ror8(wv), eat_sxtb16_ror8(xv), a0);
             }
-            out[o] = fc_out(p, dot_tail(in, r0, n4, n, a0), o);
+            out[o] = eat_fully_connected_s8_out(p, dot_tail(in, r0, n4, n, a0), o);
         }
     }
 }

@@ -21,13 +21,6 @@ size_t eat_fully_connected_s8_dsp4_scratch_bytes(const eat_fully_connected_s8_pa
     return 0;
 }
 
-static inline int8_t fc_out(const eat_fully_connected_s8_params_t *p, int32_t acc, int32_t o)
-{
-    const int32_t mult = p->per_channel_multiplier != NULL ? p->per_channel_multiplier[o] : p->output_multiplier;
-    const int32_t shift = p->per_channel_shift != NULL ? p->per_channel_shift[o] : p->output_shift;
-    return eat_requant_s8(acc, mult, shift, p->output_offset, p->act_min, p->act_max);
-}
-
 void eat_fully_connected_s8_dsp4(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
@@ -84,7 +77,7 @@ void eat_fully_connected_s8_dsp4(const eat_fully_connected_s8_params_t *p, const
             acc[2] = a2;
             acc[3] = a3;
             for (j = 0; j < 4 && o + j < p->out_depth; ++j) {
-                out[o + j] = fc_out(p, acc[j], o + j);
+                out[o + j] = eat_fully_connected_s8_out(p, acc[j], o + j);
             }
         }
     }

@@ -1,0 +1,94 @@
+/* The C half the Cortex-M0+ block-sparse CONV_2D kernels share (conv2d_sparse_b4_armv6m.c and
+ * conv2d_sparse_b8_armv6m.c): gather a block of B output pixels' receptive fields transposed into
+ * scratch, call the block's hand-scheduled walk, requantise with the accumulator bounds. B (4 or 8)
+ * is a compile-time constant at each call, so every B * k below folds to a shift as in a file of its
+ * own. Private to those two files (static inline: each instantiates its own copy). */
+#ifndef EAT_CONV2D_SPARSE_BLOCK_ARMV6M_H
+#define EAT_CONV2D_SPARSE_BLOCK_ARMV6M_H
+
+#include "eat/sparse_armv6m.h"
+
+/* The walk of one block (eat_armv6m_sparse_b4_walk / _b8_walk, eat/sparse_armv6m.h). */
+typedef void eat_armv6m_sparse_walk_fn(const uint8_t *t, const int8_t *v, const uint8_t *index,
+                                       const int32_t *bias, int32_t *acc, uint32_t out_c);
+
+/* The block's receptive fields transposed (B * k_h * k_w * in_c bytes), then its sums [out_c][B]. */
+static inline size_t eat_armv6m_sparse_block_scratch_bytes(const eat_conv2d_s8_params_t *p, int32_t B)
+{
+    return (size_t)(B * p->k_h * p->k_w * p->in_c + 4 * B * p->out_c);
+}
+
+/* The receptive field of output pixel q (batch-major) as unsigned bytes x ^ 0x80 into column j of
+ * t ([k][B], t already advanced by j); taps outside the input read the input zero point (also ^ 0x80). */
+static inline void eat_armv6m_sparse_block_gather(const eat_conv2d_s8_params_t *p, const int8_t *input,
+                                                  int32_t q, uint8_t *t, uint8_t pad_u, int32_t B)
+{
+    const int32_t hw = p->out_h * p->out_w;
+    const int32_t b = q / hw, r = q - (q / hw) * hw;
+    const int32_t oy = r / p->out_w, ox = r - (r / p->out_w) * p->out_w;
+    const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
+    const int32_t c = p->in_c;
+    int32_t fy, fx, k;
+    for (fy = 0; fy < p->k_h; ++fy) {
+        const int32_t iy = iy0 + fy * p->dilation_h;
+        for (fx = 0; fx < p->k_w; ++fx) {
+            const int32_t ix = ix0 + fx * p->dilation_w;
+            if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
+                for (k = 0; k < c; ++k) {
+                    t[B * k] = pad_u;
+                }
+            } else {
+                const int8_t *s = input + ((b * p->in_h + iy) * p->in_w + ix) * c;
+                if ((c & 3) == 0 && (((uintptr_t)s) & 3u) == 0) {   /* a word of 4 channels at a time */
+                    const uint32_t *sw = (const uint32_t *)(const void *)s;
+                    for (k = 0; k < c; k += 4) {
+                        const uint32_t x = *sw++ ^ 0x80808080u;
+                        t[B * k] = (uint8_t)x;
+                        t[B * k + B] = (uint8_t)(x >> 8);
+                        t[B * k + 2 * B] = (uint8_t)(x >> 16);
+                        t[B * k + 3 * B] = (uint8_t)(x >> 24);
+                    }
+                } else {
+                    for (k = 0; k < c; ++k) {
+                        t[B * k] = (uint8_t)s[k] ^ 0x80u;
+                    }
+                }
+            }
+            t += B * c;
+        }
+    }
+}
+
+/* CONV_2D, not grouped (filter_in_c == in_c), any kernel, stride, dilation, padding, B pixels per
+ * walk; scratch as eat_armv6m_sparse_block_scratch_bytes. always_inline: inlined early, as the body
+ * of each kernel it is (kws_ref_model at 80% on pico: 11,836,323 cycles before the split, 11,831,113). */
+__attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                                const int32_t *bias, const int8_t *input, int8_t *output,
+                                                void *scratch, int32_t B, eat_armv6m_sparse_walk_fn *walk)
+{
+    const int32_t total = p->batches * p->out_h * p->out_w;
+    const int32_t oc_n = p->out_c;
+    const uint8_t pad_u = (uint8_t)((uint8_t)(-p->input_offset) ^ 0x80u);
+    const int32_t *lo = bias + oc_n, *hi = bias + 2 * oc_n;
+    uint8_t *t = (uint8_t *)scratch;
+    int32_t *acc = (int32_t *)(void *)(t + B * p->k_h * p->k_w * p->in_c);
+    int32_t q0, j, oc;
+    for (q0 = 0; q0 < total; q0 += B) {
+        const int32_t n = total - q0 < B ? total - q0 : B;
+        int8_t *out = output + q0 * oc_n;
+        const int32_t *a = acc;
+        for (j = 0; j < B; ++j) {       /* a short last block repeats its last pixel */
+            eat_armv6m_sparse_block_gather(p, input, q0 + (j < n ? j : n - 1), t + j, pad_u, B);
+        }
+        walk(t, w->data, (const uint8_t *)w->index, bias, acc, (uint32_t)oc_n);
+        for (oc = 0; oc < oc_n; ++oc, a += B) {
+            const int32_t l = lo[oc], h = hi[oc];
+            for (j = 0; j < n; ++j) {
+                out[j * oc_n + oc] = eat_armv6m_requant_bounded(a[j], l, h, p->multiplier[oc], p->shift[oc],
+                                                                p->output_offset, p->act_min, p->act_max);
+            }
+        }
+    }
+}
+
+#endif /* EAT_CONV2D_SPARSE_BLOCK_ARMV6M_H */
