@@ -60,6 +60,21 @@ register("CONV_2D", KEY, ARMV6M, Variant(
     "hand-scheduled Thumb-1 walk of the step bytes in SRAM, exact two-multiply requantisation",
     scratch=window_bytes, header="eat/sparse_armv6m.h"))
 
+# ---- ARMv7E-M (runtime/src/armv7em/conv2d_sparse_b8_dsp.c, eat/sparse_armv7em.h): Cortex-M4 / M7 ----
+# The same im2col steps and x + 128 bias fold as the M0+ block walk; two pixels per SMLAL in 24-bit lanes.
+ARMV7EM = ("cortex-m4", "cortex-m7")
+B8_DSP_ACC_LIMIT = 1 << 23      # EAT_SPARSE_B8_DSP_ACC_LIMIT
+
+
+register("CONV_2D", KEY, ARMV7EM, Variant(
+    "eat_conv2d_s8_sparse_b8_dsp", "runtime/src/armv7em/conv2d_sparse_b8_dsp.c",
+    "each filter's non-zeros walked once per block of 8 output pixels gathered as pixel pairs in 24-bit "
+    "lanes of a word: per non-zero one step decode, two LDRD and four SMLAL (two pixels each); outputs "
+    "outside the accumulator bounds skip the requantisation",
+    applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_block",
+    scratch=lambda g: 16 * g["kh"] * g["kw"] * g["ic"] + 64 * g["oc"], pixel_block=8,
+    header="eat/sparse_armv7em.h", clamp_bounds=True, acc_limit=B8_DSP_ACC_LIMIT))
+
 # (op, core) where the cost model is not asked: dense always wins there.
 DENSE_ONLY: dict[tuple[str, str], str] = {
     ("DEPTHWISE_CONV_2D", "cortex-m0plus"):

@@ -71,8 +71,9 @@ COSTS: dict[str, CoreCosts] = {
     # 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 / 58,089 / 40,828.
     "generic": CoreCosts(dense_mac=17.1, dense_tap=13.0, dense_dw_tap=38.0, out=180.0, pair=26.0,
                          pair_dw=29.0, channel=20.0, pixel=50.0, fill=12.0),
-    "cortex-m4": CoreCosts(dense_mac=6.0, dense_tap=9.0, dense_dw_tap=20.0, out=30.0, pair=11.0, pair_dw=12.0,
-                           channel=8.0, pixel=25.0, fill=6.0),
+    "cortex-m4": CoreCosts(dense_mac=1.0, dense_tap=0.4, dense_dw_tap=2.5, out=16.0, pair=9.0, pair_dw=12.0,
+                           channel=81.0, pixel=25.0, fill=6.0,
+                           blk_pair=23.0, blk_channel=45.0, blk_out=14.0, blk_gather=2.2, blk_tap=10.0),
 }
 ALIASES = {"cortex-m3": "cortex-m4", "cortex-m7": "cortex-m4",
            "cortex-m33": "cortex-m4", "rv32imc": "cortex-m4"}
