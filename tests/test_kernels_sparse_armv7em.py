@@ -1,0 +1,67 @@
+"""The Cortex-M4 zero-skipping CONV_2D (runtime/src/armv7em/conv2d_sparse_b8_dsp.c: 8 pixels per walk,
+two per SMLAL in 24-bit lanes) against the TFLM oracle on the simulated nucleo_f446re (QEMU): random
+shapes, quantisation and every zero pattern of tests/sparse_models.py, forced sparse, in one firmware
+per seed; the lane limit's fallback; kws_ref_model pruned one-shot to 80%, end to end, as the cost
+model chooses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+from tests.conftest import reference_model
+from tests.sparse_models import PATTERNS, model
+
+B8 = "eat_conv2d_s8_sparse_b8_dsp"
+
+
+def test_lane_limit_falls_back_to_the_portable_walk() -> None:
+    """A channel whose |bias| + max|x + input_offset| * sum|w| reaches 2^23 cannot use the 24-bit lanes."""
+    from pipeline.compiler.ops.sparse_weights import _variant
+
+    geo = dict(n=1, ih=4, iw=4, ic=64, fic=64, oh=4, ow=4, oc=2, kh=3, kw=3, sh=1, sw=1, dh=1, dw=1, ph=1, pw=1)
+    w = np.full((2, 3, 3, 64), 127, np.int8)            # sum|w| = 73,152; x 255 = 18.7 M > 2^23
+    assert _variant("CONV_2D", "cortex-m4", geo, w, None, 128).function == "eat_conv2d_s8_sparse_d4"
+    w[:, :, :, 16:] = 0                                  # 18,288 x 255 = 4.66 M < 2^23
+    assert _variant("CONV_2D", "cortex-m4", geo, w, None, 128).function == B8
+    big_bias = np.array([5_000_000, 0], np.int64)        # + 4.66 M >= 2^23
+    assert _variant("CONV_2D", "cortex-m4", geo, w, big_bias, 128).function == "eat_conv2d_s8_sparse_d4"
+    assert _variant("CONV_2D", "cortex-m7", geo, w, None, 0).function == B8
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("seed", [5, 11])
+def test_b8_dsp_bit_exact_on_simulated_nucleo(seed: int, tmp_path: Path) -> None:
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+
+    tfl = tmp_path / "sparse_convs.tflite"
+    kinds = [k for k in PATTERNS for _ in range(2)]      # two random convs per zero pattern
+    tfl.write_bytes(model([("CONV_2D", k) for k in kinds] + [("FULLY_CONNECTED", "magnitude")], seed))
+    m = measure(tfl, load_board("nucleo_f446re"), tmp_path / "out", "sparse", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    assert {w["encoding"] for w in m.weights} == {"sparse_d4"}
+    kernels = [w["kernel"] for w in m.weights if w["opcode"] == "CONV_2D"]
+    # grouped convs take the portable walk; every other conv the 8-pixel one
+    assert kernels.count(B8) >= len(kinds) // 2, kernels
+
+
+@pytest.mark.sim
+def test_kws_one_shot_80_bit_exact_on_simulated_nucleo(tmp_path: Path) -> None:
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+    from pipeline.tflite.oneshot import prune_tflite
+
+    pruned = tmp_path / "kws80.tflite"
+    prune_tflite(reference_model("kws_ref_model.tflite"), pruned, "magnitude", 0.8)
+    m = measure(pruned, load_board("nucleo_f446re"), tmp_path / "out", "auto", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    by_op = {w["op_index"]: w for w in m.weights}
+    for i in (0, 2, 4, 6, 8):          # the 10x4 conv and the four 1x1 convs go sparse, on the M4 walk
+        assert by_op[i]["encoding"] == "sparse_d4" and by_op[i]["kernel"] == B8, by_op[i]
+        assert "sparse est." in by_op[i]["reason"] and "cortex-m4" in by_op[i]["reason"]
+    for i in (1, 3, 5, 7, 11):         # depthwise and the FC: dense is fewer instructions on the M4
+        assert by_op[i]["encoding"] == "dense" and "dense est." in by_op[i]["reason"], by_op[i]
