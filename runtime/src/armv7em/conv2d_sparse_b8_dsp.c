@@ -105,31 +105,47 @@ __attribute__((naked, noinline)) void eat_armv7em_sparse_b8_walk(UNUSED_ARG cons
         "pop     {r4-r11, pc}\n\t");
 }
 
-/* Input pointer of tap (fy, fx) of output pixel q (batch-major), or NULL when it is in the padding. */
-static const int8_t *tap_src(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t q, int32_t fy, int32_t fx)
+/* Where output pixel q (batch-major) reads: its image and the input position of its tap (0, 0). */
+typedef struct {
+    const int8_t *img;
+    int32_t iy0, ix0;
+} origin_t;
+
+static origin_t origin(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t q)
 {
     const int32_t hw = p->out_h * p->out_w;
     const int32_t b = q / hw, r = q % hw;
-    const int32_t iy = (r / p->out_w) * p->stride_h - p->pad_h + fy * p->dilation_h;
-    const int32_t ix = (r % p->out_w) * p->stride_w - p->pad_w + fx * p->dilation_w;
-    if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
-        return NULL;
-    }
-    return input + ((b * p->in_h + iy) * p->in_w + ix) * p->in_c;
+    origin_t o;
+    o.img = input + b * p->in_h * p->in_w * p->in_c;
+    o.iy0 = (r / p->out_w) * p->stride_h - p->pad_h;
+    o.ix0 = (r % p->out_w) * p->stride_w - p->pad_w;
+    return o;
 }
 
-/* Pixels q0 and q1's receptive fields into column j of t: t[4 k + j] = (x0[k] + 128) + x1[k] * 2^24.
+/* The input of tap (fy, fx) of the pixel at `o`, or NULL when it is in the padding. */
+static inline const int8_t *tap_src(const eat_conv2d_s8_params_t *p, const origin_t *o, int32_t fy, int32_t fx)
+{
+    const int32_t iy = o->iy0 + fy * p->dilation_h, ix = o->ix0 + fx * p->dilation_w;
+    if ((uint32_t)iy >= (uint32_t)p->in_h || (uint32_t)ix >= (uint32_t)p->in_w) {
+        return NULL;
+    }
+    return o->img + (iy * p->in_w + ix) * p->in_c;
+}
+
+/* Two pixels' receptive fields into column j of t: t[4 k + j] = (x0[k] + 128) + x1[k] * 2^24.
  * Taps in the padding read the input zero point `zp` (4 copies in `zp4`). */
-static void gather_pair(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t q0, int32_t q1,
-                        uint32_t *t, int8_t zp, uint32_t zp4)
+static void gather_pair(const eat_conv2d_s8_params_t *p, const origin_t *o0, const origin_t *o1, uint32_t *t,
+                        int8_t zp, uint32_t zp4)
 {
     const int32_t c = p->in_c;
     int32_t fy, fx, k;
     for (fy = 0; fy < p->k_h; ++fy) {
         for (fx = 0; fx < p->k_w; ++fx, t += 4 * c) {
-            const int8_t *a = tap_src(p, input, q0, fy, fx);
-            const int8_t *b = tap_src(p, input, q1, fy, fx);
-            if ((c & 3) == 0) {      /* a word of 4 channels at a time */
+            const int8_t *a = tap_src(p, o0, fy, fx);
+            const int8_t *b = tap_src(p, o1, fy, fx);
+            if (c == 1) {
+                t[0] = ((uint32_t)(uint8_t)(a ? *a : zp) ^ 0x80u) | ((uint32_t)(uint8_t)(b ? *b : zp) << 24);
+            } else if ((c & 3) == 0) {      /* a word of 4 channels at a time */
                 for (k = 0; k < c; k += 4) {
                     const uint32_t x0 = (a ? (uint32_t)eat_rd32(a + k) : zp4) ^ 0x80808080u;
                     const uint32_t x1 = b ? (uint32_t)eat_rd32(b + k) : zp4;
@@ -144,6 +160,41 @@ static void gather_pair(const eat_conv2d_s8_params_t *p, const int8_t *input, in
                     const uint32_t x1 = (uint8_t)(b ? b[k] : zp);
                     t[4 * k] = x0 | (x1 << 24);
                 }
+            }
+        }
+    }
+}
+
+/* The block's n pixels of every channel out: accumulators outside [lo, hi] are the clamp, the others
+ * requantised (the short form when `is_short`). Per channel its constants are read once. */
+static void block_out(const int32_t *a, int8_t *out, int32_t oc_n, int32_t n, const int32_t *lo, const int32_t *hi,
+                      const eat_rq_t *rq, int is_short, int32_t out_off, int32_t amin, int32_t amax)
+{
+    int32_t oc, j;
+    for (oc = 0; oc < oc_n; ++oc, a += 8) {
+        const int32_t l = lo[oc], h = hi[oc];
+        int8_t *o = out + oc;
+        if (is_short) {
+            const int32_t m = rq[oc].multiplier, c = rq[oc].c, s2 = rq[oc].s2;
+            for (j = 0; j < n; ++j, o += oc_n) {
+                const int32_t acc = a[j];
+                int32_t v;
+                if (acc < l) {
+                    v = amin;
+                } else if (acc > h) {
+                    v = amax;
+                } else {
+                    int32_t r;
+                    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(acc * 2), "r"(m));
+                    v = (r + (r >> 31) + c) >> s2;
+                    v = v < amin ? amin : (v > amax ? amax : v);
+                }
+                *o = (int8_t)v;
+            }
+        } else {
+            for (j = 0; j < n; ++j, o += oc_n) {
+                const int32_t acc = a[j];
+                *o = acc < l ? (int8_t)amin : (acc > h ? (int8_t)amax : eat_rq_s8(acc, &rq[oc], out_off, amin, amax));
             }
         }
     }
@@ -182,28 +233,13 @@ void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weig
     is_short = eat_rq_prepare_short(rq, p->shift, oc_n, out_off);
     for (q0 = 0; q0 < total; q0 += 8) {
         const int32_t n = total - q0 < 8 ? total - q0 : 8;
-        int8_t *out = output + q0 * oc_n;
-        const int32_t *a = sums;
         for (j = 0; j < 4; ++j) {       /* a short last block repeats its last pixel */
-            const int32_t qa = q0 + (2 * j < n ? 2 * j : n - 1), qb = q0 + (2 * j + 1 < n ? 2 * j + 1 : n - 1);
-            gather_pair(p, input, qa, qb, t + j, zp, zp4);
+            const origin_t oa = origin(p, input, q0 + (2 * j < n ? 2 * j : n - 1));
+            const origin_t ob = origin(p, input, q0 + (2 * j + 1 < n ? 2 * j + 1 : n - 1));
+            gather_pair(p, &oa, &ob, t + j, zp, zp4);
         }
         eat_armv7em_sparse_b8_walk((const int32_t *)t, w->data, (const uint8_t *)w->index, init, sums, (uint32_t)oc_n);
-        for (oc = 0; oc < oc_n; ++oc, a += 8) {
-            const int32_t l = lo[oc], h = hi[oc];
-            const eat_rq_t *q = &rq[oc];
-            int8_t *o = out + oc;
-            for (j = 0; j < n; ++j, o += oc_n) {
-                const int32_t acc = a[j];
-                if (acc < l) {
-                    *o = (int8_t)amin;
-                } else if (acc > h) {
-                    *o = (int8_t)amax;
-                } else {
-                    *o = is_short ? eat_rq_short_s8(acc, q, amin, amax) : eat_rq_s8(acc, q, out_off, amin, amax);
-                }
-            }
-        }
+        block_out(sums, output + q0 * oc_n, oc_n, n, lo, hi, rq, is_short, out_off, amin, amax);
     }
 }
 
