@@ -1,5 +1,5 @@
 """The Cortex-M4 zero-skipping CONV_2D (runtime/src/armv7em/conv2d_sparse_b8_dsp.c: 8 pixels per walk,
-two per SMLAL in 24-bit lanes) against the TFLM oracle on the simulated nucleo_f446re (QEMU): random
+two per SMLAL in 24-bit lanes) and DEPTHWISE_CONV_2D (depthwise_conv2d_sparse_dsp.c) against the TFLM oracle on the simulated nucleo_f446re (QEMU): random
 shapes, quantisation and every zero pattern of tests/sparse_models.py, forced sparse, in one firmware
 per seed; the lane limit's fallback; kws_ref_model pruned one-shot to 80%, end to end, as the cost
 model chooses."""
@@ -16,6 +16,7 @@ from tests.conftest import reference_model
 from tests.sparse_models import PATTERNS, model
 
 B8 = "eat_conv2d_s8_sparse_b8_dsp"
+DW = "eat_depthwise_conv2d_s8_sparse_dsp"
 
 
 def test_lane_limit_falls_back_to_the_portable_walk() -> None:
@@ -34,19 +35,21 @@ def test_lane_limit_falls_back_to_the_portable_walk() -> None:
 
 @pytest.mark.sim
 @pytest.mark.parametrize("seed", [5, 11])
-def test_b8_dsp_bit_exact_on_simulated_nucleo(seed: int, tmp_path: Path) -> None:
+def test_m4_sparse_kernels_bit_exact_on_simulated_nucleo(seed: int, tmp_path: Path) -> None:
     from pipeline.bench_sparsity import INFERENCES, measure
     from pipeline.boards import load_board
 
     tfl = tmp_path / "sparse_convs.tflite"
-    kinds = [k for k in PATTERNS for _ in range(2)]      # two random convs per zero pattern
-    tfl.write_bytes(model([("CONV_2D", k) for k in kinds] + [("FULLY_CONNECTED", "magnitude")], seed))
+    kinds = [k for k in PATTERNS for _ in range(2)]      # two random ops per zero pattern
+    tfl.write_bytes(model([("CONV_2D", k) for k in kinds] + [("DEPTHWISE_CONV_2D", k) for k in kinds]
+                          + [("FULLY_CONNECTED", "magnitude")], seed))
     m = measure(tfl, load_board("nucleo_f446re"), tmp_path / "out", "sparse", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
     assert {w["encoding"] for w in m.weights} == {"sparse_d4"}
     kernels = [w["kernel"] for w in m.weights if w["opcode"] == "CONV_2D"]
     # grouped convs take the portable walk; every other conv the 8-pixel one
     assert kernels.count(B8) >= len(kinds) // 2, kernels
+    assert {w["kernel"] for w in m.weights if w["opcode"] == "DEPTHWISE_CONV_2D"} == {DW}
 
 
 @pytest.mark.sim
@@ -60,8 +63,9 @@ def test_kws_one_shot_80_bit_exact_on_simulated_nucleo(tmp_path: Path) -> None:
     m = measure(pruned, load_board("nucleo_f446re"), tmp_path / "out", "auto", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
     by_op = {w["op_index"]: w for w in m.weights}
-    for i in (0, 2, 4, 6, 8):          # the 10x4 conv and the four 1x1 convs go sparse, on the M4 walk
+    for i in (0, 2, 4, 6, 8):          # the 10x4 conv and the four 1x1 convs go sparse, on the M4 block walk
         assert by_op[i]["encoding"] == "sparse_d4" and by_op[i]["kernel"] == B8, by_op[i]
         assert "sparse est." in by_op[i]["reason"] and "cortex-m4" in by_op[i]["reason"]
-    for i in (1, 3, 5, 7, 11):         # depthwise and the FC: dense is fewer instructions on the M4
-        assert by_op[i]["encoding"] == "dense" and "dense est." in by_op[i]["reason"], by_op[i]
+    for i in (1, 3, 5, 7):             # the 3x3 depthwise layers (2 non-zeros of 9 per channel) too
+        assert by_op[i]["encoding"] == "sparse_d4" and by_op[i]["kernel"] == DW, by_op[i]
+    assert by_op[11]["encoding"] == "dense" and "dense est." in by_op[11]["reason"]   # the FC: dense is fewer

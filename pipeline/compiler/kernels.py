@@ -17,7 +17,8 @@ kernel (sparse) has its portable kernels as "generic" variants. A variant declar
 - acc_limit: (sparse kernels) the kernel holds accumulators in narrower lanes; the lowering takes the
   next variant when a channel's |bias| + max|x + input_offset| * sum|w| reaches it.
 - pixel_block: output pixels whose inputs are read in place before all of them are written; the
-  planner's input/output overlap is widened by (pixel_block - 1) * out_c bytes to stay safe.
+  planner's input/output overlap is widened by (pixel_block - 1) * out_c bytes to stay safe; 0: the
+  kernel writes some outputs before it has read every input (channel outer), so no overlap at all.
 The C function of a variant has the reference kernel's signature and parameter struct.
 """
 

@@ -74,6 +74,19 @@ register("CONV_2D", KEY, ARMV7EM, Variant(
     applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_block",
     scratch=lambda g: 16 * g["kh"] * g["kw"] * g["ic"] + 64 * g["oc"], pixel_block=8,
     header="eat/sparse_armv7em.h", clamp_bounds=True, acc_limit=B8_DSP_ACC_LIMIT))
+def _dw_plane_scratch(g) -> int:
+    """eat_depthwise_conv2d_s8_sparse_dsp_scratch_bytes: 8 B per tap, then the padded input plane."""
+    ph = (g["oh"] - 1) * g["sh"] + (g["kh"] - 1) * g["dh"] + 1
+    pw = (g["ow"] - 1) * g["sw"] + (g["kw"] - 1) * g["dw"] + 1
+    return 8 * g["kh"] * g["kw"] + (ph * pw + 3) // 4 * 4
+
+
+register("DEPTHWISE_CONV_2D", KEY, ARMV7EM, Variant(
+    "eat_depthwise_conv2d_s8_sparse_dsp", "runtime/src/armv7em/depthwise_conv2d_sparse_dsp.c",
+    "channel outer: the channel's input plane copied with its padding (the zero point), its non-zeros "
+    "decoded once, then per output pixel one LDRSB and one MLA per non-zero and the short (SMMULR) "
+    "requantisation", scratch=_dw_plane_scratch, header="eat/sparse_armv7em.h",
+    pixel_block=0))   # channel outer: every pixel of a channel written before the next channel is read
 
 # (op, core) where the cost model is not asked: dense always wins there.
 DENSE_ONLY: dict[tuple[str, str], str] = {

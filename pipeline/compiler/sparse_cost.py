@@ -71,9 +71,24 @@ COSTS: dict[str, CoreCosts] = {
     # 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 / 58,089 / 40,828.
     "generic": CoreCosts(dense_mac=17.1, dense_tap=13.0, dense_dw_tap=38.0, out=180.0, pair=26.0,
                          pair_dw=29.0, channel=20.0, pixel=50.0, fill=12.0),
-    "cortex-m4": CoreCosts(dense_mac=1.0, dense_tap=0.4, dense_dw_tap=2.5, out=16.0, pair=9.0, pair_dw=12.0,
-                           channel=81.0, pixel=25.0, fill=6.0,
-                           blk_pair=23.0, blk_channel=45.0, blk_out=14.0, blk_gather=2.2, blk_tap=10.0),
+    # nucleo_f446re, QEMU -icount instructions, fitted to `bench --board nucleo_f446re --profile` of
+    # kws_ref_model one-shot 80 / 90 % and 2:4 (random inputs; every layer measured dense and sparse).
+    # dense (runtime/src/armv7em/*_dsp16.c, fully_connected_s8_dsp4.c): 1x1 25x5x64->64 642,048 (est.
+    # 643,200), 10x4 conv 49x10x1->25x5x64 stride 2 565,250 (est. 576,000), 3x3 depthwise 25x5x64
+    # 378,970 (est. 380,000); FC 64->12 1,946 (est. 960: under-estimated, so a small FC goes sparse
+    # only when it is clearly fewer; measured sparse 2,131 at 80 % (kept dense), 1,625 at 90 %).
+    # block walk (armv7em/conv2d_sparse_b8_dsp.c): 1x1 at 80 / 90 % (448 / 254 index bytes) 362,524-
+    # 371,780 / 290,881-295,583 -> 22.9 per index byte and block (23 counted in the walk); 10x4 conv
+    # 400,221 / 359,584 (267 / 159 index bytes) -> 23.5; the rest: ~40 per channel and block (counted),
+    # 2.2 per gathered byte, 17.7 per output (bounds, requantisation, store), 21 per pixel and tap.
+    # 2:4 1x1 (1,024 index bytes): 578,405-584,833 (est. 582k).
+    # depthwise (armv7em/depthwise_conv2d_sparse_dsp.c): 3x3 at 78 % zeros (1 index byte per channel)
+    # 246,934-246,952 = 30.9 per output (pair_dw 10 + out 16 + channel 5): the assembly row loop takes
+    # channels of <= 2 non-zeros; more take the C loop (~5 per non-zero more), so 3 index bytes
+    # (2:4's 44 %: 5 non-zeros) are est. 51 per output against dense 47.5 and stay dense.
+    "cortex-m4": CoreCosts(dense_mac=1.0, dense_tap=0.4, dense_dw_tap=2.5, out=16.0, pair=9.0, pair_dw=10.0,
+                           channel=5.0, pixel=25.0, fill=0.0,
+                           blk_pair=23.0, blk_channel=40.0, blk_out=17.7, blk_gather=2.2, blk_tap=21.0),
 }
 ALIASES = {"cortex-m3": "cortex-m4", "cortex-m7": "cortex-m4",
            "cortex-m33": "cortex-m4", "rv32imc": "cortex-m4"}

@@ -1,4 +1,4 @@
-/* Cortex-M4/M7 (ARMv7E-M) zero-skipping CONV_2D over EAT_WEIGHTS_SPARSE_D4 (eat/sparse.h), steps in
+/* Cortex-M4/M7 (ARMv7E-M) zero-skipping CONV_2D and DEPTHWISE_CONV_2D over EAT_WEIGHTS_SPARSE_D4 (eat/sparse.h), steps in
  * im2col positions (k = (fy * k_w + fx) * in_c + ic), eight output pixels per walk of each filter's
  * non-zeros, two pixels per SMLAL (runtime/src/armv7em/conv2d_sparse_b8_dsp.c). Declared for every
  * target; defined only where EAT_ARMV7EM_DSP holds. The compiler's registry
@@ -29,6 +29,15 @@ void eat_armv7em_sparse_b8_walk(const int32_t *t, const int8_t *v, const uint8_t
 size_t eat_conv2d_s8_sparse_b8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
+/* DEPTHWISE_CONV_2D, any kernel, stride, dilation, padding, depth multiplier, steps in input pixels
+ * of the window (the portable encoding; `bias` the folded bias): channel outer, each channel's input
+ * plane copied padded with the zero point and its non-zeros decoded once per call. Scratch: 8 * k_h *
+ * k_w bytes, then the plane: ((out_h - 1) * stride_h + kh_eff) x ((out_w - 1) * stride_w + kw_eff)
+ * bytes rounded up to 4 (runtime/src/armv7em/depthwise_conv2d_sparse_dsp.c). */
+size_t eat_depthwise_conv2d_s8_sparse_dsp_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);
+void eat_depthwise_conv2d_s8_sparse_dsp(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                        const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
 #ifdef __cplusplus
 }

@@ -166,7 +166,9 @@ static void gather_pair(const eat_conv2d_s8_params_t *p, const origin_t *o0, con
 }
 
 /* The block's n pixels of every channel out: accumulators outside [lo, hi] are the clamp, the others
- * requantised (the short form when `is_short`). Per channel its constants are read once. */
+ * requantised (the short form when `is_short`). Per channel its constants are read once. In the short
+ * form every shift is negative and every multiplier >= 0, so the bounds are exact
+ * (pipeline/compiler/clamp_bounds.py): between them the output needs no clamp. */
 static void block_out(const int32_t *a, int8_t *out, int32_t oc_n, int32_t n, const int32_t *lo, const int32_t *hi,
                       const eat_rq_t *rq, int is_short, int32_t out_off, int32_t amin, int32_t amax)
 {
@@ -186,8 +188,7 @@ static void block_out(const int32_t *a, int8_t *out, int32_t oc_n, int32_t n, co
                 } else {
                     int32_t r;
                     __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(acc * 2), "r"(m));
-                    v = (r + (r >> 31) + c) >> s2;
-                    v = v < amin ? amin : (v > amax ? amax : v);
+                    v = (r + (r >> 31) + c) >> s2;   /* inside [lo, hi]: already in [amin, amax] */
                 }
                 *o = (int8_t)v;
             }
@@ -231,6 +232,9 @@ void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weig
     }
     eat_rq_prepare(rq, p->multiplier, p->shift, oc_n);
     is_short = eat_rq_prepare_short(rq, p->shift, oc_n, out_off);
+    for (oc = 0; oc < oc_n; ++oc) {
+        is_short = is_short && p->multiplier[oc] >= 0;
+    }
     for (q0 = 0; q0 < total; q0 += 8) {
         const int32_t n = total - q0 < 8 ? total - q0 : 8;
         for (j = 0; j < 4; ++j) {       /* a short last block repeats its last pixel */
