@@ -33,6 +33,33 @@ def test_lane_limit_falls_back_to_the_portable_walk() -> None:
     assert _variant("CONV_2D", "cortex-m7", geo, w, None, 0).function == B8
 
 
+def test_m4_choice_follows_the_measured_figures() -> None:
+    """auto on the M4, kws's shapes (estimates fitted to its measured layers, see sparse_cost.py): a 1x1 at
+    80% and a 3x3 depthwise at 2 non-zeros per channel (border windows included) go sparse; 5 non-zeros
+    per channel (2:4 on 9 taps) keep the depthwise dense; a 64 -> 12 FC at 80% stays dense."""
+    from pipeline.compiler import sparse
+    from pipeline.compiler.sparse_cost import LayerShape
+
+    rng = np.random.default_rng(7)
+    w = np.where(rng.random((64, 1, 1, 64)) < 0.2, rng.integers(1, 127, (64, 1, 1, 64)), 0).astype(np.int8)
+    enc = sparse.encode(sparse.channels_conv(w, 1, 64, 1, 1))
+    c = sparse.choose("auto", "cortex-m4", "CONV_2D", w, enc, LayerShape("CONV_2D", 125, 64, 1, 512000, 0, 0, 64),
+                      0, "pw", block=8)
+    assert c.encoding == "sparse_d4" and c.sparse_cycles_est < 0.65 * c.dense_cycles_est, c.reason
+    dw_shape = LayerShape("DEPTHWISE_CONV_2D", 125, 64, 9, 72000, 56, sparse.window_bytes(
+        dict(kh=3, kw=3, dh=1, dw=1, iw=5, ic=64)))
+    for kept, pick in ((2, "sparse_d4"), (5, "dense")):
+        dw = np.zeros((1, 3, 3, 64), np.int8)
+        dw.reshape(9, 64)[:kept] = 7
+        enc = sparse.encode(sparse.channels_depthwise(dw, 5, 1, 1))
+        c = sparse.choose("auto", "cortex-m4", "DEPTHWISE_CONV_2D", dw, enc, dw_shape, 1, "dw")
+        assert c.encoding == pick, c.reason
+    fc = np.where(rng.random((12, 64)) < 0.2, 9, 0).astype(np.int8)
+    enc = sparse.encode(sparse.channels_fc(fc))
+    c = sparse.choose("auto", "cortex-m4", "FULLY_CONNECTED", fc, enc, LayerShape("FULLY_CONNECTED", 1, 12, 1, 768), 11, "fc")
+    assert c.encoding == "dense" and "dense est." in c.reason
+
+
 @pytest.mark.sim
 @pytest.mark.parametrize("seed", [5, 11])
 def test_m4_sparse_kernels_bit_exact_on_simulated_nucleo(seed: int, tmp_path: Path) -> None:

@@ -4,11 +4,12 @@ The sparse format has no reference kernel in packing.KERNELS: its portable kerne
 variants. The sparse lowering (ops/sparse_weights.py) folds the input offset into the bias itself and
 packs the weights in the d4 encoding, so these variants keep the natural layout and fold nothing;
 their scratch is one receptive window (CONV_2D, DEPTHWISE_CONV_2D) or none (FULLY_CONNECTED).
+Per core: the Cortex-M0+ block walks (armv6m/) and the Cortex-M4/M7 block walk and depthwise (armv7em/).
 """
 
 from __future__ import annotations
 
-from pipeline.compiler.kernels import Variant, register
+from pipeline.compiler.kernels import Geometry, Variant, register
 from pipeline.compiler.sparse import KEY, window_bytes
 
 ARMV6M = ("cortex-m0plus",)
@@ -74,7 +75,7 @@ register("CONV_2D", KEY, ARMV7EM, Variant(
     applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_block",
     scratch=lambda g: 16 * g["kh"] * g["kw"] * g["ic"] + 64 * g["oc"], pixel_block=8,
     header="eat/sparse_armv7em.h", clamp_bounds=True, acc_limit=B8_DSP_ACC_LIMIT))
-def _dw_plane_scratch(g) -> int:
+def _dw_plane_scratch(g: Geometry) -> int:
     """eat_depthwise_conv2d_s8_sparse_dsp_scratch_bytes: 8 B per tap, then the padded input plane."""
     ph = (g["oh"] - 1) * g["sh"] + (g["kh"] - 1) * g["dh"] + 1
     pw = (g["ow"] - 1) * g["sw"] + (g["kw"] - 1) * g["dw"] + 1

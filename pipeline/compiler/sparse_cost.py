@@ -46,6 +46,7 @@ class CoreCosts:
     blk_gather: float = 0.0  # per byte of a gathered receptive field
     blk_tap: float = 0.0     # per output pixel and kernel position: the gather's bounds and loops
     channel_dw: float | None = None   # sparse DEPTHWISE_CONV_2D per output, when its kernel differs (None: channel)
+    fill_dw: float | None = None      # sparse DEPTHWISE_CONV_2D per border window byte (None: fill)
 
 
 # Fitted to `scripts/calibrate_sparse.py BOARD` (FC 256x64, 1x1 conv 8x8x32->32, 3x3 conv 8x8x8->16,
@@ -86,7 +87,8 @@ COSTS: dict[str, CoreCosts] = {
     # depthwise (armv7em/depthwise_conv2d_sparse_dsp.c): 3x3 at 78 % zeros (1 index byte per channel)
     # 246,934-246,952 = 30.9 per output (pair_dw 10 + out 16 + channel 5): the assembly row loop takes
     # channels of <= 2 non-zeros; more take the C loop (~5 per non-zero more), so 3 index bytes
-    # (2:4's 44 %: 5 non-zeros) are est. 51 per output against dense 47.5 and stay dense (channel_dw).
+    # (2:4's 44 %: 5 non-zeros) are est. 51 per output against dense 47.5 and stay dense (channel_dw;
+    # its plane copy is inside that figure: fill_dw 0).
     # portable d4 walks (FC; CONV_2D whose accumulators leave the 24-bit lanes, e.g. vww's ~2^30
     # biases): ~113 per output (out 16 + channel 97) and 9 per index byte, from kws's 1x1 at 80 %
     # before the M4 kernels (1,409,732, 448 index bytes per pixel) and its FC 64->12 at 80 % (2,131;
@@ -94,7 +96,7 @@ COSTS: dict[str, CoreCosts] = {
     "cortex-m4": CoreCosts(dense_mac=1.0, dense_tap=0.4, dense_dw_tap=2.5, out=16.0, pair=9.0, pair_dw=10.0,
                            channel=97.0, pixel=25.0, fill=6.0,
                            blk_pair=23.0, blk_channel=40.0, blk_out=17.7, blk_gather=2.2, blk_tap=21.0,
-                           channel_dw=5.0),
+                           channel_dw=5.0, fill_dw=0.0),   # the M4 depthwise copies a padded plane, no windows
 }
 ALIASES = {"cortex-m3": "cortex-m4", "cortex-m7": "cortex-m4",
            "cortex-m33": "cortex-m4", "rv32imc": "cortex-m4"}
@@ -117,8 +119,9 @@ def sparse_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:
     dw = s.opcode == "DEPTHWISE_CONV_2D"
     pair = c.pair_dw if dw else c.pair
     channel = c.channel_dw if dw and c.channel_dw is not None else c.channel
+    fill = c.fill_dw if dw and c.fill_dw is not None else c.fill
     per_pixel = pairs * pair + s.out_c * (c.out + channel) + c.pixel
-    return int(s.pixels * per_pixel + s.border * s.window * c.fill)
+    return int(s.pixels * per_pixel + s.border * s.window * fill)
 
 
 def sparse_block_cycles(core: str, s: LayerShape, entries: np.ndarray, block: int = 8) -> int:
