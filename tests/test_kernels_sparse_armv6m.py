@@ -28,8 +28,9 @@ def test_registry_picks_armv6m_sparse_kernels() -> None:
     assert select_variant("CONV_2D", "sparse_d4", "cortex-m0plus", small).function == "eat_conv2d_s8_sparse_b4_armv6m"
     grouped = dict(GEO["CONV_2D"], fic=4)
     assert select_variant("CONV_2D", "sparse_d4", "cortex-m0plus", grouped).function == "eat_conv2d_s8_sparse_d4_armv6m"
-    for op in OPS:
-        assert select_variant(op, "sparse_d4", "cortex-m4", dict(GEO[op], fic=8)).function.endswith("_sparse_d4")
+    m4 = {op: select_variant(op, "sparse_d4", "cortex-m4", dict(GEO[op], fic=8)).function for op in OPS}
+    assert m4 == {"FULLY_CONNECTED": "eat_fully_connected_s8_sparse_d4", "CONV_2D": "eat_conv2d_s8_sparse_b8_dsp",
+                  "DEPTHWISE_CONV_2D": "eat_depthwise_conv2d_s8_sparse_dsp"}
 
 
 def test_m0plus_choice_block_walk_and_depthwise_dense() -> None:

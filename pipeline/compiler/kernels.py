@@ -14,8 +14,11 @@ kernel (sparse) has its portable kernels as "generic" variants. A variant declar
   lo[oc], hi[oc] outside which the output is the activation clamp (compiler/clamp_bounds.py).
 - header: the header declaring the function when it is not the op family's (the generated model.c
   includes it).
+- acc_limit: (sparse kernels) the kernel holds accumulators in narrower lanes; the lowering takes the
+  next variant when a channel's |bias| + max|x + input_offset| * sum|w| reaches it.
 - pixel_block: output pixels whose inputs are read in place before all of them are written; the
-  planner's input/output overlap is widened by (pixel_block - 1) * out_c bytes to stay safe.
+  planner's input/output overlap is widened by (pixel_block - 1) * out_c bytes to stay safe; 0: the
+  kernel writes some outputs before it has read every input (channel outer), so no overlap at all.
 The C function of a variant has the reference kernel's signature and parameter struct.
 """
 
@@ -169,6 +172,7 @@ class Variant:
     header: str | None = None
     clamp_bounds: bool = False
     input_bias: int = 0     # the kernel multiplies x + input_bias (128: unsigned bytes): folds input_offset - this
+    acc_limit: int = 0      # sparse: every channel's |bias| + max|x + input_offset| * sum|w| stays below it (0: none)
 
 
 @dataclass

@@ -4,11 +4,12 @@ The sparse format has no reference kernel in packing.KERNELS: its portable kerne
 variants. The sparse lowering (ops/sparse_weights.py) folds the input offset into the bias itself and
 packs the weights in the d4 encoding, so these variants keep the natural layout and fold nothing;
 their scratch is one receptive window (CONV_2D, DEPTHWISE_CONV_2D) or none (FULLY_CONNECTED).
+Per core: the Cortex-M0+ block walks (armv6m/) and the Cortex-M4/M7 block walk and depthwise (armv7em/).
 """
 
 from __future__ import annotations
 
-from pipeline.compiler.kernels import Variant, register
+from pipeline.compiler.kernels import Geometry, Variant, register
 from pipeline.compiler.sparse import KEY, window_bytes
 
 ARMV6M = ("cortex-m0plus",)
@@ -59,6 +60,34 @@ register("CONV_2D", KEY, ARMV6M, Variant(
     "eat_conv2d_s8_sparse_d4_armv6m", "runtime/src/armv6m/sparse_d4_armv6m.c",
     "hand-scheduled Thumb-1 walk of the step bytes in SRAM, exact two-multiply requantisation",
     scratch=window_bytes, header="eat/sparse_armv6m.h"))
+
+# ---- ARMv7E-M (runtime/src/armv7em/conv2d_sparse_b8_dsp.c, eat/sparse_armv7em.h): Cortex-M4 / M7 ----
+# The same im2col steps and x + 128 bias fold as the M0+ block walk; two pixels per SMLAL in 24-bit lanes.
+ARMV7EM = ("cortex-m4", "cortex-m7")
+B8_DSP_ACC_LIMIT = 1 << 23      # EAT_SPARSE_B8_DSP_ACC_LIMIT
+
+
+register("CONV_2D", KEY, ARMV7EM, Variant(
+    "eat_conv2d_s8_sparse_b8_dsp", "runtime/src/armv7em/conv2d_sparse_b8_dsp.c",
+    "each filter's non-zeros walked once per block of 8 output pixels gathered as pixel pairs in 24-bit "
+    "lanes of a word: per non-zero one step decode, two LDRD and four SMLAL (two pixels each); outputs "
+    "outside the accumulator bounds skip the requantisation",
+    applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_block",
+    scratch=lambda g: 16 * g["kh"] * g["kw"] * g["ic"] + 64 * g["oc"], pixel_block=8,
+    header="eat/sparse_armv7em.h", clamp_bounds=True, acc_limit=B8_DSP_ACC_LIMIT))
+def _dw_plane_scratch(g: Geometry) -> int:
+    """eat_depthwise_conv2d_s8_sparse_dsp_scratch_bytes: 8 B per tap, then the padded input plane."""
+    ph = (g["oh"] - 1) * g["sh"] + (g["kh"] - 1) * g["dh"] + 1
+    pw = (g["ow"] - 1) * g["sw"] + (g["kw"] - 1) * g["dw"] + 1
+    return 8 * g["kh"] * g["kw"] + (ph * pw + 3) // 4 * 4
+
+
+register("DEPTHWISE_CONV_2D", KEY, ARMV7EM, Variant(
+    "eat_depthwise_conv2d_s8_sparse_dsp", "runtime/src/armv7em/depthwise_conv2d_sparse_dsp.c",
+    "channel outer: the channel's input plane copied with its padding (the zero point), its non-zeros "
+    "decoded once, then per output pixel one LDRSB and one MLA per non-zero and the short (SMMULR) "
+    "requantisation", scratch=_dw_plane_scratch, header="eat/sparse_armv7em.h",
+    pixel_block=0))   # channel outer: every pixel of a channel written before the next channel is read
 
 # (op, core) where the cost model is not asked: dense always wins there.
 DENSE_ONLY: dict[tuple[str, str], str] = {

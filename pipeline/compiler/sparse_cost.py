@@ -45,6 +45,8 @@ class CoreCosts:
     blk_out: float = 0.0     # per output element: bounds, requantize, clamp, store
     blk_gather: float = 0.0  # per byte of a gathered receptive field
     blk_tap: float = 0.0     # per output pixel and kernel position: the gather's bounds and loops
+    channel_dw: float | None = None   # sparse DEPTHWISE_CONV_2D per output, when its kernel differs (None: channel)
+    fill_dw: float | None = None      # sparse DEPTHWISE_CONV_2D per border window byte (None: fill)
 
 
 # Fitted to `scripts/calibrate_sparse.py BOARD` (FC 256x64, 1x1 conv 8x8x32->32, 3x3 conv 8x8x8->16,
@@ -71,8 +73,30 @@ COSTS: dict[str, CoreCosts] = {
     # 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 / 58,089 / 40,828.
     "generic": CoreCosts(dense_mac=17.1, dense_tap=13.0, dense_dw_tap=38.0, out=180.0, pair=26.0,
                          pair_dw=29.0, channel=20.0, pixel=50.0, fill=12.0),
-    "cortex-m4": CoreCosts(dense_mac=6.0, dense_tap=9.0, dense_dw_tap=20.0, out=30.0, pair=11.0, pair_dw=12.0,
-                           channel=8.0, pixel=25.0, fill=6.0),
+    # nucleo_f446re, QEMU -icount instructions, fitted to `bench --board nucleo_f446re --profile` of
+    # kws_ref_model one-shot 80 / 90 % and 2:4 (random inputs; every layer measured dense and sparse).
+    # dense (runtime/src/armv7em/*_dsp16.c, fully_connected_s8_dsp4.c): 1x1 25x5x64->64 642,048 (est.
+    # 643,200), 10x4 conv 49x10x1->25x5x64 stride 2 565,250 (est. 576,000), 3x3 depthwise 25x5x64
+    # 378,970 (est. 380,000); FC 64->12 1,946 (est. 960: under-estimated, so a small FC goes sparse
+    # only when it is clearly fewer; measured sparse 2,131 at 80 % (kept dense), 1,625 at 90 %).
+    # block walk (armv7em/conv2d_sparse_b8_dsp.c): 1x1 at 80 / 90 % (448 / 254 index bytes) 362,524-
+    # 371,780 / 290,881-295,583 -> 22.9 per index byte and block (23 counted in the walk); 10x4 conv
+    # 400,221 / 359,584 (267 / 159 index bytes) -> 23.5; the rest: ~40 per channel and block (counted),
+    # 2.2 per gathered byte, 17.7 per output (bounds, requantisation, store), 21 per pixel and tap.
+    # 2:4 1x1 (1,024 index bytes): 578,405-584,833 (est. 582k).
+    # depthwise (armv7em/depthwise_conv2d_sparse_dsp.c): 3x3 at 78 % zeros (1 index byte per channel)
+    # 246,934-246,952 = 30.9 per output (pair_dw 10 + out 16 + channel 5): the assembly row loop takes
+    # channels of <= 2 non-zeros; more take the C loop (~5 per non-zero more), so 3 index bytes
+    # (2:4's 44 %: 5 non-zeros) are est. 51 per output against dense 47.5 and stay dense (channel_dw;
+    # its plane copy is inside that figure: fill_dw 0).
+    # portable d4 walks (FC; CONV_2D whose accumulators leave the 24-bit lanes, e.g. vww's ~2^30
+    # biases): ~113 per output (out 16 + channel 97) and 9 per index byte, from kws's 1x1 at 80 %
+    # before the M4 kernels (1,409,732, 448 index bytes per pixel) and its FC 64->12 at 80 % (2,131;
+    # est. 2,137).
+    "cortex-m4": CoreCosts(dense_mac=1.0, dense_tap=0.4, dense_dw_tap=2.5, out=16.0, pair=9.0, pair_dw=10.0,
+                           channel=97.0, pixel=25.0, fill=6.0,
+                           blk_pair=23.0, blk_channel=40.0, blk_out=17.7, blk_gather=2.2, blk_tap=21.0,
+                           channel_dw=5.0, fill_dw=0.0),   # the M4 depthwise copies a padded plane, no windows
 }
 ALIASES = {"cortex-m3": "cortex-m4", "cortex-m7": "cortex-m4",
            "cortex-m33": "cortex-m4", "rv32imc": "cortex-m4"}
@@ -92,9 +116,12 @@ def dense_cycles(core: str, s: LayerShape) -> int:
 def sparse_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:
     c = costs(core)
     pairs = int(np.asarray(entries).sum()) // 2
-    pair = c.pair_dw if s.opcode == "DEPTHWISE_CONV_2D" else c.pair
-    per_pixel = pairs * pair + s.out_c * (c.out + c.channel) + c.pixel
-    return int(s.pixels * per_pixel + s.border * s.window * c.fill)
+    dw = s.opcode == "DEPTHWISE_CONV_2D"
+    pair = c.pair_dw if dw else c.pair
+    channel = c.channel_dw if dw and c.channel_dw is not None else c.channel
+    fill = c.fill_dw if dw and c.fill_dw is not None else c.fill
+    per_pixel = pairs * pair + s.out_c * (c.out + channel) + c.pixel
+    return int(s.pixels * per_pixel + s.border * s.window * fill)
 
 
 def sparse_block_cycles(core: str, s: LayerShape, entries: np.ndarray, block: int = 8) -> int:

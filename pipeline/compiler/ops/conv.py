@@ -76,7 +76,8 @@ def _lower_windowed(ctx: Ctx, op, parts, channel_param: tuple[str, int], header:
         overlap=_overlap(inp, g, prep.pixel_block))
     lw = sparse_weights.apply(ctx, lw, w, bias, -inp.zero_point, g=geo)
     if lw.kernel != prep.kernel:   # went sparse: that kernel's own pixel block sets the overlap
-        lw.overlap = _overlap(inp, g, kernels.variant_named(lw.kernel).pixel_block)
+        block = kernels.variant_named(lw.kernel).pixel_block
+        lw.overlap = _overlap(inp, g, block) if block else []   # 0: channel outer, never in place
     return lw
 
 

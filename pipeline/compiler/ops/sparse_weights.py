@@ -4,6 +4,8 @@ the folded bias and its window scratch when sparse wins."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from pipeline.compiler import clamp_bounds, kernels, kernels_sparse, sparse
 from pipeline.compiler.ops import CArray, Ctx, Lowered
 from pipeline.compiler.sparse_cost import LayerShape
@@ -23,7 +25,7 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
         geo = dict(batches=batches, in_depth=in_depth, out_depth=out_depth)
     else:
         geo = g
-    variant = kernels.select_variant(op.opcode, sparse.KEY, ctx.core, geo)
+    variant = _variant(op.opcode, ctx.core, geo, data, None if bias is None else bias.data, input_offset)
     block = variant.pixel_block if variant.layout == "d4_im2col_block" else 0
     bias_offset = input_offset - 128 if block else input_offset   # the block kernel reads x + 128
     if op.opcode == "FULLY_CONNECTED":
@@ -74,4 +76,20 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
     lw.notes.append(f"weights {choice.sparsity:.1%} zeros -> {sparse.FORMAT}: {enc.bytes} B instead of "
                     f"{data.size} B; {choice.reason}")
     return lw
+
+
+def _variant(opcode: str, core: str, geo: dict, w: np.ndarray, bias: np.ndarray | None,
+             input_offset: int) -> kernels.Variant:
+    """The first sparse variant that applies, skipping those whose accumulator lanes this layer could
+    overflow (Variant.acc_limit against |bias| + max|x + input_offset| * sum|w| per channel)."""
+    for v in kernels.candidates(opcode, sparse.KEY, core):
+        if not v.applies(geo):
+            continue
+        if v.acc_limit:
+            b = np.zeros(1, np.int64) if bias is None else np.abs(np.asarray(bias, np.int64).reshape(-1))
+            x_max = max(abs(-128 + input_offset), abs(127 + input_offset))
+            if np.any(b + x_max * kernels.channel_abs_sums(opcode, w) >= v.acc_limit):
+                continue
+        return v
+    return kernels.select_variant(opcode, sparse.KEY, core, geo)
 

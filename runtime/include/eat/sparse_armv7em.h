@@ -1,0 +1,46 @@
+/* Cortex-M4/M7 (ARMv7E-M) zero-skipping CONV_2D and DEPTHWISE_CONV_2D over EAT_WEIGHTS_SPARSE_D4 (eat/sparse.h), steps in
+ * im2col positions (k = (fy * k_w + fx) * in_c + ic), eight output pixels per walk of each filter's
+ * non-zeros, two pixels per SMLAL (runtime/src/armv7em/conv2d_sparse_b8_dsp.c). Declared for every
+ * target; defined only where EAT_ARMV7EM_DSP holds. The compiler's registry
+ * (pipeline/compiler/kernels_sparse.py) picks it for cores "cortex-m4" and "cortex-m7". */
+#ifndef EAT_SPARSE_ARMV7EM_H
+#define EAT_SPARSE_ARMV7EM_H
+
+#include "eat/sparse.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Accumulators must stay inside +-EAT_SPARSE_B8_DSP_ACC_LIMIT (the low lane of each SMLAL pair is 24
+ * bits wide): the compiler takes this kernel only when |bias| + 255 * sum|w[oc]| is below it. */
+#define EAT_SPARSE_B8_DSP_ACC_LIMIT ((int32_t)1 << 23)
+
+/* For each output channel oc in order: sums[8 * oc + j] = the accumulator of pixel j of the block, from
+ * t ([k][4] words: pixel pair j/2 as (x0 + 128) + x1 * 2^24), the channel's 64-bit start in init
+ * ([oc][2] words) and its entries (values v, d4 index: uint16 pairs[out_c], then the step bytes). */
+void eat_armv7em_sparse_b8_walk(const int32_t *t, const int8_t *v, const uint8_t *index, const int32_t *init,
+                                int32_t *sums, uint32_t out_c);
+
+/* CONV_2D, not grouped, any kernel, stride, dilation, padding. `bias` is int32[3][out_c]: bias +
+ * (input_offset - 128) * sum(w[oc]), then the accumulator bounds lo[oc] and hi[oc] (outside them
+ * the output is act_min / act_max, pipeline/compiler/clamp_bounds.py). Scratch:
+ * eat_conv2d_s8_sparse_b8_dsp_scratch_bytes = 16 * k_h * k_w * in_c + 64 * out_c bytes. */
+size_t eat_conv2d_s8_sparse_b8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                 const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
+/* DEPTHWISE_CONV_2D, any kernel, stride, dilation, padding, depth multiplier, steps in input pixels
+ * of the window (the portable encoding; `bias` the folded bias): channel outer, each channel's input
+ * plane copied padded with the zero point and its non-zeros decoded once per call. Scratch: 8 * k_h *
+ * k_w bytes, then the plane: ((out_h - 1) * stride_h + kh_eff) x ((out_w - 1) * stride_w + kw_eff)
+ * bytes rounded up to 4 (runtime/src/armv7em/depthwise_conv2d_sparse_dsp.c). */
+size_t eat_depthwise_conv2d_s8_sparse_dsp_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);
+void eat_depthwise_conv2d_s8_sparse_dsp(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                        const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

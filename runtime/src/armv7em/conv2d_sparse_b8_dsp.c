@@ -1,0 +1,254 @@
+/* Cortex-M4/M7 zero-skipping CONV_2D over EAT_WEIGHTS_SPARSE_D4 with steps in im2col positions
+ * (k = (fy * k_w + fx) * in_c + ic), eight output pixels per walk of each filter's non-zeros.
+ *
+ * Two pixels per multiply: the block's receptive fields are gathered into scratch as [k][4] words,
+ * word j holding pixels 2j and 2j + 1 as X = (x0 + 128) + x1 * 2^24 (lane 0 unsigned, lane 1 signed,
+ * so X is an exact int32). One SMLAL of X by a weight w adds w * (x0 + 128) + w * x1 * 2^24 to a 64-bit
+ * sum: lane 0 in bits 0..23, lane 1 above. The sums start at (L0 + 2^23) + L1 * 2^24 with
+ * L0 = bias + (input_offset - 128) * sum(w) (the bias the compiler folded, since lane 0 reads x + 128)
+ * and L1 = L0 + 128 * sum(w) (lane 1 reads x), so at the end lane 0 + 2^23 = bits 0..23 and lane 1 =
+ * the sum >> 24, exactly, as long as |accumulator| < 2^23 (the compiler checks |bias| + 255 * sum|w|
+ * per channel, EAT_SPARSE_B8_DSP_ACC_LIMIT). Both lanes are then TFLM's accumulator.
+ * Per non-zero: its step decoded (LDRB of the step byte, AND, ADD), its weight (LDRSB), then two LDRD
+ * and four SMLAL for the eight pixels. Instructions are what QEMU counts: 23 per step byte (two
+ * non-zeros x eight pixels), 1.44 per non-zero and pixel, plus ~40 per channel and block.
+ * After the walk, outputs whose accumulator is outside the channel's bounds [lo, hi] are the clamp
+ * (no requantisation); the others take eat/requant_pc.h's short form (|acc| < 2^23 < 2^29) when the
+ * shifts allow, else the general one. The block is gathered before any output of it is written.
+ * Elsewhere (the host, other ISAs) this file compiles to nothing. */
+#include "eat/armv7em.h"
+#include "eat/requant_pc.h"
+#include "eat/sparse_armv7em.h"
+
+#if EAT_ARMV7EM_DSP
+#pragma GCC optimize("O3")
+
+size_t eat_conv2d_s8_sparse_b8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p)
+{
+    return (size_t)(16 * p->k_h * p->k_w * p->in_c + 64 * p->out_c);
+}
+
+/* Registers in the walk: r0-r7 the four 64-bit sums (lo, hi), r8/r9 the loaded words (and the step
+ * byte), r10 walks t, r11 the weight, r12 the values, lr the step bytes. Locals at [sp]: t, the next
+ * pair count, the next init, the end of the counts, the next sums, the channel's end of steps. */
+#define UNUSED_ARG __attribute__((unused))   /* read by the assembly (r0-r3, the stack), not by C */
+__attribute__((naked, noinline)) void eat_armv7em_sparse_b8_walk(UNUSED_ARG const int32_t *t, UNUSED_ARG const int8_t *v,
+                                                                 UNUSED_ARG const uint8_t *index,
+                                                                 UNUSED_ARG const int32_t *init,
+                                                                 UNUSED_ARG int32_t *sums, UNUSED_ARG uint32_t out_c)
+{
+    __asm__ volatile(
+        "push    {r4-r11, lr}\n\t"
+        "sub     sp, sp, #24\n\t"            /* sums at [sp, #60], out_c at [sp, #64] */
+        "str     r0, [sp, #0]\n\t"
+        "str     r3, [sp, #8]\n\t"
+        "ldr     r4, [sp, #60]\n\t"
+        "str     r4, [sp, #16]\n\t"
+        "ldr     r4, [sp, #64]\n\t"
+        "add     lr, r2, r4, lsl #1\n\t"     /* the first step byte = the end of the counts */
+        "str     r2, [sp, #4]\n\t"
+        "str     lr, [sp, #12]\n\t"
+        "mov     r12, r1\n\t"
+        "cmp     r2, lr\n\t"
+        "beq     9f\n"
+        "0:\n\t"                             /* next channel */
+        "ldr     r8, [sp, #4]\n\t"
+        "ldrh    r9, [r8], #2\n\t"
+        "str     r8, [sp, #4]\n\t"
+        "add     r9, lr, r9\n\t"
+        "str     r9, [sp, #20]\n\t"
+        "ldr     r8, [sp, #8]\n\t"
+        "ldrd    r0, r1, [r8], #8\n\t"
+        "str     r8, [sp, #8]\n\t"
+        "mov     r2, r0\n\t" "mov r3, r1\n\t" "mov r4, r0\n\t" "mov r5, r1\n\t" "mov r6, r0\n\t" "mov r7, r1\n\t"
+        "ldr     r10, [sp, #0]\n\t"
+        "cmp     lr, r9\n\t"
+        "beq     2f\n"
+        "1:\n\t"                             /* one step byte: two entries x eight pixels */
+        "ldrb    r8, [lr], #1\n\t"
+        "and     r9, r8, #15\n\t"
+        "add     r10, r10, r9, lsl #4\n\t"
+        "ldrsb   r11, [r12], #1\n\t"
+        "ldrd    r8, r9, [r10]\n\t"
+        "smlal   r0, r1, r8, r11\n\t"
+        "smlal   r2, r3, r9, r11\n\t"
+        "ldrd    r8, r9, [r10, #8]\n\t"
+        "smlal   r4, r5, r8, r11\n\t"
+        "smlal   r6, r7, r9, r11\n\t"
+        "ldrb    r8, [lr, #-1]\n\t"
+        "and     r8, r8, #0xF0\n\t"          /* (d >> 4) * 16: a row of t is 16 bytes */
+        "add     r10, r10, r8\n\t"
+        "ldrsb   r11, [r12], #1\n\t"
+        "ldrd    r8, r9, [r10]\n\t"
+        "smlal   r0, r1, r8, r11\n\t"
+        "smlal   r2, r3, r9, r11\n\t"
+        "ldrd    r8, r9, [r10, #8]\n\t"
+        "smlal   r4, r5, r8, r11\n\t"
+        "smlal   r6, r7, r9, r11\n\t"
+        "ldr     r8, [sp, #20]\n\t"
+        "cmp     lr, r8\n\t"
+        "bne     1b\n"
+        "2:\n\t"                             /* lanes out: lo = L0 + 2^23 in bits 0..23, L1 = sum >> 24 */
+        "ubfx    r8, r0, #0, #24\n\t" "lsr r0, r0, #24\n\t" "orr r1, r0, r1, lsl #8\n\t" "sub r0, r8, #0x800000\n\t"
+        "ubfx    r8, r2, #0, #24\n\t" "lsr r2, r2, #24\n\t" "orr r3, r2, r3, lsl #8\n\t" "sub r2, r8, #0x800000\n\t"
+        "ubfx    r8, r4, #0, #24\n\t" "lsr r4, r4, #24\n\t" "orr r5, r4, r5, lsl #8\n\t" "sub r4, r8, #0x800000\n\t"
+        "ubfx    r8, r6, #0, #24\n\t" "lsr r6, r6, #24\n\t" "orr r7, r6, r7, lsl #8\n\t" "sub r6, r8, #0x800000\n\t"
+        "ldr     r8, [sp, #16]\n\t"
+        "stm     r8!, {r0-r7}\n\t"
+        "str     r8, [sp, #16]\n\t"
+        "ldr     r8, [sp, #4]\n\t"
+        "ldr     r9, [sp, #12]\n\t"
+        "cmp     r8, r9\n\t"
+        "bne     0b\n"
+        "9:\n\t"
+        "add     sp, sp, #24\n\t"
+        "pop     {r4-r11, pc}\n\t");
+}
+
+/* Where output pixel q (batch-major) reads: its image and the input position of its tap (0, 0). */
+typedef struct {
+    const int8_t *img;
+    int32_t iy0, ix0;
+} origin_t;
+
+static origin_t origin(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t q)
+{
+    const int32_t hw = p->out_h * p->out_w;
+    const int32_t b = q / hw, r = q % hw;
+    origin_t o;
+    o.img = input + b * p->in_h * p->in_w * p->in_c;
+    o.iy0 = (r / p->out_w) * p->stride_h - p->pad_h;
+    o.ix0 = (r % p->out_w) * p->stride_w - p->pad_w;
+    return o;
+}
+
+/* The input of tap (fy, fx) of the pixel at `o`, or NULL when it is in the padding. */
+static inline const int8_t *tap_src(const eat_conv2d_s8_params_t *p, const origin_t *o, int32_t fy, int32_t fx)
+{
+    const int32_t iy = o->iy0 + fy * p->dilation_h, ix = o->ix0 + fx * p->dilation_w;
+    if ((uint32_t)iy >= (uint32_t)p->in_h || (uint32_t)ix >= (uint32_t)p->in_w) {
+        return NULL;
+    }
+    return o->img + (iy * p->in_w + ix) * p->in_c;
+}
+
+/* Two pixels' receptive fields into column j of t: t[4 k + j] = (x0[k] + 128) + x1[k] * 2^24.
+ * Taps in the padding read the input zero point `zp` (4 copies in `zp4`). */
+static void gather_pair(const eat_conv2d_s8_params_t *p, const origin_t *o0, const origin_t *o1, uint32_t *t,
+                        int8_t zp, uint32_t zp4)
+{
+    const int32_t c = p->in_c;
+    int32_t fy, fx, k;
+    for (fy = 0; fy < p->k_h; ++fy) {
+        for (fx = 0; fx < p->k_w; ++fx, t += 4 * c) {
+            const int8_t *a = tap_src(p, o0, fy, fx);
+            const int8_t *b = tap_src(p, o1, fy, fx);
+            if (c == 1) {
+                t[0] = ((uint32_t)(uint8_t)(a ? *a : zp) ^ 0x80u) | ((uint32_t)(uint8_t)(b ? *b : zp) << 24);
+            } else if ((c & 3) == 0) {      /* a word of 4 channels at a time */
+                for (k = 0; k < c; k += 4) {
+                    const uint32_t x0 = (a ? (uint32_t)eat_rd32(a + k) : zp4) ^ 0x80808080u;
+                    const uint32_t x1 = b ? (uint32_t)eat_rd32(b + k) : zp4;
+                    t[4 * k] = (x0 & 0xFFu) | (x1 << 24);
+                    t[4 * k + 4] = ((x0 >> 8) & 0xFFu) | ((x1 << 16) & 0xFF000000u);
+                    t[4 * k + 8] = ((x0 >> 16) & 0xFFu) | ((x1 << 8) & 0xFF000000u);
+                    t[4 * k + 12] = (x0 >> 24) | (x1 & 0xFF000000u);
+                }
+            } else {
+                for (k = 0; k < c; ++k) {
+                    const uint32_t x0 = (uint8_t)(a ? a[k] : zp) ^ 0x80u;
+                    const uint32_t x1 = (uint8_t)(b ? b[k] : zp);
+                    t[4 * k] = x0 | (x1 << 24);
+                }
+            }
+        }
+    }
+}
+
+/* The block's n pixels of every channel out: accumulators outside [lo, hi] are the clamp, the others
+ * requantised (the short form when `is_short`). Per channel its constants are read once. In the short
+ * form every shift is negative and every multiplier >= 0, so the bounds are exact
+ * (pipeline/compiler/clamp_bounds.py): between them the output needs no clamp. */
+static void block_out(const int32_t *a, int8_t *out, int32_t oc_n, int32_t n, const int32_t *lo, const int32_t *hi,
+                      const eat_rq_t *rq, int is_short, int32_t out_off, int32_t amin, int32_t amax)
+{
+    int32_t oc, j;
+    for (oc = 0; oc < oc_n; ++oc, a += 8) {
+        const int32_t l = lo[oc], h = hi[oc];
+        int8_t *o = out + oc;
+        if (is_short) {
+            const int32_t m = rq[oc].multiplier, c = rq[oc].c, s2 = rq[oc].s2;
+            for (j = 0; j < n; ++j, o += oc_n) {
+                const int32_t acc = a[j];
+                int32_t v;
+                if (acc < l) {
+                    v = amin;
+                } else if (acc > h) {
+                    v = amax;
+                } else {
+                    int32_t r;
+                    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(acc * 2), "r"(m));
+                    v = (r + (r >> 31) + c) >> s2;   /* inside [lo, hi]: already in [amin, amax] */
+                }
+                *o = (int8_t)v;
+            }
+        } else {
+            for (j = 0; j < n; ++j, o += oc_n) {
+                const int32_t acc = a[j];
+                *o = acc < l ? (int8_t)amin : (acc > h ? (int8_t)amax : eat_rq_s8(acc, &rq[oc], out_off, amin, amax));
+            }
+        }
+    }
+}
+
+/* CONV_2D, not grouped (filter_in_c == in_c). Scratch: t (16 * k_h * k_w * in_c bytes), the block's
+ * sums [out_c][8], each channel's 64-bit start [out_c][2], the requantisation constants [out_c]. */
+void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                 const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+{
+    const int32_t total = p->batches * p->out_h * p->out_w;
+    const int32_t oc_n = p->out_c;
+    const int32_t *lo = bias + oc_n, *hi = bias + 2 * oc_n;
+    const int32_t out_off = p->output_offset, amin = p->act_min, amax = p->act_max;
+    const int8_t zp = (int8_t)(-p->input_offset);
+    const uint32_t zp4 = (uint32_t)(uint8_t)zp * 0x01010101u;
+    const uint16_t *pairs = (const uint16_t *)w->index;
+    uint32_t *t = (uint32_t *)scratch;
+    int32_t *sums = (int32_t *)(void *)(t + 4 * p->k_h * p->k_w * p->in_c);
+    int32_t *init = sums + 8 * oc_n;
+    eat_rq_t *rq = (eat_rq_t *)(void *)(init + 2 * oc_n);
+    const int8_t *v = w->data;
+    int32_t q0, j, oc, is_short;
+    for (oc = 0; oc < oc_n; ++oc) {   /* the 64-bit start of each channel's sums */
+        int32_t sw = 0, e;
+        int64_t s;
+        for (e = 0; e < 2 * (int32_t)pairs[oc]; ++e) {
+            sw += v[e];
+        }
+        v += 2 * (int32_t)pairs[oc];
+        s = (int64_t)bias[oc] + ((int64_t)1 << 23) + (int64_t)(((uint64_t)(int64_t)(bias[oc] + 128 * sw)) << 24);
+        init[2 * oc] = (int32_t)(uint32_t)(uint64_t)s;
+        init[2 * oc + 1] = (int32_t)(uint32_t)((uint64_t)s >> 32);
+    }
+    eat_rq_prepare(rq, p->multiplier, p->shift, oc_n);
+    is_short = eat_rq_prepare_short(rq, p->shift, oc_n, out_off);
+    for (oc = 0; oc < oc_n; ++oc) {
+        is_short = is_short && p->multiplier[oc] >= 0;
+    }
+    for (q0 = 0; q0 < total; q0 += 8) {
+        const int32_t n = total - q0 < 8 ? total - q0 : 8;
+        for (j = 0; j < 4; ++j) {       /* a short last block repeats its last pixel */
+            const origin_t oa = origin(p, input, q0 + (2 * j < n ? 2 * j : n - 1));
+            const origin_t ob = origin(p, input, q0 + (2 * j + 1 < n ? 2 * j + 1 : n - 1));
+            gather_pair(p, &oa, &ob, t + j, zp, zp4);
+        }
+        eat_armv7em_sparse_b8_walk((const int32_t *)t, w->data, (const uint8_t *)w->index, init, sums, (uint32_t)oc_n);
+        block_out(sums, output + q0 * oc_n, oc_n, n, lo, hi, rq, is_short, out_off, amin, amax);
+    }
+}
+
+#elif defined(__ARM_ARCH_7EM__)
+#error "ARMv7E-M build without the DSP extension flags: build with -mcpu=cortex-m4 or cortex-m7"
+#else
+typedef int eat_conv2d_sparse_b8_dsp_unused_t;   /* not ARMv7E-M: nothing to compile */
+#endif

@@ -1,0 +1,201 @@
+/* Cortex-M4/M7 zero-skipping DEPTHWISE_CONV_2D int8 (any kernel, stride, dilation, padding, depth
+ * multiplier) over EAT_WEIGHTS_SPARSE_D4 (eat/sparse.h: steps in input pixels of the window, bias
+ * folded with input_offset by the compiler, so each non-zero is one multiply-add of a raw input).
+ *
+ * Channel outer, pixels inner: per channel (and batch) its input plane is copied into scratch with
+ * the padding around it holding the input zero point (as TFLM skips those taps: x + input_offset = 0),
+ * its non-zeros are decoded once (offset in the plane, weight) and its requantisation constants
+ * prepared once; then every output pixel of the channel, border or not, costs one LDRSB and one MLA
+ * per non-zero, the requantisation (one SMMULR in the short form), the clamp and a store.
+ * Bit-exact with TFLM's DepthwiseConvPerChannel.
+ * Elsewhere (the host, other ISAs) this file compiles to nothing. */
+#include "eat/armv7em.h"
+#include "eat/requant_pc.h"
+#include "eat/sparse_armv7em.h"
+
+#if EAT_ARMV7EM_DSP
+#pragma GCC optimize("O3")
+
+/* The padded plane: every input position an output's window reaches, rows of plane_w bytes. */
+static int32_t plane_h(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return (p->out_h - 1) * p->stride_h + (p->k_h - 1) * p->dilation_h + 1;
+}
+
+static int32_t plane_w(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return (p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dilation_w + 1;
+}
+
+size_t eat_depthwise_conv2d_s8_sparse_dsp_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return (size_t)(8 * p->k_h * p->k_w + ((plane_h(p) * plane_w(p) + 3) & ~3));
+}
+
+/* Channel ic of image `img` (img points at its first byte) into the plane (word aligned): plane
+ * (py, px) = input (py - pad_h, px - pad_w), the zero point outside the input. */
+__attribute__((noinline, optimize("O2"))) static void fill_plane(const eat_depthwise_conv2d_s8_params_t *p, const int8_t *img,
+                                                                  int8_t *plane, int8_t zp)
+{
+    const int32_t ph = plane_h(p), pw = plane_w(p), in_c = p->in_c;
+    const int32_t rows = p->in_h < ph - p->pad_h ? p->in_h : ph - p->pad_h;
+    const int32_t cols = p->in_w < pw - p->pad_w ? p->in_w : pw - p->pad_w;
+    const uint32_t zp4 = (uint32_t)(uint8_t)zp * 0x01010101u;
+    uint32_t *w32 = (uint32_t *)(void *)plane;
+    uint32_t *w32_end = w32 + (ph * pw + 3) / 4;
+    int32_t iy, ix;
+    while (w32 != w32_end) {
+        *w32++ = zp4;
+    }
+    for (iy = 0; iy < rows; ++iy) {
+        const int8_t *src = img + iy * p->in_w * in_c;
+        int8_t *dst = plane + (iy + p->pad_h) * pw + p->pad_w;
+        for (ix = 0; ix < cols; ++ix, src += in_c) {
+            dst[ix] = *src;
+        }
+    }
+}
+
+/* acc -> int8 in the short form (r in [1, 22], |acc| < 2^29) and clamped. */
+static inline int8_t out_short(int32_t acc, int32_t m, int32_t c, int32_t s2, int32_t amin, int32_t amax)
+{
+    int32_t r, v;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(acc * 2), "r"(m));
+    v = (r + (r >> 31) + c) >> s2;
+    v = v < amin ? amin : v;
+    return (int8_t)(v > amax ? amax : v);
+}
+
+/* A channel of at most two non-zeros, in the short form: the loop's constants (r3..r11 by one LDM,
+ * in this order), then the rows, the gap from a row's end to the next row's start in the plane
+ * (stride_h * plane_w - out_w) and out_w. w01 holds w0 in its low and w1 in its high half. */
+typedef struct {
+    int32_t o0, o1, w01, bias, m, c, s2, amin, out_c;
+    int32_t rows, gap, ow;
+} dw2_t;
+
+/* Every output pixel of one channel, stride_w 1, act_max 127: per pixel x of the plane (rows of ow,
+ * then the gap), one byte out at o, o + out_c, ...: two LDRSB, SMLABB + SMLATB, the short
+ * requantisation, SSAT (to 127) and the act_min clamp, a store: 18 instructions per output and 8 per
+ * row. Locals at [sp]: rows left, gap, ow. */
+#define UNUSED_ARG __attribute__((unused))   /* read by the assembly (r0-r2), not by C */
+__attribute__((naked, noinline)) static void dw2_channel(UNUSED_ARG const int8_t *x, UNUSED_ARG int8_t *o,
+                                                         UNUSED_ARG const dw2_t *k)
+{
+    __asm__ volatile(
+        "push    {r4-r11, lr}\n\t"
+        "sub     sp, sp, #12\n\t"
+        "ldr     r12, [r2, #36]\n\t" "str r12, [sp, #0]\n\t"
+        "ldr     r12, [r2, #40]\n\t" "str r12, [sp, #4]\n\t"
+        "ldr     r12, [r2, #44]\n\t" "str r12, [sp, #8]\n\t"
+        "mov     r12, r2\n\t"
+        "ldm     r12, {r3-r11}\n\t"          /* o0 o1 w01 bias m c s2 amin out_c */
+        "ldr     r12, [sp, #0]\n\t"
+        "cmp     r12, #0\n\t"
+        "beq     9f\n"
+        "0:\n\t"                             /* next row */
+        "ldr     r2, [sp, #8]\n\t"
+        "add     r2, r0, r2\n"                 /* the row's end */
+        "1:\n\t"
+        "ldrsb   lr, [r0, r3]\n\t"
+        "ldrsb   r12, [r0, r4]\n\t"
+        "smlabb  lr, r5, lr, r6\n\t"          /* bias + w0 * x[o0] */
+        "smlatb  lr, r5, r12, lr\n\t"         /* + w1 * x[o1] */
+        "lsl     lr, lr, #1\n\t"
+        "smmulr  lr, lr, r7\n\t"
+        "add     lr, lr, lr, asr #31\n\t"
+        "add     lr, lr, r8\n\t"
+        "asr     lr, lr, r9\n\t"
+        "ssat    lr, #8, lr\n\t"
+        "cmp     lr, r10\n\t"
+        "it      lt\n\t"
+        "movlt   lr, r10\n\t"
+        "strb    lr, [r1]\n\t"
+        "add     r1, r1, r11\n\t"
+        "adds    r0, r0, #1\n\t"
+        "cmp     r0, r2\n\t"
+        "bne     1b\n\t"
+        "ldr     r12, [sp, #4]\n\t"
+        "add     r0, r0, r12\n\t"
+        "ldr     r12, [sp, #0]\n\t"
+        "subs    r12, r12, #1\n\t"
+        "str     r12, [sp, #0]\n\t"
+        "bne     0b\n"
+        "9:\n\t"
+        "add     sp, sp, #12\n\t"
+        "pop     {r4-r11, pc}\n\t");
+}
+
+void eat_depthwise_conv2d_s8_sparse_dsp(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                        const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+{
+    const int32_t kw_eff = (p->k_w - 1) * p->dilation_w + 1;
+    const int32_t win_w = p->in_w > kw_eff ? p->in_w : kw_eff;   /* see eat/sparse.h */
+    const int32_t out_c = p->out_c, taps = p->k_h * p->k_w, pw = plane_w(p);
+    const int32_t oh = p->out_h, ow = p->out_w, sh = p->stride_h * pw, sw = p->stride_w;
+    const int32_t out_off = p->output_offset, amin = p->act_min, amax = p->act_max;
+    const int8_t zp = (int8_t)(-p->input_offset);
+    const uint16_t *pairs = (const uint16_t *)w->index;
+    const uint8_t *nib0 = (const uint8_t *)w->index + 2 * (uint32_t)out_c;
+    int32_t *off = (int32_t *)scratch;      /* [taps]: offset of the non-zero's tap in the plane */
+    int32_t *wv = off + taps;               /* [taps]: its weight */
+    int8_t *plane = (int8_t *)(wv + taps);
+    int32_t b, oc;
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *v = w->data;
+        const uint8_t *nib = nib0;
+        for (oc = 0; oc < out_c; ++oc) {
+            const int32_t np = pairs[oc];
+            const int32_t acc0 = bias[oc];
+            int8_t *o = output + (b * oh * ow) * out_c + oc;
+            int32_t n = 0, pos = 0, e, oy, ox, is_short;
+            int64_t bound = acc0 < 0 ? -(int64_t)acc0 : (int64_t)acc0;
+            eat_rq_t q;
+            for (e = 0; e < 2 * np; ++e) {  /* decode the channel's non-zeros (fillers have weight 0) */
+                const uint32_t d = nib[e >> 1];
+                pos += (int32_t)((e & 1) ? d >> 4 : d & 15u);
+                if (v[e] != 0) {
+                    const int32_t ry = pos / win_w;
+                    off[n] = ry * pw + (pos - ry * win_w);
+                    wv[n] = v[e];
+                    bound += 128 * (int64_t)(v[e] < 0 ? -v[e] : v[e]);
+                    ++n;
+                }
+            }
+            v += 2 * np;
+            nib += np;
+            fill_plane(p, input + b * p->in_h * p->in_w * p->in_c + oc / p->depth_multiplier, plane, zp);
+            eat_rq_prepare(&q, &p->multiplier[oc], &p->shift[oc], 1);
+            is_short = bound < EAT_RQ_SHORT_ACC_LIMIT && eat_rq_prepare_short(&q, &p->shift[oc], 1, out_off);
+            if (is_short && n <= 2 && sw == 1 && amax == 127 && ow > 0) {   /* the common pruned case */
+                const int32_t w0 = n > 0 ? wv[0] : 0, w1 = n > 1 ? wv[1] : 0;
+                const dw2_t k = {n > 0 ? off[0] : 0, n > 1 ? off[1] : 0,
+                                 (int32_t)(((uint32_t)w1 << 16) | ((uint32_t)w0 & 0xFFFFu)),
+                                 acc0, q.multiplier, q.c, q.s2, amin, out_c, oh, sh - ow, ow};
+                dw2_channel(plane, o, &k);
+            } else {
+                for (oy = 0; oy < oh; ++oy) {
+                    const int8_t *x = plane + oy * sh;
+                    for (ox = 0; ox < ow; ++ox, x += sw, o += out_c) {
+                        int32_t acc = acc0;
+                        for (e = 0; e < n; ++e) {
+                            acc += wv[e] * x[off[e]];
+                        }
+                        if (is_short) {
+                            *o = out_short(acc, q.multiplier, q.c, q.s2, amin, amax);
+                        } else {
+                            const int32_t r = eat_rq(acc, &q) + out_off;
+                            *o = (int8_t)(r < amin ? amin : (r > amax ? amax : r));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#elif defined(__ARM_ARCH_7EM__)
+#error "ARMv7E-M build without the DSP extension flags: build with -mcpu=cortex-m4 or cortex-m7"
+#else
+typedef int eat_depthwise_conv2d_sparse_dsp_unused_t;   /* not ARMv7E-M: nothing to compile */
+#endif

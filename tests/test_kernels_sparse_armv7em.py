@@ -1,0 +1,98 @@
+"""The Cortex-M4 zero-skipping CONV_2D (runtime/src/armv7em/conv2d_sparse_b8_dsp.c: 8 pixels per walk,
+two per SMLAL in 24-bit lanes) and DEPTHWISE_CONV_2D (depthwise_conv2d_sparse_dsp.c) against the TFLM oracle on the simulated nucleo_f446re (QEMU): random
+shapes, quantisation and every zero pattern of tests/sparse_models.py, forced sparse, in one firmware
+per seed; the lane limit's fallback; kws_ref_model pruned one-shot to 80%, end to end, as the cost
+model chooses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+from tests.conftest import reference_model
+from tests.sparse_models import PATTERNS, model
+
+B8 = "eat_conv2d_s8_sparse_b8_dsp"
+DW = "eat_depthwise_conv2d_s8_sparse_dsp"
+
+
+def test_lane_limit_falls_back_to_the_portable_walk() -> None:
+    """A channel whose |bias| + max|x + input_offset| * sum|w| reaches 2^23 cannot use the 24-bit lanes."""
+    from pipeline.compiler.ops.sparse_weights import _variant
+
+    geo = dict(n=1, ih=4, iw=4, ic=64, fic=64, oh=4, ow=4, oc=2, kh=3, kw=3, sh=1, sw=1, dh=1, dw=1, ph=1, pw=1)
+    w = np.full((2, 3, 3, 64), 127, np.int8)            # sum|w| = 73,152; x 255 = 18.7 M > 2^23
+    assert _variant("CONV_2D", "cortex-m4", geo, w, None, 128).function == "eat_conv2d_s8_sparse_d4"
+    w[:, :, :, 16:] = 0                                  # 18,288 x 255 = 4.66 M < 2^23
+    assert _variant("CONV_2D", "cortex-m4", geo, w, None, 128).function == B8
+    big_bias = np.array([5_000_000, 0], np.int64)        # + 4.66 M >= 2^23
+    assert _variant("CONV_2D", "cortex-m4", geo, w, big_bias, 128).function == "eat_conv2d_s8_sparse_d4"
+    assert _variant("CONV_2D", "cortex-m7", geo, w, None, 0).function == B8
+
+
+def test_m4_choice_follows_the_measured_figures() -> None:
+    """auto on the M4, kws's shapes (estimates fitted to its measured layers, see sparse_cost.py): a 1x1 at
+    80% and a 3x3 depthwise at 2 non-zeros per channel (border windows included) go sparse; 5 non-zeros
+    per channel (2:4 on 9 taps) keep the depthwise dense; a 64 -> 12 FC at 80% stays dense."""
+    from pipeline.compiler import sparse
+    from pipeline.compiler.sparse_cost import LayerShape
+
+    rng = np.random.default_rng(7)
+    w = np.where(rng.random((64, 1, 1, 64)) < 0.2, rng.integers(1, 127, (64, 1, 1, 64)), 0).astype(np.int8)
+    enc = sparse.encode(sparse.channels_conv(w, 1, 64, 1, 1))
+    c = sparse.choose("auto", "cortex-m4", "CONV_2D", w, enc, LayerShape("CONV_2D", 125, 64, 1, 512000, 0, 0, 64),
+                      0, "pw", block=8)
+    assert c.encoding == "sparse_d4" and c.sparse_cycles_est < 0.65 * c.dense_cycles_est, c.reason
+    dw_shape = LayerShape("DEPTHWISE_CONV_2D", 125, 64, 9, 72000, 56, sparse.window_bytes(
+        dict(kh=3, kw=3, dh=1, dw=1, iw=5, ic=64)))
+    for kept, pick in ((2, "sparse_d4"), (5, "dense")):
+        dw = np.zeros((1, 3, 3, 64), np.int8)
+        dw.reshape(9, 64)[:kept] = 7
+        enc = sparse.encode(sparse.channels_depthwise(dw, 5, 1, 1))
+        c = sparse.choose("auto", "cortex-m4", "DEPTHWISE_CONV_2D", dw, enc, dw_shape, 1, "dw")
+        assert c.encoding == pick, c.reason
+    fc = np.where(rng.random((12, 64)) < 0.2, 9, 0).astype(np.int8)
+    enc = sparse.encode(sparse.channels_fc(fc))
+    c = sparse.choose("auto", "cortex-m4", "FULLY_CONNECTED", fc, enc, LayerShape("FULLY_CONNECTED", 1, 12, 1, 768), 11, "fc")
+    assert c.encoding == "dense" and "dense est." in c.reason
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("seed", [5, 11])
+def test_m4_sparse_kernels_bit_exact_on_simulated_nucleo(seed: int, tmp_path: Path) -> None:
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+
+    tfl = tmp_path / "sparse_convs.tflite"
+    kinds = [k for k in PATTERNS for _ in range(2)]      # two random ops per zero pattern
+    tfl.write_bytes(model([("CONV_2D", k) for k in kinds] + [("DEPTHWISE_CONV_2D", k) for k in kinds]
+                          + [("FULLY_CONNECTED", "magnitude")], seed))
+    m = measure(tfl, load_board("nucleo_f446re"), tmp_path / "out", "sparse", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    assert {w["encoding"] for w in m.weights} == {"sparse_d4"}
+    kernels = [w["kernel"] for w in m.weights if w["opcode"] == "CONV_2D"]
+    # grouped convs take the portable walk; every other conv the 8-pixel one
+    assert kernels.count(B8) >= len(kinds) // 2, kernels
+    assert {w["kernel"] for w in m.weights if w["opcode"] == "DEPTHWISE_CONV_2D"} == {DW}
+
+
+@pytest.mark.sim
+def test_kws_one_shot_80_bit_exact_on_simulated_nucleo(tmp_path: Path) -> None:
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+    from pipeline.tflite.oneshot import prune_tflite
+
+    pruned = tmp_path / "kws80.tflite"
+    prune_tflite(reference_model("kws_ref_model.tflite"), pruned, "magnitude", 0.8)
+    m = measure(pruned, load_board("nucleo_f446re"), tmp_path / "out", "auto", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    by_op = {w["op_index"]: w for w in m.weights}
+    for i in (0, 2, 4, 6, 8):          # the 10x4 conv and the four 1x1 convs go sparse, on the M4 block walk
+        assert by_op[i]["encoding"] == "sparse_d4" and by_op[i]["kernel"] == B8, by_op[i]
+        assert "sparse est." in by_op[i]["reason"] and "cortex-m4" in by_op[i]["reason"]
+    for i in (1, 3, 5, 7):             # the 3x3 depthwise layers (2 non-zeros of 9 per channel) too
+        assert by_op[i]["encoding"] == "sparse_d4" and by_op[i]["kernel"] == DW, by_op[i]
+    assert by_op[11]["encoding"] == "dense" and "dense est." in by_op[11]["reason"]   # the FC: dense is fewer
