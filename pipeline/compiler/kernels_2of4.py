@@ -41,7 +41,7 @@ register("CONV_2D", KEY, ARMV6M, Variant(
     "eat_conv2d_s8_sparse_2of4_armv6m", "runtime/src/armv6m/sparse_2of4_armv6m.c",
     "each channel's positions decoded once per block of 8 pixels, inputs as x + 129 in uint16 pairs: two "
     "pixels per MULS, hand-scheduled Thumb-1 in SRAM, exact two-multiply requantisation",
-    applies=_pointwise, scratch=lambda g: 16 * k8(g["ic"]) + 32 * g["oc"], pixel_block=8,
+    applies=_pointwise, scratch=lambda g: 36 * g["oc"] + 16 * k8(g["ic"]) + 32 * g["oc"], pixel_block=8,
     header="eat/sparse_2of4.h", clamp_bounds=True, input_bias=129))
 register("FULLY_CONNECTED", KEY, ARMV6M, Variant(
     "eat_fully_connected_s8_sparse_2of4_armv6m", "runtime/src/armv6m/sparse_2of4_armv6m.c",

@@ -37,7 +37,7 @@ static inline int32_t eat_2of4_dot(int32_t acc, const int8_t *x, const int8_t *s
     return acc;
 }
 
-/* Portable (runtime/src/*_sparse_2of4_s8.c). Scratch: K8 bytes (a row or receptive field with its
+/* Portable (runtime/src/ fully_connected_ and conv2d_sparse_2of4_s8.c). Scratch: K8 bytes (a row or receptive field with its
  * zero tail; read in place when K % 8 == 0 and, for CONV_2D, the field is contiguous: 1x1, no padding). */
 size_t eat_fully_connected_s8_sparse_2of4_scratch_bytes(const eat_fully_connected_s8_params_t *p);
 void eat_fully_connected_s8_sparse_2of4(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
@@ -51,8 +51,8 @@ void eat_conv2d_s8_sparse_2of4(const eat_conv2d_s8_params_t *p, const eat_weight
  * 8 pixels (FC: batches) per walk of a channel's stream, two pixels per MULS. `bias` is the folded
  * bias with input_offset - 129 (the walk multiplies x + 129), then (CONV_2D only) the accumulator
  * bounds lo[oc], hi[oc] (pipeline/compiler/clamp_bounds.py), then neg[oc], the count of the channel's
- * negative values. Scratch: 16 * K8 bytes (the block's inputs as uint16 x + 129, [K8][8]), then
- * 32 * out_c (the block's sums). */
+ * negative values. Scratch: (CONV_2D only: 36 * out_c bytes of requantisation constants, then)
+ * 16 * K8 bytes (the block's inputs as uint16 x + 129, [K8][8]), then 32 * out_c (the block's sums). */
 void eat_armv6m_2of4_walk(const uint16_t *t, const int8_t *s, uint32_t pairs, uint32_t out_c, int32_t *sums);
 size_t eat_fully_connected_s8_sparse_2of4_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p);
 void eat_fully_connected_s8_sparse_2of4_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,

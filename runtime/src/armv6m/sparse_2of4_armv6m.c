@@ -151,20 +151,26 @@ void eat_fully_connected_s8_sparse_2of4_armv6m(const eat_fully_connected_s8_para
 
 size_t eat_conv2d_s8_sparse_2of4_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    return (size_t)(16 * k8_of(p->in_c) + 32 * p->out_c);
+    return (size_t)p->out_c * sizeof(eat_armv6m_rq_t) + (size_t)(16 * k8_of(p->in_c) + 32 * p->out_c);
 }
 
-/* CONV_2D 1x1, not grouped, no padding, any stride. bias: folded[out_c], lo[out_c], hi[out_c], neg[out_c]. */
+/* CONV_2D 1x1, not grouped, no padding, any stride. bias: folded[out_c], lo[out_c], hi[out_c], neg[out_c].
+ * Scratch: the requantisation constants prepared once per call (36 bytes per channel), then t, then sums. */
 void eat_conv2d_s8_sparse_2of4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
     const int32_t k = p->in_c, k8 = k8_of(k), oc_n = p->out_c;
     const int32_t hw = p->out_h * p->out_w, total = p->batches * hw;
+    const int32_t act_min = p->act_min, act_max = p->act_max;   /* locals: `out` may alias *p */
     const int32_t *lo = bias + oc_n, *hi = bias + 2 * oc_n, *neg = bias + 3 * oc_n;
-    uint16_t *t = (uint16_t *)scratch;
+    eat_armv6m_rq_t *rq = (eat_armv6m_rq_t *)scratch;
+    uint16_t *t = (uint16_t *)(void *)(rq + oc_n);
     int32_t *sums = (int32_t *)(void *)(t + 8 * k8);
     const int8_t *src[8];
     int32_t q0, j, oc;
+    for (oc = 0; oc < oc_n; ++oc) {
+        eat_armv6m_rq_prepare(&rq[oc], p->multiplier[oc], p->shift[oc], p->output_offset);
+    }
     for (q0 = 0; q0 < total; q0 += 8) {
         const int32_t n = total - q0 < 8 ? total - q0 : 8;
         int8_t *out = output + q0 * oc_n;
@@ -178,10 +184,11 @@ void eat_conv2d_s8_sparse_2of4_armv6m(const eat_conv2d_s8_params_t *p, const eat
         for (oc = 0; oc < oc_n; ++oc) {
             const int32_t *a = sums + 8 * oc;
             const int32_t l = lo[oc], h = hi[oc], b = bias[oc], ng = neg[oc];
-            for (j = 0; j < n; ++j) {
-                out[j * oc_n + oc] = eat_armv6m_requant_bounded(pixel_acc(a, j, b, ng), l, h, p->multiplier[oc],
-                                                                p->shift[oc], p->output_offset, p->act_min,
-                                                                p->act_max);
+            int8_t *o = out + oc;
+            for (j = 0; j < n; ++j, o += oc_n) {
+                const int32_t acc = pixel_acc(a, j, b, ng);
+                *o = (int8_t)(acc < l ? act_min : acc > h ? act_max
+                              : eat_clamp_i32(eat_armv6m_rq_apply(&rq[oc], acc), act_min, act_max));
             }
         }
     }
