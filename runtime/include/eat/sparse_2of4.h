@@ -52,8 +52,10 @@ void eat_conv2d_s8_sparse_2of4(const eat_conv2d_s8_params_t *p, const eat_weight
  * bias with input_offset - 129 (the walk multiplies x + 129), then (CONV_2D only) the accumulator
  * bounds lo[oc], hi[oc] (pipeline/compiler/clamp_bounds.py), then neg[oc], the count of the channel's
  * negative values. Scratch: (CONV_2D only: 36 * out_c bytes of requantisation constants, then)
- * 16 * K8 bytes (the block's inputs as uint16 x + 129, [K8][8]), then 32 * out_c (the block's sums). */
-void eat_armv6m_2of4_walk(const uint16_t *t, const int8_t *s, uint32_t pairs, uint32_t out_c, int32_t *sums);
+ * 16 * K8 bytes (the block's inputs as uint16 x + 129, [K8][8]), then 32 * out_c (the block's accumulators). */
+/* acc[8 * oc + j] = bias[oc] + channel oc's sum over pixel j of the block t (neg: see above). */
+void eat_armv6m_2of4_walk(const uint16_t *t, const int8_t *s, uint32_t pairs, uint32_t out_c, int32_t *acc,
+                          const int32_t *bias, const int32_t *neg);
 size_t eat_fully_connected_s8_sparse_2of4_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p);
 void eat_fully_connected_s8_sparse_2of4_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                                const int32_t *bias, const int8_t *input, int8_t *output,

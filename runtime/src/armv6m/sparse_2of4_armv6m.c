@@ -7,7 +7,9 @@
  * w * u_2m is never 0 (u >= 1) and has |w * u_2m| < 2^15, so P >> 16 (arithmetic) is w * u_2m+1 - 1
  * when w < 0 and w * u_2m+1 otherwise. The walk adds P to lo_m and P >> 16 to hi_m; with neg[oc] the
  * count of the channel's negative values, H = hi_m + neg[oc] is pixel 2m + 1's sum and lo_m - H * 2^16
- * pixel 2m's (mod 2^32, as TFLM's int32 sums). The bias the compiler passes is bias + (input_offset -
+ * pixel 2m's (mod 2^32, as TFLM's int32 sums). The walk starts hi_m at b + neg[oc] and lo_m at
+ * b * 65537 (b the channel's bias), so at the end hi_m is pixel 2m + 1's accumulator and lo_m - (hi_m
+ * << 16) = b + L pixel 2m's. The bias the compiler passes is bias + (input_offset -
  * 129) * sum(w[oc]), so sum(w * u) + that is TFLM's accumulator. Built only when __ARM_ARCH_6M__ is
  * defined; the registry (pipeline/compiler/kernels_2of4.py) picks it for core "cortex-m0plus". */
 #include "eat/sparse_2of4.h"
@@ -27,33 +29,42 @@ static int32_t k8_of(int32_t k)
         "ldr r3, [r0, #8]\n\t"  "muls r3, r2, r3\n\t" "add r8, r3\n\t"      "asrs r3, r3, #16\n\t" "add r9, r3\n\t"      \
         "ldr r3, [r0, #12]\n\t" "muls r3, r2, r3\n\t" "add r10, r3\n\t"     "asrs r3, r3, #16\n\t" "add r11, r3\n\t"
 
-/* For each channel (out_c of them, streams back to back from s, `pairs` pairs of groups each):
- * sums[8 * oc + 2m] = lo_m, sums[8 * oc + 2m + 1] = hi_m (see above), m = 0..3.
+/* For each channel oc (out_c of them, streams back to back from s, `pairs` pairs of groups each):
+ * acc[8 * oc + j] = bias[oc] + sum of the channel's values times pixel j's x (j = 0..7), from the
+ * block t (see above); neg[oc] is the channel's count of negative values.
  * Registers: r0 the value's row of t, r1 the stream, r2 the value, r3 input word and product,
  * r4-r11 lo/hi of the 4 pixel pairs, r12 the pair's first row of t, lr the position byte.
- * Locals at [sp]: t, t's end (t + 128 * pairs), channels left, sums. Per pair of groups (8 weights
- * x 8 pixels) 140 cycles under rp2040js: 4 x (decode 5-6, value 3, 24) + 10 loop; per channel ~45.
- * In .ramfunc: SRAM rather than XIP flash. */
+ * Locals at [sp]: t, t's end (t + 128 * pairs), channels left, acc, bias, neg. Per pair of groups
+ * (8 weights x 8 pixels) 140 cycles under rp2040js: 4 x (decode 5-6, value 3, 24) + 10 loop; per
+ * channel ~60 (accumulators set up from bias and neg, finished and stored). In .ramfunc: SRAM rather
+ * than XIP flash. */
 __attribute__((naked, noinline, section(".ramfunc.eat_armv6m_2of4_walk")))
-void eat_armv6m_2of4_walk(const uint16_t *t, const int8_t *s, uint32_t pairs, uint32_t out_c, int32_t *sums)
+void eat_armv6m_2of4_walk(const uint16_t *t, const int8_t *s, uint32_t pairs, uint32_t out_c, int32_t *acc,
+                          const int32_t *bias, const int32_t *neg)
 {
-    (void)t; (void)s; (void)pairs; (void)out_c; (void)sums;
+    (void)t; (void)s; (void)pairs; (void)out_c; (void)acc; (void)bias; (void)neg;
     __asm__ volatile(
         ".syntax unified\n\t"
         "push {r4-r7, lr}\n\t"
         "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"
         "push {r4-r7}\n\t"
-        "sub sp, #16\n\t"                 /* 52 bytes below the arguments: sums at [sp+52] */
+        "sub sp, #24\n\t"                 /* 60 bytes below the arguments: acc, bias, neg at [sp+60..68] */
         "str r0, [sp, #0]\n\t"
         "lsls r2, r2, #7\n\t" "adds r2, r0, r2\n\t" "str r2, [sp, #4]\n\t"
         "str r3, [sp, #8]\n\t"
-        "ldr r4, [sp, #52]\n\t" "str r4, [sp, #12]\n\t"
+        "ldr r4, [sp, #60]\n\t" "str r4, [sp, #12]\n\t"
+        "ldr r4, [sp, #64]\n\t" "str r4, [sp, #16]\n\t"
+        "ldr r4, [sp, #68]\n\t" "str r4, [sp, #20]\n\t"
         "cmp r3, #0\n\t"
         "bne 0f\n\t"
         "b 9f\n"
-        "0:\n\t"                          /* next channel */
-        "movs r4, #0\n\t" "movs r5, #0\n\t" "movs r6, #0\n\t" "movs r7, #0\n\t"
-        "mov r8, r4\n\t" "mov r9, r4\n\t" "mov r10, r4\n\t" "mov r11, r4\n\t"
+        "0:\n\t"                          /* next channel: hi = b + neg, lo = b * 65537 */
+        "ldr r2, [sp, #16]\n\t" "ldm r2!, {r4}\n\t" "str r2, [sp, #16]\n\t"
+        "ldr r2, [sp, #20]\n\t" "ldm r2!, {r5}\n\t" "str r2, [sp, #20]\n\t"
+        "adds r5, r5, r4\n\t"
+        "lsls r3, r4, #16\n\t" "adds r4, r4, r3\n\t"
+        "movs r6, r4\n\t" "movs r7, r5\n\t"
+        "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r4\n\t" "mov r11, r5\n\t"
         "ldr r0, [sp, #0]\n\t" "mov r12, r0\n"
         "1:\n\t"                          /* next pair of groups */
         "ldrb r0, [r1, #0]\n\t" "mov lr, r0\n\t"
@@ -76,17 +87,20 @@ void eat_armv6m_2of4_walk(const uint16_t *t, const int8_t *s, uint32_t pairs, ui
         "cmp r0, r2\n\t"
         "beq 2f\n\t"
         "b 1b\n"                         /* the loop is longer than a conditional branch reaches */
-        "2:\n\t"
-        "ldr r0, [sp, #12]\n\t"           /* the channel's sums out */
-        "str r4, [r0, #0]\n\t" "str r5, [r0, #4]\n\t" "str r6, [r0, #8]\n\t" "str r7, [r0, #12]\n\t"
-        "mov r2, r8\n\t" "str r2, [r0, #16]\n\t" "mov r2, r9\n\t" "str r2, [r0, #20]\n\t"
-        "mov r2, r10\n\t" "str r2, [r0, #24]\n\t" "mov r2, r11\n\t" "str r2, [r0, #28]\n\t"
+        "2:\n\t"                          /* the channel's 8 accumulators out: lo - (hi << 16), hi */
+        "ldr r0, [sp, #12]\n\t"
+        "lsls r2, r5, #16\n\t" "subs r4, r4, r2\n\t" "str r4, [r0, #0]\n\t" "str r5, [r0, #4]\n\t"
+        "lsls r2, r7, #16\n\t" "subs r6, r6, r2\n\t" "str r6, [r0, #8]\n\t" "str r7, [r0, #12]\n\t"
+        "mov r3, r8\n\t" "mov r2, r9\n\t" "str r2, [r0, #20]\n\t" "lsls r2, r2, #16\n\t" "subs r3, r3, r2\n\t"
+        "str r3, [r0, #16]\n\t"
+        "mov r3, r10\n\t" "mov r2, r11\n\t" "str r2, [r0, #28]\n\t" "lsls r2, r2, #16\n\t" "subs r3, r3, r2\n\t"
+        "str r3, [r0, #24]\n\t"
         "adds r0, #32\n\t" "str r0, [sp, #12]\n\t"
         "ldr r0, [sp, #8]\n\t" "subs r0, #1\n\t" "str r0, [sp, #8]\n\t"
         "beq 9f\n\t"
         "b 0b\n"
         "9:\n\t"
-        "add sp, #16\n\t"
+        "add sp, #24\n\t"
         "pop {r4-r7}\n\t"
         "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"
         "pop {r4-r7, pc}\n\t"
@@ -94,26 +108,30 @@ void eat_armv6m_2of4_walk(const uint16_t *t, const int8_t *s, uint32_t pairs, ui
 }
 #undef EAT_2OF4_PIXELS
 
-/* The block's pixels src[0..7] (k bytes each) as x + 129 into t[k][8], then the walk into sums. */
+/* The block's pixels src[0..7] (k bytes each) as x + 129 into t[k][8], then the walk into acc. */
 static void walk_block(const int8_t *const src[8], int32_t k, uint16_t *t, const int8_t *s, int32_t k8,
-                       int32_t out_c, int32_t *sums)
+                       int32_t out_c, int32_t *acc, const int32_t *bias, const int32_t *neg)
 {
     int32_t j, i;
     for (j = 0; j < 8; ++j) {
         const int8_t *x = src[j];
         uint16_t *tj = t + j;
-        for (i = 0; i < k; ++i) {
-            tj[8 * i] = (uint16_t)(x[i] + 129);
+        i = 0;
+        if ((k & 3) == 0 && (((uintptr_t)x) & 3u) == 0) {   /* a word of 4 inputs at a time */
+            const uint32_t *xw = (const uint32_t *)(const void *)x;
+            for (; i < k; i += 4, tj += 32) {
+                const uint32_t v = *xw++;
+                tj[0] = (uint16_t)((int32_t)(int8_t)v + 129);
+                tj[8] = (uint16_t)((int32_t)(int8_t)(v >> 8) + 129);
+                tj[16] = (uint16_t)((int32_t)(int8_t)(v >> 16) + 129);
+                tj[24] = (uint16_t)((int32_t)(int8_t)(v >> 24) + 129);
+            }
+        }
+        for (; i < k; ++i, tj += 8) {
+            *tj = (uint16_t)(x[i] + 129);
         }
     }
-    eat_armv6m_2of4_walk(t, s, (uint32_t)(k8 / 8), (uint32_t)out_c, sums);
-}
-
-/* Pixel j's accumulator (folded bias b) from the channel's sums a[8] and negative count neg. */
-static inline int32_t pixel_acc(const int32_t *a, int32_t j, int32_t b, int32_t neg)
-{
-    const uint32_t h = (uint32_t)a[j | 1] + (uint32_t)neg;
-    return (int32_t)((uint32_t)b + ((j & 1) ? h : (uint32_t)a[j & ~1] - (h << 16)));
+    eat_armv6m_2of4_walk(t, s, (uint32_t)(k8 / 8), (uint32_t)out_c, acc, bias, neg);
 }
 
 size_t eat_fully_connected_s8_sparse_2of4_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p)
@@ -127,9 +145,8 @@ void eat_fully_connected_s8_sparse_2of4_armv6m(const eat_fully_connected_s8_para
                                                void *scratch)
 {
     const int32_t k = p->in_depth, k8 = k8_of(k), oc_n = p->out_depth;
-    const int32_t *neg = bias + oc_n;
     uint16_t *t = (uint16_t *)scratch;
-    int32_t *sums = (int32_t *)(void *)(t + 8 * k8);
+    int32_t *acc = (int32_t *)(void *)(t + 8 * k8);
     const int8_t *src[8];
     int32_t q0, j, oc;
     for (q0 = 0; q0 < p->batches; q0 += 8) {
@@ -137,13 +154,13 @@ void eat_fully_connected_s8_sparse_2of4_armv6m(const eat_fully_connected_s8_para
         for (j = 0; j < 8; ++j) {        /* a short last block repeats its last pixel */
             src[j] = input + (q0 + (j < n ? j : n - 1)) * k;
         }
-        walk_block(src, k, t, w->data, k8, oc_n, sums);
+        walk_block(src, k, t, w->data, k8, oc_n, acc, bias, bias + oc_n);
         for (oc = 0; oc < oc_n; ++oc) {
             const int32_t mult = p->per_channel_multiplier ? p->per_channel_multiplier[oc] : p->output_multiplier;
             const int32_t shift = p->per_channel_shift ? p->per_channel_shift[oc] : p->output_shift;
             for (j = 0; j < n; ++j) {
-                const int32_t acc = eat_armv6m_requant(pixel_acc(sums + 8 * oc, j, bias[oc], neg[oc]), mult, shift);
-                output[(q0 + j) * oc_n + oc] = (int8_t)eat_clamp_i32(acc + p->output_offset, p->act_min, p->act_max);
+                const int32_t y = eat_armv6m_requant(acc[8 * oc + j], mult, shift) + p->output_offset;
+                output[(q0 + j) * oc_n + oc] = (int8_t)eat_clamp_i32(y, p->act_min, p->act_max);
             }
         }
     }
@@ -155,7 +172,7 @@ size_t eat_conv2d_s8_sparse_2of4_armv6m_scratch_bytes(const eat_conv2d_s8_params
 }
 
 /* CONV_2D 1x1, not grouped, no padding, any stride. bias: folded[out_c], lo[out_c], hi[out_c], neg[out_c].
- * Scratch: the requantisation constants prepared once per call (36 bytes per channel), then t, then sums. */
+ * Scratch: the requantisation constants prepared once per call (36 bytes per channel), then t, then the accumulators. */
 void eat_conv2d_s8_sparse_2of4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
@@ -165,7 +182,7 @@ void eat_conv2d_s8_sparse_2of4_armv6m(const eat_conv2d_s8_params_t *p, const eat
     const int32_t *lo = bias + oc_n, *hi = bias + 2 * oc_n, *neg = bias + 3 * oc_n;
     eat_armv6m_rq_t *rq = (eat_armv6m_rq_t *)scratch;
     uint16_t *t = (uint16_t *)(void *)(rq + oc_n);
-    int32_t *sums = (int32_t *)(void *)(t + 8 * k8);
+    int32_t *acc = (int32_t *)(void *)(t + 8 * k8);
     const int8_t *src[8];
     int32_t q0, j, oc;
     for (oc = 0; oc < oc_n; ++oc) {
@@ -180,15 +197,15 @@ void eat_conv2d_s8_sparse_2of4_armv6m(const eat_conv2d_s8_params_t *p, const eat
             const int32_t oy = r / p->out_w, ox = r - oy * p->out_w;
             src[j] = input + ((b * p->in_h + oy * p->stride_h) * p->in_w + ox * p->stride_w) * k;
         }
-        walk_block(src, k, t, w->data, k8, oc_n, sums);
+        walk_block(src, k, t, w->data, k8, oc_n, acc, bias, neg);
         for (oc = 0; oc < oc_n; ++oc) {
-            const int32_t *a = sums + 8 * oc;
-            const int32_t l = lo[oc], h = hi[oc], b = bias[oc], ng = neg[oc];
+            const int32_t *a = acc + 8 * oc;
+            const int32_t l = lo[oc], h = hi[oc];
             int8_t *o = out + oc;
             for (j = 0; j < n; ++j, o += oc_n) {
-                const int32_t acc = pixel_acc(a, j, b, ng);
-                *o = (int8_t)(acc < l ? act_min : acc > h ? act_max
-                              : eat_clamp_i32(eat_armv6m_rq_apply(&rq[oc], acc), act_min, act_max));
+                const int32_t x = a[j];
+                *o = (int8_t)(x < l ? act_min : x > h ? act_max
+                              : eat_clamp_i32(eat_armv6m_rq_apply(&rq[oc], x), act_min, act_max));
             }
         }
     }
