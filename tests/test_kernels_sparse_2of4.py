@@ -169,3 +169,18 @@ def test_kws_pruned_2of4_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
     pw = [w for w in m.weights if w["opcode"] == "CONV_2D" and w["op_index"] > 0]
     assert len(pw) == 4 and {w["encoding"] for w in pw} == {"sparse_2of4"}
     assert all(w["chosen_weight_bytes"] <= 0.65 * w["dense_weight_bytes"] for w in pw)
+
+
+def test_auto_never_picks_a_larger_2of4() -> None:
+    """Rows of 2 weights fit 2:4 trivially but pad to 8 (5 bytes): auto keeps them dense, saying why."""
+    from pipeline.compiler import sparse
+    from pipeline.compiler.kernels import select_variant
+    from pipeline.compiler.ops.sparse_2of4_weights import Candidate, decide
+    from pipeline.compiler.sparse_cost import LayerShape
+
+    w = np.full((16, 2), 7, np.int8)
+    choice = sparse.choose("auto", "generic", "FULLY_CONNECTED", w, sparse.encode(sparse.channels_fc(w)),
+                           LayerShape("FULLY_CONNECTED", 64, 16, 1, 64 * 32), 0, "fc")
+    enc = sparse_2of4.encode(w)
+    v = select_variant("FULLY_CONNECTED", sparse_2of4.KEY, "generic", dict(batches=64, in_depth=2, out_depth=16))
+    assert not decide("auto", Candidate(v, enc, 1), choice) and "not smaller" in choice.reason

@@ -51,6 +51,9 @@ def decide(mode: str, c: Candidate, choice: LayerChoice) -> bool:
         return True
     if mode != "auto":
         return False
+    if c.enc.bytes >= choice.dense_weight_bytes:   # e.g. rows of 1 or 2 weights: padded to 8, 5 bytes
+        choice.reason += f"; 2:4 ({c.enc.bytes:,} B) is not smaller than dense"
+        return False
     best = choice.sparse_cycles_est if choice.encoding == sparse.KEY else dense_c
     ratio = c.cycles_est / max(dense_c, 1)
     if c.cycles_est < dense_c * sparse_cost.MARGIN and c.cycles_est < best:
