@@ -91,11 +91,11 @@ def packed(enc: Encoded2of4) -> PackedWeights:
 
 
 # Cortex-M0+ walk (armv6m/sparse_2of4_armv6m.c), rp2040js cycles: per pair of groups and block of 8
-# pixels 140 (counted from the Thumb-1 walk: 4 values x (decode 5-6 + weight 3 + 4 x 6) + 10 loop),
+# pixels 137 (counted from the Thumb-1 walk: 4 values x (decode 5-7 + weight 3 + 4 x 6) + 6.5 loop),
 # per channel and block ~60 (accumulators set up, finished, stored), per gathered byte 4 (estimated);
 # per output (bounds, requantisation, store) 47, fitted to `bench --profile` of kws_ref_model one-shot
-# 2:4 (random inputs): its 1x1 25x5x64->64 layers measured 1.58-1.63 M cycles (dense 2.38-2.40 M).
-M0_PAIR, M0_CHANNEL, M0_GATHER, M0_OUT = 140.0, 60.0, 4.0, 47.0
+# 2:4 (random inputs): its 1x1 25x5x64->64 layers measured 1.56-1.61 M cycles (dense 2.38-2.40 M).
+M0_PAIR, M0_CHANNEL, M0_GATHER, M0_OUT = 137.0, 60.0, 4.0, 47.0
 BLOCK = 8
 
 

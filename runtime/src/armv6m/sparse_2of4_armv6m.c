@@ -29,13 +29,33 @@ static int32_t k8_of(int32_t k)
         "ldr r3, [r0, #8]\n\t"  "muls r3, r2, r3\n\t" "add r8, r3\n\t"      "asrs r3, r3, #16\n\t" "add r9, r3\n\t"      \
         "ldr r3, [r0, #12]\n\t" "muls r3, r2, r3\n\t" "add r10, r3\n\t"     "asrs r3, r3, #16\n\t" "add r11, r3\n\t"
 
+/* One pair of groups: position byte at [r1, #P], values at [r1, #P+1..P+4]; the pair's rows of t at
+ * r12 + T (group 2i) and r12 + T + 64 (group 2i + 1). ADD0 / ADD1 add T / T + 64 to r0 (or nothing). */
+#define EAT_2OF4_PAIR(P, V0, V1, V2, V3, ADD0, ADD1)                                                          \
+        "ldrb r0, [r1, #" P "]\n\t" "mov lr, r0\n\t"                                                          \
+        "lsls r0, r0, #30\n\t" "lsrs r0, r0, #26\n\t" "add r0, r12\n\t" ADD0             /* bits 0-1 */        \
+        "ldrb r2, [r1, #" V0 "]\n\t" "sxtb r2, r2\n\t"                                                        \
+        EAT_2OF4_PIXELS                                                                                     \
+        "mov r0, lr\n\t" "lsls r0, r0, #28\n\t" "lsrs r0, r0, #30\n\t" "lsls r0, r0, #4\n\t" "add r0, r12\n\t" \
+        ADD0                                                                           /* bits 2-3 */        \
+        "ldrb r2, [r1, #" V1 "]\n\t" "sxtb r2, r2\n\t"                                                        \
+        EAT_2OF4_PIXELS                                                                                     \
+        "mov r0, lr\n\t" "lsls r0, r0, #26\n\t" "lsrs r0, r0, #30\n\t" "lsls r0, r0, #4\n\t" "add r0, r12\n\t" \
+        ADD1                                                                           /* bits 4-5 */        \
+        "ldrb r2, [r1, #" V2 "]\n\t" "sxtb r2, r2\n\t"                                                        \
+        EAT_2OF4_PIXELS                                                                                     \
+        "mov r0, lr\n\t" "lsrs r0, r0, #6\n\t" "lsls r0, r0, #4\n\t" "add r0, r12\n\t" ADD1  /* bits 6-7 */ \
+        "ldrb r2, [r1, #" V3 "]\n\t" "sxtb r2, r2\n\t"                                                        \
+        EAT_2OF4_PIXELS
+
 /* For each channel oc (out_c of them, streams back to back from s, `pairs` pairs of groups each):
  * acc[8 * oc + j] = bias[oc] + sum of the channel's values times pixel j's x (j = 0..7), from the
  * block t (see above); neg[oc] is the channel's count of negative values.
  * Registers: r0 the value's row of t, r1 the stream, r2 the value, r3 input word and product,
  * r4-r11 lo/hi of the 4 pixel pairs, r12 the pair's first row of t, lr the position byte.
- * Locals at [sp]: t, t's end (t + 128 * pairs), channels left, acc, bias, neg. Per pair of groups
- * (8 weights x 8 pixels) 140 cycles under rp2040js: 4 x (decode 5-6, value 3, 24) + 10 loop; per
+ * Locals at [sp]: t, t's end (t + 128 * pairs), channels left, acc, bias, neg, pairs & 1. Two pairs
+ * per loop (an odd count enters at the second). Per pair of groups (8 weights x 8 pixels) ~137 cycles
+ * under rp2040js: 4 x (decode 5-7, value 3, 24) + 6.5 loop; per
  * channel ~60 (accumulators set up from bias and neg, finished and stored). In .ramfunc: SRAM rather
  * than XIP flash. */
 __attribute__((naked, noinline, section(".ramfunc.eat_armv6m_2of4_walk")))
@@ -48,13 +68,14 @@ void eat_armv6m_2of4_walk(const uint16_t *t, const int8_t *s, uint32_t pairs, ui
         "push {r4-r7, lr}\n\t"
         "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"
         "push {r4-r7}\n\t"
-        "sub sp, #24\n\t"                 /* 60 bytes below the arguments: acc, bias, neg at [sp+60..68] */
+        "sub sp, #32\n\t"                 /* 68 bytes below the arguments: acc, bias, neg at [sp+68..76] */
         "str r0, [sp, #0]\n\t"
+        "movs r4, #1\n\t" "ands r4, r2\n\t" "str r4, [sp, #24]\n\t"
         "lsls r2, r2, #7\n\t" "adds r2, r0, r2\n\t" "str r2, [sp, #4]\n\t"
         "str r3, [sp, #8]\n\t"
-        "ldr r4, [sp, #60]\n\t" "str r4, [sp, #12]\n\t"
-        "ldr r4, [sp, #64]\n\t" "str r4, [sp, #16]\n\t"
-        "ldr r4, [sp, #68]\n\t" "str r4, [sp, #20]\n\t"
+        "ldr r4, [sp, #68]\n\t" "str r4, [sp, #12]\n\t"
+        "ldr r4, [sp, #72]\n\t" "str r4, [sp, #16]\n\t"
+        "ldr r4, [sp, #76]\n\t" "str r4, [sp, #20]\n\t"
         "cmp r3, #0\n\t"
         "bne 0f\n\t"
         "b 9f\n"
@@ -66,23 +87,17 @@ void eat_armv6m_2of4_walk(const uint16_t *t, const int8_t *s, uint32_t pairs, ui
         "movs r6, r4\n\t" "movs r7, r5\n\t"
         "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r4\n\t" "mov r11, r5\n\t"
         "ldr r0, [sp, #0]\n\t" "mov r12, r0\n"
-        "1:\n\t"                          /* next pair of groups */
-        "ldrb r0, [r1, #0]\n\t" "mov lr, r0\n\t"
-        "lsls r0, r0, #30\n\t" "lsrs r0, r0, #26\n\t" "add r0, r12\n\t"                        /* bits 0-1 */
-        "ldrb r2, [r1, #1]\n\t" "sxtb r2, r2\n\t"
-        EAT_2OF4_PIXELS
-        "mov r0, lr\n\t" "lsls r0, r0, #28\n\t" "lsrs r0, r0, #30\n\t" "lsls r0, r0, #4\n\t" "add r0, r12\n\t"   /* 2-3 */
-        "ldrb r2, [r1, #2]\n\t" "sxtb r2, r2\n\t"
-        EAT_2OF4_PIXELS
-        "mov r0, lr\n\t" "lsls r0, r0, #26\n\t" "lsrs r0, r0, #30\n\t" "lsls r0, r0, #4\n\t" "add r0, r12\n\t"   /* 4-5 */
-        "adds r0, #64\n\t"
-        "ldrb r2, [r1, #3]\n\t" "sxtb r2, r2\n\t"
-        EAT_2OF4_PIXELS
-        "mov r0, lr\n\t" "lsrs r0, r0, #6\n\t" "lsls r0, r0, #4\n\t" "add r0, r12\n\t" "adds r0, #64\n\t"        /* 6-7 */
-        "ldrb r2, [r1, #4]\n\t" "sxtb r2, r2\n\t"
-        EAT_2OF4_PIXELS
-        "adds r1, #5\n\t"
-        "mov r0, r12\n\t" "adds r0, #128\n\t" "mov r12, r0\n\t"
+        "ldr r2, [sp, #24]\n\t"           /* an odd count of pairs starts in the loop's second half */
+        "cmp r2, #0\n\t"
+        "beq 1f\n\t"
+        "subs r1, #5\n\t" "subs r0, #128\n\t" "mov r12, r0\n\t"
+        "b 3f\n"
+        "1:\n\t"                          /* next two pairs of groups */
+        EAT_2OF4_PAIR("0", "1", "2", "3", "4", "", "adds r0, #64\n\t")
+        "3:\n\t"
+        EAT_2OF4_PAIR("5", "6", "7", "8", "9", "adds r0, #128\n\t", "adds r0, #192\n\t")
+        "adds r1, #10\n\t"
+        "mov r0, r12\n\t" "adds r0, #128\n\t" "adds r0, #128\n\t" "mov r12, r0\n\t"
         "ldr r2, [sp, #4]\n\t"
         "cmp r0, r2\n\t"
         "beq 2f\n\t"
@@ -100,12 +115,13 @@ void eat_armv6m_2of4_walk(const uint16_t *t, const int8_t *s, uint32_t pairs, ui
         "beq 9f\n\t"
         "b 0b\n"
         "9:\n\t"
-        "add sp, #24\n\t"
+        "add sp, #32\n\t"
         "pop {r4-r7}\n\t"
         "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"
         "pop {r4-r7, pc}\n\t"
         ".syntax divided\n\t");
 }
+#undef EAT_2OF4_PAIR
 #undef EAT_2OF4_PIXELS
 
 /* The block's pixels src[0..7] (k bytes each) as x + 129 into t[k][8], then the walk into acc. */
