@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.compiler import kernels, sparse, sparse_2of4, sparse_cost
+from pipeline.compiler import clamp_bounds, kernels, sparse, sparse_2of4, sparse_cost
 from pipeline.compiler.kernels import Variant
 from pipeline.compiler.ops import CArray, Ctx, Lowered
 from pipeline.compiler.sparse import LayerChoice
@@ -63,7 +63,7 @@ def decide(mode: str, c: Candidate, choice: LayerChoice) -> bool:
 
 
 def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo: dict, c: Candidate,
-          choice: LayerChoice, with_bounds) -> Lowered | None:
+          choice: LayerChoice) -> Lowered | None:
     """Switch `lw` to the 2:4 kernel; None (choice unchanged) when the folded bias would leave int32."""
     v = c.variant
     folded = sparse.folded_bias(None if bias is None else bias.data, data, input_offset - v.input_bias, 0)
@@ -84,8 +84,13 @@ def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo:
     lw.weights = sparse_2of4.packed(c.enc)
     lw.kernel, lw.header = v.function, "eat/sparse_2of4.h"
     lw.arrays = [a for a in lw.arrays if a.name != pre + "bias"]
-    if v.clamp_bounds:
-        folded, how = with_bounds(lw, geo, folded, how, pre)
+    if v.clamp_bounds:   # CONV_2D: each channel's accumulator bounds (compiler/clamp_bounds.py)
+        arr = {a.name: a.values for a in lw.arrays}
+        lo, hi = clamp_bounds.bounds(arr[pre + "mult"], arr[pre + "shift"], int(dict(lw.params)["output_offset"]),
+                                     geo["act_min"], geo["act_max"])
+        folded = np.concatenate([folded, lo, hi])
+        how += ("; then lo[oc], hi[oc]: accumulators below lo give act_min and above hi act_max "
+                "(requantisation is non-decreasing in the accumulator; pipeline/compiler/clamp_bounds.py)")
     if v.input_bias:
         folded = np.concatenate([folded, c.enc.neg])
         how += ("; then neg[oc], the channel's negative weights (the M0+ walk's high halves are short by "

@@ -52,7 +52,7 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
         choice.reason = "dense: the folded bias would leave int32"
     nm, _ = sparse_2of4_weights.candidate(ctx, op.opcode, data, geo)   # the 2:4 format, where it fits
     if nm is not None and sparse_2of4_weights.decide(ctx.weight_mode, nm, choice):
-        done = sparse_2of4_weights.apply(ctx, lw, data, bias, input_offset, geo, nm, choice, _with_bounds)
+        done = sparse_2of4_weights.apply(ctx, lw, data, bias, input_offset, geo, nm, choice)
         if done is not None:
             ctx.choices.append(choice)
             return done
