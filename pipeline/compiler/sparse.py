@@ -18,7 +18,8 @@ from pipeline.compiler.packing import PackedWeights
 FORMAT = "EAT_WEIGHTS_SPARSE_D4"
 KEY = "sparse_d4"
 MAX_STEP = 15
-MODES = ("auto", "dense", "sparse")   # auto: the cost model decides; sparse: force it (tests)
+MODES = ("auto", "dense", "sparse", "2of4")   # auto: the cost model decides; sparse: force d4 (tests); 2of4: force
+# the 2:4 format (sparse_2of4.py) where it fits and a kernel applies, elsewhere as auto (tests)
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,12 @@ class LayerChoice:
     weights: int
     zeros: int
     sparsity: float
-    encoding: str               # "dense" or "sparse_d4"
+    encoding: str               # "dense", "sparse_d4" or "sparse_2of4" (sparse_2of4.py)
     dense_weight_bytes: int
     sparse_weight_bytes: int    # the d4 encoding's bytes (data + index), whether chosen or not
     chosen_weight_bytes: int
     dense_cycles_est: int
-    sparse_cycles_est: int
+    sparse_cycles_est: int      # the chosen sparse encoding's estimate (d4's when dense is chosen)
     reason: str
     kernel: str = ""            # the C function that runs the layer (set by the lowering)
 

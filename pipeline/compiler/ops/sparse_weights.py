@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.compiler import clamp_bounds, kernels, kernels_sparse, sparse
-from pipeline.compiler.ops import CArray, Ctx, Lowered
+from pipeline.compiler.ops import CArray, Ctx, Lowered, sparse_2of4_weights
 from pipeline.compiler.sparse_cost import LayerShape
 
 LAYOUTS = {"FULLY_CONNECTED": "non-zeros per output row, steps in input elements",
@@ -50,6 +50,12 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
     if choice.encoding == sparse.KEY and folded is None:
         choice.encoding, choice.chosen_weight_bytes = "dense", choice.dense_weight_bytes
         choice.reason = "dense: the folded bias would leave int32"
+    nm, _ = sparse_2of4_weights.candidate(ctx, op.opcode, data, geo)   # the 2:4 format, where it fits
+    if nm is not None and sparse_2of4_weights.decide(ctx.weight_mode, nm, choice):
+        done = sparse_2of4_weights.apply(ctx, lw, data, bias, input_offset, geo, nm, choice)
+        if done is not None:
+            ctx.choices.append(choice)
+            return done
     ctx.choices.append(choice)
     choice.kernel = variant.function if choice.encoding == sparse.KEY else (lw.kernel or "")
     if choice.encoding != sparse.KEY:

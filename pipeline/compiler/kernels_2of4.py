@@ -1,0 +1,50 @@
+"""The kernel variants over EAT_WEIGHTS_SPARSE_2OF4 (eat/sparse_2of4.h): portable ("generic") and Cortex-M0+.
+
+Like the d4 format, the 2:4 format has no reference kernel in packing.KERNELS: its portable kernels are
+its "generic" variants. The 2:4 lowering (ops/sparse_2of4_weights.py) folds input_offset - input_bias
+into the bias itself and packs the weights, so these variants fold nothing and keep the packer's layout.
+"""
+
+from __future__ import annotations
+
+from pipeline.compiler.kernels import Geometry, Variant, register
+from pipeline.compiler.sparse_2of4 import KEY
+
+
+def k8(k: int) -> int:
+    """The row length the format pads to (eat/sparse_2of4.h)."""
+    return max(8, (k + 7) // 8 * 8)
+
+
+def _conv_k(g: Geometry) -> int:
+    return g["kh"] * g["kw"] * g["ic"]
+
+
+def _pointwise(g: Geometry) -> bool:
+    return g["fic"] == g["ic"] and g["kh"] == 1 and g["kw"] == 1 and g["ph"] == 0 and g["pw"] == 0
+
+
+# ---- portable C (runtime/src/*_sparse_2of4_s8.c): every core ----
+register("FULLY_CONNECTED", KEY, ("generic",), Variant(
+    "eat_fully_connected_s8_sparse_2of4", "runtime/src/fully_connected_sparse_2of4_s8.c",
+    "per output row, each group's two values at their 2-bit positions", header="eat/sparse_2of4.h",
+    scratch=lambda g: k8(g["in_depth"])))
+register("CONV_2D", KEY, ("generic",), Variant(
+    "eat_conv2d_s8_sparse_2of4", "runtime/src/conv2d_sparse_2of4_s8.c",
+    "per output pixel and channel, each group's two values at their 2-bit positions (receptive field "
+    "gathered padded unless 1x1)", applies=lambda g: g["fic"] == g["ic"], header="eat/sparse_2of4.h",
+    scratch=lambda g: k8(_conv_k(g))))
+
+# ---- ARMv6-M (runtime/src/armv6m/sparse_2of4_armv6m.c): Cortex-M0+ ----
+ARMV6M = ("cortex-m0plus",)
+register("CONV_2D", KEY, ARMV6M, Variant(
+    "eat_conv2d_s8_sparse_2of4_armv6m", "runtime/src/armv6m/sparse_2of4_armv6m.c",
+    "each channel's positions decoded once per block of 8 pixels, inputs as x + 129 in uint16 pairs: two "
+    "pixels per MULS, hand-scheduled Thumb-1 in SRAM, exact two-multiply requantisation",
+    applies=_pointwise, scratch=lambda g: 36 * g["oc"] + 16 * k8(g["ic"]) + 32 * g["oc"], pixel_block=8,
+    header="eat/sparse_2of4.h", clamp_bounds=True, input_bias=129))
+register("FULLY_CONNECTED", KEY, ARMV6M, Variant(
+    "eat_fully_connected_s8_sparse_2of4_armv6m", "runtime/src/armv6m/sparse_2of4_armv6m.c",
+    "each row's positions decoded once per block of 8 batches, inputs as x + 129 in uint16 pairs: two "
+    "batches per MULS, hand-scheduled Thumb-1 in SRAM", scratch=lambda g: 16 * k8(g["in_depth"]) + 32 * g["out_depth"],
+    header="eat/sparse_2of4.h", input_bias=129))

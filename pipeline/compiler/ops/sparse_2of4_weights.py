@@ -1,0 +1,106 @@
+"""The 2:4 step of the FULLY_CONNECTED / CONV_2D sparse lowering: when a layer's weights fit
+EAT_WEIGHTS_SPARSE_2OF4 and a kernel applies, estimate it beside dense and d4, and switch the call to
+the 2:4 kernel (folded bias, bounds, negative counts, scratch) when it is the fastest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.compiler import clamp_bounds, kernels, sparse, sparse_2of4, sparse_cost
+from pipeline.compiler.kernels import Variant
+from pipeline.compiler.ops import CArray, Ctx, Lowered
+from pipeline.compiler.sparse import LayerChoice
+
+FORCE = "2of4"   # weights mode (sparse.MODES): the 2:4 format wherever it fits and a kernel applies
+
+
+@dataclass(frozen=True)
+class Candidate:
+    variant: Variant
+    enc: sparse_2of4.Encoded2of4
+    cycles_est: int
+
+
+def candidate(ctx: Ctx, opcode: str, data: np.ndarray, geo: dict) -> tuple[Candidate | None, str]:
+    """The 2:4 candidate for this layer, or None and why not."""
+    if opcode not in ("FULLY_CONNECTED", "CONV_2D"):
+        return None, ""
+    rows = sparse_2of4.rows_of(opcode, data)
+    why = sparse_2of4.misfit(rows)
+    if why:
+        return None, f"not 2:4: {why}"
+    try:
+        variant = kernels.select_variant(opcode, sparse_2of4.KEY, ctx.core, geo)
+    except KeyError:
+        return None, "not 2:4: no kernel for this geometry"
+    enc = sparse_2of4.encode(rows)
+    if opcode == "FULLY_CONNECTED":
+        pixels, out_c = geo["batches"], geo["out_depth"]
+    else:
+        pixels, out_c = geo["n"] * geo["oh"] * geo["ow"], geo["oc"]
+    core = ctx.core if variant.function.endswith("_armv6m") else f"{ctx.core}/portable"
+    return Candidate(variant, enc, sparse_2of4.cycles(core, pixels, out_c, enc.k8)), ""
+
+
+def decide(mode: str, c: Candidate, choice: LayerChoice) -> bool:
+    """Whether the 2:4 format replaces the choice already made (dense or d4); notes it in the reason."""
+    dense_c = choice.dense_cycles_est
+    if mode == FORCE:
+        return True
+    if mode != "auto":
+        return False
+    if c.enc.bytes >= choice.dense_weight_bytes:   # e.g. rows of 1 or 2 weights: padded to 8, 5 bytes
+        choice.reason += f"; 2:4 ({c.enc.bytes:,} B) is not smaller than dense"
+        return False
+    best = choice.sparse_cycles_est if choice.encoding == sparse.KEY else dense_c
+    ratio = c.cycles_est / max(dense_c, 1)
+    if c.cycles_est < dense_c * sparse_cost.MARGIN and c.cycles_est < best:
+        return True
+    choice.reason += f"; 2:4 est. {c.cycles_est:,} ({ratio:.2f}x dense): not the fastest"
+    return False
+
+
+def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo: dict, c: Candidate,
+          choice: LayerChoice) -> Lowered | None:
+    """Switch `lw` to the 2:4 kernel; None (choice unchanged) when the folded bias would leave int32."""
+    v = c.variant
+    folded = sparse.folded_bias(None if bias is None else bias.data, data, input_offset - v.input_bias, 0)
+    if folded is None:
+        choice.reason += "; 2:4 skipped: the folded bias would leave int32"
+        return None
+    dense_c = choice.dense_cycles_est
+    how = (f"bias + (input_offset ({input_offset}) - {v.input_bias}) * sum(w[c]): the kernel multiplies "
+           f"x + {v.input_bias}" if v.input_bias else
+           f"bias + input_offset ({input_offset}) * sum(w[c]), so the kernel multiplies raw inputs")
+    choice.reason = (f"{choice.sparsity:.0%} zeros, at most 2 per group of 4: 2:4 est. {c.cycles_est:,} vs dense "
+                     f"{dense_c:,} ({c.cycles_est / max(dense_c, 1):.2f}x), d4 {choice.sparse_cycles_est:,} on "
+                     f"{ctx.core}; {c.enc.bytes:,} B vs {choice.dense_weight_bytes:,} B"
+                     + (" (forced 2:4)" if ctx.weight_mode == FORCE else ""))
+    choice.encoding, choice.chosen_weight_bytes = sparse_2of4.KEY, c.enc.bytes
+    choice.sparse_cycles_est, choice.kernel = c.cycles_est, v.function
+    pre = ctx.prefix(lw.op)
+    lw.weights = sparse_2of4.packed(c.enc)
+    lw.kernel, lw.header = v.function, "eat/sparse_2of4.h"
+    lw.arrays = [a for a in lw.arrays if a.name != pre + "bias"]
+    if v.clamp_bounds:   # CONV_2D: each channel's accumulator bounds (compiler/clamp_bounds.py)
+        arr = {a.name: a.values for a in lw.arrays}
+        lo, hi = clamp_bounds.bounds(arr[pre + "mult"], arr[pre + "shift"], int(dict(lw.params)["output_offset"]),
+                                     geo["act_min"], geo["act_max"])
+        folded = np.concatenate([folded, lo, hi])
+        how += ("; then lo[oc], hi[oc]: accumulators below lo give act_min and above hi act_max "
+                "(requantisation is non-decreasing in the accumulator; pipeline/compiler/clamp_bounds.py)")
+    if v.input_bias:
+        folded = np.concatenate([folded, c.enc.neg])
+        how += ("; then neg[oc], the channel's negative weights (the M0+ walk's high halves are short by "
+                "one per negative weight: runtime/src/armv6m/sparse_2of4_armv6m.c)")
+    lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded, f"folded bias: {how}"))
+    lw.args = [pre + "bias_folded" if a.endswith("bias") or a == "NULL" and k == 2 else a
+               for k, a in enumerate(lw.args)]
+    lw.scratch_bytes = int(v.scratch(geo))
+    lw.notes = [n for n in lw.notes if not n.startswith("kernel ")]
+    lw.notes.append(f"kernel {v.function} ({v.source}): {v.why}")
+    lw.notes.append(f"weights {choice.sparsity:.1%} zeros -> {sparse_2of4.FORMAT}: {c.enc.bytes} B instead of "
+                    f"{data.size} B; {choice.reason}")
+    return lw

@@ -1,0 +1,72 @@
+/* FULLY_CONNECTED and CONV_2D over EAT_WEIGHTS_SPARSE_2OF4 (written by pipeline/compiler/sparse_2of4.py):
+ * layers whose every group of 4 consecutive weights of a row (FC [out][in], CONV OHWI flattened to
+ * K = k_h * k_w * in_c: along the input depth when in_c % 4 == 0) holds at most 2 non-zeros.
+ *
+ * Encoding (w->data, w->index == NULL): per output channel in order, K padded to K8 (a multiple of
+ * 8, at least 8), per pair of groups i = 0 .. K8 / 8 - 1 five bytes:
+ *   byte 0: the positions (0..3 inside the group): bits 0-1 and 2-3 for group 2i's two values,
+ *           bits 4-5 and 6-7 for group 2i + 1's;
+ *   bytes 1-4: the values (int8): group 2i's two, then group 2i + 1's.
+ * A group with fewer than 2 non-zeros fills a slot with value 0 (at a position it does not use), so
+ * every group costs 2.5 bytes: 0.625 of the dense int8 bytes.
+ *
+ * Exactness: int8 weights are symmetric (zero point 0), so a dropped zero adds 0 to TFLM's int32 sum.
+ * The portable kernels get bias + input_offset * sum(w[oc]) (the folded bias) and multiply raw inputs;
+ * padding taps read the input zero point, so they add 0 as in TFLM. */
+#ifndef EAT_SPARSE_2OF4_H
+#define EAT_SPARSE_2OF4_H
+
+#include "eat/conv.h"
+#include "eat/fully_connected.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* acc + sum of one channel's values times x at their positions, over `pairs` pairs of groups
+ * (x: K8 readable bytes; s: the channel's first position byte). */
+static inline int32_t eat_2of4_dot(int32_t acc, const int8_t *x, const int8_t *s, int32_t pairs)
+{
+    while (pairs-- > 0) {
+        const uint32_t p = (uint8_t)s[0];
+        acc += (int32_t)s[1] * x[p & 3u] + (int32_t)s[2] * x[(p >> 2) & 3u]
+             + (int32_t)s[3] * x[4u + ((p >> 4) & 3u)] + (int32_t)s[4] * x[4u + (p >> 6)];
+        s += 5;
+        x += 8;
+    }
+    return acc;
+}
+
+/* Portable (runtime/src/ fully_connected_ and conv2d_sparse_2of4_s8.c). Scratch: K8 bytes (a row or receptive field with its
+ * zero tail; read in place when K % 8 == 0 and, for CONV_2D, the field is contiguous: 1x1, no padding). */
+size_t eat_fully_connected_s8_sparse_2of4_scratch_bytes(const eat_fully_connected_s8_params_t *p);
+void eat_fully_connected_s8_sparse_2of4(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                                        const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+/* CONV_2D, not grouped (filter_in_c == in_c), any kernel, stride, dilation, padding. */
+size_t eat_conv2d_s8_sparse_2of4_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_sparse_2of4(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                               const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
+/* Cortex-M0+ (runtime/src/armv6m/sparse_2of4_armv6m.c, built only when __ARM_ARCH_6M__ is defined):
+ * 8 pixels (FC: batches) per walk of a channel's stream, two pixels per MULS. `bias` is the folded
+ * bias with input_offset - 129 (the walk multiplies x + 129), then (CONV_2D only) the accumulator
+ * bounds lo[oc], hi[oc] (pipeline/compiler/clamp_bounds.py), then neg[oc], the count of the channel's
+ * negative values. Scratch: (CONV_2D only: 36 * out_c bytes of requantisation constants, then)
+ * 16 * K8 bytes (the block's inputs as uint16 x + 129, [K8][8]), then 32 * out_c (the block's accumulators). */
+/* acc[8 * oc + j] = bias[oc] + channel oc's sum over pixel j of the block t (neg: see above). */
+void eat_armv6m_2of4_walk(const uint16_t *t, const int8_t *s, uint32_t pairs, uint32_t out_c, int32_t *acc,
+                          const int32_t *bias, const int32_t *neg);
+size_t eat_fully_connected_s8_sparse_2of4_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p);
+void eat_fully_connected_s8_sparse_2of4_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                                               const int32_t *bias, const int8_t *input, int8_t *output,
+                                               void *scratch);
+/* CONV_2D 1x1, not grouped, no padding, any stride. */
+size_t eat_conv2d_s8_sparse_2of4_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_sparse_2of4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                      const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,186 @@
+"""The 2:4 format EAT_WEIGHTS_SPARSE_2OF4 and its kernels alone against the TFLM oracle: the encoding
+round trip, the portable kernels on the host (FULLY_CONNECTED, CONV_2D 1x1 and general) and the
+Cortex-M0+ walk on the simulated Pico (FULLY_CONNECTED over batches, CONV_2D 1x1 with strides), over
+random shapes, quantisation and 2:4 patterns (groups of 0, 1 and 2 non-zeros, zero channels, +-127),
+forced 2:4; then kws_ref_model pruned one-shot 2:4 end to end on the Pico, the cost model choosing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.compiler import sparse_2of4
+from tests.conftest import reference_model
+from tests.single_op_models import Graph, Op, T, build, fb, random_scale
+from tests.test_kernels_helpers import compile_and_compare
+
+
+def nm_weights(rng: np.random.Generator, oc: int, k: int) -> np.ndarray:
+    """[oc][k] int8 with at most 2 non-zeros per group of 4 (0, 1 or 2, at random positions); a
+    short last group (k % 4) likewise; some channels all zero; values include -127 and 127."""
+    w = np.zeros((oc, k), np.int8)
+    for o in range(oc):
+        if rng.random() < 0.1:
+            continue
+        for g0 in range(0, k, 4):
+            span = min(4, k - g0)
+            n = min(span, int(rng.choice([0, 1, 2, 2, 2])))
+            pos = rng.choice(span, size=n, replace=False)
+            vals = rng.choice([-127, 127, *range(-126, 127)], size=n)
+            w[o, g0 + pos] = np.where(vals == 0, 1, vals)
+    return w
+
+
+def _op(rng: np.random.Generator, base: int, kind: str) -> tuple[list[T], Op]:
+    """One op with 2:4 weights: kind "fc" (batches 1..20), "pw" (1x1 conv, stride 1 or 2) or "conv"."""
+    F = fb()
+    in_q = (random_scale(rng, 0.005, 0.2), int(rng.integers(-128, 128)))
+    out_q = (random_scale(rng, 0.01, 2.0), int(rng.integers(-100, 100)))
+    act = int(rng.choice([0, 1, 3]))
+    if kind == "fc":
+        n_in, oc, batches = int(rng.integers(1, 150)), int(rng.integers(1, 24)), int(rng.integers(1, 21))
+        w = nm_weights(rng, oc, n_in)
+        o = F.FullyConnectedOptionsT()
+        o.fusedActivationFunction = act
+        shapes, options, otype = ([batches, n_in], [batches, oc]), o, "FullyConnectedOptions"
+    else:
+        ic, oc = int(rng.choice([4, 8, 12, 16, 24, 64, 5, 13])), int(rng.integers(1, 20))
+        kh = kw = 1 if kind == "pw" else int(rng.integers(2, 4))
+        s = int(rng.integers(1, 3))
+        same = kind == "conv" and bool(rng.integers(0, 2))
+        ih, iw = int(rng.integers(kh, 10)), int(rng.integers(kw, 10))
+        oh, ow = ((ih + s - 1) // s, (iw + s - 1) // s) if same else ((ih - kh) // s + 1, (iw - kw) // s + 1)
+        w = nm_weights(rng, oc, kh * kw * ic).reshape(oc, kh, kw, ic)
+        o = F.Conv2DOptionsT()
+        o.padding, o.strideH, o.strideW = (0 if same else 1), s, s
+        o.dilationHFactor = o.dilationWFactor = 1
+        o.fusedActivationFunction = act
+        shapes, options, otype = ([1, ih, iw, ic], [1, oh, ow, oc]), o, "Conv2DOptions"
+    w_scale = random_scale(rng, 0.001, 0.05)
+    wt = T(list(w.shape), w_scale, 0, "INT8", w, f"w{base}")
+    if kind != "fc" and rng.random() < 0.6:
+        wt.scale = [random_scale(rng, 0.001, 0.05) for _ in range(w.shape[0])]
+    bias = rng.integers(-20000, 20000, size=w.shape[0]).astype(np.int32)
+    tensors = [T(shapes[0], *in_q, name=f"in{base}"), wt, T([w.shape[0]], in_q[0] * w_scale, 0, "INT32", bias, f"b{base}"),
+               T(shapes[1], *out_q, name=f"out{base}")]
+    return tensors, Op("FULLY_CONNECTED" if kind == "fc" else "CONV_2D", [base, base + 1, base + 2], [base + 3],
+                       options, otype)
+
+
+def nm_model(kinds: list[str], seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    tensors, ops = [], []
+    for kind in kinds:
+        t, op = _op(rng, len(tensors), kind)
+        tensors += t
+        ops.append(op)
+    return build(Graph(tensors, ops, [op.inputs[0] for op in ops], [op.outputs[0] for op in ops]))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_encoding_round_trip_and_bytes(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    oc, k = int(rng.integers(1, 30)), int(rng.integers(1, 200))
+    rows = nm_weights(rng, oc, k)
+    assert sparse_2of4.misfit(rows) is None
+    enc = sparse_2of4.encode(rows)
+    assert np.array_equal(sparse_2of4.decode(enc, oc)[:, :k], rows)
+    assert enc.bytes == oc * enc.k8 * 5 // 8 and np.array_equal(enc.neg, (rows < 0).sum(axis=1))
+    bad = rows.copy()
+    bad[0, :3] = [1, 2, 3]
+    assert "more than 2" in sparse_2of4.misfit(bad)
+    bad[0, :3] = [-128, 0, 0]
+    assert "-128" in sparse_2of4.misfit(bad)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_portable_2of4_kernels_bit_exact_on_host(seed: int, tmp_path: Path) -> None:
+    kinds = ["fc", "pw", "conv"] * 3
+    info = compile_and_compare(nm_model(kinds, seed), tmp_path, n_inputs=6, seed=seed, weights="2of4")
+    assert {c["encoding"] for c in info["result"].sparsity} == {"sparse_2of4"}
+    assert {o.kernel for o in info["result"].ops} == {"eat_fully_connected_s8_sparse_2of4", "eat_conv2d_s8_sparse_2of4"}
+
+
+def test_auto_choice_2of4_on_m0plus() -> None:
+    """auto on the M0+: a 2:4 1x1 conv over many pixels goes 2:4 (faster than dense and d4); an FC with
+    one batch stays dense (the walk's 8-pixel block would be 7/8 empty), saying why."""
+    from pipeline.compiler import sparse
+    from pipeline.compiler.ops.sparse_2of4_weights import Candidate, decide
+    from pipeline.compiler.kernels import select_variant
+    from pipeline.compiler.sparse_cost import LayerShape
+
+    rng = np.random.default_rng(0)
+    w = nm_weights(rng, 64, 64).reshape(64, 1, 1, 64)
+    enc_d4 = sparse.encode(sparse.channels_conv(w, 1, 64, 1, 1))
+    shape = LayerShape("CONV_2D", 125, 64, 1, 125 * 64 * 64, 0, 0, 64)
+    choice = sparse.choose("auto", "cortex-m0plus", "CONV_2D", w, enc_d4, shape, 0, "pw", block=8)
+    enc = sparse_2of4.encode(w.reshape(64, 64))
+    geo = dict(n=1, oh=25, ow=5, oc=64, ic=64, fic=64, kh=1, kw=1, ph=0, pw=0)
+    v = select_variant("CONV_2D", sparse_2of4.KEY, "cortex-m0plus", geo)
+    assert v.function == "eat_conv2d_s8_sparse_2of4_armv6m"
+    c = Candidate(v, enc, sparse_2of4.cycles("cortex-m0plus", 125, 64, enc.k8))
+    assert decide("auto", c, choice) and c.cycles_est < 0.75 * choice.dense_cycles_est
+    fc = nm_weights(rng, 12, 64)
+    enc_d4 = sparse.encode(sparse.channels_fc(fc))
+    choice = sparse.choose("auto", "cortex-m0plus", "FULLY_CONNECTED", fc, enc_d4,
+                           LayerShape("FULLY_CONNECTED", 1, 12, 1, 768), 1, "fc")
+    enc = sparse_2of4.encode(fc)
+    v = select_variant("FULLY_CONNECTED", sparse_2of4.KEY, "cortex-m0plus", dict(batches=1, in_depth=64, out_depth=12))
+    c = Candidate(v, enc, sparse_2of4.cycles("cortex-m0plus", 1, 12, enc.k8))
+    assert not decide("auto", c, choice) and "2:4 est." in choice.reason
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("seed", [5, 6])
+def test_armv6m_2of4_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+
+    tfl = tmp_path / "nm.tflite"
+    tfl.write_bytes(nm_model(["fc", "pw", "pw", "conv"] * 2, seed))
+    m = measure(tfl, load_board("pico"), tmp_path / "out", "2of4", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    assert {w["encoding"] for w in m.weights} == {"sparse_2of4"}
+    model_c = next((tmp_path / "out").rglob("model.c")).read_text()
+    for fn in ("eat_fully_connected_s8_sparse_2of4_armv6m(", "eat_conv2d_s8_sparse_2of4_armv6m(",
+               "eat_conv2d_s8_sparse_2of4("):
+        assert fn in model_c
+
+
+@pytest.mark.sim
+def test_kws_pruned_2of4_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
+    """kws_ref_model pruned one-shot 2:4: the cost model puts its 1x1 layers in 2:4 on the Pico, and
+    the firmware is byte-identical to TFLM on random inputs."""
+    from rich.console import Console
+
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+    from pipeline.tflite.oneshot import prune_tflite
+
+    src = reference_model("kws_ref_model.tflite")
+    pruned = tmp_path / "kws_2of4.tflite"
+    prune_tflite(src, pruned, "2:4", 0.5)
+    m = measure(pruned, load_board("pico"), tmp_path / "out", "auto", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    pw = [w for w in m.weights if w["opcode"] == "CONV_2D" and w["op_index"] > 0]
+    assert len(pw) == 4 and {w["encoding"] for w in pw} == {"sparse_2of4"}
+    assert all(w["chosen_weight_bytes"] <= 0.65 * w["dense_weight_bytes"] for w in pw)
+
+
+def test_auto_never_picks_a_larger_2of4() -> None:
+    """Rows of 2 weights fit 2:4 trivially but pad to 8 (5 bytes): auto keeps them dense, saying why."""
+    from pipeline.compiler import sparse
+    from pipeline.compiler.kernels import select_variant
+    from pipeline.compiler.ops.sparse_2of4_weights import Candidate, decide
+    from pipeline.compiler.sparse_cost import LayerShape
+
+    w = np.full((16, 2), 7, np.int8)
+    choice = sparse.choose("auto", "generic", "FULLY_CONNECTED", w, sparse.encode(sparse.channels_fc(w)),
+                           LayerShape("FULLY_CONNECTED", 64, 16, 1, 64 * 32), 0, "fc")
+    enc = sparse_2of4.encode(w)
+    v = select_variant("FULLY_CONNECTED", sparse_2of4.KEY, "generic", dict(batches=64, in_depth=2, out_depth=16))
+    assert not decide("auto", Candidate(v, enc, 1), choice) and "not smaller" in choice.reason
