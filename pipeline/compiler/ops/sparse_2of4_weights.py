@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.compiler import clamp_bounds, kernels, sparse, sparse_2of4, sparse_cost
+from pipeline.compiler import kernels, sparse, sparse_2of4, sparse_cost
 from pipeline.compiler.kernels import Variant
-from pipeline.compiler.ops import CArray, Ctx, Lowered
+from pipeline.compiler.ops import Ctx, Lowered, sparse_call
 from pipeline.compiler.sparse import LayerChoice
 
 FORCE = "2of4"   # weights mode (sparse.MODES): the 2:4 format wherever it fits and a kernel applies
@@ -82,25 +82,9 @@ def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo:
     choice.sparse_cycles_est, choice.kernel = c.cycles_est, v.function
     pre = ctx.prefix(lw.op)
     lw.weights = sparse_2of4.packed(c.enc)
-    lw.kernel, lw.header = v.function, "eat/sparse_2of4.h"
-    lw.arrays = [a for a in lw.arrays if a.name != pre + "bias"]
-    if v.clamp_bounds:   # CONV_2D: each channel's accumulator bounds (compiler/clamp_bounds.py)
-        arr = {a.name: a.values for a in lw.arrays}
-        lo, hi = clamp_bounds.bounds(arr[pre + "mult"], arr[pre + "shift"], int(dict(lw.params)["output_offset"]),
-                                     geo["act_min"], geo["act_max"])
-        folded = np.concatenate([folded, lo, hi])
-        how += ("; then lo[oc], hi[oc]: accumulators below lo give act_min and above hi act_max "
-                "(requantisation is non-decreasing in the accumulator; pipeline/compiler/clamp_bounds.py)")
-    if v.input_bias:
-        folded = np.concatenate([folded, c.enc.neg])
-        how += ("; then neg[oc], the channel's negative weights (the M0+ walk's high halves are short by "
-                "one per negative weight: runtime/src/armv6m/sparse_2of4_armv6m.c)")
-    lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded, f"folded bias: {how}"))
-    lw.args = [pre + "bias_folded" if a.endswith("bias") or a == "NULL" and k == 2 else a
-               for k, a in enumerate(lw.args)]
-    lw.scratch_bytes = int(v.scratch(geo))
-    lw.notes = [n for n in lw.notes if not n.startswith("kernel ")]
-    lw.notes.append(f"kernel {v.function} ({v.source}): {v.why}")
-    lw.notes.append(f"weights {choice.sparsity:.1%} zeros -> {sparse_2of4.FORMAT}: {c.enc.bytes} B instead of "
-                    f"{data.size} B; {choice.reason}")
-    return lw
+    lw.header = "eat/sparse_2of4.h"
+    tail = (c.enc.neg, "; then neg[oc], the channel's negative weights (the M0+ walk's high halves are short by "
+                       "one per negative weight: runtime/src/armv6m/sparse_2of4_armv6m.c)") if v.input_bias else None
+    return sparse_call.switch_call(lw, v, pre, folded, how, geo,
+                                   f"weights {choice.sparsity:.1%} zeros -> {sparse_2of4.FORMAT}: {c.enc.bytes} B "
+                                   f"instead of {data.size} B; {choice.reason}", tail)

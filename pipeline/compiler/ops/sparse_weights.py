@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.compiler import clamp_bounds, kernels, kernels_sparse, sparse
-from pipeline.compiler.ops import CArray, Ctx, Lowered, sparse_2of4_weights
+from pipeline.compiler import kernels, kernels_sparse, sparse
+from pipeline.compiler.ops import Ctx, Lowered, sparse_2of4_weights, sparse_call
 from pipeline.compiler.sparse_cost import LayerShape
 
 LAYOUTS = {"FULLY_CONNECTED": "non-zeros per output row, steps in input elements",
@@ -64,24 +64,12 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
     layout = ("non-zeros per filter, steps in im2col positions ((fy * k_w + fx) * in_c + ic)" if block
               else LAYOUTS[op.opcode])
     lw.weights = sparse.packed(enc, layout)
-    lw.kernel = variant.function
     lw.header = "eat/sparse.h"
-    lw.arrays = [a for a in lw.arrays if a.name != pre + "bias"]
     how = (f"bias + (input_offset ({input_offset}) - 128) * sum(w[c]): the kernel multiplies x + 128"
            if block else f"bias + input_offset ({input_offset}) * sum(w[c]), so the sparse kernel multiplies raw inputs")
-    if variant.clamp_bounds:
-        arr = {a.name: a.values for a in lw.arrays}
-        folded, how = clamp_bounds.with_bounds(folded, arr[pre + "mult"], arr[pre + "shift"],
-                                               int(dict(lw.params)["output_offset"]), g["act_min"], g["act_max"], how)
-    lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded, f"folded bias: {how}"))
-    lw.args = [pre + "bias_folded" if a.endswith("bias") or a == "NULL" and k == 2 else a
-               for k, a in enumerate(lw.args)]
-    lw.scratch_bytes = int(variant.scratch(geo))
-    lw.notes = [n for n in lw.notes if not n.startswith("kernel ")]
-    lw.notes.append(f"kernel {variant.function} ({variant.source}): {variant.why}")
-    lw.notes.append(f"weights {choice.sparsity:.1%} zeros -> {sparse.FORMAT}: {enc.bytes} B instead of "
-                    f"{data.size} B; {choice.reason}")
-    return lw
+    return sparse_call.switch_call(lw, variant, pre, folded, how, geo,
+                                   f"weights {choice.sparsity:.1%} zeros -> {sparse.FORMAT}: {enc.bytes} B instead of "
+                                   f"{data.size} B; {choice.reason}")
 
 
 def _variant(opcode: str, core: str, geo: dict, w: np.ndarray, bias: np.ndarray | None,
