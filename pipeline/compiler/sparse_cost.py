@@ -97,9 +97,24 @@ COSTS: dict[str, CoreCosts] = {
                            channel=97.0, pixel=25.0, fill=6.0,
                            blk_pair=23.0, blk_channel=40.0, blk_out=17.7, blk_gather=2.2, blk_tap=21.0,
                            channel_dw=5.0, fill_dw=0.0),   # the M4 depthwise copies a padded plane, no windows
+    # esp32-c3-devkitm-1, labwired instructions: its own dense kernels (runtime/src/rv32/*) against the
+    # PORTABLE sparse walks (runtime/src/*_sparse_s8.c: the RV32 has no sparse kernels of its own), fitted
+    # to `bench --board esp32-c3-devkitm-1 --sparsity 0.8 --profile --model kws_ref_model.tflite` (one-shot
+    # 80 %, random input) plus a profiling build with --weights sparse (every layer sparse).
+    # dense: 1x1 25x5x64->64 2,172,756-2,177,821 (est. 2,184,000: 4.0 per MAC, 16 per output), 10x4 conv
+    # 49x10x1->25x5x64 stride 2 1,735,053 (est. 1,728,000: 1.0 per output and tap), 3x3 depthwise 25x5x64
+    # 778,580-782,424 (est. 776,000: 5.0 per tap beside dense_mac), FC 64->12 3,859 (est. 3,264).
+    # sparse: 16 instructions per index byte counted in the walk's loop (gcc -O2, rv32imc; 19 for the
+    # depthwise one, steps scaled by in_c); 1x1 at 80 % (448-450 index bytes per pixel) 1,553,342-
+    # 1,556,770 (est. 1,555,125) -> 82 per output (out 16 + channel 66) with 25 per pixel; 10x4 conv (334,
+    # 65 border windows) 1,383,947 (est. 1,382,115: 9 per window byte, in_c = 1 copies byte by byte);
+    # FC 64->12 2,277 (est. 2,353); 3x3 depthwise at 78 % (1 index byte per channel, 56 border windows
+    # of 576 bytes copied at ~5 per byte = 3.6 per window-stride byte) 980,140-981,893 (est. 978,856),
+    # i.e. 1.26x its dense: it stays dense, where the cortex-m4 figures (aliased before) put it sparse.
+    "rv32imc": CoreCosts(dense_mac=4.0, dense_tap=1.0, dense_dw_tap=5.0, out=16.0, pair=16.0, pair_dw=19.0,
+                         channel=66.0, pixel=25.0, fill=9.0, fill_dw=3.6),
 }
-ALIASES = {"cortex-m3": "cortex-m4", "cortex-m7": "cortex-m4",
-           "cortex-m33": "cortex-m4", "rv32imc": "cortex-m4"}
+ALIASES = {"cortex-m3": "cortex-m4", "cortex-m7": "cortex-m4", "cortex-m33": "cortex-m4"}
 
 
 def costs(core: str) -> CoreCosts:

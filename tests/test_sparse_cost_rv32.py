@@ -1,0 +1,58 @@
+"""The cost model's dense/sparse choice on the ESP32-C3 (rv32imc: its own dense kernels against the portable
+sparse walks) on kws_ref_model's shapes, host only; the figures it follows are in sparse_cost.py's rv32imc
+CALIBRATION comment (measured with labwired)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.compiler import sparse
+from pipeline.compiler.sparse_cost import COSTS, LayerShape, costs
+
+PW = LayerShape("CONV_2D", 125, 64, 1, 125 * 64 * 64, 0, 0, 64)          # 1x1 25x5x64 -> 64
+CONV0 = dict(n=1, ih=49, iw=10, ic=1, fic=1, oh=25, ow=5, oc=64, kh=10, kw=4, sh=2, sw=2, dh=1, dw=1, ph=4, pw=1)
+DW = dict(n=1, ih=25, iw=5, ic=64, fic=64, oh=25, ow=5, oc=64, kh=3, kw=3, sh=1, sw=1, dh=1, dw=1, ph=1, pw=1)
+
+
+def _pruned(shape: tuple[int, ...], keep: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.where(rng.random(shape) < keep, rng.integers(1, 127, shape), 0).astype(np.int8)
+
+
+def _shape(opcode: str, g: dict, taps_macs: int) -> LayerShape:
+    return LayerShape(opcode, g["oh"] * g["ow"], g["oc"], g["kh"] * g["kw"], taps_macs, sparse.border_pixels(g),
+                      sparse.window_bytes(g), g["kh"] * g["kw"] * g["ic"])
+
+
+def test_rv32imc_has_its_own_costs() -> None:
+    assert "rv32imc" in COSTS and costs("rv32imc") is not costs("cortex-m4")
+
+
+def test_rv32imc_convs_and_fc_go_sparse_at_80_percent() -> None:
+    """Measured 0.71x (1x1), 0.80x (10x4 conv) and 0.59x (FC) of dense at 80% zeros: sparse."""
+    w = _pruned((64, 1, 1, 64), 0.2, 1)
+    c = sparse.choose("auto", "rv32imc", "CONV_2D", w, sparse.encode(sparse.channels_conv(w, 1, 64, 1, 1)), PW, 2, "pw")
+    assert c.encoding == "sparse_d4" and c.sparse_cycles_est < 0.8 * c.dense_cycles_est, c.reason
+    w0 = _pruned((64, 10, 4, 1), 0.2, 2)
+    enc = sparse.encode(sparse.channels_conv(w0, sparse.window_width(CONV0), 1, 1, 1))
+    c = sparse.choose("auto", "rv32imc", "CONV_2D", w0, enc, _shape("CONV_2D", CONV0, 125 * 64 * 40), 0, "conv0")
+    assert c.encoding == "sparse_d4" and c.sparse_cycles_est < 0.9 * c.dense_cycles_est, c.reason
+    fc = _pruned((12, 64), 0.2, 3)
+    c = sparse.choose("auto", "rv32imc", "FULLY_CONNECTED", fc, sparse.encode(sparse.channels_fc(fc)),
+                      LayerShape("FULLY_CONNECTED", 1, 12, 1, 768), 11, "fc")
+    assert c.encoding == "sparse_d4", c.reason
+
+
+def test_rv32imc_half_sparse_1x1_and_any_depthwise_stay_dense() -> None:
+    """A 50%-zero 1x1 is est. slower sparse; the portable depthwise walk (measured 1.26x of the RV32
+    dense kernel at 2 non-zeros of 9 per channel) loses even at 1 non-zero per channel."""
+    w = _pruned((64, 1, 1, 64), 0.5, 4)
+    c = sparse.choose("auto", "rv32imc", "CONV_2D", w, sparse.encode(sparse.channels_conv(w, 1, 64, 1, 1)), PW, 2, "pw")
+    assert c.encoding == "dense" and "dense est." in c.reason, c.reason
+    for kept in (1, 2, 5):
+        dw = np.zeros((1, 3, 3, 64), np.int8)
+        dw.reshape(9, 64)[:kept] = 7
+        enc = sparse.encode(sparse.channels_depthwise(dw, sparse.window_width(DW), 1, 1))
+        c = sparse.choose("auto", "rv32imc", "DEPTHWISE_CONV_2D", dw, enc, _shape("DEPTHWISE_CONV_2D", DW, 125 * 64 * 9),
+                          1, "dw")
+        assert c.encoding == "dense" and c.sparse_cycles_est > c.dense_cycles_est, c.reason
