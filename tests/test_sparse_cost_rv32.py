@@ -53,6 +53,6 @@ def test_rv32imc_half_sparse_1x1_and_any_depthwise_stay_dense() -> None:
         dw = np.zeros((1, 3, 3, 64), np.int8)
         dw.reshape(9, 64)[:kept] = 7
         enc = sparse.encode(sparse.channels_depthwise(dw, sparse.window_width(DW), 1, 1))
-        c = sparse.choose("auto", "rv32imc", "DEPTHWISE_CONV_2D", dw, enc, _shape("DEPTHWISE_CONV_2D", DW, 125 * 64 * 9),
-                          1, "dw")
+        shape = _shape("DEPTHWISE_CONV_2D", DW, 125 * 64 * 9)
+        c = sparse.choose("auto", "rv32imc", "DEPTHWISE_CONV_2D", dw, enc, shape, 1, "dw")
         assert c.encoding == "dense" and c.sparse_cycles_est > c.dense_cycles_est, c.reason

@@ -100,7 +100,7 @@ COSTS: dict[str, CoreCosts] = {
     # esp32-c3-devkitm-1, labwired instructions: its own dense kernels (runtime/src/rv32/*) against the
     # PORTABLE sparse walks (runtime/src/*_sparse_s8.c: the RV32 has no sparse kernels of its own), fitted
     # to `bench --board esp32-c3-devkitm-1 --sparsity 0.8 --profile --model kws_ref_model.tflite` (one-shot
-    # 80 %, random input) plus a profiling build with --weights sparse (every layer sparse).
+    # 80 %, random input) plus `scripts/profile_layers.py <its pruned file> esp32-c3-devkitm-1 sparse OUT`.
     # dense: 1x1 25x5x64->64 2,172,756-2,177,821 (est. 2,184,000: 4.0 per MAC, 16 per output), 10x4 conv
     # 49x10x1->25x5x64 stride 2 1,735,053 (est. 1,728,000: 1.0 per output and tap), 3x3 depthwise 25x5x64
     # 778,580-782,424 (est. 776,000: 5.0 per tap beside dense_mac), FC 64->12 3,859 (est. 3,264).
