@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 
+from pipeline import interrupt
 from pipeline.errors import PipelineError
 from pipeline.ml.quiet import verbose_scope
 from pipeline.paths import DEFAULT_OUT
@@ -269,16 +268,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _terminated(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # SIGTERM ends a stage like Ctrl-C: `with` blocks clean up (simulator, staging)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console(stderr=True)
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _terminated)
+    previous = interrupt.install()  # SIGTERM ends a stage like Ctrl-C: `with` blocks clean up (simulator, staging)
     try:
         with verbose_scope(args.verbose):  # read by pipeline/ml/quiet.py before TensorFlow is imported
             return args.handler(args, console)
@@ -290,8 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print("interrupted")
         return 130
     finally:
-        if previous is not None:   # main() called in-process (tests, the API): leave the caller's handler as it was
-            signal.signal(signal.SIGTERM, previous)
+        interrupt.uninstall(previous)  # main() called in-process (tests, the API): the caller's handlers as they were
 
 
 if __name__ == "__main__":

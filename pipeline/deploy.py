@@ -16,6 +16,7 @@ from rich.table import Table
 from pipeline.boards import Board, load_board
 from pipeline.checks import check_deploy_args
 from pipeline.firmware.build import BuildResult, build_env, build_project, check_fit
+from pipeline import interrupt
 from pipeline.data import Dataset
 from pipeline.errors import KeepArtifacts, PipelineError
 from pipeline.fsutil import atomic_write_text, copy_into, staged_out
@@ -58,6 +59,7 @@ def default_out(opts: DeployOptions) -> Path:
 
 
 def _stage(console: Console, name: str, detail: str) -> None:
+    interrupt.checkpoint()
     console.print(f"[bold cyan]{name:>9}[/] {escape(detail)}")
 
 

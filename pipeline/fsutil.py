@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipeline import interrupt
 from pipeline.errors import KeepArtifacts
 
 
@@ -19,6 +20,7 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         yield staging
+        interrupt.checkpoint()  # an interrupt swallowed on the way never publishes
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -70,6 +72,7 @@ def staged_out(out: Path) -> Iterator[Path]:
     work.mkdir()
     try:
         yield work
+        interrupt.checkpoint()  # an interrupt swallowed on the way never publishes
         _publish(work, out)
     except KeepArtifacts:
         _publish(work, out)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from pipeline import interrupt
 from pipeline.data import Dataset
 from pipeline.errors import PipelineError
 from pipeline.tflite.oracle import Oracle
@@ -144,6 +145,7 @@ def verify(device: Device, tflite: Path, data: Dataset | None, count: int | None
     with Progress(*columns, disable=not show_progress, transient=True) as progress:
         task = progress.add_task("verify", total=len(samples.inputs), exact=0)
         for i, inputs in enumerate(samples.inputs):
+            interrupt.checkpoint()
             cycles, got = device.infer(inputs, what=f"sample {i}")
             want = oracle.invoke(inputs)
             same = all(g.tobytes() == w.astype(g.dtype).tobytes() for g, w in zip(got, want))
