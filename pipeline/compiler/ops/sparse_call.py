@@ -20,8 +20,14 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
     if variant.clamp_bounds:
         assert geo is not None, "a clamping variant needs the activation range"
         arr = {a.name: a.values for a in lw.arrays}
-        folded, how = clamp_bounds.with_bounds(folded, arr[pre + "mult"], arr[pre + "shift"],
-                                               int(dict(lw.params)["output_offset"]), geo["act_min"], geo["act_max"], how)
+        params = dict(lw.params)
+        if pre + "mult" in arr:
+            mults, shifts = arr[pre + "mult"], arr[pre + "shift"]
+        else:   # per-tensor (FULLY_CONNECTED): the one multiplier and shift for every channel
+            mults = np.full(len(folded), int(params["output_multiplier"]), np.int64)
+            shifts = np.full(len(folded), int(params["output_shift"]), np.int64)
+        folded, how = clamp_bounds.with_bounds(folded, mults, shifts, int(params["output_offset"]),
+                                               geo["act_min"], geo["act_max"], how)
     if tail is not None:
         folded, how = np.concatenate([folded, tail[0]]), how + tail[1]
     lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded, f"folded bias: {how}"))

@@ -23,6 +23,7 @@
 #include "eat/conv.h"
 #include "eat/depthwise_conv.h"
 #include "eat/fully_connected.h"
+#include "eat/pooling.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -120,6 +121,9 @@ void eat_fully_connected_s8_swar_armv6m(const eat_fully_connected_s8_params_t *p
 
 /* ADD without broadcast: the inputs' rescalings tabulated per call (add_s8_armv6m.c). */
 void eat_add_s8_armv6m(const eat_add_s8_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* MAX_POOL_2D: 2x2 windows wholly inside the input; others go to eat_max_pool2d_s8 (pooling_s8_armv6m.c). */
+void eat_max_pool2d_s8_armv6m(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output);
 
 size_t eat_conv2d_s8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
