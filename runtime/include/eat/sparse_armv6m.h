@@ -35,6 +35,20 @@ static inline int8_t eat_armv6m_requant_bounded(int32_t acc, int32_t lo, int32_t
     return (int8_t)eat_clamp_i32(eat_armv6m_requant(acc, mult, shift) + out_offset, act_min, act_max);
 }
 
+/* eat_armv6m_requant_bounded with the channel's requantisation prepared (eat_armv6m_rq_prepare, the
+ * output zero point inside): its fast path takes the precomputed constants. */
+static inline int8_t eat_armv6m_rq_bounded(const eat_armv6m_rq_t *t, int32_t acc, int32_t lo, int32_t hi,
+                                           int32_t act_min, int32_t act_max)
+{
+    if (acc < lo) {
+        return (int8_t)act_min;
+    }
+    if (acc > hi) {
+        return (int8_t)act_max;
+    }
+    return (int8_t)eat_clamp_i32(eat_armv6m_rq_apply(t, acc), act_min, act_max);
+}
+
 /* The same with 4 pixels per walk (conv2d_sparse_b4_armv6m.c): sums [out_c][4], scratch
  * 4 * k_h * k_w * in_c + 16 * out_c bytes; the registry takes it for layers with few pixels. */
 void eat_armv6m_sparse_b4_walk(const uint8_t *t, const int8_t *v, const uint8_t *index, const int32_t *bias,

@@ -83,9 +83,10 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
         walk(t, w->data, (const uint8_t *)w->index, bias, acc, (uint32_t)oc_n);
         for (oc = 0; oc < oc_n; ++oc, a += B) {
             const int32_t l = lo[oc], h = hi[oc];
+            eat_armv6m_rq_t rq;   /* prepared once per channel and block: B outputs share it */
+            eat_armv6m_rq_prepare(&rq, p->multiplier[oc], p->shift[oc], p->output_offset);
             for (j = 0; j < n; ++j) {
-                out[j * oc_n + oc] = eat_armv6m_requant_bounded(a[j], l, h, p->multiplier[oc], p->shift[oc],
-                                                                p->output_offset, p->act_min, p->act_max);
+                out[j * oc_n + oc] = eat_armv6m_rq_bounded(&rq, a[j], l, h, p->act_min, p->act_max);
             }
         }
     }
