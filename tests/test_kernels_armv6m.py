@@ -232,6 +232,33 @@ def test_requantisation_exact_against_reference_arithmetic(tmp_path: Path) -> No
         assert out.stdout.startswith("0 mismatches in "), out.stdout
 
 
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs the host C compiler")
+def test_compile_time_rq_equals_eat_armv6m_rq_prepare(tmp_path: Path) -> None:
+    """fixedpoint.armv6m_rq (the words the M0+ sparse FC reads from flash) == eat_armv6m_rq_prepare, word
+    for word, over edge and random multipliers, every shift in [-31, 31] and output offsets -128..127."""
+    from pipeline.compiler.fixedpoint import armv6m_rq
+
+    rng = np.random.default_rng(7)
+    mults = [0, 1, 1 << 30, 0x7FFFFFFF, 0x7FFF8000, 0x40008000, 0x40007FFF,
+             *(int(m) for m in rng.integers(1 << 30, 1 << 31, 20))]
+    cases = [(m, sh, off) for m in mults for sh in range(-31, 32) for off in (-128, -1, 0, 5, 127)]
+    src = tmp_path / "prep.c"
+    src.write_text('#include <stdio.h>\n#include "eat/armv6m.h"\nint main(void) {\n    static const long c[][3] = {'
+                   + ",".join(f"{{{m}L,{sh}L,{off}L}}" for m, sh, off in cases) + "};\n"
+                   "    unsigned i; for (i = 0; i < sizeof c / sizeof c[0]; ++i) { eat_armv6m_rq_t t;\n"
+                   "        eat_armv6m_rq_prepare(&t, (int32_t)c[i][0], (int32_t)c[i][1], (int32_t)c[i][2]);\n"
+                   '        printf("%ld %ld %ld %ld %ld %lu %ld %ld %ld\\n", (long)t.mh, (long)t.ml, (long)t.b[0], '
+                   "(long)t.b[1], (long)t.sh, (unsigned long)t.lim, (long)t.mult, (long)t.shift, (long)t.out_off); }\n"
+                   "    return 0;\n}\n")
+    exe = tmp_path / "prep"
+    subprocess.run(["gcc", "-O1", "-std=c99", "-Wall", "-Werror", f"-I{ROOT / 'runtime' / 'include'}", str(src),
+                    "-o", str(exe)], check=True)
+    lines = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert len(lines) == len(cases)
+    for (m, sh, off), line in zip(cases, lines):
+        assert [int(v) for v in line.split()] == armv6m_rq(m, sh, off), (m, sh, off)
+
+
 @pytest.mark.sim
 def test_armv6m_ops_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
     from pipeline.deploy import DeployOptions, deploy

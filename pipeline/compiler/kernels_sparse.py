@@ -57,7 +57,7 @@ register("FULLY_CONNECTED", KEY, ARMV6M, Variant(
     "eat_fully_connected_s8_sparse_rows_armv6m", "runtime/src/armv6m/fully_connected_sparse_rows_armv6m.c",
     "every row's walk of the step bytes in one hand-scheduled Thumb-1 routine in SRAM, then per output "
     "the accumulator bounds (clamped outputs skip the requantisation) and the exact two-multiply one",
-    scratch=lambda g: 4 * g["out_depth"], header="eat/sparse_armv6m.h", clamp_bounds=True))
+    scratch=lambda g: 4 * g["out_depth"], header="eat/sparse_armv6m.h", clamp_bounds=True, rq_table=True))
 register("CONV_2D", KEY, ARMV6M, Variant(
     "eat_conv2d_s8_sparse_d4_armv6m", "runtime/src/armv6m/sparse_d4_armv6m.c",
     "hand-scheduled Thumb-1 walk of the step bytes in SRAM, exact two-multiply requantisation",

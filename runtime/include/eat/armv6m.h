@@ -59,6 +59,9 @@ typedef struct {
     uint32_t lim;      /* fast path when (uint32_t)x + 65535 < lim: 131071 (|x| < 2^16), or 0 (never) */
     int32_t mult, shift, out_off;
 } eat_armv6m_rq_t;
+/* 9 words, no padding: pipeline/compiler/fixedpoint.py armv6m_rq emits the same for kernels that read
+ * them from flash (Variant.rq_table). */
+typedef char eat_armv6m_rq_t_is_9_words[sizeof(eat_armv6m_rq_t) == 36 ? 1 : -1];
 
 /* Channels per prepared table on the stack: 32, and up to 3 more so that no chunk is left with
  * fewer than 4 channels (4-channel blocks may overlap only inside a chunk). */

@@ -73,8 +73,9 @@ void eat_conv2d_s8_sparse_b8_armv6m(const eat_conv2d_s8_params_t *p, const eat_w
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
 /* FULLY_CONNECTED (fully_connected_sparse_rows_armv6m.c): acc[o] = bias[o] + row o's walk for every
- * row in one call, then per output eat_armv6m_requant_bounded. `bias` is int32[3][out_depth]: the
- * bias + input_offset * sum(w[o]), then the accumulator bounds lo and hi; scratch 4 * out_depth bytes. */
+ * row in one call, then per output eat_armv6m_rq_bounded. `bias` is int32[12][out_depth]: the
+ * bias + input_offset * sum(w[o]), the accumulator bounds lo and hi, then each row's eat_armv6m_rq_t
+ * (9 words, prepared by the compiler); scratch 4 * out_depth bytes. */
 void eat_armv6m_sparse_d4_rows(const int8_t *x, const int8_t *v, const uint8_t *index, const int32_t *bias,
                                int32_t *acc, uint32_t rows);
 size_t eat_fully_connected_s8_sparse_rows_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p);

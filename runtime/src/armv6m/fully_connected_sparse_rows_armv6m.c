@@ -97,14 +97,16 @@ size_t eat_fully_connected_s8_sparse_rows_armv6m_scratch_bytes(const eat_fully_c
     return 4u * (size_t)p->out_depth;
 }
 
-/* `bias` int32[3][out_depth]: the folded bias, then the accumulator bounds lo and hi
- * (eat_armv6m_requant_bounded: outputs clamped by the activation skip the requantisation). */
+/* `bias` int32[12][out_depth]: the folded bias, the accumulator bounds lo and hi (outputs clamped by the
+ * activation skip the requantisation), then each row's eat_armv6m_rq_t prepared by the compiler
+ * (pipeline/compiler/fixedpoint.py armv6m_rq: eat_armv6m_rq_prepare's words), read in place. */
 void eat_fully_connected_s8_sparse_rows_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                                const int32_t *bias, const int8_t *input, int8_t *output,
                                                void *scratch)
 {
     const int32_t n = p->out_depth;
     const int32_t *lo = bias + n, *hi = bias + 2 * n;
+    const eat_armv6m_rq_t *rq = (const eat_armv6m_rq_t *)(const void *)(bias + 3 * n);
     int32_t *acc = (int32_t *)scratch;
     int32_t b, o;
     for (b = 0; b < p->batches; ++b) {
@@ -112,10 +114,7 @@ void eat_fully_connected_s8_sparse_rows_armv6m(const eat_fully_connected_s8_para
         eat_armv6m_sparse_d4_rows(input + b * p->in_depth, w->data, (const uint8_t *)w->index, bias, acc,
                                   (uint32_t)n);
         for (o = 0; o < n; ++o) {
-            const int32_t mult = p->per_channel_multiplier ? p->per_channel_multiplier[o] : p->output_multiplier;
-            const int32_t shift = p->per_channel_shift ? p->per_channel_shift[o] : p->output_shift;
-            out[o] = eat_armv6m_requant_bounded(acc[o], lo[o], hi[o], mult, shift, p->output_offset, p->act_min,
-                                                p->act_max);
+            out[o] = eat_armv6m_rq_bounded(&rq[o], acc[o], lo[o], hi[o], p->act_min, p->act_max);
         }
     }
 }
