@@ -68,6 +68,7 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
                                                 void *scratch, int32_t B, eat_armv6m_sparse_walk_fn *walk)
 {
     const int32_t total = p->batches * p->out_h * p->out_w;
+    const int32_t act_min = p->act_min, act_max = p->act_max;   /* not reloaded after each int8 store */
     const int32_t oc_n = p->out_c;
     const uint8_t pad_u = (uint8_t)((uint8_t)(-p->input_offset) ^ 0x80u);
     const int32_t *lo = bias + oc_n, *hi = bias + 2 * oc_n;
@@ -89,7 +90,7 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
         for (oc = 0; oc < oc_n; ++oc, a += B) {
             const int32_t l = lo[oc], h = hi[oc];
             for (j = 0; j < n; ++j) {
-                out[j * oc_n + oc] = eat_armv6m_rq_bounded(&rq[oc], a[j], l, h, p->act_min, p->act_max);
+                out[j * oc_n + oc] = eat_armv6m_rq_bounded(&rq[oc], a[j], l, h, act_min, act_max);
             }
         }
     }

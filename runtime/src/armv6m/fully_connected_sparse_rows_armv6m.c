@@ -105,6 +105,7 @@ void eat_fully_connected_s8_sparse_rows_armv6m(const eat_fully_connected_s8_para
                                                void *scratch)
 {
     const int32_t n = p->out_depth;
+    const int32_t act_min = p->act_min, act_max = p->act_max;   /* not reloaded after each int8 store */
     const int32_t *lo = bias + n, *hi = bias + 2 * n;
     const eat_armv6m_rq_t *rq = (const eat_armv6m_rq_t *)(const void *)(bias + 3 * n);
     int32_t *acc = (int32_t *)scratch;
@@ -114,7 +115,7 @@ void eat_fully_connected_s8_sparse_rows_armv6m(const eat_fully_connected_s8_para
         eat_armv6m_sparse_d4_rows(input + b * p->in_depth, w->data, (const uint8_t *)w->index, bias, acc,
                                   (uint32_t)n);
         for (o = 0; o < n; ++o) {
-            out[o] = eat_armv6m_rq_bounded(&rq[o], acc[o], lo[o], hi[o], p->act_min, p->act_max);
+            out[o] = eat_armv6m_rq_bounded(&rq[o], acc[o], lo[o], hi[o], act_min, act_max);
         }
     }
 }
