@@ -10,6 +10,7 @@ from pipeline.tflite.prune_patterns import prune_array
 from tests.single_op_models import Graph, Op, T, build, fb, random_scale
 
 PATTERNS = ("magnitude", "2:4", "1:4", "2:8", "block", "zero_rows", "dense", "all_zero")
+EDGE_PATTERNS = ("zero_cols", "extreme")   # beside PATTERNS where a kernel's walk is tested (FC on the M0+)
 
 
 def pattern(w: np.ndarray, opcode: str, kind: str, rng: np.random.Generator) -> np.ndarray:
@@ -26,6 +27,13 @@ def pattern(w: np.ndarray, opcode: str, kind: str, rng: np.random.Generator) -> 
         idx[axis] = dead
         w[tuple(idx)] = 0
         return w
+    if kind == "zero_cols":   # unstructured, and some inputs (last axis) unused by every channel
+        w = prune_array(w, opcode, "magnitude", float(rng.uniform(0.5, 0.9)))
+        w[..., rng.random(w.shape[-1]) < 0.4] = 0
+        return w
+    if kind == "extreme":     # unstructured, every non-zero +-127 (the largest products and sums)
+        w = prune_array(w, opcode, "magnitude", float(rng.choice([0.5, 0.8, 0.9])))
+        return (np.sign(w) * 127).astype(np.int8)
     sparsity = float(rng.choice([0.5, 0.8, 0.9, 0.97]))
     return prune_array(w, opcode, kind, sparsity)
 

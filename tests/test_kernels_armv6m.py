@@ -46,6 +46,11 @@ DWS = [
 # in depth, out depth, activation, big output scale factor (multiplier > 1: reference fallback)
 # ADD: shape, activation (>= 512 elements: the tabulated kernel; fewer: its reference fallback)
 ADDS = [((8, 8, 16), "none"), ((6, 10, 12), "relu"), ((4, 5, 6), "none"), ((16, 40), "relu6")]
+# MAX_POOL_2D: (in h, w, c), window, stride, padding, activation (2x2 windows inside the input: the M0+
+# kernel; SAME with a bottom / right pad, other windows: its reference fallback)
+POOLS = [((8, 8, 16), (2, 2), (2, 2), VALID, "none"), ((6, 9, 3), (2, 2), (1, 1), VALID, "relu6"),
+         ((9, 8, 1), (2, 2), (2, 2), VALID, "relu"), ((7, 7, 5), (2, 2), (2, 2), SAME, "relu"),
+         ((5, 6, 4), (3, 3), (2, 2), VALID, "none")]
 FCS = [(64, 12, "none", False), (640, 20, "relu", False), (37, 9, "none", False), (8, 3, "none", False),
        (48, 8, "none", True)]
 
@@ -156,6 +161,20 @@ class _Builder:
         self.outputs.append(y)
         self.ops.append(Op("ADD", [a, b], [y], o, "AddOptions"))
 
+    def max_pool(self, shape, k, s, pad, act) -> None:
+        """Random int8 input; the output shares its scale and zero point (TFLM requires it)."""
+        rng = self.rng
+        scale, zp = random_scale(rng, 0.005, 0.1), int(rng.integers(-128, 128))
+        x = self._add(T([1, *shape], scale, zp, name=f"in{len(self.inputs)}"))
+        oh, ow = (_out_size(pad, shape[i], k[i], s[i], 1) for i in range(2))
+        y = self._add(T([1, oh, ow, shape[2]], scale, zp, name=f"out{len(self.outputs)}"))
+        o = fb().Pool2DOptionsT()
+        o.padding, o.strideH, o.strideW, o.filterHeight, o.filterWidth = pad, s[0], s[1], k[0], k[1]
+        o.fusedActivationFunction = ACTS[act]
+        self.inputs.append(x)
+        self.outputs.append(y)
+        self.ops.append(Op("MAX_POOL_2D", [x], [y], o, "Pool2DOptions"))
+
     def chain(self) -> None:
         """Pointwise -> depthwise -> strided 3x3 conv: the planner may lay each output over its
         input (planner.window_delta), which holds only if a kernel finishes a pixel's channels
@@ -178,6 +197,8 @@ def _mixed_model(seed: int) -> bytes:
         b.fully_connected(*case)
     for case in ADDS:
         b.add(*case)
+    for case in POOLS:
+        b.max_pool(*case)
     b.chain()
     return b.model()
 
@@ -191,7 +212,8 @@ def test_registry_picks_armv6m_kernels_for_cortex_m0plus(tmp_path: Path) -> None
     tfl.write_bytes(_mixed_model(1))
     result = compile_model(tfl, tmp_path / "c", core="cortex-m0plus")
     assert {o.kernel for o in result.ops} == {"eat_conv2d_s8_swar_armv6m", "eat_depthwise_conv2d_s8_armv6m",
-                                              "eat_fully_connected_s8_swar_armv6m", "eat_add_s8_armv6m"}
+                                              "eat_fully_connected_s8_swar_armv6m", "eat_add_s8_armv6m",
+                                              "eat_max_pool2d_s8_armv6m"}
     assert '#include "eat/armv6m.h"' in (tmp_path / "c" / "model.c").read_text()
 
 
@@ -210,6 +232,33 @@ def test_requantisation_exact_against_reference_arithmetic(tmp_path: Path) -> No
         assert out.stdout.startswith("0 mismatches in "), out.stdout
 
 
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs the host C compiler")
+def test_compile_time_rq_equals_eat_armv6m_rq_prepare(tmp_path: Path) -> None:
+    """fixedpoint.armv6m_rq (the words the M0+ sparse FC reads from flash) == eat_armv6m_rq_prepare, word
+    for word, over edge and random multipliers, every shift in [-31, 31] and output offsets -128..127."""
+    from pipeline.compiler.fixedpoint import armv6m_rq
+
+    rng = np.random.default_rng(7)
+    mults = [0, 1, 1 << 30, 0x7FFFFFFF, 0x7FFF8000, 0x40008000, 0x40007FFF,
+             *(int(m) for m in rng.integers(1 << 30, 1 << 31, 20))]
+    cases = [(m, sh, off) for m in mults for sh in range(-31, 32) for off in (-128, -1, 0, 5, 127)]
+    src = tmp_path / "prep.c"
+    src.write_text('#include <stdio.h>\n#include "eat/armv6m.h"\nint main(void) {\n    static const long c[][3] = {'
+                   + ",".join(f"{{{m}L,{sh}L,{off}L}}" for m, sh, off in cases) + "};\n"
+                   "    unsigned i; for (i = 0; i < sizeof c / sizeof c[0]; ++i) { eat_armv6m_rq_t t;\n"
+                   "        eat_armv6m_rq_prepare(&t, (int32_t)c[i][0], (int32_t)c[i][1], (int32_t)c[i][2]);\n"
+                   '        printf("%ld %ld %ld %ld %ld %lu %ld %ld %ld\\n", (long)t.mh, (long)t.ml, (long)t.b[0], '
+                   "(long)t.b[1], (long)t.sh, (unsigned long)t.lim, (long)t.mult, (long)t.shift, (long)t.out_off); }\n"
+                   "    return 0;\n}\n")
+    exe = tmp_path / "prep"
+    subprocess.run(["gcc", "-O1", "-std=c99", "-Wall", "-Werror", f"-I{ROOT / 'runtime' / 'include'}", str(src),
+                    "-o", str(exe)], check=True)
+    lines = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert len(lines) == len(cases)
+    for (m, sh, off), line in zip(cases, lines):
+        assert [int(v) for v in line.split()] == armv6m_rq(m, sh, off), (m, sh, off)
+
+
 @pytest.mark.sim
 def test_armv6m_ops_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
     from pipeline.deploy import DeployOptions, deploy
@@ -222,7 +271,7 @@ def test_armv6m_ops_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
     assert v["bit_exact"] == v["samples"], v["first_mismatches"]
     model_c = next((tmp_path / "out").rglob("model.c")).read_text()
     for fn in ("eat_conv2d_s8_swar_armv6m(", "eat_depthwise_conv2d_s8_armv6m(", "eat_fully_connected_s8_swar_armv6m(",
-               "eat_add_s8_armv6m("):
+               "eat_add_s8_armv6m(", "eat_max_pool2d_s8_armv6m("):
         assert fn in model_c
 
 

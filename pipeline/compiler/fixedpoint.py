@@ -60,6 +60,17 @@ def mbqm(x: int, multiplier: int, shift: int) -> int:
     return rdbpot(srdhm32(wrap32(x * (1 << left)), multiplier), right)
 
 
+def armv6m_rq(mult: int, shift: int, out_off: int) -> list[int]:
+    """eat_armv6m_rq_prepare (eat/armv6m.h) in Python: the 9 int32 words of one channel's eat_armv6m_rq_t
+    (mh, ml, b[0], b[1], sh, lim, mult, shift, out_off), for kernels that read them from flash."""
+    r = -shift if -15 <= shift <= 0 else 0
+    ml = ((mult & 0xFFFF) ^ 0x8000) - 0x8000
+    mh = ((mult - ml) & 0xFFFFFFFF) >> 16
+    b0 = 1 + ((1 << r) if r else 0) + out_off * (1 << (1 + r))
+    lim = 131071 if mult >= 0 and -15 <= shift <= 0 else 0
+    return [mh, ml, b0, b0 - (2 if r else 0), 1 + r, lim, mult, shift, out_off]
+
+
 def srmpot(x: int, exponent: int) -> int:
     """SaturatingRoundingMultiplyByPOT<exponent> on int32."""
     if exponent == 0:

@@ -119,3 +119,7 @@ register("ADD", "none", ARMV6M, Variant(
     "eat_add_s8_armv6m", "runtime/src/armv6m/add_s8_armv6m.c",
     "the inputs' rescalings tabulated per call (256 entries each), one requantisation per element; "
     "broadcast, short or unusual shifts go to eat_add_s8", header="eat/armv6m.h"))
+register("MAX_POOL_2D", "none", ARMV6M, Variant(
+    "eat_max_pool2d_s8_armv6m", "runtime/src/armv6m/pooling_s8_armv6m.c",
+    "2x2 windows inside the input: the four taps at one running index (LDRSB register offsets); "
+    "padded or other windows go to eat_max_pool2d_s8", header="eat/armv6m.h"))

@@ -46,6 +46,7 @@ class CoreCosts:
     blk_gather: float = 0.0  # per byte of a gathered receptive field
     blk_tap: float = 0.0     # per output pixel and kernel position: the gather's bounds and loops
     channel_dw: float | None = None   # sparse DEPTHWISE_CONV_2D per output, when its kernel differs (None: channel)
+    channel_fc: float | None = None   # sparse FULLY_CONNECTED per output, when its kernel differs (None: channel)
     fill_dw: float | None = None      # sparse DEPTHWISE_CONV_2D per border window byte (None: fill)
 
 
@@ -66,9 +67,22 @@ COSTS: dict[str, CoreCosts] = {
     # sparse 1.36-1.47 M (est. 1.56 M), 10x4 conv 49x10x1->25x5x64 stride 2 1.53 M (est. 1.41 M).
     # dense_tap 4 (was 11): the same model's dense 1x1 3.01 M (est. 3.29 M) and 10x4 conv 2.35 M
     # (est. 3.46 M: the in_c = 1 conv is still over-estimated); the 3x3 conv above est. 500k.
+    # blk_out 60 (was 100) since the block walks requantise with the channel's constants prepared once
+    # per block (conv2d_sparse_block_armv6m.h): `bench --profile` kws_ref_model one-shot 80 % 1x1 layers
+    # 1.13-1.21 M (est. 1.24 M; 1.56 M with 100), 10x4 conv 1.28 M (est. 1.09 M); kws pruned 2:4 forced d4
+    # (`scripts/profile_layers.py ... sparse`) 1x1 1.92-1.98 M (est. 2.05 M; 2.37 M with 100), 10x4 conv
+    # 2.67 M (est. 2.50 M); the example's conv2 (b4) 41,547 (est. 39,115), conv1 3x3x1 -> 16 (b8)
+    # 123,758 (est. 101,936) against dense 181,596: it now goes sparse.
+    # FC since eat_fully_connected_s8_sparse_rows_armv6m (every row in one Thumb-1 routine, then the
+    # bounded requantisation with the rows' eat_armv6m_rq_t prepared at compile time): channel_fc 68
+    # (per output 117 with out), fitted to the calibration's models (no fused activation, so the bounds
+    # skip nothing): FC 256x64 at 80 / 90 % 45,629 / 30,732 (est. 45,300 / 30,537), 128x64 26,331 /
+    # 18,068 (est. 26,763 / 18,948), 64x10 2,874 / 2,103 (est. 2,774 / 2,085); before the compile-time
+    # tables 49,168 / 34,148, 30,312 / 22,196, 3,509 (the row walk alone), 49,293 / 33,953 (per-row calls).
     "cortex-m0plus": CoreCosts(dense_mac=5.6, dense_tap=4.0, dense_dw_tap=8.0, out=49.0, pair=22.2,
                                pair_dw=29.0, channel=131.0, pixel=50.0, fill=12.0,
-                               blk_pair=87.0, blk_channel=70.0, blk_out=100.0, blk_gather=8.0, blk_tap=25.0),
+                               blk_pair=87.0, blk_channel=70.0, blk_out=60.0, blk_gather=8.0, blk_tap=25.0,
+                               channel_fc=68.0),
     # generic (portable reference dense kernels, portable sparse kernels): the earlier pico fit, FC
     # 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 / 58,089 / 40,828.
     "generic": CoreCosts(dense_mac=17.1, dense_tap=13.0, dense_dw_tap=38.0, out=180.0, pair=26.0,
@@ -136,6 +150,8 @@ def sparse_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:
     dw = s.opcode == "DEPTHWISE_CONV_2D"
     pair = c.pair_dw if dw else c.pair
     channel = c.channel_dw if dw and c.channel_dw is not None else c.channel
+    if s.opcode == "FULLY_CONNECTED" and c.channel_fc is not None:
+        channel = c.channel_fc
     fill = c.fill_dw if dw and c.fill_dw is not None else c.fill
     per_pixel = pairs * pair + s.out_c * (c.out + channel) + c.pixel
     return int(s.pixels * per_pixel + s.border * s.window * fill)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.compiler import clamp_bounds
+from pipeline.compiler import clamp_bounds, fixedpoint
 from pipeline.compiler.kernels import Variant
 from pipeline.compiler.ops import CArray, Lowered
 
@@ -20,8 +20,21 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
     if variant.clamp_bounds:
         assert geo is not None, "a clamping variant needs the activation range"
         arr = {a.name: a.values for a in lw.arrays}
-        folded, how = clamp_bounds.with_bounds(folded, arr[pre + "mult"], arr[pre + "shift"],
-                                               int(dict(lw.params)["output_offset"]), geo["act_min"], geo["act_max"], how)
+        params = dict(lw.params)
+        if pre + "mult" in arr:
+            mults, shifts = arr[pre + "mult"], arr[pre + "shift"]
+        else:   # per-tensor (FULLY_CONNECTED): the one multiplier and shift for every channel
+            mults = np.full(len(folded), int(params["output_multiplier"]), np.int64)
+            shifts = np.full(len(folded), int(params["output_shift"]), np.int64)
+        n = len(folded)
+        folded, how = clamp_bounds.with_bounds(folded, mults, shifts, int(params["output_offset"]),
+                                               geo["act_min"], geo["act_max"], how)
+        if variant.rq_table:
+            off = int(params["output_offset"])
+            table = [w for m, s in zip(mults, shifts) for w in fixedpoint.armv6m_rq(int(m), int(s), off)]
+            folded = np.concatenate([folded, np.array(table, np.int64)])
+            how += (f"; then per channel its eat_armv6m_rq_t ({len(table) // max(n, 1)} words: mh, ml, b[2], sh, lim, "
+                    "mult, shift, out_off), eat_armv6m_rq_prepare done at compile time")
     if tail is not None:
         folded, how = np.concatenate([folded, tail[0]]), how + tail[1]
     lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded, f"folded bias: {how}"))

@@ -22,7 +22,9 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
     data = w.data
     if op.opcode == "FULLY_CONNECTED":
         batches, in_depth, out_depth = fc_shape
-        geo = dict(batches=batches, in_depth=in_depth, out_depth=out_depth)
+        params = dict(lw.params)
+        geo = dict(batches=batches, in_depth=in_depth, out_depth=out_depth,
+                   act_min=int(params["act_min"]), act_max=int(params["act_max"]))
     else:
         geo = g
     variant = _variant(op.opcode, ctx.core, geo, data, None if bias is None else bias.data, input_offset)

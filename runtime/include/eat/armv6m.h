@@ -23,6 +23,7 @@
 #include "eat/conv.h"
 #include "eat/depthwise_conv.h"
 #include "eat/fully_connected.h"
+#include "eat/pooling.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -58,6 +59,9 @@ typedef struct {
     uint32_t lim;      /* fast path when (uint32_t)x + 65535 < lim: 131071 (|x| < 2^16), or 0 (never) */
     int32_t mult, shift, out_off;
 } eat_armv6m_rq_t;
+/* 9 words, no padding: pipeline/compiler/fixedpoint.py armv6m_rq emits the same for kernels that read
+ * them from flash (Variant.rq_table). */
+typedef char eat_armv6m_rq_t_is_9_words[sizeof(eat_armv6m_rq_t) == 36 ? 1 : -1];
 
 /* Channels per prepared table on the stack: 32, and up to 3 more so that no chunk is left with
  * fewer than 4 channels (4-channel blocks may overlap only inside a chunk). */
@@ -120,6 +124,9 @@ void eat_fully_connected_s8_swar_armv6m(const eat_fully_connected_s8_params_t *p
 
 /* ADD without broadcast: the inputs' rescalings tabulated per call (add_s8_armv6m.c). */
 void eat_add_s8_armv6m(const eat_add_s8_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* MAX_POOL_2D: 2x2 windows wholly inside the input; others go to eat_max_pool2d_s8 (pooling_s8_armv6m.c). */
+void eat_max_pool2d_s8_armv6m(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output);
 
 size_t eat_conv2d_s8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,

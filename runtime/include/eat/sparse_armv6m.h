@@ -35,8 +35,22 @@ static inline int8_t eat_armv6m_requant_bounded(int32_t acc, int32_t lo, int32_t
     return (int8_t)eat_clamp_i32(eat_armv6m_requant(acc, mult, shift) + out_offset, act_min, act_max);
 }
 
+/* eat_armv6m_requant_bounded with the channel's requantisation prepared (eat_armv6m_rq_prepare, the
+ * output zero point inside): its fast path takes the precomputed constants. */
+static inline int8_t eat_armv6m_rq_bounded(const eat_armv6m_rq_t *t, int32_t acc, int32_t lo, int32_t hi,
+                                           int32_t act_min, int32_t act_max)
+{
+    if (acc < lo) {
+        return (int8_t)act_min;
+    }
+    if (acc > hi) {
+        return (int8_t)act_max;
+    }
+    return (int8_t)eat_clamp_i32(eat_armv6m_rq_apply(t, acc), act_min, act_max);
+}
+
 /* The same with 4 pixels per walk (conv2d_sparse_b4_armv6m.c): sums [out_c][4], scratch
- * 4 * k_h * k_w * in_c + 16 * out_c bytes; the registry takes it for layers with few pixels. */
+ * 4 * k_h * k_w * in_c + (16 + 36) * out_c bytes; the registry takes it for layers with few pixels. */
 void eat_armv6m_sparse_b4_walk(const uint8_t *t, const int8_t *v, const uint8_t *index, const int32_t *bias,
                                int32_t *acc, uint32_t out_c);
 size_t eat_conv2d_s8_sparse_b4_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
@@ -51,16 +65,23 @@ void eat_armv6m_sparse_b8_walk(const uint8_t *t, const int8_t *v, const uint8_t 
 
 /* CONV_2D, not grouped, 8 output pixels per walk of each filter's non-zeros; the steps count
  * im2col positions ((fy * k_w + fx) * in_c + ic). `bias` is int32[3][out_c]: bias + (input_offset
- * - 128) * sum(w[oc]), then the accumulator bounds lo[oc] and hi[oc] (eat_armv6m_requant_bounded).
+ * - 128) * sum(w[oc]), then the accumulator bounds lo[oc] and hi[oc] (eat_armv6m_rq_bounded).
  * Scratch: 8 * k_h * k_w * in_c bytes (the block's receptive fields, transposed), then 32 * out_c
- * (the block's sums). */
+ * (the block's sums), then 36 * out_c (each channel's eat_armv6m_rq_t, prepared once per call). */
 size_t eat_conv2d_s8_sparse_b8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_b8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
-void eat_fully_connected_s8_sparse_d4_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
-                                             const int32_t *bias, const int8_t *input, int8_t *output,
-                                             void *scratch);
+/* FULLY_CONNECTED (fully_connected_sparse_rows_armv6m.c): acc[o] = bias[o] + row o's walk for every
+ * row in one call, then per output eat_armv6m_rq_bounded. `bias` is int32[12][out_depth]: the
+ * bias + input_offset * sum(w[o]), the accumulator bounds lo and hi, then each row's eat_armv6m_rq_t
+ * (9 words, prepared by the compiler); scratch 4 * out_depth bytes. */
+void eat_armv6m_sparse_d4_rows(const int8_t *x, const int8_t *v, const uint8_t *index, const int32_t *bias,
+                               int32_t *acc, uint32_t rows);
+size_t eat_fully_connected_s8_sparse_rows_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p);
+void eat_fully_connected_s8_sparse_rows_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                                               const int32_t *bias, const int8_t *input, int8_t *output,
+                                               void *scratch);
 void eat_conv2d_s8_sparse_d4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 

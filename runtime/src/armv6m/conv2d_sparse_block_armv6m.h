@@ -12,10 +12,11 @@
 typedef void eat_armv6m_sparse_walk_fn(const uint8_t *t, const int8_t *v, const uint8_t *index,
                                        const int32_t *bias, int32_t *acc, uint32_t out_c);
 
-/* The block's receptive fields transposed (B * k_h * k_w * in_c bytes), then its sums [out_c][B]. */
+/* The block's receptive fields transposed (B * k_h * k_w * in_c bytes), then its sums [out_c][B], then
+ * each channel's prepared requantisation (eat_armv6m_rq_t, 36 bytes). */
 static inline size_t eat_armv6m_sparse_block_scratch_bytes(const eat_conv2d_s8_params_t *p, int32_t B)
 {
-    return (size_t)(B * p->k_h * p->k_w * p->in_c + 4 * B * p->out_c);
+    return (size_t)(B * p->k_h * p->k_w * p->in_c + 4 * B * p->out_c) + sizeof(eat_armv6m_rq_t) * (size_t)p->out_c;
 }
 
 /* The receptive field of output pixel q (batch-major) as unsigned bytes x ^ 0x80 into column j of
@@ -67,12 +68,17 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
                                                 void *scratch, int32_t B, eat_armv6m_sparse_walk_fn *walk)
 {
     const int32_t total = p->batches * p->out_h * p->out_w;
+    const int32_t act_min = p->act_min, act_max = p->act_max;   /* not reloaded after each int8 store */
     const int32_t oc_n = p->out_c;
     const uint8_t pad_u = (uint8_t)((uint8_t)(-p->input_offset) ^ 0x80u);
     const int32_t *lo = bias + oc_n, *hi = bias + 2 * oc_n;
     uint8_t *t = (uint8_t *)scratch;
     int32_t *acc = (int32_t *)(void *)(t + B * p->k_h * p->k_w * p->in_c);
+    eat_armv6m_rq_t *rq = (eat_armv6m_rq_t *)(void *)(acc + B * oc_n);
     int32_t q0, j, oc;
+    for (oc = 0; oc < oc_n; ++oc) {   /* once per call; every block reads them */
+        eat_armv6m_rq_prepare(&rq[oc], p->multiplier[oc], p->shift[oc], p->output_offset);
+    }
     for (q0 = 0; q0 < total; q0 += B) {
         const int32_t n = total - q0 < B ? total - q0 : B;
         int8_t *out = output + q0 * oc_n;
@@ -84,8 +90,7 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
         for (oc = 0; oc < oc_n; ++oc, a += B) {
             const int32_t l = lo[oc], h = hi[oc];
             for (j = 0; j < n; ++j) {
-                out[j * oc_n + oc] = eat_armv6m_requant_bounded(a[j], l, h, p->multiplier[oc], p->shift[oc],
-                                                                p->output_offset, p->act_min, p->act_max);
+                out[j * oc_n + oc] = eat_armv6m_rq_bounded(&rq[oc], a[j], l, h, act_min, act_max);
             }
         }
     }

@@ -60,33 +60,6 @@ int32_t eat_armv6m_sparse_d4_dot(int32_t acc, const int8_t *x, const int8_t *v, 
 #undef EAT_SPD4_PAIR
 }
 
-/* FULLY_CONNECTED: one walk per output row, exact two-multiply requantisation. */
-void eat_fully_connected_s8_sparse_d4_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
-                                             const int32_t *bias, const int8_t *input, int8_t *output,
-                                             void *scratch)
-{
-    const uint16_t *pairs = (const uint16_t *)w->index;
-    const uint8_t *nib0 = (const uint8_t *)w->index + 2 * (uint32_t)p->out_depth;
-    int32_t b, o;
-    (void)scratch;
-    for (b = 0; b < p->batches; ++b) {
-        const int8_t *in = input + b * p->in_depth;
-        const int8_t *v = w->data;
-        const uint8_t *nib = nib0;
-        int8_t *out = output + b * p->out_depth;
-        for (o = 0; o < p->out_depth; ++o) {
-            const uint32_t n = pairs[o];
-            const int32_t mult = p->per_channel_multiplier ? p->per_channel_multiplier[o] : p->output_multiplier;
-            const int32_t shift = p->per_channel_shift ? p->per_channel_shift[o] : p->output_shift;
-            int32_t acc = eat_armv6m_sparse_d4_dot(bias[o], in, v, nib, n);
-            v += 2 * n;
-            nib += n;
-            acc = eat_armv6m_requant(acc, mult, shift) + p->output_offset;
-            out[o] = (int8_t)eat_clamp_i32(acc, p->act_min, p->act_max);
-        }
-    }
-}
-
 /* CONV_2D (any kernel, stride, dilation, padding, groups): eat/sparse.h's walk with the Thumb-1
  * channel walk above and the exact two-multiply requantisation. The registry uses it for grouped
  * convolutions; the others take the 8-pixel block walk (conv2d_sparse_b8_armv6m.c). */

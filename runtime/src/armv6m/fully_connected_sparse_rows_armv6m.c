@@ -1,0 +1,123 @@
+/* Cortex-M0+ FULLY_CONNECTED over EAT_WEIGHTS_SPARSE_D4: every row's walk in one Thumb-1 routine
+ * (the accumulators into scratch), then the bounded exact requantisation per output. */
+#include "eat/sparse_armv6m.h"
+
+#if defined(__ARM_ARCH_6M__)
+
+/* acc[o] = bias[o] + sum over row o's index bytes of v[k] * x[offset_k], o < rows (the d4 index:
+ * uint16 pairs[rows], then the step bytes; steps in input elements, each row starting at x).
+ *
+ * The pair step is eat_armv6m_sparse_d4_dot's (22 cycles per index byte under rp2040js); the rows
+ * are walked here rather than by one call each, so a row costs ~27 cycles of set-up (its count, bias,
+ * end pointers, the store) instead of a call, a push / pop and the caller's loads (~130).
+ * Registers: r0 the sum, r1 walks x, r2 walks v, r3 walks the step bytes, r4 the end of the
+ * 4-unrolled part, lr the row's end, r5-r7 scratch; r8 x, r9 the next count, r10 the next bias,
+ * r11 the next accumulator, r12 the accumulators' end. In .ramfunc, like the other walks. */
+__attribute__((naked, noinline, section(".ramfunc.eat_armv6m_sparse_d4_rows")))
+void eat_armv6m_sparse_d4_rows(const int8_t *x, const int8_t *v, const uint8_t *index, const int32_t *bias,
+                               int32_t *acc, uint32_t rows)
+{
+    (void)x; (void)v; (void)index; (void)bias; (void)acc; (void)rows;
+    __asm__ volatile(
+        ".syntax unified\n\t"
+        "push {r4-r7, lr}\n\t"
+        "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"
+        "push {r4-r7}\n\t"                 /* 36 bytes saved: acc at [sp+36], rows at [sp+40] */
+        "ldr r5, [sp, #40]\n\t"
+        "cmp r5, #0\n\t"
+        "beq 9f\n\t"
+        "mov r8, r0\n\t"
+        "mov r10, r3\n\t"
+        "mov r9, r2\n\t"                   /* the counts */
+        "lsls r6, r5, #1\n\t"
+        "adds r3, r2, r6\n\t"              /* the step bytes */
+        "ldr r4, [sp, #36]\n\t"
+        "mov r11, r4\n\t"
+        "lsls r5, r5, #2\n\t"
+        "adds r4, r4, r5\n\t"
+        "mov r12, r4\n\t"
+        "mov r2, r1\n"
+        "5:\n\t"                           /* row */
+        "mov r1, r8\n\t"
+        "mov r5, r9\n\t"
+        "ldrh r4, [r5]\n\t"
+        "adds r5, r5, #2\n\t"
+        "mov r9, r5\n\t"
+        "mov r5, r10\n\t"
+        "ldm r5!, {r0}\n\t"
+        "mov r10, r5\n\t"
+        "adds r5, r3, r4\n\t"
+        "mov lr, r5\n\t"                   /* the row's end */
+        "lsrs r4, r4, #2\n\t"
+        "lsls r4, r4, #2\n\t"
+        "adds r4, r3, r4\n\t"              /* the end of its 4-unrolled part */
+        "cmp r3, r4\n\t"
+        "beq 2f\n"
+#define EAT_SPR_PAIR(K, W0, W1)                                               \
+        "ldrb r5, [r3, #" #K "]\n\t"                                          \
+        "lsls r6, r5, #28\n\t" "lsrs r6, r6, #28\n\t"                         \
+        "ldrsb r7, [r1, r6]\n\t" "adds r1, r1, r6\n\t"                        \
+        "ldrb r6, [r2, #" #W0 "]\n\t" "sxtb r6, r6\n\t"                       \
+        "muls r7, r6, r7\n\t" "adds r0, r0, r7\n\t"                           \
+        "lsrs r5, r5, #4\n\t"                                                 \
+        "ldrsb r7, [r1, r5]\n\t" "adds r1, r1, r5\n\t"                        \
+        "ldrb r6, [r2, #" #W1 "]\n\t" "sxtb r6, r6\n\t"                       \
+        "muls r7, r6, r7\n\t" "adds r0, r0, r7\n\t"
+        "1:\n\t"
+        EAT_SPR_PAIR(0, 0, 1) EAT_SPR_PAIR(1, 2, 3) EAT_SPR_PAIR(2, 4, 5) EAT_SPR_PAIR(3, 6, 7)
+        "adds r3, r3, #4\n\t"
+        "adds r2, r2, #8\n\t"
+        "cmp r3, r4\n\t"
+        "bne 1b\n"
+        "2:\n\t"
+        "cmp r3, lr\n\t"
+        "beq 4f\n"
+        "3:\n\t"
+        EAT_SPR_PAIR(0, 0, 1)
+        "adds r3, r3, #1\n\t"
+        "adds r2, r2, #2\n\t"
+        "cmp r3, lr\n\t"
+        "bne 3b\n"
+        "4:\n\t"
+        "mov r5, r11\n\t"
+        "stm r5!, {r0}\n\t"
+        "mov r11, r5\n\t"
+        "cmp r5, r12\n\t"
+        "bne 5b\n"
+        "9:\n\t"
+        "pop {r4-r7}\n\t"
+        "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"
+        "pop {r4-r7, pc}\n\t"
+        ".syntax divided\n\t");
+#undef EAT_SPR_PAIR
+}
+
+size_t eat_fully_connected_s8_sparse_rows_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p)
+{
+    return 4u * (size_t)p->out_depth;
+}
+
+/* `bias` int32[12][out_depth]: the folded bias, the accumulator bounds lo and hi (outputs clamped by the
+ * activation skip the requantisation), then each row's eat_armv6m_rq_t prepared by the compiler
+ * (pipeline/compiler/fixedpoint.py armv6m_rq: eat_armv6m_rq_prepare's words), read in place. */
+void eat_fully_connected_s8_sparse_rows_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                                               const int32_t *bias, const int8_t *input, int8_t *output,
+                                               void *scratch)
+{
+    const int32_t n = p->out_depth;
+    const int32_t act_min = p->act_min, act_max = p->act_max;   /* not reloaded after each int8 store */
+    const int32_t *lo = bias + n, *hi = bias + 2 * n;
+    const eat_armv6m_rq_t *rq = (const eat_armv6m_rq_t *)(const void *)(bias + 3 * n);
+    int32_t *acc = (int32_t *)scratch;
+    int32_t b, o;
+    for (b = 0; b < p->batches; ++b) {
+        int8_t *out = output + b * n;
+        eat_armv6m_sparse_d4_rows(input + b * p->in_depth, w->data, (const uint8_t *)w->index, bias, acc,
+                                  (uint32_t)n);
+        for (o = 0; o < n; ++o) {
+            out[o] = eat_armv6m_rq_bounded(&rq[o], acc[o], lo[o], hi[o], act_min, act_max);
+        }
+    }
+}
+
+#endif /* __ARM_ARCH_6M__ */
