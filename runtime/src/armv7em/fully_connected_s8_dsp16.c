@@ -33,6 +33,13 @@ static const int8_t *eat_armv7em_fc4_w16(const void *xs, const int8_t *w, int32_
     __asm__ volatile(EAT_FC_ROWS4_ASM(EAT_FC4_W16_STEP));
 }
 
+__attribute__((naked, noinline))
+static const int8_t *eat_armv7em_fc4_w16_blocks(eat_fc_frame_t *f, const int8_t *w)
+{
+    (void)f; (void)w;
+    __asm__ volatile(EAT_FC_BLOCKS_ASM(EAT_FC4_W16_STEP));
+}
+
 size_t eat_fully_connected_s8_dsp16_scratch_bytes(const eat_fully_connected_s8_params_t *p)
 {
     return (size_t)(p->in_depth + 3) / 4 * 8;
@@ -53,7 +60,8 @@ void eat_fully_connected_s8_dsp16(const eat_fully_connected_s8_params_t *p, cons
         for (; i < k4; ++i) {
             xs[i] = 0;
         }
-        eat_fc_rows4_pass(p, w->data, bias, xs, k4, output + b * p->out_depth, eat_armv7em_fc4_w16, short_ok);
+        eat_fc_rows4_pass(p, w->data, bias, xs, k4, output + b * p->out_depth, eat_armv7em_fc4_w16,
+                          eat_armv7em_fc4_w16_blocks, short_ok);
     }
 }
 

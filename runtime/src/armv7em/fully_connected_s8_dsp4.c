@@ -34,6 +34,13 @@ static const int8_t *eat_armv7em_fc4_s8(const void *xs, const int8_t *w, int32_t
     __asm__ volatile(EAT_FC_ROWS4_ASM(EAT_FC4_S8_STEP));
 }
 
+__attribute__((naked, noinline))
+static const int8_t *eat_armv7em_fc4_s8_blocks(eat_fc_frame_t *f, const int8_t *w)
+{
+    (void)f; (void)w;
+    __asm__ volatile(EAT_FC_BLOCKS_ASM(EAT_FC4_S8_STEP));
+}
+
 size_t eat_fully_connected_s8_dsp4_scratch_bytes(const eat_fully_connected_s8_params_t *p)
 {
     return (size_t)p->in_depth * 2;
@@ -53,7 +60,8 @@ void eat_fully_connected_s8_dsp4(const eat_fully_connected_s8_params_t *p, const
             xs[2 * i] = __sxtb16(x);
             xs[2 * i + 1] = eat_sxtb16_ror8(x);
         }
-        eat_fc_rows4_pass(p, w->data, bias, xs, n, output + b * p->out_depth, eat_armv7em_fc4_s8, short_ok);
+        eat_fc_rows4_pass(p, w->data, bias, xs, n, output + b * p->out_depth, eat_armv7em_fc4_s8,
+                          eat_armv7em_fc4_s8_blocks, short_ok);
     }
 }
 
