@@ -218,6 +218,69 @@ def test_short_requant_equals_requant_s8(tmp_path: Path) -> None:
     assert proc.returncode == 0 and proc.stdout.strip() == "0", proc.stdout
 
 
+FC_SHORT_CHECK = r"""
+#include <stdio.h>
+#include "eat/requant.h"
+#include "fc_armv7em.h"
+static unsigned long long s = 88172645463325252ull;
+static uint32_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return (uint32_t)s; }
+int main(void) {
+    long bad = 0, n = 0;
+    for (long i = 0; i < 4000000; ++i) {
+        eat_fully_connected_s8_params_t p = {0};
+        const int32_t k = 1 + (int32_t)(rnd() % 2048);
+        int32_t shift = (int32_t)(rnd() % 51) - 22, mult = (int32_t)((rnd() >> 1) | 0x40000000u), bias = 0, acc;
+        const int32_t lim = (int32_t)1 << (30 - (shift > 0 ? shift + 1 : 1));
+        eat_fc_rq_t q;
+        p.out_depth = 1; p.output_multiplier = mult; p.output_shift = shift;
+        p.output_offset = (int32_t)(rnd() % 256) - 128;
+        p.act_min = (int32_t)(rnd() % 128) - 128; p.act_max = 127 - (int32_t)(rnd() % 100);
+        if (i % 89 == 0) mult = p.output_multiplier = 0x40000000;
+        if (i % 83 == 0) mult = p.output_multiplier = INT32_MAX;
+        if (lim > (k << 14)) bias = (int32_t)(rnd() % (uint32_t)(lim - (k << 14))) * ((i & 1) ? 1 : -1);
+        if (!eat_fc_short_ok(&p, &bias, k)) { bad += lim > (k << 14) && shift >= -22 && shift <= 28; continue; }
+        acc = bias + (int32_t)(rnd() % (uint32_t)(2 * (k << 14) - 1)) - ((k << 14) - 1);
+        if (i % 5 == 0) acc = bias + ((i & 2) ? 1 : -1) * ((k << 14) - 1);   /* the accumulator's bound */
+        eat_fc_rq_make(&q, mult, shift, p.output_offset);
+        bad += eat_fc_rq_s8(&q, acc, p.act_min, p.act_max) != eat_requant_s8(acc, mult, shift, p.output_offset, p.act_min, p.act_max);
+        n++;
+    }
+    { eat_fully_connected_s8_params_t p = {0}; int32_t b = 0; p.out_depth = 1; p.output_shift = 29;
+      bad += eat_fc_short_ok(&p, &b, 4) != 0; p.output_shift = -23; bad += eat_fc_short_ok(&p, &b, 4) != 0;
+      p.output_shift = -5; b = (1 << 29) - 64; bad += eat_fc_short_ok(&p, &b, 4) != 0; }
+    printf("%ld %ld\n", bad, n);
+    return bad != 0 || n < 1000000;
+}
+"""
+
+
+def test_fc_short_requant_equals_requant_s8(tmp_path: Path) -> None:
+    """The ARMv7E-M FC kernels' short requantisation (runtime/src/armv7em/fc_armv7em.h: shifts -22..28, the
+    output offset in the rounding constant) against eat_requant_s8 over accumulators up to the call's
+    bound |bias| + k * 2^14, and its refusal outside (host C; the SMMULR path runs in the M4 tests)."""
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc absent")
+    src = tmp_path / "fcq.c"
+    src.write_text(FC_SHORT_CHECK)
+    subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Werror", f"-I{RUNTIME_DIR / 'include'}",
+                    f"-I{RUNTIME_DIR / 'src' / 'armv7em'}", str(src), "-o", str(tmp_path / "fcq")], check=True)
+    proc = subprocess.run([str(tmp_path / "fcq")], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.split()[0] == "0", proc.stdout
+
+
+def test_fc_int16_budget_fills_largest_first() -> None:
+    """ad01_int8's FC shapes: both 640-wide layers and four of the six 128x128 take int16 (224 KB extra, full)."""
+    from pipeline.compiler.kernels_registry import FC_W16_EXTRA_BYTES, fc_w16_bytes, fc_w16_ops
+
+    shapes = [(128, 640), (128, 128), (128, 128), (128, 128), (8, 128), (128, 8), (128, 128), (128, 128),
+              (128, 128), (640, 128)]
+    layers = [(i, o, k) for i, (o, k) in enumerate(shapes)]
+    chosen = fc_w16_ops(layers)
+    assert sum(fc_w16_bytes(o, k) // 2 for i, o, k in layers if i in chosen) <= FC_W16_EXTRA_BYTES
+    assert {0, 9} <= chosen and len(chosen & {1, 2, 3, 6, 7, 8}) == 4 and not chosen & {4, 5}
+    assert fc_w16_ops([(0, 4096, 4096)]) == frozenset()   # one layer beyond the budget stays int8
+
+
 def test_conv_int16_layout_keeps_every_weight() -> None:
     rng = np.random.default_rng(4)
     w = rng.integers(-128, 128, size=(6, 3, 3, 3)).astype(np.int8)     # K = 27 -> 28, 6 -> 8 filters

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.compiler import kernels_registry
 from pipeline.deploy import DeployOptions, deploy
 from tests.conftest import have_tool, reference_model
 from tests.kernel_batches import batch_model
@@ -21,7 +22,7 @@ SIM_TOOLS = {"nucleo_f446re": ("arm-none-eabi-gcc", "qemu-system-arm"),
 # board -> the kernels its batches must exercise (the registry's choice for its core)
 EXPECTED = {
     "nucleo_f446re": {"eat_conv2d_s8_dsp", "eat_conv2d_s8_dsp16", "eat_depthwise_conv2d_s8_dsp", "eat_depthwise_conv2d_s8_dsp16",
-                      "eat_fully_connected_s8_dsp", "eat_fully_connected_s8_dsp4"},
+                      "eat_fully_connected_s8_dsp", "eat_fully_connected_s8_dsp4", "eat_fully_connected_s8_dsp16"},
     "esp32-c3-devkitm-1": {"eat_conv2d_s8_rv32", "eat_depthwise_conv2d_s8_rv32", "eat_fully_connected_s8_rv32"},
 }
 # the portable kernels the host (core "generic") gets
@@ -52,15 +53,24 @@ def _run(board: str, buf: bytes, tmp_path: Path, samples: int) -> dict:
 
 @pytest.mark.sim
 @pytest.mark.parametrize("board,seed", [("nucleo_f446re", 11), ("nucleo_f446re", 12), ("esp32-c3-devkitm-1", 11)])
-def test_random_dense_ops_bit_exact_on_simulator(board: str, seed: int, tmp_path: Path) -> None:
+def test_random_dense_ops_bit_exact_on_simulator(board: str, seed: int, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seed 11 on the M4: the FCs take int16 weights (dsp16, within the model's budget); seed 12 with
+    no int16 budget: the int8 FC kernels (dsp4 where in_depth % 4 == 0, else dsp)."""
     if not all(_have(t) for t in SIM_TOOLS[board]):
         pytest.skip(f"{board} simulator tools absent")
-    info = _run(board, batch_model(seed, n_conv=7, n_dw=5, n_fc=4), tmp_path, samples=8)
+    if seed == 12:
+        monkeypatch.setattr(kernels_registry, "FC_W16_EXTRA_BYTES", 0)
+    info = _run(board, batch_model(seed, n_conv=7, n_dw=5, n_fc=8), tmp_path, samples=8)
     used = collections.Counter(op["kernel"] for op in info["ops"])
     assert EXPECTED[board] & set(used), used
     if board == "nucleo_f446re":   # every op of these batches fits a DSP variant except depth multiplier 2
         assert used["eat_conv2d_s8_dsp16"] == 7, used
-        assert used["eat_fully_connected_s8_dsp"] + used["eat_fully_connected_s8_dsp4"] == 4, used
+        if seed == 12:
+            assert used["eat_fully_connected_s8_dsp"] + used["eat_fully_connected_s8_dsp4"] == 8, used
+            assert used["eat_fully_connected_s8_dsp4"] >= 2, used
+        else:
+            assert used["eat_fully_connected_s8_dsp16"] == 8, used
 
 
 @pytest.mark.sim

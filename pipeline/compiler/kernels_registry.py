@@ -8,6 +8,11 @@ ARMV7EM = ("cortex-m4", "cortex-m7")     # ARMv7E-M: the DSP extension (SXTB16, 
 RQ_BYTES = 24            # sizeof(eat_rq_t), eat/requant_pc.h: per-channel requantisation constants
 DW16_MAX_TAPS = 25       # EAT_DW16_MAX_TAPS, eat/depthwise_conv.h
 W16_MAX_BYTES = 65536    # int16 weights double the flash: larger layers keep the int8 kernel (vww fits 512 KB)
+# FULLY_CONNECTED weights as int16 (dsp16) add their int8 size again to the flash: per model at most this
+# much, filled largest layer first (fc_w16_ops). Sized for the smallest ARMv7E-M board here, nucleo_f446re
+# (512 KB): ad01_int8 builds to ~278 KB with int8 weights, ~509 KB with these 224 KB of int16 extra.
+FC_W16_EXTRA_BYTES = 224 * 1024
+FC_DSP_MAX_K = 1 << 15   # dsp4 / dsp16 bound the accumulators by in_depth * 2^14 in int32 (fc_armv7em.h)
 
 
 def _not_grouped(g: Geometry) -> bool:
@@ -20,7 +25,25 @@ def _pointwise(g: Geometry) -> bool:
 
 def _w16_bytes(g: Geometry) -> int:
     """Flash of a CONV_2D's weights as int16, padded to 4 filters x K rounded up to 4."""
-    return 2 * ((g["oc"] + 3) // 4 * 4) * ((g["kh"] * g["kw"] * g["ic"] + 3) // 4 * 4)
+    return fc_w16_bytes(g["oc"], g["kh"] * g["kw"] * g["ic"])
+
+
+def fc_w16_bytes(out_depth: int, in_depth: int) -> int:
+    """Flash of FC weights as int16 in layout oc4_k2_w16: rows padded to 4, inputs to 4."""
+    return 2 * ((out_depth + 3) // 4 * 4) * ((in_depth + 3) // 4 * 4)
+
+
+def fc_w16_ops(layers: list[tuple[int, int, int]]) -> frozenset[int]:
+    """The FULLY_CONNECTED ops (index, out_depth, in_depth) whose weights may be int16: largest first, each
+    while the model's extra flash for int16 FC weights (half their int16 size) stays within FC_W16_EXTRA_BYTES."""
+    chosen: set[int] = set()
+    extra = 0
+    for index, out_depth, in_depth in sorted(layers, key=lambda l: (-fc_w16_bytes(l[1], l[2]), l[0])):
+        size = fc_w16_bytes(out_depth, in_depth) // 2
+        if extra + size <= FC_W16_EXTRA_BYTES:
+            chosen.add(index)
+            extra += size
+    return frozenset(chosen)
 
 
 def _im2col_bytes(g: Geometry) -> int:
@@ -70,10 +93,18 @@ register("DEPTHWISE_CONV_2D", "dense", ARMV7EM, Variant(
     "(depth multiplier 1)",
     applies=lambda g: g["dm"] == 1, fold_input_offset=True, layout="dw_c4_taps"))
 register("FULLY_CONNECTED", "dense", ARMV7EM, Variant(
+    "eat_fully_connected_s8_dsp16", "runtime/src/armv7em/fully_connected_s8_dsp16.c",
+    "int16 weights, 4 output rows x 4 inputs per step: LDRD (input expanded once) + 2 LDM + 8 SMLAD "
+    "(0.75 instructions per MAC in the inner loop), short requantisation when the call allows it",
+    applies=lambda g: g["filter_offset"] == 0 and g.get("w16", False) and g["in_depth"] <= FC_DSP_MAX_K,
+    fold_input_offset=True,
+    layout="oc4_k2_w16", scratch=lambda g: (g["in_depth"] + 3) // 4 * 8))
+register("FULLY_CONNECTED", "dense", ARMV7EM, Variant(
     "eat_fully_connected_s8_dsp4", "runtime/src/armv7em/fully_connected_s8_dsp4.c",
-    "4 output rows x 4 inputs per step from one interleaved weight stream (SXTB16 + SMLAD, inline asm)",
-    applies=lambda g: g["filter_offset"] == 0 and g["in_depth"] % 4 == 0, fold_input_offset=True,
-    layout="rows4_k4_interleaved"))
+    "4 output rows x 4 inputs per step from one interleaved weight stream: LDRD (input expanded once) + "
+    "LDM + 8 SXTB16 + 8 SMLAD, short requantisation when the call allows it",
+    applies=lambda g: g["filter_offset"] == 0 and g["in_depth"] % 4 == 0 and g["in_depth"] <= FC_DSP_MAX_K,
+    fold_input_offset=True, layout="rows4_k4_interleaved", scratch=lambda g: 2 * g["in_depth"]))
 register("FULLY_CONNECTED", "dense", ARMV7EM, Variant(
     "eat_fully_connected_s8_dsp", "runtime/src/armv7em/fully_connected_s8_dsp.c",
     "SXTB16 + SMLAD, 4 input values x 2 output rows per step",

@@ -51,6 +51,7 @@ class Ctx:
     weight_format: str = "dense"
     weight_mode: str = "auto"     # sparse.MODES: how FC/CONV/DEPTHWISE weights are chosen
     choices: list = field(default_factory=list)   # sparse.LayerChoice per weight tensor
+    fc_w16: frozenset[int] = frozenset()   # FULLY_CONNECTED op indices whose weights may be int16 (kernels_registry.fc_w16_ops)
 
     def prefix(self, op: Operator) -> str:
         return f"op{op.index}_"

@@ -51,7 +51,8 @@ def lower(ctx: Ctx, op) -> Lowered:
         notes.append(f"weights '{w.name}' scale {float(w.quant.scale[0]):.9g}: multiplier {m} shift {s} "
                      "= QuantizeMultiplier(float(in_scale * w_scale) / out_scale)")
     params += [("act_min", c_int(act_min)), ("act_max", c_int(act_max))]
-    geo = dict(batches=batches, in_depth=in_depth, out_depth=out_depth, filter_offset=-w.zero_point)
+    geo = dict(batches=batches, in_depth=in_depth, out_depth=out_depth, filter_offset=-w.zero_point,
+               w16=op.index in ctx.fc_w16)
     prep = kernels.prepare(op.opcode, packed, ctx.core, geo, w.data.reshape(out_depth, in_depth),
                            None if bias is None else bias.data, None if bias is None else bias.name, -inp.zero_point)
     if prep.bias is not None:

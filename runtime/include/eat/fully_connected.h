@@ -34,8 +34,12 @@ void eat_fully_connected_s8(const eat_fully_connected_s8_params_t *p, const eat_
 size_t eat_fully_connected_s8_folded_scratch_bytes(const eat_fully_connected_s8_params_t *p);   /* 0 */
 void eat_fully_connected_s8_folded(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
-/* ARMv7E-M DSP (runtime/src/armv7em/). dsp4: in_depth % 4 == 0, weights in layout rows4_k4_interleaved. */
-size_t eat_fully_connected_s8_dsp4_scratch_bytes(const eat_fully_connected_s8_params_t *p);     /* 0 */
+/* ARMv7E-M DSP (runtime/src/armv7em/). dsp4: in_depth % 4 == 0, weights in layout rows4_k4_interleaved;
+ * dsp16: int16 weights in layout oc4_k2_w16. Scratch: the input expanded to 2 bytes per value. */
+size_t eat_fully_connected_s8_dsp16_scratch_bytes(const eat_fully_connected_s8_params_t *p);
+void eat_fully_connected_s8_dsp16(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+size_t eat_fully_connected_s8_dsp4_scratch_bytes(const eat_fully_connected_s8_params_t *p);
 void eat_fully_connected_s8_dsp4(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 size_t eat_fully_connected_s8_dsp_scratch_bytes(const eat_fully_connected_s8_params_t *p);      /* 0 */
