@@ -41,11 +41,13 @@ def _quant_tail(rng: np.random.Generator, tensors: list[T], inp: T, w: np.ndarra
     return len(tensors) - 3, len(tensors) - 2, len(tensors) - 1
 
 
-def conv(rng: np.random.Generator, tensors: list[T], depthwise: bool, big_bias: bool = False) -> Op:
+def conv(rng: np.random.Generator, tensors: list[T], depthwise: bool, big_bias: bool = False,
+         dw3x3: bool = False) -> Op:
+    """dw3x3: a depthwise op is 3x3, depth multiplier 1, channels a multiple of 4 (the M4's 9-tap path)."""
     while True:
         kh, kw = (int(x) for x in rng.choice([1, 2, 3, 3, 5], size=2))
         r = rng.random()
-        if r < 0.3:
+        if r < 0.3 or (dw3x3 and depthwise):
             kh = kw = 3
         elif r < 0.5 and not depthwise:
             kh = kw = 1                                       # pointwise: the matrix-product kernels
@@ -56,14 +58,14 @@ def conv(rng: np.random.Generator, tensors: list[T], depthwise: bool, big_bias: 
         oh, ow = _out_size(same, h, kh, s, d), _out_size(same, w_, kw, s, d)
         if oh >= 1 and ow >= 1:
             break
-    c = int(rng.choice([1, 2, 3, 4, 5, 8, 12, 16, 24]))
+    c = int(rng.choice([4, 8, 12, 16, 24, 32, 64] if dw3x3 and depthwise else [1, 2, 3, 4, 5, 8, 12, 16, 24]))
     zp = int(rng.integers(-128, 128))
     zp = -128 if zp % 4 == 0 else zp   # a quarter at -128, the zero point after ReLU (kernels special-case it)
     inp = T([1, h, w_, c], random_scale(rng, 0.005, 0.1), zp, name="in")
     tensors.append(inp)
     i_in = len(tensors) - 1
     if depthwise:
-        dm = int(rng.choice([1, 1, 1, 2]))
+        dm = 1 if dw3x3 else int(rng.choice([1, 1, 1, 2]))
         oc = c * dm
         wt = _weights(rng, (1, kh, kw, oc))
         qdim, k = 3, kh * kw
@@ -108,11 +110,13 @@ def fully_connected(rng: np.random.Generator, tensors: list[T]) -> Op:
     return Op("FULLY_CONNECTED", [n - 4, n - 3, n - 2], [n - 1], opts, "FullyConnectedOptions")
 
 
-def batch_model(seed: int, n_conv: int, n_dw: int, n_fc: int, big_bias: bool = False) -> bytes:
-    """One model holding n_conv CONV_2D, n_dw DEPTHWISE_CONV_2D and n_fc FULLY_CONNECTED random ops."""
+def batch_model(seed: int, n_conv: int, n_dw: int, n_fc: int, big_bias: bool = False, dw3x3: bool = False) -> bytes:
+    """One model holding n_conv CONV_2D, n_dw DEPTHWISE_CONV_2D and n_fc FULLY_CONNECTED random ops
+    (dw3x3: every depthwise op 3x3, multiplier 1, channels a multiple of 4)."""
     rng = np.random.default_rng(seed)
     tensors: list[T] = []
     ops: list[Op] = []
     for kind in ["conv"] * n_conv + ["dw"] * n_dw + ["fc"] * n_fc:
-        ops.append(fully_connected(rng, tensors) if kind == "fc" else conv(rng, tensors, kind == "dw", big_bias))
+        ops.append(fully_connected(rng, tensors) if kind == "fc"
+                   else conv(rng, tensors, kind == "dw", big_bias, dw3x3))
     return build(Graph(tensors, ops, [op.inputs[0] for op in ops], [op.outputs[0] for op in ops]))

@@ -75,6 +75,20 @@ def test_random_depthwise_ops_bit_exact_on_nucleo(tmp_path: Path) -> None:
 
 
 @pytest.mark.sim
+@pytest.mark.parametrize("seed,big_bias", [(51, False), (52, True)])
+def test_random_3x3_depthwise_ops_bit_exact_on_nucleo(seed: int, big_bias: bool, tmp_path: Path) -> None:
+    """The 9-tap assembly paths of eat_depthwise_conv2d_s8_dsp16: 3x3, 4-64 channels, strides, dilation,
+    SAME / VALID, the three activations (full range: no clamp); big_bias: the general requantisation
+    after the assembly taps, else the short one inside the assembly loop."""
+    if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
+        pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
+    info = _run("nucleo_f446re", batch_model(seed, n_conv=0, n_dw=14, n_fc=0, big_bias=big_bias, dw3x3=True),
+                tmp_path, samples=6)
+    used = collections.Counter(op["kernel"] for op in info["ops"])
+    assert used["eat_depthwise_conv2d_s8_dsp16"] == 14, used
+
+
+@pytest.mark.sim
 def test_general_requantisation_path_on_nucleo(tmp_path: Path) -> None:
     """Channel 0 of every op gets a bias near 2^29: the dsp16 kernels cannot bound the accumulators
     below 2^29, so the whole layer takes the general requantisation (eat_rq), checked on the others."""

@@ -63,7 +63,7 @@ register("DEPTHWISE_CONV_2D", "dense", ARMV7EM, Variant(
     "4 channels per step, int16 weights (one LDRD per tap), a tap-pointer table per pixel so the border "
     "runs the same branch-free loop, requantisation constants prepared once per call",
     applies=lambda g: g["dm"] == 1 and g["oc"] % 4 == 0 and g["kh"] * g["kw"] <= DW16_MAX_TAPS,
-    fold_input_offset=True, layout="dw_c4_taps_w16", scratch=lambda g: (RQ_BYTES + 1) * g["oc"]))
+    fold_input_offset=True, layout="dw_c4_taps_w16", scratch=lambda g: (RQ_BYTES + 1 + 4) * g["oc"]))
 register("DEPTHWISE_CONV_2D", "dense", ARMV7EM, Variant(
     "eat_depthwise_conv2d_s8_dsp", "runtime/src/armv7em/depthwise_conv2d_s8_dsp.c",
     "4 channels per step with SXTB16 + SMLABB/SMLATT, weights regrouped per block of 4 channels "

@@ -18,9 +18,10 @@
 
 typedef struct {
     int32_t multiplier;
+    int32_t c, s2;      /* see above; next to multiplier: the short form's 3 fields, one LDM / LDRD away */
     int32_t left;       /* max(shift, 0) */
     int32_t negmask;    /* -1 when r >= 1, else 0 */
-    int32_t s1, c, s2;  /* see above */
+    int32_t s1;         /* see above */
 } eat_rq_t;
 
 /* Scratch bytes for n channels' constants. */

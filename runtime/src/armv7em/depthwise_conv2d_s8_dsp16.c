@@ -22,9 +22,53 @@
 #pragma GCC optimize("O3")
 #include "window_armv7em.h"   /* after the pragma: its helpers compile at O3 like the kernel */
 
+/* The per-pixel int32 accumulators of the 9-tap path (one pixel's channels, after the zero-point row). */
+#define DW16_ACC_BYTES(C) ((size_t)4 * (size_t)(C))
+
 size_t eat_depthwise_conv2d_s8_dsp16_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
 {
-    return EAT_RQ_BYTES(p->out_c) + (size_t)p->out_c;
+    return EAT_RQ_BYTES(p->out_c) + (size_t)p->out_c + DW16_ACC_BYTES(p->out_c);
+}
+
+#define UNUSED_ARG __attribute__((unused))   /* read by the assembly (r0-r3, the stack), not by C */
+
+/* One tap of 4 channels (r3..r6 = a0..a3, r0 the tap table, r1 the weights, r2 the channel offset). */
+#define DW9_TAP(t)                                  \
+    "ldr     r7, [r0, #" #t " * 4]\n\t"          \
+    "ldr     r7, [r7, r2]\n\t"                   \
+    "ldrd    r9, r10, [r1], #8\n\t"              \
+    "sxtb16  r8, r7, ror #8\n\t"                 \
+    "sxtb16  r7, r7\n\t"                         \
+    "smlabb  r3, r7, r9, r3\n\t"                 \
+    "smlatt  r5, r7, r9, r5\n\t"                 \
+    "smlabb  r4, r8, r10, r4\n\t"                \
+    "smlatt  r6, r8, r10, r6\n\t"
+
+/* One pixel of a 9-tap window: acc[c] = bias[c] + sum over taps t of src[t][c] * w, for c < C (C a
+ * multiple of 4), with src the pixel's tap-pointer table and w the dw_c4_taps_w16 weights. A whole
+ * function in assembly (gcc spilled the table and the weights): per block of 4 channels LDM bias,
+ * 9 x (LDR tap pointer, LDR x, LDRD w, 2 SXTB16, 2 SMLABB, 2 SMLATT), STM, ADDS/CMP/BNE: 86
+ * instructions per 36 MACs. noipa: gcc assumes an ordinary call that reads src / w / bias and writes acc. */
+__attribute__((naked, noipa)) static void dw9_pixel(UNUSED_ARG const int8_t *const *src, UNUSED_ARG const int32_t *w,
+                                                    UNUSED_ARG const int32_t *bias, UNUSED_ARG int32_t *acc,
+                                                    UNUSED_ARG int32_t C)
+{
+    __asm__ volatile(
+        "push    {r4-r11, lr}\n\t"
+        "ldr     r11, [sp, #36]\n\t"          /* C (the fifth argument) */
+        "mov     r12, r2\n\t"                 /* bias */
+        "mov     lr, r3\n\t"                  /* acc */
+        "movs    r2, #0\n"                    /* c */
+        "1:\n\t"
+        "ldm     r12!, {r3-r6}\n\t"           /* a0..a3 = bias[c..c+3] */
+        DW9_TAP(0) DW9_TAP(1) DW9_TAP(2)
+        DW9_TAP(3) DW9_TAP(4) DW9_TAP(5)
+        DW9_TAP(6) DW9_TAP(7) DW9_TAP(8)
+        "stm     lr!, {r3-r6}\n\t"
+        "adds    r2, r2, #4\n\t"
+        "cmp     r2, r11\n\t"
+        "bne     1b\n\t"
+        "pop     {r4-r11, pc}\n\t");
 }
 
 #define DW16_TAP(t)                                                     \
@@ -36,6 +80,71 @@ size_t eat_depthwise_conv2d_s8_dsp16_scratch_bytes(const eat_depthwise_conv2d_s8
         a1 = __smlabb(x13_, wp[2 * (t) + 1], a1);                       \
         a3 = __smlatt(x13_, wp[2 * (t) + 1], a3);                       \
     } while (0)
+
+/* The same for a layer whose requantisation has the short form, with the requantisation in the loop too:
+ * per channel LDM (multiplier, c, s2) from rqs (rq_pack_short), LSL, SMMULR, ADD, ADD, ASR, SSAT;
+ * 3 BFI pack the 4 bytes, clamped (SSUB8 + SEL against lo4 / hi4) unless full != 0, one STR to out + c:
+ * ~123 instructions per 36 MACs and 4 outputs. */
+__attribute__((naked, noipa)) static void dw9_pixel_short(UNUSED_ARG const int8_t *const *src,
+                                                          UNUSED_ARG const int32_t *w, UNUSED_ARG const int32_t *bias,
+                                                          UNUSED_ARG int8_t *out, UNUSED_ARG int32_t C,
+                                                          UNUSED_ARG const int32_t *rqs, UNUSED_ARG int32_t full,
+                                                          UNUSED_ARG int32_t lo4, UNUSED_ARG int32_t hi4)
+{
+#define DW9_RQ(acc)                                 \
+    "ldm     r11!, {r7, r8, r9}\n\t"                \
+    "lsls    " acc ", " acc ", #1\n\t"              \
+    "smmulr  " acc ", " acc ", r7\n\t"              \
+    "add     " acc ", " acc ", " acc ", asr #31\n\t" \
+    "add     " acc ", " acc ", r8\n\t"              \
+    "asr     " acc ", " acc ", r9\n\t"              \
+    "ssat    " acc ", #8, " acc "\n\t"
+    __asm__ volatile(
+        "push    {r4-r11, lr}\n\t"              /* then [sp, #36] = C, #40 rqs, #44 full, #48 lo4, #52 hi4 */
+        "ldr     r11, [sp, #40]\n\t"
+        "mov     r12, r2\n\t"                 /* bias */
+        "mov     lr, r3\n\t"                  /* out */
+        "movs    r2, #0\n"                    /* c */
+        "1:\n\t"
+        "ldm     r12!, {r3-r6}\n\t"
+        DW9_TAP(0) DW9_TAP(1) DW9_TAP(2)
+        DW9_TAP(3) DW9_TAP(4) DW9_TAP(5)
+        DW9_TAP(6) DW9_TAP(7) DW9_TAP(8)
+        DW9_RQ("r3") DW9_RQ("r4") DW9_RQ("r5") DW9_RQ("r6")
+        "bfi     r3, r4, #8, #8\n\t"
+        "bfi     r3, r5, #16, #8\n\t"
+        "bfi     r3, r6, #24, #8\n\t"
+        "ldr     r7, [sp, #44]\n\t"
+        "cbnz    r7, 2f\n\t"
+        "ldrd    r7, r8, [sp, #48]\n\t"
+        "ssub8   r9, r3, r7\n\t"
+        "sel     r3, r3, r7\n\t"              /* GE where byte >= lo: keep it, else lo */
+        "ssub8   r9, r3, r8\n\t"
+        "sel     r3, r8, r3\n"                 /* GE where byte >= hi: hi, else keep */
+        "2:\n\t"
+        "str     r3, [lr], #4\n\t"
+        "adds    r2, r2, #4\n\t"
+        "ldr     r7, [sp, #36]\n\t"
+        "cmp     r2, r7\n\t"
+        "bne     1b\n\t"
+        "pop     {r4-r11, pc}\n\t");
+#undef DW9_RQ
+}
+
+/* The short form's 3 constants per channel packed in place (12 bytes from rq[i]'s 24: channel i's
+ * words land at or below where they were read, so a forward pass is safe): multiplier, c, s2. */
+static const int32_t *rq_pack_short(eat_rq_t *rq, int32_t C)
+{
+    int32_t *o = (int32_t *)(void *)rq;
+    int32_t i;
+    for (i = 0; i < C; ++i) {
+        const int32_t m = rq[i].multiplier, c = rq[i].c, s2 = rq[i].s2;
+        o[3 * i] = m;
+        o[3 * i + 1] = c;
+        o[3 * i + 2] = s2;
+    }
+    return o;
+}
 
 /* 1 when every channel's accumulator stays below EAT_RQ_SHORT_ACC_LIMIT: |bias| + 128 * sum|w|. */
 static int accumulators_small(const int32_t *bias, const int16_t *w16, int32_t C, int32_t taps)
@@ -65,13 +174,17 @@ void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, co
     const int32_t tap_dy = p->dilation_h * p->in_w * C, tap_dx = p->dilation_w * C;
     eat_rq_t *rq = (eat_rq_t *)scratch;
     int8_t *zrow = (int8_t *)scratch + EAT_RQ_BYTES(C);
+    int32_t *accs = (int32_t *)__builtin_assume_aligned(zrow + C, 4);   /* C % 4 == 0 */
+    const int full_range = lo == -128 && hi == 127;   /* the clamp after SSAT changes nothing */
     const int32_t *wblocks = (const int32_t *)__builtin_assume_aligned(w->data, 4);
     const int8_t *src[EAT_DW16_MAX_TAPS];
     int32_t b, oy, ox, c, fy, fx, t;
     int is_short;
+    const int32_t *rqs;
     eat_rq_prepare(rq, p->multiplier, p->shift, C);
     is_short = accumulators_small(bias, (const int16_t *)(const void *)wblocks, C, taps)
                && eat_rq_prepare_short(rq, p->shift, C, out_off);
+    rqs = is_short && taps == 9 ? rq_pack_short(rq, C) : NULL;   /* then only rqs is read, not rq */
     memset(zrow, (int)(int8_t)-p->input_offset, (size_t)C);
     for (b = 0; b < p->batches; ++b) {
         const int8_t *img = input + b * p->in_h * p->in_w * C;
@@ -98,6 +211,27 @@ void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, co
                             src[t] = row_in && ix >= 0 && ix < p->in_w ? img + (iy * p->in_w + ix) * C : zrow;
                         }
                     }
+                }
+                if (rqs != NULL) {   /* 9 taps, short requantisation: the whole pixel in assembly */
+                    dw9_pixel_short(src, wblocks, bias, out, C, rqs, full_range, lo4, hi4);
+                    continue;
+                }
+                if (taps == 9) {   /* the taps in assembly, then requantise the pixel's accumulators */
+                    dw9_pixel(src, wblocks, bias, accs, C);
+                    for (c = 0; c < C; c += 4) {
+                        const int32_t a0 = accs[c], a1 = accs[c + 1], a2 = accs[c + 2], a3 = accs[c + 3];
+                        if (is_short) {
+                            const uint32_t v = eat_pack4(eat_rq_short(a0, &rq[c]), eat_rq_short(a1, &rq[c + 1]),
+                                                         eat_rq_short(a2, &rq[c + 2]), eat_rq_short(a3, &rq[c + 3]));
+                            eat_wr32(out + c, full_range ? (int32_t)v : eat_clamp4(v, lo4, hi4));
+                        } else {
+                            out[c] = eat_rq_s8(a0, &rq[c], out_off, lo, hi);
+                            out[c + 1] = eat_rq_s8(a1, &rq[c + 1], out_off, lo, hi);
+                            out[c + 2] = eat_rq_s8(a2, &rq[c + 2], out_off, lo, hi);
+                            out[c + 3] = eat_rq_s8(a3, &rq[c + 3], out_off, lo, hi);
+                        }
+                    }
+                    continue;
                 }
                 for (c = 0; c < C; c += 4, wp += 2 * taps) {
                     int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
