@@ -42,8 +42,9 @@ def _quant_tail(rng: np.random.Generator, tensors: list[T], inp: T, w: np.ndarra
 
 
 def conv(rng: np.random.Generator, tensors: list[T], depthwise: bool, big_bias: bool = False,
-         dw3x3: bool = False) -> Op:
-    """dw3x3: a depthwise op is 3x3, depth multiplier 1, channels a multiple of 4 (the M4's 9-tap path)."""
+         dw3x3: bool = False, oc4: bool = False) -> Op:
+    """dw3x3: a depthwise op is 3x3, depth multiplier 1, channels a multiple of 4 (the M4's 9-tap path);
+    oc4: a CONV_2D has 4-32 filters, a multiple of 4 (the M4's two-pixel assembly path)."""
     while True:
         kh, kw = (int(x) for x in rng.choice([1, 2, 3, 3, 5], size=2))
         r = rng.random()
@@ -73,7 +74,7 @@ def conv(rng: np.random.Generator, tensors: list[T], depthwise: bool, big_bias: 
         opts.depthMultiplier = dm
         opcode, otype = "DEPTHWISE_CONV_2D", "DepthwiseConv2DOptions"
     else:
-        oc = int(rng.integers(1, 13))
+        oc = int(rng.choice([4, 8, 12, 16, 24, 32])) if oc4 else int(rng.integers(1, 13))
         wt = _weights(rng, (oc, kh, kw, c))
         qdim, k = 0, kh * kw * c
         opts = fb().Conv2DOptionsT()
@@ -110,13 +111,15 @@ def fully_connected(rng: np.random.Generator, tensors: list[T]) -> Op:
     return Op("FULLY_CONNECTED", [n - 4, n - 3, n - 2], [n - 1], opts, "FullyConnectedOptions")
 
 
-def batch_model(seed: int, n_conv: int, n_dw: int, n_fc: int, big_bias: bool = False, dw3x3: bool = False) -> bytes:
+def batch_model(seed: int, n_conv: int, n_dw: int, n_fc: int, big_bias: bool = False, dw3x3: bool = False,
+                oc4: bool = False) -> bytes:
     """One model holding n_conv CONV_2D, n_dw DEPTHWISE_CONV_2D and n_fc FULLY_CONNECTED random ops
-    (dw3x3: every depthwise op 3x3, multiplier 1, channels a multiple of 4)."""
+    (dw3x3: every depthwise op 3x3, multiplier 1, channels a multiple of 4; oc4: every CONV_2D 4-32
+    filters, a multiple of 4)."""
     rng = np.random.default_rng(seed)
     tensors: list[T] = []
     ops: list[Op] = []
     for kind in ["conv"] * n_conv + ["dw"] * n_dw + ["fc"] * n_fc:
         ops.append(fully_connected(rng, tensors) if kind == "fc"
-                   else conv(rng, tensors, kind == "dw", big_bias, dw3x3))
+                   else conv(rng, tensors, kind == "dw", big_bias, dw3x3, oc4))
     return build(Graph(tensors, ops, [op.inputs[0] for op in ops], [op.outputs[0] for op in ops]))

@@ -89,6 +89,20 @@ def test_random_3x3_depthwise_ops_bit_exact_on_nucleo(seed: int, big_bias: bool,
 
 
 @pytest.mark.sim
+@pytest.mark.parametrize("seed,big_bias", [(61, False), (62, True)])
+def test_random_conv_ops_c4_bit_exact_on_nucleo(seed: int, big_bias: bool, tmp_path: Path) -> None:
+    """eat_conv2d_s8_dsp16's two-pixel assembly path (filters a multiple of 4, short requantisation inside
+    the loop; an odd last pixel through mac4x2 and the packed constants): 1x1 to 5x5 windows, strides,
+    dilation, SAME / VALID, odd and even pixel counts, the three activations; big_bias: the C path."""
+    if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
+        pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
+    info = _run("nucleo_f446re", batch_model(seed, n_conv=14, n_dw=0, n_fc=0, big_bias=big_bias, oc4=True),
+                tmp_path, samples=6)
+    used = collections.Counter(op["kernel"] for op in info["ops"])
+    assert used["eat_conv2d_s8_dsp16"] == 14, used
+
+
+@pytest.mark.sim
 def test_general_requantisation_path_on_nucleo(tmp_path: Path) -> None:
     """Channel 0 of every op gets a bias near 2^29: the dsp16 kernels cannot bound the accumulators
     below 2^29, so the whole layer takes the general requantisation (eat_rq), checked on the others."""

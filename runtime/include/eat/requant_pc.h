@@ -92,6 +92,35 @@ static inline int32_t eat_rq_short(int32_t acc, const eat_rq_t *q)
     return (h + (h >> 31) + q->c) >> q->s2;
 }
 
+/* The short form's 3 constants per channel packed in place for assembly loops (LDM of 12 bytes): rq[i]'s
+ * multiplier, c, s2 to words 3i..3i+2 (at or below where channel i's 24 bytes were read, so a forward
+ * pass is safe). Afterwards read the constants only through the returned pointer (eat_rq3_short). */
+static inline const int32_t *eat_rq_pack_short(eat_rq_t *rq, int32_t n)
+{
+    int32_t *o = (int32_t *)(void *)rq;
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        const int32_t m = rq[i].multiplier, c = rq[i].c, s2 = rq[i].s2;
+        o[3 * i] = m;
+        o[3 * i + 1] = c;
+        o[3 * i + 2] = s2;
+    }
+    return o;
+}
+
+/* eat_rq_short with channel i's packed constants q3 = packed + 3 i, clamped to [act_min, act_max]. */
+static inline int8_t eat_rq3_short_s8(int32_t acc, const int32_t *q3, int32_t act_min, int32_t act_max)
+{
+    eat_rq_t q;
+    int32_t v;
+    q.multiplier = q3[0];
+    q.c = q3[1];
+    q.s2 = q3[2];
+    v = eat_rq_short(acc, &q);
+    v = v < act_min ? act_min : v;
+    return (int8_t)(v > act_max ? act_max : v);
+}
+
 static inline int8_t eat_rq_short_s8(int32_t acc, const eat_rq_t *q, int32_t act_min, int32_t act_max)
 {
     int32_t v = eat_rq_short(acc, q);

@@ -82,7 +82,7 @@ __attribute__((naked, noipa)) static void dw9_pixel(UNUSED_ARG const int8_t *con
     } while (0)
 
 /* The same for a layer whose requantisation has the short form, with the requantisation in the loop too:
- * per channel LDM (multiplier, c, s2) from rqs (rq_pack_short), LSL, SMMULR, ADD, ADD, ASR, SSAT;
+ * per channel LDM (multiplier, c, s2) from rqs (eat_rq_pack_short), LSL, SMMULR, ADD, ADD, ASR, SSAT;
  * 3 BFI pack the 4 bytes, clamped (SSUB8 + SEL against lo4 / hi4) unless full != 0, one STR to out + c:
  * ~123 instructions per 36 MACs and 4 outputs. */
 __attribute__((naked, noipa)) static void dw9_pixel_short(UNUSED_ARG const int8_t *const *src,
@@ -131,21 +131,6 @@ __attribute__((naked, noipa)) static void dw9_pixel_short(UNUSED_ARG const int8_
 #undef DW9_RQ
 }
 
-/* The short form's 3 constants per channel packed in place (12 bytes from rq[i]'s 24: channel i's
- * words land at or below where they were read, so a forward pass is safe): multiplier, c, s2. */
-static const int32_t *rq_pack_short(eat_rq_t *rq, int32_t C)
-{
-    int32_t *o = (int32_t *)(void *)rq;
-    int32_t i;
-    for (i = 0; i < C; ++i) {
-        const int32_t m = rq[i].multiplier, c = rq[i].c, s2 = rq[i].s2;
-        o[3 * i] = m;
-        o[3 * i + 1] = c;
-        o[3 * i + 2] = s2;
-    }
-    return o;
-}
-
 /* 1 when every channel's accumulator stays below EAT_RQ_SHORT_ACC_LIMIT: |bias| + 128 * sum|w|. */
 static int accumulators_small(const int32_t *bias, const int16_t *w16, int32_t C, int32_t taps)
 {
@@ -184,7 +169,7 @@ void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, co
     eat_rq_prepare(rq, p->multiplier, p->shift, C);
     is_short = accumulators_small(bias, (const int16_t *)(const void *)wblocks, C, taps)
                && eat_rq_prepare_short(rq, p->shift, C, out_off);
-    rqs = is_short && taps == 9 ? rq_pack_short(rq, C) : NULL;   /* then only rqs is read, not rq */
+    rqs = is_short && taps == 9 ? eat_rq_pack_short(rq, C) : NULL;   /* then only rqs is read, not rq */
     memset(zrow, (int)(int8_t)-p->input_offset, (size_t)C);
     for (b = 0; b < p->batches; ++b) {
         const int8_t *img = input + b * p->in_h * p->in_w * C;
