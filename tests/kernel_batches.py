@@ -26,23 +26,29 @@ def _weights(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _quant_tail(rng: np.random.Generator, tensors: list[T], inp: T, w: np.ndarray, w_scales: np.ndarray,
-                channels: int, k: int, out_shape: list[int], qdim: int, big_bias: bool = False) -> tuple[int, int, int]:
+                channels: int, k: int, out_shape: list[int], qdim: int, big_bias: bool = False,
+                wide_scale: bool = False) -> tuple[int, int, int]:
     """Appends weights, bias and output tensors; returns their indices. big_bias: channel 0's bias is
-    ~2^29 (its outputs saturate), so kernels that bound accumulators per layer take their general path."""
+    ~2^29 (its outputs saturate: the M4 kernels requantise it as a constant channel); wide_scale: channel
+    0's requantisation multiplier is 1-4 (shift >= 0, outputs vary), so kernels that need every shift
+    negative take their general path."""
+    acc_std = float(inp.scale) * float(np.mean(w_scales)) * 70.0 * 60.0 * math.sqrt(k)
+    out_scale = float(np.float32(acc_std / 40.0 * rng.uniform(0.5, 2.0)))
+    if wide_scale:
+        w_scales = w_scales.copy()
+        w_scales[0] = np.float32(out_scale * rng.uniform(1.0, 4.0) / float(inp.scale))
     tensors.append(T(list(w.shape), [float(x) for x in w_scales], 0, "INT8", w, "w", quantized_dimension=qdim))
     bias_scale = float(inp.scale) * w_scales
     bias = rng.integers(-(1 << 14), 1 << 14, size=channels).astype(np.int32)
     if big_bias:
         bias[0] = (1 << 29) + int(rng.integers(0, 1 << 20))
     tensors.append(T([channels], [float(x) for x in bias_scale], 0, "INT32", bias, "b"))
-    acc_std = float(inp.scale) * float(np.mean(w_scales)) * 70.0 * 60.0 * math.sqrt(k)
-    out_scale = float(np.float32(acc_std / 40.0 * rng.uniform(0.5, 2.0)))
     tensors.append(T(out_shape, out_scale, int(rng.integers(-40, 41)), name="out"))
     return len(tensors) - 3, len(tensors) - 2, len(tensors) - 1
 
 
 def conv(rng: np.random.Generator, tensors: list[T], depthwise: bool, big_bias: bool = False,
-         dw3x3: bool = False, oc4: bool = False) -> Op:
+         dw3x3: bool = False, oc4: bool = False, wide_scale: bool = False) -> Op:
     """dw3x3: a depthwise op is 3x3, depth multiplier 1, channels a multiple of 4 (the M4's 9-tap path);
     oc4: a CONV_2D has 4-32 filters, a multiple of 4 (the M4's two-pixel assembly path)."""
     while True:
@@ -84,7 +90,8 @@ def conv(rng: np.random.Generator, tensors: list[T], depthwise: bool, big_bias: 
     opts.dilationHFactor = opts.dilationWFactor = d
     opts.fusedActivationFunction = int(rng.choice(ACTS))
     w_scales = np.exp(rng.uniform(np.log(0.002), np.log(0.03), size=oc)).astype(np.float32)
-    i_w, i_b, i_out = _quant_tail(rng, tensors, inp, wt, w_scales, oc, k, [1, oh, ow, oc], qdim, big_bias)
+    i_w, i_b, i_out = _quant_tail(rng, tensors, inp, wt, w_scales, oc, k, [1, oh, ow, oc], qdim, big_bias,
+                                  wide_scale)
     return Op(opcode, [i_in, i_w, i_b], [i_out], opts, otype)
 
 
@@ -112,7 +119,7 @@ def fully_connected(rng: np.random.Generator, tensors: list[T]) -> Op:
 
 
 def batch_model(seed: int, n_conv: int, n_dw: int, n_fc: int, big_bias: bool = False, dw3x3: bool = False,
-                oc4: bool = False) -> bytes:
+                oc4: bool = False, wide_scale: bool = False) -> bytes:
     """One model holding n_conv CONV_2D, n_dw DEPTHWISE_CONV_2D and n_fc FULLY_CONNECTED random ops
     (dw3x3: every depthwise op 3x3, multiplier 1, channels a multiple of 4; oc4: every CONV_2D 4-32
     filters, a multiple of 4)."""
@@ -121,5 +128,5 @@ def batch_model(seed: int, n_conv: int, n_dw: int, n_fc: int, big_bias: bool = F
     ops: list[Op] = []
     for kind in ["conv"] * n_conv + ["dw"] * n_dw + ["fc"] * n_fc:
         ops.append(fully_connected(rng, tensors) if kind == "fc"
-                   else conv(rng, tensors, kind == "dw", big_bias, dw3x3, oc4))
+                   else conv(rng, tensors, kind == "dw", big_bias, dw3x3, oc4, wide_scale))
     return build(Graph(tensors, ops, [op.inputs[0] for op in ops], [op.outputs[0] for op in ops]))

@@ -218,6 +218,80 @@ def test_short_requant_equals_requant_s8(tmp_path: Path) -> None:
     assert proc.returncode == 0 and proc.stdout.strip() == "0", proc.stdout
 
 
+REQUANT_SHORT_K_CHECK = r"""
+#include <stdio.h>
+#include <string.h>
+#include "eat/requant.h"
+#include "eat/requant_pc.h"
+static unsigned long long s = 88172645463325252ull;
+static uint32_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return (uint32_t)s; }
+int main(void) {
+    long bad = 0, taken = 0, constant = 0, refused = 0;
+    for (long i = 0; i < 200000; ++i) {
+        int32_t mult[2], shift[2], bias[2];
+        eat_rq_t q[2], fresh[2];
+        const int32_t k = 1 + (int32_t)(rnd() % 2000), span = k << 14;
+        const int32_t off = (int32_t)(rnd() % 256) - 128, lo = (int32_t)(rnd() % 128) - 128;
+        const int32_t hi = 127 - (int32_t)(rnd() % 100);
+        for (int c = 0; c < 2; ++c) {
+            mult[c] = (int32_t)((rnd() >> 1) | 0x40000000u);
+            shift[c] = -(int32_t)(rnd() % 22) - 1;
+            bias[c] = (int32_t)(rnd() % (1u << 20)) - (1 << 19);
+            switch (rnd() % 6) {
+            case 0: bias[c] = (rnd() & 1) ? (1 << 30) - (int32_t)(rnd() % 4096) : -(1 << 30); break;  /* pinned */
+            case 1: shift[c] = -(int32_t)(rnd() % 9) - 23; break;                                   /* r > 22 */
+            case 2: shift[c] = (int32_t)(rnd() % 3); break;                                         /* r = 0 */
+            case 3: bias[c] = (1 << 29) - span + (int32_t)(rnd() % 3) - 1; break;                  /* the limit */
+            default: break;
+            }
+        }
+        eat_rq_prepare(q, mult, shift, 2);
+        memcpy(fresh, q, sizeof q);
+        if (!eat_rq_prepare_short_k(q, shift, bias, 2, k, off, lo, hi)) {
+            refused++;
+            bad += memcmp(fresh, q, sizeof q) != 0;   /* left as eat_rq_prepare made it */
+            continue;
+        }
+        taken++;
+        constant += (q[0].multiplier == 0 && mult[0] != 0) + (q[1].multiplier == 0 && mult[1] != 0);
+        for (int c = 0; c < 2; ++c) {
+            const int32_t m = q[c].multiplier, cc = q[c].c, s2 = q[c].s2;
+            for (int j = 0; j < 40; ++j) {
+                int64_t a = (int64_t)bias[c] + (int64_t)(rnd() % (2u * (uint32_t)span + 1u)) - span;
+                const int32_t q3[3] = {m, cc, s2};
+                if (j == 0) a = (int64_t)bias[c] - span;
+                if (j == 1) a = (int64_t)bias[c] + span;
+                if (a < INT32_MIN || a > INT32_MAX) { bad++; continue; }
+                {
+                    const int8_t want = eat_requant_s8((int32_t)a, mult[c], shift[c], off, lo, hi);
+                    bad += eat_rq_short_s8((int32_t)a, &q[c], lo, hi) != want;
+                    bad += eat_rq3_short_s8((int32_t)a, q3, lo, hi) != want;
+                }
+            }
+        }
+    }
+    printf("%ld %ld %ld %ld\n", bad, taken, constant, refused);
+    return bad != 0;
+}
+"""
+
+
+def test_short_requant_with_bounds_and_constant_channels(tmp_path: Path) -> None:
+    """eat_rq_prepare_short_k (the dsp16 kernels' per-call choice from bias +- k * 2^14): where it takes
+    the short form, every accumulator in that range requantises as eat_requant_s8 (the pinned channels,
+    bias ~ +-2^30 or large shifts, as constants); where it refuses, the constants stay untouched."""
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc absent")
+    src = tmp_path / "rqk.c"
+    src.write_text(REQUANT_SHORT_K_CHECK)
+    subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Werror", f"-I{RUNTIME_DIR / 'include'}", str(src), "-o",
+                    str(tmp_path / "rqk")], check=True)
+    proc = subprocess.run([str(tmp_path / "rqk")], capture_output=True, text=True)
+    bad, taken, constant, refused = (int(x) for x in proc.stdout.split())
+    assert proc.returncode == 0 and bad == 0, proc.stdout
+    assert taken > 10000 and constant > 1000 and refused > 10000, proc.stdout
+
+
 def test_conv_int16_layout_keeps_every_weight() -> None:
     rng = np.random.default_rng(4)
     w = rng.integers(-128, 128, size=(6, 3, 3, 3)).astype(np.int8)     # K = 27 -> 28, 6 -> 8 filters

@@ -74,29 +74,34 @@ def test_random_depthwise_ops_bit_exact_on_nucleo(tmp_path: Path) -> None:
     assert used["eat_depthwise_conv2d_s8_dsp16"] >= 4 and used["eat_depthwise_conv2d_s8_dsp"] >= 1, used
 
 
+# quirk: "" every channel takes the short requantisation; "big_bias": channel 0's bias ~2^29 pins its
+# outputs (a constant channel inside the short form); "wide_scale": channel 0's shift >= 0 (general form)
+QUIRKS = {"": {}, "big_bias": {"big_bias": True}, "wide_scale": {"wide_scale": True}}
+
+
 @pytest.mark.sim
-@pytest.mark.parametrize("seed,big_bias", [(51, False), (52, True)])
-def test_random_3x3_depthwise_ops_bit_exact_on_nucleo(seed: int, big_bias: bool, tmp_path: Path) -> None:
+@pytest.mark.parametrize("seed,quirk", [(51, ""), (52, "big_bias"), (53, "wide_scale")])
+def test_random_3x3_depthwise_ops_bit_exact_on_nucleo(seed: int, quirk: str, tmp_path: Path) -> None:
     """The 9-tap assembly paths of eat_depthwise_conv2d_s8_dsp16: 3x3, 4-64 channels, strides, dilation,
-    SAME / VALID, the three activations (full range: no clamp); big_bias: the general requantisation
-    after the assembly taps, else the short one inside the assembly loop."""
+    SAME / VALID, the three activations (full range: no clamp); the short requantisation inside the
+    assembly loop (with a constant channel for "big_bias"), the general one after it ("wide_scale")."""
     if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
         pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
-    info = _run("nucleo_f446re", batch_model(seed, n_conv=0, n_dw=14, n_fc=0, big_bias=big_bias, dw3x3=True),
+    info = _run("nucleo_f446re", batch_model(seed, n_conv=0, n_dw=14, n_fc=0, dw3x3=True, **QUIRKS[quirk]),
                 tmp_path, samples=6)
     used = collections.Counter(op["kernel"] for op in info["ops"])
     assert used["eat_depthwise_conv2d_s8_dsp16"] == 14, used
 
 
 @pytest.mark.sim
-@pytest.mark.parametrize("seed,big_bias", [(61, False), (62, True)])
-def test_random_conv_ops_c4_bit_exact_on_nucleo(seed: int, big_bias: bool, tmp_path: Path) -> None:
+@pytest.mark.parametrize("seed,quirk", [(61, ""), (62, "big_bias"), (63, "wide_scale")])
+def test_random_conv_ops_c4_bit_exact_on_nucleo(seed: int, quirk: str, tmp_path: Path) -> None:
     """eat_conv2d_s8_dsp16's two-pixel assembly path (filters a multiple of 4, short requantisation inside
     the loop; an odd last pixel through mac4x2 and the packed constants): 1x1 to 5x5 windows, strides,
-    dilation, SAME / VALID, odd and even pixel counts, the three activations; big_bias: the C path."""
+    dilation, SAME / VALID, odd and even pixel counts, the three activations; quirks as above."""
     if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
         pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
-    info = _run("nucleo_f446re", batch_model(seed, n_conv=14, n_dw=0, n_fc=0, big_bias=big_bias, oc4=True),
+    info = _run("nucleo_f446re", batch_model(seed, n_conv=14, n_dw=0, n_fc=0, oc4=True, **QUIRKS[quirk]),
                 tmp_path, samples=6)
     used = collections.Counter(op["kernel"] for op in info["ops"])
     assert used["eat_conv2d_s8_dsp16"] == 14, used
@@ -104,11 +109,11 @@ def test_random_conv_ops_c4_bit_exact_on_nucleo(seed: int, big_bias: bool, tmp_p
 
 @pytest.mark.sim
 def test_general_requantisation_path_on_nucleo(tmp_path: Path) -> None:
-    """Channel 0 of every op gets a bias near 2^29: the dsp16 kernels cannot bound the accumulators
-    below 2^29, so the whole layer takes the general requantisation (eat_rq), checked on the others."""
+    """Channel 0 of every op gets a multiplier of 1-4 (shift >= 0, outputs not constant): the dsp16
+    kernels cannot use the short form, so the whole layer takes the general requantisation (eat_rq)."""
     if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
         pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
-    info = _run("nucleo_f446re", batch_model(41, n_conv=6, n_dw=8, n_fc=0, big_bias=True), tmp_path, samples=4)
+    info = _run("nucleo_f446re", batch_model(41, n_conv=6, n_dw=8, n_fc=0, wide_scale=True), tmp_path, samples=4)
     used = collections.Counter(op["kernel"] for op in info["ops"])
     assert used["eat_conv2d_s8_dsp16"] == 6 and used["eat_depthwise_conv2d_s8_dsp16"] >= 2, used
 

@@ -255,23 +255,6 @@ static void im2col(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t
     }
 }
 
-/* 1 when every filter's accumulator stays below EAT_RQ_SHORT_ACC_LIMIT: |bias| + 128 * sum|w|. */
-static int accumulators_small(const int32_t *bias, const int16_t *w16, int32_t C, int32_t K4)
-{
-    int32_t c, k;
-    for (c = 0; c < C; ++c) {
-        const int16_t *wc = w16 + (c >> 2) * K4 * 4 + (c & 3) * 2;   /* [C4/4][K4/2][4][2] */
-        int64_t bound = bias[c] < 0 ? -(int64_t)bias[c] : (int64_t)bias[c];
-        for (k = 0; k < K4; k += 2, wc += 8) {
-            bound += 128 * ((wc[0] < 0 ? -wc[0] : wc[0]) + (wc[1] < 0 ? -wc[1] : wc[1]));
-        }
-        if (bound >= EAT_RQ_SHORT_ACC_LIMIT) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 void eat_conv2d_s8_dsp16(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                          const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
@@ -287,8 +270,7 @@ void eat_conv2d_s8_dsp16(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t
     int32_t pix, c, i, j;
     int is_short;
     eat_rq_prepare(rq, p->multiplier, p->shift, C);
-    is_short = accumulators_small(bias, (const int16_t *)(const void *)wbase, C, K4)
-               && eat_rq_prepare_short(rq, p->shift, C, out_off);
+    is_short = eat_rq_prepare_short_k(rq, p->shift, bias, C, K, out_off, lo, hi);
     for (i = K; i < K4; ++i) {   /* the padding past K meets zero weights; keep it defined */
         col[COL2_AT(i, 0)] = 0;
         col[COL2_AT(i, 1)] = 0;

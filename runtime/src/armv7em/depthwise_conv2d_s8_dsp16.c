@@ -131,24 +131,6 @@ __attribute__((naked, noipa)) static void dw9_pixel_short(UNUSED_ARG const int8_
 #undef DW9_RQ
 }
 
-/* 1 when every channel's accumulator stays below EAT_RQ_SHORT_ACC_LIMIT: |bias| + 128 * sum|w|. */
-static int accumulators_small(const int32_t *bias, const int16_t *w16, int32_t C, int32_t taps)
-{
-    static const int8_t lane[4] = {0, 2, 1, 3};   /* channel in block -> int16 slot (c0, c2, c1, c3) */
-    int32_t c, t;
-    for (c = 0; c < C; ++c) {
-        const int16_t *wc = w16 + (c >> 2) * taps * 4 + lane[c & 3];
-        int64_t bound = bias[c] < 0 ? -(int64_t)bias[c] : (int64_t)bias[c];
-        for (t = 0; t < taps; ++t) {
-            bound += 128 * (wc[4 * t] < 0 ? -wc[4 * t] : wc[4 * t]);
-        }
-        if (bound >= EAT_RQ_SHORT_ACC_LIMIT) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
@@ -167,8 +149,7 @@ void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, co
     int is_short;
     const int32_t *rqs;
     eat_rq_prepare(rq, p->multiplier, p->shift, C);
-    is_short = accumulators_small(bias, (const int16_t *)(const void *)wblocks, C, taps)
-               && eat_rq_prepare_short(rq, p->shift, C, out_off);
+    is_short = eat_rq_prepare_short_k(rq, p->shift, bias, C, taps, out_off, lo, hi);
     rqs = is_short && taps == 9 ? eat_rq_pack_short(rq, C) : NULL;   /* then only rqs is read, not rq */
     memset(zrow, (int)(int8_t)-p->input_offset, (size_t)C);
     for (b = 0; b < p->batches; ++b) {
