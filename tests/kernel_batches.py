@@ -118,15 +118,34 @@ def fully_connected(rng: np.random.Generator, tensors: list[T]) -> Op:
     return Op("FULLY_CONNECTED", [n - 4, n - 3, n - 2], [n - 1], opts, "FullyConnectedOptions")
 
 
+def add(rng: np.random.Generator, tensors: list[T]) -> Op:
+    """ADD of two int8 tensors of one random shape (1-1200 elements, sizes not a multiple of 4 too),
+    random scales (either input's the larger) and zero points, the output scale near their sum or far
+    below it (saturating outputs), the three activations."""
+    shape = [int(rng.integers(1, 9)), int(rng.integers(3, 13)), int(rng.choice([3, 4, 5, 7, 16, 23]))]
+    if rng.random() < 0.2:
+        shape = [1, int(rng.integers(1, 40))]
+    ins = []
+    for _ in range(2):
+        tensors.append(T(shape, random_scale(rng, 0.002, 0.2), int(rng.integers(-128, 128)), name="in"))
+        ins.append(len(tensors) - 1)
+    s_out = (float(tensors[ins[0]].scale) + float(tensors[ins[1]].scale)) * float(rng.choice([0.6, 1.0, 1.5, 0.1]))
+    tensors.append(T(shape, float(np.float32(s_out)), int(rng.integers(-100, 100)), name="out"))
+    opts = fb().AddOptionsT()
+    opts.fusedActivationFunction = int(rng.choice(ACTS))
+    return Op("ADD", ins, [len(tensors) - 1], opts, "AddOptions")
+
+
 def batch_model(seed: int, n_conv: int, n_dw: int, n_fc: int, big_bias: bool = False, dw3x3: bool = False,
-                oc4: bool = False, wide_scale: bool = False) -> bytes:
-    """One model holding n_conv CONV_2D, n_dw DEPTHWISE_CONV_2D and n_fc FULLY_CONNECTED random ops
+                oc4: bool = False, wide_scale: bool = False, n_add: int = 0) -> bytes:
+    """One model holding n_conv CONV_2D, n_dw DEPTHWISE_CONV_2D, n_fc FULLY_CONNECTED and n_add ADD random ops
     (dw3x3: every depthwise op 3x3, multiplier 1, channels a multiple of 4; oc4: every CONV_2D 4-32
     filters, a multiple of 4)."""
     rng = np.random.default_rng(seed)
     tensors: list[T] = []
     ops: list[Op] = []
-    for kind in ["conv"] * n_conv + ["dw"] * n_dw + ["fc"] * n_fc:
-        ops.append(fully_connected(rng, tensors) if kind == "fc"
+    for kind in ["conv"] * n_conv + ["dw"] * n_dw + ["fc"] * n_fc + ["add"] * n_add:
+        ops.append(fully_connected(rng, tensors) if kind == "fc" else add(rng, tensors) if kind == "add"
                    else conv(rng, tensors, kind == "dw", big_bias, dw3x3, oc4, wide_scale))
-    return build(Graph(tensors, ops, [op.inputs[0] for op in ops], [op.outputs[0] for op in ops]))
+    inputs = [i for op in ops for i in (op.inputs if op.opcode == "ADD" else op.inputs[:1])]
+    return build(Graph(tensors, ops, inputs, [op.outputs[0] for op in ops]))

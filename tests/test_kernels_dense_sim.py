@@ -108,6 +108,17 @@ def test_random_conv_ops_c4_bit_exact_on_nucleo(seed: int, quirk: str, tmp_path:
 
 
 @pytest.mark.sim
+def test_random_add_ops_bit_exact_on_nucleo(tmp_path: Path) -> None:
+    """eat_add_s8_dsp (tabulated input rescalings, short output requantisation 4 elements per word, a tail
+    of 1-3 elements) and its fallbacks (fewer than 256 elements, output shifts outside [-22, -1])."""
+    if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
+        pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
+    info = _run("nucleo_f446re", batch_model(71, n_conv=0, n_dw=0, n_fc=0, n_add=16), tmp_path, samples=6)
+    used = collections.Counter(op["kernel"] for op in info["ops"])
+    assert used["eat_add_s8_dsp"] == 16, used
+
+
+@pytest.mark.sim
 def test_general_requantisation_path_on_nucleo(tmp_path: Path) -> None:
     """Channel 0 of every op gets a multiplier of 1-4 (shift >= 0, outputs not constant): the dsp16
     kernels cannot use the short form, so the whole layer takes the general requantisation (eat_rq)."""

@@ -78,6 +78,10 @@ register("FULLY_CONNECTED", "dense", ARMV7EM, Variant(
     "eat_fully_connected_s8_dsp", "runtime/src/armv7em/fully_connected_s8_dsp.c",
     "SXTB16 + SMLAD, 4 input values x 2 output rows per step",
     applies=lambda g: g["filter_offset"] == 0, fold_input_offset=True))
+register("ADD", "none", ARMV7EM, Variant(
+    "eat_add_s8_dsp", "runtime/src/armv7em/add_s8_dsp.c",
+    "the inputs' rescalings tabulated per call (256 doubled entries each), the short output requantisation "
+    "(SMMULR) 4 elements per word; broadcast, small, or shifts outside the short form go to eat_add_s8"))
 
 # ---- ARMv6-M (runtime/src/armv6m/*.c, declared in eat/armv6m.h): Cortex-M0+ ----
 # These fold the input offset themselves (per call, into per-channel constants in planned scratch):
