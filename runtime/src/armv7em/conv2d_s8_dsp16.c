@@ -85,6 +85,7 @@ typedef struct {
     int32_t C;
     int32_t full;          /* 1: act range [-128, 127], no clamp after SSAT */
     int32_t lo4, hi4;      /* the activation bounds in every byte */
+    int32_t odd;           /* (K4 / 4) & 1: the MAC loop takes 8 k per pass, entered half-way when odd */
     const int32_t *w;      /* the oc4_k2_w16 weights, block 0 */
 } pair_ctx_t;
 
@@ -93,7 +94,9 @@ typedef struct {
  * packed constants and per output LSL, SMMULR, ADD, ADD, ASR, SSAT; 6 BFI pack both pixels' 4 bytes,
  * clamped (SSUB8 + SEL) unless full, two STR. The loop state lives in a stack frame (all 14 registers
  * go to the MAC loop): 0 xend, 4 xcol, 8 bias, 12 out0, 16 rqs, 20 blocks left, 24 C, 28 full, 32 lo4,
- * 36 hi4. ~80 instructions per 8 outputs beyond the MAC loop (was ~210 with the C requantisation). */
+ * 36 hi4, 40 odd. The MAC loop takes 8 k per pass (12 LDRD + 32 SMLAD + LDR/CMP/BNE per 64 MACs),
+ * entered at its second half when K4 / 4 is odd. ~80 instructions per 8 outputs beyond the MAC loop
+ * (was ~210 with the C requantisation). */
 __attribute__((naked, noipa)) static void pair_short(UNUSED_ARG const pair_ctx_t *ctx)
 {
 #define PAIR_RQ(acc)                                \
@@ -106,9 +109,9 @@ __attribute__((naked, noipa)) static void pair_short(UNUSED_ARG const pair_ctx_t
 #define PAIR_RQ2(a, b) "ldm     r0!, {r2, r3, r12}\n\t" PAIR_RQ(a) PAIR_RQ(b)
     __asm__ volatile(
         "push    {r4-r11, lr}\n\t"
-        "sub     sp, sp, #40\n\t"
-        "ldm     r0!, {r1-r10}\n\t"
-        "stm     sp, {r1-r10}\n\t"
+        "sub     sp, sp, #44\n\t"
+        "ldm     r0!, {r1-r11}\n\t"
+        "stm     sp, {r1-r11}\n\t"
         "ldr     r1, [r0]\n"                  /* w */
         "1:\n\t"
         "ldr     r0, [sp, #8]\n\t"
@@ -118,9 +121,34 @@ __attribute__((naked, noipa)) static void pair_short(UNUSED_ARG const pair_ctx_t
         "mov     r9, r5\n\t"
         "mov     r10, r6\n\t"
         "mov     r11, r7\n\t"
-        "ldr     r0, [sp, #4]\n"
+        "ldr     r0, [sp, #4]\n\t"
+        "ldr     r2, [sp, #40]\n\t"
+        "cbnz    r2, 4f\n"                    /* an odd count of 4-k steps: start with the second */
         "2:\n\t"
-        "ldrd    r2, r3, [r0], #8\n\t"        /* pixels 0, 1: (k, k + 1) */
+        "ldrd    r2, r3, [r0], #8\n\t"        /* k .. k + 3 */
+        "ldrd    r12, lr, [r1], #8\n\t"       /* filters c, c + 1: (k, k + 1) */
+        "smlad   r4, r2, r12, r4\n\t"
+        "smlad   r8, r3, r12, r8\n\t"
+        "smlad   r5, r2, lr, r5\n\t"
+        "smlad   r9, r3, lr, r9\n\t"
+        "ldrd    r12, lr, [r1], #8\n\t"       /* filters c + 2, c + 3 */
+        "smlad   r6, r2, r12, r6\n\t"
+        "smlad   r10, r3, r12, r10\n\t"
+        "smlad   r7, r2, lr, r7\n\t"
+        "smlad   r11, r3, lr, r11\n\t"
+        "ldrd    r2, r3, [r0], #8\n\t"        /* (k + 2, k + 3) */
+        "ldrd    r12, lr, [r1], #8\n\t"
+        "smlad   r4, r2, r12, r4\n\t"
+        "smlad   r8, r3, r12, r8\n\t"
+        "smlad   r5, r2, lr, r5\n\t"
+        "smlad   r9, r3, lr, r9\n\t"
+        "ldrd    r12, lr, [r1], #8\n\t"
+        "smlad   r6, r2, r12, r6\n\t"
+        "smlad   r10, r3, r12, r10\n\t"
+        "smlad   r7, r2, lr, r7\n\t"
+        "smlad   r11, r3, lr, r11\n\t"
+        "4:\n\t"
+        "ldrd    r2, r3, [r0], #8\n\t"        /* k + 4 .. k + 7 */
         "ldrd    r12, lr, [r1], #8\n\t"       /* filters c, c + 1: (k, k + 1) */
         "smlad   r4, r2, r12, r4\n\t"
         "smlad   r8, r3, r12, r8\n\t"
@@ -175,7 +203,7 @@ __attribute__((naked, noipa)) static void pair_short(UNUSED_ARG const pair_ctx_t
         "subs    r0, r0, #1\n\t"
         "str     r0, [sp, #20]\n\t"
         "bne     1b\n\t"
-        "add     sp, sp, #40\n\t"
+        "add     sp, sp, #44\n\t"
         "pop     {r4-r11, pc}\n\t");
 #undef PAIR_RQ2
 #undef PAIR_RQ
@@ -286,6 +314,7 @@ void eat_conv2d_s8_dsp16(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t
         ctx.full = lo == -128 && hi == 127;
         ctx.lo4 = lo4;
         ctx.hi4 = hi4;
+        ctx.odd = (K4 >> 2) & 1;
         ctx.w = wbase;
         for (pix = 0; pix + 1 < pixels; pix += 2) {
             im2col(p, input, pix, col, 0);
