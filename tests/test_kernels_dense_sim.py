@@ -97,8 +97,9 @@ def test_random_3x3_depthwise_ops_bit_exact_on_nucleo(seed: int, quirk: str, tmp
 @pytest.mark.parametrize("seed,quirk", [(61, ""), (62, "big_bias"), (63, "wide_scale")])
 def test_random_conv_ops_c4_bit_exact_on_nucleo(seed: int, quirk: str, tmp_path: Path) -> None:
     """eat_conv2d_s8_dsp16's two-pixel assembly path (filters a multiple of 4, short requantisation inside
-    the loop; an odd last pixel through mac4x2 and the packed constants): 1x1 to 5x5 windows, strides,
-    dilation, SAME / VALID, odd and even pixel counts, the three activations; quirks as above."""
+    the loop; an odd last pixel through mac4x2 and the packed constants; inputs of 1-3 channels gathered
+    through the offset table inside, im2col at the border): 1x1 to 5x5 windows, strides, dilation,
+    SAME / VALID, odd and even pixel counts, the three activations; quirks as above."""
     if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
         pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
     info = _run("nucleo_f446re", batch_model(seed, n_conv=14, n_dw=0, n_fc=0, oc4=True, **QUIRKS[quirk]),

@@ -21,9 +21,14 @@
 #pragma GCC optimize("O3")
 #include "window_armv7em.h"   /* after the pragma: its helpers compile at O3 like the kernel */
 
+/* Fewer input channels than this: inside pixels are gathered through a per-call table of byte offsets
+ * (widen's 4-value steps need runs of 4; rows of 1-3 channels fall to its single values). */
+#define GATHER_IN_C 4
+
 size_t eat_conv2d_s8_dsp16_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    return EAT_RQ_BYTES(p->out_c) + (size_t)4 * (size_t)eat_armv7em_k4(p);
+    const size_t k4 = (size_t)eat_armv7em_k4(p);
+    return EAT_RQ_BYTES(p->out_c) + 4 * k4 + (p->in_c < GATHER_IN_C ? 2 * k4 : 0);
 }
 
 /* Position (int16 index) of column value i of pixel px in the interleaved scratch. */
@@ -246,7 +251,42 @@ static void fill_zp(int16_t *col, int32_t start, int32_t n, int32_t px, int16_t 
 /* Pixel pix's receptive field -> column px. With dilation_w 1 the taps of a filter row that lie inside
  * the input are one contiguous run of bytes; the taps left and right of it (and rows outside) hold the
  * input zero point. */
-static void im2col(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t pix, int16_t *col, int32_t px)
+/* Column px of an inside pixel whose first tap is org: col[COL2_AT(k, px)] = org[off[k]], k < K. */
+static void gather(const int8_t *org, const int16_t *off, int16_t *col, int32_t px, int32_t K)
+{
+    int16_t *c = col + 2 * px;
+    int32_t k;
+    for (k = 0; k + 1 < K; k += 2, c += 4) {
+        c[0] = org[off[k]];
+        c[1] = org[off[k + 1]];
+    }
+    if (k < K) {
+        c[0] = org[off[k]];
+    }
+}
+
+/* The gather's offsets (filter row, column, channel order, as the weights) into off; 0 when one does
+ * not fit int16 (then every pixel takes im2col). */
+static int gather_offsets(const eat_conv2d_s8_params_t *p, int16_t *off)
+{
+    int32_t fy, fx, c, k = 0;
+    for (fy = 0; fy < p->k_h; ++fy) {
+        for (fx = 0; fx < p->k_w; ++fx) {
+            const int32_t base = (fy * p->dilation_h * p->in_w + fx * p->dilation_w) * p->in_c;
+            if (base + p->in_c - 1 > INT16_MAX) {
+                return 0;
+            }
+            for (c = 0; c < p->in_c; ++c) {
+                off[k++] = (int16_t)(base + c);
+            }
+        }
+    }
+    return 1;
+}
+
+/* off != NULL: a pixel whose window lies inside the input is gathered through it. */
+static void im2col(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t pix, int16_t *col, int32_t px,
+                   const int16_t *off)
 {
     const int32_t per_image = p->out_h * p->out_w;
     const int32_t b = pix / per_image, r = pix % per_image;
@@ -256,6 +296,11 @@ static void im2col(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t
     const int16_t zp = (int16_t)-p->input_offset;
     const int32_t ic = p->in_c, row_len = p->k_w * ic;
     int32_t fy, fx, k = 0;
+    if (off != NULL && y0 >= 0 && x0 >= 0 && y0 + (p->k_h - 1) * p->dilation_h < p->in_h
+        && x0 + (p->k_w - 1) * p->dilation_w < p->in_w) {
+        gather(img + (y0 * p->in_w + x0) * ic, off, col, px, p->k_h * row_len);
+        return;
+    }
     if (p->k_h == 1 && p->k_w == 1 && y0 >= 0 && x0 >= 0 && y0 < p->in_h && x0 < p->in_w) {   /* 1x1 */
         widen(img + (y0 * p->in_w + x0) * ic, col, 0, ic, px);
         return;
@@ -294,10 +339,14 @@ void eat_conv2d_s8_dsp16(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t
     const int32_t lo4 = eat_bytes4(lo), hi4 = eat_bytes4(hi);
     eat_rq_t *rq = (eat_rq_t *)scratch;
     int16_t *col = (int16_t *)((int8_t *)scratch + EAT_RQ_BYTES(C));
+    int16_t *off = p->in_c < GATHER_IN_C ? col + 2 * K4 : NULL;   /* after the two columns */
     const int32_t *wbase = (const int32_t *)__builtin_assume_aligned(w->data, 4);
     int32_t pix, c, i, j;
     int is_short;
     eat_rq_prepare(rq, p->multiplier, p->shift, C);
+    if (off != NULL && !gather_offsets(p, off)) {
+        off = NULL;
+    }
     is_short = eat_rq_prepare_short_k(rq, p->shift, bias, C, K, out_off, lo, hi);
     for (i = K; i < K4; ++i) {   /* the padding past K meets zero weights; keep it defined */
         col[COL2_AT(i, 0)] = 0;
@@ -317,15 +366,15 @@ void eat_conv2d_s8_dsp16(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t
         ctx.odd = (K4 >> 2) & 1;
         ctx.w = wbase;
         for (pix = 0; pix + 1 < pixels; pix += 2) {
-            im2col(p, input, pix, col, 0);
-            im2col(p, input, pix + 1, col, 1);
+            im2col(p, input, pix, col, 0, off);
+            im2col(p, input, pix + 1, col, 1, off);
             ctx.bias = bias;
             ctx.out0 = output + pix * C;
             pair_short(&ctx);
         }
         if (pix < pixels) {   /* the last, odd pixel: the MAC loop alone, then the packed constants in C */
             int8_t *o0 = output + pix * C;
-            im2col(p, input, pix, col, 0);
+            im2col(p, input, pix, col, 0, off);
             for (i = 0; i < K; ++i) {
                 col[COL2_AT(i, 1)] = 0;
             }
@@ -346,9 +395,9 @@ void eat_conv2d_s8_dsp16(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t
         const int two_px = pix + 1 < pixels;
         int8_t *o0 = output + pix * C;
         int8_t *o1 = o0 + C;
-        im2col(p, input, pix, col, 0);
+        im2col(p, input, pix, col, 0, off);
         if (two_px) {
-            im2col(p, input, pix + 1, col, 1);
+            im2col(p, input, pix + 1, col, 1, off);
         } else {
             for (i = 0; i < K; ++i) {
                 col[COL2_AT(i, 1)] = 0;
