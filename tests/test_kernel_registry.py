@@ -29,8 +29,8 @@ def test_core_variant_then_generic_then_reference() -> None:
     bias = rng.integers(-1000, 1000, size=6).astype(np.int32)
     m4 = kernels.prepare("CONV_2D", packed, "cortex-m4", CONV_GEO, w, bias, "b", 5)
     assert m4.kernel == "eat_conv2d_s8_dsp16" and m4.scratch_bytes == 24 * 6 + 4 * 72
-    big = dict(CONV_GEO, ic=512, fic=512, oc=8)        # int16 weights over W16_MAX_BYTES: the int8 kernel
-    wb = rng.integers(-127, 128, size=(8, 3, 3, 512)).astype(np.int8)
+    big = dict(CONV_GEO, ic=512, fic=512, oc=12)       # int16 weights over W16_MAX_BYTES: the int8 kernel
+    wb = rng.integers(-127, 128, size=(12, 3, 3, 512)).astype(np.int8)
     assert kernels.prepare("CONV_2D", DensePacker().pack("CONV_2D", wb), "cortex-m4", big, wb, None, None,
                            5).kernel == "eat_conv2d_s8_dsp"
     rv = kernels.prepare("CONV_2D", packed, "rv32imc", CONV_GEO, w, bias, "b", 5)
