@@ -81,7 +81,9 @@ __attribute__((naked, noipa)) static void dw9_pixel(UNUSED_ARG const int8_t *con
         a3 = __smlatt(x13_, wp[2 * (t) + 1], a3);                       \
     } while (0)
 
-/* The same for a layer whose requantisation has the short form, with the requantisation in the loop too:
+/* The same for a layer whose requantisation has the short form, with the requantisation in the loop too
+ * and the taps read at src[t] + d + c (d: this pixel's distance from the pixel src was built for, so an
+ * inside pixel reuses the row's table; the fifth argument is then d + C):
  * per channel LDM (multiplier, c, s2) from rqs (eat_rq_pack_short), LSL, SMMULR, ADD, ADD, ASR, SSAT;
  * 3 BFI pack the 4 bytes, clamped (SSUB8 + SEL against lo4 / hi4) unless full != 0, one STR to out + c:
  * ~123 instructions per 36 MACs and 4 outputs. */
@@ -89,7 +91,8 @@ __attribute__((naked, noipa)) static void dw9_pixel_short(UNUSED_ARG const int8_
                                                           UNUSED_ARG const int32_t *w, UNUSED_ARG const int32_t *bias,
                                                           UNUSED_ARG int8_t *out, UNUSED_ARG int32_t C,
                                                           UNUSED_ARG const int32_t *rqs, UNUSED_ARG int32_t full,
-                                                          UNUSED_ARG int32_t lo4, UNUSED_ARG int32_t hi4)
+                                                          UNUSED_ARG int32_t lo4, UNUSED_ARG int32_t hi4,
+                                                          UNUSED_ARG int32_t d)
 {
 #define DW9_RQ(acc)                                 \
     "ldm     r11!, {r7, r8, r9}\n\t"                \
@@ -100,11 +103,11 @@ __attribute__((naked, noipa)) static void dw9_pixel_short(UNUSED_ARG const int8_
     "asr     " acc ", " acc ", r9\n\t"              \
     "ssat    " acc ", #8, " acc "\n\t"
     __asm__ volatile(
-        "push    {r4-r11, lr}\n\t"              /* then [sp, #36] = C, #40 rqs, #44 full, #48 lo4, #52 hi4 */
+        "push    {r4-r11, lr}\n\t"   /* then [sp, #36] = d + C, #40 rqs, #44 full, #48 lo4, #52 hi4, #56 d */
         "ldr     r11, [sp, #40]\n\t"
         "mov     r12, r2\n\t"                 /* bias */
         "mov     lr, r3\n\t"                  /* out */
-        "movs    r2, #0\n"                    /* c */
+        "ldr     r2, [sp, #56]\n"             /* d + c: the taps' byte offset */
         "1:\n\t"
         "ldm     r12!, {r3-r6}\n\t"
         DW9_TAP(0) DW9_TAP(1) DW9_TAP(2)
@@ -145,7 +148,8 @@ void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, co
     const int full_range = lo == -128 && hi == 127;   /* the clamp after SSAT changes nothing */
     const int32_t *wblocks = (const int32_t *)__builtin_assume_aligned(w->data, 4);
     const int8_t *src[EAT_DW16_MAX_TAPS];
-    int32_t b, oy, ox, c, fy, fx, t;
+    int32_t b, oy, ox, c, fy, fx, t, tab_x0 = 0;
+    int have_tab;   /* src holds an inside pixel's table of this row, built at x0 = tab_x0 */
     int is_short;
     const int32_t *rqs;
     eat_rq_prepare(rq, p->multiplier, p->shift, C);
@@ -156,12 +160,20 @@ void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, co
         const int8_t *img = input + b * p->in_h * p->in_w * C;
         for (oy = 0; oy < p->out_h; ++oy) {
             const int32_t y0 = oy * p->stride_h - p->pad_h;
+            have_tab = 0;
             for (ox = 0; ox < p->out_w; ++ox) {
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
                 int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * C;
                 const int32_t *wp = wblocks;
                 if (EAT_ARMV7EM_DW_INSIDE(p, y0, x0)) {   /* no bounds checks */
                     const int8_t *row = img + (y0 * p->in_w + x0) * C;
+                    if (rqs != NULL && have_tab) {   /* the row's table, shifted by d */
+                        const int32_t d = (x0 - tab_x0) * C;
+                        dw9_pixel_short(src, wblocks, bias, out, d + C, rqs, full_range, lo4, hi4, d);
+                        continue;
+                    }
+                    have_tab = 1;
+                    tab_x0 = x0;
                     for (fy = 0, t = 0; fy < p->k_h; ++fy, row += tap_dy) {
                         const int8_t *q = row;
                         for (fx = 0; fx < p->k_w; ++fx, ++t, q += tap_dx) {
@@ -169,6 +181,7 @@ void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, co
                         }
                     }
                 } else {
+                    have_tab = 0;
                     for (fy = 0, t = 0; fy < p->k_h; ++fy) {
                         const int32_t iy = y0 + fy * p->dilation_h;
                         const int row_in = iy >= 0 && iy < p->in_h;
@@ -179,7 +192,7 @@ void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, co
                     }
                 }
                 if (rqs != NULL) {   /* 9 taps, short requantisation: the whole pixel in assembly */
-                    dw9_pixel_short(src, wblocks, bias, out, C, rqs, full_range, lo4, hi4);
+                    dw9_pixel_short(src, wblocks, bias, out, C, rqs, full_range, lo4, hi4, 0);
                     continue;
                 }
                 if (taps == 9) {   /* the taps in assembly, then requantise the pixel's accumulators */
@@ -201,14 +214,8 @@ void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, co
                 }
                 for (c = 0; c < C; c += 4, wp += 2 * taps) {
                     int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
-                    if (taps == 9) {   /* 3x3, unrolled */
-                        DW16_TAP(0); DW16_TAP(1); DW16_TAP(2);
-                        DW16_TAP(3); DW16_TAP(4); DW16_TAP(5);
-                        DW16_TAP(6); DW16_TAP(7); DW16_TAP(8);
-                    } else {
-                        for (t = 0; t < taps; ++t) {
-                            DW16_TAP(t);
-                        }
+                    for (t = 0; t < taps; ++t) {   /* other tap counts (9 took the assembly above) */
+                        DW16_TAP(t);
                     }
                     if (is_short) {
                         eat_wr32(out + c, eat_pack4_clamp(eat_rq_short(a0, &rq[c]), eat_rq_short(a1, &rq[c + 1]),
