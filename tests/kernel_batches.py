@@ -26,26 +26,35 @@ def _weights(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _quant_tail(rng: np.random.Generator, tensors: list[T], inp: T, w: np.ndarray, w_scales: np.ndarray,
-                channels: int, k: int, out_shape: list[int], qdim: int, big_bias: bool = False) -> tuple[int, int, int]:
+                channels: int, k: int, out_shape: list[int], qdim: int, big_bias: bool = False,
+                wide_scale: bool = False) -> tuple[int, int, int]:
     """Appends weights, bias and output tensors; returns their indices. big_bias: channel 0's bias is
-    ~2^29 (its outputs saturate), so kernels that bound accumulators per layer take their general path."""
+    ~2^29 (its outputs saturate: the M4 kernels requantise it as a constant channel); wide_scale: channel
+    0's requantisation multiplier is 1-4 (shift >= 0, outputs vary), so kernels that need every shift
+    negative take their general path."""
+    acc_std = float(inp.scale) * float(np.mean(w_scales)) * 70.0 * 60.0 * math.sqrt(k)
+    out_scale = float(np.float32(acc_std / 40.0 * rng.uniform(0.5, 2.0)))
+    if wide_scale:
+        w_scales = w_scales.copy()
+        w_scales[0] = np.float32(out_scale * rng.uniform(1.0, 4.0) / float(inp.scale))
     tensors.append(T(list(w.shape), [float(x) for x in w_scales], 0, "INT8", w, "w", quantized_dimension=qdim))
     bias_scale = float(inp.scale) * w_scales
     bias = rng.integers(-(1 << 14), 1 << 14, size=channels).astype(np.int32)
     if big_bias:
         bias[0] = (1 << 29) + int(rng.integers(0, 1 << 20))
     tensors.append(T([channels], [float(x) for x in bias_scale], 0, "INT32", bias, "b"))
-    acc_std = float(inp.scale) * float(np.mean(w_scales)) * 70.0 * 60.0 * math.sqrt(k)
-    out_scale = float(np.float32(acc_std / 40.0 * rng.uniform(0.5, 2.0)))
     tensors.append(T(out_shape, out_scale, int(rng.integers(-40, 41)), name="out"))
     return len(tensors) - 3, len(tensors) - 2, len(tensors) - 1
 
 
-def conv(rng: np.random.Generator, tensors: list[T], depthwise: bool, big_bias: bool = False) -> Op:
+def conv(rng: np.random.Generator, tensors: list[T], depthwise: bool, big_bias: bool = False,
+         dw3x3: bool = False, oc4: bool = False, wide_scale: bool = False) -> Op:
+    """dw3x3: a depthwise op is 3x3, depth multiplier 1, channels a multiple of 4 (the M4's 9-tap path);
+    oc4: a CONV_2D has 4-32 filters, a multiple of 4 (the M4's two-pixel assembly path)."""
     while True:
         kh, kw = (int(x) for x in rng.choice([1, 2, 3, 3, 5], size=2))
         r = rng.random()
-        if r < 0.3:
+        if r < 0.3 or (dw3x3 and depthwise):
             kh = kw = 3
         elif r < 0.5 and not depthwise:
             kh = kw = 1                                       # pointwise: the matrix-product kernels
@@ -56,14 +65,14 @@ def conv(rng: np.random.Generator, tensors: list[T], depthwise: bool, big_bias: 
         oh, ow = _out_size(same, h, kh, s, d), _out_size(same, w_, kw, s, d)
         if oh >= 1 and ow >= 1:
             break
-    c = int(rng.choice([1, 2, 3, 4, 5, 8, 12, 16, 24]))
+    c = int(rng.choice([4, 8, 12, 16, 24, 32, 64] if dw3x3 and depthwise else [1, 2, 3, 4, 5, 8, 12, 16, 24]))
     zp = int(rng.integers(-128, 128))
     zp = -128 if zp % 4 == 0 else zp   # a quarter at -128, the zero point after ReLU (kernels special-case it)
     inp = T([1, h, w_, c], random_scale(rng, 0.005, 0.1), zp, name="in")
     tensors.append(inp)
     i_in = len(tensors) - 1
     if depthwise:
-        dm = int(rng.choice([1, 1, 1, 2]))
+        dm = 1 if dw3x3 else int(rng.choice([1, 1, 1, 2]))
         oc = c * dm
         wt = _weights(rng, (1, kh, kw, oc))
         qdim, k = 3, kh * kw
@@ -71,7 +80,7 @@ def conv(rng: np.random.Generator, tensors: list[T], depthwise: bool, big_bias: 
         opts.depthMultiplier = dm
         opcode, otype = "DEPTHWISE_CONV_2D", "DepthwiseConv2DOptions"
     else:
-        oc = int(rng.integers(1, 13))
+        oc = int(rng.choice([4, 8, 12, 16, 24, 32])) if oc4 else int(rng.integers(1, 13))
         wt = _weights(rng, (oc, kh, kw, c))
         qdim, k = 0, kh * kw * c
         opts = fb().Conv2DOptionsT()
@@ -81,7 +90,8 @@ def conv(rng: np.random.Generator, tensors: list[T], depthwise: bool, big_bias: 
     opts.dilationHFactor = opts.dilationWFactor = d
     opts.fusedActivationFunction = int(rng.choice(ACTS))
     w_scales = np.exp(rng.uniform(np.log(0.002), np.log(0.03), size=oc)).astype(np.float32)
-    i_w, i_b, i_out = _quant_tail(rng, tensors, inp, wt, w_scales, oc, k, [1, oh, ow, oc], qdim, big_bias)
+    i_w, i_b, i_out = _quant_tail(rng, tensors, inp, wt, w_scales, oc, k, [1, oh, ow, oc], qdim, big_bias,
+                                  wide_scale)
     return Op(opcode, [i_in, i_w, i_b], [i_out], opts, otype)
 
 
@@ -108,11 +118,34 @@ def fully_connected(rng: np.random.Generator, tensors: list[T]) -> Op:
     return Op("FULLY_CONNECTED", [n - 4, n - 3, n - 2], [n - 1], opts, "FullyConnectedOptions")
 
 
-def batch_model(seed: int, n_conv: int, n_dw: int, n_fc: int, big_bias: bool = False) -> bytes:
-    """One model holding n_conv CONV_2D, n_dw DEPTHWISE_CONV_2D and n_fc FULLY_CONNECTED random ops."""
+def add(rng: np.random.Generator, tensors: list[T]) -> Op:
+    """ADD of two int8 tensors of one random shape (1-1200 elements, sizes not a multiple of 4 too),
+    random scales (either input's the larger) and zero points, the output scale near their sum or far
+    below it (saturating outputs), the three activations."""
+    shape = [int(rng.integers(1, 9)), int(rng.integers(3, 13)), int(rng.choice([3, 4, 5, 7, 16, 23]))]
+    if rng.random() < 0.2:
+        shape = [1, int(rng.integers(1, 40))]
+    ins = []
+    for _ in range(2):
+        tensors.append(T(shape, random_scale(rng, 0.002, 0.2), int(rng.integers(-128, 128)), name="in"))
+        ins.append(len(tensors) - 1)
+    s_out = (float(tensors[ins[0]].scale) + float(tensors[ins[1]].scale)) * float(rng.choice([0.6, 1.0, 1.5, 0.1]))
+    tensors.append(T(shape, float(np.float32(s_out)), int(rng.integers(-100, 100)), name="out"))
+    opts = fb().AddOptionsT()
+    opts.fusedActivationFunction = int(rng.choice(ACTS))
+    return Op("ADD", ins, [len(tensors) - 1], opts, "AddOptions")
+
+
+def batch_model(seed: int, n_conv: int, n_dw: int, n_fc: int, big_bias: bool = False, dw3x3: bool = False,
+                oc4: bool = False, wide_scale: bool = False, n_add: int = 0) -> bytes:
+    """One model holding n_conv CONV_2D, n_dw DEPTHWISE_CONV_2D, n_fc FULLY_CONNECTED and n_add ADD random ops
+    (dw3x3: every depthwise op 3x3, multiplier 1, channels a multiple of 4; oc4: every CONV_2D 4-32
+    filters, a multiple of 4)."""
     rng = np.random.default_rng(seed)
     tensors: list[T] = []
     ops: list[Op] = []
-    for kind in ["conv"] * n_conv + ["dw"] * n_dw + ["fc"] * n_fc:
-        ops.append(fully_connected(rng, tensors) if kind == "fc" else conv(rng, tensors, kind == "dw", big_bias))
-    return build(Graph(tensors, ops, [op.inputs[0] for op in ops], [op.outputs[0] for op in ops]))
+    for kind in ["conv"] * n_conv + ["dw"] * n_dw + ["fc"] * n_fc + ["add"] * n_add:
+        ops.append(fully_connected(rng, tensors) if kind == "fc" else add(rng, tensors) if kind == "add"
+                   else conv(rng, tensors, kind == "dw", big_bias, dw3x3, oc4, wide_scale))
+    inputs = [i for op in ops for i in (op.inputs if op.opcode == "ADD" else op.inputs[:1])]
+    return build(Graph(tensors, ops, inputs, [op.outputs[0] for op in ops]))

@@ -29,8 +29,8 @@ def test_core_variant_then_generic_then_reference() -> None:
     bias = rng.integers(-1000, 1000, size=6).astype(np.int32)
     m4 = kernels.prepare("CONV_2D", packed, "cortex-m4", CONV_GEO, w, bias, "b", 5)
     assert m4.kernel == "eat_conv2d_s8_dsp16" and m4.scratch_bytes == 24 * 6 + 4 * 72
-    big = dict(CONV_GEO, ic=512, fic=512, oc=8)        # int16 weights over W16_MAX_BYTES: the int8 kernel
-    wb = rng.integers(-127, 128, size=(8, 3, 3, 512)).astype(np.int8)
+    big = dict(CONV_GEO, ic=512, fic=512, oc=12)       # int16 weights over W16_MAX_BYTES: the int8 kernel
+    wb = rng.integers(-127, 128, size=(12, 3, 3, 512)).astype(np.int8)
     assert kernels.prepare("CONV_2D", DensePacker().pack("CONV_2D", wb), "cortex-m4", big, wb, None, None,
                            5).kernel == "eat_conv2d_s8_dsp"
     rv = kernels.prepare("CONV_2D", packed, "rv32imc", CONV_GEO, w, bias, "b", 5)
@@ -250,6 +250,60 @@ int main(void) {
       p.output_shift = -5; b = (1 << 29) - 64; bad += eat_fc_short_ok(&p, &b, 4) != 0; }
     printf("%ld %ld\n", bad, n);
     return bad != 0 || n < 1000000;
+REQUANT_SHORT_K_CHECK = r"""
+#include <stdio.h>
+#include <string.h>
+#include "eat/requant.h"
+#include "eat/requant_pc.h"
+static unsigned long long s = 88172645463325252ull;
+static uint32_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return (uint32_t)s; }
+int main(void) {
+    long bad = 0, taken = 0, constant = 0, refused = 0;
+    for (long i = 0; i < 200000; ++i) {
+        int32_t mult[2], shift[2], bias[2];
+        eat_rq_t q[2], fresh[2];
+        const int32_t k = 1 + (int32_t)(rnd() % 2000), span = k << 14;
+        const int32_t off = (int32_t)(rnd() % 256) - 128, lo = (int32_t)(rnd() % 128) - 128;
+        const int32_t hi = 127 - (int32_t)(rnd() % 100);
+        for (int c = 0; c < 2; ++c) {
+            mult[c] = (int32_t)((rnd() >> 1) | 0x40000000u);
+            shift[c] = -(int32_t)(rnd() % 22) - 1;
+            bias[c] = (int32_t)(rnd() % (1u << 20)) - (1 << 19);
+            switch (rnd() % 6) {
+            case 0: bias[c] = (rnd() & 1) ? (1 << 30) - (int32_t)(rnd() % 4096) : -(1 << 30); break;  /* pinned */
+            case 1: shift[c] = -(int32_t)(rnd() % 9) - 23; break;                                   /* r > 22 */
+            case 2: shift[c] = (int32_t)(rnd() % 3); break;                                         /* r = 0 */
+            case 3: bias[c] = (1 << 29) - span + (int32_t)(rnd() % 3) - 1; break;                  /* the limit */
+            default: break;
+            }
+        }
+        eat_rq_prepare(q, mult, shift, 2);
+        memcpy(fresh, q, sizeof q);
+        if (!eat_rq_prepare_short_k(q, shift, bias, 2, k, off, lo, hi)) {
+            refused++;
+            bad += memcmp(fresh, q, sizeof q) != 0;   /* left as eat_rq_prepare made it */
+            continue;
+        }
+        taken++;
+        constant += (q[0].multiplier == 0 && mult[0] != 0) + (q[1].multiplier == 0 && mult[1] != 0);
+        for (int c = 0; c < 2; ++c) {
+            const int32_t m = q[c].multiplier, cc = q[c].c, s2 = q[c].s2;
+            for (int j = 0; j < 40; ++j) {
+                int64_t a = (int64_t)bias[c] + (int64_t)(rnd() % (2u * (uint32_t)span + 1u)) - span;
+                const int32_t q3[3] = {m, cc, s2};
+                if (j == 0) a = (int64_t)bias[c] - span;
+                if (j == 1) a = (int64_t)bias[c] + span;
+                if (a < INT32_MIN || a > INT32_MAX) { bad++; continue; }
+                {
+                    const int8_t want = eat_requant_s8((int32_t)a, mult[c], shift[c], off, lo, hi);
+                    bad += eat_rq_short_s8((int32_t)a, &q[c], lo, hi) != want;
+                    bad += eat_rq3_short_s8((int32_t)a, q3, lo, hi) != want;
+                }
+            }
+        }
+    }
+    printf("%ld %ld %ld %ld\n", bad, taken, constant, refused);
+    return bad != 0;
 }
 """
 
@@ -279,6 +333,20 @@ def test_fc_int16_budget_fills_largest_first() -> None:
     assert sum(fc_w16_bytes(o, k) // 2 for i, o, k in layers if i in chosen) <= FC_W16_EXTRA_BYTES
     assert {0, 9} <= chosen and len(chosen & {1, 2, 3, 6, 7, 8}) == 4 and not chosen & {4, 5}
     assert fc_w16_ops([(0, 4096, 4096)]) == frozenset()   # one layer beyond the budget stays int8
+def test_short_requant_with_bounds_and_constant_channels(tmp_path: Path) -> None:
+    """eat_rq_prepare_short_k (the dsp16 kernels' per-call choice from bias +- k * 2^14): where it takes
+    the short form, every accumulator in that range requantises as eat_requant_s8 (the pinned channels,
+    bias ~ +-2^30 or large shifts, as constants); where it refuses, the constants stay untouched."""
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc absent")
+    src = tmp_path / "rqk.c"
+    src.write_text(REQUANT_SHORT_K_CHECK)
+    subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Werror", f"-I{RUNTIME_DIR / 'include'}", str(src), "-o",
+                    str(tmp_path / "rqk")], check=True)
+    proc = subprocess.run([str(tmp_path / "rqk")], capture_output=True, text=True)
+    bad, taken, constant, refused = (int(x) for x in proc.stdout.split())
+    assert proc.returncode == 0 and bad == 0, proc.stdout
+    assert taken > 10000 and constant > 1000 and refused > 10000, proc.stdout
 
 
 def test_conv_int16_layout_keeps_every_weight() -> None:
@@ -299,7 +367,7 @@ def test_dw_int16_layout_keeps_every_weight() -> None:
     geo = dict(CONV_GEO, ic=8, oc=8, fic=8)
     packed = DensePacker().pack("DEPTHWISE_CONV_2D", dw)
     m4 = kernels.prepare("DEPTHWISE_CONV_2D", packed, "cortex-m4", geo, dw, None, None, 3)
-    assert m4.kernel == "eat_depthwise_conv2d_s8_dsp16" and m4.scratch_bytes == 25 * 8
+    assert m4.kernel == "eat_depthwise_conv2d_s8_dsp16" and m4.scratch_bytes == 29 * 8   # constants, zp row, int32 accs
     odd = dict(geo, oc=6, ic=6)
     dw6 = dw[..., :6]
     assert kernels.prepare("DEPTHWISE_CONV_2D", DensePacker().pack("DEPTHWISE_CONV_2D", dw6), "cortex-m4", odd,

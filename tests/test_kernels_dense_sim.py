@@ -84,13 +84,58 @@ def test_random_depthwise_ops_bit_exact_on_nucleo(tmp_path: Path) -> None:
     assert used["eat_depthwise_conv2d_s8_dsp16"] >= 4 and used["eat_depthwise_conv2d_s8_dsp"] >= 1, used
 
 
+# quirk: "" every channel takes the short requantisation; "big_bias": channel 0's bias ~2^29 pins its
+# outputs (a constant channel inside the short form); "wide_scale": channel 0's shift >= 0 (general form)
+QUIRKS = {"": {}, "big_bias": {"big_bias": True}, "wide_scale": {"wide_scale": True}}
+
+
 @pytest.mark.sim
-def test_general_requantisation_path_on_nucleo(tmp_path: Path) -> None:
-    """Channel 0 of every op gets a bias near 2^29: the dsp16 kernels cannot bound the accumulators
-    below 2^29, so the whole layer takes the general requantisation (eat_rq), checked on the others."""
+@pytest.mark.parametrize("seed,quirk", [(51, ""), (52, "big_bias"), (53, "wide_scale")])
+def test_random_3x3_depthwise_ops_bit_exact_on_nucleo(seed: int, quirk: str, tmp_path: Path) -> None:
+    """The 9-tap assembly paths of eat_depthwise_conv2d_s8_dsp16: 3x3, 4-64 channels, strides, dilation,
+    SAME / VALID, the three activations (full range: no clamp); the short requantisation inside the
+    assembly loop (with a constant channel for "big_bias"), the general one after it ("wide_scale")."""
     if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
         pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
-    info = _run("nucleo_f446re", batch_model(41, n_conv=6, n_dw=8, n_fc=0, big_bias=True), tmp_path, samples=4)
+    info = _run("nucleo_f446re", batch_model(seed, n_conv=0, n_dw=14, n_fc=0, dw3x3=True, **QUIRKS[quirk]),
+                tmp_path, samples=6)
+    used = collections.Counter(op["kernel"] for op in info["ops"])
+    assert used["eat_depthwise_conv2d_s8_dsp16"] == 14, used
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("seed,quirk", [(61, ""), (62, "big_bias"), (63, "wide_scale")])
+def test_random_conv_ops_c4_bit_exact_on_nucleo(seed: int, quirk: str, tmp_path: Path) -> None:
+    """eat_conv2d_s8_dsp16's two-pixel assembly path (filters a multiple of 4, short requantisation inside
+    the loop; an odd last pixel through mac4x2 and the packed constants; inputs of 1-3 channels gathered
+    through the offset table inside, im2col at the border): 1x1 to 5x5 windows, strides, dilation,
+    SAME / VALID, odd and even pixel counts, the three activations; quirks as above."""
+    if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
+        pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
+    info = _run("nucleo_f446re", batch_model(seed, n_conv=14, n_dw=0, n_fc=0, oc4=True, **QUIRKS[quirk]),
+                tmp_path, samples=6)
+    used = collections.Counter(op["kernel"] for op in info["ops"])
+    assert used["eat_conv2d_s8_dsp16"] == 14, used
+
+
+@pytest.mark.sim
+def test_random_add_ops_bit_exact_on_nucleo(tmp_path: Path) -> None:
+    """eat_add_s8_dsp (tabulated input rescalings, short output requantisation 4 elements per word, a tail
+    of 1-3 elements) and its fallbacks (fewer than 256 elements, output shifts outside [-22, -1])."""
+    if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
+        pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
+    info = _run("nucleo_f446re", batch_model(71, n_conv=0, n_dw=0, n_fc=0, n_add=16), tmp_path, samples=6)
+    used = collections.Counter(op["kernel"] for op in info["ops"])
+    assert used["eat_add_s8_dsp"] == 16, used
+
+
+@pytest.mark.sim
+def test_general_requantisation_path_on_nucleo(tmp_path: Path) -> None:
+    """Channel 0 of every op gets a multiplier of 1-4 (shift >= 0, outputs not constant): the dsp16
+    kernels cannot use the short form, so the whole layer takes the general requantisation (eat_rq)."""
+    if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
+        pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
+    info = _run("nucleo_f446re", batch_model(41, n_conv=6, n_dw=8, n_fc=0, wide_scale=True), tmp_path, samples=4)
     used = collections.Counter(op["kernel"] for op in info["ops"])
     assert used["eat_conv2d_s8_dsp16"] == 6 and used["eat_depthwise_conv2d_s8_dsp16"] >= 2, used
 

@@ -7,12 +7,13 @@ from pipeline.compiler.kernels import Geometry, Variant, register
 ARMV7EM = ("cortex-m4", "cortex-m7")     # ARMv7E-M: the DSP extension (SXTB16, SMLAD)
 RQ_BYTES = 24            # sizeof(eat_rq_t), eat/requant_pc.h: per-channel requantisation constants
 DW16_MAX_TAPS = 25       # EAT_DW16_MAX_TAPS, eat/depthwise_conv.h
-W16_MAX_BYTES = 65536    # int16 weights double the flash: larger layers keep the int8 kernel (vww fits 512 KB)
 # FULLY_CONNECTED weights as int16 (dsp16) add their int8 size again to the flash: per model at most this
 # much, filled largest layer first (fc_w16_ops). Sized for the smallest ARMv7E-M board here, nucleo_f446re
 # (512 KB): ad01_int8 builds to ~278 KB with int8 weights, ~509 KB with these 224 KB of int16 extra.
 FC_W16_EXTRA_BYTES = 224 * 1024
 FC_DSP_MAX_K = 1 << 15   # dsp4 / dsp16 bound the accumulators by in_depth * 2^14 in int32 (fc_armv7em.h)
+W16_MAX_BYTES = 98304    # int16 weights double the flash: larger layers keep the int8 kernel (vww, whose
+#                          256 x 256 layers take 128 KB as int16, fits 512 KB; resnet's 3x3x64x64 is 72 KB)
 
 
 def _not_grouped(g: Geometry) -> bool:
@@ -75,7 +76,8 @@ register("CONV_2D", "dense", ARMV7EM, Variant(
     "int16 weights, im2col of 2 pixels into int16 scratch, then LDRD + SMLAD over 4 output channels x 2 "
     "pixels (0.78 instructions per MAC in the inner loop), requantisation constants prepared once per call",
     applies=lambda g: _not_grouped(g) and _w16_bytes(g) <= W16_MAX_BYTES, fold_input_offset=True,
-    layout="oc4_k2_w16", scratch=lambda g: RQ_BYTES * g["oc"] + _im2col_bytes(g)))
+    layout="oc4_k2_w16", scratch=lambda g: RQ_BYTES * g["oc"] + _im2col_bytes(g)
+    + (_im2col_bytes(g) // 2 if g["ic"] < 4 else 0)))   # int16 gather offsets below 4 input channels
 register("CONV_2D", "dense", ARMV7EM, Variant(
     "eat_conv2d_s8_dsp", "runtime/src/armv7em/conv2d_s8_dsp.c",
     "im2col of 2 pixels into interleaved int16 scratch, then LDM + LDRD + SMLAD over 2 output channels "
@@ -86,7 +88,7 @@ register("DEPTHWISE_CONV_2D", "dense", ARMV7EM, Variant(
     "4 channels per step, int16 weights (one LDRD per tap), a tap-pointer table per pixel so the border "
     "runs the same branch-free loop, requantisation constants prepared once per call",
     applies=lambda g: g["dm"] == 1 and g["oc"] % 4 == 0 and g["kh"] * g["kw"] <= DW16_MAX_TAPS,
-    fold_input_offset=True, layout="dw_c4_taps_w16", scratch=lambda g: (RQ_BYTES + 1) * g["oc"]))
+    fold_input_offset=True, layout="dw_c4_taps_w16", scratch=lambda g: (RQ_BYTES + 1 + 4) * g["oc"]))
 register("DEPTHWISE_CONV_2D", "dense", ARMV7EM, Variant(
     "eat_depthwise_conv2d_s8_dsp", "runtime/src/armv7em/depthwise_conv2d_s8_dsp.c",
     "4 channels per step with SXTB16 + SMLABB/SMLATT, weights regrouped per block of 4 channels "
@@ -109,6 +111,10 @@ register("FULLY_CONNECTED", "dense", ARMV7EM, Variant(
     "eat_fully_connected_s8_dsp", "runtime/src/armv7em/fully_connected_s8_dsp.c",
     "SXTB16 + SMLAD, 4 input values x 2 output rows per step",
     applies=lambda g: g["filter_offset"] == 0, fold_input_offset=True))
+register("ADD", "none", ARMV7EM, Variant(
+    "eat_add_s8_dsp", "runtime/src/armv7em/add_s8_dsp.c",
+    "the inputs' rescalings tabulated per call (256 doubled entries each), the short output requantisation "
+    "(SMMULR) 4 elements per word; broadcast, small, or shifts outside the short form go to eat_add_s8"))
 
 # ---- ARMv6-M (runtime/src/armv6m/*.c, declared in eat/armv6m.h): Cortex-M0+ ----
 # These fold the input offset themselves (per call, into per-channel constants in planned scratch):

@@ -107,10 +107,22 @@ COSTS: dict[str, CoreCosts] = {
     # biases): ~113 per output (out 16 + channel 97) and 9 per index byte, from kws's 1x1 at 80 %
     # before the M4 kernels (1,409,732, 448 index bytes per pixel) and its FC 64->12 at 80 % (2,131;
     # est. 2,137).
-    "cortex-m4": CoreCosts(dense_mac=1.0, dense_tap=0.4, dense_dw_tap=2.5, out=16.0, pair=9.0, pair_dw=10.0,
-                           channel=97.0, pixel=25.0, fill=6.0,
+    # Dense refitted after the third pass of the M4 kernels (assembly depthwise 3x3 and conv pairs,
+    # README "Cortex-M4 kernels, third pass"), `bench --board nucleo_f446re --sparsity 0.8 --profile`
+    # of kws: 1x1 501,155 (est. 501,000), 10x4 conv 445,810 (est. 445,000), 3x3 depthwise 270,685
+    # (est. 272,000): dense_mac 0.8, out 11.1, dense_tap 0.32, dense_dw_tap 1.72 (channel_dw 5 -> 9.9
+    # keeps the depthwise walk's out + channel_dw). Before (dense_mac 1.0, out 16, dense_tap 0.4,
+    # dense_dw_tap 2.5) 2:4's 1x1 layers went sparse at 578-585 k against the new dense 501 k (kws 2:4
+    # 1.09x of dense). channel 97 -> 68.9 (out + channel 113 -> 80): refitted to vww's portable d4 walks
+    # (its ~2^30 biases), `bench --board nucleo_f446re --model vww_96_int8.tflite --profile`: ops 18 /
+    # 20 / 22 / 24 / 26 473,429 / 423,845 / 456,548 / 215,893 / 212,107 (est. 461,556 / 429,480 /
+    # 448,596 / 217,431 / 215,892; at 113 per output they read ~30% high and went dense at the new
+    # dense figures, vww 11.61 M against 11.33 M). kws's FC 64->12 (the other user) stays dense at
+    # 80 / 90 %.
+    "cortex-m4": CoreCosts(dense_mac=0.8, dense_tap=0.32, dense_dw_tap=1.72, out=11.1, pair=9.0, pair_dw=10.0,
+                           channel=68.9, pixel=25.0, fill=6.0,
                            blk_pair=23.0, blk_channel=40.0, blk_out=17.7, blk_gather=2.2, blk_tap=21.0,
-                           channel_dw=5.0, fill_dw=0.0),   # the M4 depthwise copies a padded plane, no windows
+                           channel_dw=9.9, fill_dw=0.0),   # the M4 depthwise copies a padded plane, no windows
     # esp32-c3-devkitm-1, labwired instructions: its own dense kernels (runtime/src/rv32/*) against the
     # PORTABLE sparse walks (runtime/src/*_sparse_s8.c: the RV32 has no sparse kernels of its own), fitted
     # to `bench --board esp32-c3-devkitm-1 --sparsity 0.8 --profile --model kws_ref_model.tflite` (one-shot

@@ -19,5 +19,8 @@ typedef struct {
 } eat_add_s8_params_t;
 
 void eat_add_s8(const eat_add_s8_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+/* ARMv7E-M DSP (runtime/src/armv7em/add_s8_dsp.c): the inputs' rescalings tabulated per call, the short
+ * output requantisation 4 elements at a time; other cases call eat_add_s8. */
+void eat_add_s8_dsp(const eat_add_s8_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 
 #endif

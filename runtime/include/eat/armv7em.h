@@ -32,20 +32,33 @@ static inline int32_t eat_sxtb16_ror8(int32_t x)
     return r;
 }
 
-/* Four int32 values -> 4 int8 lanes of one word, each saturated to int8 (SSAT) then clamped bytewise to
- * [lo, hi] (SSUB8 + SEL against lo4 / hi4, the bounds replicated in every byte): the same bytes as
- * clamp(v, lo, hi) for -128 <= lo <= hi <= 127. */
-static inline int32_t eat_pack4_clamp(int32_t v0, int32_t v1, int32_t v2, int32_t v3, int32_t lo4, int32_t hi4)
+/* Four int32 values -> 4 int8 lanes of one word, each saturated to int8: 4 SSAT + 3 BFI (each BFI
+ * overwrites the sign bits SSAT left above the lower lanes). */
+static inline uint32_t eat_pack4(int32_t v0, int32_t v1, int32_t v2, int32_t v3)
 {
-    uint32_t w = (uint32_t)__ssat(v0, 8) & 0xFFu;
-    w |= ((uint32_t)__ssat(v1, 8) & 0xFFu) << 8;
-    w |= ((uint32_t)__ssat(v2, 8) & 0xFFu) << 16;
-    w |= (uint32_t)__ssat(v3, 8) << 24;
+    uint32_t w = (uint32_t)__ssat(v0, 8);
+    __asm__("bfi %0, %1, #8, #8" : "+r"(w) : "r"(__ssat(v1, 8)));
+    __asm__("bfi %0, %1, #16, #8" : "+r"(w) : "r"(__ssat(v2, 8)));
+    __asm__("bfi %0, %1, #24, #8" : "+r"(w) : "r"(__ssat(v3, 8)));
+    return w;
+}
+
+/* 4 int8 lanes clamped bytewise to [lo, hi]: SSUB8 + SEL against lo4 / hi4 (the bounds in every byte). */
+static inline int32_t eat_clamp4(uint32_t w, int32_t lo4, int32_t hi4)
+{
     (void)__ssub8((int8x4_t)w, (int8x4_t)lo4);
     w = (uint32_t)__sel((uint8x4_t)w, (uint8x4_t)lo4);     /* GE set where w >= lo: keep w, else lo */
     (void)__ssub8((int8x4_t)w, (int8x4_t)hi4);
     w = (uint32_t)__sel((uint8x4_t)hi4, (uint8x4_t)w);     /* GE set where w >= hi: hi, else w */
     return (int32_t)w;
+}
+
+/* Four int32 values -> 4 int8 lanes of one word, each saturated to int8 (SSAT) then clamped bytewise to
+ * [lo, hi] (SSUB8 + SEL against lo4 / hi4, the bounds replicated in every byte): the same bytes as
+ * clamp(v, lo, hi) for -128 <= lo <= hi <= 127. */
+static inline int32_t eat_pack4_clamp(int32_t v0, int32_t v1, int32_t v2, int32_t v3, int32_t lo4, int32_t hi4)
+{
+    return eat_clamp4(eat_pack4(v0, v1, v2, v3), lo4, hi4);
 }
 
 static inline int32_t eat_bytes4(int32_t v)

@@ -29,9 +29,10 @@ size_t eat_depthwise_conv2d_s8_dsp_scratch_bytes(const eat_depthwise_conv2d_s8_p
 void eat_depthwise_conv2d_s8_dsp(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 /* ARMv7E-M DSP, depth multiplier 1, out_c % 4 == 0, k_h * k_w <= EAT_DW16_MAX_TAPS: int16 weights
- * (layout dw_c4_taps_w16), scratch for the requantisation constants and a zero-point row. */
+ * (layout dw_c4_taps_w16), scratch for the requantisation constants, a zero-point row and one pixel's
+ * int32 accumulators. */
 #define EAT_DW16_MAX_TAPS 25
-size_t eat_depthwise_conv2d_s8_dsp16_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);   /* 25 * out_c */
+size_t eat_depthwise_conv2d_s8_dsp16_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);   /* 29 * out_c */
 void eat_depthwise_conv2d_s8_dsp16(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
