@@ -250,6 +250,10 @@ int main(void) {
       p.output_shift = -5; b = (1 << 29) - 64; bad += eat_fc_short_ok(&p, &b, 4) != 0; }
     printf("%ld %ld\n", bad, n);
     return bad != 0 || n < 1000000;
+}
+"""
+
+
 REQUANT_SHORT_K_CHECK = r"""
 #include <stdio.h>
 #include <string.h>
@@ -333,6 +337,8 @@ def test_fc_int16_budget_fills_largest_first() -> None:
     assert sum(fc_w16_bytes(o, k) // 2 for i, o, k in layers if i in chosen) <= FC_W16_EXTRA_BYTES
     assert {0, 9} <= chosen and len(chosen & {1, 2, 3, 6, 7, 8}) == 4 and not chosen & {4, 5}
     assert fc_w16_ops([(0, 4096, 4096)]) == frozenset()   # one layer beyond the budget stays int8
+
+
 def test_short_requant_with_bounds_and_constant_channels(tmp_path: Path) -> None:
     """eat_rq_prepare_short_k (the dsp16 kernels' per-call choice from bias +- k * 2^14): where it takes
     the short form, every accumulator in that range requantises as eat_requant_s8 (the pinned channels,
