@@ -89,9 +89,12 @@ register("DEPTHWISE_CONV_2D", KEY, ARMV7EM, Variant(
     "requantisation", scratch=_dw_plane_scratch, header="eat/sparse_armv7em.h",
     pixel_block=0))   # channel outer: every pixel of a channel written before the next channel is read
 
+register("DEPTHWISE_CONV_2D", KEY, ARMV6M, Variant(
+    "eat_depthwise_conv2d_s8_sparse_armv6m", "runtime/src/armv6m/depthwise_conv2d_sparse_armv6m.c",
+    "channel outer: the input plane copied with its padding (the zero point), the channel's non-zeros "
+    "decoded once, then per output pixel one LDRSB + MULS + ADDS per non-zero (loops of their own for "
+    "1, 2, 3 non-zeros) and the accumulator bounds before the exact requantisation",
+    scratch=_dw_plane_scratch, header="eat/sparse_armv6m.h", clamp_bounds=True, pixel_block=0))
+
 # (op, core) where the cost model is not asked: dense always wins there.
-DENSE_ONLY: dict[tuple[str, str], str] = {
-    ("DEPTHWISE_CONV_2D", "cortex-m0plus"):
-        ("the dense dw4 kernel beats every sparse walk measured: the d4 walk 1.9x slower, a C walk with "
-         "accumulator bounds 1.3x slower on kws_ref_model's 3x3 layers"),
-}
+DENSE_ONLY: dict[tuple[str, str], str] = {}

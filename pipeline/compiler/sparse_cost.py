@@ -24,6 +24,8 @@ class LayerShape:
     border: int = 0         # output positions whose window leaves the input (sparse copies it)
     window: int = 0         # bytes of one copied window
     field_bytes: int = 0    # CONV_2D: bytes of one receptive field (k_h * k_w * in_c), gathered by the block kernel
+    plane_bytes: int = 0    # the plane walk: bytes of one padded input plane
+    planes: int = 0         # the plane walk: planes copied (batches x input channels)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,11 @@ class CoreCosts:
     blk_tap: float = 0.0     # per output pixel and kernel position: the gather's bounds and loops
     channel_dw: float | None = None   # sparse DEPTHWISE_CONV_2D per output, when its kernel differs (None: channel)
     fill_dw: float | None = None      # sparse DEPTHWISE_CONV_2D per border window byte (None: fill)
+    # the plane walk (channel outer over a padded input plane; 0: the core has none)
+    plane_nz: float = 0.0       # per non-zero and output pixel
+    plane_out: float = 0.0      # per output element: bounds, requantisation, store, loop
+    plane_channel: float = 0.0  # per output channel: decode, set-up
+    plane_fill: float = 0.0     # per byte of a copied plane
 
 
 # Fitted to `scripts/calibrate_sparse.py BOARD` (FC 256x64, 1x1 conv 8x8x32->32, 3x3 conv 8x8x8->16,
@@ -68,7 +75,8 @@ COSTS: dict[str, CoreCosts] = {
     # (est. 3.46 M: the in_c = 1 conv is still over-estimated); the 3x3 conv above est. 500k.
     "cortex-m0plus": CoreCosts(dense_mac=5.6, dense_tap=4.0, dense_dw_tap=8.0, out=49.0, pair=22.2,
                                pair_dw=29.0, channel=131.0, pixel=50.0, fill=12.0,
-                               blk_pair=87.0, blk_channel=70.0, blk_out=100.0, blk_gather=8.0, blk_tap=25.0),
+                               blk_pair=87.0, blk_channel=70.0, blk_out=100.0, blk_gather=8.0, blk_tap=25.0,
+                               plane_nz=5.0, plane_out=35.0, plane_channel=300.0, plane_fill=8.0),
     # generic (portable reference dense kernels, portable sparse kernels): the earlier pico fit, FC
     # 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 / 58,089 / 40,828.
     "generic": CoreCosts(dense_mac=17.1, dense_tap=13.0, dense_dw_tap=38.0, out=180.0, pair=26.0,
@@ -139,6 +147,14 @@ def sparse_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:
     fill = c.fill_dw if dw and c.fill_dw is not None else c.fill
     per_pixel = pairs * pair + s.out_c * (c.out + channel) + c.pixel
     return int(s.pixels * per_pixel + s.border * s.window * fill)
+
+
+def sparse_plane_cycles(core: str, s: LayerShape, nonzeros: int) -> int:
+    """The plane walk (DEPTHWISE_CONV_2D, CONV_2D with in_c == 1): per output pixel every non-zero once
+    and every channel's output, per channel its set-up, per input channel its plane copied."""
+    c = costs(core)
+    return int(s.pixels * (nonzeros * c.plane_nz + s.out_c * c.plane_out) + s.out_c * c.plane_channel
+               + s.planes * s.plane_bytes * c.plane_fill)
 
 
 def sparse_block_cycles(core: str, s: LayerShape, entries: np.ndarray, block: int = 8) -> int:
