@@ -39,6 +39,12 @@ def _pixels(g) -> int:
 
 
 register("CONV_2D", KEY, ARMV6M, Variant(
+    "eat_conv2d_s8_sparse_plane_armv6m", "runtime/src/armv6m/depthwise_conv2d_sparse_armv6m.c",
+    "one input channel: every filter walks the padded input plane once (the depthwise plane walk with "
+    "depth multiplier out_c), per output pixel one LDRSB + MULS + ADDS per non-zero and the accumulator bounds",
+    applies=lambda g: g["ic"] == 1 and g["fic"] == 1, scratch=lambda g: _dw_plane_scratch(g),
+    header="eat/sparse_armv6m.h", clamp_bounds=True, pixel_block=0))
+register("CONV_2D", KEY, ARMV6M, Variant(
     "eat_conv2d_s8_sparse_b8_armv6m", "runtime/src/armv6m/conv2d_sparse_b8_armv6m.c",
     "each filter's non-zeros walked once per block of 8 output pixels (receptive fields gathered "
     "transposed into scratch), hand-scheduled Thumb-1 in SRAM, exact two-multiply requantisation",
