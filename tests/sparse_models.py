@@ -36,9 +36,14 @@ def _osz(i: int, k: int, s: int, d: int, same: bool) -> int:
 
 
 def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tuple[list[T], Op]:
-    """Tensors (input, weights, bias, output at indices base..base+3) and the op."""
+    """Tensors (input, weights, bias, output at indices base..base+3) and the op. Opcode "CONV_2D_C1": a
+    CONV_2D with one input channel; a "+" suffix: input zero point -128 and non-zeros of +-127."""
+    extreme = opcode.endswith("+")
+    opcode = opcode.rstrip("+")
+    one_channel = opcode == "CONV_2D_C1"
+    opcode = "CONV_2D" if one_channel else opcode
     fbm = fb()
-    in_q = (random_scale(rng, 0.005, 0.2), int(rng.integers(-128, 128)))
+    in_q = (random_scale(rng, 0.005, 0.2), -128 if extreme else int(rng.integers(-128, 128)))
     out_q = (random_scale(rng, 0.01, 2.0), int(rng.integers(-100, 100)))
     act = int(rng.choice([0, 1, 3]))   # NONE, RELU, RELU6
     if opcode == "FULLY_CONNECTED":
@@ -59,8 +64,8 @@ def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tu
             ih, iw = max(ih, (kh - 1) * d + 1), max(iw, (kw - 1) * d + 1)
         oh, ow = _osz(ih, kh, s, d, same), _osz(iw, kw, s, d, same)
         if opcode == "CONV_2D":
-            groups = int(rng.choice([1, 1, 1, 2]))
-            fic = int(rng.integers(1, 20))
+            groups = 1 if one_channel else int(rng.choice([1, 1, 1, 2]))
+            fic = 1 if one_channel else int(rng.integers(1, 20))
             ic, oc = fic * groups, int(rng.integers(1, 6)) * groups
             w = rng.integers(-127, 128, size=(oc, kh, kw, fic)).astype(np.int8)
             o = fbm.Conv2DOptionsT()
@@ -79,6 +84,8 @@ def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tu
         options = o
         in_shape, out_shape = [1, ih, iw, ic], [1, oh, ow, oc]
     w = pattern(w, opcode, kind, rng)
+    if extreme:
+        w = np.where(w == 0, 0, np.where(w > 0, 127, -127)).astype(np.int8)
     bias = rng.integers(-20000, 20000, size=oc).astype(np.int32)
     w_scale = random_scale(rng, 0.001, 0.05)
     wt = T(list(w.shape), w_scale, 0, "INT8", w, f"w{base}")

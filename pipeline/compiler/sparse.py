@@ -168,7 +168,9 @@ def choose(mode: str, core: str, opcode: str, w: np.ndarray, enc: Encoded, shape
     if block:
         sparse_c = sparse_cost.sparse_block_cycles(core, shape, enc.entries, block)
     elif plane:
-        sparse_c = sparse_cost.sparse_plane_cycles(core, shape, enc.nonzeros)
+        axis = 3 if opcode == "DEPTHWISE_CONV_2D" else 0
+        per_channel = (np.moveaxis(np.asarray(w), axis, 0).reshape(w.shape[axis], -1) != 0).sum(axis=1)
+        sparse_c = sparse_cost.sparse_plane_cycles(core, shape, per_channel)
     else:
         sparse_c = sparse_cost.sparse_cycles(core, shape, enc.entries)
     zeros = int(w.size - enc.nonzeros)

@@ -50,10 +50,12 @@ class CoreCosts:
     channel_dw: float | None = None   # sparse DEPTHWISE_CONV_2D per output, when its kernel differs (None: channel)
     fill_dw: float | None = None      # sparse DEPTHWISE_CONV_2D per border window byte (None: fill)
     # the plane walk (channel outer over a padded input plane; 0: the core has none)
-    plane_nz: float = 0.0       # per non-zero and output pixel
-    plane_out: float = 0.0      # per output element: bounds, requantisation, store, loop
+    plane_nz: float = 0.0       # per non-zero and output pixel (channels of > 2 non-zeros: the C walk)
+    plane_out: float = 0.0      # per output element of the C walk: bounds, requantisation, store, loop
+    plane_out2: float = 0.0     # per output element of a channel of 1 or 2 non-zeros (the Thumb-1 walk)
     plane_channel: float = 0.0  # per output channel: decode, set-up
     plane_fill: float = 0.0     # per byte of a copied plane
+    dense_mac_c1: float = 0.0   # dense CONV_2D with in_c == 1, per MAC beside `out` (0: dense_mac and dense_tap)
 
 
 # Fitted to `scripts/calibrate_sparse.py BOARD` (FC 256x64, 1x1 conv 8x8x32->32, 3x3 conv 8x8x8->16,
@@ -73,10 +75,20 @@ COSTS: dict[str, CoreCosts] = {
     # sparse 1.36-1.47 M (est. 1.56 M), 10x4 conv 49x10x1->25x5x64 stride 2 1.53 M (est. 1.41 M).
     # dense_tap 4 (was 11): the same model's dense 1x1 3.01 M (est. 3.29 M) and 10x4 conv 2.35 M
     # (est. 3.46 M: the in_c = 1 conv is still over-estimated); the 3x3 conv above est. 500k.
-    "cortex-m0plus": CoreCosts(dense_mac=5.6, dense_tap=4.0, dense_dw_tap=8.0, out=49.0, pair=22.2,
+    # plane walk (armv6m/depthwise_conv2d_sparse_armv6m.c), fitted to `bench --board pico --profile` of
+    # kws_ref_model one-shot 80 / 90 % (README "The plane walk (Cortex-M0+)"): the four 3x3 depthwise
+    # 25x5x64 (1-2 non-zeros per channel: the Thumb-1 walk) 470-540 k at both -> ~47 per output beside
+    # ~500 per channel (decode, set-up) and ~8 per plane byte (27x7 per channel); the 10x4 conv
+    # 49x10x1->25x5x64 stride 2 (in_c = 1, one 58x12 plane; 8 / 4 non-zeros per filter: the C walk)
+    # 1.279 M / 0.877 M -> 12.6 per non-zero and pixel, 54 per output.
+    # dense_mac_c1: that conv dense 1.965-1.975 M at 50-90 % (est. 3.46 M by dense_mac + dense_tap, which
+    # put it sparse at 50 %, measured 2.47 M) -> 4.9 per MAC beside `out`; dense_dw_tap 4.8 (was 8): the
+    # depthwise layers dense 1.08-1.19 M (est. 1.37 M).
+    "cortex-m0plus": CoreCosts(dense_mac=5.6, dense_tap=4.0, dense_dw_tap=4.8, out=49.0, pair=22.2,
                                pair_dw=29.0, channel=131.0, pixel=50.0, fill=12.0,
                                blk_pair=87.0, blk_channel=70.0, blk_out=100.0, blk_gather=8.0, blk_tap=25.0,
-                               plane_nz=5.0, plane_out=35.0, plane_channel=300.0, plane_fill=8.0),
+                               plane_nz=12.6, plane_out=54.0, plane_out2=47.0, plane_channel=500.0, plane_fill=8.0,
+                               dense_mac_c1=4.9),
     # generic (portable reference dense kernels, portable sparse kernels): the earlier pico fit, FC
     # 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 / 58,089 / 40,828.
     "generic": CoreCosts(dense_mac=17.1, dense_tap=13.0, dense_dw_tap=38.0, out=180.0, pair=26.0,
@@ -134,6 +146,8 @@ def costs(core: str) -> CoreCosts:
 def dense_cycles(core: str, s: LayerShape) -> int:
     c = costs(core)
     outputs = s.pixels * s.out_c
+    if s.opcode == "CONV_2D" and c.dense_mac_c1 and s.field_bytes == s.taps:   # in_c == 1
+        return int(s.macs * c.dense_mac_c1 + outputs * c.out)
     tap = {"FULLY_CONNECTED": 0.0, "DEPTHWISE_CONV_2D": c.dense_dw_tap}.get(s.opcode, c.dense_tap)
     return int(s.macs * c.dense_mac + outputs * (c.out + s.taps * tap))
 
@@ -149,12 +163,16 @@ def sparse_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:
     return int(s.pixels * per_pixel + s.border * s.window * fill)
 
 
-def sparse_plane_cycles(core: str, s: LayerShape, nonzeros: int) -> int:
-    """The plane walk (DEPTHWISE_CONV_2D, CONV_2D with in_c == 1): per output pixel every non-zero once
-    and every channel's output, per channel its set-up, per input channel its plane copied."""
+def sparse_plane_cycles(core: str, s: LayerShape, channel_nonzeros: np.ndarray) -> int:
+    """The plane walk (DEPTHWISE_CONV_2D, CONV_2D with in_c == 1): per output pixel, a channel of 1 or 2
+    non-zeros plane_out2 (the Thumb-1 walk), one of more plane_out + plane_nz per non-zero (the C walk), one
+    of none nothing; per channel its set-up, per input channel its plane copied."""
     c = costs(core)
-    return int(s.pixels * (nonzeros * c.plane_nz + s.out_c * c.plane_out) + s.out_c * c.plane_channel
-               + s.planes * s.plane_bytes * c.plane_fill)
+    nz = np.asarray(channel_nonzeros, np.int64)
+    short = int(((nz > 0) & (nz <= 2)).sum())
+    long_nz = nz[nz > 2]
+    per_pixel = short * c.plane_out2 + long_nz.size * c.plane_out + int(long_nz.sum()) * c.plane_nz
+    return int(s.pixels * per_pixel + s.out_c * c.plane_channel + s.planes * s.plane_bytes * c.plane_fill)
 
 
 def sparse_block_cycles(core: str, s: LayerShape, entries: np.ndarray, block: int = 8) -> int:

@@ -98,96 +98,124 @@ static inline int8_t out_of(const chan_t *c, int32_t acc)
         } while (--rows);                                                         \
     } while (0)
 
-/* A channel of one or two non-zeros in the asm walk (dw2_walk): words 0..7 in registers, 8..17 copied
- * to the stack. Bounds relative to the bias (lo - bias, hi - bias), so a clamped output costs no add. */
+/* A channel of one or two non-zeros in the Thumb-1 walks (dw_walk*): words 0..7 in registers, the rest
+ * copied to the stack. Bounds relative to the bias (lo - bias, hi - bias), so a clamped output costs
+ * no add. `rq` and `slow` serve accumulators of |acc| > 65535 between the bounds (the _w walks). */
 typedef struct {
     int32_t w0, o1, w1, lo, hi, out_c, sw, o0;                 /* r3 r4 r5 r8 r9 r10 r12, r2 */
     int32_t bias, ml, mh, b0, sh, amin, amax, gap, span, rows; /* [sp, #0] .. [sp, #36] */
+    int32_t c65535, c131071;                                   /* [sp, #40], [sp, #44] */
+    const eat_armv6m_rq_t *rq;                                 /* [sp, #48] */
+    int32_t (*slow)(const eat_armv6m_rq_t *, int32_t);         /* [sp, #52] */
+    int32_t pad;                                               /* keeps sp 8-byte aligned at the call */
 } dw2_t;
 
 /* Every output pixel of one channel of <= 2 non-zeros (x: the plane, o: its first output): per pixel
- * two LDRSB + MULS, the sum, the bounds; between them the fast requantisation of eat_armv6m_rq_apply
- * (the caller checked |acc| < 2^16 there and shift <= -1), no clamp (the bounds are exact); a store.
- * 22 cycles per clamped output under rp2040js, ~45 per requantised one. Registers: r0 the plane
- * position, r1 the output, r2/r4 the offsets, r3/r5 the weights, r6 the sum, r7 scratch; r8 lo,
- * r9 hi, r10 out_c, r11 the row's end, r12 sw, lr scratch. In .ramfunc: SRAM on a real RP2040. */
-__attribute__((naked, noinline, section(".ramfunc.eat_armv6m_dw2_walk")))
-static void dw2_walk(const int8_t *x, int8_t *o, const dw2_t *k)
-{
-    (void)x; (void)o; (void)k;
-    __asm__ volatile(
-        ".syntax unified\n\t"
-        "push {r4-r7, lr}\n\t"
-        "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"
-        "push {r4-r7}\n\t"
-        "adds r2, r2, #52\n\t"            /* gap span rows (and amin amax before them) */
-        "ldm r2!, {r3-r7}\n\t"
-        "push {r3-r7}\n\t"
-        "subs r2, r2, #40\n\t"            /* bias ml mh b0 sh */
-        "ldm r2!, {r3-r7}\n\t"
-        "push {r3-r7}\n\t"
-        "subs r2, r2, #52\n\t"
-        "ldm r2!, {r3-r7}\n\t"            /* w0 o1 w1 lo hi */
-        "mov r8, r6\n\t" "mov r9, r7\n\t"
-        "ldm r2!, {r6, r7}\n\t"           /* out_c sw */
-        "mov r10, r6\n\t" "mov r12, r7\n\t"
-        "ldr r2, [r2, #0]\n\t"            /* o0 */
-        "0:\n\t"                          /* next row */
-        "ldr r7, [sp, #32]\n\t"
-        "adds r7, r7, r0\n\t"
-        "mov r11, r7\n"
-        "1:\n\t"
-        "ldrsb r6, [r0, r2]\n\t"
-        "muls r6, r3, r6\n\t"
-        "ldrsb r7, [r0, r4]\n\t"
-        "muls r7, r5, r7\n\t"
-        "adds r6, r6, r7\n\t"
-        "cmp r6, r8\n\t"
-        "blt 3f\n\t"
-        "cmp r6, r9\n\t"
-        "bgt 4f\n\t"
-        "mov lr, r5\n\t"
-        "ldr r7, [sp, #0]\n\t"
-        "adds r6, r6, r7\n\t"             /* acc */
-        "ldr r7, [sp, #4]\n\t"
-        "muls r7, r6, r7\n\t"
-        "asrs r7, r7, #16\n\t"            /* (acc * ml) >> 16 */
-        "ldr r5, [sp, #8]\n\t"
-        "muls r5, r6, r5\n\t"
-        "adds r7, r7, r5\n\t"             /* s */
-        "asrs r7, r7, #14\n\t"
-        "asrs r6, r6, #31\n\t"
-        "lsls r6, r6, #1\n\t"
-        "adds r7, r7, r6\n\t"             /* b[1] = b[0] - 2 */
-        "ldr r6, [sp, #12]\n\t"
-        "adds r7, r7, r6\n\t"
-        "ldr r6, [sp, #16]\n\t"
-        "asrs r7, r7, r6\n\t"
-        "mov r5, lr\n"
-        "2:\n\t"
-        "strb r7, [r1]\n\t"
-        "add r1, r10\n\t"
-        "add r0, r12\n\t"
-        "cmp r0, r11\n\t"
-        "bne 1b\n\t"
-        "ldr r7, [sp, #28]\n\t"           /* the gap to the next row */
-        "adds r0, r0, r7\n\t"
-        "ldr r7, [sp, #36]\n\t"
-        "subs r7, r7, #1\n\t"
-        "str r7, [sp, #36]\n\t"
-        "bne 0b\n\t"
-        "add sp, #40\n\t"
-        "pop {r4-r7}\n\t"
-        "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"
-        "pop {r4-r7, pc}\n"
-        "3:\n\t"
-        "ldr r7, [sp, #20]\n\t"           /* act_min */
-        "b 2b\n"
-        "4:\n\t"
-        "ldr r7, [sp, #24]\n\t"           /* act_max */
-        "b 2b\n\t"
-        ".syntax divided\n\t");
-}
+ * one or two LDRSB + MULS (PRODUCTS), the bounds; between them the fast requantisation of
+ * eat_armv6m_rq_apply (shift <= -1; RQ_CHECK: for |acc| > 65535 a call of eat_armv6m_rq_slow, else the
+ * caller checked that no accumulator between the bounds has it), no clamp (the bounds are exact); a
+ * store. Two products: 22 cycles per clamped output under rp2040js, ~45 per requantised one.
+ * Registers: r0 the plane position, r1 the output, r2/r4 the offsets, r3/r5 the weights, r6 the sum,
+ * r7 scratch; r8 lo, r9 hi, r10 out_c, r11 the row's end, r12 sw, lr scratch. */
+#define EAT_DW_P1 "ldrsb r6, [r0, r2]\n\t" "muls r6, r3, r6\n\t"
+#define EAT_DW_P2 EAT_DW_P1 "ldrsb r7, [r0, r4]\n\t" "muls r7, r5, r7\n\t" "adds r6, r6, r7\n\t"
+#define EAT_DW_NARROW ""
+#define EAT_DW_WIDE "ldr r7, [sp, #40]\n\t" "adds r5, r6, r7\n\t" "ldr r7, [sp, #44]\n\t" "cmp r5, r7\n\t" "bhs 5f\n\t"
+#define EAT_DW_WALK_ASM(PRODUCTS, RQ_CHECK)                                                                   \
+    __asm__ volatile(                                                                                         \
+        ".syntax unified\n\t"                                                                                 \
+        "push {r4-r7, lr}\n\t"                                                                                \
+        "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"                                 \
+        "push {r4-r7}\n\t"                                                                                    \
+        "adds r2, r2, #72\n\t"            /* c65535 c131071 rq slow pad */                                    \
+        "ldm r2!, {r3-r7}\n\t" "push {r3-r7}\n\t"                                                             \
+        "subs r2, r2, #40\n\t"            /* amin amax gap span rows */                                       \
+        "ldm r2!, {r3-r7}\n\t" "push {r3-r7}\n\t"                                                             \
+        "subs r2, r2, #40\n\t"            /* bias ml mh b0 sh */                                              \
+        "ldm r2!, {r3-r7}\n\t" "push {r3-r7}\n\t"                                                             \
+        "subs r2, r2, #52\n\t"                                                                                \
+        "ldm r2!, {r3-r7}\n\t"            /* w0 o1 w1 lo hi */                                                \
+        "mov r8, r6\n\t" "mov r9, r7\n\t"                                                                     \
+        "ldm r2!, {r6, r7}\n\t"           /* out_c sw */                                                      \
+        "mov r10, r6\n\t" "mov r12, r7\n\t"                                                                   \
+        "ldr r2, [r2, #0]\n"              /* o0 */                                                            \
+        "0:\n\t"                          /* next row */                                                      \
+        "ldr r7, [sp, #32]\n\t"                                                                               \
+        "adds r7, r7, r0\n\t"                                                                                 \
+        "mov r11, r7\n"                                                                                       \
+        "1:\n\t"                                                                                              \
+        PRODUCTS                                                                                              \
+        "cmp r6, r8\n\t"                                                                                      \
+        "blt 3f\n\t"                                                                                          \
+        "cmp r6, r9\n\t"                                                                                      \
+        "bgt 4f\n\t"                                                                                          \
+        "mov lr, r5\n\t"                                                                                      \
+        "ldr r7, [sp, #0]\n\t"                                                                                \
+        "adds r6, r6, r7\n\t"             /* acc */                                                           \
+        RQ_CHECK                                                                                              \
+        "ldr r7, [sp, #4]\n\t"                                                                                \
+        "muls r7, r6, r7\n\t"                                                                                 \
+        "asrs r7, r7, #16\n\t"            /* (acc * ml) >> 16 */                                              \
+        "ldr r5, [sp, #8]\n\t"                                                                                \
+        "muls r5, r6, r5\n\t"                                                                                 \
+        "adds r7, r7, r5\n\t"             /* s */                                                             \
+        "asrs r7, r7, #14\n\t"                                                                                \
+        "asrs r6, r6, #31\n\t"                                                                                \
+        "lsls r6, r6, #1\n\t"                                                                                 \
+        "adds r7, r7, r6\n\t"             /* b[1] = b[0] - 2 */                                               \
+        "ldr r6, [sp, #12]\n\t"                                                                               \
+        "adds r7, r7, r6\n\t"                                                                                 \
+        "ldr r6, [sp, #16]\n\t"                                                                               \
+        "asrs r7, r7, r6\n"                                                                                   \
+        "6:\n\t"                                                                                              \
+        "mov r5, lr\n"                                                                                        \
+        "2:\n\t"                                                                                              \
+        "strb r7, [r1]\n\t"                                                                                   \
+        "add r1, r10\n\t"                                                                                     \
+        "add r0, r12\n\t"                                                                                     \
+        "cmp r0, r11\n\t"                                                                                     \
+        "bne 1b\n\t"                                                                                          \
+        "ldr r7, [sp, #28]\n\t"           /* the gap to the next row */                                       \
+        "adds r0, r0, r7\n\t"                                                                                 \
+        "ldr r7, [sp, #36]\n\t"                                                                               \
+        "subs r7, r7, #1\n\t"                                                                                 \
+        "str r7, [sp, #36]\n\t"                                                                               \
+        "bne 0b\n\t"                                                                                          \
+        "add sp, #60\n\t"                                                                                     \
+        "pop {r4-r7}\n\t"                                                                                     \
+        "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"                                 \
+        "pop {r4-r7, pc}\n"                                                                                   \
+        "3:\n\t"                                                                                              \
+        "ldr r7, [sp, #20]\n\t"           /* act_min */                                                       \
+        "b 2b\n"                                                                                              \
+        "4:\n\t"                                                                                              \
+        "ldr r7, [sp, #24]\n\t"           /* act_max */                                                       \
+        "b 2b\n"                                                                                              \
+        "5:\n\t"                          /* |acc| > 65535: eat_armv6m_rq_slow(rq, acc) */                    \
+        "push {r0-r3}\n\t"                                                                                    \
+        "mov r0, r12\n\t" "mov r1, lr\n\t" "push {r0, r1}\n\t"                                                \
+        "ldr r0, [sp, #72]\n\t"                                                                               \
+        "mov r1, r6\n\t"                                                                                      \
+        "ldr r7, [sp, #76]\n\t"                                                                               \
+        "blx r7\n\t"                                                                                          \
+        "mov r7, r0\n\t"                                                                                      \
+        "pop {r0, r1}\n\t" "mov r12, r0\n\t" "mov lr, r1\n\t"                                                 \
+        "pop {r0-r3}\n\t"                                                                                     \
+        "b 6b\n\t"                                                                                            \
+        ".syntax divided\n\t")
+
+/* In .ramfunc: SRAM on a real RP2040 (rp2040js does not model XIP). */
+#define EAT_DW_WALK_FN(NAME, PRODUCTS, RQ_CHECK)                                                              \
+    __attribute__((naked, noinline, section(".ramfunc.eat_armv6m_" #NAME)))                                   \
+    static void NAME(const int8_t *x, int8_t *o, const dw2_t *k)                                              \
+    {                                                                                                         \
+        (void)x; (void)o; (void)k;                                                                            \
+        EAT_DW_WALK_ASM(PRODUCTS, RQ_CHECK);                                                                  \
+    }
+EAT_DW_WALK_FN(dw_walk1, EAT_DW_P1, EAT_DW_NARROW)
+EAT_DW_WALK_FN(dw_walk2, EAT_DW_P2, EAT_DW_NARROW)
+EAT_DW_WALK_FN(dw_walk1_w, EAT_DW_P1, EAT_DW_WIDE)
+EAT_DW_WALK_FN(dw_walk2_w, EAT_DW_P2, EAT_DW_WIDE)
 
 __attribute__((noinline)) static void walk1(const int8_t *x, int8_t *o, const chan_t *c)
 {
@@ -226,13 +254,12 @@ __attribute__((noinline)) static void walk_n(const int8_t *x, int8_t *o, const c
     EAT_DW_WALK(dot_n(x, c));
 }
 
-/* dw2_walk takes the channel: the fast requantisation with r >= 1 for every accumulator between the
- * bounds (|acc| <= 65535 there, and they are exact: mult >= 0, shift <= 0), the bounds minus the bias in int32. */
+/* The Thumb-1 walks take the channel: the fast requantisation's constants with r >= 1 (mult >= 0,
+ * shift in [-15, -1], so the bounds are exact) and the bounds minus the bias in int32. */
 static int asm_ok(const chan_t *c)
 {
     const int64_t lo = (int64_t)c->lo - c->bias, hi = (int64_t)c->hi - c->bias;
-    return c->q.lim != 0 && c->q.sh >= 2 && c->lo >= -65535 && c->hi <= 65535 && lo >= -(1LL << 30) &&
-           hi <= (1LL << 30);
+    return c->q.lim != 0 && c->q.sh >= 2 && lo >= -(1LL << 30) && hi <= (1LL << 30);
 }
 
 /* No non-zero: every output is the bias's. */
@@ -308,10 +335,15 @@ void eat_depthwise_conv2d_s8_sparse_armv6m(const eat_depthwise_conv2d_s8_params_
                 fill_plane(p, img + filled, plane, zp);
             }
             if (n <= 2 && asm_ok(&c)) {
+                const int wide = c.lo < -65535 || c.hi > 65535;   /* |acc| > 65535 between the bounds */
                 const dw2_t k = {wv[0], off[n - 1], n > 1 ? wv[1] : 0, c.lo - c.bias, c.hi - c.bias, out_c, c.sw,
                                  off[0], c.bias, c.q.ml, c.q.mh, c.q.b[0], c.q.sh, c.amin, c.amax, c.gap,
-                                 ow * c.sw, oh};
-                dw2_walk(plane, o + oc, &k);
+                                 ow * c.sw, oh, 65535, 131071, &c.q, eat_armv6m_rq_slow, 0};
+                if (n == 1) {
+                    (wide ? dw_walk1_w : dw_walk1)(plane, o + oc, &k);
+                } else {
+                    (wide ? dw_walk2_w : dw_walk2)(plane, o + oc, &k);
+                }
                 continue;
             }
             switch (n) {
