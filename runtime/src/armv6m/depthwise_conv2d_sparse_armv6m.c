@@ -28,9 +28,54 @@ static int32_t plane_w(const eat_depthwise_conv2d_s8_params_t *p)
     return (p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dilation_w + 1;
 }
 
+/* Planes filled at a time: 4 when a word holds 4 channels of a pixel (depth multiplier 1, in_c % 4 == 0). */
+static int32_t group(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return p->depth_multiplier == 1 && p->in_c % 4 == 0 ? 4 : 1;
+}
+
+static int32_t plane_stride(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return (plane_h(p) * plane_w(p) + 3) & ~3;
+}
+
 size_t eat_depthwise_conv2d_s8_sparse_armv6m_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
 {
-    return (size_t)(8 * p->k_h * p->k_w + ((plane_h(p) * plane_w(p) + 3) & ~3));
+    return (size_t)(8 * p->k_h * p->k_w + group(p) * plane_stride(p));
+}
+
+/* Channels ic..ic+3 (img + ic word aligned) into 4 planes `stride` bytes apart, as fill_plane: every
+ * plane word the zero point first, then per pixel one word load of the 4 channels, 4 byte stores. */
+static void fill_planes4(const eat_depthwise_conv2d_s8_params_t *p, const int8_t *img, int8_t *plane, int8_t zp)
+{
+    const int32_t ph = plane_h(p), pw = plane_w(p), in_c = p->in_c, stride = plane_stride(p);
+    const int32_t rows = p->in_h < ph - p->pad_h ? p->in_h : ph - p->pad_h;
+    const int32_t cols = p->in_w < pw - p->pad_w ? p->in_w : pw - p->pad_w;
+    const uint32_t zp4 = (uint32_t)(uint8_t)zp * 0x01010101u;
+    uint32_t *w32 = (uint32_t *)(void *)plane;
+    uint32_t *w32_end = w32 + stride;   /* 4 planes of stride / 4 words */
+    int32_t iy;
+    while (w32 != w32_end) {
+        w32[0] = zp4;
+        w32[1] = zp4;
+        w32[2] = zp4;
+        w32[3] = zp4;
+        w32 += 4;
+    }
+    for (iy = 0; iy < rows && cols > 0; ++iy) {
+        const uint32_t *src = (const uint32_t *)(const void *)(img + iy * p->in_w * in_c);
+        uint8_t *dst = (uint8_t *)plane + (iy + p->pad_h) * pw + p->pad_w;
+        uint8_t *end = dst + cols;
+        const int32_t step = in_c / 4;
+        do {
+            const uint32_t v = *src;
+            dst[0] = (uint8_t)v;
+            dst[stride] = (uint8_t)(v >> 8);
+            dst[2 * stride] = (uint8_t)(v >> 16);
+            dst[3 * stride] = (uint8_t)(v >> 24);
+            src += step;
+        } while (++dst != end);
+    }
 }
 
 /* Channel ic of image `img` (img points at its channel's first byte) into the plane (word aligned):
@@ -285,7 +330,10 @@ void eat_depthwise_conv2d_s8_sparse_armv6m(const eat_depthwise_conv2d_s8_params_
     const uint8_t *nib0 = (const uint8_t *)w->index + 2 * (uint32_t)out_c;
     int32_t *off = (int32_t *)scratch;      /* [taps]: offset of the non-zero's tap in the plane */
     int32_t *wv = off + taps;               /* [taps]: its weight */
-    int8_t *plane = (int8_t *)(wv + taps);
+    int8_t *const planes = (int8_t *)(wv + taps);
+    int8_t *plane = planes;
+    const int32_t stride = plane_stride(p);
+    const int four = group(p) == 4 && ((uintptr_t)input & 3u) == 0;
     chan_t c;
     int32_t b, oc;
     if (oh <= 0 || ow <= 0) {
@@ -313,8 +361,12 @@ void eat_depthwise_conv2d_s8_sparse_armv6m(const eat_depthwise_conv2d_s8_params_
                 const uint32_t d = nib[e >> 1];
                 pos += (int32_t)((e & 1) ? d >> 4 : d & 15u);
                 if (v[e] != 0) {
-                    const int32_t ry = pos / win_w;
-                    off[n] = ry * pw + (pos - ry * win_w);
+                    int32_t ry = 0, rx = pos;
+                    while (rx >= win_w) {   /* pos / win_w: at most kh_eff rows, no division call */
+                        rx -= win_w;
+                        ++ry;
+                    }
+                    off[n] = ry * pw + rx;
                     wv[n] = v[e];
                     ++n;
                 }
@@ -330,7 +382,13 @@ void eat_depthwise_conv2d_s8_sparse_armv6m(const eat_depthwise_conv2d_s8_params_
                 walk0(o + oc, &c);
                 continue;
             }
-            if (oc / dm != filled) {        /* a new input channel: its plane */
+            if (four) {                     /* 4 channels' planes at a time */
+                if ((oc & ~3) != filled) {
+                    filled = oc & ~3;
+                    fill_planes4(p, img + filled, planes, zp);
+                }
+                plane = planes + (oc & 3) * stride;
+            } else if (oc / dm != filled) { /* a new input channel: its plane */
                 filled = oc / dm;
                 fill_plane(p, img + filled, plane, zp);
             }
