@@ -37,11 +37,13 @@ def _osz(i: int, k: int, s: int, d: int, same: bool) -> int:
 
 def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tuple[list[T], Op]:
     """Tensors (input, weights, bias, output at indices base..base+3) and the op. Opcode "CONV_2D_C1": a
-    CONV_2D with one input channel; a "+" suffix: input zero point -128 and non-zeros of +-127."""
+    CONV_2D with one input channel; "DEPTHWISE_CONV_2D_C4": in_c 4, 8 or 12, depth multiplier 1; a "+"
+    suffix: input zero point -128 and non-zeros of +-127."""
     extreme = opcode.endswith("+")
     opcode = opcode.rstrip("+")
     one_channel = opcode == "CONV_2D_C1"
-    opcode = "CONV_2D" if one_channel else opcode
+    four = opcode == "DEPTHWISE_CONV_2D_C4"   # in_c a multiple of 4, depth multiplier 1
+    opcode = "CONV_2D" if one_channel else "DEPTHWISE_CONV_2D" if four else opcode
     fbm = fb()
     in_q = (random_scale(rng, 0.005, 0.2), -128 if extreme else int(rng.integers(-128, 128)))
     out_q = (random_scale(rng, 0.01, 2.0), int(rng.integers(-100, 100)))
@@ -72,6 +74,8 @@ def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tu
             otype = "Conv2DOptions"
         else:
             ic, dm = int(rng.integers(1, 8)), int(rng.choice([1, 1, 2, 3]))
+            if four:
+                ic, dm = 4 * int(rng.integers(1, 4)), 1
             oc = ic * dm
             w = rng.integers(-127, 128, size=(1, kh, kw, oc)).astype(np.int8)
             o = fbm.DepthwiseConv2DOptionsT()

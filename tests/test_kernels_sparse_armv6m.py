@@ -90,9 +90,11 @@ def test_armv6m_sparse_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: 
     from pipeline.boards import load_board
 
     tfl = tmp_path / "sparse_ops.tflite"
-    # every op per zero pattern, then more depthwise / one-channel convs (stride, dilation, padding and
-    # depth multiplier at random; "+": input zero point -128 and weights +-127)
-    extra = [(op, kind) for op in ("DEPTHWISE_CONV_2D", "DEPTHWISE_CONV_2D+", "CONV_2D_C1", "CONV_2D_C1+")
+    # every op per zero pattern, then more depthwise (also in_c % 4 == 0: four planes per fill) and
+    # one-channel convs (stride, dilation, padding and depth multiplier at random; "+": input zero point
+    # -128 and weights +-127)
+    extra = [(op, kind) for op in ("DEPTHWISE_CONV_2D", "DEPTHWISE_CONV_2D+", "DEPTHWISE_CONV_2D_C4",
+                                   "DEPTHWISE_CONV_2D_C4+", "CONV_2D_C1", "CONV_2D_C1+")
              for kind in PATTERNS]
     tfl.write_bytes(model([(op, kind) for op in OPS for kind in PATTERNS] + extra, seed))
     m = measure(tfl, load_board("pico"), tmp_path / "out", "sparse", Console(stderr=True, quiet=True))
