@@ -105,8 +105,7 @@ static void fill_plane(const eat_depthwise_conv2d_s8_params_t *p, const int8_t *
 
 /* One output channel's walk over the plane: its non-zeros, its bias and bounds, the row geometry. */
 typedef struct {
-    const int32_t *off;     /* [n] offsets of the non-zeros in the plane */
-    const int32_t *wv;      /* [n] their weights */
+    const int32_t *nz;      /* [2 n]: per non-zero its offset in the plane, then its weight */
     int32_t n, bias, lo, hi;
     int32_t rows, ow, sw;   /* output rows, pixels per row, plane bytes per output pixel */
     int32_t gap;            /* plane bytes from the end of one output row to the start of the next */
@@ -164,6 +163,10 @@ typedef struct {
  * r7 scratch; r8 lo, r9 hi, r10 out_c, r11 the row's end, r12 sw, lr scratch. */
 #define EAT_DW_P1 "ldrsb r6, [r0, r2]\n\t" "muls r6, r3, r6\n\t"
 #define EAT_DW_P2 EAT_DW_P1 "ldrsb r7, [r0, r4]\n\t" "muls r7, r5, r7\n\t" "adds r6, r6, r7\n\t"
+/* n > 2: r2 points at the (offset, weight) pairs, r3 at their end; r4, r5, r7 scratch. 10 cycles each. */
+#define EAT_DW_PN "movs r6, #0\n\t" "movs r4, r2\n"                                                       \
+    "7:\n\t" "ldm r4!, {r5, r7}\n\t" "ldrsb r5, [r0, r5]\n\t" "muls r5, r7, r5\n\t" "adds r6, r6, r5\n\t"  \
+    "cmp r4, r3\n\t" "bne 7b\n\t"
 #define EAT_DW_NARROW ""
 #define EAT_DW_WIDE "ldr r7, [sp, #40]\n\t" "adds r5, r6, r7\n\t" "ldr r7, [sp, #44]\n\t" "cmp r5, r7\n\t" "bhs 5f\n\t"
 #define EAT_DW_WALK_ASM(PRODUCTS, RQ_CHECK)                                                                   \
@@ -261,35 +264,16 @@ EAT_DW_WALK_FN(dw_walk1, EAT_DW_P1, EAT_DW_NARROW)
 EAT_DW_WALK_FN(dw_walk2, EAT_DW_P2, EAT_DW_NARROW)
 EAT_DW_WALK_FN(dw_walk1_w, EAT_DW_P1, EAT_DW_WIDE)
 EAT_DW_WALK_FN(dw_walk2_w, EAT_DW_P2, EAT_DW_WIDE)
-
-__attribute__((noinline)) static void walk1(const int8_t *x, int8_t *o, const chan_t *c)
-{
-    const int32_t b = c->bias, w0 = c->wv[0];
-    x += c->off[0];
-    EAT_DW_WALK(b + w0 * x[0]);
-}
-
-__attribute__((noinline)) static void walk2(const int8_t *x, int8_t *o, const chan_t *c)
-{
-    const int32_t b = c->bias, w0 = c->wv[0], w1 = c->wv[1], d1 = c->off[1] - c->off[0];
-    x += c->off[0];
-    EAT_DW_WALK(b + w0 * x[0] + w1 * x[d1]);
-}
-
-__attribute__((noinline)) static void walk3(const int8_t *x, int8_t *o, const chan_t *c)
-{
-    const int32_t b = c->bias, w0 = c->wv[0], w1 = c->wv[1], w2 = c->wv[2];
-    const int32_t d1 = c->off[1] - c->off[0], d2 = c->off[2] - c->off[0];
-    x += c->off[0];
-    EAT_DW_WALK(b + w0 * x[0] + w1 * x[d1] + w2 * x[d2]);
-}
+EAT_DW_WALK_FN(dw_walkn, EAT_DW_PN, EAT_DW_NARROW)
+EAT_DW_WALK_FN(dw_walkn_w, EAT_DW_PN, EAT_DW_WIDE)
 
 static inline int32_t dot_n(const int8_t *x, const chan_t *c)
 {
-    const int32_t *off = c->off, *wv = c->wv, *end = off + c->n;
+    const int32_t *nz = c->nz, *end = nz + 2 * c->n;
     int32_t acc = c->bias;
-    while (off != end) {
-        acc += *wv++ * x[*off++];
+    while (nz != end) {
+        acc += nz[1] * x[nz[0]];
+        nz += 2;
     }
     return acc;
 }
@@ -328,9 +312,8 @@ void eat_depthwise_conv2d_s8_sparse_armv6m(const eat_depthwise_conv2d_s8_params_
     const int8_t zp = (int8_t)(-p->input_offset);
     const uint16_t *pairs = (const uint16_t *)w->index;
     const uint8_t *nib0 = (const uint8_t *)w->index + 2 * (uint32_t)out_c;
-    int32_t *off = (int32_t *)scratch;      /* [taps]: offset of the non-zero's tap in the plane */
-    int32_t *wv = off + taps;               /* [taps]: its weight */
-    int8_t *const planes = (int8_t *)(wv + taps);
+    int32_t *nz = (int32_t *)scratch;       /* [2 taps]: per non-zero its offset in the plane, its weight */
+    int8_t *const planes = (int8_t *)(nz + 2 * taps);
     int8_t *plane = planes;
     const int32_t stride = plane_stride(p);
     const int four = group(p) == 4 && ((uintptr_t)input & 3u) == 0;
@@ -339,8 +322,7 @@ void eat_depthwise_conv2d_s8_sparse_armv6m(const eat_depthwise_conv2d_s8_params_
     if (oh <= 0 || ow <= 0) {
         return;
     }
-    c.off = off;
-    c.wv = wv;
+    c.nz = nz;
     c.rows = oh;
     c.ow = ow;
     c.sw = p->stride_w;
@@ -366,8 +348,8 @@ void eat_depthwise_conv2d_s8_sparse_armv6m(const eat_depthwise_conv2d_s8_params_
                         rx -= win_w;
                         ++ry;
                     }
-                    off[n] = ry * pw + rx;
-                    wv[n] = v[e];
+                    nz[2 * n] = ry * pw + rx;
+                    nz[2 * n + 1] = v[e];
                     ++n;
                 }
             }
@@ -392,23 +374,22 @@ void eat_depthwise_conv2d_s8_sparse_armv6m(const eat_depthwise_conv2d_s8_params_
                 filled = oc / dm;
                 fill_plane(p, img + filled, plane, zp);
             }
-            if (n <= 2 && asm_ok(&c)) {
+            if (asm_ok(&c)) {
                 const int wide = c.lo < -65535 || c.hi > 65535;   /* |acc| > 65535 between the bounds */
-                const dw2_t k = {wv[0], off[n - 1], n > 1 ? wv[1] : 0, c.lo - c.bias, c.hi - c.bias, out_c, c.sw,
-                                 off[0], c.bias, c.q.ml, c.q.mh, c.q.b[0], c.q.sh, c.amin, c.amax, c.gap,
-                                 ow * c.sw, oh, 65535, 131071, &c.q, eat_armv6m_rq_slow, 0};
+                const int many = n > 2;                           /* r3: the end of nz, r2: its start */
+                const dw2_t k = {many ? (int32_t)(uintptr_t)(nz + 2 * n) : nz[1], nz[2 * (n - 1)],
+                                 n == 2 ? nz[3] : 0, c.lo - c.bias, c.hi - c.bias, out_c, c.sw,
+                                 many ? (int32_t)(uintptr_t)nz : nz[0], c.bias, c.q.ml, c.q.mh, c.q.b[0], c.q.sh,
+                                 c.amin, c.amax, c.gap, ow * c.sw, oh, 65535, 131071, &c.q, eat_armv6m_rq_slow, 0};
                 if (n == 1) {
                     (wide ? dw_walk1_w : dw_walk1)(plane, o + oc, &k);
-                } else {
+                } else if (n == 2) {
                     (wide ? dw_walk2_w : dw_walk2)(plane, o + oc, &k);
+                } else {
+                    (wide ? dw_walkn_w : dw_walkn)(plane, o + oc, &k);
                 }
-                continue;
-            }
-            switch (n) {
-            case 1: walk1(plane, o + oc, &c); break;
-            case 2: walk2(plane, o + oc, &c); break;
-            case 3: walk3(plane, o + oc, &c); break;
-            default: walk_n(plane, o + oc, &c); break;
+            } else {
+                walk_n(plane, o + oc, &c);
             }
         }
     }
