@@ -38,7 +38,7 @@ def _osz(i: int, k: int, s: int, d: int, same: bool) -> int:
 def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tuple[list[T], Op]:
     """Tensors (input, weights, bias, output at indices base..base+3) and the op. Opcode "CONV_2D_C1": a
     CONV_2D with one input channel; "DEPTHWISE_CONV_2D_C4": in_c 4, 8 or 12, depth multiplier 1; a "+"
-    suffix: input zero point -128 and non-zeros of +-127."""
+    suffix: input zero point -128, non-zeros of +-127 and an output scale near input x weight scale."""
     extreme = opcode.endswith("+")
     opcode = opcode.rstrip("+")
     one_channel = opcode == "CONV_2D_C1"
@@ -92,6 +92,8 @@ def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tu
         w = np.where(w == 0, 0, np.where(w > 0, 127, -127)).astype(np.int8)
     bias = rng.integers(-20000, 20000, size=oc).astype(np.int32)
     w_scale = random_scale(rng, 0.001, 0.05)
+    if extreme:   # effective multipliers near 1 (shifts -1, 0, +1): the requantisations off the fast paths
+        out_q = (in_q[0] * w_scale * float(rng.uniform(0.3, 3.0)), out_q[1])
     wt = T(list(w.shape), w_scale, 0, "INT8", w, f"w{base}")
     if opcode != "FULLY_CONNECTED" and rng.random() < 0.6:   # per-channel scales (conv kinds)
         wt.scale = [random_scale(rng, 0.001, 0.05) for _ in range(oc)]
