@@ -33,6 +33,10 @@ def test_registry_picks_armv6m_sparse_kernels() -> None:
     assert select_variant("CONV_2D", "sparse_d4", "cortex-m0plus", grouped).function == "eat_conv2d_s8_sparse_d4_armv6m"
     one = dict(GEO["CONV_2D"], ic=1, fic=1)
     assert select_variant("CONV_2D", "sparse_d4", "cortex-m0plus", one).function == PLANE_CONV
+    # the dense counterpart: in_c 1 with <= 9 taps (it beats the swar kernel there, not on kws's 10x4)
+    assert select_variant("CONV_2D", "dense", "cortex-m0plus", one).function == "eat_conv2d_s8_plane_armv6m"
+    assert select_variant("CONV_2D", "dense", "cortex-m0plus", dict(one, kh=10, kw=4)).function == \
+        "eat_conv2d_s8_swar_armv6m"
     m4 = {op: select_variant(op, "sparse_d4", "cortex-m4", dict(GEO[op], fic=8)).function for op in OPS}
     assert m4 == {"FULLY_CONNECTED": "eat_fully_connected_s8_sparse_d4", "CONV_2D": "eat_conv2d_s8_sparse_b8_dsp",
                   "DEPTHWISE_CONV_2D": "eat_depthwise_conv2d_s8_sparse_dsp"}
@@ -107,6 +111,20 @@ def test_armv6m_sparse_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: 
                *(("eat_conv2d_s8_sparse_b8_armv6m(",) if big else ()),
                "eat_conv2d_s8_sparse_d4_armv6m(", PLANE_DW + "(", PLANE_CONV + "("):
         assert fn in model_c
+
+
+@pytest.mark.sim
+def test_plane_dense_counterpart_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
+    """The dense plane walk (every tap, dense weights) for one-channel convs, forced dense, one firmware."""
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+
+    tfl = tmp_path / "c1.tflite"
+    tfl.write_bytes(model([(op, kind) for op in ("CONV_2D_C1", "CONV_2D_C1+") for kind in PATTERNS], 17))
+    m = measure(tfl, load_board("pico"), tmp_path / "out", "dense", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    kernels = [w["kernel"] for w in m.weights]
+    assert kernels.count("eat_conv2d_s8_plane_armv6m") >= 4, kernels
 
 
 @pytest.mark.sim

@@ -72,6 +72,11 @@ void eat_depthwise_conv2d_s8_sparse_armv6m(const eat_depthwise_conv2d_s8_params_
 size_t eat_conv2d_s8_sparse_plane_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_plane_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                        const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+/* Its dense counterpart: dense OHWI weights (in_c 1), every tap walked; bias + input_offset * sum(w[oc]),
+ * then lo[oc], hi[oc]; same scratch. The registry takes it for the dense in_c == 1 convs of <= 9 taps. */
+size_t eat_conv2d_s8_plane_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_plane_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int32_t *bias,
+                                const int8_t *input, int8_t *output, void *scratch);
 
 void eat_fully_connected_s8_sparse_d4_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                              const int32_t *bias, const int8_t *input, int8_t *output,

@@ -302,16 +302,19 @@ static void walk0(int8_t *o, const chan_t *c)
     } while (--k);
 }
 
-void eat_depthwise_conv2d_s8_sparse_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
-                                           const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+/* The plane walk of every output channel. Weights: the d4 encoding `w`, or, when `dense` is not NULL,
+ * dense filters of k_h * k_w taps each, channel after channel (CONV_2D OHWI with in_c 1), every tap
+ * walked (zeros too: the dense kernel). */
+static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int8_t *dense,
+                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
     const int32_t kw_eff = (p->k_w - 1) * p->dilation_w + 1;
     const int32_t win_w = p->in_w > kw_eff ? p->in_w : kw_eff;   /* see eat/sparse.h */
     const int32_t out_c = p->out_c, taps = p->k_h * p->k_w, pw = plane_w(p), dm = p->depth_multiplier;
     const int32_t oh = p->out_h, ow = p->out_w;
     const int8_t zp = (int8_t)(-p->input_offset);
-    const uint16_t *pairs = (const uint16_t *)w->index;
-    const uint8_t *nib0 = (const uint8_t *)w->index + 2 * (uint32_t)out_c;
+    const uint16_t *pairs = dense ? NULL : (const uint16_t *)w->index;
+    const uint8_t *nib0 = dense ? NULL : (const uint8_t *)w->index + 2 * (uint32_t)out_c;
     int32_t *nz = (int32_t *)scratch;       /* [2 taps]: per non-zero its offset in the plane, its weight */
     int8_t *const planes = (int8_t *)(nz + 2 * taps);
     int8_t *plane = planes;
@@ -332,13 +335,23 @@ void eat_depthwise_conv2d_s8_sparse_armv6m(const eat_depthwise_conv2d_s8_params_
     c.amax = p->act_max;
     for (b = 0; b < p->batches; ++b) {
         const int8_t *img = input + b * p->in_h * p->in_w * p->in_c;
-        const int8_t *v = w->data;
+        const int8_t *v = dense ? dense : w->data;
         const uint8_t *nib = nib0;
         int8_t *o = output + b * oh * ow * out_c;
         int32_t filled = -1;                /* the input channel in the plane */
         for (oc = 0; oc < out_c; ++oc) {
-            const int32_t np = pairs[oc];
+            const int32_t np = dense ? 0 : pairs[oc];
             int32_t n = 0, pos = 0, e;
+            if (dense) {                    /* every tap: (fy, fx) at fy * dilation_h rows, fx * dilation_w */
+                int32_t fy, fx;
+                for (fy = 0; fy < p->k_h; ++fy) {
+                    for (fx = 0; fx < p->k_w; ++fx, ++n) {
+                        nz[2 * n] = fy * p->dilation_h * pw + fx * p->dilation_w;
+                        nz[2 * n + 1] = v[n];
+                    }
+                }
+                v += taps;
+            }
             for (e = 0; e < 2 * np; ++e) {  /* decode the channel's non-zeros (fillers have weight 0) */
                 const uint32_t d = nib[e >> 1];
                 pos += (int32_t)((e & 1) ? d >> 4 : d & 15u);
@@ -395,6 +408,12 @@ void eat_depthwise_conv2d_s8_sparse_armv6m(const eat_depthwise_conv2d_s8_params_
     }
 }
 
+void eat_depthwise_conv2d_s8_sparse_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                           const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+{
+    plane_walk(p, w, NULL, bias, input, output, scratch);
+}
+
 /* CONV_2D with one input channel: every filter walks the one plane (depth multiplier out_c). */
 static eat_depthwise_conv2d_s8_params_t as_depthwise(const eat_conv2d_s8_params_t *p)
 {
@@ -415,7 +434,20 @@ void eat_conv2d_s8_sparse_plane_armv6m(const eat_conv2d_s8_params_t *p, const ea
                                        const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
     const eat_depthwise_conv2d_s8_params_t d = as_depthwise(p);
-    eat_depthwise_conv2d_s8_sparse_armv6m(&d, w, bias, input, output, scratch);
+    plane_walk(&d, w, NULL, bias, input, output, scratch);
+}
+
+/* The dense counterpart (dense OHWI weights, in_c 1; the bias folded with input_offset, then the bounds). */
+size_t eat_conv2d_s8_plane_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
+{
+    return eat_conv2d_s8_sparse_plane_armv6m_scratch_bytes(p);
+}
+
+void eat_conv2d_s8_plane_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int32_t *bias,
+                                const int8_t *input, int8_t *output, void *scratch)
+{
+    const eat_depthwise_conv2d_s8_params_t d = as_depthwise(p);
+    plane_walk(&d, w, w->data, bias, input, output, scratch);
 }
 
 #endif /* __ARM_ARCH_6M__ */
