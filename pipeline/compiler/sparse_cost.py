@@ -76,19 +76,20 @@ COSTS: dict[str, CoreCosts] = {
     # dense_tap 4 (was 11): the same model's dense 1x1 3.01 M (est. 3.29 M) and 10x4 conv 2.35 M
     # (est. 3.46 M: the in_c = 1 conv is still over-estimated); the 3x3 conv above est. 500k.
     # plane walk (armv6m/depthwise_conv2d_sparse_armv6m.c), fitted to `bench --board pico --profile` of
-    # kws_ref_model one-shot 80 / 90 % and `scripts/profile_layers.py <its 50 % file> pico sparse` (README
-    # "The plane walk (Cortex-M0+)"): the four 3x3 depthwise 25x5x64 with 2 / 1 non-zeros per channel (the
-    # Thumb-1 walks) 369-393 k / 320-370 k -> ~36 per output beside ~400 per channel (decode, set-up) and
-    # ~4 per plane byte (27x7, four planes per word load); with 5 non-zeros (the C walk) 1.008-1.035 M; the
-    # 10x4 conv 49x10x1->25x5x64 stride 2 (in_c = 1, one 58x12 plane; 8 / 4 non-zeros per filter: the C
-    # walk) 1.283 M / 0.879 M -> 12.5 per non-zero and pixel, 56 per output (the depthwise at 5: est. 1.025 M).
+    # kws_ref_model one-shot 80 / 90 % and `scripts/profile_layers.py <its 50 % file, the unpruned model>
+    # pico sparse OUT` (README "The plane walk (Cortex-M0+)"): the four 3x3 depthwise 25x5x64 with 2 / 1
+    # non-zeros per channel (dw_walk2 / dw_walk1) 369-393 k / 320-371 k -> ~36 per output beside ~400 per
+    # channel (decode, set-up) and ~4 per plane byte (27x7, four planes per word load); the 10x4 conv
+    # 49x10x1->25x5x64 stride 2 (in_c = 1, one 58x12 plane; dw_walkn) with 4 / 8 / 20 / 40 non-zeros per
+    # filter 609,954 / 949,368 / 1,958,657 / 3,633,236 -> 10.5 per non-zero and pixel, 31 per output; the
+    # depthwise with 5 / 9 non-zeros 731-743 k / 1.056-1.083 M (est. 737 k / 1.078 M).
     # dense_mac_c1: that conv dense 1.965-1.975 M at 50-90 % (est. 3.46 M by dense_mac + dense_tap, which
     # put it sparse at 50 %, measured 2.47 M) -> 4.9 per MAC beside `out`; dense_dw_tap 4.8 (was 8): the
     # depthwise layers dense 1.08-1.19 M (est. 1.37 M).
     "cortex-m0plus": CoreCosts(dense_mac=5.6, dense_tap=4.0, dense_dw_tap=4.8, out=49.0, pair=22.2,
                                pair_dw=29.0, channel=131.0, pixel=50.0, fill=12.0,
                                blk_pair=87.0, blk_channel=70.0, blk_out=100.0, blk_gather=8.0, blk_tap=25.0,
-                               plane_nz=12.5, plane_out=56.0, plane_out2=36.0, plane_channel=400.0, plane_fill=4.0,
+                               plane_nz=10.5, plane_out=31.0, plane_out2=36.0, plane_channel=400.0, plane_fill=4.0,
                                dense_mac_c1=4.9),
     # generic (portable reference dense kernels, portable sparse kernels): the earlier pico fit, FC
     # 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 / 58,089 / 40,828.
