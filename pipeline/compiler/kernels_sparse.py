@@ -4,7 +4,8 @@ The sparse format has no reference kernel in packing.KERNELS: its portable kerne
 variants. The sparse lowering (ops/sparse_weights.py) folds the input offset into the bias itself and
 packs the weights in the d4 encoding, so these variants keep the natural layout and fold nothing;
 their scratch is one receptive window (CONV_2D, DEPTHWISE_CONV_2D) or none (FULLY_CONNECTED).
-Per core: the Cortex-M0+ block walks (armv6m/) and the Cortex-M4/M7 block walk and depthwise (armv7em/).
+Per core: the Cortex-M0+ block walks and plane walk (armv6m/) and the Cortex-M4/M7 block walk and depthwise
+(armv7em/).
 """
 
 from __future__ import annotations
@@ -105,8 +106,8 @@ def _dw_planes_scratch(g: Geometry) -> int:
 register("DEPTHWISE_CONV_2D", KEY, ARMV6M, Variant(
     "eat_depthwise_conv2d_s8_sparse_armv6m", "runtime/src/armv6m/depthwise_conv2d_sparse_armv6m.c",
     "channel outer: the input plane copied with its padding (the zero point), the channel's non-zeros "
-    "decoded once, then per output pixel one LDRSB + MULS + ADDS per non-zero (loops of their own for "
-    "1, 2, 3 non-zeros) and the accumulator bounds before the exact requantisation",
+    "decoded once, then per output pixel one LDRSB + MULS + ADDS per non-zero (Thumb-1 walks in SRAM, "
+    "straight-line for 1 and 2 non-zeros) and the accumulator bounds before the exact requantisation",
     scratch=_dw_planes_scratch, header="eat/sparse_armv6m.h", clamp_bounds=True, pixel_block=0))
 
 # (op, core) where the cost model is not asked: dense always wins there.

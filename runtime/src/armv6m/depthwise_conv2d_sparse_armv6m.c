@@ -8,11 +8,13 @@
  * once into (offset in the plane, weight) and its requantisation prepared once; then every output pixel
  * costs one LDRSB, one MULS and one ADDS per non-zero, the accumulator bounds (outside [lo, hi] the
  * output is the clamp: no requantisation) and otherwise eat/armv6m.h's exact requantisation. Channels
- * of 0 non-zeros write one constant; 1, 2 and 3 non-zeros have loops of their own (straight-line
- * products), more take the counted loop. `bias` is int32[3][out_c]: bias + input_offset * sum(w[oc]),
- * then the bounds lo[oc], hi[oc] (pipeline/compiler/clamp_bounds.py). Bit-exact with TFLM.
- * Built only when __ARM_ARCH_6M__ is defined; the registry (kernels_sparse.py) picks it for core
- * "cortex-m0plus". */
+ * of 0 non-zeros write one constant; 1 and 2 non-zeros have Thumb-1 walks with straight-line products,
+ * more one with a loop over the pairs; requantisations off the fast path's shapes take a C loop. With
+ * depth multiplier 1 and in_c % 4 == 0 four channels' planes are filled per word load. `bias` is
+ * int32[3][out_c]: bias + input_offset * sum(w[oc]), then the bounds lo[oc], hi[oc]
+ * (pipeline/compiler/clamp_bounds.py). Bit-exact with TFLM. Also the dense counterpart for CONV_2D with
+ * in_c 1 (eat_conv2d_s8_plane_armv6m: dense weights, every tap walked). Built only when __ARM_ARCH_6M__
+ * is defined; the registries (kernels_sparse.py, kernels_registry.py) pick them for core "cortex-m0plus". */
 #include "eat/sparse_armv6m.h"
 
 #if defined(__ARM_ARCH_6M__)
