@@ -170,7 +170,7 @@ typedef struct {
     "7:\n\t" "ldm r4!, {r5, r7}\n\t" "ldrsb r5, [r0, r5]\n\t" "muls r5, r7, r5\n\t" "adds r6, r6, r5\n\t"  \
     "cmp r4, r3\n\t" "bne 7b\n\t"
 #define EAT_DW_NARROW ""
-#define EAT_DW_WIDE "ldr r7, [sp, #40]\n\t" "adds r5, r6, r7\n\t" "ldr r7, [sp, #44]\n\t" "cmp r5, r7\n\t" "bhs 5f\n\t"
+#define EAT_DW_WIDE "ldr r7, [sp, #40]\n\t" "adds r5, r6, r7\n\t" "ldr r7, [sp, #44]\n\t" "cmp r5, r7\n\t" "bhs 8f\n\t"
 #define EAT_DW_WALK_ASM(PRODUCTS, RQ_CHECK)                                                                   \
     __asm__ volatile(                                                                                         \
         ".syntax unified\n\t"                                                                                 \
@@ -196,7 +196,26 @@ typedef struct {
         "1:\n\t"                                                                                              \
         PRODUCTS                                                                                              \
         "cmp r6, r8\n\t"                                                                                      \
-        "blt 3f\n\t"                                                                                          \
+        "bge 5f\n\t"                                                                                          \
+        "ldr r7, [sp, #20]\n"            /* below lo: act_min */                                              \
+        "2:\n\t"                                                                                              \
+        "strb r7, [r1]\n\t"                                                                                   \
+        "add r1, r10\n\t"                                                                                     \
+        "add r0, r12\n\t"                                                                                     \
+        "cmp r0, r11\n\t"                                                                                     \
+        "bne 1b\n"                                                                                            \
+        "9:\n\t"                                                                                              \
+        "ldr r7, [sp, #28]\n\t"           /* the gap to the next row */                                       \
+        "adds r0, r0, r7\n\t"                                                                                 \
+        "ldr r7, [sp, #36]\n\t"                                                                               \
+        "subs r7, r7, #1\n\t"                                                                                 \
+        "str r7, [sp, #36]\n\t"                                                                               \
+        "bne 0b\n\t"                                                                                          \
+        "add sp, #60\n\t"                                                                                     \
+        "pop {r4-r7}\n\t"                                                                                     \
+        "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"                                 \
+        "pop {r4-r7, pc}\n"                                                                                   \
+        "5:\n\t"                                                                                              \
         "cmp r6, r9\n\t"                                                                                      \
         "bgt 4f\n\t"                                                                                          \
         "mov lr, r5\n\t"                                                                                      \
@@ -218,30 +237,17 @@ typedef struct {
         "ldr r6, [sp, #16]\n\t"                                                                               \
         "asrs r7, r7, r6\n"                                                                                   \
         "6:\n\t"                                                                                              \
-        "mov r5, lr\n"                                                                                        \
-        "2:\n\t"                                                                                              \
-        "strb r7, [r1]\n\t"                                                                                   \
+        "mov r5, lr\n\t"                                                                                      \
+        "strb r7, [r1]\n\t"               /* the store and step again: no branch back */                      \
         "add r1, r10\n\t"                                                                                     \
         "add r0, r12\n\t"                                                                                     \
         "cmp r0, r11\n\t"                                                                                     \
         "bne 1b\n\t"                                                                                          \
-        "ldr r7, [sp, #28]\n\t"           /* the gap to the next row */                                       \
-        "adds r0, r0, r7\n\t"                                                                                 \
-        "ldr r7, [sp, #36]\n\t"                                                                               \
-        "subs r7, r7, #1\n\t"                                                                                 \
-        "str r7, [sp, #36]\n\t"                                                                               \
-        "bne 0b\n\t"                                                                                          \
-        "add sp, #60\n\t"                                                                                     \
-        "pop {r4-r7}\n\t"                                                                                     \
-        "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"                                 \
-        "pop {r4-r7, pc}\n"                                                                                   \
-        "3:\n\t"                                                                                              \
-        "ldr r7, [sp, #20]\n\t"           /* act_min */                                                       \
-        "b 2b\n"                                                                                              \
+        "b 9b\n"                                                                                              \
         "4:\n\t"                                                                                              \
         "ldr r7, [sp, #24]\n\t"           /* act_max */                                                       \
         "b 2b\n"                                                                                              \
-        "5:\n\t"                          /* |acc| > 65535: eat_armv6m_rq_slow(rq, acc) */                    \
+        "8:\n\t"                          /* |acc| > 65535: eat_armv6m_rq_slow(rq, acc) */                    \
         "push {r0-r3}\n\t"                                                                                    \
         "mov r0, r12\n\t" "mov r1, lr\n\t" "push {r0, r1}\n\t"                                                \
         "ldr r0, [sp, #72]\n\t"                                                                               \
