@@ -78,7 +78,7 @@ COSTS: dict[str, CoreCosts] = {
     # plane walk (armv6m/depthwise_conv2d_sparse_armv6m.c), fitted to `bench --board pico --profile` of
     # kws_ref_model one-shot 80 / 90 % and `scripts/profile_layers.py <its 50 % file, the unpruned model>
     # pico sparse OUT` (README "The plane walk (Cortex-M0+)"): the four 3x3 depthwise 25x5x64 with 2 / 1
-    # non-zeros per channel (dw_walk2 / dw_walk1) 369-393 k / 320-371 k -> ~36 per output beside ~400 per
+    # non-zeros per channel (dw_walk2 / dw_walk1) 363-390 k / 310-374 k -> ~36 per output beside ~400 per
     # channel (decode, set-up) and ~4 per plane byte (27x7, four planes per word load); the 10x4 conv
     # 49x10x1->25x5x64 stride 2 (in_c = 1, one 58x12 plane; dw_walkn) with 4 / 8 / 20 / 40 non-zeros per
     # filter 609,954 / 949,368 / 1,958,657 / 3,633,236 -> 10.5 per non-zero and pixel, 31 per output; the
