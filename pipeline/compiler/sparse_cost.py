@@ -78,8 +78,11 @@ COSTS: dict[str, CoreCosts] = {
     # plane walk (armv6m/depthwise_conv2d_sparse_armv6m.c), fitted to `bench --board pico --profile` of
     # kws_ref_model one-shot 80 / 90 % and `scripts/profile_layers.py <its 50 % file, the unpruned model>
     # pico sparse OUT` (README "The plane walk (Cortex-M0+)"): the four 3x3 depthwise 25x5x64 with 2 / 1
-    # non-zeros per channel (dw_walk2 / dw_walk1) 363-390 k / 310-374 k -> ~36 per output beside ~400 per
-    # channel (decode, set-up) and ~4 per plane byte (27x7, four planes per word load); the 10x4 conv
+    # non-zeros per channel (dw_walk2 / dw_walk1) 363-390 k / 310-374 k -> ~36 per output beside ~4 per
+    # plane byte (27x7, four planes per word load) and per channel (decode, set-up) 750: fitted with
+    # vww_96_int8 80 % (`bench ... --model vww_96_int8.tflite --profile`), whose 9-pixel depthwise layers
+    # (128 / 256 channels) measured 162,808 / 255,888 against dense 156,735 / 259,785 (est. with 400 per
+    # channel: 143,360 / 262,144, so they went sparse and the first lost 4 %); the 10x4 conv
     # 49x10x1->25x5x64 stride 2 (in_c = 1, one 58x12 plane; dw_walkn) with 4 / 8 / 20 / 40 non-zeros per
     # filter 609,954 / 949,368 / 1,958,657 / 3,633,236 -> 10.5 per non-zero and pixel, 31 per output; the
     # depthwise with 5 / 9 non-zeros 731-743 k / 1.056-1.083 M (est. 737 k / 1.078 M).
@@ -89,7 +92,7 @@ COSTS: dict[str, CoreCosts] = {
     "cortex-m0plus": CoreCosts(dense_mac=5.6, dense_tap=4.0, dense_dw_tap=4.8, out=49.0, pair=22.2,
                                pair_dw=29.0, channel=131.0, pixel=50.0, fill=12.0,
                                blk_pair=87.0, blk_channel=70.0, blk_out=100.0, blk_gather=8.0, blk_tap=25.0,
-                               plane_nz=10.5, plane_out=31.0, plane_out2=36.0, plane_channel=400.0, plane_fill=4.0,
+                               plane_nz=10.5, plane_out=31.0, plane_out2=36.0, plane_channel=750.0, plane_fill=4.0,
                                dense_mac_c1=4.9),
     # generic (portable reference dense kernels, portable sparse kernels): the earlier pico fit, FC
     # 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 / 58,089 / 40,828.
