@@ -44,9 +44,16 @@ def _osz(i: int, k: int, s: int, d: int, same: bool) -> int:
 
 
 def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tuple[list[T], Op]:
-    """Tensors (input, weights, bias, output at indices base..base+3) and the op."""
+    """Tensors (input, weights, bias, output at indices base..base+3) and the op. Opcode "CONV_2D_C1": a
+    CONV_2D with one input channel; "DEPTHWISE_CONV_2D_C4": in_c 4, 8 or 12, depth multiplier 1; a "+"
+    suffix: input zero point -128, non-zeros of +-127 and an output scale near input x weight scale."""
+    extreme = opcode.endswith("+")
+    opcode = opcode.rstrip("+")
+    one_channel = opcode == "CONV_2D_C1"
+    four = opcode == "DEPTHWISE_CONV_2D_C4"   # in_c a multiple of 4, depth multiplier 1
+    opcode = "CONV_2D" if one_channel else "DEPTHWISE_CONV_2D" if four else opcode
     fbm = fb()
-    in_q = (random_scale(rng, 0.005, 0.2), int(rng.integers(-128, 128)))
+    in_q = (random_scale(rng, 0.005, 0.2), -128 if extreme else int(rng.integers(-128, 128)))
     out_q = (random_scale(rng, 0.01, 2.0), int(rng.integers(-100, 100)))
     act = int(rng.choice([0, 1, 3]))   # NONE, RELU, RELU6
     if opcode == "FULLY_CONNECTED":
@@ -67,14 +74,16 @@ def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tu
             ih, iw = max(ih, (kh - 1) * d + 1), max(iw, (kw - 1) * d + 1)
         oh, ow = _osz(ih, kh, s, d, same), _osz(iw, kw, s, d, same)
         if opcode == "CONV_2D":
-            groups = int(rng.choice([1, 1, 1, 2]))
-            fic = int(rng.integers(1, 20))
+            groups = 1 if one_channel else int(rng.choice([1, 1, 1, 2]))
+            fic = 1 if one_channel else int(rng.integers(1, 20))
             ic, oc = fic * groups, int(rng.integers(1, 6)) * groups
             w = rng.integers(-127, 128, size=(oc, kh, kw, fic)).astype(np.int8)
             o = fbm.Conv2DOptionsT()
             otype = "Conv2DOptions"
         else:
             ic, dm = int(rng.integers(1, 8)), int(rng.choice([1, 1, 2, 3]))
+            if four:
+                ic, dm = 4 * int(rng.integers(1, 4)), 1
             oc = ic * dm
             w = rng.integers(-127, 128, size=(1, kh, kw, oc)).astype(np.int8)
             o = fbm.DepthwiseConv2DOptionsT()
@@ -87,8 +96,12 @@ def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tu
         options = o
         in_shape, out_shape = [1, ih, iw, ic], [1, oh, ow, oc]
     w = pattern(w, opcode, kind, rng)
+    if extreme:
+        w = np.where(w == 0, 0, np.where(w > 0, 127, -127)).astype(np.int8)
     bias = rng.integers(-20000, 20000, size=oc).astype(np.int32)
     w_scale = random_scale(rng, 0.001, 0.05)
+    if extreme:   # effective multipliers near 1 (shifts -1, 0, +1): the requantisations off the fast paths
+        out_q = (in_q[0] * w_scale * float(rng.uniform(0.3, 3.0)), out_q[1])
     wt = T(list(w.shape), w_scale, 0, "INT8", w, f"w{base}")
     if opcode != "FULLY_CONNECTED" and rng.random() < 0.6:   # per-channel scales (conv kinds)
         wt.scale = [random_scale(rng, 0.001, 0.05) for _ in range(oc)]

@@ -204,9 +204,12 @@ def _mixed_model(seed: int) -> bytes:
 
 
 def test_registry_picks_armv6m_kernels_for_cortex_m0plus(tmp_path: Path) -> None:
-    for op, fn in [("CONV_2D", "eat_conv2d_s8_swar_armv6m"), ("DEPTHWISE_CONV_2D", "eat_depthwise_conv2d_s8_armv6m"),
-                   ("FULLY_CONNECTED", "eat_fully_connected_s8_swar_armv6m")]:
-        assert VARIANTS[(op, "dense", "cortex-m0plus")][0].function == fn
+    # CONV_2D: the plane walk first, for in_c == 1 with <= 9 taps only (tests/test_kernels_sparse_armv6m.py)
+    assert VARIANTS[("CONV_2D", "dense", "cortex-m0plus")][0].function == "eat_conv2d_s8_plane_armv6m"
+    for op, fn, k in [("CONV_2D", "eat_conv2d_s8_swar_armv6m", 1),
+                      ("DEPTHWISE_CONV_2D", "eat_depthwise_conv2d_s8_armv6m", 0),
+                      ("FULLY_CONNECTED", "eat_fully_connected_s8_swar_armv6m", 0)]:
+        assert VARIANTS[(op, "dense", "cortex-m0plus")][k].function == fn
         assert all(v.function != fn for v in VARIANTS.get((op, "dense", "cortex-m4"), []))
     tfl = tmp_path / "m.tflite"
     tfl.write_bytes(_mixed_model(1))
@@ -295,5 +298,6 @@ def test_random_dense_ops_bit_exact_on_simulated_pico(seed: int, tmp_path: Path)
     assert v["bit_exact"] == 6, v["first_mismatches"]
     used = collections.Counter(op["kernel"] for op in
                                json.loads((tmp_path / "out" / "c" / "compile.json").read_text())["ops"])
-    assert used["eat_conv2d_s8_swar_armv6m"] == 8, used
+    # in_c == 1 with <= 9 taps: the dense plane walk (eat_conv2d_s8_plane_armv6m)
+    assert used["eat_conv2d_s8_swar_armv6m"] + used["eat_conv2d_s8_plane_armv6m"] == 8, used
     assert used["eat_fully_connected_s8_swar_armv6m"] == 6, used

@@ -4,7 +4,8 @@ The sparse format has no reference kernel in packing.KERNELS: its portable kerne
 variants. The sparse lowering (ops/sparse_weights.py) folds the input offset into the bias itself and
 packs the weights in the d4 encoding, so these variants keep the natural layout and fold nothing;
 their scratch is one receptive window (CONV_2D, DEPTHWISE_CONV_2D) or none (FULLY_CONNECTED).
-Per core: the Cortex-M0+ block walks (armv6m/) and the Cortex-M4/M7 block walk and depthwise (armv7em/).
+Per core: the Cortex-M0+ block walks and plane walk (armv6m/) and the Cortex-M4/M7 block walk and depthwise
+(armv7em/).
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ def _pixels(g) -> int:
     return g["n"] * g["oh"] * g["ow"]
 
 
+register("CONV_2D", KEY, ARMV6M, Variant(
+    "eat_conv2d_s8_sparse_plane_armv6m", "runtime/src/armv6m/depthwise_conv2d_sparse_armv6m.c",
+    "one input channel: every filter walks the padded input plane once (the depthwise plane walk with "
+    "depth multiplier out_c), per output pixel one LDRSB + MULS + ADDS per non-zero and the accumulator bounds",
+    applies=lambda g: g["ic"] == 1 and g["fic"] == 1, scratch=lambda g: _dw_plane_scratch(g),
+    header="eat/sparse_armv6m.h", clamp_bounds=True, pixel_block=0))
 register("CONV_2D", KEY, ARMV6M, Variant(
     "eat_conv2d_s8_sparse_b8_armv6m", "runtime/src/armv6m/conv2d_sparse_b8_armv6m.c",
     "each filter's non-zeros walked once per block of 8 output pixels (receptive fields gathered "
@@ -91,9 +98,19 @@ register("DEPTHWISE_CONV_2D", KEY, ARMV7EM, Variant(
     "requantisation", scratch=_dw_plane_scratch, header="eat/sparse_armv7em.h",
     pixel_block=0))   # channel outer: every pixel of a channel written before the next channel is read
 
+def _dw_planes_scratch(g: Geometry) -> int:
+    """eat_depthwise_conv2d_s8_sparse_armv6m_scratch_bytes: 8 B per tap, then 4 padded planes when a word
+    holds 4 channels (depth multiplier 1, in_c % 4 == 0), else one."""
+    four = g["oc"] == g["ic"] and g["ic"] % 4 == 0
+    return _dw_plane_scratch(g) + (3 * ((_dw_plane_scratch(g) - 8 * g["kh"] * g["kw"])) if four else 0)
+
+
+register("DEPTHWISE_CONV_2D", KEY, ARMV6M, Variant(
+    "eat_depthwise_conv2d_s8_sparse_armv6m", "runtime/src/armv6m/depthwise_conv2d_sparse_armv6m.c",
+    "channel outer: the input plane copied with its padding (the zero point), the channel's non-zeros "
+    "decoded once, then per output pixel one LDRSB + MULS + ADDS per non-zero (Thumb-1 walks in SRAM, "
+    "straight-line for 1 and 2 non-zeros) and the accumulator bounds before the exact requantisation",
+    scratch=_dw_planes_scratch, header="eat/sparse_armv6m.h", clamp_bounds=True, pixel_block=0))
+
 # (op, core) where the cost model is not asked: dense always wins there.
-DENSE_ONLY: dict[tuple[str, str], str] = {
-    ("DEPTHWISE_CONV_2D", "cortex-m0plus"):
-        ("the dense dw4 kernel beats every sparse walk measured: the d4 walk 1.9x slower, a C walk with "
-         "accumulator bounds 1.3x slower on kws_ref_model's 3x3 layers"),
-}
+DENSE_ONLY: dict[tuple[str, str], str] = {}

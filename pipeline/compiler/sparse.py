@@ -140,6 +140,13 @@ def window_bytes(g: dict) -> int:
     return (kh_eff - 1) * window_width(g) * g["ic"] + kw_eff * g["ic"]
 
 
+def plane_bytes(g: dict) -> int:
+    """Bytes of the padded input plane a plane walk copies per input channel (eat_*_sparse_armv6m.c)."""
+    ph = (g["oh"] - 1) * g["sh"] + (g["kh"] - 1) * g["dh"] + 1
+    pw = (g["ow"] - 1) * g["sw"] + (g["kw"] - 1) * g["dw"] + 1
+    return ph * pw
+
+
 def border_pixels(g: dict) -> int:
     """Output pixels (per batch) whose receptive window leaves the input."""
     kh_eff = (g["kh"] - 1) * g["dh"] + 1
@@ -152,12 +159,20 @@ def border_pixels(g: dict) -> int:
 
 
 def choose(mode: str, core: str, opcode: str, w: np.ndarray, enc: Encoded, shape: sparse_cost.LayerShape,
-           op_index: int, layer: str, block: int = 0, dense_only: str | None = None) -> LayerChoice:
+           op_index: int, layer: str, block: int = 0, dense_only: str | None = None,
+           plane: bool = False) -> LayerChoice:
     """Dense or sparse for one weight tensor, with the estimates and the reason. `block`: the
-    kernel walks that many pixels at a time (0: one); `dense_only`: why this op never goes sparse on this core."""
+    kernel walks that many pixels at a time (0: one); `dense_only`: why this op never goes sparse on this core;
+    `plane`: the kernel is the plane walk (sparse_cost.sparse_plane_cycles)."""
     dense_c = sparse_cost.dense_cycles(core, shape)
-    sparse_c = (sparse_cost.sparse_block_cycles(core, shape, enc.entries, block) if block
-               else sparse_cost.sparse_cycles(core, shape, enc.entries))
+    if block:
+        sparse_c = sparse_cost.sparse_block_cycles(core, shape, enc.entries, block)
+    elif plane:
+        axis = 3 if opcode == "DEPTHWISE_CONV_2D" else 0
+        per_channel = (np.moveaxis(np.asarray(w), axis, 0).reshape(w.shape[axis], -1) != 0).sum(axis=1)
+        sparse_c = sparse_cost.sparse_plane_cycles(core, shape, per_channel)
+    else:
+        sparse_c = sparse_cost.sparse_cycles(core, shape, enc.entries)
     zeros = int(w.size - enc.nonzeros)
     sp = zeros / w.size if w.size else 0.0
     if mode == "auto" and dense_only:

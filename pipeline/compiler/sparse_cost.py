@@ -24,6 +24,8 @@ class LayerShape:
     border: int = 0         # output positions whose window leaves the input (sparse copies it)
     window: int = 0         # bytes of one copied window
     field_bytes: int = 0    # CONV_2D: bytes of one receptive field (k_h * k_w * in_c), gathered by the block kernel
+    plane_bytes: int = 0    # the plane walk: bytes of one padded input plane
+    planes: int = 0         # the plane walk: planes copied (batches x input channels)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,13 @@ class CoreCosts:
     channel_dw: float | None = None   # sparse DEPTHWISE_CONV_2D per output, when its kernel differs (None: channel)
     channel_fc: float | None = None   # sparse FULLY_CONNECTED per output, when its kernel differs (None: channel)
     fill_dw: float | None = None      # sparse DEPTHWISE_CONV_2D per border window byte (None: fill)
+    # the plane walk (channel outer over a padded input plane; 0: the core has none)
+    plane_nz: float = 0.0       # per non-zero and output pixel (channels of > 2 non-zeros: the C walk)
+    plane_out: float = 0.0      # per output element of the C walk: bounds, requantisation, store, loop
+    plane_out2: float = 0.0     # per output element of a channel of 1 or 2 non-zeros (the Thumb-1 walk)
+    plane_channel: float = 0.0  # per output channel: decode, set-up
+    plane_fill: float = 0.0     # per byte of a copied plane
+    dense_mac_c1: float = 0.0   # dense CONV_2D with in_c == 1, per MAC beside `out` (0: dense_mac and dense_tap)
 
 
 # Fitted to `scripts/calibrate_sparse.py BOARD` (FC 256x64, 1x1 conv 8x8x32->32, 3x3 conv 8x8x8->16,
@@ -79,10 +88,26 @@ COSTS: dict[str, CoreCosts] = {
     # skip nothing): FC 256x64 at 80 / 90 % 45,629 / 30,732 (est. 45,300 / 30,537), 128x64 26,331 /
     # 18,068 (est. 26,763 / 18,948), 64x10 2,874 / 2,103 (est. 2,774 / 2,085); before the compile-time
     # tables 49,168 / 34,148, 30,312 / 22,196, 3,509 (the row walk alone), 49,293 / 33,953 (per-row calls).
-    "cortex-m0plus": CoreCosts(dense_mac=5.6, dense_tap=4.0, dense_dw_tap=8.0, out=49.0, pair=22.2,
+    # plane walk (armv6m/depthwise_conv2d_sparse_armv6m.c), fitted to `bench --board pico --profile` of
+    # kws_ref_model one-shot 80 / 90 % and `scripts/profile_layers.py <its 50 % file, the unpruned model>
+    # pico sparse OUT` (README "The plane walk (Cortex-M0+)"): the four 3x3 depthwise 25x5x64 with 2 / 1
+    # non-zeros per channel (dw_walk2 / dw_walk1) 363-390 k / 310-374 k -> ~36 per output beside ~4 per
+    # plane byte (27x7, four planes per word load) and per channel (decode, set-up) 750: fitted with
+    # vww_96_int8 80 % (`bench ... --model vww_96_int8.tflite --profile`), whose 9-pixel depthwise layers
+    # (128 / 256 channels) measured 162,808 / 255,888 against dense 156,735 / 259,785 (est. with 400 per
+    # channel: 143,360 / 262,144, so they went sparse and the first lost 4 %); the 10x4 conv
+    # 49x10x1->25x5x64 stride 2 (in_c = 1, one 58x12 plane; dw_walkn) with 4 / 8 / 20 / 40 non-zeros per
+    # filter 609,954 / 949,368 / 1,958,657 / 3,633,236 -> 10.5 per non-zero and pixel, 31 per output; the
+    # depthwise with 5 / 9 non-zeros 731-743 k / 1.056-1.083 M (est. 737 k / 1.078 M).
+    # dense_mac_c1: that conv dense 1.965-1.975 M at 50-90 % (est. 3.46 M by dense_mac + dense_tap, which
+    # put it sparse at 50 %, measured 2.47 M) -> 4.9 per MAC beside `out`; dense_dw_tap 4.8 (was 8): the
+    # depthwise layers dense 1.08-1.19 M (est. 1.37 M).
+    "cortex-m0plus": CoreCosts(dense_mac=5.6, dense_tap=4.0, dense_dw_tap=4.8, out=49.0, pair=22.2,
                                pair_dw=29.0, channel=131.0, pixel=50.0, fill=12.0,
                                blk_pair=87.0, blk_channel=70.0, blk_out=60.0, blk_gather=8.0, blk_tap=25.0,
-                               channel_fc=68.0),
+                               channel_fc=68.0,
+                               plane_nz=10.5, plane_out=31.0, plane_out2=36.0, plane_channel=750.0, plane_fill=4.0,
+                               dense_mac_c1=4.9),
     # generic (portable reference dense kernels, portable sparse kernels): the earlier pico fit, FC
     # 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 / 58,089 / 40,828.
     "generic": CoreCosts(dense_mac=17.1, dense_tap=13.0, dense_dw_tap=38.0, out=180.0, pair=26.0,
@@ -152,6 +177,8 @@ def costs(core: str) -> CoreCosts:
 def dense_cycles(core: str, s: LayerShape) -> int:
     c = costs(core)
     outputs = s.pixels * s.out_c
+    if s.opcode == "CONV_2D" and c.dense_mac_c1 and s.field_bytes == s.taps:   # in_c == 1
+        return int(s.macs * c.dense_mac_c1 + outputs * c.out)
     tap = {"FULLY_CONNECTED": 0.0, "DEPTHWISE_CONV_2D": c.dense_dw_tap}.get(s.opcode, c.dense_tap)
     return int(s.macs * c.dense_mac + outputs * (c.out + s.taps * tap))
 
@@ -167,6 +194,18 @@ def sparse_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:
     fill = c.fill_dw if dw and c.fill_dw is not None else c.fill
     per_pixel = pairs * pair + s.out_c * (c.out + channel) + c.pixel
     return int(s.pixels * per_pixel + s.border * s.window * fill)
+
+
+def sparse_plane_cycles(core: str, s: LayerShape, channel_nonzeros: np.ndarray) -> int:
+    """The plane walk (DEPTHWISE_CONV_2D, CONV_2D with in_c == 1): per output pixel, a channel of 1 or 2
+    non-zeros plane_out2 (the Thumb-1 walk), one of more plane_out + plane_nz per non-zero (the C walk), one
+    of none nothing; per channel its set-up, per input channel its plane copied."""
+    c = costs(core)
+    nz = np.asarray(channel_nonzeros, np.int64)
+    short = int(((nz > 0) & (nz <= 2)).sum())
+    long_nz = nz[nz > 2]
+    per_pixel = short * c.plane_out2 + long_nz.size * c.plane_out + int(long_nz.sum()) * c.plane_nz
+    return int(s.pixels * per_pixel + s.out_c * c.plane_channel + s.planes * s.plane_bytes * c.plane_fill)
 
 
 def sparse_block_cycles(core: str, s: LayerShape, entries: np.ndarray, block: int = 8) -> int:

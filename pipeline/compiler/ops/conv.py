@@ -73,7 +73,7 @@ def _lower_windowed(ctx: Ctx, op, parts, channel_param: tuple[str, int], header:
         weights=prep.weights,
         args=["&{p}", "&{w}", pre + "bias" if prep.bias is not None else "NULL", "{in0}", "{out0}", "{scratch}"],
         macs=macs, scratch_bytes=prep.scratch_bytes, notes=notes + prep.notes,
-        overlap=_overlap(inp, g, prep.pixel_block))
+        overlap=_overlap(inp, g, prep.pixel_block) if prep.pixel_block else [])   # 0: channel outer
     lw = sparse_weights.apply(ctx, lw, w, bias, -inp.zero_point, g=geo)
     if lw.kernel != prep.kernel:   # went sparse: that kernel's own pixel block sets the overlap
         block = kernels.variant_named(lw.kernel).pixel_block

@@ -8,7 +8,7 @@ import numpy as np
 
 from pipeline.compiler import kernels, kernels_sparse, sparse
 from pipeline.compiler.ops import Ctx, Lowered, sparse_2of4_weights, sparse_call
-from pipeline.compiler.sparse_cost import LayerShape
+from pipeline.compiler.sparse_cost import LayerShape, costs
 
 LAYOUTS = {"FULLY_CONNECTED": "non-zeros per output row, steps in input elements",
            "CONV_2D": "non-zeros per filter, steps in input elements of the window (row stride in_w*in_c)",
@@ -29,6 +29,7 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
         geo = g
     variant = _variant(op.opcode, ctx.core, geo, data, None if bias is None else bias.data, input_offset)
     block = variant.pixel_block if variant.layout == "d4_im2col_block" else 0
+    plane = variant.pixel_block == 0 and costs(ctx.core).plane_out > 0   # the plane walk (sparse_plane_cycles)
     bias_offset = input_offset - 128 if block else input_offset   # the block kernel reads x + 128
     if op.opcode == "FULLY_CONNECTED":
         channels = sparse.channels_fc(data)
@@ -38,16 +39,18 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
         channels = (sparse.channels_conv(data, g["kw"], g["ic"], 1, 1) if block else
                     sparse.channels_conv(data, sparse.window_width(g), g["ic"], g["dh"], g["dw"]))
         shape = LayerShape(op.opcode, g["n"] * g["oh"] * g["ow"], g["oc"], g["kh"] * g["kw"], lw.macs,
-                           g["n"] * sparse.border_pixels(g), sparse.window_bytes(g), g["kh"] * g["kw"] * g["ic"])
+                           g["n"] * sparse.border_pixels(g), sparse.window_bytes(g), g["kh"] * g["kw"] * g["ic"],
+                           sparse.plane_bytes(g), g["n"] * g["ic"])
         axis = 0
     else:
         channels = sparse.channels_depthwise(data, sparse.window_width(g), g["dh"], g["dw"])
         shape = LayerShape(op.opcode, g["n"] * g["oh"] * g["ow"], g["oc"], g["kh"] * g["kw"], lw.macs,
-                           g["n"] * sparse.border_pixels(g), sparse.window_bytes(g))
+                           g["n"] * sparse.border_pixels(g), sparse.window_bytes(g), 0,
+                           sparse.plane_bytes(g), g["n"] * g["ic"])
         axis = 3
     enc = sparse.encode(channels)
     choice = sparse.choose(ctx.weight_mode, ctx.core, op.opcode, data, enc, shape, op.index, op.layer,
-                           block, kernels_sparse.DENSE_ONLY.get((op.opcode, ctx.core)))
+                           block, kernels_sparse.DENSE_ONLY.get((op.opcode, ctx.core)), plane)
     folded = sparse.folded_bias(None if bias is None else bias.data, data, bias_offset, axis)
     if choice.encoding == sparse.KEY and folded is None:
         choice.encoding, choice.chosen_weight_bytes = "dense", choice.dense_weight_bytes

@@ -2,9 +2,9 @@
  * parameters and encoding as the portable sparse kernels, with a hand-scheduled Thumb-1 walk of the
  * step bytes (runtime/src/armv6m/sparse_d4_armv6m.c) and eat/armv6m.h's exact requantisation instead
  * of the 64-bit eat_mbqm. Built only when __ARM_ARCH_6M__ is defined; the compiler's registry
- * (pipeline/compiler/kernels_sparse.py) picks them for core "cortex-m0plus". No DEPTHWISE_CONV_2D
- * here: the dense dw4 kernel (eat/armv6m.h) beat every sparse walk measured (the d4 walk 1.9x
- * slower; a C walk with accumulator bounds 1.3x slower on kws_ref_model's 3x3 layers). */
+ * (pipeline/compiler/kernels_sparse.py) picks them for core "cortex-m0plus". DEPTHWISE_CONV_2D (and
+ * CONV_2D with one input channel) walk channel outer over a padded input plane
+ * (depthwise_conv2d_sparse_armv6m.c). */
 #ifndef EAT_SPARSE_ARMV6M_H
 #define EAT_SPARSE_ARMV6M_H
 
@@ -82,6 +82,27 @@ size_t eat_fully_connected_s8_sparse_rows_armv6m_scratch_bytes(const eat_fully_c
 void eat_fully_connected_s8_sparse_rows_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                                const int32_t *bias, const int8_t *input, int8_t *output,
                                                void *scratch);
+
+/* DEPTHWISE_CONV_2D, any kernel / stride / dilation / padding / depth multiplier, channel outer: per
+ * input channel its plane copied padded with the zero point into scratch, per output channel its
+ * non-zeros decoded once, then per output pixel one LDRSB + MULS + ADDS per non-zero and the
+ * accumulator bounds. `bias` is int32[3][out_c]: bias + input_offset * sum(w[oc]), then lo[oc], hi[oc].
+ * Scratch: 8 * k_h * k_w bytes, then the plane ((out_h - 1) * stride_h + (k_h - 1) * dilation_h + 1 rows
+ * of (out_w - 1) * stride_w + (k_w - 1) * dilation_w + 1 bytes, rounded up to a word). */
+size_t eat_depthwise_conv2d_s8_sparse_armv6m_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);
+void eat_depthwise_conv2d_s8_sparse_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                           const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+/* CONV_2D with in_c == 1 (the same d4 steps: input pixels of the window): the plane walk above with
+ * depth multiplier out_c; same bias and scratch. */
+size_t eat_conv2d_s8_sparse_plane_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_sparse_plane_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+/* Its dense counterpart: dense OHWI weights (in_c 1), every tap walked; bias + input_offset * sum(w[oc]),
+ * then lo[oc], hi[oc]; same scratch. The registry takes it for the dense in_c == 1 convs of <= 9 taps. */
+size_t eat_conv2d_s8_plane_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_plane_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int32_t *bias,
+                                const int8_t *input, int8_t *output, void *scratch);
+
 void eat_conv2d_s8_sparse_d4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 

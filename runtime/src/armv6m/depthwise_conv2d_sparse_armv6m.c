@@ -1,0 +1,461 @@
+/* Cortex-M0+ zero-skipping DEPTHWISE_CONV_2D int8 (any kernel, stride, dilation, padding, depth
+ * multiplier) over EAT_WEIGHTS_SPARSE_D4 (eat/sparse.h: steps in input pixels of the window), and
+ * CONV_2D with one input channel (the same encoding: the plane walk with depth multiplier out_c).
+ *
+ * Channel outer, pixels inner (the plan of the M4's armv7em/depthwise_conv2d_sparse_dsp.c): per input
+ * channel its plane is copied into scratch with the padding around it holding the input zero point
+ * (x + input_offset = 0 there, as TFLM skips those taps); per output channel its non-zeros are decoded
+ * once into (offset in the plane, weight) and its requantisation prepared once; then every output pixel
+ * costs one LDRSB, one MULS and one ADDS per non-zero, the accumulator bounds (outside [lo, hi] the
+ * output is the clamp: no requantisation) and otherwise eat/armv6m.h's exact requantisation. Channels
+ * of 0 non-zeros write one constant; 1 and 2 non-zeros have Thumb-1 walks with straight-line products,
+ * more one with a loop over the pairs; requantisations off the fast path's shapes take a C loop. With
+ * depth multiplier 1 and in_c % 4 == 0 four channels' planes are filled per word load. `bias` is
+ * int32[3][out_c]: bias + input_offset * sum(w[oc]), then the bounds lo[oc], hi[oc]
+ * (pipeline/compiler/clamp_bounds.py). Bit-exact with TFLM. Also the dense counterpart for CONV_2D with
+ * in_c 1 (eat_conv2d_s8_plane_armv6m: dense weights, every tap walked). Built only when __ARM_ARCH_6M__
+ * is defined; the registries (kernels_sparse.py, kernels_registry.py) pick them for core "cortex-m0plus". */
+#include "eat/sparse_armv6m.h"
+
+#if defined(__ARM_ARCH_6M__)
+
+/* The padded plane: every input position an output's window reaches, rows of plane_w bytes. */
+static int32_t plane_h(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return (p->out_h - 1) * p->stride_h + (p->k_h - 1) * p->dilation_h + 1;
+}
+
+static int32_t plane_w(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return (p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dilation_w + 1;
+}
+
+/* Planes filled at a time: 4 when a word holds 4 channels of a pixel (depth multiplier 1, in_c % 4 == 0). */
+static int32_t group(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return p->depth_multiplier == 1 && p->in_c % 4 == 0 ? 4 : 1;
+}
+
+static int32_t plane_stride(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return (plane_h(p) * plane_w(p) + 3) & ~3;
+}
+
+size_t eat_depthwise_conv2d_s8_sparse_armv6m_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return (size_t)(8 * p->k_h * p->k_w + group(p) * plane_stride(p));
+}
+
+/* Channels ic..ic+3 (img + ic word aligned) into 4 planes `stride` bytes apart, as fill_plane: every
+ * plane word the zero point first, then per pixel one word load of the 4 channels, 4 byte stores. */
+static void fill_planes4(const eat_depthwise_conv2d_s8_params_t *p, const int8_t *img, int8_t *plane, int8_t zp)
+{
+    const int32_t ph = plane_h(p), pw = plane_w(p), in_c = p->in_c, stride = plane_stride(p);
+    const int32_t rows = p->in_h < ph - p->pad_h ? p->in_h : ph - p->pad_h;
+    const int32_t cols = p->in_w < pw - p->pad_w ? p->in_w : pw - p->pad_w;
+    const uint32_t zp4 = (uint32_t)(uint8_t)zp * 0x01010101u;
+    uint32_t *w32 = (uint32_t *)(void *)plane;
+    uint32_t *w32_end = w32 + stride;   /* 4 planes of stride / 4 words */
+    int32_t iy;
+    while (w32 != w32_end) {
+        w32[0] = zp4;
+        w32[1] = zp4;
+        w32[2] = zp4;
+        w32[3] = zp4;
+        w32 += 4;
+    }
+    for (iy = 0; iy < rows && cols > 0; ++iy) {
+        const uint32_t *src = (const uint32_t *)(const void *)(img + iy * p->in_w * in_c);
+        uint8_t *dst = (uint8_t *)plane + (iy + p->pad_h) * pw + p->pad_w;
+        uint8_t *end = dst + cols;
+        const int32_t step = in_c / 4;
+        do {
+            const uint32_t v = *src;
+            dst[0] = (uint8_t)v;
+            dst[stride] = (uint8_t)(v >> 8);
+            dst[2 * stride] = (uint8_t)(v >> 16);
+            dst[3 * stride] = (uint8_t)(v >> 24);
+            src += step;
+        } while (++dst != end);
+    }
+}
+
+/* Channel ic of image `img` (img points at its channel's first byte) into the plane (word aligned):
+ * plane (py, px) = input (py - pad_h, px - pad_w), the zero point outside the input. */
+static void fill_plane(const eat_depthwise_conv2d_s8_params_t *p, const int8_t *img, int8_t *plane, int8_t zp)
+{
+    const int32_t ph = plane_h(p), pw = plane_w(p), in_c = p->in_c;
+    const int32_t rows = p->in_h < ph - p->pad_h ? p->in_h : ph - p->pad_h;
+    const int32_t cols = p->in_w < pw - p->pad_w ? p->in_w : pw - p->pad_w;
+    const uint32_t zp4 = (uint32_t)(uint8_t)zp * 0x01010101u;
+    uint32_t *w32 = (uint32_t *)(void *)plane;
+    uint32_t *w32_end = w32 + (ph * pw + 3) / 4;
+    int32_t iy;
+    while (w32 != w32_end) {
+        *w32++ = zp4;
+    }
+    for (iy = 0; iy < rows; ++iy) {
+        const int8_t *src = img + iy * p->in_w * in_c;
+        int8_t *dst = plane + (iy + p->pad_h) * pw + p->pad_w;
+        int8_t *end = dst + cols;
+        while (dst != end) {
+            *dst++ = *src;
+            src += in_c;
+        }
+    }
+}
+
+/* One output channel's walk over the plane: its non-zeros, its bias and bounds, the row geometry. */
+typedef struct {
+    const int32_t *nz;      /* [2 n]: per non-zero its offset in the plane, then its weight */
+    int32_t n, bias, lo, hi;
+    int32_t rows, ow, sw;   /* output rows, pixels per row, plane bytes per output pixel */
+    int32_t gap;            /* plane bytes from the end of one output row to the start of the next */
+    int32_t out_c;
+    int32_t amin, amax;
+    eat_armv6m_rq_t q;
+} chan_t;
+
+/* The output of accumulator acc: the clamp outside [lo, hi], else the exact requantisation. */
+static inline int8_t out_of(const chan_t *c, int32_t acc)
+{
+    if (acc < c->lo) {
+        return (int8_t)c->amin;
+    }
+    if (acc > c->hi) {
+        return (int8_t)c->amax;
+    }
+    return (int8_t)eat_clamp_i32(eat_armv6m_rq_apply(&c->q, acc), c->amin, c->amax);
+}
+
+/* Every output pixel of the channel, x at the plane's start, o at the channel's first output. */
+#define EAT_DW_WALK(ACC)                                                          \
+    do {                                                                          \
+        const int32_t sw = c->sw, out_c = c->out_c, span = c->ow * sw;            \
+        int32_t rows = c->rows;                                                   \
+        do {                                                                      \
+            const int8_t *end = x + span;                                         \
+            do {                                                                  \
+                *o = out_of(c, (ACC));                                            \
+                o += out_c;                                                       \
+                x += sw;                                                          \
+            } while (x != end);                                                   \
+            x += c->gap;                                                          \
+        } while (--rows);                                                         \
+    } while (0)
+
+/* A channel of one or two non-zeros in the Thumb-1 walks (dw_walk*): words 0..7 in registers, the rest
+ * copied to the stack. Bounds relative to the bias (lo - bias, hi - bias), so a clamped output costs
+ * no add. `rq` and `slow` serve accumulators of |acc| > 65535 between the bounds (the _w walks). */
+typedef struct {
+    int32_t w0, o1, w1, lo, hi, out_c, sw, o0;                 /* r3 r4 r5 r8 r9 r10 r12, r2 */
+    int32_t bias, ml, mh, b0, sh, amin, amax, gap, span, rows; /* [sp, #0] .. [sp, #36] */
+    int32_t c65535, c131071;                                   /* [sp, #40], [sp, #44] */
+    const eat_armv6m_rq_t *rq;                                 /* [sp, #48] */
+    int32_t (*slow)(const eat_armv6m_rq_t *, int32_t);         /* [sp, #52] */
+    int32_t pad;                                               /* keeps sp 8-byte aligned at the call */
+} dw2_t;
+
+/* Every output pixel of one channel of <= 2 non-zeros (x: the plane, o: its first output): per pixel
+ * one or two LDRSB + MULS (PRODUCTS), the bounds; between them the fast requantisation of
+ * eat_armv6m_rq_apply (shift <= -1; RQ_CHECK: for |acc| > 65535 a call of eat_armv6m_rq_slow, else the
+ * caller checked that no accumulator between the bounds has it), no clamp (the bounds are exact); a
+ * store. Two products, counted: ~18 cycles per output below lo, ~40 per requantised one.
+ * Registers: r0 the plane position, r1 the output, r2/r4 the offsets, r3/r5 the weights, r6 the sum,
+ * r7 scratch; r8 lo, r9 hi, r10 out_c, r11 the row's end, r12 sw, lr scratch. */
+#define EAT_DW_P1 "ldrsb r6, [r0, r2]\n\t" "muls r6, r3, r6\n\t"
+#define EAT_DW_P2 EAT_DW_P1 "ldrsb r7, [r0, r4]\n\t" "muls r7, r5, r7\n\t" "adds r6, r6, r7\n\t"
+/* n > 2: r2 points at the (offset, weight) pairs, r3 at their end; r4, r5, r7 scratch. 10 cycles each. */
+#define EAT_DW_PN "movs r6, #0\n\t" "movs r4, r2\n"                                                       \
+    "7:\n\t" "ldm r4!, {r5, r7}\n\t" "ldrsb r5, [r0, r5]\n\t" "muls r5, r7, r5\n\t" "adds r6, r6, r5\n\t"  \
+    "cmp r4, r3\n\t" "bne 7b\n\t"
+#define EAT_DW_NARROW ""
+#define EAT_DW_WIDE "ldr r7, [sp, #40]\n\t" "adds r5, r6, r7\n\t" "ldr r7, [sp, #44]\n\t" "cmp r5, r7\n\t" "bhs 8f\n\t"
+#define EAT_DW_WALK_ASM(PRODUCTS, RQ_CHECK)                                                                   \
+    __asm__ volatile(                                                                                         \
+        ".syntax unified\n\t"                                                                                 \
+        "push {r4-r7, lr}\n\t"                                                                                \
+        "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"                                 \
+        "push {r4-r7}\n\t"                                                                                    \
+        "adds r2, r2, #72\n\t"            /* c65535 c131071 rq slow pad */                                    \
+        "ldm r2!, {r3-r7}\n\t" "push {r3-r7}\n\t"                                                             \
+        "subs r2, r2, #40\n\t"            /* amin amax gap span rows */                                       \
+        "ldm r2!, {r3-r7}\n\t" "push {r3-r7}\n\t"                                                             \
+        "subs r2, r2, #40\n\t"            /* bias ml mh b0 sh */                                              \
+        "ldm r2!, {r3-r7}\n\t" "push {r3-r7}\n\t"                                                             \
+        "subs r2, r2, #52\n\t"                                                                                \
+        "ldm r2!, {r3-r7}\n\t"            /* w0 o1 w1 lo hi */                                                \
+        "mov r8, r6\n\t" "mov r9, r7\n\t"                                                                     \
+        "ldm r2!, {r6, r7}\n\t"           /* out_c sw */                                                      \
+        "mov r10, r6\n\t" "mov r12, r7\n\t"                                                                   \
+        "ldr r2, [r2, #0]\n"              /* o0 */                                                            \
+        "0:\n\t"                          /* next row */                                                      \
+        "ldr r7, [sp, #32]\n\t"                                                                               \
+        "adds r7, r7, r0\n\t"                                                                                 \
+        "mov r11, r7\n"                                                                                       \
+        "1:\n\t"                                                                                              \
+        PRODUCTS                                                                                              \
+        "cmp r6, r8\n\t"                                                                                      \
+        "bge 5f\n\t"                                                                                          \
+        "ldr r7, [sp, #20]\n"            /* below lo: act_min */                                              \
+        "2:\n\t"                                                                                              \
+        "strb r7, [r1]\n\t"                                                                                   \
+        "add r1, r10\n\t"                                                                                     \
+        "add r0, r12\n\t"                                                                                     \
+        "cmp r0, r11\n\t"                                                                                     \
+        "bne 1b\n"                                                                                            \
+        "9:\n\t"                                                                                              \
+        "ldr r7, [sp, #28]\n\t"           /* the gap to the next row */                                       \
+        "adds r0, r0, r7\n\t"                                                                                 \
+        "ldr r7, [sp, #36]\n\t"                                                                               \
+        "subs r7, r7, #1\n\t"                                                                                 \
+        "str r7, [sp, #36]\n\t"                                                                               \
+        "bne 0b\n\t"                                                                                          \
+        "add sp, #60\n\t"                                                                                     \
+        "pop {r4-r7}\n\t"                                                                                     \
+        "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"                                 \
+        "pop {r4-r7, pc}\n"                                                                                   \
+        "5:\n\t"                                                                                              \
+        "cmp r6, r9\n\t"                                                                                      \
+        "bgt 4f\n\t"                                                                                          \
+        "mov lr, r5\n\t"                                                                                      \
+        "ldr r7, [sp, #0]\n\t"                                                                                \
+        "adds r6, r6, r7\n\t"             /* acc */                                                           \
+        RQ_CHECK                                                                                              \
+        "ldr r7, [sp, #4]\n\t"                                                                                \
+        "muls r7, r6, r7\n\t"                                                                                 \
+        "asrs r7, r7, #16\n\t"            /* (acc * ml) >> 16 */                                              \
+        "ldr r5, [sp, #8]\n\t"                                                                                \
+        "muls r5, r6, r5\n\t"                                                                                 \
+        "adds r7, r7, r5\n\t"             /* s */                                                             \
+        "asrs r7, r7, #14\n\t"                                                                                \
+        "asrs r6, r6, #31\n\t"                                                                                \
+        "lsls r6, r6, #1\n\t"                                                                                 \
+        "adds r7, r7, r6\n\t"             /* b[1] = b[0] - 2 */                                               \
+        "ldr r6, [sp, #12]\n\t"                                                                               \
+        "adds r7, r7, r6\n\t"                                                                                 \
+        "ldr r6, [sp, #16]\n\t"                                                                               \
+        "asrs r7, r7, r6\n"                                                                                   \
+        "6:\n\t"                                                                                              \
+        "mov r5, lr\n\t"                                                                                      \
+        "strb r7, [r1]\n\t"               /* the store and step again: no branch back */                      \
+        "add r1, r10\n\t"                                                                                     \
+        "add r0, r12\n\t"                                                                                     \
+        "cmp r0, r11\n\t"                                                                                     \
+        "bne 1b\n\t"                                                                                          \
+        "b 9b\n"                                                                                              \
+        "4:\n\t"                                                                                              \
+        "ldr r7, [sp, #24]\n\t"           /* act_max */                                                       \
+        "b 2b\n"                                                                                              \
+        "8:\n\t"                          /* |acc| > 65535: eat_armv6m_rq_slow(rq, acc) */                    \
+        "push {r0-r3}\n\t"                                                                                    \
+        "mov r0, r12\n\t" "mov r1, lr\n\t" "push {r0, r1}\n\t"                                                \
+        "ldr r0, [sp, #72]\n\t"                                                                               \
+        "mov r1, r6\n\t"                                                                                      \
+        "ldr r7, [sp, #76]\n\t"                                                                               \
+        "blx r7\n\t"                                                                                          \
+        "mov r7, r0\n\t"                                                                                      \
+        "pop {r0, r1}\n\t" "mov r12, r0\n\t" "mov lr, r1\n\t"                                                 \
+        "pop {r0-r3}\n\t"                                                                                     \
+        "b 6b\n\t"                                                                                            \
+        ".syntax divided\n\t")
+
+/* In .ramfunc: SRAM on a real RP2040 (rp2040js does not model XIP). */
+#define EAT_DW_WALK_FN(NAME, PRODUCTS, RQ_CHECK)                                                              \
+    __attribute__((naked, noinline, section(".ramfunc.eat_armv6m_" #NAME)))                                   \
+    static void NAME(const int8_t *x, int8_t *o, const dw2_t *k)                                              \
+    {                                                                                                         \
+        (void)x; (void)o; (void)k;                                                                            \
+        EAT_DW_WALK_ASM(PRODUCTS, RQ_CHECK);                                                                  \
+    }
+EAT_DW_WALK_FN(dw_walk1, EAT_DW_P1, EAT_DW_NARROW)
+EAT_DW_WALK_FN(dw_walk2, EAT_DW_P2, EAT_DW_NARROW)
+EAT_DW_WALK_FN(dw_walk1_w, EAT_DW_P1, EAT_DW_WIDE)
+EAT_DW_WALK_FN(dw_walk2_w, EAT_DW_P2, EAT_DW_WIDE)
+EAT_DW_WALK_FN(dw_walkn, EAT_DW_PN, EAT_DW_NARROW)
+EAT_DW_WALK_FN(dw_walkn_w, EAT_DW_PN, EAT_DW_WIDE)
+
+static inline int32_t dot_n(const int8_t *x, const chan_t *c)
+{
+    const int32_t *nz = c->nz, *end = nz + 2 * c->n;
+    int32_t acc = c->bias;
+    while (nz != end) {
+        acc += nz[1] * x[nz[0]];
+        nz += 2;
+    }
+    return acc;
+}
+
+__attribute__((noinline)) static void walk_n(const int8_t *x, int8_t *o, const chan_t *c)
+{
+    EAT_DW_WALK(dot_n(x, c));
+}
+
+/* The Thumb-1 walks take the channel: the fast requantisation's constants with r >= 1 (mult >= 0,
+ * shift in [-15, -1], so the bounds are exact) and the bounds minus the bias in int32. */
+static int asm_ok(const chan_t *c)
+{
+    const int64_t lo = (int64_t)c->lo - c->bias, hi = (int64_t)c->hi - c->bias;
+    return c->q.lim != 0 && c->q.sh >= 2 && lo >= -(1LL << 30) && hi <= (1LL << 30);
+}
+
+/* No non-zero: every output is the bias's. */
+static void walk0(int8_t *o, const chan_t *c)
+{
+    const int8_t v = out_of(c, c->bias);
+    int32_t k = c->rows * c->ow;
+    do {
+        *o = v;
+        o += c->out_c;
+    } while (--k);
+}
+
+/* The plane walk of every output channel. Weights: the d4 encoding `w`, or, when `dense` is not NULL,
+ * dense filters of k_h * k_w taps each, channel after channel (CONV_2D OHWI with in_c 1), every tap
+ * walked (zeros too: the dense kernel). */
+static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int8_t *dense,
+                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+{
+    const int32_t kw_eff = (p->k_w - 1) * p->dilation_w + 1;
+    const int32_t win_w = p->in_w > kw_eff ? p->in_w : kw_eff;   /* see eat/sparse.h */
+    const int32_t out_c = p->out_c, taps = p->k_h * p->k_w, pw = plane_w(p), dm = p->depth_multiplier;
+    const int32_t oh = p->out_h, ow = p->out_w;
+    const int8_t zp = (int8_t)(-p->input_offset);
+    const uint16_t *pairs = dense ? NULL : (const uint16_t *)w->index;
+    const uint8_t *nib0 = dense ? NULL : (const uint8_t *)w->index + 2 * (uint32_t)out_c;
+    int32_t *nz = (int32_t *)scratch;       /* [2 taps]: per non-zero its offset in the plane, its weight */
+    int8_t *const planes = (int8_t *)(nz + 2 * taps);
+    int8_t *plane = planes;
+    const int32_t stride = plane_stride(p);
+    const int four = group(p) == 4 && ((uintptr_t)input & 3u) == 0;
+    chan_t c;
+    int32_t b, oc;
+    if (oh <= 0 || ow <= 0) {
+        return;
+    }
+    c.nz = nz;
+    c.rows = oh;
+    c.ow = ow;
+    c.sw = p->stride_w;
+    c.gap = p->stride_h * pw - ow * p->stride_w;
+    c.out_c = out_c;
+    c.amin = p->act_min;
+    c.amax = p->act_max;
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *img = input + b * p->in_h * p->in_w * p->in_c;
+        const int8_t *v = dense ? dense : w->data;
+        const uint8_t *nib = nib0;
+        int8_t *o = output + b * oh * ow * out_c;
+        int32_t filled = -1;                /* the input channel in the plane */
+        for (oc = 0; oc < out_c; ++oc) {
+            const int32_t np = dense ? 0 : pairs[oc];
+            int32_t n = 0, pos = 0, e;
+            if (dense) {                    /* every tap: (fy, fx) at fy * dilation_h rows, fx * dilation_w */
+                int32_t fy, fx;
+                for (fy = 0; fy < p->k_h; ++fy) {
+                    for (fx = 0; fx < p->k_w; ++fx, ++n) {
+                        nz[2 * n] = fy * p->dilation_h * pw + fx * p->dilation_w;
+                        nz[2 * n + 1] = v[n];
+                    }
+                }
+                v += taps;
+            }
+            for (e = 0; e < 2 * np; ++e) {  /* decode the channel's non-zeros (fillers have weight 0) */
+                const uint32_t d = nib[e >> 1];
+                pos += (int32_t)((e & 1) ? d >> 4 : d & 15u);
+                if (v[e] != 0) {
+                    int32_t ry = 0, rx = pos;
+                    while (rx >= win_w) {   /* pos / win_w: at most kh_eff rows, no division call */
+                        rx -= win_w;
+                        ++ry;
+                    }
+                    nz[2 * n] = ry * pw + rx;
+                    nz[2 * n + 1] = v[e];
+                    ++n;
+                }
+            }
+            v += 2 * np;
+            nib += np;
+            c.n = n;
+            c.bias = bias[oc];
+            c.lo = bias[out_c + oc];
+            c.hi = bias[2 * out_c + oc];
+            eat_armv6m_rq_prepare(&c.q, p->multiplier[oc], p->shift[oc], p->output_offset);
+            if (n == 0) {
+                walk0(o + oc, &c);
+                continue;
+            }
+            if (four) {                     /* 4 channels' planes at a time */
+                if ((oc & ~3) != filled) {
+                    filled = oc & ~3;
+                    fill_planes4(p, img + filled, planes, zp);
+                }
+                plane = planes + (oc & 3) * stride;
+            } else if (oc / dm != filled) { /* a new input channel: its plane */
+                filled = oc / dm;
+                fill_plane(p, img + filled, plane, zp);
+            }
+            if (asm_ok(&c)) {
+                const int wide = c.lo < -65535 || c.hi > 65535;   /* |acc| > 65535 between the bounds */
+                const int many = n > 2;                           /* r3: the end of nz, r2: its start */
+                const dw2_t k = {many ? (int32_t)(uintptr_t)(nz + 2 * n) : nz[1], nz[2 * (n - 1)],
+                                 n == 2 ? nz[3] : 0, c.lo - c.bias, c.hi - c.bias, out_c, c.sw,
+                                 many ? (int32_t)(uintptr_t)nz : nz[0], c.bias, c.q.ml, c.q.mh, c.q.b[0], c.q.sh,
+                                 c.amin, c.amax, c.gap, ow * c.sw, oh, 65535, 131071, &c.q, eat_armv6m_rq_slow, 0};
+                if (n == 1) {
+                    (wide ? dw_walk1_w : dw_walk1)(plane, o + oc, &k);
+                } else if (n == 2) {
+                    (wide ? dw_walk2_w : dw_walk2)(plane, o + oc, &k);
+                } else {
+                    (wide ? dw_walkn_w : dw_walkn)(plane, o + oc, &k);
+                }
+            } else {
+                walk_n(plane, o + oc, &c);
+            }
+        }
+    }
+}
+
+void eat_depthwise_conv2d_s8_sparse_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                           const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+{
+    plane_walk(p, w, NULL, bias, input, output, scratch);
+}
+
+/* CONV_2D with one input channel: every filter walks the one plane (depth multiplier out_c). */
+static eat_depthwise_conv2d_s8_params_t as_depthwise(const eat_conv2d_s8_params_t *p)
+{
+    const eat_depthwise_conv2d_s8_params_t d = {
+        p->batches, p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c, p->k_h, p->k_w, p->out_c,
+        p->stride_h, p->stride_w, p->dilation_h, p->dilation_w, p->pad_h, p->pad_w,
+        p->input_offset, p->output_offset, p->multiplier, p->shift, p->act_min, p->act_max};
+    return d;
+}
+
+size_t eat_conv2d_s8_sparse_plane_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
+{
+    const eat_depthwise_conv2d_s8_params_t d = as_depthwise(p);
+    return eat_depthwise_conv2d_s8_sparse_armv6m_scratch_bytes(&d);
+}
+
+void eat_conv2d_s8_sparse_plane_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+{
+    const eat_depthwise_conv2d_s8_params_t d = as_depthwise(p);
+    plane_walk(&d, w, NULL, bias, input, output, scratch);
+}
+
+/* The dense counterpart (dense OHWI weights, in_c 1; the bias folded with input_offset, then the bounds). */
+size_t eat_conv2d_s8_plane_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
+{
+    return eat_conv2d_s8_sparse_plane_armv6m_scratch_bytes(p);
+}
+
+void eat_conv2d_s8_plane_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int32_t *bias,
+                                const int8_t *input, int8_t *output, void *scratch)
+{
+    const eat_depthwise_conv2d_s8_params_t d = as_depthwise(p);
+    plane_walk(&d, w, w->data, bias, input, output, scratch);
+}
+
+#endif /* __ARM_ARCH_6M__ */
