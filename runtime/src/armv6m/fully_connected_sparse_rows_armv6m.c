@@ -1,6 +1,7 @@
 /* Cortex-M0+ FULLY_CONNECTED over EAT_WEIGHTS_SPARSE_D4: every row's walk in one Thumb-1 routine
  * (the accumulators into scratch), then the bounded exact requantisation per output. */
 #include "eat/sparse_armv6m.h"
+#include "sparse_d4_pair_armv6m.h"
 
 #if defined(__ARM_ARCH_6M__)
 
@@ -53,18 +54,9 @@ void eat_armv6m_sparse_d4_rows(const int8_t *x, const int8_t *v, const uint8_t *
         "adds r4, r3, r4\n\t"              /* the end of its 4-unrolled part */
         "cmp r3, r4\n\t"
         "beq 2f\n"
-#define EAT_SPR_PAIR(K, W0, W1)                                               \
-        "ldrb r5, [r3, #" #K "]\n\t"                                          \
-        "lsls r6, r5, #28\n\t" "lsrs r6, r6, #28\n\t"                         \
-        "ldrsb r7, [r1, r6]\n\t" "adds r1, r1, r6\n\t"                        \
-        "ldrb r6, [r2, #" #W0 "]\n\t" "sxtb r6, r6\n\t"                       \
-        "muls r7, r6, r7\n\t" "adds r0, r0, r7\n\t"                           \
-        "lsrs r5, r5, #4\n\t"                                                 \
-        "ldrsb r7, [r1, r5]\n\t" "adds r1, r1, r5\n\t"                        \
-        "ldrb r6, [r2, #" #W1 "]\n\t" "sxtb r6, r6\n\t"                       \
-        "muls r7, r6, r7\n\t" "adds r0, r0, r7\n\t"
         "1:\n\t"
-        EAT_SPR_PAIR(0, 0, 1) EAT_SPR_PAIR(1, 2, 3) EAT_SPR_PAIR(2, 4, 5) EAT_SPR_PAIR(3, 6, 7)
+        EAT_ARMV6M_D4_PAIR(0, 0, 1) EAT_ARMV6M_D4_PAIR(1, 2, 3)
+        EAT_ARMV6M_D4_PAIR(2, 4, 5) EAT_ARMV6M_D4_PAIR(3, 6, 7)
         "adds r3, r3, #4\n\t"
         "adds r2, r2, #8\n\t"
         "cmp r3, r4\n\t"
@@ -73,7 +65,7 @@ void eat_armv6m_sparse_d4_rows(const int8_t *x, const int8_t *v, const uint8_t *
         "cmp r3, lr\n\t"
         "beq 4f\n"
         "3:\n\t"
-        EAT_SPR_PAIR(0, 0, 1)
+        EAT_ARMV6M_D4_PAIR(0, 0, 1)
         "adds r3, r3, #1\n\t"
         "adds r2, r2, #2\n\t"
         "cmp r3, lr\n\t"
@@ -89,7 +81,6 @@ void eat_armv6m_sparse_d4_rows(const int8_t *x, const int8_t *v, const uint8_t *
         "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"
         "pop {r4-r7, pc}\n\t"
         ".syntax divided\n\t");
-#undef EAT_SPR_PAIR
 }
 
 size_t eat_fully_connected_s8_sparse_rows_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p)

@@ -1,5 +1,6 @@
 /* Cortex-M0+ inner loop of the zero-skipping kernels: one channel's walk over EAT_WEIGHTS_SPARSE_D4. */
 #include "eat/sparse_armv6m.h"
+#include "sparse_d4_pair_armv6m.h"
 
 #if defined(__ARM_ARCH_6M__)
 
@@ -29,18 +30,9 @@ int32_t eat_armv6m_sparse_d4_dot(int32_t acc, const int8_t *x, const int8_t *v, 
         "adds r4, r3, r4\n\t"              /* end of the 4-unrolled part */
         "cmp r3, r4\n\t"
         "beq 2f\n"
-#define EAT_SPD4_PAIR(K, W0, W1)                                              \
-        "ldrb r5, [r3, #" #K "]\n\t"                                          \
-        "lsls r6, r5, #28\n\t" "lsrs r6, r6, #28\n\t"                         \
-        "ldrsb r7, [r1, r6]\n\t" "adds r1, r1, r6\n\t"                        \
-        "ldrb r6, [r2, #" #W0 "]\n\t" "sxtb r6, r6\n\t"                       \
-        "muls r7, r6, r7\n\t" "adds r0, r0, r7\n\t"                           \
-        "lsrs r5, r5, #4\n\t"                                                 \
-        "ldrsb r7, [r1, r5]\n\t" "adds r1, r1, r5\n\t"                        \
-        "ldrb r6, [r2, #" #W1 "]\n\t" "sxtb r6, r6\n\t"                       \
-        "muls r7, r6, r7\n\t" "adds r0, r0, r7\n\t"
         "1:\n\t"
-        EAT_SPD4_PAIR(0, 0, 1) EAT_SPD4_PAIR(1, 2, 3) EAT_SPD4_PAIR(2, 4, 5) EAT_SPD4_PAIR(3, 6, 7)
+        EAT_ARMV6M_D4_PAIR(0, 0, 1) EAT_ARMV6M_D4_PAIR(1, 2, 3)
+        EAT_ARMV6M_D4_PAIR(2, 4, 5) EAT_ARMV6M_D4_PAIR(3, 6, 7)
         "adds r3, r3, #4\n\t"
         "adds r2, r2, #8\n\t"
         "cmp r3, r4\n\t"
@@ -49,7 +41,7 @@ int32_t eat_armv6m_sparse_d4_dot(int32_t acc, const int8_t *x, const int8_t *v, 
         "cmp r3, lr\n\t"
         "beq 4f\n"
         "3:\n\t"
-        EAT_SPD4_PAIR(0, 0, 1)
+        EAT_ARMV6M_D4_PAIR(0, 0, 1)
         "adds r3, r3, #1\n\t"
         "adds r2, r2, #2\n\t"
         "cmp r3, lr\n\t"
@@ -57,7 +49,6 @@ int32_t eat_armv6m_sparse_d4_dot(int32_t acc, const int8_t *x, const int8_t *v, 
         "4:\n\t"
         "pop {r4-r7, pc}\n\t"
         ".syntax divided\n\t");
-#undef EAT_SPD4_PAIR
 }
 
 /* CONV_2D (any kernel, stride, dilation, padding, groups): eat/sparse.h's walk with the Thumb-1

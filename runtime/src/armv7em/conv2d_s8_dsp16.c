@@ -41,6 +41,22 @@ size_t eat_conv2d_s8_dsp16_scratch_bytes(const eat_conv2d_s8_params_t *p)
  * assumes an ordinary call that reads and writes acc[]. Per 4 k: 6 LDRD +
  * 16 SMLAD + LDR/CMP/BNE for 32 MACs. */
 #define UNUSED_ARG __attribute__((unused))   /* read by the assembly (r0-r3), not by C */
+
+/* 4 filters x 2 pixels over 2 k (16 MACs: 3 LDRD + 8 SMLAD): the pixels' (k, k + 1) into r2, r3, filters
+ * c, c + 1 then c + 2, c + 3 into r12, lr; pixel 0's sums in r4-r7, pixel 1's in r8-r11. */
+#define MAC4X2_K2                                                                               \
+    "ldrd    r2, r3, [r0], #8\n\t"                                                              \
+    "ldrd    r12, lr, [r1], #8\n\t"                                                             \
+    "smlad   r4, r2, r12, r4\n\t"                                                               \
+    "smlad   r8, r3, r12, r8\n\t"                                                               \
+    "smlad   r5, r2, lr, r5\n\t"                                                                \
+    "smlad   r9, r3, lr, r9\n\t"                                                                \
+    "ldrd    r12, lr, [r1], #8\n\t"                                                             \
+    "smlad   r6, r2, r12, r6\n\t"                                                               \
+    "smlad   r10, r3, r12, r10\n\t"                                                             \
+    "smlad   r7, r2, lr, r7\n\t"                                                                \
+    "smlad   r11, r3, lr, r11\n\t"
+
 __attribute__((naked, noipa)) static void mac4x2(UNUSED_ARG const int32_t *xp, UNUSED_ARG const int32_t *wp,
                                                  UNUSED_ARG const int32_t *xend, UNUSED_ARG int32_t *acc)
 {
@@ -49,28 +65,8 @@ __attribute__((naked, noipa)) static void mac4x2(UNUSED_ARG const int32_t *xp, U
         "push    {r2, r3}\n\t"                /* [sp] = xend, [sp, #4] = acc */
         "ldm     r3, {r4-r11}\n"               /* a00 a01 a02 a03 a10 a11 a12 a13 */
         "1:\n\t"
-        "ldrd    r2, r3, [r0], #8\n\t"        /* pixels 0, 1: (k, k + 1) */
-        "ldrd    r12, lr, [r1], #8\n\t"       /* filters c, c + 1: (k, k + 1) */
-        "smlad   r4, r2, r12, r4\n\t"
-        "smlad   r8, r3, r12, r8\n\t"
-        "smlad   r5, r2, lr, r5\n\t"
-        "smlad   r9, r3, lr, r9\n\t"
-        "ldrd    r12, lr, [r1], #8\n\t"       /* filters c + 2, c + 3 */
-        "smlad   r6, r2, r12, r6\n\t"
-        "smlad   r10, r3, r12, r10\n\t"
-        "smlad   r7, r2, lr, r7\n\t"
-        "smlad   r11, r3, lr, r11\n\t"
-        "ldrd    r2, r3, [r0], #8\n\t"        /* (k + 2, k + 3) */
-        "ldrd    r12, lr, [r1], #8\n\t"
-        "smlad   r4, r2, r12, r4\n\t"
-        "smlad   r8, r3, r12, r8\n\t"
-        "smlad   r5, r2, lr, r5\n\t"
-        "smlad   r9, r3, lr, r9\n\t"
-        "ldrd    r12, lr, [r1], #8\n\t"
-        "smlad   r6, r2, r12, r6\n\t"
-        "smlad   r10, r3, r12, r10\n\t"
-        "smlad   r7, r2, lr, r7\n\t"
-        "smlad   r11, r3, lr, r11\n\t"
+        MAC4X2_K2   /* k, k + 1 */
+        MAC4X2_K2   /* k + 2, k + 3 */
         "ldr     r2, [sp]\n\t"
         "cmp     r0, r2\n\t"
         "bne     1b\n\t"
@@ -130,51 +126,11 @@ __attribute__((naked, noipa)) static void pair_short(UNUSED_ARG const pair_ctx_t
         "ldr     r2, [sp, #40]\n\t"
         "cbnz    r2, 4f\n"                    /* an odd count of 4-k steps: start with the second */
         "2:\n\t"
-        "ldrd    r2, r3, [r0], #8\n\t"        /* k .. k + 3 */
-        "ldrd    r12, lr, [r1], #8\n\t"       /* filters c, c + 1: (k, k + 1) */
-        "smlad   r4, r2, r12, r4\n\t"
-        "smlad   r8, r3, r12, r8\n\t"
-        "smlad   r5, r2, lr, r5\n\t"
-        "smlad   r9, r3, lr, r9\n\t"
-        "ldrd    r12, lr, [r1], #8\n\t"       /* filters c + 2, c + 3 */
-        "smlad   r6, r2, r12, r6\n\t"
-        "smlad   r10, r3, r12, r10\n\t"
-        "smlad   r7, r2, lr, r7\n\t"
-        "smlad   r11, r3, lr, r11\n\t"
-        "ldrd    r2, r3, [r0], #8\n\t"        /* (k + 2, k + 3) */
-        "ldrd    r12, lr, [r1], #8\n\t"
-        "smlad   r4, r2, r12, r4\n\t"
-        "smlad   r8, r3, r12, r8\n\t"
-        "smlad   r5, r2, lr, r5\n\t"
-        "smlad   r9, r3, lr, r9\n\t"
-        "ldrd    r12, lr, [r1], #8\n\t"
-        "smlad   r6, r2, r12, r6\n\t"
-        "smlad   r10, r3, r12, r10\n\t"
-        "smlad   r7, r2, lr, r7\n\t"
-        "smlad   r11, r3, lr, r11\n\t"
+        MAC4X2_K2   /* k, k + 1 */
+        MAC4X2_K2   /* k + 2, k + 3 */
         "4:\n\t"
-        "ldrd    r2, r3, [r0], #8\n\t"        /* k + 4 .. k + 7 */
-        "ldrd    r12, lr, [r1], #8\n\t"       /* filters c, c + 1: (k, k + 1) */
-        "smlad   r4, r2, r12, r4\n\t"
-        "smlad   r8, r3, r12, r8\n\t"
-        "smlad   r5, r2, lr, r5\n\t"
-        "smlad   r9, r3, lr, r9\n\t"
-        "ldrd    r12, lr, [r1], #8\n\t"       /* filters c + 2, c + 3 */
-        "smlad   r6, r2, r12, r6\n\t"
-        "smlad   r10, r3, r12, r10\n\t"
-        "smlad   r7, r2, lr, r7\n\t"
-        "smlad   r11, r3, lr, r11\n\t"
-        "ldrd    r2, r3, [r0], #8\n\t"        /* (k + 2, k + 3) */
-        "ldrd    r12, lr, [r1], #8\n\t"
-        "smlad   r4, r2, r12, r4\n\t"
-        "smlad   r8, r3, r12, r8\n\t"
-        "smlad   r5, r2, lr, r5\n\t"
-        "smlad   r9, r3, lr, r9\n\t"
-        "ldrd    r12, lr, [r1], #8\n\t"
-        "smlad   r6, r2, r12, r6\n\t"
-        "smlad   r10, r3, r12, r10\n\t"
-        "smlad   r7, r2, lr, r7\n\t"
-        "smlad   r11, r3, lr, r11\n\t"
+        MAC4X2_K2   /* k + 4, k + 5 */
+        MAC4X2_K2   /* k + 6, k + 7 */
         "ldr     r2, [sp]\n\t"
         "cmp     r0, r2\n\t"
         "bne     2b\n\t"

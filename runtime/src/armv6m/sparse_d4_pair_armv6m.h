@@ -1,0 +1,19 @@
+/* One index byte of the d4 walk in Thumb-1 (included by sparse_d4_armv6m.c and
+ * fully_connected_sparse_rows_armv6m.c, inside their assembly): byte K of the step bytes at r3 holds two
+ * steps (low nibble, then high), each moving the input pointer r1 to the next non-zero's input; the two
+ * weights are bytes W0 and W1 at r2; r0 += x * w for both. Clobbers r5-r7. */
+#ifndef EAT_SPARSE_D4_PAIR_ARMV6M_H
+#define EAT_SPARSE_D4_PAIR_ARMV6M_H
+
+#define EAT_ARMV6M_D4_PAIR(K, W0, W1)                                         \
+        "ldrb r5, [r3, #" #K "]\n\t"                                          \
+        "lsls r6, r5, #28\n\t" "lsrs r6, r6, #28\n\t"                         \
+        "ldrsb r7, [r1, r6]\n\t" "adds r1, r1, r6\n\t"                        \
+        "ldrb r6, [r2, #" #W0 "]\n\t" "sxtb r6, r6\n\t"                       \
+        "muls r7, r6, r7\n\t" "adds r0, r0, r7\n\t"                           \
+        "lsrs r5, r5, #4\n\t"                                                 \
+        "ldrsb r7, [r1, r5]\n\t" "adds r1, r1, r5\n\t"                        \
+        "ldrb r6, [r2, #" #W1 "]\n\t" "sxtb r6, r6\n\t"                       \
+        "muls r7, r6, r7\n\t" "adds r0, r0, r7\n\t"
+
+#endif /* EAT_SPARSE_D4_PAIR_ARMV6M_H */
