@@ -95,8 +95,8 @@ register("DEPTHWISE_CONV_2D", KEY, ARMV7EM, Variant(
     "eat_depthwise_conv2d_s8_sparse_dsp", "runtime/src/armv7em/depthwise_conv2d_sparse_dsp.c",
     "channel outer: the channel's input plane copied with its padding (the zero point), its non-zeros "
     "decoded once, then per output pixel one LDRSB and one MLA per non-zero and the short (SMMULR) "
-    "requantisation", scratch=_dw_plane_scratch, header="eat/sparse_armv7em.h",
-    pixel_block=0))   # channel outer: every pixel of a channel written before the next channel is read
+    "requantisation; outputs below the channel's accumulator bound lo skip it", scratch=_dw_plane_scratch,
+    header="eat/sparse_armv7em.h", pixel_block=0, clamp_bounds=True))   # channel outer: every pixel of a channel written before the next channel is read
 
 def _dw_planes_scratch(g: Geometry) -> int:
     """eat_depthwise_conv2d_s8_sparse_armv6m_scratch_bytes: 8 B per tap, then 4 padded planes when a word

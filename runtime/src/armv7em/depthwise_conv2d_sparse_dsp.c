@@ -70,26 +70,28 @@ static inline int8_t out_short(int32_t acc, int32_t m, int32_t c, int32_t s2, in
  * in this order), then the rows, the gap from a row's end to the next row's start in the plane
  * (stride_h * plane_w - out_w) and out_w. w01 holds w0 in its low and w1 in its high half. */
 typedef struct {
-    int32_t o0, o1, w01, bias, m, c, s2, amin, out_c;
-    int32_t rows, gap, ow;
+    int32_t o0, o1, w01, bias, m, c, s2, lo, out_c;
+    int32_t rows, gap, ow, amin;
 } dw2_t;
 
 /* Every output pixel of one channel, stride_w 1, act_max 127: per pixel x of the plane (rows of ow,
- * then the gap), one byte out at o, o + out_c, ...: two LDRSB, SMLABB + SMLATB, the short
- * requantisation, SSAT (to 127) and the act_min clamp, a store: 18 instructions per output and 8 per
- * row. Locals at [sp]: rows left, gap, ow. */
+ * then the gap), one byte out at o, o + out_c, ...: two LDRSB, SMLABB + SMLATB; below the channel's
+ * accumulator bound lo (pipeline/compiler/clamp_bounds.py) the output is act_min (13 instructions),
+ * else the short requantisation and SSAT (to 127; from lo on it is >= act_min, the requantisation is
+ * non-decreasing), a store (17); 8 per row. Locals at [sp]: rows left, gap, ow, act_min. */
 #define UNUSED_ARG __attribute__((unused))   /* read by the assembly (r0-r2), not by C */
 __attribute__((naked, noinline)) static void dw2_channel(UNUSED_ARG const int8_t *x, UNUSED_ARG int8_t *o,
                                                          UNUSED_ARG const dw2_t *k)
 {
     __asm__ volatile(
         "push    {r4-r11, lr}\n\t"
-        "sub     sp, sp, #12\n\t"
+        "sub     sp, sp, #20\n\t"
         "ldr     r12, [r2, #36]\n\t" "str r12, [sp, #0]\n\t"
         "ldr     r12, [r2, #40]\n\t" "str r12, [sp, #4]\n\t"
         "ldr     r12, [r2, #44]\n\t" "str r12, [sp, #8]\n\t"
+        "ldr     r12, [r2, #48]\n\t" "str r12, [sp, #12]\n\t"
         "mov     r12, r2\n\t"
-        "ldm     r12, {r3-r11}\n\t"          /* o0 o1 w01 bias m c s2 amin out_c */
+        "ldm     r12, {r3-r11}\n\t"          /* o0 o1 w01 bias m c s2 lo out_c */
         "ldr     r12, [sp, #0]\n\t"
         "cmp     r12, #0\n\t"
         "beq     9f\n"
@@ -101,15 +103,15 @@ __attribute__((naked, noinline)) static void dw2_channel(UNUSED_ARG const int8_t
         "ldrsb   r12, [r0, r4]\n\t"
         "smlabb  lr, r5, lr, r6\n\t"          /* bias + w0 * x[o0] */
         "smlatb  lr, r5, r12, lr\n\t"         /* + w1 * x[o1] */
+        "cmp     lr, r10\n\t"
+        "blt     5f\n\t"                       /* below lo: act_min */
         "lsl     lr, lr, #1\n\t"
         "smmulr  lr, lr, r7\n\t"
         "add     lr, lr, lr, asr #31\n\t"
         "add     lr, lr, r8\n\t"
         "asr     lr, lr, r9\n\t"
-        "ssat    lr, #8, lr\n\t"
-        "cmp     lr, r10\n\t"
-        "it      lt\n\t"
-        "movlt   lr, r10\n\t"
+        "ssat    lr, #8, lr\n"
+        "6:\n\t"
         "strb    lr, [r1]\n\t"
         "add     r1, r1, r11\n\t"
         "adds    r0, r0, #1\n\t"
@@ -122,8 +124,11 @@ __attribute__((naked, noinline)) static void dw2_channel(UNUSED_ARG const int8_t
         "str     r12, [sp, #0]\n\t"
         "bne     0b\n"
         "9:\n\t"
-        "add     sp, sp, #12\n\t"
-        "pop     {r4-r11, pc}\n\t");
+        "add     sp, sp, #20\n\t"
+        "pop     {r4-r11, pc}\n"
+        "5:\n\t"
+        "ldr     lr, [sp, #12]\n\t"          /* act_min */
+        "b       6b\n\t");
 }
 
 void eat_depthwise_conv2d_s8_sparse_dsp(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
@@ -146,7 +151,7 @@ void eat_depthwise_conv2d_s8_sparse_dsp(const eat_depthwise_conv2d_s8_params_t *
         const uint8_t *nib = nib0;
         for (oc = 0; oc < out_c; ++oc) {
             const int32_t np = pairs[oc];
-            const int32_t acc0 = bias[oc];
+            const int32_t acc0 = bias[oc], lo = bias[out_c + oc];   /* below lo: act_min (clamp_bounds) */
             int8_t *o = output + (b * oh * ow) * out_c + oc;
             int32_t n = 0, pos = 0, e, oy, ox, is_short;
             int64_t bound = acc0 < 0 ? -(int64_t)acc0 : (int64_t)acc0;
@@ -171,7 +176,7 @@ void eat_depthwise_conv2d_s8_sparse_dsp(const eat_depthwise_conv2d_s8_params_t *
                 const int32_t w0 = n > 0 ? wv[0] : 0, w1 = n > 1 ? wv[1] : 0;
                 const dw2_t k = {n > 0 ? off[0] : 0, n > 1 ? off[1] : 0,
                                  (int32_t)(((uint32_t)w1 << 16) | ((uint32_t)w0 & 0xFFFFu)),
-                                 acc0, q.multiplier, q.c, q.s2, amin, out_c, oh, sh - ow, ow};
+                                 acc0, q.multiplier, q.c, q.s2, lo, out_c, oh, sh - ow, ow, amin};
                 dw2_channel(plane, o, &k);
             } else {
                 for (oy = 0; oy < oh; ++oy) {
@@ -181,7 +186,9 @@ void eat_depthwise_conv2d_s8_sparse_dsp(const eat_depthwise_conv2d_s8_params_t *
                         for (e = 0; e < n; ++e) {
                             acc += wv[e] * x[off[e]];
                         }
-                        if (is_short) {
+                        if (acc < lo) {
+                            *o = (int8_t)amin;
+                        } else if (is_short) {
                             *o = out_short(acc, q.multiplier, q.c, q.s2, amin, amax);
                         } else {
                             const int32_t r = eat_rq(acc, &q) + out_off;
