@@ -100,6 +100,21 @@ static inline int32_t eat_armv6m_rq_apply(const eat_armv6m_rq_t *t, int32_t x)
     return eat_armv6m_rq_slow(t, x);
 }
 
+/* The output of accumulator `acc` of the channel prepared in t, whose accumulator bounds are [lo, hi]
+ * (prepared by the compiler, pipeline/compiler/clamp_bounds.py): below lo it is act_min and above hi
+ * act_max without requantising (the requantisation is non-decreasing there); between, exactly. */
+static inline int8_t eat_armv6m_rq_bounded(const eat_armv6m_rq_t *t, int32_t acc, int32_t lo, int32_t hi,
+                                           int32_t act_min, int32_t act_max)
+{
+    if (acc < lo) {
+        return (int8_t)act_min;
+    }
+    if (acc > hi) {
+        return (int8_t)act_max;
+    }
+    return (int8_t)eat_clamp_i32(eat_armv6m_rq_apply(t, acc), act_min, act_max);
+}
+
 /* The receptive field of the output pixel whose window starts at (iy0, ix0), k_h * k_w * in_c bytes
  * into col in OHWI order, padding taps filled with the input zero point (conv2d_s8_armv6m.c). */
 void eat_armv6m_gather(const eat_conv2d_s8_params_t *p, const int8_t *in_b, int32_t iy0, int32_t ix0,

@@ -20,35 +20,6 @@ extern "C" {
 int32_t eat_armv6m_sparse_d4_dot(int32_t acc, const int8_t *x, const int8_t *v, const uint8_t *nib,
                                  uint32_t pairs);
 
-/* The output of accumulator `acc` of a channel with accumulator bounds [lo, hi] (prepared by the
- * compiler, pipeline/compiler/clamp_bounds.py): below lo it is act_min and above hi act_max
- * without requantising (the requantisation is non-decreasing there); between, requantised exactly. */
-static inline int8_t eat_armv6m_requant_bounded(int32_t acc, int32_t lo, int32_t hi, int32_t mult, int32_t shift,
-                                                int32_t out_offset, int32_t act_min, int32_t act_max)
-{
-    if (acc < lo) {
-        return (int8_t)act_min;
-    }
-    if (acc > hi) {
-        return (int8_t)act_max;
-    }
-    return (int8_t)eat_clamp_i32(eat_armv6m_requant(acc, mult, shift) + out_offset, act_min, act_max);
-}
-
-/* eat_armv6m_requant_bounded with the channel's requantisation prepared (eat_armv6m_rq_prepare, the
- * output zero point inside): its fast path takes the precomputed constants. */
-static inline int8_t eat_armv6m_rq_bounded(const eat_armv6m_rq_t *t, int32_t acc, int32_t lo, int32_t hi,
-                                           int32_t act_min, int32_t act_max)
-{
-    if (acc < lo) {
-        return (int8_t)act_min;
-    }
-    if (acc > hi) {
-        return (int8_t)act_max;
-    }
-    return (int8_t)eat_clamp_i32(eat_armv6m_rq_apply(t, acc), act_min, act_max);
-}
-
 /* The same with 4 pixels per walk (conv2d_sparse_b4_armv6m.c): sums [out_c][4], scratch
  * 4 * k_h * k_w * in_c + (16 + 36) * out_c bytes; the registry takes it for layers with few pixels. */
 void eat_armv6m_sparse_b4_walk(const uint8_t *t, const int8_t *v, const uint8_t *index, const int32_t *bias,

@@ -9,20 +9,6 @@ size_t eat_depthwise_conv2d_s8_armv6m_scratch_bytes(const eat_depthwise_conv2d_s
     return (size_t)p->out_c * sizeof(eat_armv6m_rq_t);
 }
 
-/* Below lo the output is act_min, above hi act_max (the compiler's bounds, clamp_bounds.py): no
- * requantisation there; between them the exact one. */
-static inline int8_t requant(const eat_armv6m_rq_t *t, int32_t acc, int32_t lo, int32_t hi,
-                             int32_t act_min, int32_t act_max)
-{
-    if (acc < lo) {
-        return (int8_t)act_min;
-    }
-    if (acc > hi) {
-        return (int8_t)act_max;
-    }
-    return (int8_t)eat_clamp_i32(eat_armv6m_rq_apply(t, acc), act_min, act_max);
-}
-
 /* `bias` is int32[3][out_c]: the bias, then the accumulator bounds lo[oc] and hi[oc]. */
 void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output,
@@ -73,10 +59,13 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
                         } else {
                             eat_armv6m_dw4_s8(in0 + ch, w0 + ch, fy1 - fy0, nfx, geo, acc);
                         }
-                        out[ch] = requant(&rq[ch], acc[0], lo[ch], hi[ch], act_min, act_max);
-                        out[ch + 1] = requant(&rq[ch + 1], acc[1], lo[ch + 1], hi[ch + 1], act_min, act_max);
-                        out[ch + 2] = requant(&rq[ch + 2], acc[2], lo[ch + 2], hi[ch + 2], act_min, act_max);
-                        out[ch + 3] = requant(&rq[ch + 3], acc[3], lo[ch + 3], hi[ch + 3], act_min, act_max);
+                        out[ch] = eat_armv6m_rq_bounded(&rq[ch], acc[0], lo[ch], hi[ch], act_min, act_max);
+                        out[ch + 1] = eat_armv6m_rq_bounded(&rq[ch + 1], acc[1], lo[ch + 1], hi[ch + 1],
+                                                            act_min, act_max);
+                        out[ch + 2] = eat_armv6m_rq_bounded(&rq[ch + 2], acc[2], lo[ch + 2], hi[ch + 2],
+                                                            act_min, act_max);
+                        out[ch + 3] = eat_armv6m_rq_bounded(&rq[ch + 3], acc[3], lo[ch + 3], hi[ch + 3],
+                                                            act_min, act_max);
                     }
                     continue;
                 }
@@ -104,10 +93,10 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
                         ip += in_skip;
                         wp += w_skip;
                     }
-                    out[ch] = requant(&rq[ch], a0, lo[ch], hi[ch], act_min, act_max);
-                    out[ch + 1] = requant(&rq[ch + 1], a1, lo[ch + 1], hi[ch + 1], act_min, act_max);
-                    out[ch + 2] = requant(&rq[ch + 2], a2, lo[ch + 2], hi[ch + 2], act_min, act_max);
-                    out[ch + 3] = requant(&rq[ch + 3], a3, lo[ch + 3], hi[ch + 3], act_min, act_max);
+                    out[ch] = eat_armv6m_rq_bounded(&rq[ch], a0, lo[ch], hi[ch], act_min, act_max);
+                    out[ch + 1] = eat_armv6m_rq_bounded(&rq[ch + 1], a1, lo[ch + 1], hi[ch + 1], act_min, act_max);
+                    out[ch + 2] = eat_armv6m_rq_bounded(&rq[ch + 2], a2, lo[ch + 2], hi[ch + 2], act_min, act_max);
+                    out[ch + 3] = eat_armv6m_rq_bounded(&rq[ch + 3], a3, lo[ch + 3], hi[ch + 3], act_min, act_max);
                 }
             }
         }
