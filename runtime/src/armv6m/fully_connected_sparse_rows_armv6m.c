@@ -1,7 +1,7 @@
 /* Cortex-M0+ FULLY_CONNECTED over EAT_WEIGHTS_SPARSE_D4: every row's walk in one Thumb-1 routine
  * (the accumulators into scratch), then the bounded exact requantisation per output. */
 #include "eat/sparse_armv6m.h"
-#include "sparse_d4_pair_armv6m.h"
+#include "sparse_d4_walk_armv6m.h"
 
 #if defined(__ARM_ARCH_6M__)
 
@@ -52,25 +52,7 @@ void eat_armv6m_sparse_d4_rows(const int8_t *x, const int8_t *v, const uint8_t *
         "lsrs r4, r4, #2\n\t"
         "lsls r4, r4, #2\n\t"
         "adds r4, r3, r4\n\t"              /* the end of its 4-unrolled part */
-        "cmp r3, r4\n\t"
-        "beq 2f\n"
-        "1:\n\t"
-        EAT_ARMV6M_D4_PAIR(0, 0, 1) EAT_ARMV6M_D4_PAIR(1, 2, 3)
-        EAT_ARMV6M_D4_PAIR(2, 4, 5) EAT_ARMV6M_D4_PAIR(3, 6, 7)
-        "adds r3, r3, #4\n\t"
-        "adds r2, r2, #8\n\t"
-        "cmp r3, r4\n\t"
-        "bne 1b\n"
-        "2:\n\t"
-        "cmp r3, lr\n\t"
-        "beq 4f\n"
-        "3:\n\t"
-        EAT_ARMV6M_D4_PAIR(0, 0, 1)
-        "adds r3, r3, #1\n\t"
-        "adds r2, r2, #2\n\t"
-        "cmp r3, lr\n\t"
-        "bne 3b\n"
-        "4:\n\t"
+        EAT_ARMV6M_D4_RUN
         "mov r5, r11\n\t"
         "stm r5!, {r0}\n\t"
         "mov r11, r5\n\t"

@@ -1,6 +1,6 @@
 /* Cortex-M0+ inner loop of the zero-skipping kernels: one channel's walk over EAT_WEIGHTS_SPARSE_D4. */
 #include "eat/sparse_armv6m.h"
-#include "sparse_d4_pair_armv6m.h"
+#include "sparse_d4_walk_armv6m.h"
 
 #if defined(__ARM_ARCH_6M__)
 
@@ -28,25 +28,7 @@ int32_t eat_armv6m_sparse_d4_dot(int32_t acc, const int8_t *x, const int8_t *v, 
         "movs r5, #3\n\t"
         "bics r4, r4, r5\n\t"
         "adds r4, r3, r4\n\t"              /* end of the 4-unrolled part */
-        "cmp r3, r4\n\t"
-        "beq 2f\n"
-        "1:\n\t"
-        EAT_ARMV6M_D4_PAIR(0, 0, 1) EAT_ARMV6M_D4_PAIR(1, 2, 3)
-        EAT_ARMV6M_D4_PAIR(2, 4, 5) EAT_ARMV6M_D4_PAIR(3, 6, 7)
-        "adds r3, r3, #4\n\t"
-        "adds r2, r2, #8\n\t"
-        "cmp r3, r4\n\t"
-        "bne 1b\n"
-        "2:\n\t"
-        "cmp r3, lr\n\t"
-        "beq 4f\n"
-        "3:\n\t"
-        EAT_ARMV6M_D4_PAIR(0, 0, 1)
-        "adds r3, r3, #1\n\t"
-        "adds r2, r2, #2\n\t"
-        "cmp r3, lr\n\t"
-        "bne 3b\n"
-        "4:\n\t"
+        EAT_ARMV6M_D4_RUN
         "pop {r4-r7, pc}\n\t"
         ".syntax divided\n\t");
 }
