@@ -7,7 +7,7 @@
  * h = floor((acc 2^L m + 2^31) / 2^32), one SMMULR while acc 2^L fits int32 (eat/requant_pc.h derives
  * the doubling high multiply's floor form), and for r >= 1 the rounding divide is
  * (h + [h < 0 ? -1 : 0] + 2^(r-1) + off 2^r) >> r with the output zero point off inside; for r = 0
- * it is h + off. The call qualifies when every row's shift is in [-22, 29] and
+ * it is h + off. The call qualifies when every row's shift is in [-22, 28] and
  * |bias| + k * 2^14 < 2^(30 - L) (the kernels sum raw int8 products, |x w| <= 2^14, onto the folded
  * bias), else every output takes eat_fully_connected_s8_out. Per-tensor constants are made once per
  * call, per-channel ones per output. Included by the kernels inside `#if EAT_ARMV7EM_DSP` blocks (the
@@ -51,28 +51,33 @@ static inline int8_t eat_fc_rq_s8(const eat_fc_rq_t *q, int32_t acc, int32_t act
     return (int8_t)(v > act_max ? act_max : v);
 }
 
+/* The room a row with shift s leaves its bias, 2^(30 - L) - span (|acc| < 2^(30 - L): acc << L fits int32,
+ * span = k * 2^14 bounds the products), or 0 when the short form does not apply to s. */
+static inline int32_t eat_fc_short_room(int32_t s, int32_t span)
+{
+    int32_t lim;
+    if (s < -22 || s > 28) {
+        return 0;
+    }
+    lim = (int32_t)1 << (30 - (s > 0 ? s + 1 : 1));
+    return lim > span ? lim - span : 0;
+}
+
 /* 1 when every output of this call may take the short requantisation (bias: the folded bias, not NULL). */
 static inline int eat_fc_short_ok(const eat_fully_connected_s8_params_t *p, const int32_t *bias, int32_t k)
 {
-    const int32_t span = k << 14;   /* k <= 2^16 inputs: the registry's in_depth */
+    const int32_t span = k << 14;   /* k <= 2^15 inputs: kernels_registry.FC_DSP_MAX_K */
     int32_t o;
 #ifdef EAT_SINGLE_ROUNDING
     (void)p; (void)bias; (void)span; (void)o;
     return 0;   /* TFLM's single-rounding build: the general form only */
 #else
-    if (p->per_channel_shift == NULL) {   /* one shift: one bound, then |bias| < lim - span for every row */
-        const int32_t s = p->output_shift;
-        int32_t lim;
-        uint32_t top, width;
-        if (s < -22 || s > 28) {
+    if (p->per_channel_shift == NULL) {   /* one shift, one room: |bias| < room for every row */
+        const int32_t room = eat_fc_short_room(p->output_shift, span);
+        const uint32_t top = (uint32_t)room - 1u, width = 2u * top;   /* |b| <= top <=> b + top in [0, 2 top] */
+        if (room == 0) {
             return 0;
         }
-        lim = (int32_t)1 << (30 - (s > 0 ? s + 1 : 1));   /* |acc| < lim: acc << L fits int32 */
-        if (lim <= span) {
-            return 0;
-        }
-        top = (uint32_t)(lim - span) - 1u;         /* |b| <= top  <=>  b + top in [0, 2 top] */
-        width = 2u * top;
         for (o = 0; o < p->out_depth; ++o) {
             if ((uint32_t)bias[o] + top > width) {
                 return 0;
@@ -81,10 +86,9 @@ static inline int eat_fc_short_ok(const eat_fully_connected_s8_params_t *p, cons
         return 1;
     }
     for (o = 0; o < p->out_depth; ++o) {
-        const int32_t b = bias[o];
-        const int32_t s = p->per_channel_shift[o];
-        if (s < -22 || s > 28 || ((int32_t)1 << (30 - (s > 0 ? s + 1 : 1))) <= span
-            || (uint32_t)(b < 0 ? -(int64_t)b : b) >= (uint32_t)(((int32_t)1 << (30 - (s > 0 ? s + 1 : 1))) - span)) {
+        const int64_t b = bias[o];
+        const int32_t room = eat_fc_short_room(p->per_channel_shift[o], span);
+        if (room == 0 || (b < 0 ? -b : b) >= room) {
             return 0;
         }
     }
@@ -96,7 +100,8 @@ static inline int eat_fc_short_ok(const eat_fully_connected_s8_params_t *p, cons
  * constants (eat_fc_rq_t's fields, then the activation range), the output and bias cursors, the expanded
  * input, the number of blocks of 4 rows, and k. The offsets are the assembly's. */
 typedef struct {
-    int32_t m, left, negmask, c, r, lo, hi;   /* 0..24 */
+    eat_fc_rq_t q;                             /* 0..16: m, left, negmask, c, r */
+    int32_t lo, hi;                            /* 20, 24 */
     int8_t *out;                               /* 28 */
     const int32_t *bias;                       /* 32 */
     const void *xs;                            /* 36 */
@@ -123,11 +128,7 @@ static inline void eat_fc_rows4_pass(const eat_fully_connected_s8_params_t *p, c
     eat_fc_rq_make(&q, p->output_multiplier, p->output_shift, off);
     if (short_ok && pcm == NULL && n >= 4) {
         eat_fc_frame_t f;
-        f.m = q.m;
-        f.left = q.left;
-        f.negmask = q.negmask;
-        f.c = q.c;
-        f.r = q.r;
+        f.q = q;
         f.lo = lo;
         f.hi = hi;
         f.out = out;
