@@ -7,14 +7,12 @@ lists every unsupported op and tensor type, with its layer.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pipeline.compiler import emit, planner
-from pipeline.compiler.kernels_registry import fc_w16_ops
 from pipeline.compiler.layers import arena_map, layer_rows
-from pipeline.compiler.ops import LOWERINGS, Ctx, Lowered, Unsupported
+from pipeline.compiler.ops import LOWERINGS, Ctx, Lowered, Unsupported, fully_connected
 from pipeline.compiler.sparse import MODES
 from pipeline.compiler.ops_f32 import float_lowering
 from pipeline.errors import PipelineError
@@ -115,11 +113,8 @@ def lower_model(model: Model, core: str = "generic", weights: str = "auto", choi
     hybrid = False
     if model.subgraph_count > 1:
         issues.add(f"{model.subgraph_count} subgraphs (control flow)", "")
-    fc_layers = [(op.index, int(model.tensors[op.inputs[1]].shape[0]), math.prod(int(d) for d in model.tensors[op.inputs[1]].shape[1:]))
-                 for op in model.operators if op.opcode == "FULLY_CONNECTED" and len(op.inputs) > 1
-                 and op.inputs[1] >= 0 and len(model.tensors[op.inputs[1]].shape) >= 2]
     ctx = Ctx(model, core, weight_mode=weights, choices=choices if choices is not None else [],
-              fc_w16=fc_w16_ops(fc_layers))
+              fc_w16=fully_connected.w16_ops(model))
     lowered: list[Lowered] = []
     seen: set[int] = set()
     for t in model.inputs + model.outputs:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.compiler import kernels, quant
+from pipeline.compiler import kernels, kernels_registry, quant
 from pipeline.compiler.ops import sparse_weights
+from pipeline.tflite.model import Model
 from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, fused_activation_range, require_int8_activation
 
 
@@ -65,6 +66,18 @@ def lower(ctx: Ctx, op) -> Lowered:
     if np.any(w.quant.zero_point != 0):   # the sparse kernels rely on symmetric weights
         return lw
     return sparse_weights.apply(ctx, lw, w, bias, -inp.zero_point, fc_shape=(batches, in_depth, out_depth))
+
+
+def w16_ops(model: Model) -> frozenset[int]:
+    """The FULLY_CONNECTED ops of `model` whose weights may be int16 (kernels_registry.fc_w16_ops's budget)."""
+    layers = []
+    for op in model.operators:
+        if op.opcode != "FULLY_CONNECTED" or len(op.inputs) < 2 or op.inputs[1] < 0:
+            continue
+        w = model.tensors[op.inputs[1]]
+        if len(w.shape) >= 2:
+            layers.append((op.index, int(w.shape[0]), int(np.prod(w.shape[1:]))))
+    return kernels_registry.fc_w16_ops(layers)
 
 
 LOWERINGS = {"FULLY_CONNECTED": lower}
