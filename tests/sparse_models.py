@@ -123,3 +123,9 @@ def model(specs: list[tuple[str, str]], seed: int) -> bytes:
     ins = [op.inputs[0] for op in ops]
     outs = [op.outputs[0] for op in ops]
     return build(Graph(tensors, ops, ins, outs))
+
+
+def d4_unless_too_long(weights: list[dict]) -> bool:
+    """Every weight tensor forced to the d4 encoding is in it, except where a channel has more
+    entries than its one-byte count holds (pipeline/compiler/sparse.py MAX_ENTRIES): dense, said so."""
+    return all(w["encoding"] == "sparse_d4" or "more than the d4 count" in w["reason"] for w in weights)

@@ -38,3 +38,25 @@ def test_auto_choice_and_report(tmp_path):
         assert c["sparse_weight_bytes"] < c["dense_weight_bytes"] or c["encoding"] == "dense"
     assert rng is not None
 
+
+
+def test_d4_index_layout_and_count_limit():
+    """The d4 index: one count byte per channel, then (n + 1) / 2 step bytes per channel, an odd
+    channel's first byte holding only a high nibble; a channel of more than 255 entries stays dense,
+    even when sparse is forced, and says why."""
+    from pipeline.compiler import sparse
+    from pipeline.compiler.sparse_cost import LayerShape
+
+    enc = sparse.encode([(np.array([0, 3, 20]), np.array([1, -2, 3], np.int8)),   # 20 - 3 = 17: a filler
+                         (np.array([1, 2]), np.array([4, 5], np.int8))])
+    assert enc.fits and list(enc.entries) == [4, 2]
+    assert list(enc.index) == [4, 2, 3 << 4 | 0, 15 | 2 << 4, 1 | 1 << 4]
+    assert list(enc.data) == [1, -2, 0, 3, 4, 5]
+    odd = sparse.encode([(np.array([2, 5, 6]), np.array([7, 8, 9], np.int8))])
+    assert list(odd.index) == [3, 2 << 4, 3 | 1 << 4] and list(odd.data) == [7, 8, 9]
+    w = np.ones((2, 300), np.int8)
+    long = sparse.encode(sparse.channels_fc(w))
+    assert not long.fits
+    shape = LayerShape("FULLY_CONNECTED", 1, 2, 1, w.size)
+    c = sparse.choose("sparse", "generic", "FULLY_CONNECTED", w, long, shape, 0, "fc")
+    assert c.encoding == "dense" and "more than the d4 count" in c.reason

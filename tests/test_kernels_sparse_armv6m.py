@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from pipeline.compiler.kernels import select_variant
-from tests.sparse_models import EDGE_PATTERNS, PATTERNS, model
+from tests.sparse_models import EDGE_PATTERNS, PATTERNS, d4_unless_too_long, model
 
 OPS = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D")
 _CONV = dict(n=1, ih=5, iw=5, ic=8, oh=5, ow=5, oc=6, kh=3, kw=3, sh=1, sw=1, dh=1, dw=1, ph=1, pw=1)
@@ -104,7 +104,7 @@ def test_armv6m_sparse_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: 
     tfl.write_bytes(model([(op, kind) for op in OPS for kind in PATTERNS] + fcs + extra, seed))
     m = measure(tfl, load_board("pico"), tmp_path / "out", "sparse", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
-    assert {w["encoding"] for w in m.weights} == {"sparse_d4"}
+    assert d4_unless_too_long(m.weights) and any(w["encoding"] == "sparse_d4" for w in m.weights)
     assert {w["kernel"] for w in m.weights if w["opcode"] == "DEPTHWISE_CONV_2D"} == {PLANE_DW}
     model_c = next((tmp_path / "out").rglob("model.c")).read_text()
     big = seed == 11   # seed 11's model has convolutions of >= 24 output pixels (the 8-pixel walk)

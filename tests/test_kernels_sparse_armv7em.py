@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from tests.conftest import reference_model
-from tests.sparse_models import PATTERNS, model
+from tests.sparse_models import PATTERNS, d4_unless_too_long, model
 
 B8 = "eat_conv2d_s8_sparse_b8_dsp"
 DW = "eat_depthwise_conv2d_s8_sparse_dsp"
@@ -72,7 +72,7 @@ def test_m4_sparse_kernels_bit_exact_on_simulated_nucleo(seed: int, tmp_path: Pa
                           + [("FULLY_CONNECTED", "magnitude")], seed))
     m = measure(tfl, load_board("nucleo_f446re"), tmp_path / "out", "sparse", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
-    assert {w["encoding"] for w in m.weights} == {"sparse_d4"}
+    assert d4_unless_too_long(m.weights) and any(w["encoding"] == "sparse_d4" for w in m.weights)
     kernels = [w["kernel"] for w in m.weights if w["opcode"] == "CONV_2D"]
     # grouped convs take the portable walk; every other conv the 8-pixel one
     assert kernels.count(B8) >= len(kinds) // 2, kernels

@@ -18,6 +18,7 @@ from pipeline.compiler.packing import PackedWeights
 FORMAT = "EAT_WEIGHTS_SPARSE_D4"
 KEY = "sparse_d4"
 MAX_STEP = 15
+MAX_ENTRIES = 255    # entries per channel: the count is one byte
 MODES = ("auto", "dense", "sparse", "2of4")   # auto: the cost model decides; sparse: force d4 (tests); 2of4: force
 # the 2:4 format (sparse_2of4.py) where it fits and a kernel applies, elsewhere as auto (tests)
 
@@ -25,9 +26,14 @@ MODES = ("auto", "dense", "sparse", "2of4")   # auto: the cost model decides; sp
 @dataclass(frozen=True)
 class Encoded:
     data: np.ndarray        # int8 entries (non-zeros and fillers), channel after channel
-    index: np.ndarray       # uint8: uint16 pairs[channels] (LE), then one step byte per pair
-    entries: np.ndarray     # entries per channel (even), fillers included
+    index: np.ndarray       # uint8: counts[channels] (entries per channel), then each channel's step bytes
+    entries: np.ndarray     # entries per channel, fillers included
     nonzeros: int
+
+    @property
+    def fits(self) -> bool:
+        """Every channel's count fits its byte (else the index is not usable: the layer stays dense)."""
+        return bool(self.entries.max(initial=0) <= MAX_ENTRIES)
 
     @property
     def bytes(self) -> int:
@@ -66,32 +72,36 @@ def encode_channel(offsets: np.ndarray, values: np.ndarray) -> tuple[np.ndarray,
     steps[ends] = gaps - fillers * MAX_STEP
     vals = np.zeros(steps.size, np.int8)
     vals[ends] = values
-    if steps.size % 2:
-        steps = np.append(steps, 0)
-        vals = np.append(vals, np.int8(0))
     return steps, vals
 
 
+def step_bytes(steps: np.ndarray) -> np.ndarray:
+    """One channel's steps as bytes, two per byte (low nibble first); an odd count leaves the first
+    byte's low nibble 0 and unused, so the walk can enter at the second half of its first byte."""
+    s = np.asarray(steps, np.int64)
+    if s.size % 2:
+        s = np.concatenate([[0], s])
+    return (s[0::2] | (s[1::2] << 4)).astype(np.uint8)
+
+
 def encode(channels: list[tuple[np.ndarray, np.ndarray]]) -> Encoded:
-    """The d4 encoding of per-channel (offsets, values) lists."""
-    data, steps, entries = [], [], []
+    """The d4 encoding of per-channel (offsets, values) lists (see `Encoded.fits`: a channel of more
+    than MAX_ENTRIES entries cannot be counted in its byte)."""
+    data, nibs, entries = [], [], []
     nonzeros = 0
     for offs, vals in channels:
         s, v = encode_channel(offs, vals)
-        steps.append(s)
+        nibs.append(step_bytes(s))
         data.append(v)
         entries.append(s.size)
         nonzeros += int(np.asarray(offs).size)
     entries_a = np.array(entries, np.int64)
-    if np.any(entries_a // 2 > 0xFFFF):
-        raise ValueError("a channel has more than 65535 index bytes")
-    all_steps = np.concatenate(steps) if steps else np.zeros(0, np.int64)
-    nib = (all_steps[0::2] | (all_steps[1::2] << 4)).astype(np.uint8)
-    pairs = (entries_a // 2).astype("<u2").view(np.uint8)
     values = np.concatenate(data) if data else np.zeros(0, np.int8)
     if values.size == 0:   # every weight zero: keep a (never read) 2-byte array so the C array exists
         values = np.zeros(2, np.int8)
-    return Encoded(values.astype(np.int8), np.concatenate([pairs, nib]).astype(np.uint8), entries_a, nonzeros)
+    steps = np.concatenate(nibs) if nibs else np.zeros(0, np.uint8)
+    return Encoded(values.astype(np.int8), np.concatenate([np.minimum(entries_a, MAX_ENTRIES).astype(np.uint8), steps]).astype(np.uint8),
+                   entries_a, nonzeros)
 
 
 def channels_fc(w: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -175,7 +185,10 @@ def choose(mode: str, core: str, opcode: str, w: np.ndarray, enc: Encoded, shape
         sparse_c = sparse_cost.sparse_cycles(core, shape, enc.entries)
     zeros = int(w.size - enc.nonzeros)
     sp = zeros / w.size if w.size else 0.0
-    if mode == "auto" and dense_only:
+    if not enc.fits:
+        pick, why = "dense", (f"{sp:.0%} zeros: dense: a channel has {int(enc.entries.max())} entries, more than "
+                              f"the d4 count's {MAX_ENTRIES}")
+    elif mode == "auto" and dense_only:
         pick, why = "dense", f"{sp:.0%} zeros: dense on {core}: {dense_only}"
     elif mode == "sparse":
         pick, why = KEY, "forced sparse (--weights sparse)"

@@ -16,8 +16,8 @@ void eat_depthwise_conv2d_s8_sparse_d4(const eat_depthwise_conv2d_s8_params_t *p
 {
     const int32_t kh_eff = (p->k_h - 1) * p->dilation_h + 1;
     const int32_t kw_eff = (p->k_w - 1) * p->dilation_w + 1;
-    const uint16_t *pairs = (const uint16_t *)w->index;
-    const uint8_t *nib0 = (const uint8_t *)w->index + 2 * (uint32_t)p->out_c;
+    const uint8_t *counts = (const uint8_t *)w->index;
+    const uint8_t *nib0 = counts + p->out_c;
     const int32_t win_w = p->in_w > kw_eff ? p->in_w : kw_eff;   /* see eat/sparse.h */
     const int8_t pad = (int8_t)(-p->input_offset);
     int8_t *win = (int8_t *)scratch;
@@ -41,7 +41,7 @@ void eat_depthwise_conv2d_s8_sparse_d4(const eat_depthwise_conv2d_s8_params_t *p
                 oc = 0;
                 for (ic = 0; ic < p->in_c; ++ic) {
                     for (m = 0; m < p->depth_multiplier; ++m, ++oc) {
-                        int32_t acc = eat_sparse_d4_dot(bias[oc], base + ic, pairs[oc], &v, &nib, p->in_c);
+                        int32_t acc = eat_sparse_d4_dot(bias[oc], base + ic, counts[oc], &v, &nib, p->in_c);
                         acc = eat_mbqm(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
                         out[oc] = (int8_t)eat_clamp_i32(acc, p->act_min, p->act_max);
                     }

@@ -5,8 +5,8 @@
 void eat_fully_connected_s8_sparse_d4(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const uint16_t *pairs = (const uint16_t *)w->index;
-    const uint8_t *nib0 = (const uint8_t *)w->index + 2 * (uint32_t)p->out_depth;
+    const uint8_t *counts = (const uint8_t *)w->index;
+    const uint8_t *nib0 = counts + p->out_depth;
     int32_t b, o;
     (void)scratch;
     for (b = 0; b < p->batches; ++b) {
@@ -15,7 +15,7 @@ void eat_fully_connected_s8_sparse_d4(const eat_fully_connected_s8_params_t *p, 
         const uint8_t *nib = nib0;
         for (o = 0; o < p->out_depth; ++o) {
             int32_t mult = p->output_multiplier, shift = p->output_shift;
-            int32_t acc = eat_sparse_d4_dot(bias[o], in, pairs[o], &v, &nib, 1);
+            int32_t acc = eat_sparse_d4_dot(bias[o], in, counts[o], &v, &nib, 1);
             if (p->per_channel_multiplier != NULL) {
                 mult = p->per_channel_multiplier[o];
                 shift = p->per_channel_shift[o];

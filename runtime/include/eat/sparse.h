@@ -3,11 +3,12 @@
  *
  * Encoding, per output channel in order: the channel's non-zero weights, each reached from the
  * previous one by a 4-bit step (the first from the channel's origin). A step longer than 15 is
- * made of filler entries whose weight is 0; a channel with an odd entry count gets one more
- * filler (step 0, weight 0), so every channel is a whole number of index bytes.
- *   w->data:  int8 entries of every channel, channel after channel
- *   w->index: uint16 pairs[out_c] (entries / 2 per channel), then one byte per pair:
- *             low nibble = step to the first entry of the pair, high nibble = step to the second.
+ * made of filler entries whose weight is 0.
+ *   w->data:  int8 entries of every channel, channel after channel (n per channel)
+ *   w->index: uint8 n[out_c] (entries per channel, at most 255), then each channel's
+ *             (n + 1) / 2 step bytes: low nibble = step to the first entry of the pair, high
+ *             nibble = step to the second. With n odd the channel's first byte holds only a high
+ *             nibble (its low nibble is 0, unused): a walk enters at that byte's second half.
  * A step is counted in input elements (FULLY_CONNECTED, CONV_2D: ((fy * dilation_h) * win_w +
  * fx * dilation_w) * in_c + ic) or input pixels (DEPTHWISE_CONV_2D: the kernel multiplies by in_c),
  * where win_w = max(in_w, kw_eff) and kw_eff = (k_w - 1) * dilation_w + 1 (a kernel wider than the
@@ -26,15 +27,34 @@
 #include "eat/depthwise_conv.h"
 #include "eat/fully_connected.h"
 
-/* The sum over one channel's entries: acc + sum(v[k] * x[offset_k]); offsets in units of `unit`
+/* A channel of n entries: its step bytes. */
+static inline uint32_t eat_sparse_d4_bytes(uint32_t n)
+{
+    return (n + 1u) >> 1;
+}
+
+/* The step of entry e of a channel of n entries whose step bytes start at nib. */
+static inline uint32_t eat_sparse_d4_step(const uint8_t *nib, uint32_t n, uint32_t e)
+{
+    const uint32_t j = e + (n & 1u);
+    const uint32_t d = nib[j >> 1];
+    return (j & 1u) ? d >> 4 : d & 15u;
+}
+
+/* The sum over one channel's n entries: acc + sum(v[k] * x[offset_k]); offsets in units of `unit`
  * input elements. `*v` and `*nib` advance past the channel. Plain C: the compiler keeps it in
  * registers (two loads and one multiply-add per entry). */
-static inline int32_t eat_sparse_d4_dot(int32_t acc, const int8_t *x, uint32_t pairs, const int8_t **v,
+static inline int32_t eat_sparse_d4_dot(int32_t acc, const int8_t *x, uint32_t n, const int8_t **v,
                                         const uint8_t **nib, int32_t unit)
 {
     const int8_t *vv = *v;
     const uint8_t *nn = *nib;
-    const uint8_t *end = nn + pairs;
+    const uint8_t *end = nn + eat_sparse_d4_bytes(n);
+    if (n & 1u) {               /* the first byte's second half */
+        x += (int32_t)(*nn++ >> 4) * unit;
+        acc += (int32_t)vv[0] * (int32_t)x[0];
+        ++vv;
+    }
     if (unit == 1) {
         while (nn != end) {
             const uint32_t d = *nn++;
@@ -59,18 +79,18 @@ static inline int32_t eat_sparse_d4_dot(int32_t acc, const int8_t *x, uint32_t p
     return acc;
 }
 
-/* One channel's walk (steps in input elements): acc + sum v[k] * x[offset_k] over `pairs` index bytes
- * starting at v and nib; the caller advances v by 2 * pairs and nib by pairs. */
+/* One channel's walk (steps in input elements): acc + sum v[k] * x[offset_k] over its n entries
+ * starting at v and nib; the caller advances v by n and nib by eat_sparse_d4_bytes(n). */
 typedef int32_t (*eat_sparse_d4_dot_fn)(int32_t acc, const int8_t *x, const int8_t *v, const uint8_t *nib,
-                                        uint32_t pairs);
+                                        uint32_t n);
 /* The requantisation: eat_mbqm or an exact equivalent. */
 typedef int32_t (*eat_requant_fn)(int32_t x, int32_t mult, int32_t shift);
 
 /* eat_sparse_d4_dot with unit 1 in the eat_sparse_d4_dot_fn shape. */
 static inline int32_t eat_sparse_d4_dot1(int32_t acc, const int8_t *x, const int8_t *v, const uint8_t *nib,
-                                         uint32_t pairs)
+                                         uint32_t n)
 {
-    return eat_sparse_d4_dot(acc, x, pairs, &v, &nib, 1);
+    return eat_sparse_d4_dot(acc, x, n, &v, &nib, 1);
 }
 
 void eat_sparse_window_fill(int8_t *win, int32_t win_w, const int8_t *input, int32_t in_h, int32_t in_w, int32_t in_c,
@@ -88,8 +108,8 @@ static inline void eat_sparse_conv2d_walk(const eat_conv2d_s8_params_t *p, const
     const int32_t kh_eff = (p->k_h - 1) * p->dilation_h + 1;
     const int32_t kw_eff = (p->k_w - 1) * p->dilation_w + 1;
     const int32_t filters_per_group = p->out_c / (p->in_c / p->filter_in_c);
-    const uint16_t *pairs = (const uint16_t *)w->index;
-    const uint8_t *nib0 = (const uint8_t *)w->index + 2 * (uint32_t)p->out_c;
+    const uint8_t *counts = (const uint8_t *)w->index;
+    const uint8_t *nib0 = counts + p->out_c;
     const int32_t win_w = p->in_w > kw_eff ? p->in_w : kw_eff;   /* see the encoding above */
     const int8_t pad = (int8_t)(-p->input_offset);
     int8_t *win = (int8_t *)scratch;
@@ -112,7 +132,7 @@ static inline void eat_sparse_conv2d_walk(const eat_conv2d_s8_params_t *p, const
                     base = win;
                 }
                 for (oc = 0; oc < p->out_c; ++oc) {
-                    const uint32_t n = pairs[oc];
+                    const uint32_t n = counts[oc];
                     int32_t acc;
                     if (left == 0) {            /* next group: its input channels follow */
                         base += p->filter_in_c;
@@ -120,8 +140,8 @@ static inline void eat_sparse_conv2d_walk(const eat_conv2d_s8_params_t *p, const
                     }
                     --left;
                     acc = dot(bias[oc], base, v, nib, n);
-                    v += 2 * n;
-                    nib += n;
+                    v += n;
+                    nib += eat_sparse_d4_bytes(n);
                     acc = requant(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
                     out[oc] = (int8_t)eat_clamp_i32(acc, p->act_min, p->act_max);
                 }

@@ -15,10 +15,10 @@
 extern "C" {
 #endif
 
-/* acc + sum over `pairs` index bytes of v[k] * x[offset_k] (steps in input elements, unit 1);
- * the caller advances v by 2 * pairs and the index by pairs. */
+/* acc + sum over a channel's n entries of v[k] * x[offset_k] (steps in input elements, unit 1);
+ * the caller advances v by n and the step bytes by eat_sparse_d4_bytes(n). */
 int32_t eat_armv6m_sparse_d4_dot(int32_t acc, const int8_t *x, const int8_t *v, const uint8_t *nib,
-                                 uint32_t pairs);
+                                 uint32_t n);
 
 /* The same with 4 pixels per walk (conv2d_sparse_b4_armv6m.c): sums [out_c][4], scratch
  * 4 * k_h * k_w * in_c + (16 + 36) * out_c bytes; the registry takes it for layers with few pixels. */

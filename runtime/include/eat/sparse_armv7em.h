@@ -18,7 +18,7 @@ extern "C" {
 
 /* For each output channel oc in order: sums[8 * oc + j] = the accumulator of pixel j of the block, from
  * t ([k][4] words: pixel pair j/2 as (x0 + 128) + x1 * 2^24), the channel's 64-bit start in init
- * ([oc][2] words) and its entries (values v, d4 index: uint16 pairs[out_c], then the step bytes). */
+ * ([oc][2] words) and its entries (values v, d4 index: uint8 n[out_c], then the step bytes). */
 void eat_armv7em_sparse_b8_walk(const int32_t *t, const int8_t *v, const uint8_t *index, const int32_t *init,
                                 int32_t *sums, uint32_t out_c);
 

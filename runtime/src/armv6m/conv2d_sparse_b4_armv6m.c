@@ -18,11 +18,12 @@ size_t eat_conv2d_s8_sparse_b4_armv6m_scratch_bytes(const eat_conv2d_s8_params_t
 
 /* For every output channel oc (its index bytes in order): acc[4 * oc + j] = bias[oc] +
  * sum_k v[k] * t[4 * offset_k + j], j = 0..3 (low nibble: step to the first entry of a pair, high
- * nibble: to the second; steps in positions of t). `index` is the d4 index: uint16 pairs[out_c],
- * then the step bytes. One call per block of 4 pixels: the channel loop is here too.
+ * nibble: to the second; steps in positions of t). `index` is the d4 index: uint8 n[out_c], then
+ * the step bytes (a channel of odd n enters at its first byte's second half, with r1 one weight
+ * back). One call per block of 4 pixels: the channel loop is here too.
  * Registers in the walk: r0 walks t, r1 the weights, r2 the step bytes (r7 the channel's end), r3
  * the step byte, r4 the scaled step, r5 the weight, r6 input and product; the four sums in r8-r11.
- * Locals at [sp]: t, the next pair count, the next bias, the end of the counts, the next acc.
+ * Locals at [sp]: t, the next count, the next bias, the end of the counts, the next acc.
  * Per step byte (two entries, four pixels each) 51 cycles under rp2040js: 6.4 per non-zero and
  * pixel, plus ~50 per channel. In .ramfunc: SRAM rather than XIP flash on a real RP2040. */
 __attribute__((naked, noinline, section(".ramfunc.eat_armv6m_sparse_b4_walk")))
@@ -40,7 +41,6 @@ void eat_armv6m_sparse_b4_walk(const uint8_t *t, const int8_t *v, const uint8_t 
         "str r2, [sp, #4]\n\t"
         "str r3, [sp, #8]\n\t"
         "ldr r4, [sp, #60]\n\t"
-        "lsls r4, r4, #1\n\t"
         "adds r4, r2, r4\n\t"             /* end of the counts = the first step byte */
         "str r4, [sp, #12]\n\t"
         "ldr r5, [sp, #56]\n\t"
@@ -50,17 +50,26 @@ void eat_armv6m_sparse_b4_walk(const uint8_t *t, const int8_t *v, const uint8_t 
         "movs r2, r4\n"
         "0:\n\t"                          /* next channel */
         "ldr r4, [sp, #4]\n\t"
-        "ldrh r7, [r4, #0]\n\t"
-        "adds r4, r4, #2\n\t"
+        "ldrb r7, [r4, #0]\n\t"
+        "adds r4, r4, #1\n\t"
         "str r4, [sp, #4]\n\t"
-        "adds r7, r2, r7\n\t"
+        "movs r6, #1\n\t"
+        "ands r6, r7\n\t"                 /* n odd */
+        "adds r7, r7, #1\n\t"
+        "lsrs r7, r7, #1\n\t"
+        "adds r7, r2, r7\n\t"             /* the channel's end: (n + 1) / 2 step bytes */
         "ldr r4, [sp, #8]\n\t"
         "ldm r4!, {r5}\n\t"
         "str r4, [sp, #8]\n\t"
         "mov r8, r5\n\t" "mov r9, r5\n\t" "mov r10, r5\n\t" "mov r11, r5\n\t"
         "ldr r0, [sp, #0]\n\t"
         "cmp r2, r7\n\t"
-        "beq 2f\n"
+        "beq 2f\n\t"
+        "cmp r6, #0\n\t"
+        "beq 1f\n\t"
+        "subs r1, r1, #1\n\t"             /* odd: the first byte's second half reads v[0] as v[1] */
+        "ldrb r3, [r2, #0]\n\t"
+        "b 3f\n"
 #define EAT_SPB4_PIXELS                                                        \
         "ldrb r6, [r0, #0]\n\t" "muls r6, r5, r6\n\t" "add r8, r6\n\t"       \
         "ldrb r6, [r0, #1]\n\t" "muls r6, r5, r6\n\t" "add r9, r6\n\t"       \
@@ -72,6 +81,7 @@ void eat_armv6m_sparse_b4_walk(const uint8_t *t, const int8_t *v, const uint8_t 
         "adds r0, r0, r4\n\t"
         "ldrb r5, [r1, #0]\n\t" "sxtb r5, r5\n\t"
         EAT_SPB4_PIXELS
+        "3:\n\t"
         "lsrs r3, r3, #4\n\t" "lsls r3, r3, #2\n\t"     /* (d >> 4) * 4 */
         "adds r0, r0, r3\n\t"
         "ldrb r5, [r1, #1]\n\t" "sxtb r5, r5\n\t"

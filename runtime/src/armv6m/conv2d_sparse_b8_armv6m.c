@@ -18,12 +18,13 @@ size_t eat_conv2d_s8_sparse_b8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t
 
 /* For every output channel oc (its index bytes in order): acc[8 * oc + j] = bias[oc] +
  * sum_k v[k] * t[8 * offset_k + j], j = 0..7 (low nibble: step to the first entry of a pair, high
- * nibble: to the second; steps in positions of t). `index` is the d4 index: uint16 pairs[out_c],
- * then the step bytes. One call per block of 8 pixels.
+ * nibble: to the second; steps in positions of t). `index` is the d4 index: uint8 n[out_c], then
+ * the step bytes (a channel of odd n enters at its first byte's second half, with r1 one weight
+ * back). One call per block of 8 pixels.
  * Registers in the walk: r0 walks t, r1 the weights, r2 the step bytes, r4 the scaled step (the
  * step byte is loaded once per nibble) and the channel's end, r5 the weight, r6 input and product;
  * the eight sums in r3, r7, r8-r12 and lr.
- * Locals at [sp]: t, the next pair count, the next bias, the end of the counts, the next acc, the
+ * Locals at [sp]: t, the next count, the next bias, the end of the counts, the next acc, the
  * channel's end. Per step byte (two entries, eight pixels each) 87 cycles under rp2040js: 5.4 per
  * non-zero and pixel, plus ~70 per channel and block. In .ramfunc: SRAM rather than XIP flash. */
 __attribute__((naked, noinline, section(".ramfunc.eat_armv6m_sparse_b8_walk")))
@@ -43,7 +44,6 @@ void eat_armv6m_sparse_b8_walk(const uint8_t *t, const int8_t *v, const uint8_t 
         "str r2, [sp, #4]\n\t"
         "str r3, [sp, #8]\n\t"
         "ldr r4, [sp, #68]\n\t"
-        "lsls r4, r4, #1\n\t"
         "adds r4, r2, r4\n\t"             /* end of the counts = the first step byte */
         "str r4, [sp, #12]\n\t"
         "ldr r5, [sp, #64]\n\t"
@@ -53,11 +53,15 @@ void eat_armv6m_sparse_b8_walk(const uint8_t *t, const int8_t *v, const uint8_t 
         "movs r2, r4\n"
         "0:\n\t"                          /* next channel */
         "ldr r4, [sp, #4]\n\t"
-        "ldrh r5, [r4, #0]\n\t"
-        "adds r4, r4, #2\n\t"
+        "ldrb r5, [r4, #0]\n\t"
+        "adds r4, r4, #1\n\t"
         "str r4, [sp, #4]\n\t"
+        "movs r6, #1\n\t"
+        "ands r6, r5\n\t"                 /* n odd */
+        "adds r5, r5, #1\n\t"
+        "lsrs r5, r5, #1\n\t"
         "adds r5, r2, r5\n\t"
-        "str r5, [sp, #20]\n\t"           /* the channel's end */
+        "str r5, [sp, #20]\n\t"           /* the channel's end: (n + 1) / 2 step bytes */
         "ldr r4, [sp, #8]\n\t"
         "ldm r4!, {r3}\n\t"
         "str r4, [sp, #8]\n\t"
@@ -65,7 +69,11 @@ void eat_armv6m_sparse_b8_walk(const uint8_t *t, const int8_t *v, const uint8_t 
         "mov r8, r3\n\t" "mov r9, r3\n\t" "mov r10, r3\n\t" "mov r11, r3\n\t" "mov r12, r3\n\t" "mov lr, r3\n\t"
         "ldr r0, [sp, #0]\n\t"
         "cmp r2, r5\n\t"
-        "beq 2f\n"
+        "beq 2f\n\t"
+        "cmp r6, #0\n\t"
+        "beq 1f\n\t"
+        "subs r1, r1, #1\n\t"             /* odd: the first byte's second half reads v[0] as v[1] */
+        "b 3f\n"
 #define EAT_SPB8_PIXELS                                                        \
         "ldrb r6, [r0, #0]\n\t" "muls r6, r5, r6\n\t" "adds r3, r3, r6\n\t"  \
         "ldrb r6, [r0, #1]\n\t" "muls r6, r5, r6\n\t" "adds r7, r7, r6\n\t"  \
@@ -81,6 +89,7 @@ void eat_armv6m_sparse_b8_walk(const uint8_t *t, const int8_t *v, const uint8_t 
         "adds r0, r0, r4\n\t"
         "ldrb r5, [r1, #0]\n\t" "sxtb r5, r5\n\t"
         EAT_SPB8_PIXELS
+        "3:\n\t"
         "ldrb r4, [r2, #0]\n\t"
         "lsrs r4, r4, #4\n\t" "lsls r4, r4, #3\n\t"     /* (d >> 4) * 8 */
         "adds r0, r0, r4\n\t"

@@ -321,8 +321,8 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
     const int32_t out_c = p->out_c, taps = p->k_h * p->k_w, pw = plane_w(p), dm = p->depth_multiplier;
     const int32_t oh = p->out_h, ow = p->out_w;
     const int8_t zp = (int8_t)(-p->input_offset);
-    const uint16_t *pairs = dense ? NULL : (const uint16_t *)w->index;
-    const uint8_t *nib0 = dense ? NULL : (const uint8_t *)w->index + 2 * (uint32_t)out_c;
+    const uint8_t *counts = dense ? NULL : (const uint8_t *)w->index;
+    const uint8_t *nib0 = dense ? NULL : counts + out_c;
     int32_t *nz = (int32_t *)scratch;       /* [2 taps]: per non-zero its offset in the plane, its weight */
     int8_t *const planes = (int8_t *)(nz + 2 * taps);
     int8_t *plane = planes;
@@ -348,7 +348,7 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
         int8_t *o = output + b * oh * ow * out_c;
         int32_t filled = -1;                /* the input channel in the plane */
         for (oc = 0; oc < out_c; ++oc) {
-            const int32_t np = dense ? 0 : pairs[oc];
+            const uint32_t ne = dense ? 0 : counts[oc];
             int32_t n = 0, pos = 0, e;
             if (dense) {                    /* every tap: (fy, fx) at fy * dilation_h rows, fx * dilation_w */
                 int32_t fy, fx;
@@ -360,9 +360,8 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
                 }
                 v += taps;
             }
-            for (e = 0; e < 2 * np; ++e) {  /* decode the channel's non-zeros (fillers have weight 0) */
-                const uint32_t d = nib[e >> 1];
-                pos += (int32_t)((e & 1) ? d >> 4 : d & 15u);
+            for (e = 0; e < (int32_t)ne; ++e) {   /* decode the channel's non-zeros (fillers have weight 0) */
+                pos += (int32_t)eat_sparse_d4_step(nib, ne, (uint32_t)e);
                 if (v[e] != 0) {
                     int32_t ry = 0, rx = pos;
                     while (rx >= win_w) {   /* pos / win_w: at most kh_eff rows, no division call */
@@ -374,8 +373,8 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
                     ++n;
                 }
             }
-            v += 2 * np;
-            nib += np;
+            v += ne;
+            nib += eat_sparse_d4_bytes(ne);
             c.n = n;
             c.bias = bias[oc];
             c.lo = bias[out_c + oc];

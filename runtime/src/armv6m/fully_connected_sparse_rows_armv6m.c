@@ -5,8 +5,9 @@
 
 #if defined(__ARM_ARCH_6M__)
 
-/* acc[o] = bias[o] + sum over row o's index bytes of v[k] * x[offset_k], o < rows (the d4 index:
- * uint16 pairs[rows], then the step bytes; steps in input elements, each row starting at x).
+/* acc[o] = bias[o] + sum over row o's entries of v[k] * x[offset_k], o < rows (the d4 index:
+ * uint8 n[rows], then the step bytes, a row of odd n starting at its first byte's high nibble;
+ * steps in input elements, each row starting at x).
  *
  * The pair step is eat_armv6m_sparse_d4_dot's (22 cycles per index byte under rp2040js); the rows
  * are walked here rather than by one call each, so a row costs ~27 cycles of set-up (its count, bias,
@@ -26,12 +27,13 @@ void eat_armv6m_sparse_d4_rows(const int8_t *x, const int8_t *v, const uint8_t *
         "push {r4-r7}\n\t"                 /* 36 bytes saved: acc at [sp+36], rows at [sp+40] */
         "ldr r5, [sp, #40]\n\t"
         "cmp r5, #0\n\t"
-        "beq 9f\n\t"
+        "bne 7f\n\t"
+        "b 9f\n"                            /* no rows (a BEQ cannot reach the end) */
+        "7:\n\t"
         "mov r8, r0\n\t"
         "mov r10, r3\n\t"
         "mov r9, r2\n\t"                   /* the counts */
-        "lsls r6, r5, #1\n\t"
-        "adds r3, r2, r6\n\t"              /* the step bytes */
+        "adds r3, r2, r5\n\t"              /* the step bytes */
         "ldr r4, [sp, #36]\n\t"
         "mov r11, r4\n\t"
         "lsls r5, r5, #2\n\t"
@@ -41,12 +43,16 @@ void eat_armv6m_sparse_d4_rows(const int8_t *x, const int8_t *v, const uint8_t *
         "5:\n\t"                           /* row */
         "mov r1, r8\n\t"
         "mov r5, r9\n\t"
-        "ldrh r4, [r5]\n\t"
-        "adds r5, r5, #2\n\t"
+        "ldrb r4, [r5]\n\t"
+        "adds r5, r5, #1\n\t"
         "mov r9, r5\n\t"
         "mov r5, r10\n\t"
         "ldm r5!, {r0}\n\t"
         "mov r10, r5\n\t"
+        "lsrs r4, r4, #1\n\t"              /* the whole pairs; carry: n odd */
+        "bcc 6f\n\t"
+        EAT_ARMV6M_D4_HALF
+        "6:\n\t"
         "adds r5, r3, r4\n\t"
         "mov lr, r5\n\t"                   /* the row's end */
         "lsrs r4, r4, #2\n\t"
@@ -57,7 +63,8 @@ void eat_armv6m_sparse_d4_rows(const int8_t *x, const int8_t *v, const uint8_t *
         "stm r5!, {r0}\n\t"
         "mov r11, r5\n\t"
         "cmp r5, r12\n\t"
-        "bne 5b\n"
+        "beq 9f\n\t"
+        "b 5b\n"                            /* (a BNE cannot reach back past the half step) */
         "9:\n\t"
         "pop {r4-r7}\n\t"
         "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"

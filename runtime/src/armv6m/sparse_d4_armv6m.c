@@ -4,8 +4,9 @@
 
 #if defined(__ARM_ARCH_6M__)
 
-/* acc + sum_k v[k] * x[offset_k] over `pairs` step bytes (low nibble: step to the first entry of
- * the pair, high nibble: step to the second; steps in input elements).
+/* acc + sum_k v[k] * x[offset_k] over a channel's n entries (its (n + 1) / 2 step bytes: low nibble:
+ * step to the first entry of the pair, high nibble: step to the second; with n odd the first byte's
+ * high nibble alone; steps in input elements).
  *
  * Registers: r0 the sum, r1 walks x, r2 walks v, r3 walks the step bytes, r4 the end of the
  * 4-unrolled part (lr the end), r5 the step byte, r6 / r7 step, weight and product.
@@ -16,13 +17,17 @@
  * real RP2040, like the dense loops (rp2040js does not model XIP misses). */
 __attribute__((naked, noinline, section(".ramfunc.eat_armv6m_sparse_d4_dot")))
 int32_t eat_armv6m_sparse_d4_dot(int32_t acc, const int8_t *x, const int8_t *v, const uint8_t *nib,
-                                 uint32_t pairs)
+                                 uint32_t n)
 {
-    (void)acc; (void)x; (void)v; (void)nib; (void)pairs;
+    (void)acc; (void)x; (void)v; (void)nib; (void)n;
     __asm__ volatile(
         ".syntax unified\n\t"
-        "push {r4-r7, lr}\n\t"             /* 20 bytes saved: pairs at [sp+20] */
+        "push {r4-r7, lr}\n\t"             /* 20 bytes saved: n at [sp+20] */
         "ldr r4, [sp, #20]\n\t"
+        "lsrs r4, r4, #1\n\t"             /* the whole pairs; carry: n odd */
+        "bcc 5f\n\t"
+        EAT_ARMV6M_D4_HALF
+        "5:\n\t"
         "adds r5, r3, r4\n\t"
         "mov lr, r5\n\t"                   /* end of the step bytes */
         "movs r5, #3\n\t"

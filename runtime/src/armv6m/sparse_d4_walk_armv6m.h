@@ -16,6 +16,17 @@
         "ldrb r6, [r2, #" #W1 "]\n\t" "sxtb r6, r6\n\t"                       \
         "muls r7, r6, r7\n\t" "adds r0, r0, r7\n\t"
 
+/* The first index byte's second half alone (a channel of odd entry count: eat/sparse.h): its high
+ * nibble moves r1, r0 += x * the weight at r2; r3 and r2 step past them. Clobbers r5-r7. */
+#define EAT_ARMV6M_D4_HALF                                                    \
+        "ldrb r5, [r3, #0]\n\t"                                              \
+        "lsrs r5, r5, #4\n\t"                                                \
+        "ldrsb r7, [r1, r5]\n\t" "adds r1, r1, r5\n\t"                       \
+        "ldrb r6, [r2, #0]\n\t" "sxtb r6, r6\n\t"                           \
+        "muls r7, r6, r7\n\t" "adds r0, r0, r7\n\t"                          \
+        "adds r3, r3, #1\n\t"                                                \
+        "adds r2, r2, #1\n\t"
+
 /* A run of index bytes from r3 to lr (r4: the end of its part of whole groups of 4), four bytes per loop
  * pass, then one per pass; r2 advances two weights per byte. Local labels 1-4. */
 #define EAT_ARMV6M_D4_RUN                                                     \

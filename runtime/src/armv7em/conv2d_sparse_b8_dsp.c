@@ -29,8 +29,9 @@ size_t eat_conv2d_s8_sparse_b8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p
 }
 
 /* Registers in the walk: r0-r7 the four 64-bit sums (lo, hi), r8/r9 the loaded words (and the step
- * byte), r10 walks t, r11 the weight, r12 the values, lr the step bytes. Locals at [sp]: t, the next
- * pair count, the next init, the end of the counts, the next sums, the channel's end of steps. */
+ * byte), r10 walks t, r11 the weight (and, at a channel's start, n odd), r12 the values, lr the step
+ * bytes (a channel of odd n enters at its first byte's second half). Locals at [sp]: t, the next
+ * count, the next init, the end of the counts, the next sums, the channel's end of steps. */
 #define UNUSED_ARG __attribute__((unused))   /* read by the assembly (r0-r3, the stack), not by C */
 __attribute__((naked, noinline)) void eat_armv7em_sparse_b8_walk(UNUSED_ARG const int32_t *t, UNUSED_ARG const int8_t *v,
                                                                  UNUSED_ARG const uint8_t *index,
@@ -45,7 +46,7 @@ __attribute__((naked, noinline)) void eat_armv7em_sparse_b8_walk(UNUSED_ARG cons
         "ldr     r4, [sp, #60]\n\t"
         "str     r4, [sp, #16]\n\t"
         "ldr     r4, [sp, #64]\n\t"
-        "add     lr, r2, r4, lsl #1\n\t"     /* the first step byte = the end of the counts */
+        "add     lr, r2, r4\n\t"             /* the first step byte = the end of the counts */
         "str     r2, [sp, #4]\n\t"
         "str     lr, [sp, #12]\n\t"
         "mov     r12, r1\n\t"
@@ -53,9 +54,11 @@ __attribute__((naked, noinline)) void eat_armv7em_sparse_b8_walk(UNUSED_ARG cons
         "beq     9f\n"
         "0:\n\t"                             /* next channel */
         "ldr     r8, [sp, #4]\n\t"
-        "ldrh    r9, [r8], #2\n\t"
+        "ldrb    r9, [r8], #1\n\t"
         "str     r8, [sp, #4]\n\t"
-        "add     r9, lr, r9\n\t"
+        "and     r11, r9, #1\n\t"           /* n odd */
+        "add     r9, r9, #1\n\t"
+        "add     r9, lr, r9, lsr #1\n\t"    /* the channel's end: (n + 1) / 2 step bytes */
         "str     r9, [sp, #20]\n\t"
         "ldr     r8, [sp, #8]\n\t"
         "ldrd    r0, r1, [r8], #8\n\t"
@@ -63,7 +66,11 @@ __attribute__((naked, noinline)) void eat_armv7em_sparse_b8_walk(UNUSED_ARG cons
         "mov     r2, r0\n\t" "mov r3, r1\n\t" "mov r4, r0\n\t" "mov r5, r1\n\t" "mov r6, r0\n\t" "mov r7, r1\n\t"
         "ldr     r10, [sp, #0]\n\t"
         "cmp     lr, r9\n\t"
-        "beq     2f\n"
+        "beq     2f\n\t"
+        "cmp     r11, #0\n\t"
+        "beq     1f\n\t"
+        "add     lr, lr, #1\n\t"            /* odd: the first byte's second half only */
+        "b       3f\n"
         "1:\n\t"                             /* one step byte: two entries x eight pixels */
         "ldrb    r8, [lr], #1\n\t"
         "and     r9, r8, #15\n\t"
@@ -75,6 +82,7 @@ __attribute__((naked, noinline)) void eat_armv7em_sparse_b8_walk(UNUSED_ARG cons
         "ldrd    r8, r9, [r10, #8]\n\t"
         "smlal   r4, r5, r8, r11\n\t"
         "smlal   r6, r7, r9, r11\n\t"
+        "3:\n\t"
         "ldrb    r8, [lr, #-1]\n\t"
         "and     r8, r8, #0xF0\n\t"          /* (d >> 4) * 16: a row of t is 16 bytes */
         "add     r10, r10, r8\n\t"
@@ -212,7 +220,7 @@ void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weig
     const int32_t out_off = p->output_offset, amin = p->act_min, amax = p->act_max;
     const int8_t zp = (int8_t)(-p->input_offset);
     const uint32_t zp4 = (uint32_t)(uint8_t)zp * 0x01010101u;
-    const uint16_t *pairs = (const uint16_t *)w->index;
+    const uint8_t *counts = (const uint8_t *)w->index;
     uint32_t *t = (uint32_t *)scratch;
     int32_t *sums = (int32_t *)(void *)(t + 4 * p->k_h * p->k_w * p->in_c);
     int32_t *init = sums + 8 * oc_n;
@@ -222,10 +230,10 @@ void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weig
     for (oc = 0; oc < oc_n; ++oc) {   /* the 64-bit start of each channel's sums */
         int32_t sw = 0, e;
         int64_t s;
-        for (e = 0; e < 2 * (int32_t)pairs[oc]; ++e) {
+        for (e = 0; e < (int32_t)counts[oc]; ++e) {
             sw += v[e];
         }
-        v += 2 * (int32_t)pairs[oc];
+        v += counts[oc];
         s = (int64_t)bias[oc] + ((int64_t)1 << 23) + (int64_t)(((uint64_t)(int64_t)(bias[oc] + 128 * sw)) << 24);
         init[2 * oc] = (int32_t)(uint32_t)(uint64_t)s;
         init[2 * oc + 1] = (int32_t)(uint32_t)((uint64_t)s >> 32);

@@ -140,8 +140,8 @@ void eat_depthwise_conv2d_s8_sparse_dsp(const eat_depthwise_conv2d_s8_params_t *
     const int32_t oh = p->out_h, ow = p->out_w, sh = p->stride_h * pw, sw = p->stride_w;
     const int32_t out_off = p->output_offset, amin = p->act_min, amax = p->act_max;
     const int8_t zp = (int8_t)(-p->input_offset);
-    const uint16_t *pairs = (const uint16_t *)w->index;
-    const uint8_t *nib0 = (const uint8_t *)w->index + 2 * (uint32_t)out_c;
+    const uint8_t *counts = (const uint8_t *)w->index;
+    const uint8_t *nib0 = counts + out_c;
     int32_t *off = (int32_t *)scratch;      /* [taps]: offset of the non-zero's tap in the plane */
     int32_t *wv = off + taps;               /* [taps]: its weight */
     int8_t *plane = (int8_t *)(wv + taps);
@@ -150,15 +150,14 @@ void eat_depthwise_conv2d_s8_sparse_dsp(const eat_depthwise_conv2d_s8_params_t *
         const int8_t *v = w->data;
         const uint8_t *nib = nib0;
         for (oc = 0; oc < out_c; ++oc) {
-            const int32_t np = pairs[oc];
+            const uint32_t ne = counts[oc];
             const int32_t acc0 = bias[oc], lo = bias[out_c + oc];   /* below lo: act_min (clamp_bounds) */
             int8_t *o = output + (b * oh * ow) * out_c + oc;
             int32_t n = 0, pos = 0, e, oy, ox, is_short;
             int64_t bound = acc0 < 0 ? -(int64_t)acc0 : (int64_t)acc0;
             eat_rq_t q;
-            for (e = 0; e < 2 * np; ++e) {  /* decode the channel's non-zeros (fillers have weight 0) */
-                const uint32_t d = nib[e >> 1];
-                pos += (int32_t)((e & 1) ? d >> 4 : d & 15u);
+            for (e = 0; e < (int32_t)ne; ++e) {   /* decode the channel's non-zeros (fillers have weight 0) */
+                pos += (int32_t)eat_sparse_d4_step(nib, ne, (uint32_t)e);
                 if (v[e] != 0) {
                     const int32_t ry = pos / win_w;
                     off[n] = ry * pw + (pos - ry * win_w);
@@ -167,8 +166,8 @@ void eat_depthwise_conv2d_s8_sparse_dsp(const eat_depthwise_conv2d_s8_params_t *
                     ++n;
                 }
             }
-            v += 2 * np;
-            nib += np;
+            v += ne;
+            nib += eat_sparse_d4_bytes(ne);
             fill_plane(p, input + b * p->in_h * p->in_w * p->in_c + oc / p->depth_multiplier, plane, zp);
             eat_rq_prepare(&q, &p->multiplier[oc], &p->shift[oc], 1);
             is_short = bound < EAT_RQ_SHORT_ACC_LIMIT && eat_rq_prepare_short(&q, &p->shift[oc], 1, out_off);
