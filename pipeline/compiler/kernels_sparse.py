@@ -29,6 +29,8 @@ register("DEPTHWISE_CONV_2D", KEY, ("generic",), Variant(
     scratch=window_bytes, header="eat/sparse.h"))
 
 # ---- ARMv6-M (runtime/src/armv6m/*sparse*.c, eat/sparse_armv6m.h): Cortex-M0+ ----
+# The plane walks (layout "d4_taps") take steps in kernel taps (fy * k_w + fx): they decode each channel
+# once into plane offsets, and taps never need a filler step for a 3x3 or a 10x4 kernel.
 # Steps in im2col positions, 8 (or, for layers with few output pixels, 4) pixels per walk (layout
 # "d4_im2col_block": ops/sparse_weights.py encodes the steps that way and folds input_offset - 128
 # into the bias). A short last block repeats a pixel, so 8 wastes more than 4 on small outputs.
@@ -44,7 +46,7 @@ register("CONV_2D", KEY, ARMV6M, Variant(
     "eat_conv2d_s8_sparse_plane_armv6m", "runtime/src/armv6m/depthwise_conv2d_sparse_armv6m.c",
     "one input channel: every filter walks the padded input plane once (the depthwise plane walk with "
     "depth multiplier out_c), per output pixel one LDRSB + MULS + ADDS per non-zero and the accumulator bounds",
-    applies=lambda g: g["ic"] == 1 and g["fic"] == 1, scratch=lambda g: _dw_plane_scratch(g),
+    applies=lambda g: g["ic"] == 1 and g["fic"] == 1, scratch=lambda g: _dw_plane_scratch(g), layout="d4_taps",
     header="eat/sparse_armv6m.h", clamp_bounds=True, pixel_block=0))
 register("CONV_2D", KEY, ARMV6M, Variant(
     "eat_conv2d_s8_sparse_b8_armv6m", "runtime/src/armv6m/conv2d_sparse_b8_armv6m.c",
@@ -96,7 +98,7 @@ register("DEPTHWISE_CONV_2D", KEY, ARMV7EM, Variant(
     "channel outer: the channel's input plane copied with its padding (the zero point), its non-zeros "
     "decoded once, then per output pixel one LDRSB and one MLA per non-zero and the short (SMMULR) "
     "requantisation; outputs below the channel's accumulator bound lo skip it", scratch=_dw_plane_scratch,
-    header="eat/sparse_armv7em.h", pixel_block=0, clamp_bounds=True))   # channel outer: every pixel of a channel written before the next channel is read
+    layout="d4_taps", header="eat/sparse_armv7em.h", pixel_block=0, clamp_bounds=True))   # channel outer: every pixel of a channel written before the next channel is read
 
 def _dw_planes_scratch(g: Geometry) -> int:
     """eat_depthwise_conv2d_s8_sparse_armv6m_scratch_bytes: 8 B per tap, then 4 padded planes when a word
@@ -110,7 +112,7 @@ register("DEPTHWISE_CONV_2D", KEY, ARMV6M, Variant(
     "channel outer: the input plane copied with its padding (the zero point), the channel's non-zeros "
     "decoded once, then per output pixel one LDRSB + MULS + ADDS per non-zero (Thumb-1 walks in SRAM, "
     "straight-line for 1 and 2 non-zeros) and the accumulator bounds before the exact requantisation",
-    scratch=_dw_planes_scratch, header="eat/sparse_armv6m.h", clamp_bounds=True, pixel_block=0))
+    scratch=_dw_planes_scratch, layout="d4_taps", header="eat/sparse_armv6m.h", clamp_bounds=True, pixel_block=0))
 
 # (op, core) where the cost model is not asked: dense always wins there.
 DENSE_ONLY: dict[tuple[str, str], str] = {}

@@ -29,6 +29,7 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
         geo = g
     variant = _variant(op.opcode, ctx.core, geo, data, None if bias is None else bias.data, input_offset)
     block = variant.pixel_block if variant.layout == "d4_im2col_block" else 0
+    taps = variant.layout == "d4_taps"   # the plane walks decode steps in kernel taps once per channel
     plane = variant.pixel_block == 0 and costs(ctx.core).plane_out > 0   # the plane walk (sparse_plane_cycles)
     bias_offset = input_offset - 128 if block else input_offset   # the block kernel reads x + 128
     if op.opcode == "FULLY_CONNECTED":
@@ -36,14 +37,15 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
         shape = LayerShape(op.opcode, batches, out_depth, 1, lw.macs)
         axis = 0
     elif op.opcode == "CONV_2D":
-        channels = (sparse.channels_conv(data, g["kw"], g["ic"], 1, 1) if block else
+        channels = (sparse.channels_conv(data, g["kw"], g["ic"], 1, 1) if block or taps else
                     sparse.channels_conv(data, sparse.window_width(g), g["ic"], g["dh"], g["dw"]))
         shape = LayerShape(op.opcode, g["n"] * g["oh"] * g["ow"], g["oc"], g["kh"] * g["kw"], lw.macs,
                            g["n"] * sparse.border_pixels(g), sparse.window_bytes(g), g["kh"] * g["kw"] * g["ic"],
                            sparse.plane_bytes(g), g["n"] * g["ic"])
         axis = 0
     else:
-        channels = sparse.channels_depthwise(data, sparse.window_width(g), g["dh"], g["dw"])
+        channels = (sparse.channels_depthwise(data, g["kw"], 1, 1) if taps else
+                    sparse.channels_depthwise(data, sparse.window_width(g), g["dh"], g["dw"]))
         shape = LayerShape(op.opcode, g["n"] * g["oh"] * g["ow"], g["oc"], g["kh"] * g["kw"], lw.macs,
                            g["n"] * sparse.border_pixels(g), sparse.window_bytes(g), 0,
                            sparse.plane_bytes(g), g["n"] * g["ic"])
@@ -67,7 +69,7 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
         return lw
     pre = ctx.prefix(op)
     layout = ("non-zeros per filter, steps in im2col positions ((fy * k_w + fx) * in_c + ic)" if block
-              else LAYOUTS[op.opcode])
+              else "non-zeros per channel, steps in kernel taps (fy * k_w + fx)" if taps else LAYOUTS[op.opcode])
     lw.weights = sparse.packed(enc, layout)
     lw.header = "eat/sparse.h"
     how = (f"bias + (input_offset ({input_offset}) - 128) * sum(w[c]): the kernel multiplies x + 128"

@@ -1,5 +1,5 @@
 /* Cortex-M0+ zero-skipping DEPTHWISE_CONV_2D int8 (any kernel, stride, dilation, padding, depth
- * multiplier) over EAT_WEIGHTS_SPARSE_D4 (eat/sparse.h: steps in input pixels of the window), and
+ * multiplier) over EAT_WEIGHTS_SPARSE_D4 (eat/sparse.h; steps in kernel taps fy * k_w + fx, layout "d4_taps"), and
  * CONV_2D with one input channel (the same encoding: the plane walk with depth multiplier out_c).
  *
  * Channel outer, pixels inner (the plan of the M4's armv7em/depthwise_conv2d_sparse_dsp.c): per input
@@ -316,8 +316,6 @@ static void walk0(int8_t *o, const chan_t *c)
 static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int8_t *dense,
                        const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const int32_t kw_eff = (p->k_w - 1) * p->dilation_w + 1;
-    const int32_t win_w = p->in_w > kw_eff ? p->in_w : kw_eff;   /* see eat/sparse.h */
     const int32_t out_c = p->out_c, taps = p->k_h * p->k_w, pw = plane_w(p), dm = p->depth_multiplier;
     const int32_t oh = p->out_h, ow = p->out_w;
     const int8_t zp = (int8_t)(-p->input_offset);
@@ -362,13 +360,13 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
             }
             for (e = 0; e < (int32_t)ne; ++e) {   /* decode the channel's non-zeros (fillers have weight 0) */
                 pos += (int32_t)eat_sparse_d4_step(nib, ne, (uint32_t)e);
-                if (v[e] != 0) {
-                    int32_t ry = 0, rx = pos;
-                    while (rx >= win_w) {   /* pos / win_w: at most kh_eff rows, no division call */
-                        rx -= win_w;
-                        ++ry;
+                if (v[e] != 0) {            /* tap pos = fy * k_w + fx */
+                    int32_t fy = 0, fx = pos;
+                    while (fx >= p->k_w) {  /* pos / k_w: at most k_h rows, no division call */
+                        fx -= p->k_w;
+                        ++fy;
                     }
-                    nz[2 * n] = ry * pw + rx;
+                    nz[2 * n] = fy * p->dilation_h * pw + fx * p->dilation_w;
                     nz[2 * n + 1] = v[e];
                     ++n;
                 }

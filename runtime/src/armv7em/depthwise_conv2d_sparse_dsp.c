@@ -1,5 +1,5 @@
 /* Cortex-M4/M7 zero-skipping DEPTHWISE_CONV_2D int8 (any kernel, stride, dilation, padding, depth
- * multiplier) over EAT_WEIGHTS_SPARSE_D4 (eat/sparse.h: steps in input pixels of the window, bias
+ * multiplier) over EAT_WEIGHTS_SPARSE_D4 (eat/sparse.h; steps in kernel taps fy * k_w + fx, layout "d4_taps", bias
  * folded with input_offset by the compiler, so each non-zero is one multiply-add of a raw input).
  *
  * Channel outer, pixels inner: per channel (and batch) its input plane is copied into scratch with
@@ -134,8 +134,6 @@ __attribute__((naked, noinline)) static void dw2_channel(UNUSED_ARG const int8_t
 void eat_depthwise_conv2d_s8_sparse_dsp(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                         const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const int32_t kw_eff = (p->k_w - 1) * p->dilation_w + 1;
-    const int32_t win_w = p->in_w > kw_eff ? p->in_w : kw_eff;   /* see eat/sparse.h */
     const int32_t out_c = p->out_c, taps = p->k_h * p->k_w, pw = plane_w(p);
     const int32_t oh = p->out_h, ow = p->out_w, sh = p->stride_h * pw, sw = p->stride_w;
     const int32_t out_off = p->output_offset, amin = p->act_min, amax = p->act_max;
@@ -159,8 +157,8 @@ void eat_depthwise_conv2d_s8_sparse_dsp(const eat_depthwise_conv2d_s8_params_t *
             for (e = 0; e < (int32_t)ne; ++e) {   /* decode the channel's non-zeros (fillers have weight 0) */
                 pos += (int32_t)eat_sparse_d4_step(nib, ne, (uint32_t)e);
                 if (v[e] != 0) {
-                    const int32_t ry = pos / win_w;
-                    off[n] = ry * pw + (pos - ry * win_w);
+                    const int32_t fy = pos / p->k_w;   /* tap pos = fy * k_w + fx */
+                    off[n] = fy * p->dilation_h * pw + (pos - fy * p->k_w) * p->dilation_w;
                     wv[n] = v[e];
                     bound += 128 * (int64_t)(v[e] < 0 ? -v[e] : v[e]);
                     ++n;
