@@ -46,16 +46,19 @@ def _osz(i: int, k: int, s: int, d: int, same: bool) -> int:
 def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tuple[list[T], Op]:
     """Tensors (input, weights, bias, output at indices base..base+3) and the op. Opcode "CONV_2D_C1": a
     CONV_2D with one input channel; "DEPTHWISE_CONV_2D_C4": in_c 4, 8 or 12, depth multiplier 1; a "+"
-    suffix: input zero point -128, non-zeros of +-127 and an output scale near input x weight scale."""
+    suffix: input zero point -128, non-zeros of +-127 and an output scale near input x weight scale; a "~"
+    suffix (CONV_2D): ReLU, 16-19 input channels and an output scale 2^9-2^12 x input x weight scale, so
+    accumulators between 65535 and the upper accumulator bound occur (the M0+ block walks' slow path)."""
     extreme = opcode.endswith("+")
-    opcode = opcode.rstrip("+")
+    wide = opcode.endswith("~")
+    opcode = opcode.rstrip("+~")
     one_channel = opcode == "CONV_2D_C1"
     four = opcode == "DEPTHWISE_CONV_2D_C4"   # in_c a multiple of 4, depth multiplier 1
     opcode = "CONV_2D" if one_channel else "DEPTHWISE_CONV_2D" if four else opcode
     fbm = fb()
     in_q = (random_scale(rng, 0.005, 0.2), -128 if extreme else int(rng.integers(-128, 128)))
     out_q = (random_scale(rng, 0.01, 2.0), int(rng.integers(-100, 100)))
-    act = int(rng.choice([0, 1, 3]))   # NONE, RELU, RELU6
+    act = 1 if wide else int(rng.choice([0, 1, 3]))   # NONE, RELU, RELU6
     if opcode == "FULLY_CONNECTED":
         n_in, n_out = int(rng.integers(1, 300)), int(rng.integers(1, 40))
         w = rng.integers(-127, 128, size=(n_out, n_in)).astype(np.int8)
@@ -74,8 +77,8 @@ def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tu
             ih, iw = max(ih, (kh - 1) * d + 1), max(iw, (kw - 1) * d + 1)
         oh, ow = _osz(ih, kh, s, d, same), _osz(iw, kw, s, d, same)
         if opcode == "CONV_2D":
-            groups = 1 if one_channel else int(rng.choice([1, 1, 1, 2]))
-            fic = 1 if one_channel else int(rng.integers(1, 20))
+            groups = 1 if one_channel or wide else int(rng.choice([1, 1, 1, 2]))
+            fic = int(rng.integers(16, 20)) if wide else 1 if one_channel else int(rng.integers(1, 20))
             ic, oc = fic * groups, int(rng.integers(1, 6)) * groups
             w = rng.integers(-127, 128, size=(oc, kh, kw, fic)).astype(np.int8)
             o = fbm.Conv2DOptionsT()
@@ -102,8 +105,10 @@ def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tu
     w_scale = random_scale(rng, 0.001, 0.05)
     if extreme:   # effective multipliers near 1 (shifts -1, 0, +1): the requantisations off the fast paths
         out_q = (in_q[0] * w_scale * float(rng.uniform(0.3, 3.0)), out_q[1])
+    if wide:
+        out_q = (in_q[0] * w_scale * float(2.0 ** rng.uniform(9, 12)), -128)
     wt = T(list(w.shape), w_scale, 0, "INT8", w, f"w{base}")
-    if opcode != "FULLY_CONNECTED" and rng.random() < 0.6:   # per-channel scales (conv kinds)
+    if opcode != "FULLY_CONNECTED" and not wide and rng.random() < 0.6:   # per-channel scales (conv kinds)
         wt.scale = [random_scale(rng, 0.001, 0.05) for _ in range(oc)]
         wt.quantized_dimension = 3 if opcode == "DEPTHWISE_CONV_2D" else 0
     tensors = [T(in_shape, *in_q, name=f"in{base}"), wt,

@@ -20,6 +20,23 @@ extern "C" {
 int32_t eat_armv6m_sparse_d4_dot(int32_t acc, const int8_t *x, const int8_t *v, const uint8_t *nib,
                                  uint32_t n);
 
+/* The block walks' output stage (block_out_armv6m.c): a block's sums acc[out_c][B] of its first n pixels
+ * to out[n][out_c] with the accumulator bounds lo / hi and eat_armv6m_rq_apply's fast path. */
+typedef struct {
+    const eat_armv6m_rq_t *rq;      /* [out_c], prepared */
+    const int32_t *lo, *hi;         /* [out_c] */
+    int32_t out_c, act_min, act_max, block;
+    int32_t (*slow)(const eat_armv6m_rq_t *, int32_t);   /* eat_armv6m_rq_slow (a pointer: the walk is in SRAM) */
+} eat_armv6m_block_out_t;
+void eat_armv6m_block_out(const int32_t *acc, int8_t *out, int32_t n, const eat_armv6m_block_out_t *k);
+
+/* Whether eat_armv6m_block_out serves a channel: the fast path applies (lim) and lo >= -65535 (the walk
+ * takes it between lo and min(hi, 65535), and calls eat_armv6m_rq_slow above 65535). */
+static inline int eat_armv6m_block_out_ok(const eat_armv6m_rq_t *q, int32_t lo)
+{
+    return q->lim != 0u && lo >= -65535;
+}
+
 /* The same with 4 pixels per walk (conv2d_sparse_b4_armv6m.c): sums [out_c][4], scratch
  * 4 * k_h * k_w * in_c + (16 + 36) * out_c bytes; the registry takes it for layers with few pixels. */
 void eat_armv6m_sparse_b4_walk(const uint8_t *t, const int8_t *v, const uint8_t *index, const int32_t *bias,

@@ -75,10 +75,20 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
     uint8_t *t = (uint8_t *)scratch;
     int32_t *acc = (int32_t *)(void *)(t + B * p->k_h * p->k_w * p->in_c);
     eat_armv6m_rq_t *rq = (eat_armv6m_rq_t *)(void *)(acc + B * oc_n);
-    int32_t q0, j, oc;
+    eat_armv6m_block_out_t k;
+    int32_t q0, j, oc, fast = 1;
     for (oc = 0; oc < oc_n; ++oc) {   /* once per call; every block reads them */
         eat_armv6m_rq_prepare(&rq[oc], p->multiplier[oc], p->shift[oc], p->output_offset);
+        fast = fast && eat_armv6m_block_out_ok(&rq[oc], lo[oc]);
     }
+    k.rq = rq;
+    k.lo = lo;
+    k.hi = hi;
+    k.out_c = oc_n;
+    k.act_min = act_min;
+    k.act_max = act_max;
+    k.block = B;
+    k.slow = eat_armv6m_rq_slow;
     for (q0 = 0; q0 < total; q0 += B) {
         const int32_t n = total - q0 < B ? total - q0 : B;
         int8_t *out = output + q0 * oc_n;
@@ -87,6 +97,10 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
             eat_armv6m_sparse_block_gather(p, input, q0 + (j < n ? j : n - 1), t + j, pad_u, B);
         }
         walk(t, w->data, (const uint8_t *)w->index, bias, acc, (uint32_t)oc_n);
+        if (fast) {                     /* every channel in the Thumb-1 output stage */
+            eat_armv6m_block_out(acc, out, n, &k);
+            continue;
+        }
         for (oc = 0; oc < oc_n; ++oc, a += B) {
             const int32_t l = lo[oc], h = hi[oc];
             for (j = 0; j < n; ++j) {
