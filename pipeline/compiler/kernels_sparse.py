@@ -35,7 +35,6 @@ register("DEPTHWISE_CONV_2D", KEY, ("generic",), Variant(
 # "d4_im2col_block": ops/sparse_weights.py encodes the steps that way and folds input_offset - 128
 # into the bias). A short last block repeats a pixel, so 8 wastes more than 4 on small outputs.
 BLOCK8_MIN_PIXELS = 24
-RQ_BYTES = 36   # per output channel: the block walks' prepared requantisation (eat_armv6m_rq_t) in scratch
 
 
 def _pixels(g) -> int:
@@ -53,15 +52,15 @@ register("CONV_2D", KEY, ARMV6M, Variant(
     "each filter's non-zeros walked once per block of 8 output pixels (receptive fields gathered "
     "transposed into scratch), hand-scheduled Thumb-1 in SRAM, exact two-multiply requantisation",
     applies=lambda g: g["fic"] == g["ic"] and _pixels(g) >= BLOCK8_MIN_PIXELS, layout="d4_im2col_block",
-    scratch=lambda g: 8 * g["kh"] * g["kw"] * g["ic"] + (32 + RQ_BYTES) * g["oc"], pixel_block=8, header="eat/sparse_armv6m.h",
-    clamp_bounds=True))
+    scratch=lambda g: 8 * g["kh"] * g["kw"] * g["ic"] + 32 * g["oc"], pixel_block=8, header="eat/sparse_armv6m.h",
+    clamp_bounds=True, rq_table=True))
 register("CONV_2D", KEY, ARMV6M, Variant(
     "eat_conv2d_s8_sparse_b4_armv6m", "runtime/src/armv6m/conv2d_sparse_b4_armv6m.c",
     "each filter's non-zeros walked once per block of 4 output pixels (fewer than "
     f"{BLOCK8_MIN_PIXELS} pixels), hand-scheduled Thumb-1 in SRAM, exact two-multiply requantisation",
     applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_block",
-    scratch=lambda g: 4 * g["kh"] * g["kw"] * g["ic"] + (16 + RQ_BYTES) * g["oc"], pixel_block=4, header="eat/sparse_armv6m.h",
-    clamp_bounds=True))
+    scratch=lambda g: 4 * g["kh"] * g["kw"] * g["ic"] + 16 * g["oc"], pixel_block=4, header="eat/sparse_armv6m.h",
+    clamp_bounds=True, rq_table=True))
 register("FULLY_CONNECTED", KEY, ARMV6M, Variant(
     "eat_fully_connected_s8_sparse_rows_armv6m", "runtime/src/armv6m/fully_connected_sparse_rows_armv6m.c",
     "every row's walk of the step bytes in one hand-scheduled Thumb-1 routine in SRAM, then per output "

@@ -38,7 +38,7 @@ static inline int eat_armv6m_block_out_ok(const eat_armv6m_rq_t *q, int32_t lo)
 }
 
 /* The same with 4 pixels per walk (conv2d_sparse_b4_armv6m.c): sums [out_c][4], scratch
- * 4 * k_h * k_w * in_c + (16 + 36) * out_c bytes; the registry takes it for layers with few pixels. */
+ * 4 * k_h * k_w * in_c + 16 * out_c bytes; the registry takes it for layers with few pixels. */
 void eat_armv6m_sparse_b4_walk(const uint8_t *t, const int8_t *v, const uint8_t *index, const int32_t *bias,
                                int32_t *acc, uint32_t out_c);
 size_t eat_conv2d_s8_sparse_b4_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
@@ -52,10 +52,11 @@ void eat_armv6m_sparse_b8_walk(const uint8_t *t, const int8_t *v, const uint8_t 
                                int32_t *acc, uint32_t out_c);
 
 /* CONV_2D, not grouped, 8 output pixels per walk of each filter's non-zeros; the steps count
- * im2col positions ((fy * k_w + fx) * in_c + ic). `bias` is int32[3][out_c]: bias + (input_offset
- * - 128) * sum(w[oc]), then the accumulator bounds lo[oc] and hi[oc] (eat_armv6m_rq_bounded).
+ * im2col positions ((fy * k_w + fx) * in_c + ic). `bias` is int32[12][out_c]: bias + (input_offset
+ * - 128) * sum(w[oc]), then the accumulator bounds lo[oc] and hi[oc] (eat_armv6m_rq_bounded), then each
+ * channel's eat_armv6m_rq_t (9 words, prepared by the compiler: Variant.rq_table; the 4-pixel walk too).
  * Scratch: 8 * k_h * k_w * in_c bytes (the block's receptive fields, transposed), then 32 * out_c
- * (the block's sums), then 36 * out_c (each channel's eat_armv6m_rq_t, prepared once per call). */
+ * (the block's sums). */
 size_t eat_conv2d_s8_sparse_b8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_b8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);

@@ -12,11 +12,10 @@
 typedef void eat_armv6m_sparse_walk_fn(const uint8_t *t, const int8_t *v, const uint8_t *index,
                                        const int32_t *bias, int32_t *acc, uint32_t out_c);
 
-/* The block's receptive fields transposed (B * k_h * k_w * in_c bytes), then its sums [out_c][B], then
- * each channel's prepared requantisation (eat_armv6m_rq_t, 36 bytes). */
+/* The block's receptive fields transposed (B * k_h * k_w * in_c bytes), then its sums [out_c][B]. */
 static inline size_t eat_armv6m_sparse_block_scratch_bytes(const eat_conv2d_s8_params_t *p, int32_t B)
 {
-    return (size_t)(B * p->k_h * p->k_w * p->in_c + 4 * B * p->out_c) + sizeof(eat_armv6m_rq_t) * (size_t)p->out_c;
+    return (size_t)(B * p->k_h * p->k_w * p->in_c + 4 * B * p->out_c);
 }
 
 /* The receptive field of output pixel q (batch-major) as unsigned bytes x ^ 0x80 into column j of
@@ -74,11 +73,10 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
     const int32_t *lo = bias + oc_n, *hi = bias + 2 * oc_n;
     uint8_t *t = (uint8_t *)scratch;
     int32_t *acc = (int32_t *)(void *)(t + B * p->k_h * p->k_w * p->in_c);
-    eat_armv6m_rq_t *rq = (eat_armv6m_rq_t *)(void *)(acc + B * oc_n);
+    const eat_armv6m_rq_t *rq = (const eat_armv6m_rq_t *)(const void *)(bias + 3 * oc_n);   /* compile time */
     eat_armv6m_block_out_t k;
-    int32_t q0, j, oc, fast = 1;
-    for (oc = 0; oc < oc_n; ++oc) {   /* once per call; every block reads them */
-        eat_armv6m_rq_prepare(&rq[oc], p->multiplier[oc], p->shift[oc], p->output_offset);
+    int32_t q0, j, oc, fast = B >= 8;   /* 4-pixel blocks: the C loop is cheaper per channel */
+    for (oc = 0; oc < oc_n; ++oc) {
         fast = fast && eat_armv6m_block_out_ok(&rq[oc], lo[oc]);
     }
     k.rq = rq;
