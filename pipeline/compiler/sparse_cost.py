@@ -45,6 +45,7 @@ class CoreCosts:
     blk_pair: float = 0.0    # per index byte (two entries x BLOCK pixels)
     blk_channel: float = 0.0  # per output channel and block: sums in and out
     blk_out: float = 0.0     # per output element: bounds, requantize, clamp, store
+    blk_out4: float = 0.0    # the same in a 4-pixel block walk (0: blk_out)
     blk_gather: float = 0.0  # per byte of a gathered receptive field
     blk_tap: float = 0.0     # per output pixel and kernel position: the gather's bounds and loops
     channel_dw: float | None = None   # sparse DEPTHWISE_CONV_2D per output, when its kernel differs (None: channel)
@@ -76,6 +77,10 @@ COSTS: dict[str, CoreCosts] = {
     # sparse 1.36-1.47 M (est. 1.56 M), 10x4 conv 49x10x1->25x5x64 stride 2 1.53 M (est. 1.41 M).
     # dense_tap 4 (was 11): the same model's dense 1x1 3.01 M (est. 3.29 M) and 10x4 conv 2.35 M
     # (est. 3.46 M: the in_c = 1 conv is still over-estimated); the 3x3 conv above est. 500k.
+    # blk_out 27 (8-pixel walk) since its outputs go through eat_armv6m_block_out (Thumb-1, rq prepared at
+    # compile time): kws 1x1 layers measured 664-686 k at 90 % / 939-965 k at 80 % against 939-953 k /
+    # 1.21 M estimated with 60, i.e. 33 less per output (`bench --board pico --sparsity 0.9|0.8 --profile`);
+    # blk_out4 60: the 4-pixel walk keeps the C loop (the example's conv2: est 38,707, measured 36,992).
     # blk_out 60 (was 100) since the block walks requantise with the channel's constants prepared once
     # per block (conv2d_sparse_block_armv6m.h): `bench --profile` kws_ref_model one-shot 80 % 1x1 layers
     # 1.13-1.21 M (est. 1.24 M; 1.56 M with 100), 10x4 conv 1.28 M (est. 1.09 M); kws pruned 2:4 forced d4
@@ -104,7 +109,7 @@ COSTS: dict[str, CoreCosts] = {
     # depthwise layers dense 1.08-1.19 M (est. 1.37 M).
     "cortex-m0plus": CoreCosts(dense_mac=5.6, dense_tap=4.0, dense_dw_tap=4.8, out=49.0, pair=22.2,
                                pair_dw=29.0, channel=131.0, pixel=50.0, fill=12.0,
-                               blk_pair=87.0, blk_channel=70.0, blk_out=60.0, blk_gather=8.0, blk_tap=25.0,
+                               blk_pair=87.0, blk_channel=70.0, blk_out=27.0, blk_out4=60.0, blk_gather=8.0, blk_tap=25.0,
                                channel_fc=68.0,
                                plane_nz=10.5, plane_out=31.0, plane_out2=36.0, plane_channel=750.0, plane_fill=4.0,
                                dense_mac_c1=4.9),
@@ -217,4 +222,4 @@ def sparse_block_cycles(core: str, s: LayerShape, entries: np.ndarray, block: in
     scale = (51.0 / 87.0, 50.0 / 70.0) if block == 4 else (1.0, 1.0)
     return int(blocks * (pairs * c.blk_pair * scale[0] + s.out_c * c.blk_channel * scale[1]
                          + block * s.field_bytes * c.blk_gather)
-               + s.pixels * (s.out_c * c.blk_out + s.taps * c.blk_tap))
+               + s.pixels * (s.out_c * (c.blk_out4 if block == 4 and c.blk_out4 else c.blk_out) + s.taps * c.blk_tap))
