@@ -30,8 +30,8 @@ size_t eat_conv2d_s8_sparse_b8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p
 void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
-/* DEPTHWISE_CONV_2D, any kernel, stride, dilation, padding, depth multiplier, steps in input pixels
- * of the window (the portable encoding; `bias` is int32[3][out_c]: the folded bias, then the accumulator
+/* DEPTHWISE_CONV_2D, any kernel, stride, dilation, padding, depth multiplier, steps in kernel taps
+ * fy * k_w + fx (layout "d4_taps"; `bias` is int32[3][out_c]: the folded bias, then the accumulator
  * bounds lo, hi of pipeline/compiler/clamp_bounds.py): channel outer, each channel's input
  * plane copied padded with the zero point and its non-zeros decoded once per call. Scratch: 8 * k_h *
  * k_w bytes, then the plane: ((out_h - 1) * stride_h + kh_eff) x ((out_w - 1) * stride_w + kw_eff)
