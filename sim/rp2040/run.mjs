@@ -30,6 +30,9 @@ const args = process.argv.slice(2);
 let imagePath = null;
 let port = 0;
 let stats = false;
+// EAT_SIM_PC_PROFILE=PREFIX: cycles spent at each PC, written to PREFIX.<pid> at exit (scripts/pc_profile.py
+// sums them per function of the firmware's ELF); a developer's tool, off unless the variable is set.
+const pcProf = process.env.EAT_SIM_PC_PROFILE ? new Map() : null;
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   if (a === '--port') {
@@ -200,7 +203,10 @@ function runSlice() {
     const nsPerCycle = 1e9 / mcu.clkSys;
     let i = 0;
     while (i < CHUNK) {
-      clock.tick(core.executeInstruction() * nsPerCycle);
+      const pc0 = core.PC;
+      const cyc = core.executeInstruction();
+      if (pcProf !== null) pcProf.set(pc0, (pcProf.get(pc0) || 0) + cyc);
+      clock.tick(cyc * nsPerCycle);
       i++;
       if (core.waiting) break;
     }
@@ -260,7 +266,14 @@ function printStats() {
 }
 
 let exiting = false;
+function writePcProf() {
+  if (pcProf === null) return;
+  const lines = [`# image ${imagePath}`];
+  for (const [pc, c] of pcProf) lines.push(`${pc.toString(16)} ${c}`);
+  fs.writeFileSync(`${process.env.EAT_SIM_PC_PROFILE}.${process.pid}`, lines.join('\n') + '\n');
+}
 function shutdown(code) {
+  writePcProf();
   if (exiting) return;
   exiting = true;
   if (idleTimer !== null) clearTimeout(idleTimer);
