@@ -127,7 +127,7 @@ def test_auto_choice_2of4_on_m0plus() -> None:
         enc_d4 = sparse.encode(sparse.channels_conv(w, 1, 64, 1, 1))
         choice = sparse.choose("auto", "cortex-m0plus", "CONV_2D", w, enc_d4, shape, 0, "pw", block=8)
         enc = sparse_2of4.encode(w.reshape(64, 64))
-        c = Candidate(v, enc, sparse_2of4.cycles("cortex-m0plus", 125, 64, enc.k8))
+        c = Candidate(v, enc, sparse_2of4.cycles("cortex-m0plus", 125, 64, enc.k8, "armv6m"))
         assert decide("auto", c, choice) == goes_2of4, (c.cycles_est, choice.sparse_cycles_est)
         assert c.cycles_est < 0.75 * choice.dense_cycles_est
     fc = nm_weights(rng, 12, 64)
@@ -136,7 +136,7 @@ def test_auto_choice_2of4_on_m0plus() -> None:
                            LayerShape("FULLY_CONNECTED", 1, 12, 1, 768), 1, "fc")
     enc = sparse_2of4.encode(fc)
     v = select_variant("FULLY_CONNECTED", sparse_2of4.KEY, "cortex-m0plus", dict(batches=1, in_depth=64, out_depth=12))
-    c = Candidate(v, enc, sparse_2of4.cycles("cortex-m0plus", 1, 12, enc.k8))
+    c = Candidate(v, enc, sparse_2of4.cycles("cortex-m0plus", 1, 12, enc.k8, "armv6m"))
     assert not decide("auto", c, choice) and "2:4 est." in choice.reason
 
 
@@ -156,6 +156,27 @@ def test_armv6m_2of4_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: Pa
     model_c = next((tmp_path / "out").rglob("model.c")).read_text()
     for fn in ("eat_fully_connected_s8_sparse_2of4_armv6m(", "eat_conv2d_s8_sparse_2of4_armv6m(",
                "eat_conv2d_s8_sparse_2of4("):
+        assert fn in model_c
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("seed", [7, 8])
+def test_armv7em_2of4_kernels_bit_exact_on_simulated_nucleo(seed: int, tmp_path: Path) -> None:
+    """The Cortex-M4 table walk (runtime/src/armv7em/sparse_2of4_dsp.c) on the simulated nucleo_f446re,
+    forced 2:4: FC over 1-20 batches (short last blocks of 1-3), 1x1 convs at stride 1 and 2 (K from 4 to
+    64, K % 8 != 0 included), general convs on the portable kernel, against TFLM."""
+    from rich.console import Console
+
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+
+    tfl = tmp_path / "nm.tflite"
+    tfl.write_bytes(nm_model(["fc", "pw", "pw", "conv", "fc", "pw"] * 2, seed))
+    m = measure(tfl, load_board("nucleo_f446re"), tmp_path / "out", "2of4", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    assert {w["encoding"] for w in m.weights} == {"sparse_2of4"}
+    model_c = next((tmp_path / "out").rglob("model.c")).read_text()
+    for fn in ("eat_fully_connected_s8_sparse_2of4_dsp(", "eat_conv2d_s8_sparse_2of4_dsp(", "eat_conv2d_s8_sparse_2of4("):
         assert fn in model_c
 
 

@@ -1,4 +1,5 @@
-"""The kernel variants over EAT_WEIGHTS_SPARSE_2OF4 (eat/sparse_2of4.h): portable ("generic") and Cortex-M0+.
+"""The kernel variants over EAT_WEIGHTS_SPARSE_2OF4 (eat/sparse_2of4.h): portable ("generic"), Cortex-M0+
+and Cortex-M4/M7.
 
 Like the d4 format, the 2:4 format has no reference kernel in packing.KERNELS: its portable kernels are
 its "generic" variants. The 2:4 lowering (ops/sparse_2of4_weights.py) folds input_offset - input_bias
@@ -48,3 +49,29 @@ register("FULLY_CONNECTED", KEY, ARMV6M, Variant(
     "each row's positions decoded once per block of 8 batches, inputs as x + 129 in uint16 pairs: two "
     "batches per MULS, hand-scheduled Thumb-1 in SRAM", scratch=lambda g: 16 * k8(g["in_depth"]) + 32 * g["out_depth"],
     header="eat/sparse_2of4.h", input_bias=129))
+
+# ---- ARMv7E-M (runtime/src/armv7em/sparse_2of4_dsp.c): Cortex-M4 / M7 ----
+ARMV7EM = ("cortex-m4", "cortex-m7")
+
+
+def table_bytes(k: int) -> int:
+    """The M4 walk's table of input pairs: 1,024 bytes per 4 pairs of groups (leading ones counted)."""
+    pairs = k8(k) // 8
+    return (pairs + (-pairs) % 4) // 4 * 1024
+
+
+def _rq_bytes(oc: int) -> int:
+    return 24 * oc   # EAT_RQ_BYTES: sizeof(eat_rq_t) per channel
+
+
+register("CONV_2D", KEY, ARMV7EM, Variant(
+    "eat_conv2d_s8_sparse_2of4_dsp", "runtime/src/armv7em/sparse_2of4_dsp.c",
+    "each channel's stream walked once per block of 4 pixels over a table of the block's input pairs: "
+    "two products per SMLAD, the position byte masked is the table slot", applies=_pointwise,
+    scratch=lambda g: _rq_bytes(g["oc"]) + table_bytes(g["ic"]) + 16 * g["oc"], pixel_block=4,
+    header="eat/sparse_2of4.h"))
+register("FULLY_CONNECTED", KEY, ARMV7EM, Variant(
+    "eat_fully_connected_s8_sparse_2of4_dsp", "runtime/src/armv7em/sparse_2of4_dsp.c",
+    "each row's stream walked once per block of 4 batches over a table of the block's input pairs: two "
+    "products per SMLAD", scratch=lambda g: _rq_bytes(g["out_depth"]) + table_bytes(g["in_depth"])
+    + 24 * g["out_depth"], header="eat/sparse_2of4.h"))

@@ -99,13 +99,31 @@ M0_PAIR, M0_CHANNEL, M0_GATHER, M0_OUT = 137.0, 60.0, 4.0, 47.0
 BLOCK = 8
 
 
-def cycles(core: str, pixels: int, out_c: int, k8: int) -> int:
-    """The estimated cost of a layer in this format: the M0+ block walk, elsewhere the portable kernel."""
+# Cortex-M4 walk (armv7em/sparse_2of4_dsp.c), QEMU instructions: per pair of groups and block of 4 pixels
+# 19.75 (counted: LDRB, LDR, 2 SXTB16, 2 x (AND, ADD, LDM, 4 SMLAD), ADD, and the loop's 3 per 4 pairs);
+# per channel and block, per output and per pair and pixel of the table: see M4_CHANNEL, M4_OUT, M4_TABLE.
+M4_PAIR, M4_CHANNEL, M4_OUT, M4_TABLE = 19.75, 20.0, 15.0, 40.0
+M4_BLOCK = 4
+
+
+def walk_of(function: str) -> str:
+    """Which cost formula a 2:4 kernel takes: "armv6m", "armv7em" or "portable"."""
+    if function.endswith("_armv6m"):
+        return "armv6m"
+    return "armv7em" if function.endswith("_dsp") else "portable"
+
+
+def cycles(core: str, pixels: int, out_c: int, k8: int, walk: str = "portable") -> int:
+    """The estimated cost of a layer in this format on `core` with the kernel `walk` (walk_of)."""
     pairs = k8 // 8
-    if core == "cortex-m0plus":           # the M0+ block walk ("<core>/portable": the portable kernel)
+    if walk == "armv6m":                  # the M0+ block walk
         blocks = (pixels + BLOCK - 1) // BLOCK
         return int(blocks * (out_c * (pairs * M0_PAIR + M0_CHANNEL) + BLOCK * k8 * M0_GATHER)
                    + pixels * out_c * M0_OUT)
-    c = sparse_cost.costs(core.split("/")[0])
+    if walk == "armv7em":                 # the M4 table walk
+        blocks = (pixels + M4_BLOCK - 1) // M4_BLOCK
+        return int(blocks * (out_c * (pairs * M4_PAIR + M4_CHANNEL) + M4_BLOCK * pairs * M4_TABLE)
+                   + pixels * out_c * M4_OUT)
+    c = sparse_cost.costs(core)
     # portable: per value one load of the value, one of the input, a multiply-add; per group its decode
     return int(pixels * (out_c * (pairs * (4 * c.pair + 4) + c.out + c.channel) + k8 * 2))

@@ -40,8 +40,8 @@ def candidate(ctx: Ctx, opcode: str, data: np.ndarray, geo: dict) -> tuple[Candi
         pixels, out_c = geo["batches"], geo["out_depth"]
     else:
         pixels, out_c = geo["n"] * geo["oh"] * geo["ow"], geo["oc"]
-    core = ctx.core if variant.function.endswith("_armv6m") else f"{ctx.core}/portable"
-    return Candidate(variant, enc, sparse_2of4.cycles(core, pixels, out_c, enc.k8)), ""
+    walk = sparse_2of4.walk_of(variant.function)
+    return Candidate(variant, enc, sparse_2of4.cycles(ctx.core, pixels, out_c, enc.k8, walk)), ""
 
 
 def decide(mode: str, c: Candidate, choice: LayerChoice) -> bool:
