@@ -55,9 +55,9 @@ ARMV7EM = ("cortex-m4", "cortex-m7")
 
 
 def table_bytes(k: int) -> int:
-    """The M4 walk's table of input pairs: 1,024 bytes per 4 pairs of groups (leading ones counted)."""
+    """The M4 walk's table of input pairs: 2,048 bytes per 4 pairs of groups (leading ones counted)."""
     pairs = k8(k) // 8
-    return (pairs + (-pairs) % 4) // 4 * 1024
+    return (pairs + (-pairs) % 4) // 4 * 2048
 
 
 def _rq_bytes(oc: int) -> int:
@@ -66,12 +66,12 @@ def _rq_bytes(oc: int) -> int:
 
 register("CONV_2D", KEY, ARMV7EM, Variant(
     "eat_conv2d_s8_sparse_2of4_dsp", "runtime/src/armv7em/sparse_2of4_dsp.c",
-    "each channel's stream walked once per block of 4 pixels over a table of the block's input pairs: "
+    "each channel's stream walked once per block of 8 pixels over a table of the block's input pairs: "
     "two products per SMLAD, the position byte masked is the table slot", applies=_pointwise,
-    scratch=lambda g: _rq_bytes(g["oc"]) + table_bytes(g["ic"]) + 16 * g["oc"], pixel_block=4,
+    scratch=lambda g: _rq_bytes(g["oc"]) + table_bytes(g["ic"]) + 32 * g["oc"], pixel_block=8,
     header="eat/sparse_2of4.h"))
 register("FULLY_CONNECTED", KEY, ARMV7EM, Variant(
     "eat_fully_connected_s8_sparse_2of4_dsp", "runtime/src/armv7em/sparse_2of4_dsp.c",
-    "each row's stream walked once per block of 4 batches over a table of the block's input pairs: two "
+    "each row's stream walked once per block of 8 batches over a table of the block's input pairs: two "
     "products per SMLAD", scratch=lambda g: _rq_bytes(g["out_depth"]) + table_bytes(g["in_depth"])
-    + 24 * g["out_depth"], header="eat/sparse_2of4.h"))
+    + 40 * g["out_depth"], header="eat/sparse_2of4.h"))

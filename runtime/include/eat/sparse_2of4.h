@@ -65,11 +65,11 @@ size_t eat_conv2d_s8_sparse_2of4_armv6m_scratch_bytes(const eat_conv2d_s8_params
 void eat_conv2d_s8_sparse_2of4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
-/* Cortex-M4/M7 (runtime/src/armv7em/sparse_2of4_dsp.c, built only where the DSP extension is): 4 pixels
+/* Cortex-M4/M7 (runtime/src/armv7em/sparse_2of4_dsp.c, built only where the DSP extension is): 8 pixels
  * (FC: batches) per walk of a channel's stream, two products per SMLAD from a per-block table of input
  * pairs. `bias` is the folded bias (bias + input_offset * sum(w[oc])); the walk multiplies raw inputs.
- * Scratch: EAT_RQ_BYTES(out_c) requantisation constants, the table (1,024 bytes per 4 pairs of groups,
- * counted with the (-pairs) & 3 leading ones), 16 * out_c bytes of sums; FC then 8 * out_depth bytes.
+ * Scratch: EAT_RQ_BYTES(out_c) requantisation constants, the table (2,048 bytes per 4 pairs of groups,
+ * counted with the (-pairs) & 3 leading ones), 32 * out_c bytes of sums; FC then 8 * out_depth bytes.
  * Full blocks with the short requantisation are requantised inside the walk (assembly). */
 size_t eat_fully_connected_s8_sparse_2of4_dsp_scratch_bytes(const eat_fully_connected_s8_params_t *p);
 void eat_fully_connected_s8_sparse_2of4_dsp(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,

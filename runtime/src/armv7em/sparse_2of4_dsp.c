@@ -1,5 +1,5 @@
 /* Cortex-M4/M7 (ARMv7E-M) FULLY_CONNECTED and CONV_2D 1x1 over EAT_WEIGHTS_SPARSE_2OF4 (eat/sparse_2of4.h):
- * each channel's stream walked once per block of 4 pixels (FC: batches), two products per SMLAD.
+ * each channel's stream walked once per block of 8 pixels (FC: batches), two products per SMLAD.
  *
  * A pair of groups holds 4 values: group 2i's two (positions a0, a1 in bits 0-1, 2-3 of its position
  * byte) and group 2i + 1's two (b0, b1 in bits 4-5, 6-7). SXTB16 of the 4 values gives the int16 pair
@@ -7,20 +7,23 @@
  * (x[a0], x[4 + b0]) by (v0, v2) adds both first values' products, and one of (x[a1], x[4 + b1]) by
  * (v1, v3) both second values'. For every pair of groups and pixel the block's table holds the 16
  * words (x[a], x[4 + b]) (a, b in 0..3, x sign-extended to int16) at slot a + 16 b, so the position
- * byte masked with 0x33 (a0 + 16 b0) or 0xCC (4 a1 + 64 b1) is the slot itself, scaled by the
- * ADD's shift (LSL 4 / LSL 2 for 16-byte slots): no other decode. A slot holds the 4 pixels' words
- * (one LDM, four SMLAD). The slots a + 16 b of one pair leave 12 of every 16 free: pairs 4q .. 4q + 3
+ * byte masked with 0x33 (a0 + 16 b0) or 0xCC (4 a1 + 64 b1) is the slot itself, scaled by the ADD's
+ * shift (LSL 5 / LSL 3 for 32-byte slots): no other decode. A slot holds the 8 pixels' words (four
+ * LDRD, eight SMLAD). The slots a + 16 b of one pair leave 12 of every 16 free: pairs 4q .. 4q + 3
  * interleave into 64 slots (pair p at slot offset 4 (p & 3) + 64 (p >> 2)), so the walk steps its
- * table pointer by 64 bytes per pair and 1,024 - 192 after every fourth; a channel of `pairs` pairs
+ * table pointer by 128 bytes per pair and 2,048 - 384 after every fourth; a channel of `pairs` pairs
  * starts at virtual pair e = (-pairs) & 3 (the builder and the walk count pairs from e) so the walk's
  * 4-pair loop is entered at its step e.
  *
  * Exactness: SMLAD adds two exact int16 x int16 products to the int32 sum (wrapping as TFLM's int32);
  * the bias the compiler passes is bias + input_offset * sum(w[oc]) and the walk multiplies raw inputs,
  * so the sum is TFLM's accumulator; the padding past K (to K8) meets zero values and zero inputs.
- * Per pair of groups and block (16 products): LDRB, LDR, 2 SXTB16, 2 x (AND, ADD, LDM, 4 SMLAD), ADD:
- * 19 instructions, plus the loop's LDR/CMP/BNE per 4 pairs. The requantisation is eat/requant_pc.h's
- * (the short SMMULR form when the call's bounds allow: |bias| + K * 2^14 < 2^29).
+ * QEMU instructions: per pair of groups and block (32 products) 2 x (LDRB, AND, ADD, LDR, SXTB16, 4 LDRD,
+ * 8 SMLAD) + ADD = 35, plus the loop's LDR/CMP/BNE per 4 pairs; per channel and block ~100 (sums set up,
+ * requantised, stored); the table ~56 per pair of groups and pixel. kws_ref_model's 1x1 25x5x64->64
+ * pruned 2:4: 451,274 against the dense dsp16 kernel's 502,500 (a 4-pixel block first: 503,274; with
+ * the requantisation in C: 607,780). The requantisation is eat/requant_pc.h's short SMMULR form in the
+ * walk when the call's bounds allow (|bias| + K * 2^14 < 2^29), else its general form in C.
  * Built only where EAT_ARMV7EM_DSP holds; the registry (pipeline/compiler/kernels_2of4.py) picks it for
  * cores "cortex-m4" and "cortex-m7". */
 #include "eat/armv7em.h"
@@ -35,11 +38,11 @@ static int32_t k8_of(int32_t k)
     return k <= 8 ? 8 : (k + 7) / 8 * 8;
 }
 
-/* Table bytes for a row of K8 (pairs = K8 / 8, counted from e): 1,024 per 4 pairs. */
+/* Table bytes for a row of K8 (pairs = K8 / 8, counted from e): 2,048 per 4 pairs. */
 static int32_t table_bytes(int32_t k8)
 {
     const int32_t pairs = k8 / 8, e = (-pairs) & 3;
-    return (pairs + e) / 4 * 1024;
+    return (pairs + e) / 4 * 2048;
 }
 
 static inline uint32_t pkhbt(uint32_t lo, uint32_t hi)        /* lo's low half, hi's high half */
@@ -70,7 +73,7 @@ static inline void pair_words(int32_t *t, int32_t w0, int32_t w1)
     const uint32_t e02 = (uint32_t)__sxtb16(w0), e13 = (uint32_t)eat_sxtb16_ror8(w0);
     const uint32_t f46 = (uint32_t)__sxtb16(w1), f57 = (uint32_t)eat_sxtb16_ror8(w1);
     const uint32_t e20 = (e02 >> 16) | (e02 << 16), e31 = (e13 >> 16) | (e13 << 16);   /* ROR 16 */
-#define AT(a, b) t[4 * ((a) + 16 * (b))]
+#define AT(a, b) t[8 * ((a) + 16 * (b))]
     AT(0, 0) = (int32_t)pkhbt16(e02, f46); AT(1, 0) = (int32_t)pkhbt16(e13, f46);
     AT(2, 0) = (int32_t)pkhbt16(e20, f46); AT(3, 0) = (int32_t)pkhbt16(e31, f46);
     AT(0, 1) = (int32_t)pkhbt16(e02, f57); AT(1, 1) = (int32_t)pkhbt16(e13, f57);
@@ -82,16 +85,16 @@ static inline void pair_words(int32_t *t, int32_t w0, int32_t w1)
 #undef AT
 }
 
-/* The block's table from its 4 pixels' rows src[j] (k bytes each, K8 = 8 * pairs; past k: zeros). */
-static void build_table(const int8_t *const src[4], int32_t k, int32_t pairs, int32_t *tab)
+/* The block's table from its 8 pixels' rows src[j] (k bytes each, K8 = 8 * pairs; past k: zeros). */
+static void build_table(const int8_t *const src[8], int32_t k, int32_t pairs, int32_t *tab)
 {
     const int32_t e = (-pairs) & 3, full = k / 8;
     int32_t j, p;
-    for (j = 0; j < 4; ++j) {
+    for (j = 0; j < 8; ++j) {
         const int8_t *x = src[j];
         for (p = 0; p < full; ++p) {
             const int32_t q = p + e;
-            pair_words(tab + 4 * (64 * (q >> 2) + 4 * (q & 3)) + j, eat_rd32(x + 8 * p), eat_rd32(x + 8 * p + 4));
+            pair_words(tab + 8 * (64 * (q >> 2) + 4 * (q & 3)) + j, eat_rd32(x + 8 * p), eat_rd32(x + 8 * p + 4));
         }
         if (p < pairs) {                  /* the last pair, zero past k */
             const int32_t q = p + e;
@@ -100,42 +103,44 @@ static void build_table(const int8_t *const src[4], int32_t k, int32_t pairs, in
             for (i = 8 * p; i < k; ++i) {
                 b[i - 8 * p] = x[i];
             }
-            pair_words(tab + 4 * (64 * (q >> 2) + 4 * (q & 3)) + j, eat_rd32(b), eat_rd32(b + 4));
+            pair_words(tab + 8 * (64 * (q >> 2) + 4 * (q & 3)) + j, eat_rd32(b), eat_rd32(b + 4));
         }
     }
 }
 
-/* One pair of groups: its position byte and values at r0 (then r0 += 5), the table at r2 (then r2 +=
- * STEP): 4 pixels' sums r4-r7. Registers: r1 the position byte, r3 the slot address, r8-r11 the slot,
- * r12 (v0, v2), lr (v1, v3). */
-#define PAIR(STEP)                                   \
-    "ldrb    r1, [r0], #5\n\t"                       \
-    "ldr     lr, [r0, #-4]\n\t"                      \
-    "sxtb16  r12, lr\n\t"                            \
-    "sxtb16  lr, lr, ror #8\n\t"                     \
-    "and     r3, r1, #0x33\n\t"                      \
-    "add     r3, r2, r3, lsl #4\n\t"                 \
-    "ldm     r3, {r8-r11}\n\t"                       \
-    "smlad   r4, r8, r12, r4\n\t"                    \
-    "smlad   r5, r9, r12, r5\n\t"                    \
-    "smlad   r6, r10, r12, r6\n\t"                   \
-    "smlad   r7, r11, r12, r7\n\t"                   \
-    "and     r3, r1, #0xCC\n\t"                      \
-    "add     r3, r2, r3, lsl #2\n\t"                 \
-    "ldm     r3, {r8-r11}\n\t"                       \
-    "smlad   r4, r8, lr, r4\n\t"                     \
-    "smlad   r5, r9, lr, r5\n\t"                     \
-    "smlad   r6, r10, lr, r6\n\t"                    \
-    "smlad   r7, r11, lr, r7\n\t"                    \
+/* One half of a pair of groups (POS loads its position byte; MASK 0x33 / 0xCC, SH 5 / 3, ROR "" / ", ror #8"): its position byte
+ * masked and scaled to the slot (32 bytes: 8 pixels' words), its value pair by SXTB16, then 4 x (LDRD, 2
+ * SMLAD) into the 8 sums r4-r11. r0 is then past the pair's 5 bytes, r2 the pair's table; r1 / lr the loaded
+ * words, r3 the slot, r12 the value pair. */
+#define HALF(POS, MASK, SH, ROR)                     \
+    POS                                              \
+    "and     r3, r1, #" MASK "\n\t"                  \
+    "add     r3, r2, r3, lsl #" SH "\n\t"            \
+    "ldr     r12, [r0, #-4]\n\t"                     \
+    "sxtb16  r12, r12" ROR "\n\t"                    \
+    "ldrd    r1, lr, [r3]\n\t"                       \
+    "smlad   r4, r1, r12, r4\n\t"                    \
+    "smlad   r5, lr, r12, r5\n\t"                    \
+    "ldrd    r1, lr, [r3, #8]\n\t"                   \
+    "smlad   r6, r1, r12, r6\n\t"                    \
+    "smlad   r7, lr, r12, r7\n\t"                    \
+    "ldrd    r1, lr, [r3, #16]\n\t"                  \
+    "smlad   r8, r1, r12, r8\n\t"                    \
+    "smlad   r9, lr, r12, r9\n\t"                    \
+    "ldrd    r1, lr, [r3, #24]\n\t"                  \
+    "smlad   r10, r1, r12, r10\n\t"                  \
+    "smlad   r11, lr, r12, r11\n\t"
+/* One pair of groups (16 x 2 products): both halves, then the table pointer on by STEP. */
+#define PAIR(STEP) HALF("ldrb    r1, [r0], #5\n\t", "0x33", "5", "") HALF("ldrb    r1, [r0, #-5]\n\t", "0xCC", "3", ", ror #8") \
     "add     r2, r2, #" STEP "\n\t"
 
 /* What the walk reads (its stack frame is a copy; the order of the first LDMs). */
 typedef struct {
-    const int32_t *tab;    /* 0: the table + 64 e (a channel's start) */
+    const int32_t *tab;    /* 0: the table + 128 e (a channel's start) */
     int32_t span;          /* 4: 5 * pairs, the stream bytes per channel */
     const int8_t *end;     /* 8: (the walk's) the channel's stream end */
     const int32_t *bias;   /* 12: bias[0..out_c) */
-    int32_t *acc;          /* 16: rqs == NULL: the sums out, acc[4 oc + j] */
+    int32_t *acc;          /* 16: rqs == NULL: the sums out, acc[8 oc + j] */
     int32_t channels;      /* 20: out_c (> 0) */
     uint32_t entry;        /* 24: (the walk's) the loop's step e, a Thumb address */
     const int32_t *rqs;    /* 28: eat_rq_pack_short's constants, or NULL (the sums out) */
@@ -147,10 +152,10 @@ typedef struct {
     int32_t e;             /* 56: (-pairs) & 3 */
 } walk_ctx_t;
 
-/* For every channel (streams back to back from s): its 4 sums from its bias over the table, then either
+/* For every channel (streams back to back from s): its 8 sums from its bias over the table, then either
  * (rqs) the short requantisation as the dense pair_short's (LSL, SMMULR, ADD, ADD, ASR, SSAT per output;
- * BFI-packed and bytewise clamped by SSUB8 + SEL unless full) and 4 STRB at out + j * stride, or the 4
- * sums stored at acc. Per channel ~60 instructions beyond the pairs. */
+ * BFI-packed and bytewise clamped by SSUB8 + SEL unless full) and 8 STRB at out + j * stride, or the 8
+ * sums stored at acc. */
 #define UNUSED_ARG __attribute__((unused))   /* read by the assembly (r0), not by C */
 __attribute__((naked, noinline)) static void walk(UNUSED_ARG const walk_ctx_t *ctx)
 {
@@ -182,11 +187,12 @@ __attribute__((naked, noinline)) static void walk(UNUSED_ARG const walk_ctx_t *c
         "orr     r5, r5, #1\n\t"
         "str     r5, [sp, #24]\n\t"
         "mov     r0, r6\n"
-        "0:\n\t"                             /* next channel: 4 sums from its bias */
+        "0:\n\t"                             /* next channel: 8 sums from its bias */
         "ldr     r1, [sp, #12]\n\t"
         "ldr     r4, [r1], #4\n\t"
         "str     r1, [sp, #12]\n\t"
-        "mov     r5, r4\n\t" "mov r6, r4\n\t" "mov r7, r4\n\t"
+        "mov     r5, r4\n\t" "mov r6, r4\n\t" "mov r7, r4\n\t" "mov r8, r4\n\t"
+        "mov     r9, r4\n\t" "mov r10, r4\n\t" "mov r11, r4\n\t"
         "ldr     r1, [sp, #4]\n\t"
         "add     r1, r0, r1\n\t"
         "str     r1, [sp, #8]\n\t"
@@ -194,10 +200,10 @@ __attribute__((naked, noinline)) static void walk(UNUSED_ARG const walk_ctx_t *c
         "ldr     r1, [sp, #24]\n\t"
         "bx      r1\n\t"
         ".p2align 2\n"
-        "5:\n\t" PAIR("64")
-        "6:\n\t" PAIR("64")
-        "7:\n\t" PAIR("64")
-        "8:\n\t" PAIR("832")
+        "5:\n\t" PAIR("128")
+        "6:\n\t" PAIR("128")
+        "7:\n\t" PAIR("128")
+        "8:\n\t" PAIR("1664")
         "ldr     r1, [sp, #8]\n\t"
         "cmp     r0, r1\n\t"
         "bne     5b\n\t"
@@ -206,34 +212,46 @@ __attribute__((naked, noinline)) static void walk(UNUSED_ARG const walk_ctx_t *c
         "beq     3f\n\t"
         "ldm     r1!, {r2, r3, r12}\n\t"
         "str     r1, [sp, #28]\n\t"
-        RQ("r4") RQ("r5") RQ("r6") RQ("r7")
+        RQ("r4") RQ("r5") RQ("r6") RQ("r7") RQ("r8") RQ("r9") RQ("r10") RQ("r11")
         "ldr     r1, [sp, #40]\n\t"
         "cmp     r1, #0\n\t"
         "bne     4f\n\t"
         "bfi     r4, r5, #8, #8\n\t"
         "bfi     r4, r6, #16, #8\n\t"
         "bfi     r4, r7, #24, #8\n\t"
+        "bfi     r8, r9, #8, #8\n\t"
+        "bfi     r8, r10, #16, #8\n\t"
+        "bfi     r8, r11, #24, #8\n\t"
         "ldrd    r2, r3, [sp, #44]\n\t"
         "ssub8   r1, r4, r2\n\t"
         "sel     r4, r4, r2\n\t"              /* GE where byte >= lo: keep it, else lo */
         "ssub8   r1, r4, r3\n\t"
         "sel     r4, r3, r4\n\t"              /* GE where byte >= hi: hi, else keep */
-        "lsr     r5, r4, #8\n\t"
-        "lsr     r6, r4, #16\n\t"
-        "lsr     r7, r4, #24\n"
+        "ssub8   r1, r8, r2\n\t"
+        "sel     r8, r8, r2\n\t"
+        "ssub8   r1, r8, r3\n\t"
+        "sel     r8, r3, r8\n\t"
+        "lsr     r5, r4, #8\n\t" "lsr r6, r4, #16\n\t" "lsr r7, r4, #24\n\t"
+        "lsr     r9, r8, #8\n\t" "lsr r10, r8, #16\n\t" "lsr r11, r8, #24\n"
         "4:\n\t"
         "ldrd    r1, r2, [sp, #32]\n\t"       /* out, stride */
+        "add     r3, r1, #1\n\t"
+        "str     r3, [sp, #32]\n\t"
         "strb    r4, [r1]\n\t"
         "strb    r5, [r1, r2]\n\t"
-        "strb    r6, [r1, r2, lsl #1]\n\t"
-        "add     r3, r2, r2, lsl #1\n\t"
-        "strb    r7, [r1, r3]\n\t"
-        "add     r1, r1, #1\n\t"
-        "str     r1, [sp, #32]\n\t"
+        "add     r1, r1, r2, lsl #1\n\t"
+        "strb    r6, [r1]\n\t"
+        "strb    r7, [r1, r2]\n\t"
+        "add     r1, r1, r2, lsl #1\n\t"
+        "strb    r8, [r1]\n\t"
+        "strb    r9, [r1, r2]\n\t"
+        "add     r1, r1, r2, lsl #1\n\t"
+        "strb    r10, [r1]\n\t"
+        "strb    r11, [r1, r2]\n\t"
         "b       2f\n"
         "3:\n\t"
         "ldr     r1, [sp, #16]\n\t"
-        "stm     r1!, {r4-r7}\n\t"
+        "stm     r1!, {r4-r11}\n\t"
         "str     r1, [sp, #16]\n"
         "2:\n\t"
         "ldr     r1, [sp, #20]\n\t"
@@ -245,14 +263,15 @@ __attribute__((naked, noinline)) static void walk(UNUSED_ARG const walk_ctx_t *c
 #undef RQ
 }
 #undef PAIR
+#undef HALF
 
-/* The block's n outputs per channel (pixel j of the block at out + j * stride + oc) from acc[4 oc + j]:
+/* The block's n outputs per channel (pixel j of the block at out + j * stride + oc) from acc[8 oc + j]:
  * the packed short constants rqs when is_short, else rq's general ones. */
 static void block_out(const int32_t *acc, int8_t *out, int32_t stride, int32_t oc_n, int32_t n, const eat_rq_t *rq,
                       const int32_t *rqs, int is_short, int32_t out_off, int32_t amin, int32_t amax)
 {
     int32_t oc, j;
-    for (oc = 0; oc < oc_n; ++oc, acc += 4) {
+    for (oc = 0; oc < oc_n; ++oc, acc += 8) {
         int8_t *o = out + oc;
         for (j = 0; j < n; ++j, o += stride) {
             *o = is_short ? eat_rq3_short_s8(acc[j], rqs + 3 * oc, amin, amax)
@@ -261,10 +280,10 @@ static void block_out(const int32_t *acc, int8_t *out, int32_t stride, int32_t o
     }
 }
 
-/* Scratch: the requantisation constants (EAT_RQ_BYTES(out_c)), the table, then 16 * out_c bytes of sums. */
+/* Scratch: the requantisation constants (EAT_RQ_BYTES(out_c)), the table, then 32 * out_c bytes of sums. */
 static size_t scratch_of(int32_t k, int32_t oc)
 {
-    return EAT_RQ_BYTES(oc) + (size_t)table_bytes(k8_of(k)) + 16u * (size_t)oc;
+    return EAT_RQ_BYTES(oc) + (size_t)table_bytes(k8_of(k)) + 32u * (size_t)oc;
 }
 
 /* Where the block's rows come from: row q at base + (q / per_img) * img_step + ((q % per_img) / w) * row_step
@@ -280,7 +299,7 @@ static const int8_t *row_at(const rows_t *r, int32_t q)
     return r->base + b * r->img_step + y * r->row_step + x * r->col_step;
 }
 
-/* The walk over `total` rows of k inputs, 4 per block; row q's outputs at output + q * oc_n. Full blocks
+/* The walk over `total` rows of k inputs, 8 per block; row q's outputs at output + q * oc_n. Full blocks
  * with the short requantisation are requantised in the walk; the others (the general form, a short last
  * block) have their sums requantised by block_out. */
 static void run(const int8_t *data, const int32_t *bias, int32_t k, int32_t oc_n, int32_t total, const rows_t *rows,
@@ -289,7 +308,7 @@ static void run(const int8_t *data, const int32_t *bias, int32_t k, int32_t oc_n
 {
     const int32_t k8 = k8_of(k), pairs = k8 / 8, e = (-pairs) & 3;
     int32_t *acc = (int32_t *)(void *)((int8_t *)tab + table_bytes(k8));
-    const int8_t *src[4];
+    const int8_t *src[8];
     const int32_t *rqs = NULL;
     walk_ctx_t c;
     int32_t q0, j;
@@ -299,7 +318,7 @@ static void run(const int8_t *data, const int32_t *bias, int32_t k, int32_t oc_n
     if (is_short) {
         rqs = eat_rq_pack_short(rq, oc_n);   /* rq is read through rqs from here on */
     }
-    c.tab = tab + 16 * e;
+    c.tab = tab + 32 * e;
     c.span = 5 * pairs;
     c.end = NULL;
     c.acc = acc;
@@ -310,15 +329,15 @@ static void run(const int8_t *data, const int32_t *bias, int32_t k, int32_t oc_n
     c.hi4 = eat_bytes4(amax);
     c.s = data;
     c.e = e;
-    for (q0 = 0; q0 < total; q0 += 4) {
-        const int32_t n = total - q0 < 4 ? total - q0 : 4;
-        for (j = 0; j < 4; ++j) {        /* a short last block repeats its last pixel */
+    for (q0 = 0; q0 < total; q0 += 8) {
+        const int32_t n = total - q0 < 8 ? total - q0 : 8;
+        for (j = 0; j < 8; ++j) {        /* a short last block repeats its last pixel */
             src[j] = row_at(rows, q0 + (j < n ? j : n - 1));
         }
         build_table(src, k, pairs, tab);   /* every input of the block read before any output is written */
         c.bias = bias;
         c.channels = oc_n;
-        c.rqs = n == 4 ? rqs : NULL;
+        c.rqs = n == 8 ? rqs : NULL;
         c.out = output + q0 * oc_n;
         c.acc = acc;
         walk(&c);
