@@ -34,7 +34,8 @@ def nm_weights(rng: np.random.Generator, oc: int, k: int) -> np.ndarray:
 
 
 def _op(rng: np.random.Generator, base: int, kind: str) -> tuple[list[T], Op]:
-    """One op with 2:4 weights: kind "fc" (batches 1..20), "pw" (1x1 conv, stride 1 or 2) or "conv"."""
+    """One op with 2:4 weights: kind "fc" (batches 1..20), "pw" (1x1 conv, stride 1 or 2), "pwg" (a 1x1
+    conv whose channel 0 has a multiplier in [0.5, 1), shift 0: the general requantisation) or "conv"."""
     F = fb()
     in_q = (random_scale(rng, 0.005, 0.2), int(rng.integers(-128, 128)))
     out_q = (random_scale(rng, 0.01, 2.0), int(rng.integers(-100, 100)))
@@ -47,7 +48,7 @@ def _op(rng: np.random.Generator, base: int, kind: str) -> tuple[list[T], Op]:
         shapes, options, otype = ([batches, n_in], [batches, oc]), o, "FullyConnectedOptions"
     else:
         ic, oc = int(rng.choice([4, 8, 12, 16, 24, 64, 5, 13])), int(rng.integers(1, 20))
-        kh = kw = 1 if kind == "pw" else int(rng.integers(2, 4))
+        kh = kw = 1 if kind in ("pw", "pwg") else int(rng.integers(2, 4))
         s = int(rng.integers(1, 3))
         same = kind == "conv" and bool(rng.integers(0, 2))
         ih, iw = int(rng.integers(kh, 10)), int(rng.integers(kw, 10))
@@ -60,8 +61,10 @@ def _op(rng: np.random.Generator, base: int, kind: str) -> tuple[list[T], Op]:
         shapes, options, otype = ([1, ih, iw, ic], [1, oh, ow, oc]), o, "Conv2DOptions"
     w_scale = random_scale(rng, 0.001, 0.05)
     wt = T(list(w.shape), w_scale, 0, "INT8", w, f"w{base}")
-    if kind != "fc" and rng.random() < 0.6:
+    if kind != "fc" and (kind == "pwg" or rng.random() < 0.6):
         wt.scale = [random_scale(rng, 0.001, 0.05) for _ in range(w.shape[0])]
+    if kind == "pwg":   # channel 0's multiplier in [0.5, 1): shift 0, the whole call takes the general form
+        wt.scale[0] = out_q[0] * float(rng.uniform(0.5, 0.99)) / in_q[0]
     bias = rng.integers(-20000, 20000, size=w.shape[0]).astype(np.int32)
     tensors = [T(shapes[0], *in_q, name=f"in{base}"), wt, T([w.shape[0]], in_q[0] * w_scale, 0, "INT32", bias, f"b{base}"),
                T(shapes[1], *out_q, name=f"out{base}")]
@@ -163,15 +166,16 @@ def test_armv6m_2of4_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: Pa
 @pytest.mark.parametrize("seed", [7, 8])
 def test_armv7em_2of4_kernels_bit_exact_on_simulated_nucleo(seed: int, tmp_path: Path) -> None:
     """The Cortex-M4 table walk (runtime/src/armv7em/sparse_2of4_dsp.c) on the simulated nucleo_f446re,
-    forced 2:4: FC over 1-20 batches (short last blocks of 1-3), 1x1 convs at stride 1 and 2 (K from 4 to
-    64, K % 8 != 0 included), general convs on the portable kernel, against TFLM."""
+    forced 2:4: FC over 1-20 batches (short last blocks of 1-7), 1x1 convs at stride 1 and 2 (K from 4 to
+    64, K % 8 != 0 included; per-tensor and per-channel scales; the short requantisation in the walk and,
+    with a shift of 0, the general one in C), general convs on the portable kernel, against TFLM."""
     from rich.console import Console
 
     from pipeline.bench_sparsity import INFERENCES, measure
     from pipeline.boards import load_board
 
     tfl = tmp_path / "nm.tflite"
-    tfl.write_bytes(nm_model(["fc", "pw", "pw", "conv", "fc", "pw"] * 2, seed))
+    tfl.write_bytes(nm_model(["fc", "pw", "pw", "conv", "fc", "pw", "pwg"] * 2, seed))
     m = measure(tfl, load_board("nucleo_f446re"), tmp_path / "out", "2of4", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
     assert {w["encoding"] for w in m.weights} == {"sparse_2of4"}
