@@ -211,7 +211,8 @@ def test_kws_pruned_2of4_bit_exact_on_simulated_board(board: str, kernel: str, t
 def test_auto_choice_2of4_on_m4() -> None:
     """auto on the Cortex-M4: kws's 1x1 shape pruned exactly 2:4 goes 2:4 on the table walk (est. 451 k
     against dense 501 k; measured 451,274 against 502,500); an FC with one batch stays dense (the walk's
-    8-batch block would be 7/8 empty: est. ~7.5 k against 747), saying why."""
+    8-batch block would be 7/8 empty: est. ~7.4 k against 747), saying why; K > 128 (a table over 8 KB)
+    takes the portable kernel."""
     from pipeline.compiler import sparse
     from pipeline.compiler.kernels import select_variant
     from pipeline.compiler.ops.sparse_2of4_weights import Candidate, decide
@@ -226,6 +227,8 @@ def test_auto_choice_2of4_on_m4() -> None:
     geo = dict(n=1, oh=25, ow=5, oc=64, ic=64, fic=64, kh=1, kw=1, ph=0, pw=0)
     v = select_variant("CONV_2D", sparse_2of4.KEY, "cortex-m4", geo)
     assert v.function == "eat_conv2d_s8_sparse_2of4_dsp" and v.pixel_block == 8
+    wide = dict(geo, ic=256, fic=256)   # a 16 KB table: the portable kernel
+    assert select_variant("CONV_2D", sparse_2of4.KEY, "cortex-m4", wide).function == "eat_conv2d_s8_sparse_2of4"
     choice = sparse.choose("auto", "cortex-m4", "CONV_2D", w, sparse.encode(sparse.channels_conv(w, 1, 64, 1, 1)),
                            LayerShape("CONV_2D", 125, 64, 1, 125 * 64 * 64, 0, 0, 64), 0, "pw", block=8)
     enc = sparse_2of4.encode(exact)

@@ -60,6 +60,15 @@ def table_bytes(k: int) -> int:
     return (pairs + (-pairs) % 4) // 4 * 2048
 
 
+# The table grows with K (2 KB per 32 inputs: 8 KB at K = 128, 32 KB at K = 512): wider layers take the portable
+# kernel (or d4 / dense) rather than a scratch that may not fit the board's RAM.
+TABLE_MAX_BYTES = 8192
+
+
+def _m4_applies(k: int) -> bool:
+    return table_bytes(k) <= TABLE_MAX_BYTES
+
+
 def _rq_bytes(oc: int) -> int:
     return 24 * oc   # EAT_RQ_BYTES: sizeof(eat_rq_t) per channel
 
@@ -67,11 +76,13 @@ def _rq_bytes(oc: int) -> int:
 register("CONV_2D", KEY, ARMV7EM, Variant(
     "eat_conv2d_s8_sparse_2of4_dsp", "runtime/src/armv7em/sparse_2of4_dsp.c",
     "each channel's stream walked once per block of 8 pixels over a table of the block's input pairs: "
-    "two products per SMLAD, the position byte masked is the table slot", applies=_pointwise,
+    "two products per SMLAD, the position byte masked is the table slot",
+    applies=lambda g: _pointwise(g) and _m4_applies(g["ic"]),
     scratch=lambda g: _rq_bytes(g["oc"]) + table_bytes(g["ic"]) + 32 * g["oc"], pixel_block=8,
     header="eat/sparse_2of4.h"))
 register("FULLY_CONNECTED", KEY, ARMV7EM, Variant(
     "eat_fully_connected_s8_sparse_2of4_dsp", "runtime/src/armv7em/sparse_2of4_dsp.c",
     "each row's stream walked once per block of 8 batches over a table of the block's input pairs: two "
-    "products per SMLAD", scratch=lambda g: _rq_bytes(g["out_depth"]) + table_bytes(g["in_depth"])
-    + 40 * g["out_depth"], header="eat/sparse_2of4.h"))
+    "products per SMLAD", applies=lambda g: _m4_applies(g["in_depth"]),
+    scratch=lambda g: _rq_bytes(g["out_depth"]) + table_bytes(g["in_depth"]) + 40 * g["out_depth"],
+    header="eat/sparse_2of4.h"))
