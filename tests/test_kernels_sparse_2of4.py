@@ -163,9 +163,10 @@ def test_armv6m_2of4_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: Pa
 
 
 @pytest.mark.sim
-@pytest.mark.parametrize("seed", [7, 8])
-def test_armv7em_2of4_kernels_bit_exact_on_simulated_nucleo(seed: int, tmp_path: Path) -> None:
-    """The Cortex-M4 table walk (runtime/src/armv7em/sparse_2of4_dsp.c) on the simulated nucleo_f446re,
+@pytest.mark.parametrize("board, seed", [("nucleo_f446re", 7), ("nucleo_f446re", 8), ("nucleo_f746zg", 9)])
+def test_armv7em_2of4_kernels_bit_exact_on_simulated_nucleo(board: str, seed: int, tmp_path: Path) -> None:
+    """The Cortex-M4/M7 table walk (runtime/src/armv7em/sparse_2of4_dsp.c) on the simulated nucleo_f446re
+    (M4) and nucleo_f746zg (M7),
     forced 2:4: FC over 1-20 batches (short last blocks of 1-7), 1x1 convs at stride 1 and 2 (K from 4 to
     64, K % 8 != 0 included; per-tensor and per-channel scales; the short requantisation in the walk and,
     with a shift of 0, the general one in C), general convs on the portable kernel, against TFLM."""
@@ -176,7 +177,7 @@ def test_armv7em_2of4_kernels_bit_exact_on_simulated_nucleo(seed: int, tmp_path:
 
     tfl = tmp_path / "nm.tflite"
     tfl.write_bytes(nm_model(["fc", "pw", "pw", "conv", "fc", "pw", "pwg"] * 2, seed))
-    m = measure(tfl, load_board("nucleo_f446re"), tmp_path / "out", "2of4", Console(stderr=True, quiet=True))
+    m = measure(tfl, load_board(board), tmp_path / "out", "2of4", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
     assert {w["encoding"] for w in m.weights} == {"sparse_2of4"}
     model_c = next((tmp_path / "out").rglob("model.c")).read_text()
