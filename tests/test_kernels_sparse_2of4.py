@@ -40,6 +40,8 @@ def _op(rng: np.random.Generator, base: int, kind: str) -> tuple[list[T], Op]:
     in_q = (random_scale(rng, 0.005, 0.2), int(rng.integers(-128, 128)))
     out_q = (random_scale(rng, 0.01, 2.0), int(rng.integers(-100, 100)))
     act = int(rng.choice([0, 1, 3]))
+    if kind == "dw":
+        return _dw_op(rng, base, in_q, out_q, act)
     if kind == "fc":
         n_in, oc, batches = int(rng.integers(1, 150)), int(rng.integers(1, 24)), int(rng.integers(1, 21))
         w = nm_weights(rng, oc, n_in)
@@ -72,6 +74,45 @@ def _op(rng: np.random.Generator, base: int, kind: str) -> tuple[list[T], Op]:
                        options, otype)
 
 
+def _dw_op(rng: np.random.Generator, base: int, in_q, out_q, act: int) -> tuple[list[T], Op]:
+    """A DEPTHWISE_CONV_2D pruned 2:4 along its kernel positions (prune_patterns, as `--prune 2:4`), then
+    more zeros at random (groups of 0 or 1 non-zeros) and some all-zero channels: k_h x k_w of 3 to 20 taps,
+    depth multiplier 1-3, stride 1-2, dilation 1-2, SAME or VALID."""
+    from pipeline.tflite.prune_patterns import prune_array
+
+    F = fb()
+    while True:
+        kh, kw = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+        if kh * kw >= 3:
+            break
+    ic, dm = int(rng.integers(1, 9)), int(rng.choice([1, 1, 2, 3]))
+    oc, s, d = ic * dm, int(rng.integers(1, 3)), int(rng.choice([1, 1, 2]))
+    same = bool(rng.integers(0, 2))
+    ih, iw = int(rng.integers(1, 12)), int(rng.integers(1, 12))
+    if not same:
+        ih, iw = max(ih, (kh - 1) * d + 1), max(iw, (kw - 1) * d + 1)
+    osz = lambda i, k: (i + s - 1) // s if same else (i - (k - 1) * d - 1) // s + 1   # noqa: E731
+    w = rng.choice([-127, 127, *range(-126, 127)], size=(1, kh, kw, oc)).astype(np.int8)
+    w = prune_array(w, "DEPTHWISE_CONV_2D", "2:4", 0.5)
+    w = np.where(rng.random(w.shape) < 0.2, 0, w).astype(np.int8)
+    w[..., rng.random(oc) < 0.1] = 0
+    o = F.DepthwiseConv2DOptionsT()
+    o.depthMultiplier = dm
+    o.padding = 0 if same else 1
+    o.strideH = o.strideW = s
+    o.dilationHFactor = o.dilationWFactor = d
+    o.fusedActivationFunction = act
+    w_scale = random_scale(rng, 0.001, 0.05)
+    wt = T(list(w.shape), w_scale, 0, "INT8", w, f"w{base}")
+    if rng.random() < 0.6:
+        wt.scale = [random_scale(rng, 0.001, 0.05) for _ in range(oc)]
+        wt.quantized_dimension = 3
+    bias = rng.integers(-20000, 20000, size=oc).astype(np.int32)
+    tensors = [T([1, ih, iw, ic], *in_q, name=f"in{base}"), wt, T([oc], in_q[0] * w_scale, 0, "INT32", bias, f"b{base}"),
+               T([1, osz(ih, kh), osz(iw, kw), oc], *out_q, name=f"out{base}")]
+    return tensors, Op("DEPTHWISE_CONV_2D", [base, base + 1, base + 2], [base + 3], o, "DepthwiseConv2DOptions")
+
+
 def nm_model(kinds: list[str], seed: int) -> bytes:
     rng = np.random.default_rng(seed)
     tensors, ops = [], []
@@ -98,12 +139,34 @@ def test_encoding_round_trip_and_bytes(seed: int) -> None:
     assert "-128" in sparse_2of4.misfit(bad)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_dw_records_round_trip_and_bytes(seed: int) -> None:
+    """The depthwise per-tap records: what `--prune 2:4` leaves fits, decodes back, and costs
+    eat_2of4_dw_record(T) bytes per channel (3x3: 6 of 9)."""
+    from pipeline.tflite.prune_patterns import prune_array
+
+    rng = np.random.default_rng(seed)
+    for kh, kw in ((3, 3), (5, 5), (2, 2), (1, 3), (3, 4), (7, 1)):
+        oc = int(rng.integers(1, 20))
+        w = prune_array(rng.integers(-128, 128, size=(1, kh, kw, oc)).astype(np.int8), "DEPTHWISE_CONV_2D", "2:4", 0.5)
+        rows = sparse_2of4.rows_dw(w)
+        assert sparse_2of4.misfit_dw(rows) is None
+        enc = sparse_2of4.encode_dw(rows)
+        assert np.array_equal(sparse_2of4.decode_dw(enc, oc, kh * kw), rows)
+        assert enc.bytes == oc * sparse_2of4.DwShape(kh * kw).record
+    assert sparse_2of4.DwShape(9).record == 6
+    bad = np.zeros((1, 9), np.int8)
+    bad[0, 4:7] = 5
+    assert "more than 2" in sparse_2of4.misfit_dw(bad)
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_portable_2of4_kernels_bit_exact_on_host(seed: int, tmp_path: Path) -> None:
-    kinds = ["fc", "pw", "conv"] * 3
+    kinds = ["fc", "pw", "conv", "dw", "dw"] * 3
     info = compile_and_compare(nm_model(kinds, seed), tmp_path, n_inputs=6, seed=seed, weights="2of4")
-    assert {c["encoding"] for c in info["result"].sparsity} == {"sparse_2of4"}
-    assert {o.kernel for o in info["result"].ops} == {"eat_fully_connected_s8_sparse_2of4", "eat_conv2d_s8_sparse_2of4"}
+    assert {c["encoding"] for c in info["result"].sparsity} == {"sparse_2of4", "sparse_2of4_dw"}
+    assert {o.kernel for o in info["result"].ops} == {"eat_fully_connected_s8_sparse_2of4", "eat_conv2d_s8_sparse_2of4",
+                                                      "eat_depthwise_conv2d_s8_sparse_2of4"}
 
 
 def test_auto_choice_2of4_on_m0plus() -> None:
@@ -152,13 +215,13 @@ def test_armv6m_2of4_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: Pa
     from pipeline.boards import load_board
 
     tfl = tmp_path / "nm.tflite"
-    tfl.write_bytes(nm_model(["fc", "pw", "pw", "conv"] * 2, seed))
+    tfl.write_bytes(nm_model(["fc", "pw", "pw", "conv", "dw", "dw"] * 2, seed))
     m = measure(tfl, load_board("pico"), tmp_path / "out", "2of4", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
-    assert {w["encoding"] for w in m.weights} == {"sparse_2of4"}
+    assert {w["encoding"] for w in m.weights} == {"sparse_2of4", "sparse_2of4_dw"}
     model_c = next((tmp_path / "out").rglob("model.c")).read_text()
     for fn in ("eat_fully_connected_s8_sparse_2of4_armv6m(", "eat_conv2d_s8_sparse_2of4_armv6m(",
-               "eat_conv2d_s8_sparse_2of4("):
+               "eat_conv2d_s8_sparse_2of4(", "eat_depthwise_conv2d_s8_sparse_2of4_armv6m("):
         assert fn in model_c
 
 

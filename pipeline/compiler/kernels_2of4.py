@@ -9,7 +9,7 @@ into the bias itself and packs the weights, so these variants fold nothing and k
 from __future__ import annotations
 
 from pipeline.compiler.kernels import Geometry, Variant, register
-from pipeline.compiler.sparse_2of4 import KEY
+from pipeline.compiler.sparse_2of4 import KEY, KEY_DW
 
 
 def k8(k: int) -> int:
@@ -86,3 +86,16 @@ register("FULLY_CONNECTED", KEY, ARMV7EM, Variant(
     "products per SMLAD", applies=lambda g: _m4_applies(g["in_depth"]),
     scratch=lambda g: _rq_bytes(g["out_depth"]) + table_bytes(g["in_depth"]) + 40 * g["out_depth"],
     header="eat/sparse_2of4.h"))
+
+# ---- DEPTHWISE_CONV_2D over EAT_WEIGHTS_SPARSE_2OF4_DW (2:4 along the kernel positions) ----
+register("DEPTHWISE_CONV_2D", KEY_DW, ("generic",), Variant(
+    "eat_depthwise_conv2d_s8_sparse_2of4", "runtime/src/depthwise_conv2d_2of4_s8.c",
+    "channel outer: each channel's record decoded once into its non-zero taps, then every output pixel",
+    header="eat/sparse_2of4.h", scratch=lambda g: 4 * g["kh"] * g["kw"], pixel_block=0))
+register("DEPTHWISE_CONV_2D", KEY_DW, ARMV6M, Variant(
+    "eat_depthwise_conv2d_s8_sparse_2of4_armv6m", "runtime/src/armv6m/sparse_2of4_armv6m.c",
+    "channel outer over a padded input plane: each channel's record decoded once into (offset, weight) of its "
+    "non-zeros, one LDRSB + MULS each per output, the accumulator bounds, the exact fast requantisation",
+    header="eat/sparse_2of4.h", clamp_bounds=True, pixel_block=0,
+    scratch=lambda g: 16 * g["kh"] * g["kw"] + (((g["oh"] - 1) * g["sh"] + (g["kh"] - 1) * g["dh"] + 1)
+                                              * ((g["ow"] - 1) * g["sw"] + (g["kw"] - 1) * g["dw"] + 1) + 3) // 4 * 4))
