@@ -34,11 +34,14 @@ def nm_weights(rng: np.random.Generator, oc: int, k: int) -> np.ndarray:
 
 
 def _op(rng: np.random.Generator, base: int, kind: str) -> tuple[list[T], Op]:
-    """One op with 2:4 weights: kind "fc" (batches 1..20), "pw" (1x1 conv, stride 1 or 2) or "conv"."""
+    """One op with 2:4 weights: kind "fc" (batches 1..20), "pw" (1x1 conv, stride 1 or 2), "pwg" (a 1x1
+    conv whose channel 0 has a multiplier in [0.5, 1), shift 0: the general requantisation) or "conv"."""
     F = fb()
     in_q = (random_scale(rng, 0.005, 0.2), int(rng.integers(-128, 128)))
     out_q = (random_scale(rng, 0.01, 2.0), int(rng.integers(-100, 100)))
     act = int(rng.choice([0, 1, 3]))
+    if kind == "dw":
+        return _dw_op(rng, base, in_q, out_q, act)
     if kind == "fc":
         n_in, oc, batches = int(rng.integers(1, 150)), int(rng.integers(1, 24)), int(rng.integers(1, 21))
         w = nm_weights(rng, oc, n_in)
@@ -47,7 +50,7 @@ def _op(rng: np.random.Generator, base: int, kind: str) -> tuple[list[T], Op]:
         shapes, options, otype = ([batches, n_in], [batches, oc]), o, "FullyConnectedOptions"
     else:
         ic, oc = int(rng.choice([4, 8, 12, 16, 24, 64, 5, 13])), int(rng.integers(1, 20))
-        kh = kw = 1 if kind == "pw" else int(rng.integers(2, 4))
+        kh = kw = 1 if kind in ("pw", "pwg") else int(rng.integers(2, 4))
         s = int(rng.integers(1, 3))
         same = kind == "conv" and bool(rng.integers(0, 2))
         ih, iw = int(rng.integers(kh, 10)), int(rng.integers(kw, 10))
@@ -60,13 +63,54 @@ def _op(rng: np.random.Generator, base: int, kind: str) -> tuple[list[T], Op]:
         shapes, options, otype = ([1, ih, iw, ic], [1, oh, ow, oc]), o, "Conv2DOptions"
     w_scale = random_scale(rng, 0.001, 0.05)
     wt = T(list(w.shape), w_scale, 0, "INT8", w, f"w{base}")
-    if kind != "fc" and rng.random() < 0.6:
+    if kind != "fc" and (kind == "pwg" or rng.random() < 0.6):
         wt.scale = [random_scale(rng, 0.001, 0.05) for _ in range(w.shape[0])]
+    if kind == "pwg":   # channel 0's multiplier in [0.5, 1): shift 0, the whole call takes the general form
+        wt.scale[0] = out_q[0] * float(rng.uniform(0.5, 0.99)) / in_q[0]
     bias = rng.integers(-20000, 20000, size=w.shape[0]).astype(np.int32)
     tensors = [T(shapes[0], *in_q, name=f"in{base}"), wt, T([w.shape[0]], in_q[0] * w_scale, 0, "INT32", bias, f"b{base}"),
                T(shapes[1], *out_q, name=f"out{base}")]
     return tensors, Op("FULLY_CONNECTED" if kind == "fc" else "CONV_2D", [base, base + 1, base + 2], [base + 3],
                        options, otype)
+
+
+def _dw_op(rng: np.random.Generator, base: int, in_q, out_q, act: int) -> tuple[list[T], Op]:
+    """A DEPTHWISE_CONV_2D pruned 2:4 along its kernel positions (prune_patterns, as `--prune 2:4`), then
+    more zeros at random (groups of 0 or 1 non-zeros) and some all-zero channels: k_h x k_w of 3 to 20 taps,
+    depth multiplier 1-3, stride 1-2, dilation 1-2, SAME or VALID."""
+    from pipeline.tflite.prune_patterns import prune_array
+
+    F = fb()
+    while True:
+        kh, kw = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+        if kh * kw >= 3:
+            break
+    ic, dm = int(rng.integers(1, 9)), int(rng.choice([1, 1, 2, 3]))
+    oc, s, d = ic * dm, int(rng.integers(1, 3)), int(rng.choice([1, 1, 2]))
+    same = bool(rng.integers(0, 2))
+    ih, iw = int(rng.integers(1, 12)), int(rng.integers(1, 12))
+    if not same:
+        ih, iw = max(ih, (kh - 1) * d + 1), max(iw, (kw - 1) * d + 1)
+    osz = lambda i, k: (i + s - 1) // s if same else (i - (k - 1) * d - 1) // s + 1   # noqa: E731
+    w = rng.choice([-127, 127, *range(-126, 127)], size=(1, kh, kw, oc)).astype(np.int8)
+    w = prune_array(w, "DEPTHWISE_CONV_2D", "2:4", 0.5)
+    w = np.where(rng.random(w.shape) < 0.2, 0, w).astype(np.int8)
+    w[..., rng.random(oc) < 0.1] = 0
+    o = F.DepthwiseConv2DOptionsT()
+    o.depthMultiplier = dm
+    o.padding = 0 if same else 1
+    o.strideH = o.strideW = s
+    o.dilationHFactor = o.dilationWFactor = d
+    o.fusedActivationFunction = act
+    w_scale = random_scale(rng, 0.001, 0.05)
+    wt = T(list(w.shape), w_scale, 0, "INT8", w, f"w{base}")
+    if rng.random() < 0.6:
+        wt.scale = [random_scale(rng, 0.001, 0.05) for _ in range(oc)]
+        wt.quantized_dimension = 3
+    bias = rng.integers(-20000, 20000, size=oc).astype(np.int32)
+    tensors = [T([1, ih, iw, ic], *in_q, name=f"in{base}"), wt, T([oc], in_q[0] * w_scale, 0, "INT32", bias, f"b{base}"),
+               T([1, osz(ih, kh), osz(iw, kw), oc], *out_q, name=f"out{base}")]
+    return tensors, Op("DEPTHWISE_CONV_2D", [base, base + 1, base + 2], [base + 3], o, "DepthwiseConv2DOptions")
 
 
 def nm_model(kinds: list[str], seed: int) -> bytes:
@@ -95,12 +139,34 @@ def test_encoding_round_trip_and_bytes(seed: int) -> None:
     assert "-128" in sparse_2of4.misfit(bad)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_dw_records_round_trip_and_bytes(seed: int) -> None:
+    """The depthwise per-tap records: what `--prune 2:4` leaves fits, decodes back, and costs
+    eat_2of4_dw_record(T) bytes per channel (3x3: 6 of 9)."""
+    from pipeline.tflite.prune_patterns import prune_array
+
+    rng = np.random.default_rng(seed)
+    for kh, kw in ((3, 3), (5, 5), (2, 2), (1, 3), (3, 4), (7, 1)):
+        oc = int(rng.integers(1, 20))
+        w = prune_array(rng.integers(-128, 128, size=(1, kh, kw, oc)).astype(np.int8), "DEPTHWISE_CONV_2D", "2:4", 0.5)
+        rows = sparse_2of4.rows_dw(w)
+        assert sparse_2of4.misfit_dw(rows) is None
+        enc = sparse_2of4.encode_dw(rows)
+        assert np.array_equal(sparse_2of4.decode_dw(enc, oc, kh * kw), rows)
+        assert enc.bytes == oc * sparse_2of4.DwShape(kh * kw).record
+    assert sparse_2of4.DwShape(9).record == 6
+    bad = np.zeros((1, 9), np.int8)
+    bad[0, 4:7] = 5
+    assert "more than 2" in sparse_2of4.misfit_dw(bad)
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_portable_2of4_kernels_bit_exact_on_host(seed: int, tmp_path: Path) -> None:
-    kinds = ["fc", "pw", "conv"] * 3
+    kinds = ["fc", "pw", "conv", "dw", "dw"] * 3
     info = compile_and_compare(nm_model(kinds, seed), tmp_path, n_inputs=6, seed=seed, weights="2of4")
-    assert {c["encoding"] for c in info["result"].sparsity} == {"sparse_2of4"}
-    assert {o.kernel for o in info["result"].ops} == {"eat_fully_connected_s8_sparse_2of4", "eat_conv2d_s8_sparse_2of4"}
+    assert {c["encoding"] for c in info["result"].sparsity} == {"sparse_2of4", "sparse_2of4_dw"}
+    assert {o.kernel for o in info["result"].ops} == {"eat_fully_connected_s8_sparse_2of4", "eat_conv2d_s8_sparse_2of4",
+                                                      "eat_depthwise_conv2d_s8_sparse_2of4"}
 
 
 def test_auto_choice_2of4_on_m0plus() -> None:
@@ -127,7 +193,7 @@ def test_auto_choice_2of4_on_m0plus() -> None:
         enc_d4 = sparse.encode(sparse.channels_conv(w, 1, 64, 1, 1))
         choice = sparse.choose("auto", "cortex-m0plus", "CONV_2D", w, enc_d4, shape, 0, "pw", block=8)
         enc = sparse_2of4.encode(w.reshape(64, 64))
-        c = Candidate(v, enc, sparse_2of4.cycles("cortex-m0plus", 125, 64, enc.k8))
+        c = Candidate(v, enc, sparse_2of4.cycles("cortex-m0plus", 125, 64, enc.k8, "armv6m"))
         assert decide("auto", c, choice) == goes_2of4, (c.cycles_est, choice.sparse_cycles_est)
         assert c.cycles_est < 0.75 * choice.dense_cycles_est
     fc = nm_weights(rng, 12, 64)
@@ -136,7 +202,7 @@ def test_auto_choice_2of4_on_m0plus() -> None:
                            LayerShape("FULLY_CONNECTED", 1, 12, 1, 768), 1, "fc")
     enc = sparse_2of4.encode(fc)
     v = select_variant("FULLY_CONNECTED", sparse_2of4.KEY, "cortex-m0plus", dict(batches=1, in_depth=64, out_depth=12))
-    c = Candidate(v, enc, sparse_2of4.cycles("cortex-m0plus", 1, 12, enc.k8))
+    c = Candidate(v, enc, sparse_2of4.cycles("cortex-m0plus", 1, 12, enc.k8, "armv6m"))
     assert not decide("auto", c, choice) and "2:4 est." in choice.reason
 
 
@@ -149,20 +215,48 @@ def test_armv6m_2of4_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: Pa
     from pipeline.boards import load_board
 
     tfl = tmp_path / "nm.tflite"
-    tfl.write_bytes(nm_model(["fc", "pw", "pw", "conv"] * 2, seed))
+    tfl.write_bytes(nm_model(["fc", "pw", "pw", "conv", "dw", "dw"] * 2, seed))
     m = measure(tfl, load_board("pico"), tmp_path / "out", "2of4", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
-    assert {w["encoding"] for w in m.weights} == {"sparse_2of4"}
+    assert {w["encoding"] for w in m.weights} == {"sparse_2of4", "sparse_2of4_dw"}
     model_c = next((tmp_path / "out").rglob("model.c")).read_text()
     for fn in ("eat_fully_connected_s8_sparse_2of4_armv6m(", "eat_conv2d_s8_sparse_2of4_armv6m(",
-               "eat_conv2d_s8_sparse_2of4("):
+               "eat_conv2d_s8_sparse_2of4(", "eat_depthwise_conv2d_s8_sparse_2of4_armv6m("):
         assert fn in model_c
 
 
 @pytest.mark.sim
-def test_kws_pruned_2of4_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
-    """kws_ref_model pruned one-shot 2:4: the cost model puts its 1x1 layers in 2:4 on the Pico, and
-    the firmware is byte-identical to TFLM on random inputs."""
+@pytest.mark.parametrize("board, seed", [("nucleo_f446re", 7), ("nucleo_f446re", 8), ("nucleo_f746zg", 9)])
+def test_armv7em_2of4_kernels_bit_exact_on_simulated_nucleo(board: str, seed: int, tmp_path: Path) -> None:
+    """The Cortex-M4/M7 table walk (runtime/src/armv7em/sparse_2of4_dsp.c) on the simulated nucleo_f446re
+    (M4) and nucleo_f746zg (M7),
+    forced 2:4: FC over 1-20 batches (short last blocks of 1-7), 1x1 convs at stride 1 and 2 (K from 4 to
+    64, K % 8 != 0 included; per-tensor and per-channel scales; the short requantisation in the walk and,
+    with a shift of 0, the general one in C), general convs on the portable kernel, against TFLM."""
+    from rich.console import Console
+
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+
+    tfl = tmp_path / "nm.tflite"
+    tfl.write_bytes(nm_model(["fc", "pw", "pw", "conv", "fc", "pw", "pwg"] * 2, seed))
+    m = measure(tfl, load_board(board), tmp_path / "out", "2of4", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    assert {w["encoding"] for w in m.weights} == {"sparse_2of4"}
+    model_c = next((tmp_path / "out").rglob("model.c")).read_text()
+    for fn in ("eat_fully_connected_s8_sparse_2of4_dsp(", "eat_conv2d_s8_sparse_2of4_dsp(", "eat_conv2d_s8_sparse_2of4("):
+        assert fn in model_c
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("board, kernel, dw", [("pico", "eat_conv2d_s8_sparse_2of4_armv6m", "sparse_2of4_dw"),
+                                               ("nucleo_f446re", "eat_conv2d_s8_sparse_2of4_dsp", "dense")])
+def test_kws_pruned_2of4_bit_exact_on_simulated_board(board: str, kernel: str, dw: str, tmp_path: Path) -> None:
+    """kws_ref_model pruned one-shot 2:4: the cost model puts its 1x1 layers in 2:4 with the core's own
+    kernel (Pico: 0.65-0.68x of the dense cycles; nucleo_f446re: 0.89x of the dense instructions) and,
+    on the Pico, its depthwise layers (5 of 9 taps) in the per-tap records (0.90x, 384 of 576 B; the M4
+    has no depthwise kernel for them that beats its dense one: they stay dense), and the firmware is
+    byte-identical to TFLM on random inputs."""
     from rich.console import Console
 
     from pipeline.bench_sparsity import INFERENCES, measure
@@ -172,11 +266,51 @@ def test_kws_pruned_2of4_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
     src = reference_model("kws_ref_model.tflite")
     pruned = tmp_path / "kws_2of4.tflite"
     prune_tflite(src, pruned, "2:4", 0.5)
-    m = measure(pruned, load_board("pico"), tmp_path / "out", "auto", Console(stderr=True, quiet=True))
+    m = measure(pruned, load_board(board), tmp_path / "out", "auto", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
     pw = [w for w in m.weights if w["opcode"] == "CONV_2D" and w["op_index"] > 0]
     assert len(pw) == 4 and {w["encoding"] for w in pw} == {"sparse_2of4"}
+    assert {w["kernel"] for w in pw} == {kernel}
     assert all(w["chosen_weight_bytes"] <= 0.65 * w["dense_weight_bytes"] for w in pw)
+    dws = [w for w in m.weights if w["opcode"] == "DEPTHWISE_CONV_2D"]
+    assert len(dws) == 4 and {w["encoding"] for w in dws} == {dw}
+
+
+def test_auto_choice_2of4_on_m4() -> None:
+    """auto on the Cortex-M4: kws's 1x1 shape pruned exactly 2:4 goes 2:4 on the table walk (est. 451 k
+    against dense 501 k; measured 451,274 against 502,500); an FC with one batch stays dense (the walk's
+    8-batch block would be 7/8 empty: est. ~7.4 k against 747), saying why; K > 128 (a table over 8 KB)
+    takes the portable kernel."""
+    from pipeline.compiler import sparse
+    from pipeline.compiler.kernels import select_variant
+    from pipeline.compiler.ops.sparse_2of4_weights import Candidate, decide
+    from pipeline.compiler.sparse_cost import LayerShape
+
+    rng = np.random.default_rng(3)
+    exact = np.zeros((64, 64), np.int8)
+    for o in range(64):
+        for g0 in range(0, 64, 4):
+            exact[o, g0 + rng.choice(4, size=2, replace=False)] = rng.choice([-127, 127, 5, -9], size=2)
+    w = exact.reshape(64, 1, 1, 64)
+    geo = dict(n=1, oh=25, ow=5, oc=64, ic=64, fic=64, kh=1, kw=1, ph=0, pw=0)
+    v = select_variant("CONV_2D", sparse_2of4.KEY, "cortex-m4", geo)
+    assert v.function == "eat_conv2d_s8_sparse_2of4_dsp" and v.pixel_block == 8
+    wide = dict(geo, ic=256, fic=256)   # a 16 KB table: the portable kernel
+    assert select_variant("CONV_2D", sparse_2of4.KEY, "cortex-m4", wide).function == "eat_conv2d_s8_sparse_2of4"
+    choice = sparse.choose("auto", "cortex-m4", "CONV_2D", w, sparse.encode(sparse.channels_conv(w, 1, 64, 1, 1)),
+                           LayerShape("CONV_2D", 125, 64, 1, 125 * 64 * 64, 0, 0, 64), 0, "pw", block=8)
+    enc = sparse_2of4.encode(exact)
+    c = Candidate(v, enc, sparse_2of4.cycles("cortex-m4", 125, 64, enc.k8, sparse_2of4.walk_of(v.function)))
+    assert decide("auto", c, choice), (c.cycles_est, choice.dense_cycles_est)
+    assert 0.85 * choice.dense_cycles_est < c.cycles_est < 0.93 * choice.dense_cycles_est
+    fc = nm_weights(rng, 12, 64)
+    choice = sparse.choose("auto", "cortex-m4", "FULLY_CONNECTED", fc, sparse.encode(sparse.channels_fc(fc)),
+                           LayerShape("FULLY_CONNECTED", 1, 12, 1, 768), 1, "fc")
+    v = select_variant("FULLY_CONNECTED", sparse_2of4.KEY, "cortex-m4", dict(batches=1, in_depth=64, out_depth=12))
+    assert v.function == "eat_fully_connected_s8_sparse_2of4_dsp"
+    enc = sparse_2of4.encode(fc)
+    c = Candidate(v, enc, sparse_2of4.cycles("cortex-m4", 1, 12, enc.k8, "armv7em"))
+    assert not decide("auto", c, choice) and "2:4 est." in choice.reason
 
 
 def test_auto_never_picks_a_larger_2of4() -> None:

@@ -1,4 +1,5 @@
-"""The kernel variants over EAT_WEIGHTS_SPARSE_2OF4 (eat/sparse_2of4.h): portable ("generic") and Cortex-M0+.
+"""The kernel variants over EAT_WEIGHTS_SPARSE_2OF4 (eat/sparse_2of4.h): portable ("generic"), Cortex-M0+
+and Cortex-M4/M7.
 
 Like the d4 format, the 2:4 format has no reference kernel in packing.KERNELS: its portable kernels are
 its "generic" variants. The 2:4 lowering (ops/sparse_2of4_weights.py) folds input_offset - input_bias
@@ -8,7 +9,7 @@ into the bias itself and packs the weights, so these variants fold nothing and k
 from __future__ import annotations
 
 from pipeline.compiler.kernels import Geometry, Variant, register
-from pipeline.compiler.sparse_2of4 import KEY
+from pipeline.compiler.sparse_2of4 import KEY, KEY_DW
 
 
 def k8(k: int) -> int:
@@ -48,3 +49,53 @@ register("FULLY_CONNECTED", KEY, ARMV6M, Variant(
     "each row's positions decoded once per block of 8 batches, inputs as x + 129 in uint16 pairs: two "
     "batches per MULS, hand-scheduled Thumb-1 in SRAM", scratch=lambda g: 16 * k8(g["in_depth"]) + 32 * g["out_depth"],
     header="eat/sparse_2of4.h", input_bias=129))
+
+# ---- ARMv7E-M (runtime/src/armv7em/sparse_2of4_dsp.c): Cortex-M4 / M7 ----
+ARMV7EM = ("cortex-m4", "cortex-m7")
+
+
+def table_bytes(k: int) -> int:
+    """The M4 walk's table of input pairs: 2,048 bytes per 4 pairs of groups (leading ones counted)."""
+    pairs = k8(k) // 8
+    return (pairs + (-pairs) % 4) // 4 * 2048
+
+
+# The table grows with K (2 KB per 32 inputs: 8 KB at K = 128, 32 KB at K = 512): wider layers take the portable
+# kernel (or d4 / dense) rather than a scratch that may not fit the board's RAM.
+TABLE_MAX_BYTES = 8192
+
+
+def _m4_applies(k: int) -> bool:
+    return table_bytes(k) <= TABLE_MAX_BYTES
+
+
+def _rq_bytes(oc: int) -> int:
+    return 24 * oc   # EAT_RQ_BYTES: sizeof(eat_rq_t) per channel
+
+
+register("CONV_2D", KEY, ARMV7EM, Variant(
+    "eat_conv2d_s8_sparse_2of4_dsp", "runtime/src/armv7em/sparse_2of4_dsp.c",
+    "each channel's stream walked once per block of 8 pixels over a table of the block's input pairs: "
+    "two products per SMLAD, the position byte masked is the table slot",
+    applies=lambda g: _pointwise(g) and _m4_applies(g["ic"]),
+    scratch=lambda g: _rq_bytes(g["oc"]) + table_bytes(g["ic"]) + 32 * g["oc"], pixel_block=8,
+    header="eat/sparse_2of4.h"))
+register("FULLY_CONNECTED", KEY, ARMV7EM, Variant(
+    "eat_fully_connected_s8_sparse_2of4_dsp", "runtime/src/armv7em/sparse_2of4_dsp.c",
+    "each row's stream walked once per block of 8 batches over a table of the block's input pairs: two "
+    "products per SMLAD", applies=lambda g: _m4_applies(g["in_depth"]),
+    scratch=lambda g: _rq_bytes(g["out_depth"]) + table_bytes(g["in_depth"]) + 40 * g["out_depth"],
+    header="eat/sparse_2of4.h"))
+
+# ---- DEPTHWISE_CONV_2D over EAT_WEIGHTS_SPARSE_2OF4_DW (2:4 along the kernel positions) ----
+register("DEPTHWISE_CONV_2D", KEY_DW, ("generic",), Variant(
+    "eat_depthwise_conv2d_s8_sparse_2of4", "runtime/src/depthwise_conv2d_2of4_s8.c",
+    "channel outer: each channel's record decoded once into its non-zero taps, then every output pixel",
+    header="eat/sparse_2of4.h", scratch=lambda g: 4 * g["kh"] * g["kw"], pixel_block=0))
+register("DEPTHWISE_CONV_2D", KEY_DW, ARMV6M, Variant(
+    "eat_depthwise_conv2d_s8_sparse_2of4_armv6m", "runtime/src/armv6m/sparse_2of4_armv6m.c",
+    "channel outer over a padded input plane: each channel's record decoded once into (offset, weight) of its "
+    "non-zeros, one LDRSB + MULS each per output, the accumulator bounds, the exact fast requantisation",
+    header="eat/sparse_2of4.h", clamp_bounds=True, pixel_block=0,
+    scratch=lambda g: 16 * g["kh"] * g["kw"] + (((g["oh"] - 1) * g["sh"] + (g["kh"] - 1) * g["dh"] + 1)
+                                              * ((g["ow"] - 1) * g["sw"] + (g["kw"] - 1) * g["dw"] + 1) + 3) // 4 * 4))

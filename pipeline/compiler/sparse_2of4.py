@@ -99,13 +99,143 @@ M0_PAIR, M0_CHANNEL, M0_GATHER, M0_OUT = 137.0, 60.0, 4.0, 47.0
 BLOCK = 8
 
 
-def cycles(core: str, pixels: int, out_c: int, k8: int) -> int:
-    """The estimated cost of a layer in this format: the M0+ block walk, elsewhere the portable kernel."""
+# Cortex-M4 walk (armv7em/sparse_2of4_dsp.c), QEMU instructions, per block of 8 pixels: per pair of groups
+# and channel 35.75 (counted: 2 x (LDRB, AND, ADD, LDR, SXTB16, 4 LDRD, 8 SMLAD), ADD, the loop's 3 per 4
+# pairs); per channel 36.5 and per output 8 (sums set up, SMMULR requantisation, stores) and per pair and
+# pixel of the table 53.1, fitted to kws_ref_model one-shot 2:4 forced 2:4 (its 1x1 25x5x64->64 layers
+# 451,274 each with the table in C: the table 57,037 measured by leaving it out, the rest 394,237; 448,643
+# with the table's words in assembly; dense 502,500).
+M4_PAIR, M4_CHANNEL, M4_OUT, M4_TABLE = 35.75, 36.5, 8.0, 53.1
+M4_BLOCK = 8
+
+
+def walk_of(function: str) -> str:
+    """Which cost formula a 2:4 kernel takes: "armv6m", "armv7em" or "portable"."""
+    if function.endswith("_armv6m"):
+        return "armv6m"
+    return "armv7em" if function.endswith("_dsp") else "portable"
+
+
+def cycles(core: str, pixels: int, out_c: int, k8: int, walk: str = "portable") -> int:
+    """The estimated cost of a layer in this format on `core` with the kernel `walk` (walk_of)."""
     pairs = k8 // 8
-    if core == "cortex-m0plus":           # the M0+ block walk ("<core>/portable": the portable kernel)
+    if walk == "armv6m":                  # the M0+ block walk
         blocks = (pixels + BLOCK - 1) // BLOCK
         return int(blocks * (out_c * (pairs * M0_PAIR + M0_CHANNEL) + BLOCK * k8 * M0_GATHER)
                    + pixels * out_c * M0_OUT)
-    c = sparse_cost.costs(core.split("/")[0])
+    if walk == "armv7em":                 # the M4 table walk
+        blocks = (pixels + M4_BLOCK - 1) // M4_BLOCK
+        return int(blocks * (out_c * (pairs * M4_PAIR + M4_CHANNEL) + M4_BLOCK * pairs * M4_TABLE)
+                   + pixels * out_c * M4_OUT)
+    c = sparse_cost.costs(core)
     # portable: per value one load of the value, one of the input, a multiply-add; per group its decode
     return int(pixels * (out_c * (pairs * (4 * c.pair + 4) + c.out + c.channel) + k8 * 2))
+
+
+# ---- DEPTHWISE_CONV_2D: 2:4 along the kernel positions (what `--prune 2:4` does to a depthwise filter) ----
+# A depthwise filter has no input depth, so the pruning keeps 2 of every 4 consecutive taps (fy * k_w + fx);
+# a last group of 1 or 2 taps keeps them all (3x3: 5 of 9). The pair-of-groups layout above pads K to 8
+# (16 taps: 10 bytes per 3x3 channel, more than dense), so depthwise has its own record per channel.
+FORMAT_DW = "EAT_WEIGHTS_SPARSE_2OF4_DW"
+KEY_DW = "sparse_2of4_dw"
+LAYOUT_DW = ("per output channel, the taps (fy * k_w + fx) in groups of 4: one 4-bit position field (p0 | p1 << 2) "
+             "per group of 3 or 4 taps, two per byte (group 2i in bits 0-3), then the values group by group (2 per "
+             "coded group, every tap of a last group of 1 or 2); empty slots hold 0")
+
+
+@dataclass(frozen=True)
+class DwShape:
+    """A depthwise filter's record layout: taps T = k_h * k_w, `coded` groups of 3-4 taps (2 values each), a
+    last group of `tail` (0-2) taps kept whole."""
+    taps: int
+
+    @property
+    def coded(self) -> int:
+        return self.taps // GROUP + (1 if self.taps % GROUP >= 3 else 0)
+
+    @property
+    def tail(self) -> int:
+        return self.taps % GROUP if self.taps % GROUP <= 2 else 0
+
+    @property
+    def record(self) -> int:
+        """Bytes per output channel: position bytes, then 2 values per coded group and the tail."""
+        return (self.coded + 1) // 2 + 2 * self.coded + self.tail
+
+
+def rows_dw(w: np.ndarray) -> np.ndarray:
+    """[out_c][T] from the [1][k_h][k_w][out_c] depthwise weights."""
+    w = np.asarray(w, np.int8)
+    return w.reshape(-1, w.shape[-1]).T.copy()
+
+
+def misfit_dw(rows: np.ndarray) -> str | None:
+    """Why the depthwise rows do not fit the per-tap 2:4 record, or None."""
+    s = DwShape(rows.shape[1])
+    if s.coded == 0:
+        return "fewer than 3 taps: nothing to code"
+    nz = rows[:, :s.coded * GROUP] != 0 if s.taps % GROUP != 3 else np.pad(rows != 0, ((0, 0), (0, 1)))
+    counts = nz[:, :s.coded * GROUP].reshape(rows.shape[0], s.coded, GROUP).sum(axis=2)
+    if counts.size and int(counts.max()) > 2:
+        return f"{int((counts > 2).sum())} groups of 4 taps hold more than 2 non-zeros"
+    return None
+
+
+def encode_dw(rows: np.ndarray) -> Encoded2of4:
+    """Per channel its record (see LAYOUT_DW), channel after channel; k8 holds the record's bytes."""
+    oc, taps = rows.shape
+    s = DwShape(taps)
+    padded = np.zeros((oc, s.coded * GROUP + s.tail), np.int8)
+    padded[:, :taps] = rows
+    groups = padded[:, :s.coded * GROUP].reshape(oc, s.coded, GROUP)
+    order = np.argsort(groups == 0, axis=2, kind="stable")[:, :, :2]
+    values = np.take_along_axis(groups, order, axis=2).reshape(oc, 2 * s.coded)
+    nib = (order[:, :, 0] | (order[:, :, 1] << 2)).astype(np.uint8)
+    if s.coded % 2:
+        nib = np.concatenate([nib, np.zeros((oc, 1), np.uint8)], axis=1)
+    pos = (nib[:, 0::2] | (nib[:, 1::2] << 4)).astype(np.uint8).view(np.int8)
+    stream = np.concatenate([pos, values, padded[:, s.coded * GROUP:]], axis=1).reshape(-1)
+    return Encoded2of4(np.ascontiguousarray(stream, np.int8), s.record, np.zeros(oc, np.int64))
+
+
+def decode_dw(enc: Encoded2of4, oc: int, taps: int) -> np.ndarray:
+    """The rows [oc][taps] back from the records (the tests' check of the encoding)."""
+    s = DwShape(taps)
+    rec = enc.stream.reshape(oc, s.record)
+    npos = (s.coded + 1) // 2
+    out = np.zeros((oc, s.coded * GROUP + s.tail), np.int8)
+    for g in range(s.coded):
+        field = (rec[:, g // 2].view(np.uint8).astype(np.int64) >> (4 * (g % 2))) & 15
+        for slot in range(2):
+            col = g * GROUP + ((field >> (2 * slot)) & 3)
+            val = rec[:, npos + 2 * g + slot]
+            np.put_along_axis(out, col[:, None], np.where(val != 0, val, np.take_along_axis(out, col[:, None], 1)[:, 0])[:, None], 1)
+    out[:, s.coded * GROUP:] = rec[:, npos + 2 * s.coded:]
+    return out[:, :taps]
+
+
+def packed_dw(enc: Encoded2of4) -> PackedWeights:
+    return PackedWeights(FORMAT_DW, KEY_DW, enc.stream, None, LAYOUT_DW)
+
+
+# Cortex-M0+ depthwise walk (armv6m/sparse_2of4_armv6m.c), rp2040js cycles: per non-zero and output 12
+# (LDR, LDRSB, LDR, MULS, ADDS, ADDS, CMP, BNE counted), per output 44.5 (bounds, requantisation, store,
+# loop), per channel 1,575 (decode, set-up) and per input byte copied into the plane 9; fitted to
+# kws_ref_model one-shot 2:4 forced 2:4 (`bench_sparsity.layer_cycles`): its 3x3 25x5x64 depthwise layers,
+# 5 non-zeros per channel, 988,277-1,018,379 (est. 1,008,800; the walk alone ~836 k, measured by leaving
+# the rest out), dense 1.10-1.13 M.
+M0_DW_NZ, M0_DW_OUT, M0_DW_CHANNEL, M0_DW_COPY = 12.0, 44.5, 1575.0, 9.0
+
+
+def cycles_dw(core: str, walk: str, geo: dict, channel_nonzeros: np.ndarray) -> int:
+    """The estimated cost of a depthwise layer in the per-tap records (walk: walk_of the kernel)."""
+    pixels = geo["n"] * geo["oh"] * geo["ow"]
+    nz = int(np.asarray(channel_nonzeros, np.int64).sum())
+    if walk == "armv6m":
+        copied = geo["n"] * geo["ic"] * geo["ih"] * geo["iw"]   # each input channel's plane, once
+        return int(pixels * (nz * M0_DW_NZ + geo["oc"] * M0_DW_OUT) + geo["n"] * geo["oc"] * M0_DW_CHANNEL
+                   + copied * M0_DW_COPY)
+    c = sparse_cost.costs(core)
+    # portable: per non-zero and output the tap's bounds, load and multiply-add (~4 dense MACs' worth);
+    # per output the general requantisation and the channel's set-up
+    return int(pixels * (nz * 4 * c.dense_mac + geo["oc"] * (c.out + c.channel)))

@@ -25,6 +25,8 @@ class Candidate:
 
 def candidate(ctx: Ctx, opcode: str, data: np.ndarray, geo: dict) -> tuple[Candidate | None, str]:
     """The 2:4 candidate for this layer, or None and why not."""
+    if opcode == "DEPTHWISE_CONV_2D":
+        return _candidate_dw(ctx, data, geo)
     if opcode not in ("FULLY_CONNECTED", "CONV_2D"):
         return None, ""
     rows = sparse_2of4.rows_of(opcode, data)
@@ -40,8 +42,24 @@ def candidate(ctx: Ctx, opcode: str, data: np.ndarray, geo: dict) -> tuple[Candi
         pixels, out_c = geo["batches"], geo["out_depth"]
     else:
         pixels, out_c = geo["n"] * geo["oh"] * geo["ow"], geo["oc"]
-    core = ctx.core if variant.function.endswith("_armv6m") else f"{ctx.core}/portable"
-    return Candidate(variant, enc, sparse_2of4.cycles(core, pixels, out_c, enc.k8)), ""
+    walk = sparse_2of4.walk_of(variant.function)
+    return Candidate(variant, enc, sparse_2of4.cycles(ctx.core, pixels, out_c, enc.k8, walk)), ""
+
+
+def _candidate_dw(ctx: Ctx, data: np.ndarray, geo: dict) -> tuple[Candidate | None, str]:
+    """DEPTHWISE_CONV_2D: the per-tap 2:4 records (sparse_2of4.encode_dw), when every group of 4 taps fits."""
+    rows = sparse_2of4.rows_dw(data)
+    why = sparse_2of4.misfit_dw(rows)
+    if why:
+        return None, f"not 2:4: {why}"
+    try:
+        variant = kernels.select_variant("DEPTHWISE_CONV_2D", sparse_2of4.KEY_DW, ctx.core, geo)
+    except KeyError:
+        return None, "not 2:4: no kernel for this geometry"
+    enc = sparse_2of4.encode_dw(rows)
+    nz = (rows != 0).sum(axis=1)
+    est = sparse_2of4.cycles_dw(ctx.core, sparse_2of4.walk_of(variant.function), geo, nz)
+    return Candidate(variant, enc, est), ""
 
 
 def decide(mode: str, c: Candidate, choice: LayerChoice) -> bool:
@@ -66,7 +84,8 @@ def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo:
           choice: LayerChoice) -> Lowered | None:
     """Switch `lw` to the 2:4 kernel; None (choice unchanged) when the folded bias would leave int32."""
     v = c.variant
-    folded = sparse.folded_bias(None if bias is None else bias.data, data, input_offset - v.input_bias, 0)
+    dw = lw.op.opcode == "DEPTHWISE_CONV_2D"
+    folded = sparse.folded_bias(None if bias is None else bias.data, data, input_offset - v.input_bias, 3 if dw else 0)
     if folded is None:
         choice.reason += "; 2:4 skipped: the folded bias would leave int32"
         return None
@@ -78,13 +97,14 @@ def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo:
                      f"{dense_c:,} ({c.cycles_est / max(dense_c, 1):.2f}x), d4 {choice.sparse_cycles_est:,} on "
                      f"{ctx.core}; {c.enc.bytes:,} B vs {choice.dense_weight_bytes:,} B"
                      + (" (forced 2:4)" if ctx.weight_mode == FORCE else ""))
-    choice.encoding, choice.chosen_weight_bytes = sparse_2of4.KEY, c.enc.bytes
+    choice.encoding, choice.chosen_weight_bytes = (sparse_2of4.KEY_DW if dw else sparse_2of4.KEY), c.enc.bytes
     choice.sparse_cycles_est, choice.kernel = c.cycles_est, v.function
     pre = ctx.prefix(lw.op)
-    lw.weights = sparse_2of4.packed(c.enc)
+    lw.weights = sparse_2of4.packed_dw(c.enc) if dw else sparse_2of4.packed(c.enc)
     lw.header = "eat/sparse_2of4.h"
     tail = (c.enc.neg, "; then neg[oc], the channel's negative weights (the M0+ walk's high halves are short by "
                        "one per negative weight: runtime/src/armv6m/sparse_2of4_armv6m.c)") if v.input_bias else None
     return sparse_call.switch_call(lw, v, pre, folded, how, geo,
-                                   f"weights {choice.sparsity:.1%} zeros -> {sparse_2of4.FORMAT}: {c.enc.bytes} B "
+                                   f"weights {choice.sparsity:.1%} zeros -> "
+                                   f"{sparse_2of4.FORMAT_DW if dw else sparse_2of4.FORMAT}: {c.enc.bytes} B "
                                    f"instead of {data.size} B; {choice.reason}", tail)

@@ -17,6 +17,7 @@
 #define EAT_SPARSE_2OF4_H
 
 #include "eat/conv.h"
+#include "eat/depthwise_conv.h"
 #include "eat/fully_connected.h"
 
 #ifdef __cplusplus
@@ -64,6 +65,80 @@ void eat_fully_connected_s8_sparse_2of4_armv6m(const eat_fully_connected_s8_para
 size_t eat_conv2d_s8_sparse_2of4_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_2of4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
+/* Cortex-M4/M7 (runtime/src/armv7em/sparse_2of4_dsp.c, built only where the DSP extension is): 8 pixels
+ * (FC: batches) per walk of a channel's stream, two products per SMLAD from a per-block table of input
+ * pairs. `bias` is the folded bias (bias + input_offset * sum(w[oc])); the walk multiplies raw inputs.
+ * Scratch: EAT_RQ_BYTES(out_c) requantisation constants, the table (2,048 bytes per 4 pairs of groups,
+ * counted with the (-pairs) & 3 leading ones), 32 * out_c bytes of sums; FC then 8 * out_depth bytes.
+ * Full blocks with the short requantisation are requantised inside the walk (assembly). */
+size_t eat_fully_connected_s8_sparse_2of4_dsp_scratch_bytes(const eat_fully_connected_s8_params_t *p);
+void eat_fully_connected_s8_sparse_2of4_dsp(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                                           const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+/* CONV_2D 1x1, not grouped, no padding, any stride. */
+size_t eat_conv2d_s8_sparse_2of4_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_sparse_2of4_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
+/* DEPTHWISE_CONV_2D over EAT_WEIGHTS_SPARSE_2OF4_DW (pipeline/compiler/sparse_2of4.py encode_dw): 2:4 along
+ * the kernel positions t = fy * k_w + fx of each output channel (a depthwise filter has no input depth).
+ * Per output channel one record of eat_2of4_dw_record(T) bytes, T = k_h * k_w: the taps in groups of 4;
+ * a group of 3 or 4 taps is "coded": a 4-bit field p0 | p1 << 2 (two per byte, group 2i in bits 0-3)
+ * then its 2 values (empty slots hold 0); a last group of 1 or 2 taps keeps its values whole, no field.
+ * Record: the (coded + 1) / 2 field bytes, then the values group by group. 3x3: 6 bytes (dense 9).
+ * `bias` is bias + input_offset * sum(w[oc]); a tap in the padding reads the input zero point. */
+static inline int32_t eat_2of4_dw_coded(int32_t taps)
+{
+    return taps / 4 + (taps % 4 >= 3 ? 1 : 0);
+}
+
+static inline int32_t eat_2of4_dw_record(int32_t taps)
+{
+    const int32_t coded = eat_2of4_dw_coded(taps);
+    return (coded + 1) / 2 + 2 * coded + (taps % 4 <= 2 ? taps % 4 : 0);
+}
+
+/* One channel's record -> its non-zero taps: tap[i] (fy * k_w + fx), w[i]; returns their count (<= T). */
+static inline int32_t eat_2of4_dw_decode(const int8_t *rec, int32_t taps, int16_t *tap, int16_t *w)
+{
+    const int32_t coded = eat_2of4_dw_coded(taps);
+    const int8_t *v = rec + (coded + 1) / 2;
+    int32_t g, n = 0, t;
+    for (g = 0; g < coded; ++g) {
+        const uint32_t f = ((uint32_t)(uint8_t)rec[g >> 1] >> (4 * (g & 1))) & 15u;
+        if (v[0] != 0) {
+            tap[n] = (int16_t)(4 * g + (int32_t)(f & 3u));
+            w[n++] = v[0];
+        }
+        if (v[1] != 0) {
+            tap[n] = (int16_t)(4 * g + (int32_t)(f >> 2));
+            w[n++] = v[1];
+        }
+        v += 2;
+    }
+    for (t = 4 * coded; t < taps; ++t, ++v) {
+        if (*v != 0) {
+            tap[n] = (int16_t)t;
+            w[n++] = *v;
+        }
+    }
+    return n;
+}
+
+/* Portable (runtime/src/depthwise_conv2d_2of4_s8.c): any kernel, stride, dilation, padding, depth
+ * multiplier. Scratch: 4 * k_h * k_w bytes (one channel's decoded taps). */
+size_t eat_depthwise_conv2d_s8_sparse_2of4_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);
+void eat_depthwise_conv2d_s8_sparse_2of4(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                         const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
+/* Cortex-M0+ (runtime/src/armv6m/sparse_2of4_armv6m.c): channel outer over a padded input plane, one
+ * LDRSB + MULS per non-zero tap; bias: folded[out_c], lo[out_c], hi[out_c] (the accumulator bounds).
+ * Scratch: 16 * k_h * k_w bytes, then the plane ((out_h - 1) * stride_h + (k_h - 1) * dilation_h + 1) x
+ * ((out_w - 1) * stride_w + (k_w - 1) * dilation_w + 1) bytes rounded up to 4. */
+size_t eat_depthwise_conv2d_s8_sparse_2of4_armv6m_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);
+void eat_depthwise_conv2d_s8_sparse_2of4_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                                const int32_t *bias, const int8_t *input, int8_t *output,
+                                                void *scratch);
 
 #ifdef __cplusplus
 }

@@ -227,4 +227,163 @@ void eat_conv2d_s8_sparse_2of4_armv6m(const eat_conv2d_s8_params_t *p, const eat
     }
 }
 
+/* ---- DEPTHWISE_CONV_2D over EAT_WEIGHTS_SPARSE_2OF4_DW (2:4 along the kernel positions) ----
+ * Channel outer: per input channel its plane (every position an output's window reaches, the padding
+ * holding the input zero point) is filled once into scratch; per output channel its record is decoded
+ * once into (offset in the plane, weight) pairs of its non-zeros and its requantisation prepared; then
+ * per output pixel one LDRSB + MULS per non-zero, the accumulator bounds (outside them the clamp) and
+ * eat/armv6m.h's exact fast requantisation. bias: folded[out_c], lo[out_c], hi[out_c]. Scratch: 16 * k_h
+ * * k_w bytes (the pairs, the taps' offsets, the decode's lists), then the plane (plane_h * plane_w, rounded
+ * up to 4). */
+static int32_t dw_plane_h(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return (p->out_h - 1) * p->stride_h + (p->k_h - 1) * p->dilation_h + 1;
+}
+
+static int32_t dw_plane_w(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return (p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dilation_w + 1;
+}
+
+size_t eat_depthwise_conv2d_s8_sparse_2of4_armv6m_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return (size_t)(16 * p->k_h * p->k_w) + (((size_t)dw_plane_h(p) * (size_t)dw_plane_w(p) + 3u) & ~(size_t)3u);
+}
+
+/* The plane (py, px) = input (py - pad_h, px - pad_w) of one input channel, the input zero point outside
+ * the input: dw_border writes the zero point everywhere (once per call: the border is the same for every
+ * channel), dw_interior then copies one channel's inside rows (img points at its first byte). */
+static void dw_border(const eat_depthwise_conv2d_s8_params_t *p, int8_t *plane, int8_t zp)
+{
+    const int32_t n = dw_plane_h(p) * dw_plane_w(p);
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        plane[i] = zp;
+    }
+}
+
+static void dw_interior(const eat_depthwise_conv2d_s8_params_t *p, const int8_t *img, int8_t *plane)
+{
+    const int32_t ph = dw_plane_h(p), pw = dw_plane_w(p), in_c = p->in_c;
+    const int32_t x0 = p->pad_w > 0 ? p->pad_w : 0;                         /* first plane column inside */
+    const int32_t x1 = p->in_w + p->pad_w < pw ? p->in_w + p->pad_w : pw;   /* one past the last */
+    const int32_t y0 = p->pad_h > 0 ? p->pad_h : 0;
+    const int32_t y1 = p->in_h + p->pad_h < ph ? p->in_h + p->pad_h : ph;
+    int32_t py;
+    if (x1 <= x0) {
+        return;
+    }
+    for (py = y0; py < y1; ++py) {
+        const int8_t *src = img + ((py - p->pad_h) * p->in_w + x0 - p->pad_w) * in_c;
+        int8_t *dst = plane + py * pw + x0;
+        int8_t *const end = plane + py * pw + x1;
+        do {
+            *dst++ = *src;
+            src += in_c;
+        } while (dst != end);
+    }
+}
+
+/* One output channel over its plane: n (offset, weight) pairs, its bias, bounds and requantisation. */
+typedef struct {
+    const int32_t *nz, *end;
+    int32_t bias, lo, hi, amin, amax;
+    int32_t rows, ow, sw, gap, out_c;   /* gap: plane bytes from one output row's end to the next's start */
+    eat_armv6m_rq_t q;
+} dw_chan_t;
+
+/* Every output of the channel (x: the plane, o: its first output); a function of its own so that gcc
+ * keeps the walk's pointers in registers. */
+__attribute__((noinline, section(".ramfunc.eat_2of4_dw_walk"))) static void dw_walk(const int8_t *x, int8_t *o, const dw_chan_t *c)
+{
+    const int32_t sw = c->sw, out_c = c->out_c, span = c->ow * sw;
+    int32_t rows = c->rows;
+    do {
+        const int8_t *row_end = x + span;
+        do {
+            const int32_t *e = c->nz;
+            int32_t acc = c->bias;
+            do {
+                acc += e[1] * x[e[0]];
+                e += 2;
+            } while (e != c->end);
+            *o = acc < c->lo ? (int8_t)c->amin
+                 : acc > c->hi ? (int8_t)c->amax
+                 : (int8_t)eat_clamp_i32(eat_armv6m_rq_apply(&c->q, acc), c->amin, c->amax);
+            o += out_c;
+            x += sw;
+        } while (x != row_end);
+        x += c->gap;
+    } while (--rows);
+}
+
+void eat_depthwise_conv2d_s8_sparse_2of4_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                                const int32_t *bias, const int8_t *input, int8_t *output,
+                                                void *scratch)
+{
+    const int32_t taps = p->k_h * p->k_w, rec = eat_2of4_dw_record(taps), out_c = p->out_c;
+    const int32_t pw = dw_plane_w(p), oh = p->out_h, ow = p->out_w, dm = p->depth_multiplier;
+    int32_t *nz = (int32_t *)scratch;            /* [2 taps]: offset in the plane, weight */
+    int32_t *off = nz + 2 * taps;                /* [taps]: tap t's offset in the plane */
+    int16_t *tap = (int16_t *)(void *)(off + taps);   /* the decode's lists */
+    int16_t *wt = tap + taps;
+    int8_t *plane = (int8_t *)(void *)(wt + taps);
+    dw_chan_t c;
+    int32_t b, oc, i, fy, fx;
+    if (oh <= 0 || ow <= 0) {
+        return;
+    }
+    for (fy = 0, i = 0; fy < p->k_h; ++fy) {
+        for (fx = 0; fx < p->k_w; ++fx, ++i) {
+            off[i] = fy * p->dilation_h * pw + fx * p->dilation_w;
+        }
+    }
+    dw_border(p, plane, (int8_t)(-p->input_offset));
+    c.nz = nz;
+    c.amin = p->act_min;
+    c.amax = p->act_max;
+    c.rows = oh;
+    c.ow = ow;
+    c.sw = p->stride_w;
+    c.gap = p->stride_h * pw - ow * p->stride_w;
+    c.out_c = out_c;
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *img = input + b * p->in_h * p->in_w * p->in_c;
+        int8_t *out_b = output + b * oh * ow * out_c;
+        int32_t ic = -1, k = dm, filled = -1;    /* oc's input channel, its outputs so far; the plane's */
+        for (oc = 0; oc < out_c; ++oc) {
+            const int32_t n = eat_2of4_dw_decode(w->data + oc * rec, taps, tap, wt);
+            c.bias = bias[oc];
+            c.lo = bias[out_c + oc];
+            c.hi = bias[2 * out_c + oc];
+            eat_armv6m_rq_prepare(&c.q, p->multiplier[oc], p->shift[oc], p->output_offset);
+            if (k == dm) {                       /* the next input channel (oc / dm, no division) */
+                k = 0;
+                ++ic;
+            }
+            ++k;
+            if (n == 0) {                        /* every output is the bias's */
+                const int32_t acc = c.bias;
+                const int8_t v = acc < c.lo ? (int8_t)c.amin : acc > c.hi ? (int8_t)c.amax
+                                 : (int8_t)eat_clamp_i32(eat_armv6m_rq_apply(&c.q, acc), c.amin, c.amax);
+                int8_t *o = out_b + oc;
+                for (i = 0; i < oh * ow; ++i, o += out_c) {
+                    *o = v;
+                }
+                continue;
+            }
+            for (i = 0; i < n; ++i) {
+                nz[2 * i] = off[tap[i]];
+                nz[2 * i + 1] = wt[i];
+            }
+            c.end = nz + 2 * n;
+            if (ic != filled) {                  /* a new input channel: its plane */
+                filled = ic;
+                dw_interior(p, img + ic, plane);
+            }
+            dw_walk(plane, out_b + oc, &c);
+        }
+    }
+}
+
 #endif /* __ARM_ARCH_6M__ */
