@@ -8,6 +8,7 @@ into the bias itself and packs the weights, so these variants fold nothing and k
 
 from __future__ import annotations
 
+from pipeline.compiler import kernels_sparse
 from pipeline.compiler.kernels import Geometry, Variant, register
 from pipeline.compiler.sparse_2of4 import KEY, KEY_DW
 
@@ -93,9 +94,8 @@ register("DEPTHWISE_CONV_2D", KEY_DW, ("generic",), Variant(
     "channel outer: each channel's record decoded once into its non-zero taps, then every output pixel",
     header="eat/sparse_2of4.h", scratch=lambda g: 4 * g["kh"] * g["kw"], pixel_block=0))
 register("DEPTHWISE_CONV_2D", KEY_DW, ARMV6M, Variant(
-    "eat_depthwise_conv2d_s8_sparse_2of4_armv6m", "runtime/src/armv6m/sparse_2of4_armv6m.c",
-    "channel outer over a padded input plane: each channel's record decoded once into (offset, weight) of its "
-    "non-zeros, one LDRSB + MULS each per output, the accumulator bounds, the exact fast requantisation",
-    header="eat/sparse_2of4.h", clamp_bounds=True, pixel_block=0,
-    scratch=lambda g: 16 * g["kh"] * g["kw"] + (((g["oh"] - 1) * g["sh"] + (g["kh"] - 1) * g["dh"] + 1)
-                                              * ((g["ow"] - 1) * g["sw"] + (g["kw"] - 1) * g["dw"] + 1) + 3) // 4 * 4))
+    "eat_depthwise_conv2d_s8_sparse_2of4_armv6m", "runtime/src/armv6m/depthwise_conv2d_sparse_armv6m.c",
+    "the d4 depthwise's plane walk (Thumb-1 walks for 1, 2 and n non-zeros, four planes per word load, the "
+    "accumulator bounds) with each channel's record decoded once into (offset, weight) of its non-zeros",
+    applies=lambda g: g["kh"] * g["kw"] <= 64, header="eat/sparse_2of4.h", clamp_bounds=True, pixel_block=0,
+    scratch=kernels_sparse.dw_planes_scratch))

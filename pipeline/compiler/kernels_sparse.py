@@ -99,7 +99,7 @@ register("DEPTHWISE_CONV_2D", KEY, ARMV7EM, Variant(
     "requantisation; outputs below the channel's accumulator bound lo skip it", scratch=_dw_plane_scratch,
     layout="d4_taps", header="eat/sparse_armv7em.h", pixel_block=0, clamp_bounds=True))   # channel outer: every pixel of a channel written before the next channel is read
 
-def _dw_planes_scratch(g: Geometry) -> int:
+def dw_planes_scratch(g: Geometry) -> int:
     """eat_depthwise_conv2d_s8_sparse_armv6m_scratch_bytes: 8 B per tap, then 4 padded planes when a word
     holds 4 channels (depth multiplier 1, in_c % 4 == 0), else one."""
     four = g["oc"] == g["ic"] and g["ic"] % 4 == 0
@@ -111,7 +111,7 @@ register("DEPTHWISE_CONV_2D", KEY, ARMV6M, Variant(
     "channel outer: the input plane copied with its padding (the zero point), the channel's non-zeros "
     "decoded once, then per output pixel one LDRSB + MULS + ADDS per non-zero (Thumb-1 walks in SRAM, "
     "straight-line for 1 and 2 non-zeros) and the accumulator bounds before the exact requantisation",
-    scratch=_dw_planes_scratch, layout="d4_taps", header="eat/sparse_armv6m.h", clamp_bounds=True, pixel_block=0))
+    scratch=dw_planes_scratch, layout="d4_taps", header="eat/sparse_armv6m.h", clamp_bounds=True, pixel_block=0))
 
 # (op, core) where the cost model is not asked: dense always wins there.
 DENSE_ONLY: dict[tuple[str, str], str] = {}

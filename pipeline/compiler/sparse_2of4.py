@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.compiler import sparse_cost
+from pipeline.compiler import sparse, sparse_cost
 from pipeline.compiler.packing import PackedWeights
 
 FORMAT = "EAT_WEIGHTS_SPARSE_2OF4"
@@ -218,23 +218,15 @@ def packed_dw(enc: Encoded2of4) -> PackedWeights:
     return PackedWeights(FORMAT_DW, KEY_DW, enc.stream, None, LAYOUT_DW)
 
 
-# Cortex-M0+ depthwise walk (armv6m/sparse_2of4_armv6m.c), rp2040js cycles: per non-zero and output 12
-# (LDR, LDRSB, LDR, MULS, ADDS, ADDS, CMP, BNE counted), per output 44.5 (bounds, requantisation, store,
-# loop), per channel 1,575 (decode, set-up) and per input byte copied into the plane 9; fitted to
-# kws_ref_model one-shot 2:4 forced 2:4 (`bench_sparsity.layer_cycles`): its 3x3 25x5x64 depthwise layers,
-# 5 non-zeros per channel, 988,277-1,018,379 (est. 1,008,800; the walk alone ~836 k, measured by leaving
-# the rest out), dense 1.10-1.13 M.
-M0_DW_NZ, M0_DW_OUT, M0_DW_CHANNEL, M0_DW_COPY = 12.0, 44.5, 1575.0, 9.0
-
-
 def cycles_dw(core: str, walk: str, geo: dict, channel_nonzeros: np.ndarray) -> int:
     """The estimated cost of a depthwise layer in the per-tap records (walk: walk_of the kernel)."""
     pixels = geo["n"] * geo["oh"] * geo["ow"]
     nz = int(np.asarray(channel_nonzeros, np.int64).sum())
-    if walk == "armv6m":
-        copied = geo["n"] * geo["ic"] * geo["ih"] * geo["iw"]   # each input channel's plane, once
-        return int(pixels * (nz * M0_DW_NZ + geo["oc"] * M0_DW_OUT) + geo["n"] * geo["oc"] * M0_DW_CHANNEL
-                   + copied * M0_DW_COPY)
+    if walk == "armv6m":   # the d4 depthwise's plane walk, reading the records: its own figures
+        shape = sparse_cost.LayerShape("DEPTHWISE_CONV_2D", pixels, geo["oc"], geo["kh"] * geo["kw"],
+                                       pixels * geo["oc"] * geo["kh"] * geo["kw"], 0, 0, 0,
+                                       sparse.plane_bytes(geo), geo["n"] * geo["ic"])
+        return sparse_cost.sparse_plane_cycles(core, shape, channel_nonzeros)
     c = sparse_cost.costs(core)
     # portable: per non-zero and output the tap's bounds, load and multiply-add (~4 dense MACs' worth);
     # per output the general requantisation and the channel's set-up

@@ -74,7 +74,8 @@ def decide(mode: str, c: Candidate, choice: LayerChoice) -> bool:
         return False
     best = choice.sparse_cycles_est if choice.encoding == sparse.KEY else dense_c
     ratio = c.cycles_est / max(dense_c, 1)
-    if c.cycles_est < dense_c * sparse_cost.MARGIN and c.cycles_est < best:
+    smaller_tie = c.cycles_est == best and c.enc.bytes < choice.chosen_weight_bytes   # e.g. the same plane walk
+    if c.cycles_est < dense_c * sparse_cost.MARGIN and (c.cycles_est < best or smaller_tie):
         return True
     choice.reason += f"; 2:4 est. {c.cycles_est:,} ({ratio:.2f}x dense): not the fastest"
     return False

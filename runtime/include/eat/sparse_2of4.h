@@ -131,10 +131,10 @@ size_t eat_depthwise_conv2d_s8_sparse_2of4_scratch_bytes(const eat_depthwise_con
 void eat_depthwise_conv2d_s8_sparse_2of4(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                          const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
-/* Cortex-M0+ (runtime/src/armv6m/sparse_2of4_armv6m.c): channel outer over a padded input plane, one
- * LDRSB + MULS per non-zero tap; bias: folded[out_c], lo[out_c], hi[out_c] (the accumulator bounds).
- * Scratch: 16 * k_h * k_w bytes, then the plane ((out_h - 1) * stride_h + (k_h - 1) * dilation_h + 1) x
- * ((out_w - 1) * stride_w + (k_w - 1) * dilation_w + 1) bytes rounded up to 4. */
+/* Cortex-M0+: the d4 depthwise's plane walk (runtime/src/armv6m/depthwise_conv2d_sparse_armv6m.c) with
+ * each channel's record decoded once (k_h * k_w <= EAT_ARMV6M_2OF4_DW_MAX_TAPS); bias: folded[out_c],
+ * lo[out_c], hi[out_c] (the accumulator bounds); scratch as eat_depthwise_conv2d_s8_sparse_armv6m's. */
+#define EAT_ARMV6M_2OF4_DW_MAX_TAPS 64
 size_t eat_depthwise_conv2d_s8_sparse_2of4_armv6m_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);
 void eat_depthwise_conv2d_s8_sparse_2of4_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                                 const int32_t *bias, const int8_t *input, int8_t *output,

@@ -13,8 +13,10 @@
  * depth multiplier 1 and in_c % 4 == 0 four channels' planes are filled per word load. `bias` is
  * int32[3][out_c]: bias + input_offset * sum(w[oc]), then the bounds lo[oc], hi[oc]
  * (pipeline/compiler/clamp_bounds.py). Bit-exact with TFLM. Also the dense counterpart for CONV_2D with
- * in_c 1 (eat_conv2d_s8_plane_armv6m: dense weights, every tap walked). Built only when __ARM_ARCH_6M__
+ * in_c 1 (eat_conv2d_s8_plane_armv6m: dense weights, every tap walked), and the depthwise over the 2:4
+ * records (eat_depthwise_conv2d_s8_sparse_2of4_armv6m, eat/sparse_2of4.h). Built only when __ARM_ARCH_6M__
  * is defined; the registries (kernels_sparse.py, kernels_registry.py) pick them for core "cortex-m0plus". */
+#include "eat/sparse_2of4.h"
 #include "eat/sparse_armv6m.h"
 
 #if defined(__ARM_ARCH_6M__)
@@ -319,8 +321,10 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
     const int32_t out_c = p->out_c, taps = p->k_h * p->k_w, pw = plane_w(p), dm = p->depth_multiplier;
     const int32_t oh = p->out_h, ow = p->out_w;
     const int8_t zp = (int8_t)(-p->input_offset);
-    const uint8_t *counts = dense ? NULL : (const uint8_t *)w->index;
-    const uint8_t *nib0 = dense ? NULL : counts + out_c;
+    const int d4 = dense == NULL && w->format == EAT_WEIGHTS_SPARSE_D4;   /* else dense or 2:4 records */
+    const int32_t rec = eat_2of4_dw_record(taps);
+    const uint8_t *counts = d4 ? (const uint8_t *)w->index : NULL;
+    const uint8_t *nib0 = d4 ? counts + out_c : NULL;
     int32_t *nz = (int32_t *)scratch;       /* [2 taps]: per non-zero its offset in the plane, its weight */
     int8_t *const planes = (int8_t *)(nz + 2 * taps);
     int8_t *plane = planes;
@@ -346,7 +350,7 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
         int8_t *o = output + b * oh * ow * out_c;
         int32_t filled = -1;                /* the input channel in the plane */
         for (oc = 0; oc < out_c; ++oc) {
-            const uint32_t ne = dense ? 0 : counts[oc];
+            const uint32_t ne = d4 ? counts[oc] : 0;
             int32_t n = 0, pos = 0, e;
             if (dense) {                    /* every tap: (fy, fx) at fy * dilation_h rows, fx * dilation_w */
                 int32_t fy, fx;
@@ -357,6 +361,15 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
                     }
                 }
                 v += taps;
+            } else if (!d4) {               /* EAT_WEIGHTS_SPARSE_2OF4_DW: the channel's record */
+                int16_t tap[EAT_ARMV6M_2OF4_DW_MAX_TAPS], wt[EAT_ARMV6M_2OF4_DW_MAX_TAPS];
+                const int32_t m = eat_2of4_dw_decode(v, taps, tap, wt);
+                for (e = 0; e < m; ++e, ++n) {
+                    const int32_t fy = tap[e] / p->k_w;
+                    nz[2 * n] = fy * p->dilation_h * pw + (tap[e] - fy * p->k_w) * p->dilation_w;
+                    nz[2 * n + 1] = wt[e];
+                }
+                v += rec;
             }
             for (e = 0; e < (int32_t)ne; ++e) {   /* decode the channel's non-zeros (fillers have weight 0) */
                 pos += (int32_t)eat_sparse_d4_step(nib, ne, (uint32_t)e);
@@ -415,6 +428,20 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
 
 void eat_depthwise_conv2d_s8_sparse_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                            const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+{
+    plane_walk(p, w, NULL, bias, input, output, scratch);
+}
+
+/* The same walk over EAT_WEIGHTS_SPARSE_2OF4_DW records (eat/sparse_2of4.h; k_h * k_w <= 64): each
+ * channel's record decoded once into its non-zeros, then the walks above. */
+size_t eat_depthwise_conv2d_s8_sparse_2of4_armv6m_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return eat_depthwise_conv2d_s8_sparse_armv6m_scratch_bytes(p);
+}
+
+void eat_depthwise_conv2d_s8_sparse_2of4_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                                const int32_t *bias, const int8_t *input, int8_t *output,
+                                                void *scratch)
 {
     plane_walk(p, w, NULL, bias, input, output, scratch);
 }
