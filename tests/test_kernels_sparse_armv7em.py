@@ -68,14 +68,18 @@ def test_m4_sparse_kernels_bit_exact_on_simulated_nucleo(seed: int, tmp_path: Pa
 
     tfl = tmp_path / "sparse_convs.tflite"
     kinds = [k for k in PATTERNS for _ in range(2)]      # two random ops per zero pattern
+    # then per pattern one-channel convs (the gather's per-row bounds) and depthwise ops with in_c % 4
+    # == 0; "+": input zero point -128, weights +-127, multipliers near 1
+    extra = [(op, k) for op in ("CONV_2D_C1", "CONV_2D_C1+", "DEPTHWISE_CONV_2D+", "DEPTHWISE_CONV_2D_C4",
+                                "DEPTHWISE_CONV_2D_C4+") for k in PATTERNS]
     tfl.write_bytes(model([("CONV_2D", k) for k in kinds] + [("DEPTHWISE_CONV_2D", k) for k in kinds]
-                          + [("FULLY_CONNECTED", "magnitude")], seed))
+                          + [("FULLY_CONNECTED", "magnitude")] + extra, seed))
     m = measure(tfl, load_board("nucleo_f446re"), tmp_path / "out", "sparse", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
     assert {w["encoding"] for w in m.weights} == {"sparse_d4"}
     kernels = [w["kernel"] for w in m.weights if w["opcode"] == "CONV_2D"]
     # grouped convs take the portable walk; every other conv the 8-pixel one
-    assert kernels.count(B8) >= len(kinds) // 2, kernels
+    assert kernels.count(B8) >= len(kinds) // 2 + len(PATTERNS), kernels
     assert {w["kernel"] for w in m.weights if w["opcode"] == "DEPTHWISE_CONV_2D"} == {DW}
 
 
