@@ -91,19 +91,20 @@ def _dw_plane_scratch(g: Geometry) -> int:
     return 8 * g["kh"] * g["kw"] + (ph * pw + 3) // 4 * 4
 
 
-register("DEPTHWISE_CONV_2D", KEY, ARMV7EM, Variant(
-    "eat_depthwise_conv2d_s8_sparse_dsp", "runtime/src/armv7em/depthwise_conv2d_sparse_dsp.c",
-    "channel outer: the channel's input plane copied with its padding (the zero point), its non-zeros "
-    "decoded once, then per output pixel one LDRSB and one MLA per non-zero and the short (SMMULR) "
-    "requantisation; outputs below the channel's accumulator bound lo skip it", scratch=_dw_plane_scratch,
-    header="eat/sparse_armv7em.h", pixel_block=0, clamp_bounds=True))   # channel outer: every pixel of a channel written before the next channel is read
-
 def _dw_planes_scratch(g: Geometry) -> int:
-    """eat_depthwise_conv2d_s8_sparse_armv6m_scratch_bytes: 8 B per tap, then 4 padded planes when a word
+    """eat_depthwise_conv2d_s8_sparse_armv6m_scratch_bytes and
+    eat_depthwise_conv2d_s8_sparse_dsp_scratch_bytes: 8 B per tap, then 4 padded planes when a word
     holds 4 channels (depth multiplier 1, in_c % 4 == 0), else one."""
     four = g["oc"] == g["ic"] and g["ic"] % 4 == 0
     return _dw_plane_scratch(g) + (3 * ((_dw_plane_scratch(g) - 8 * g["kh"] * g["kw"])) if four else 0)
 
+
+register("DEPTHWISE_CONV_2D", KEY, ARMV7EM, Variant(
+    "eat_depthwise_conv2d_s8_sparse_dsp", "runtime/src/armv7em/depthwise_conv2d_sparse_dsp.c",
+    "channel outer: the channel's input plane copied with its padding (the zero point), its non-zeros "
+    "decoded once, then per output pixel one LDRSB and one MLA per non-zero and the short (SMMULR) "
+    "requantisation; outputs below the channel's accumulator bound lo skip it", scratch=_dw_planes_scratch,
+    header="eat/sparse_armv7em.h", pixel_block=0, clamp_bounds=True))   # channel outer: every pixel of a channel written before the next channel is read
 
 register("DEPTHWISE_CONV_2D", KEY, ARMV6M, Variant(
     "eat_depthwise_conv2d_s8_sparse_armv6m", "runtime/src/armv6m/depthwise_conv2d_sparse_armv6m.c",

@@ -143,7 +143,7 @@ static inline const uint8_t *row_c1(const eat_conv2d_s8_params_t *p, const origi
  * are all inside the input for both pixels (or in the padding) is a plain loop of two LDRB, EOR, ORR
  * and a store per tap. kws's 10x4 conv (40 taps, in_c 1) spent ~21 instructions per pixel and tap in
  * the general gather (tap_src per tap and pixel), ~105 k of its 360 k at 90% zeros. */
-static void gather_pair_c1(const eat_conv2d_s8_params_t *p, const origin_t *o0, const origin_t *o1, uint32_t *t,
+__attribute__((noinline)) static void gather_pair_c1(const eat_conv2d_s8_params_t *p, const origin_t *o0, const origin_t *o1, uint32_t *t,
                            int8_t zp)
 {
     const int32_t dx = p->dilation_w, kw = p->k_w, w = p->in_w, span = (kw - 1) * dx;
@@ -173,10 +173,6 @@ static void gather_pair(const eat_conv2d_s8_params_t *p, const origin_t *o0, con
 {
     const int32_t c = p->in_c;
     int32_t fy, fx, k;
-    if (c == 1) {
-        gather_pair_c1(p, o0, o1, t, zp);
-        return;
-    }
     for (fy = 0; fy < p->k_h; ++fy) {
         for (fx = 0; fx < p->k_w; ++fx, t += 4 * c) {
             const int8_t *a = tap_src(p, o0, fy, fx);
@@ -278,7 +274,11 @@ void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weig
         for (j = 0; j < 4; ++j) {       /* a short last block repeats its last pixel */
             const origin_t oa = origin(p, input, q0 + (2 * j < n ? 2 * j : n - 1));
             const origin_t ob = origin(p, input, q0 + (2 * j + 1 < n ? 2 * j + 1 : n - 1));
-            gather_pair(p, &oa, &ob, t + j, zp, zp4);
+            if (p->in_c == 1) {
+                gather_pair_c1(p, &oa, &ob, t + j, zp);
+            } else {
+                gather_pair(p, &oa, &ob, t + j, zp, zp4);
+            }
         }
         eat_armv7em_sparse_b8_walk((const int32_t *)t, w->data, (const uint8_t *)w->index, init, sums, (uint32_t)oc_n);
         block_out(sums, output + q0 * oc_n, oc_n, n, lo, hi, rq, is_short, out_off, amin, amax);
