@@ -25,7 +25,7 @@ void eat_armv7em_sparse_b8_walk(const int32_t *t, const int8_t *v, const uint8_t
 /* CONV_2D, not grouped, any kernel, stride, dilation, padding. `bias` is int32[3][out_c]: bias +
  * (input_offset - 128) * sum(w[oc]), then the accumulator bounds lo[oc] and hi[oc] (outside them
  * the output is act_min / act_max, pipeline/compiler/clamp_bounds.py). Scratch:
- * eat_conv2d_s8_sparse_b8_dsp_scratch_bytes = 16 * k_h * k_w * in_c + 64 * out_c bytes. */
+ * eat_conv2d_s8_sparse_b8_dsp_scratch_bytes = 16 * k_h * k_w * in_c + 80 * out_c bytes. */
 size_t eat_conv2d_s8_sparse_b8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);

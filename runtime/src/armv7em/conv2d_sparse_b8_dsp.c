@@ -25,7 +25,7 @@
 
 size_t eat_conv2d_s8_sparse_b8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    return (size_t)(16 * p->k_h * p->k_w * p->in_c + 64 * p->out_c);
+    return (size_t)(16 * p->k_h * p->k_w * p->in_c + 80 * p->out_c);
 }
 
 /* Registers in the walk: r0-r7 the four 64-bit sums (lo, hi), r8/r9 the loaded words (and the step
@@ -235,8 +235,61 @@ static void block_out(const int32_t *a, int8_t *out, int32_t oc_n, int32_t n, co
     }
 }
 
+/* One output of block_out8 from register rX (its accumulator): below the channel's lo (r11) act_min
+ * (r4), else the short requantisation (r8 multiplier, r9 c, r10 s2) and SSAT (act_max 127: above the
+ * bound hi the requantisation passes 127, so SSAT is the clamp); a store at r12, then r12 += out_c (r5).
+ * 6 instructions below lo, 10 requantised. */
+#define B8_OUT(rX)                                                                                 \
+    "cmp     " rX ", r11\n\t"                                                                      \
+    "bge     1f\n\t"                                                                               \
+    "mov     " rX ", r4\n\t"                                                                       \
+    "b       2f\n"                                                                                 \
+    "1:\n\t"                                                                                       \
+    "lsl     " rX ", " rX ", #1\n\t"                                                               \
+    "smmulr  " rX ", " rX ", r8\n\t"                                                              \
+    "add     " rX ", " rX ", " rX ", asr #31\n\t"                                                 \
+    "add     " rX ", " rX ", r9\n\t"                                                              \
+    "asr     " rX ", " rX ", r10\n\t"                                                             \
+    "ssat    " rX ", #8, " rX "\n"                                                                 \
+    "2:\n\t"                                                                                       \
+    "strb    " rX ", [r12]\n\t"                                                                    \
+    "add     r12, r12, r5\n\t"
+
+/* A full block's outputs in the short form with act_max 127: per channel its constants (multiplier, c,
+ * s2, lo: `tab`, 4 words) by one LDM, its 8 sums by two, then B8_OUT per output. Against block_out's
+ * C (~14 instructions per requantised output, ~10 below lo, with the hi check and the block length
+ * test). sums [oc][8], out: the block's first output, act_min as the fifth argument. */
+__attribute__((naked, noinline)) static void block_out8(UNUSED_ARG const int32_t *sums, UNUSED_ARG int8_t *out,
+                                                        UNUSED_ARG const int32_t *tab, UNUSED_ARG uint32_t oc_n,
+                                                        UNUSED_ARG int32_t amin)
+{
+    __asm__ volatile(
+        "push    {r4-r11, lr}\n\t"
+        "ldr     r4, [sp, #36]\n\t"          /* act_min */
+        "mov     r6, r0\n\t"
+        "mov     r7, r1\n\t"
+        "mov     lr, r2\n\t"
+        "mov     r5, r3\n\t"
+        "add     r0, r1, r3\n\t"
+        "push    {r0}\n"                      /* [sp]: the end of the channels (out + out_c) */
+        "0:\n\t"
+        "ldm     lr!, {r8-r11}\n\t"
+        "mov     r12, r7\n\t"
+        "ldm     r6!, {r0-r3}\n\t"
+        B8_OUT("r0") B8_OUT("r1") B8_OUT("r2") B8_OUT("r3")
+        "ldm     r6!, {r0-r3}\n\t"
+        B8_OUT("r0") B8_OUT("r1") B8_OUT("r2") B8_OUT("r3")
+        "add     r7, r7, #1\n\t"
+        "ldr     r0, [sp]\n\t"
+        "cmp     r7, r0\n\t"
+        "bne     0b\n\t"
+        "add     sp, sp, #4\n\t"
+        "pop     {r4-r11, pc}\n\t");
+}
+
 /* CONV_2D, not grouped (filter_in_c == in_c). Scratch: t (16 * k_h * k_w * in_c bytes), the block's
- * sums [out_c][8], each channel's 64-bit start [out_c][2], the requantisation constants [out_c]. */
+ * sums [out_c][8], each channel's 64-bit start [out_c][2], the requantisation constants [out_c] and
+ * block_out8's table [out_c][4]. */
 void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
@@ -251,8 +304,9 @@ void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weig
     int32_t *sums = (int32_t *)(void *)(t + 4 * p->k_h * p->k_w * p->in_c);
     int32_t *init = sums + 8 * oc_n;
     eat_rq_t *rq = (eat_rq_t *)(void *)(init + 2 * oc_n);
+    int32_t *tab = (int32_t *)(void *)(rq + oc_n);
     const int8_t *v = w->data;
-    int32_t q0, j, oc, is_short;
+    int32_t q0, j, oc, is_short, asm_out;
     for (oc = 0; oc < oc_n; ++oc) {   /* the 64-bit start of each channel's sums */
         int32_t sw = 0, e;
         int64_t s;
@@ -269,6 +323,13 @@ void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weig
     for (oc = 0; oc < oc_n; ++oc) {
         is_short = is_short && p->multiplier[oc] >= 0;
     }
+    asm_out = is_short && amax == 127;
+    for (oc = 0; asm_out && oc < oc_n; ++oc) {   /* block_out8's constants */
+        tab[4 * oc] = rq[oc].multiplier;
+        tab[4 * oc + 1] = rq[oc].c;
+        tab[4 * oc + 2] = rq[oc].s2;
+        tab[4 * oc + 3] = lo[oc];
+    }
     for (q0 = 0; q0 < total; q0 += 8) {
         const int32_t n = total - q0 < 8 ? total - q0 : 8;
         for (j = 0; j < 4; ++j) {       /* a short last block repeats its last pixel */
@@ -281,7 +342,11 @@ void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weig
             }
         }
         eat_armv7em_sparse_b8_walk((const int32_t *)t, w->data, (const uint8_t *)w->index, init, sums, (uint32_t)oc_n);
-        block_out(sums, output + q0 * oc_n, oc_n, n, lo, hi, rq, is_short, out_off, amin, amax);
+        if (asm_out && n == 8) {
+            block_out8(sums, output + q0 * oc_n, tab, (uint32_t)oc_n, amin);
+        } else {
+            block_out(sums, output + q0 * oc_n, oc_n, n, lo, hi, rq, is_short, out_off, amin, amax);
+        }
     }
 }
 
