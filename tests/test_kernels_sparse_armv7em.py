@@ -49,8 +49,8 @@ def test_m4_choice_follows_the_measured_figures() -> None:
     assert c.encoding == "sparse_d4" and c.sparse_cycles_est < 0.68 * c.dense_cycles_est, c.reason   # measured 0.65x
     dw_shape = LayerShape("DEPTHWISE_CONV_2D", 125, 64, 9, 72000, 56, sparse.window_bytes(
         dict(kh=3, kw=3, dh=1, dw=1, iw=5, ic=64)), 0, 27 * 7, 64)
-    # the plane walk's estimates (measured 157-169 k, 179-184 k, 508-523 k against dense 268 k)
-    for kept, pick, ratio in ((1, "sparse_d4", 0.62), (2, "sparse_d4", 0.69), (5, "dense", 1.93)):
+    # the plane walk's estimates (measured 147-156 k, 168-172 k, 508-523 k against dense 268 k)
+    for kept, pick, ratio in ((1, "sparse_d4", 0.56), (2, "sparse_d4", 0.63), (5, "dense", 1.93)):
         dw = np.zeros((1, 3, 3, 64), np.int8)
         dw.reshape(9, 64)[:kept] = 7
         enc = sparse.encode(sparse.channels_depthwise(dw, 5, 1, 1))

@@ -157,18 +157,19 @@ COSTS: dict[str, CoreCosts] = {
     # bytes) 254,917 / 295,619 (est. 253,436 / 293,180; blk_tap 21 for in_c > 1 as before); 50 % forced
     # 433,791 against dense 410,149 (est. 483,000 vs 447,200: dense).
     # depthwise: now priced as the plane walk it is (sparse_plane_cycles): 3x3 25x5x64 with 1 / 2
-    # non-zeros per channel (dw1_channel / dw2_channel) 156,917-168,583 / 178,958-184,434; 14.4 / 16.8 per
-    # output counted in the loops (11 or 15 per output, 7 per row of 5; two more with two non-zeros), the
+    # non-zeros per channel (dw1_channel / dw2_channel, post-indexed tap pointers and doubled constants)
+    # 146,821-155,571 / 168,352-172,464; 13.0 / 15.4 per output (counted in the loops: 10 or 13 per output
+    # and 7 per row of 5 for one non-zero, 12 or 15 and 9 for two; 14.4 / 16.8 before the pointers), the
     # rest per channel (decode, requantisation set-up, call: 366) and per plane byte (four planes per word
     # load, padding once: 2.0 per byte of the 27x7 plane). C loop (> 2 non-zeros; 50 % forced, 5 per
     # channel) 508,268-522,869 -> 34 per output + 5 per non-zero (split estimated, not measured apart).
-    # Estimates: 162,816 / 182,016 / 519,616 against dense 270,240 (measured 267,952).
+    # Estimates: 151,616 / 170,816 / 519,616 against dense 270,240 (measured 267,952).
     "cortex-m4": CoreCosts(dense_mac=0.8, dense_tap=0.32, dense_dw_tap=1.72, out=11.1, pair=9.0, pair_dw=10.0,
                            channel=68.9, pixel=25.0, fill=6.0,
                            blk_pair=23.0, blk_channel=40.0, blk_out=12.4, blk_gather=2.2, blk_tap=21.0,
                            channel_dw=9.9, fill_dw=0.0,
-                           plane_nz=5.0, plane_out=34.0, plane_out2=16.8, plane_channel=366.0, plane_fill=2.0,
-                           plane_out1=14.4, blk_tap_c1=8.7),
+                           plane_nz=5.0, plane_out=34.0, plane_out2=15.4, plane_channel=366.0, plane_fill=2.0,
+                           plane_out1=13.0, blk_tap_c1=8.7),
     # esp32-c3-devkitm-1, labwired instructions: its own dense kernels (runtime/src/rv32/*) against the
     # PORTABLE sparse walks (runtime/src/*_sparse_s8.c: the RV32 has no sparse kernels of its own), fitted
     # to `bench --board esp32-c3-devkitm-1 --sparsity 0.8 --profile --model kws_ref_model.tflite` (one-shot
