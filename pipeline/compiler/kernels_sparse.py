@@ -82,7 +82,7 @@ register("CONV_2D", KEY, ARMV7EM, Variant(
     "lanes of a word: per non-zero one step decode, two LDRD and four SMLAL (two pixels each); outputs "
     "outside the accumulator bounds skip the requantisation",
     applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_block",
-    scratch=lambda g: 16 * g["kh"] * g["kw"] * g["ic"] + 80 * g["oc"], pixel_block=8,
+    scratch=lambda g: 16 * g["kh"] * g["kw"] * g["ic"] + 104 * g["oc"], pixel_block=8,
     header="eat/sparse_armv7em.h", clamp_bounds=True, acc_limit=B8_DSP_ACC_LIMIT))
 def _dw_plane_scratch(g: Geometry) -> int:
     """eat_depthwise_conv2d_s8_sparse_dsp_scratch_bytes: 8 B per tap, then the padded input plane."""

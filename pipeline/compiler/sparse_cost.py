@@ -146,6 +146,8 @@ COSTS: dict[str, CoreCosts] = {
     # 448,596 / 217,431 / 215,892; at 113 per output they read ~30% high and went dense at the new
     # dense figures, vww 11.61 M against 11.33 M). kws's FC 64->12 (the other user) stays dense at
     # 80 / 90 %.
+    # blk_channel 40 -> 34: the walk loads each channel's four sum starts by one LDM (no six MOVs): kws 90 %
+    # 1x1 and 10x4 conv -5.8 k each (64 channels x 16 blocks x 6).
     # Refitted after the M4 sparse kernels' second pass (README "Cortex-M4 sparse, second pass"), `bench
     # --board nucleo_f446re --sparsity 0.8 / 0.9 --profile` of kws, and forced sparse (`scripts/
     # profile_layers.py <kws pruned 50 % / 2:4> nucleo_f446re sparse OUT`):
@@ -166,7 +168,7 @@ COSTS: dict[str, CoreCosts] = {
     # Estimates: 151,616 / 170,816 / 519,616 against dense 270,240 (measured 267,952).
     "cortex-m4": CoreCosts(dense_mac=0.8, dense_tap=0.32, dense_dw_tap=1.72, out=11.1, pair=9.0, pair_dw=10.0,
                            channel=68.9, pixel=25.0, fill=6.0,
-                           blk_pair=23.0, blk_channel=40.0, blk_out=12.4, blk_gather=2.2, blk_tap=21.0,
+                           blk_pair=23.0, blk_channel=34.0, blk_out=12.4, blk_gather=2.2, blk_tap=21.0,
                            channel_dw=9.9, fill_dw=0.0,
                            plane_nz=5.0, plane_out=34.0, plane_out2=15.4, plane_channel=366.0, plane_fill=2.0,
                            plane_out1=13.0, blk_tap_c1=8.7),

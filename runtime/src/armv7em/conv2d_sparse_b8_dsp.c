@@ -25,7 +25,7 @@
 
 size_t eat_conv2d_s8_sparse_b8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    return (size_t)(16 * p->k_h * p->k_w * p->in_c + 80 * p->out_c);
+    return (size_t)(16 * p->k_h * p->k_w * p->in_c + 104 * p->out_c);
 }
 
 /* Registers in the walk: r0-r7 the four 64-bit sums (lo, hi), r8/r9 the loaded words (and the step
@@ -58,9 +58,8 @@ __attribute__((naked, noinline)) void eat_armv7em_sparse_b8_walk(UNUSED_ARG cons
         "add     r9, lr, r9\n\t"
         "str     r9, [sp, #20]\n\t"
         "ldr     r8, [sp, #8]\n\t"
-        "ldrd    r0, r1, [r8], #8\n\t"
+        "ldm     r8!, {r0-r7}\n\t"         /* the four sums' start (four copies: no MOVs) */
         "str     r8, [sp, #8]\n\t"
-        "mov     r2, r0\n\t" "mov r3, r1\n\t" "mov r4, r0\n\t" "mov r5, r1\n\t" "mov r6, r0\n\t" "mov r7, r1\n\t"
         "ldr     r10, [sp, #0]\n\t"
         "cmp     lr, r9\n\t"
         "beq     2f\n"
@@ -288,8 +287,8 @@ __attribute__((naked, noinline)) static void block_out8(UNUSED_ARG const int32_t
 }
 
 /* CONV_2D, not grouped (filter_in_c == in_c). Scratch: t (16 * k_h * k_w * in_c bytes), the block's
- * sums [out_c][8], each channel's 64-bit start [out_c][2], the requantisation constants [out_c] and
- * block_out8's table [out_c][4]. */
+ * sums [out_c][8], each channel's 64-bit start four times [out_c][8], the requantisation constants
+ * [out_c] and block_out8's table [out_c][4]. */
 void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
@@ -303,7 +302,7 @@ void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weig
     uint32_t *t = (uint32_t *)scratch;
     int32_t *sums = (int32_t *)(void *)(t + 4 * p->k_h * p->k_w * p->in_c);
     int32_t *init = sums + 8 * oc_n;
-    eat_rq_t *rq = (eat_rq_t *)(void *)(init + 2 * oc_n);
+    eat_rq_t *rq = (eat_rq_t *)(void *)(init + 8 * oc_n);
     int32_t *tab = (int32_t *)(void *)(rq + oc_n);
     const int8_t *v = w->data;
     int32_t q0, j, oc, is_short, asm_out;
@@ -315,8 +314,10 @@ void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weig
         }
         v += 2 * (int32_t)pairs[oc];
         s = (int64_t)bias[oc] + ((int64_t)1 << 23) + (int64_t)(((uint64_t)(int64_t)(bias[oc] + 128 * sw)) << 24);
-        init[2 * oc] = (int32_t)(uint32_t)(uint64_t)s;
-        init[2 * oc + 1] = (int32_t)(uint32_t)((uint64_t)s >> 32);
+        for (e = 0; e < 8; e += 2) {   /* four copies, one per pixel pair: the walk loads them by one LDM */
+            init[8 * oc + e] = (int32_t)(uint32_t)(uint64_t)s;
+            init[8 * oc + e + 1] = (int32_t)(uint32_t)((uint64_t)s >> 32);
+        }
     }
     eat_rq_prepare(rq, p->multiplier, p->shift, oc_n);
     is_short = eat_rq_prepare_short(rq, p->shift, oc_n, out_off);
