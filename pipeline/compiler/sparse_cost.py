@@ -60,7 +60,8 @@ class CoreCosts:
     dense_mac_c1: float = 0.0   # dense CONV_2D with in_c == 1, per MAC beside `out` (0: dense_mac and dense_tap)
     plane_out1: float = 0.0     # per output element of a channel of one non-zero, when it differs (0: plane_out2)
     blk_tap_c1: float = 0.0     # the block walk's blk_tap when in_c == 1, when its gather differs (0: blk_tap)
-    plane_short_sw1: bool = False   # the plane walk's 1 / 2 non-zero walks need stride_w 1 (else the C loop)
+    plane_short_max_sw: int = 0     # the plane walk's 1 / 2 non-zero walks serve stride_w up to this (0: any;
+    #                                 wider: the C loop)
 
 
 # Fitted to `scripts/calibrate_sparse.py BOARD` (FC 256x64, 1x1 conv 8x8x32->32, 3x3 conv 8x8x8->16,
@@ -168,15 +169,16 @@ COSTS: dict[str, CoreCosts] = {
     # load, padding once: 2.0 per byte of the 27x7 plane). C loop (> 2 non-zeros; 50 % forced, 5 per
     # channel) 508,268-522,869 -> 34 per output + 5 per non-zero (split estimated, not measured apart).
     # Estimates: 151,616 / 170,816 / 519,616 against dense 270,240 (measured 267,952).
-    # The short walks need stride_w 1 (plane_short_sw1): vww_96_int8 80 % op 7 (3x3 depthwise stride 2,
-    # 12x12x32 out, 25x25 planes, 2 non-zeros) measured 263,667 on the C loop against dense 157,571; priced
-    # as the short walk (est. 122,675) it went sparse; as the C loop est. 254,360: dense.
+    # The short walks serve stride_w 1 and 2 (plane_short_max_sw; wider: the C loop): vww_96_int8 80 % op 7
+    # (3x3 depthwise stride 2, 12x12x32 out, 25x25 planes, 2 non-zeros) measured 263,667 on the C loop
+    # against dense 157,571 (before the stride-2 walks: it went sparse at est. 122,675), 135,155 on
+    # dw2_channel_s2 (est. 122,675: the 25x25 fill costs more per plane byte than kws's 27x7).
     "cortex-m4": CoreCosts(dense_mac=0.8, dense_tap=0.32, dense_dw_tap=1.72, out=11.1, pair=9.0, pair_dw=10.0,
                            channel=68.9, pixel=25.0, fill=6.0,
                            blk_pair=23.0, blk_channel=34.0, blk_out=12.4, blk_gather=2.2, blk_tap=21.0,
                            channel_dw=9.9, fill_dw=0.0,
                            plane_nz=5.0, plane_out=34.0, plane_out2=15.4, plane_channel=366.0, plane_fill=2.0,
-                           plane_out1=13.0, blk_tap_c1=8.7, plane_short_sw1=True),
+                           plane_out1=13.0, blk_tap_c1=8.7, plane_short_max_sw=2),
     # esp32-c3-devkitm-1, labwired instructions: its own dense kernels (runtime/src/rv32/*) against the
     # PORTABLE sparse walks (runtime/src/*_sparse_s8.c: the RV32 has no sparse kernels of its own), fitted
     # to `bench --board esp32-c3-devkitm-1 --sparsity 0.8 --profile --model kws_ref_model.tflite` (one-shot
@@ -231,7 +233,7 @@ def sparse_plane_cycles(core: str, s: LayerShape, channel_nonzeros: np.ndarray) 
     of none nothing; per channel its set-up, per input channel its plane copied."""
     c = costs(core)
     nz = np.asarray(channel_nonzeros, np.int64)
-    if c.plane_short_sw1 and s.stride_w != 1:   # every channel with a non-zero takes the C loop
+    if c.plane_short_max_sw and s.stride_w > c.plane_short_max_sw:   # every channel with a non-zero: the C loop
         long_nz = nz[nz > 0]
         per_pixel = long_nz.size * c.plane_out + int(long_nz.sum()) * c.plane_nz
         return int(s.pixels * per_pixel + s.out_c * c.plane_channel + s.planes * s.plane_bytes * c.plane_fill)

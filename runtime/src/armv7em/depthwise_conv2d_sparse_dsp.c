@@ -108,7 +108,7 @@ static inline int8_t out_short(int32_t acc, int32_t m, int32_t c, int32_t s2, in
 
 /* A channel of at most two non-zeros, in the short form: the loop's constants (r3..r11 by one LDM,
  * in this order), then the rows, the gap from a row's end to the next row's start in the plane
- * (stride_h * plane_w - out_w) and out_w. The accumulator is kept doubled (SMMULR takes 2 acc): w01
+ * (stride_h * plane_w - out_w * stride_w) and a row's span (out_w * stride_w). The accumulator is kept doubled (SMMULR takes 2 acc): w01
  * holds 2 w0 in its low and 2 w1 in its high half, bias2 = 2 bias, lo2 = 2 lo (saturated to
  * +-2^30: |2 acc| < 2^30 in the short form, so a bound beyond it keeps its outcome; the random tests do
  * not reach such a bound), so the requantisation needs no LSL. */
@@ -117,112 +117,128 @@ typedef struct {
     int32_t rows, gap, ow, amin;
 } dw2_t;
 
-/* Every output pixel of one channel, stride_w 1, act_max 127: per pixel one byte out at o, o + out_c,
+/* Every output pixel of one channel, stride_w `step` (1 or 2: _s1, _s2), act_max 127: per pixel one byte out at o, o + out_c,
  * ...: two LDRSB post-indexed from the taps' pointers in the plane (rows of ow, then the gap), SMLABB +
  * SMLATB; below the channel's accumulator bound lo (pipeline/compiler/clamp_bounds.py) the output is
  * act_min (12 instructions), else the short requantisation and SSAT (to 127; from lo on it is >=
  * act_min, the requantisation is non-decreasing), a store (15); 9 per row. Locals at [sp]: rows left,
  * gap, act_min. (Before: pointer + register offset loads, an LSL: 13 / 17 per output, 8 per row.) */
 #define UNUSED_ARG __attribute__((unused))   /* read by the assembly (r0-r2), not by C */
-__attribute__((naked, noinline)) static void dw2_channel(UNUSED_ARG const int8_t *x, UNUSED_ARG int8_t *o,
-                                                         UNUSED_ARG const dw2_t *k)
+#define DW2_ASM(step) \
+        "push    {r4-r11, lr}\n\t"                                                   \
+        "sub     sp, sp, #12\n\t"                                                    \
+        "ldr     r12, [r2, #36]\n\t" "str r12, [sp, #0]\n\t"                         \
+        "ldr     r12, [r2, #40]\n\t" "str r12, [sp, #4]\n\t"                         \
+        "ldr     r12, [r2, #48]\n\t" "str r12, [sp, #8]\n\t"                         \
+        "mov     r12, r0\n\t"                                                        \
+        "ldr     r0, [r2, #44]\n\t"          /* ow */                                \
+        "ldm     r2, {r3-r11}\n\t"           /* o0 o1 w01 bias2 m c s2 lo2 out_c */  \
+        "add     r3, r12, r3\n\t"            /* the taps' pointers */                \
+        "add     r4, r12, r4\n\t"                                                    \
+        "ldr     r12, [sp, #0]\n\t"                                                  \
+        "cmp     r12, #0\n\t"                                                        \
+        "beq     9f\n"                                                               \
+        "0:\n\t"                             /* next row */                          \
+        "add     r2, r3, r0\n"               /* the row's end for the first tap */   \
+        "1:\n\t"                                                                     \
+        "ldrsb   lr, [r3], #" step "\n\t"                                            \
+        "ldrsb   r12, [r4], #" step "\n\t"                                           \
+        "smlabb  lr, r5, lr, r6\n\t"          /* 2 (bias + w0 * x0) */               \
+        "smlatb  lr, r5, r12, lr\n\t"         /* + 2 w1 * x1 */                      \
+        "cmp     lr, r10\n\t"                                                        \
+        "blt     5f\n\t"                       /* below lo: act_min */               \
+        "smmulr  lr, lr, r7\n\t"                                                     \
+        "add     lr, lr, lr, asr #31\n\t"                                            \
+        "add     lr, lr, r8\n\t"                                                     \
+        "asr     lr, lr, r9\n\t"                                                     \
+        "ssat    lr, #8, lr\n"                                                       \
+        "6:\n\t"                                                                     \
+        "strb    lr, [r1]\n\t"                                                       \
+        "add     r1, r1, r11\n\t"                                                    \
+        "cmp     r3, r2\n\t"                                                         \
+        "bne     1b\n\t"                                                             \
+        "ldr     r12, [sp, #4]\n\t"                                                  \
+        "add     r3, r3, r12\n\t"                                                    \
+        "add     r4, r4, r12\n\t"                                                    \
+        "ldr     r12, [sp, #0]\n\t"                                                  \
+        "subs    r12, r12, #1\n\t"                                                   \
+        "str     r12, [sp, #0]\n\t"                                                  \
+        "bne     0b\n"                                                               \
+        "9:\n\t"                                                                     \
+        "add     sp, sp, #12\n\t"                                                    \
+        "pop     {r4-r11, pc}\n"                                                     \
+        "5:\n\t"                                                                     \
+        "ldr     lr, [sp, #8]\n\t"           /* act_min */                           \
+        "b       6b\n\t"
+
+__attribute__((naked, noinline)) static void dw2_channel_s1(UNUSED_ARG const int8_t *x, UNUSED_ARG int8_t *o,
+                                                            UNUSED_ARG const dw2_t *k)
 {
-    __asm__ volatile(
-        "push    {r4-r11, lr}\n\t"
-        "sub     sp, sp, #12\n\t"
-        "ldr     r12, [r2, #36]\n\t" "str r12, [sp, #0]\n\t"
-        "ldr     r12, [r2, #40]\n\t" "str r12, [sp, #4]\n\t"
-        "ldr     r12, [r2, #48]\n\t" "str r12, [sp, #8]\n\t"
-        "mov     r12, r0\n\t"
-        "ldr     r0, [r2, #44]\n\t"          /* ow */
-        "ldm     r2, {r3-r11}\n\t"           /* o0 o1 w01 bias2 m c s2 lo2 out_c */
-        "add     r3, r12, r3\n\t"            /* the taps' pointers */
-        "add     r4, r12, r4\n\t"
-        "ldr     r12, [sp, #0]\n\t"
-        "cmp     r12, #0\n\t"
-        "beq     9f\n"
-        "0:\n\t"                             /* next row */
-        "add     r2, r3, r0\n"               /* the row's end for the first tap */
-        "1:\n\t"
-        "ldrsb   lr, [r3], #1\n\t"
-        "ldrsb   r12, [r4], #1\n\t"
-        "smlabb  lr, r5, lr, r6\n\t"          /* 2 (bias + w0 * x0) */
-        "smlatb  lr, r5, r12, lr\n\t"         /* + 2 w1 * x1 */
-        "cmp     lr, r10\n\t"
-        "blt     5f\n\t"                       /* below lo: act_min */
-        "smmulr  lr, lr, r7\n\t"
-        "add     lr, lr, lr, asr #31\n\t"
-        "add     lr, lr, r8\n\t"
-        "asr     lr, lr, r9\n\t"
-        "ssat    lr, #8, lr\n"
-        "6:\n\t"
-        "strb    lr, [r1]\n\t"
-        "add     r1, r1, r11\n\t"
-        "cmp     r3, r2\n\t"
-        "bne     1b\n\t"
-        "ldr     r12, [sp, #4]\n\t"
-        "add     r3, r3, r12\n\t"
-        "add     r4, r4, r12\n\t"
-        "ldr     r12, [sp, #0]\n\t"
-        "subs    r12, r12, #1\n\t"
-        "str     r12, [sp, #0]\n\t"
-        "bne     0b\n"
-        "9:\n\t"
-        "add     sp, sp, #12\n\t"
-        "pop     {r4-r11, pc}\n"
-        "5:\n\t"
-        "ldr     lr, [sp, #8]\n\t"           /* act_min */
-        "b       6b\n\t");
+    __asm__ volatile(DW2_ASM("1"));
 }
 
-/* dw2_channel for a channel of one non-zero (2 w0 in w01's low half; o1 unused): one LDRSB and one
+__attribute__((naked, noinline)) static void dw2_channel_s2(UNUSED_ARG const int8_t *x, UNUSED_ARG int8_t *o,
+                                                            UNUSED_ARG const dw2_t *k)
+{
+    __asm__ volatile(DW2_ASM("2"));
+}
+
+/* dw2_channel_s* for a channel of one non-zero (2 w0 in w01's low half; o1 unused): one LDRSB and one
  * SMLABB per output, act_min kept in r4: 10 instructions below lo, 13 requantised (before: 11 / 15).
  * kws's 3x3 depthwise layers pruned to 90% have one non-zero in every channel. */
-__attribute__((naked, noinline)) static void dw1_channel(UNUSED_ARG const int8_t *x, UNUSED_ARG int8_t *o,
-                                                         UNUSED_ARG const dw2_t *k)
+#define DW1_ASM(step) \
+        "push    {r4-r11, lr}\n\t"                                                     \
+        "sub     sp, sp, #8\n\t"                                                       \
+        "ldr     r12, [r2, #36]\n\t" "str r12, [sp, #0]\n\t"                           \
+        "ldr     r12, [r2, #40]\n\t" "str r12, [sp, #4]\n\t"                           \
+        "ldr     r12, [r2, #44]\n\t"          /* ow */                                 \
+        "mov     lr, r2\n\t"                                                           \
+        "ldm     lr, {r3-r11}\n\t"           /* o0 (o1) w01 bias2 m c s2 lo2 out_c */  \
+        "ldr     r4, [lr, #48]\n\t"          /* act_min in place of o1 */              \
+        "add     r3, r0, r3\n\t"             /* the tap's pointer */                   \
+        "ldr     lr, [sp, #0]\n\t"                                                     \
+        "cmp     lr, #0\n\t"                                                           \
+        "beq     9f\n"                                                                 \
+        "0:\n\t"                             /* next row */                            \
+        "add     r2, r3, r12\n"              /* the row's end */                       \
+        "1:\n\t"                                                                       \
+        "ldrsb   lr, [r3], #" step "\n\t"                                              \
+        "smlabb  lr, r5, lr, r6\n\t"          /* 2 (bias + w0 * x0) */                 \
+        "cmp     lr, r10\n\t"                                                          \
+        "blt     5f\n\t"                       /* below lo: act_min */                 \
+        "smmulr  lr, lr, r7\n\t"                                                       \
+        "add     lr, lr, lr, asr #31\n\t"                                              \
+        "add     lr, lr, r8\n\t"                                                       \
+        "asr     lr, lr, r9\n\t"                                                       \
+        "ssat    lr, #8, lr\n"                                                         \
+        "6:\n\t"                                                                       \
+        "strb    lr, [r1]\n\t"                                                         \
+        "add     r1, r1, r11\n\t"                                                      \
+        "cmp     r3, r2\n\t"                                                           \
+        "bne     1b\n\t"                                                               \
+        "ldr     lr, [sp, #4]\n\t"                                                     \
+        "add     r3, r3, lr\n\t"                                                       \
+        "ldr     lr, [sp, #0]\n\t"                                                     \
+        "subs    lr, lr, #1\n\t"                                                       \
+        "str     lr, [sp, #0]\n\t"                                                     \
+        "bne     0b\n"                                                                 \
+        "9:\n\t"                                                                       \
+        "add     sp, sp, #8\n\t"                                                       \
+        "pop     {r4-r11, pc}\n"                                                       \
+        "5:\n\t"                                                                       \
+        "mov     lr, r4\n\t"                                                           \
+        "b       6b\n\t"
+
+__attribute__((naked, noinline)) static void dw1_channel_s1(UNUSED_ARG const int8_t *x, UNUSED_ARG int8_t *o,
+                                                            UNUSED_ARG const dw2_t *k)
 {
-    __asm__ volatile(
-        "push    {r4-r11, lr}\n\t"
-        "sub     sp, sp, #8\n\t"
-        "ldr     r12, [r2, #36]\n\t" "str r12, [sp, #0]\n\t"
-        "ldr     r12, [r2, #40]\n\t" "str r12, [sp, #4]\n\t"
-        "ldr     r12, [r2, #44]\n\t"          /* ow */
-        "mov     lr, r2\n\t"
-        "ldm     lr, {r3-r11}\n\t"           /* o0 (o1) w01 bias2 m c s2 lo2 out_c */
-        "ldr     r4, [lr, #48]\n\t"          /* act_min in place of o1 */
-        "add     r3, r0, r3\n\t"             /* the tap's pointer */
-        "ldr     lr, [sp, #0]\n\t"
-        "cmp     lr, #0\n\t"
-        "beq     9f\n"
-        "0:\n\t"                             /* next row */
-        "add     r2, r3, r12\n"              /* the row's end */
-        "1:\n\t"
-        "ldrsb   lr, [r3], #1\n\t"
-        "smlabb  lr, r5, lr, r6\n\t"          /* 2 (bias + w0 * x0) */
-        "cmp     lr, r10\n\t"
-        "blt     5f\n\t"                       /* below lo: act_min */
-        "smmulr  lr, lr, r7\n\t"
-        "add     lr, lr, lr, asr #31\n\t"
-        "add     lr, lr, r8\n\t"
-        "asr     lr, lr, r9\n\t"
-        "ssat    lr, #8, lr\n"
-        "6:\n\t"
-        "strb    lr, [r1]\n\t"
-        "add     r1, r1, r11\n\t"
-        "cmp     r3, r2\n\t"
-        "bne     1b\n\t"
-        "ldr     lr, [sp, #4]\n\t"
-        "add     r3, r3, lr\n\t"
-        "ldr     lr, [sp, #0]\n\t"
-        "subs    lr, lr, #1\n\t"
-        "str     lr, [sp, #0]\n\t"
-        "bne     0b\n"
-        "9:\n\t"
-        "add     sp, sp, #8\n\t"
-        "pop     {r4-r11, pc}\n"
-        "5:\n\t"
-        "mov     lr, r4\n\t"
-        "b       6b\n\t");
+    __asm__ volatile(DW1_ASM("1"));
+}
+
+__attribute__((naked, noinline)) static void dw1_channel_s2(UNUSED_ARG const int8_t *x, UNUSED_ARG int8_t *o,
+                                                            UNUSED_ARG const dw2_t *k)
+{
+    __asm__ volatile(DW1_ASM("2"));
 }
 
 void eat_depthwise_conv2d_s8_sparse_dsp(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
@@ -285,14 +301,18 @@ void eat_depthwise_conv2d_s8_sparse_dsp(const eat_depthwise_conv2d_s8_params_t *
             }
             eat_rq_prepare(&q, &p->multiplier[oc], &p->shift[oc], 1);
             is_short = bound < EAT_RQ_SHORT_ACC_LIMIT && eat_rq_prepare_short(&q, &p->shift[oc], 1, out_off);
-            if (is_short && n <= 2 && sw == 1 && amax == 127 && ow > 0) {   /* the common pruned cases */
+            if (is_short && n <= 2 && sw <= 2 && amax == 127 && ow > 0) {   /* the common pruned cases */
                 const int32_t w0 = n > 0 ? 2 * wv[0] : 0, w1 = n > 1 ? 2 * wv[1] : 0;   /* doubled: dw2_t */
                 const int32_t lim = (int32_t)1 << 29;
                 const int32_t lo2 = lo <= -lim ? -2 * lim : (lo >= lim ? 2 * lim : 2 * lo);
                 const dw2_t k = {n > 0 ? off[0] : 0, n > 1 ? off[1] : 0,
                                  (int32_t)(((uint32_t)w1 << 16) | ((uint32_t)w0 & 0xFFFFu)),
-                                 2 * acc0, q.multiplier, q.c, q.s2, lo2, out_c, oh, sh - ow, ow, amin};
-                (n == 1 ? dw1_channel : dw2_channel)(plane, o, &k);
+                                 2 * acc0, q.multiplier, q.c, q.s2, lo2, out_c, oh, sh - ow * sw, ow * sw, amin};
+                if (sw == 1) {
+                    (n == 1 ? dw1_channel_s1 : dw2_channel_s1)(plane, o, &k);
+                } else {
+                    (n == 1 ? dw1_channel_s2 : dw2_channel_s2)(plane, o, &k);
+                }
             } else {
                 for (oy = 0; oy < oh; ++oy) {
                     const int8_t *x = plane + oy * sh;
