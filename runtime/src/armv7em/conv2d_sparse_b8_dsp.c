@@ -61,9 +61,32 @@ __attribute__((naked, noinline)) void eat_armv7em_sparse_b8_walk(UNUSED_ARG cons
         "ldm     r8!, {r0-r7}\n\t"         /* the four sums' start (four copies: no MOVs) */
         "str     r8, [sp, #8]\n\t"
         "ldr     r10, [sp, #0]\n\t"
-        "cmp     lr, r9\n\t"
-        "beq     2f\n"
-        "1:\n\t"                             /* one step byte: two entries x eight pixels */
+        "subs    r8, r9, lr\n\t"            /* the channel's step bytes */
+        "beq     2f\n\t"
+        "lsls    r8, r8, #31\n\t"
+        "bne     3f\n"                       /* odd: the first byte in the loop's second half */
+        "1:\n\t"                             /* two step bytes: four entries x eight pixels */
+        "ldrb    r8, [lr], #1\n\t"
+        "and     r9, r8, #15\n\t"
+        "add     r10, r10, r9, lsl #4\n\t"
+        "ldrsb   r11, [r12], #1\n\t"
+        "ldrd    r8, r9, [r10]\n\t"
+        "smlal   r0, r1, r8, r11\n\t"
+        "smlal   r2, r3, r9, r11\n\t"
+        "ldrd    r8, r9, [r10, #8]\n\t"
+        "smlal   r4, r5, r8, r11\n\t"
+        "smlal   r6, r7, r9, r11\n\t"
+        "ldrb    r8, [lr, #-1]\n\t"
+        "and     r8, r8, #0xF0\n\t"          /* (d >> 4) * 16: a row of t is 16 bytes */
+        "add     r10, r10, r8\n\t"
+        "ldrsb   r11, [r12], #1\n\t"
+        "ldrd    r8, r9, [r10]\n\t"
+        "smlal   r0, r1, r8, r11\n\t"
+        "smlal   r2, r3, r9, r11\n\t"
+        "ldrd    r8, r9, [r10, #8]\n\t"
+        "smlal   r4, r5, r8, r11\n\t"
+        "smlal   r6, r7, r9, r11\n\t"
+        "3:\n\t"
         "ldrb    r8, [lr], #1\n\t"
         "and     r9, r8, #15\n\t"
         "add     r10, r10, r9, lsl #4\n\t"
