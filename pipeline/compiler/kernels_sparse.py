@@ -83,7 +83,7 @@ register("CONV_2D", KEY, ARMV7EM, Variant(
     "lanes of a word: per non-zero one step decode, two LDRD and four SMLAL (two pixels each); outputs "
     "outside the accumulator bounds skip the requantisation",
     applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_block",
-    scratch=lambda g: 16 * g["kh"] * g["kw"] * g["ic"] + 64 * g["oc"], pixel_block=8,
+    scratch=lambda g: 16 * g["kh"] * g["kw"] * g["ic"] + 104 * g["oc"], pixel_block=8,
     header="eat/sparse_armv7em.h", clamp_bounds=True, acc_limit=B8_DSP_ACC_LIMIT))
 def _dw_plane_scratch(g: Geometry) -> int:
     """eat_depthwise_conv2d_s8_sparse_dsp_scratch_bytes: 8 B per tap, then the padded input plane."""
@@ -92,19 +92,20 @@ def _dw_plane_scratch(g: Geometry) -> int:
     return 8 * g["kh"] * g["kw"] + (ph * pw + 3) // 4 * 4
 
 
-register("DEPTHWISE_CONV_2D", KEY, ARMV7EM, Variant(
-    "eat_depthwise_conv2d_s8_sparse_dsp", "runtime/src/armv7em/depthwise_conv2d_sparse_dsp.c",
-    "channel outer: the channel's input plane copied with its padding (the zero point), its non-zeros "
-    "decoded once, then per output pixel one LDRSB and one MLA per non-zero and the short (SMMULR) "
-    "requantisation; outputs below the channel's accumulator bound lo skip it", scratch=_dw_plane_scratch,
-    layout="d4_taps", header="eat/sparse_armv7em.h", pixel_block=0, clamp_bounds=True))   # channel outer: every pixel of a channel written before the next channel is read
-
 def dw_planes_scratch(g: Geometry) -> int:
-    """eat_depthwise_conv2d_s8_sparse_armv6m_scratch_bytes: 8 B per tap, then 4 padded planes when a word
+    """eat_depthwise_conv2d_s8_sparse_armv6m_scratch_bytes and
+    eat_depthwise_conv2d_s8_sparse_dsp_scratch_bytes: 8 B per tap, then 4 padded planes when a word
     holds 4 channels (depth multiplier 1, in_c % 4 == 0), else one."""
     four = g["oc"] == g["ic"] and g["ic"] % 4 == 0
     return _dw_plane_scratch(g) + (3 * ((_dw_plane_scratch(g) - 8 * g["kh"] * g["kw"])) if four else 0)
 
+
+register("DEPTHWISE_CONV_2D", KEY, ARMV7EM, Variant(
+    "eat_depthwise_conv2d_s8_sparse_dsp", "runtime/src/armv7em/depthwise_conv2d_sparse_dsp.c",
+    "channel outer: the channel's input plane copied with its padding (the zero point), its non-zeros "
+    "decoded once, then per output pixel one LDRSB and one MLA per non-zero and the short (SMMULR) "
+    "requantisation; outputs below the channel's accumulator bound lo skip it", scratch=dw_planes_scratch,
+    layout="d4_taps", header="eat/sparse_armv7em.h", pixel_block=0, clamp_bounds=True))   # channel outer: every pixel of a channel written before the next channel is read
 
 register("DEPTHWISE_CONV_2D", KEY, ARMV6M, Variant(
     "eat_depthwise_conv2d_s8_sparse_armv6m", "runtime/src/armv6m/depthwise_conv2d_sparse_armv6m.c",

@@ -26,6 +26,7 @@ class LayerShape:
     field_bytes: int = 0    # CONV_2D: bytes of one receptive field (k_h * k_w * in_c), gathered by the block kernel
     plane_bytes: int = 0    # the plane walk: bytes of one padded input plane
     planes: int = 0         # the plane walk: planes copied (batches x input channels)
+    stride_w: int = 1       # CONV_2D / DEPTHWISE_CONV_2D: the width stride
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ class CoreCosts:
     plane_channel: float = 0.0  # per output channel: decode, set-up
     plane_fill: float = 0.0     # per byte of a copied plane
     dense_mac_c1: float = 0.0   # dense CONV_2D with in_c == 1, per MAC beside `out` (0: dense_mac and dense_tap)
+    plane_out1: float = 0.0     # per output element of a channel of one non-zero, when it differs (0: plane_out2)
+    blk_tap_c1: float = 0.0     # the block walk's blk_tap when in_c == 1, when its gather differs (0: blk_tap)
+    plane_short_max_sw: int = 0     # the plane walk's 1 / 2 non-zero walks serve stride_w up to this (0: any;
+    #                                 wider: the C loop)
 
 
 # Fitted to `scripts/calibrate_sparse.py BOARD` (FC 256x64, 1x1 conv 8x8x32->32, 3x3 conv 8x8x8->16,
@@ -149,10 +154,42 @@ COSTS: dict[str, CoreCosts] = {
     # 448,596 / 217,431 / 215,892; at 113 per output they read ~30% high and went dense at the new
     # dense figures, vww 11.61 M against 11.33 M). kws's FC 64->12 (the other user) stays dense at
     # 80 / 90 %.
+    # blk_channel 40 -> 34: the walk loads each channel's four sum starts by one LDM (no six MOVs): kws 90 %
+    # 1x1 and 10x4 conv -5.8 k each (64 channels x 16 blocks x 6). Then the walk takes two step bytes per
+    # loop (an odd count enters at the second): blk_pair 23 -> 21.5, blk_channel 34 -> 36 (the parity
+    # test), counted; kws 80 % 1x1 318,113-325,584 -> 310,941-318,322 (est. 310,817), 10x4 conv 289,798 ->
+    # 285,703 (est. 282,676). With these the 10x4 conv (in_c 1) at 50 % was est. 413 k sparse against
+    # dense_mac + dense_tap's 447 k, but its dense kernel measures 410,149: dense_mac_c1 1.0 (est. 408,800);
+    # forced sparse at 50 % it measures 414,655 (dense kept), the 1x1 510,125-514,423 (est. ~535 k, dense);
+    # 2:4's 1x1 are now est. 508,967 against 500,960 (dense; 540-545 k measured before the last two changes).
+    # Refitted after the M4 sparse kernels' second pass (README "Cortex-M4 sparse, second pass"), `bench
+    # --board nucleo_f446re --sparsity 0.8 / 0.9 --profile` of kws, and forced sparse (`scripts/
+    # profile_layers.py <kws pruned 50 % / 2:4> nucleo_f446re sparse OUT`):
+    # blk_out 17.7 -> 12.4 (block_out8: a full block's outputs in assembly, act_max 127; other layers keep
+    # the C block_out, ~17.7: not told apart here): 1x1 at 90 / 80 % (254 / 448 index bytes) 251,464-
+    # 255,476 / 323,929-331,405 (est. 254,279 / 325,671), 2:4 forced (1,024) 539,846-544,994 (est. 537,639:
+    # dense 502,500 stays chosen), 50 % forced 538,476-542,774 (dense chosen).
+    # blk_tap_c1 8.7 (gather_pair_c1: bounds per tap row): 10x4 conv in_c 1 at 90 / 80 % (159 / 267 index
+    # bytes) 254,917 / 295,619 (est. 253,436 / 293,180; blk_tap 21 for in_c > 1 as before); 50 % forced
+    # 433,791 against dense 410,149 (est. 483,000 vs 447,200: dense).
+    # depthwise: now priced as the plane walk it is (sparse_plane_cycles): 3x3 25x5x64 with 1 / 2
+    # non-zeros per channel (dw1_channel / dw2_channel, post-indexed tap pointers and doubled constants)
+    # 146,821-155,571 / 168,352-172,464; 13.0 / 15.4 per output (counted in the loops: 10 or 13 per output
+    # and 7 per row of 5 for one non-zero, 12 or 15 and 9 for two; 14.4 / 16.8 before the pointers), the
+    # rest per channel (decode, requantisation set-up, call: 366) and per plane byte (four planes per word
+    # load, padding once: 2.0 per byte of the 27x7 plane). C loop (> 2 non-zeros; 50 % forced, 5 per
+    # channel) 508,268-522,869 -> 34 per output + 5 per non-zero (split estimated, not measured apart).
+    # Estimates: 151,616 / 170,816 / 519,616 against dense 270,240 (measured 267,952).
+    # The short walks serve stride_w 1 and 2 (plane_short_max_sw; wider: the C loop): vww_96_int8 80 % op 7
+    # (3x3 depthwise stride 2, 12x12x32 out, 25x25 planes, 2 non-zeros) measured 263,667 on the C loop
+    # against dense 157,571 (before the stride-2 walks: it went sparse at est. 122,675), 135,155 on
+    # dw2_channel_s2 (est. 122,675: the 25x25 fill costs more per plane byte than kws's 27x7).
     "cortex-m4": CoreCosts(dense_mac=0.8, dense_tap=0.32, dense_dw_tap=1.72, out=11.1, pair=9.0, pair_dw=10.0,
                            channel=68.9, pixel=25.0, fill=6.0,
-                           blk_pair=23.0, blk_channel=40.0, blk_out=17.7, blk_gather=2.2, blk_tap=21.0,
-                           channel_dw=9.9, fill_dw=0.0),   # the M4 depthwise copies a padded plane, no windows
+                           blk_pair=21.5, blk_channel=36.0, blk_out=12.4, blk_gather=2.2, blk_tap=21.0,
+                           channel_dw=9.9, fill_dw=0.0,
+                           plane_nz=5.0, plane_out=34.0, plane_out2=15.4, plane_channel=366.0, plane_fill=2.0,
+                           plane_out1=13.0, blk_tap_c1=8.7, plane_short_max_sw=2, dense_mac_c1=1.0),
     # esp32-c3-devkitm-1, labwired instructions: its own dense kernels (runtime/src/rv32/*) against the
     # PORTABLE sparse walks (runtime/src/*_sparse_s8.c: the RV32 has no sparse kernels of its own), fitted
     # to `bench --board esp32-c3-devkitm-1 --sparsity 0.8 --profile --model kws_ref_model.tflite` (one-shot
@@ -207,9 +244,15 @@ def sparse_plane_cycles(core: str, s: LayerShape, channel_nonzeros: np.ndarray) 
     of none nothing; per channel its set-up, per input channel its plane copied."""
     c = costs(core)
     nz = np.asarray(channel_nonzeros, np.int64)
+    if c.plane_short_max_sw and s.stride_w > c.plane_short_max_sw:   # every channel with a non-zero: the C loop
+        long_nz = nz[nz > 0]
+        per_pixel = long_nz.size * c.plane_out + int(long_nz.sum()) * c.plane_nz
+        return int(s.pixels * per_pixel + s.out_c * c.plane_channel + s.planes * s.plane_bytes * c.plane_fill)
     short = int(((nz > 0) & (nz <= 2)).sum())
+    ones = int((nz == 1).sum()) if c.plane_out1 else 0
     long_nz = nz[nz > 2]
-    per_pixel = short * c.plane_out2 + long_nz.size * c.plane_out + int(long_nz.sum()) * c.plane_nz
+    per_pixel = (ones * c.plane_out1 + (short - ones) * c.plane_out2 + long_nz.size * c.plane_out
+                 + int(long_nz.sum()) * c.plane_nz)
     return int(s.pixels * per_pixel + s.out_c * c.plane_channel + s.planes * s.plane_bytes * c.plane_fill)
 
 
@@ -220,6 +263,7 @@ def sparse_block_cycles(core: str, s: LayerShape, entries: np.ndarray, block: in
     pairs = int(np.asarray(entries).sum()) // 2
     blocks = (s.pixels + block - 1) // block
     scale = (51.0 / 87.0, 50.0 / 70.0) if block == 4 else (1.0, 1.0)
+    tap = c.blk_tap_c1 if c.blk_tap_c1 and s.field_bytes == s.taps else c.blk_tap   # in_c == 1
     return int(blocks * (pairs * c.blk_pair * scale[0] + s.out_c * c.blk_channel * scale[1]
                          + block * s.field_bytes * c.blk_gather)
-               + s.pixels * (s.out_c * (c.blk_out4 if block == 4 and c.blk_out4 else c.blk_out) + s.taps * c.blk_tap))
+               + s.pixels * (s.out_c * (c.blk_out4 if block == 4 and c.blk_out4 else c.blk_out) + s.taps * tap))

@@ -18,14 +18,14 @@ extern "C" {
 
 /* For each output channel oc in order: sums[8 * oc + j] = the accumulator of pixel j of the block, from
  * t ([k][4] words: pixel pair j/2 as (x0 + 128) + x1 * 2^24), the channel's 64-bit start in init
- * ([oc][2] words) and its entries (values v, d4 index: uint8 n[out_c], then the step bytes). */
+ * ([oc][8] words: four copies) and its entries (values v, d4 index: uint8 n[out_c], then the step bytes). */
 void eat_armv7em_sparse_b8_walk(const int32_t *t, const int8_t *v, const uint8_t *index, const int32_t *init,
                                 int32_t *sums, uint32_t out_c);
 
 /* CONV_2D, not grouped, any kernel, stride, dilation, padding. `bias` is int32[3][out_c]: bias +
  * (input_offset - 128) * sum(w[oc]), then the accumulator bounds lo[oc] and hi[oc] (outside them
  * the output is act_min / act_max, pipeline/compiler/clamp_bounds.py). Scratch:
- * eat_conv2d_s8_sparse_b8_dsp_scratch_bytes = 16 * k_h * k_w * in_c + 64 * out_c bytes. */
+ * eat_conv2d_s8_sparse_b8_dsp_scratch_bytes = 16 * k_h * k_w * in_c + 104 * out_c bytes. */
 size_t eat_conv2d_s8_sparse_b8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
