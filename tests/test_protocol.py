@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import threading
 import zlib
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 import serial
 
 from pipeline.errors import PipelineError
-from pipeline.device.protocol import INFO, FrameReader, encode_frame, parse_info
+from pipeline.device.protocol import INFO, INFO_MAX_PAYLOAD, Device, FrameReader, encode_frame, parse_info
 
 
 def loop() -> serial.SerialBase:
@@ -73,3 +74,20 @@ def test_feed_counts_whole_frames_in_a_watched_stream() -> None:
         seen += reader.feed(stream[i:i + 5])
     assert [(f.seq, len(f.payload)) for f in seen] == [(1, 42), (2, 7)]
     assert reader.feed(a[:-1]) == [] and len(reader.feed(a[-1:])) == 1
+
+
+def test_the_longest_info_passes_the_readers_limit() -> None:
+    """A model of 255 inputs and 255 outputs of 6 dimensions and 255-character names: its INFO (the
+    firmware's put_info) is read whole under the limit Device sets before HELLO (4096 B before: a model of
+    ~80 single-op inputs and outputs hung at HELLO with "an answer stopped half-way")."""
+    tensor = struct.pack("<BB6i", 1, 6, 1, 2, 3, 4, 5, 6) + struct.pack("<fi", 0.5, -128)
+    name = bytes([255]) + b"x" * 255
+    payload = struct.pack("<BII", 1, 125_000_000, 4096) + name * 3
+    payload += b"\xff" + tensor * 255 + b"\xff" + tensor * 255
+    assert len(payload) == INFO_MAX_PAYLOAD
+    port = loop()
+    writer = threading.Thread(target=port.write, args=(encode_frame(INFO, payload),))   # loop:// holds 4 KB
+    writer.start()
+    kind, body = Device(port, timeout_s=2.0).reader.read_frame()   # the limit Device reads HELLO's answer with
+    writer.join()
+    assert kind == INFO and len(parse_info(body).inputs) == 255

@@ -25,6 +25,10 @@ BOOT, INFO, RESULT, PROFILE_DATA, ERROR = 0x80, 0x81, 0x82, 0x83, 0x7F
 ERR_CRC, ERR_LENGTH, ERR_UNKNOWN, ERR_INVOKE, ERR_INIT = 1, 2, 3, 4, 5
 PROTOCOL_VERSION = 2
 MAX_PAYLOAD = 0xFFFF
+# The longest INFO the firmware can send (firmware_templates/src/eat_server.c put_info): version, cpu_hz,
+# arena; three strings of at most 255 chars with their length byte; two tensor counts (u8, so <= 255
+# each), each tensor dtype, dims count, EAT_MAX_TENSOR_DIMS (6) int32 dims, scale and zero point.
+INFO_MAX_PAYLOAD = 9 + 3 * 256 + 2 + 2 * 255 * (2 + 6 * 4 + 8)
 DTYPES = {1: np.dtype(np.int8), 2: np.dtype(np.float32)}   # INFO tensor dtype codes
 
 
@@ -231,7 +235,7 @@ class Device:
 
         self.port = port
         self.link = Link(port, timeout_s, attempts or DEFAULT_ATTEMPTS)
-        self.link.reader.limit = 4096  # no INFO is longer; RESULT's size is known after HELLO
+        self.link.reader.limit = INFO_MAX_PAYLOAD  # no INFO is longer; RESULT's size is known after HELLO
         self.link.on_reset = self._check_reset
         self._info: DeviceInfo | None = None
 
