@@ -19,6 +19,7 @@
 
 #if EAT_ARMV7EM_DSP
 #pragma GCC optimize("O3")
+#include "pack8_armv7em.h"
 #include "window_armv7em.h"   /* after the pragma: its helpers compile at O3 like the kernel */
 
 /* Fewer input channels than this: inside pixels are gathered through a per-call table of byte offsets
@@ -137,23 +138,10 @@ __attribute__((naked, noipa)) static void pair_short(UNUSED_ARG const pair_ctx_t
         "ldr     r0, [sp, #16]\n\t"
         PAIR_RQ2("r4", "r8") PAIR_RQ2("r5", "r9") PAIR_RQ2("r6", "r10") PAIR_RQ2("r7", "r11")
         "str     r0, [sp, #16]\n\t"
-        "bfi     r4, r5, #8, #8\n\t"
-        "bfi     r4, r6, #16, #8\n\t"
-        "bfi     r4, r7, #24, #8\n\t"
-        "bfi     r8, r9, #8, #8\n\t"
-        "bfi     r8, r10, #16, #8\n\t"
-        "bfi     r8, r11, #24, #8\n\t"
+        EAT_ARMV7EM_PACK8
         "ldr     r0, [sp, #28]\n\t"
         "cbnz    r0, 3f\n\t"
-        "ldrd    r2, r3, [sp, #32]\n\t"
-        "ssub8   r0, r4, r2\n\t"
-        "sel     r4, r4, r2\n\t"              /* GE where byte >= lo: keep it, else lo */
-        "ssub8   r0, r4, r3\n\t"
-        "sel     r4, r3, r4\n\t"              /* GE where byte >= hi: hi, else keep */
-        "ssub8   r0, r8, r2\n\t"
-        "sel     r8, r8, r2\n\t"
-        "ssub8   r0, r8, r3\n\t"
-        "sel     r8, r3, r8\n"
+        EAT_ARMV7EM_CLAMP8(r0, 32)
         "3:\n\t"
         "ldr     r0, [sp, #12]\n\t"
         "ldr     r2, [sp, #24]\n\t"

@@ -29,29 +29,26 @@ size_t eat_conv2d_s8_sparse_b8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p
 }
 
 /* One entry of the walk, eight pixels: the step byte's low nibble (the byte loaded, lr past it) or its
- * high nibble (the byte reloaded at lr - 1), t advanced by step * 16, the weight, four SMLAL. */
+ * high nibble (the byte reloaded at lr - 1), t advanced by step * 16, then B8_MAC8: the weight, four
+ * SMLAL (two pixels each) from t's row. */
+#define B8_MAC8                                                                      \
+        "ldrsb   r11, [r12], #1\n\t"                                                 \
+        "ldrd    r8, r9, [r10]\n\t"                                                  \
+        "smlal   r0, r1, r8, r11\n\t"                                                \
+        "smlal   r2, r3, r9, r11\n\t"                                                \
+        "ldrd    r8, r9, [r10, #8]\n\t"                                              \
+        "smlal   r4, r5, r8, r11\n\t"                                                \
+        "smlal   r6, r7, r9, r11\n\t"
 #define B8_STEP_LO                                                                   \
         "ldrb    r8, [lr], #1\n\t"                                                   \
         "and     r9, r8, #15\n\t"                                                    \
         "add     r10, r10, r9, lsl #4\n\t"                                           \
-        "ldrsb   r11, [r12], #1\n\t"                                                 \
-        "ldrd    r8, r9, [r10]\n\t"                                                  \
-        "smlal   r0, r1, r8, r11\n\t"                                                \
-        "smlal   r2, r3, r9, r11\n\t"                                                \
-        "ldrd    r8, r9, [r10, #8]\n\t"                                              \
-        "smlal   r4, r5, r8, r11\n\t"                                                \
-        "smlal   r6, r7, r9, r11\n\t"
+        B8_MAC8
 #define B8_STEP_HI                                                                   \
         "ldrb    r8, [lr, #-1]\n\t"                                                  \
         "and     r8, r8, #0xF0\n\t"          /* (d >> 4) * 16: a row of t is 16 bytes */ \
         "add     r10, r10, r8\n\t"                                                   \
-        "ldrsb   r11, [r12], #1\n\t"                                                 \
-        "ldrd    r8, r9, [r10]\n\t"                                                  \
-        "smlal   r0, r1, r8, r11\n\t"                                                \
-        "smlal   r2, r3, r9, r11\n\t"                                                \
-        "ldrd    r8, r9, [r10, #8]\n\t"                                              \
-        "smlal   r4, r5, r8, r11\n\t"                                                \
-        "smlal   r6, r7, r9, r11\n\t"
+        B8_MAC8
 
 /* Registers in the walk: r0-r7 the four 64-bit sums (lo, hi), r8/r9 the loaded words (and the step
  * byte), r10 walks t, r11 the weight (and, at a channel's start, n odd), r12 the values, lr the step

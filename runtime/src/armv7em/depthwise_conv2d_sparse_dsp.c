@@ -117,6 +117,21 @@ typedef struct {
     int32_t rows, gap, ow, amin;
 } dw2_t;
 
+/* The walks' output: the doubled accumulator lr (at or above lo) requantised in the short form (SMMULR,
+ * rounding, + c, >> s2) and saturated to 127; label 6 (the act_min path joins here), the store at r1,
+ * r1 += out_c, and the row's loop (r3 against its end r2). */
+#define DW_OUT_SHORT                                                                 \
+        "smmulr  lr, lr, r7\n\t"                                                     \
+        "add     lr, lr, lr, asr #31\n\t"                                            \
+        "add     lr, lr, r8\n\t"                                                     \
+        "asr     lr, lr, r9\n\t"                                                     \
+        "ssat    lr, #8, lr\n"                                                        \
+        "6:\n\t"                                                                     \
+        "strb    lr, [r1]\n\t"                                                       \
+        "add     r1, r1, r11\n\t"                                                    \
+        "cmp     r3, r2\n\t"                                                         \
+        "bne     1b\n\t"
+
 /* Every output pixel of one channel, stride_w `step` (1 or 2: _s1, _s2), act_max 127: per pixel one byte out at o, o + out_c,
  * ...: two LDRSB post-indexed from the taps' pointers in the plane (rows of ow, then the gap), SMLABB +
  * SMLATB; below the channel's accumulator bound lo (pipeline/compiler/clamp_bounds.py) the output is
@@ -147,16 +162,7 @@ typedef struct {
         "smlatb  lr, r5, r12, lr\n\t"         /* + 2 w1 * x1 */                      \
         "cmp     lr, r10\n\t"                                                        \
         "blt     5f\n\t"                       /* below lo: act_min */               \
-        "smmulr  lr, lr, r7\n\t"                                                     \
-        "add     lr, lr, lr, asr #31\n\t"                                            \
-        "add     lr, lr, r8\n\t"                                                     \
-        "asr     lr, lr, r9\n\t"                                                     \
-        "ssat    lr, #8, lr\n"                                                       \
-        "6:\n\t"                                                                     \
-        "strb    lr, [r1]\n\t"                                                       \
-        "add     r1, r1, r11\n\t"                                                    \
-        "cmp     r3, r2\n\t"                                                         \
-        "bne     1b\n\t"                                                             \
+        DW_OUT_SHORT                                                                 \
         "ldr     r12, [sp, #4]\n\t"                                                  \
         "add     r3, r3, r12\n\t"                                                    \
         "add     r4, r4, r12\n\t"                                                    \
@@ -206,16 +212,7 @@ __attribute__((naked, noinline)) static void dw2_channel_s2(UNUSED_ARG const int
         "smlabb  lr, r5, lr, r6\n\t"          /* 2 (bias + w0 * x0) */                 \
         "cmp     lr, r10\n\t"                                                          \
         "blt     5f\n\t"                       /* below lo: act_min */                 \
-        "smmulr  lr, lr, r7\n\t"                                                       \
-        "add     lr, lr, lr, asr #31\n\t"                                              \
-        "add     lr, lr, r8\n\t"                                                       \
-        "asr     lr, lr, r9\n\t"                                                       \
-        "ssat    lr, #8, lr\n"                                                         \
-        "6:\n\t"                                                                       \
-        "strb    lr, [r1]\n\t"                                                         \
-        "add     r1, r1, r11\n\t"                                                      \
-        "cmp     r3, r2\n\t"                                                           \
-        "bne     1b\n\t"                                                               \
+        DW_OUT_SHORT                                                                 \
         "ldr     lr, [sp, #4]\n\t"                                                     \
         "add     r3, r3, lr\n\t"                                                       \
         "ldr     lr, [sp, #0]\n\t"                                                     \

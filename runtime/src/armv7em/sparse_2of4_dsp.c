@@ -29,6 +29,7 @@
 #include "eat/armv7em.h"
 #include "eat/requant_pc.h"
 #include "eat/sparse_2of4.h"
+#include "pack8_armv7em.h"
 
 #if EAT_ARMV7EM_DSP
 #pragma GCC optimize("O3")
@@ -214,21 +215,8 @@ __attribute__((naked, noinline)) static void walk(UNUSED_ARG const walk_ctx_t *c
         "ldr     r1, [sp, #40]\n\t"
         "cmp     r1, #0\n\t"
         "bne     4f\n\t"
-        "bfi     r4, r5, #8, #8\n\t"
-        "bfi     r4, r6, #16, #8\n\t"
-        "bfi     r4, r7, #24, #8\n\t"
-        "bfi     r8, r9, #8, #8\n\t"
-        "bfi     r8, r10, #16, #8\n\t"
-        "bfi     r8, r11, #24, #8\n\t"
-        "ldrd    r2, r3, [sp, #44]\n\t"
-        "ssub8   r1, r4, r2\n\t"
-        "sel     r4, r4, r2\n\t"              /* GE where byte >= lo: keep it, else lo */
-        "ssub8   r1, r4, r3\n\t"
-        "sel     r4, r3, r4\n\t"              /* GE where byte >= hi: hi, else keep */
-        "ssub8   r1, r8, r2\n\t"
-        "sel     r8, r8, r2\n\t"
-        "ssub8   r1, r8, r3\n\t"
-        "sel     r8, r3, r8\n\t"
+        EAT_ARMV7EM_PACK8
+        EAT_ARMV7EM_CLAMP8(r1, 44)
         "lsr     r5, r4, #8\n\t" "lsr r6, r4, #16\n\t" "lsr r7, r4, #24\n\t"
         "lsr     r9, r8, #8\n\t" "lsr r10, r8, #16\n\t" "lsr r11, r8, #24\n"
         "4:\n\t"
