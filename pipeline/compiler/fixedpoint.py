@@ -71,6 +71,13 @@ def armv6m_rq(mult: int, shift: int, out_off: int) -> list[int]:
     return [mh, ml, b0, b0 - (2 if r else 0), 1 + r, lim, mult, shift, out_off]
 
 
+def armv6m_rq_table(mults, shifts, out_off: int) -> tuple[list[int], str]:
+    """Every channel's armv6m_rq words, channel after channel (Variant.rq_table), and the bias comment's note."""
+    table = [w for m, s in zip(mults, shifts) for w in armv6m_rq(int(m), int(s), out_off)]
+    return table, (f"; then per channel its eat_armv6m_rq_t ({len(table) // max(len(mults), 1)} words: mh, ml, b[2], "
+                   "sh, lim, mult, shift, out_off), eat_armv6m_rq_prepare done at compile time")
+
+
 def srmpot(x: int, exponent: int) -> int:
     """SaturatingRoundingMultiplyByPOT<exponent> on int32."""
     if exponent == 0:

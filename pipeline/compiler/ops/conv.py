@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.compiler import clamp_bounds, kernels, planner, quant
+from pipeline.compiler import clamp_bounds, fixedpoint, kernels, planner, quant
 from pipeline.compiler.ops import sparse_weights
 from pipeline.compiler.ops.geometry import conv_window, filter_channels
 from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, fused_activation_range, require_int8_activation
@@ -57,6 +57,9 @@ def _lower_windowed(ctx: Ctx, op, parts, channel_param: tuple[str, int], header:
         base = prep.bias if prep.bias is not None else np.zeros(g["oc"], np.int64)
         prep.bias, prep.bias_comment = clamp_bounds.with_bounds(
             base, arrays[0].values, arrays[1].values, out.zero_point, g["act_min"], g["act_max"], prep.bias_comment)
+        if variant.rq_table:           # then each channel's prepared requantisation
+            table, note = fixedpoint.armv6m_rq_table(arrays[0].values, arrays[1].values, out.zero_point)
+            prep.bias, prep.bias_comment = np.concatenate([prep.bias, np.array(table, np.int64)]), prep.bias_comment + note
     if prep.bias is not None:
         arrays.append(CArray(pre + "bias", "int32_t", prep.bias, prep.bias_comment))
     params = [("batches", g["n"]), ("in_h", g["ih"]), ("in_w", g["iw"]), ("in_c", g["ic"]),

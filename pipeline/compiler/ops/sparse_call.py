@@ -26,15 +26,11 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
         else:   # per-tensor (FULLY_CONNECTED): the one multiplier and shift for every channel
             mults = np.full(len(folded), int(params["output_multiplier"]), np.int64)
             shifts = np.full(len(folded), int(params["output_shift"]), np.int64)
-        n = len(folded)
         folded, how = clamp_bounds.with_bounds(folded, mults, shifts, int(params["output_offset"]),
                                                geo["act_min"], geo["act_max"], how)
         if variant.rq_table:
-            off = int(params["output_offset"])
-            table = [w for m, s in zip(mults, shifts) for w in fixedpoint.armv6m_rq(int(m), int(s), off)]
-            folded = np.concatenate([folded, np.array(table, np.int64)])
-            how += (f"; then per channel its eat_armv6m_rq_t ({len(table) // max(n, 1)} words: mh, ml, b[2], sh, lim, "
-                    "mult, shift, out_off), eat_armv6m_rq_prepare done at compile time")
+            table, note = fixedpoint.armv6m_rq_table(mults, shifts, int(params["output_offset"]))
+            folded, how = np.concatenate([folded, np.array(table, np.int64)]), how + note
     if tail is not None:
         folded, how = np.concatenate([folded, tail[0]]), how + tail[1]
     lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded, f"folded bias: {how}"))
