@@ -415,22 +415,37 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
                 v += rec;
             } else {                        /* d4: steps in taps fy * k_w + fx; fillers have weight 0 */
                 int32_t fx = 0, off = 0;    /* the tap's column and its offset in the plane */
-                for (e = 0; e < (int32_t)ne; ++e) {
-                    const int32_t step = (int32_t)eat_sparse_d4_step(nib, ne, (uint32_t)e);
-                    fx += step;
-                    off += step * dil_w;
-                    while (fx >= k_w) {     /* past the row's last tap: the next row */
-                        fx -= k_w;
-                        off += row_step;
-                    }
-                    if (v[e] != 0) {
-                        nz[2 * n] = off;
-                        nz[2 * n + 1] = v[e];
-                        ++n;
-                    }
+                int32_t *z = nz;
+                const int8_t *vv = v, *const vend = v + ne;
+                const uint8_t *nb = nib;
+#define EAT_DW_TAP(STEP)                                                                 \
+                do {                                                                     \
+                    const int32_t step_ = (STEP);                                        \
+                    fx += step_;                                                         \
+                    off += step_ * dil_w;                                                \
+                    while (fx >= k_w) {     /* past the row's last tap: the next row */  \
+                        fx -= k_w;                                                       \
+                        off += row_step;                                                 \
+                    }                                                                    \
+                    if (*vv != 0) {                                                      \
+                        z[0] = off;                                                      \
+                        z[1] = *vv;                                                      \
+                        z += 2;                                                          \
+                    }                                                                    \
+                    ++vv;                                                                \
+                } while (0)
+                if (ne & 1u) {              /* an odd channel enters at its first byte's high nibble */
+                    EAT_DW_TAP((int32_t)(*nb++ >> 4));
                 }
-                v += ne;
-                nib += eat_sparse_d4_bytes(ne);
+                while (vv != vend) {        /* then two steps per byte: low nibble, high nibble */
+                    const uint32_t d = *nb++;
+                    EAT_DW_TAP((int32_t)(d & 15u));
+                    EAT_DW_TAP((int32_t)(d >> 4));
+                }
+#undef EAT_DW_TAP
+                n = (int32_t)(z - nz) / 2;
+                v = vend;
+                nib = nb;
             }
             c.n = n;
             c.bias = bias[oc];
