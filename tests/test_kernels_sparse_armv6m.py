@@ -97,10 +97,12 @@ def test_armv6m_sparse_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: 
     fcs = [("FULLY_CONNECTED", kind) for kind in EDGE_PATTERNS for _ in range(2)]   # zero columns, +-127
     # every op per zero pattern, then more depthwise (also in_c % 4 == 0: four planes per fill) and
     # one-channel convs (stride, dilation, padding and depth multiplier at random; "+": input zero point
-    # -128 and weights +-127; "~": accumulators above 65535 below the upper bound, the block walks' slow path)
+    # -128 and weights +-127; "~": accumulators above 65535 below the upper bound, the block walks' slow path;
+    # "CONV_2D+": block walks with multipliers near 1, channels without the fast requantisation: the output
+    # stage eat_armv6m_block_out_lo sends them to eat_armv6m_rq_slow)
     extra = [(op, kind) for op in ("DEPTHWISE_CONV_2D", "DEPTHWISE_CONV_2D+", "DEPTHWISE_CONV_2D_C4",
                                    "DEPTHWISE_CONV_2D_C4+", "CONV_2D_C1", "CONV_2D_C1+")
-             for kind in PATTERNS] + [("CONV_2D~", kind) for kind in ("magnitude", "block")]
+             for kind in PATTERNS] + [(op, kind) for op in ("CONV_2D~", "CONV_2D+") for kind in ("magnitude", "block")]
     tfl.write_bytes(model([(op, kind) for op in OPS for kind in PATTERNS] + fcs + extra, seed))
     m = measure(tfl, load_board("pico"), tmp_path / "out", "sparse", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"

@@ -173,7 +173,7 @@ class Variant:
     clamp_bounds: bool = False
     input_bias: int = 0     # the kernel multiplies x + input_bias (128: unsigned bytes): folds input_offset - this
     acc_limit: int = 0      # sparse: every channel's |bias| + max|x + input_offset| * sum|w| stays below it (0: none)
-    rq_table: bool = False  # the bias array ends with each channel's eat_armv6m_rq_t (9 int32, after the bounds)
+    rq_table: bool = False  # the bias array ends with each channel's eat_armv6m_rq_t (9 int32, after the bounds); block walks: then the output stage mode word
 
 
 @dataclass

@@ -11,10 +11,12 @@ from pipeline.compiler.ops import CArray, Lowered
 
 
 def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how: str, geo: dict | None,
-                weights_note: str, tail: tuple[np.ndarray, str] | None = None) -> Lowered:
+                weights_note: str, tail: tuple[np.ndarray, str] | None = None,
+                dead: np.ndarray | None = None) -> Lowered:
     """`lw` calling `variant` with `folded` as its bias: followed by each channel's accumulator bounds
     when the variant clamps (`geo` has act_min/act_max), then `tail` (an array and its note) if given;
-    `how` says where the bias came from and `weights_note` what the weights became."""
+    `how` says where the bias came from and `weights_note` what the weights became. `dead`: the output
+    channels with no non-zero weight (their accumulator is the folded bias), for a variant with rq_table."""
     lw.kernel = variant.function
     lw.arrays = [a for a in lw.arrays if a.name != pre + "bias"]
     if variant.clamp_bounds:
@@ -26,11 +28,17 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
         else:   # per-tensor (FULLY_CONNECTED): the one multiplier and shift for every channel
             mults = np.full(len(folded), int(params["output_multiplier"]), np.int64)
             shifts = np.full(len(folded), int(params["output_shift"]), np.int64)
+        if variant.rq_table and dead is not None and dead.any():
+            folded, mults, shifts, how = constant_channels(folded, mults, shifts, int(params["output_offset"]),
+                                                           geo["act_min"], geo["act_max"], dead, how)
         folded, how = clamp_bounds.with_bounds(folded, mults, shifts, int(params["output_offset"]),
                                                geo["act_min"], geo["act_max"], how)
         if variant.rq_table:
             table, note = fixedpoint.armv6m_rq_table(mults, shifts, int(params["output_offset"]))
             folded, how = np.concatenate([folded, np.array(table, np.int64)]), how + note
+            if variant.layout == "d4_im2col_block":   # the block walks: then the output stage's mode word
+                mode, why = block_out_mode(table, folded[len(mults):2 * len(mults)])
+                folded, how = np.concatenate([folded, np.array([mode], np.int64)]), how + why
     if tail is not None:
         folded, how = np.concatenate([folded, tail[0]]), how + tail[1]
     lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded, f"folded bias: {how}"))
@@ -41,3 +49,34 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
     lw.notes.append(f"kernel {variant.function} ({variant.source}): {variant.why}")
     lw.notes.append(weights_note)
     return lw
+
+
+RQ_WORDS = 9            # eat_armv6m_rq_t
+FAST_LO = -65535        # the fast requantisation's lowest accumulator (eat_armv6m_rq_apply)
+
+
+def block_out_mode(table: list[int], lo: np.ndarray) -> tuple[int, str]:
+    """The M0+ block walks' output stage (EAT_ARMV6M_OUT_* in eat/sparse_armv6m.h): 1 eat_armv6m_block_out
+    when every channel's requantisation has the fast path (lim) and every lo >= -65535, else 2
+    eat_armv6m_block_out_lo (the rest through eat_armv6m_rq_slow); and the bias comment's note."""
+    if all(table[5::RQ_WORDS]) and int(np.min(lo)) >= FAST_LO:
+        return 1, "; then 1: the Thumb-1 output stage eat_armv6m_block_out (every lo >= -65535, every rq fast)"
+    return 2, ("; then 2: the Thumb-1 output stage eat_armv6m_block_out_lo (a channel's lo < -65535 or rq without "
+               "the fast path)")
+
+
+def constant_channels(folded: np.ndarray, mults, shifts, out_off: int, act_min: int, act_max: int,
+                      dead: np.ndarray, how: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """Channels with no non-zero weight output one constant, TFLM's requantisation of their bias v. A
+    tiny weight scale often gives them a shift below -15, outside the M0+ fast requantisation, so every
+    accumulator of theirs took eat_armv6m_rq_slow (the example's conv2 at 80%: 7 of 32 channels). Here each
+    gets multiplier 2^30, shift -1 (x / 4, exact) and bias 4 (v - output_offset): the same constant on the
+    fast path. The op's own multiplier and shift arrays stay as they are (these kernels read the rq table)."""
+    folded = np.array(folded, np.int64)
+    mults, shifts = np.array(mults, np.int64), np.array(shifts, np.int64)
+    for oc in np.flatnonzero(dead):
+        v = min(max(fixedpoint.mbqm(int(folded[oc]), int(mults[oc]), int(shifts[oc])) + out_off, act_min), act_max)
+        folded[oc], mults[oc], shifts[oc] = 4 * (v - out_off), 1 << 30, -1
+        assert fixedpoint.mbqm(int(folded[oc]), 1 << 30, -1) + out_off == v
+    return folded, mults, shifts, how + (f"; {int(dead.sum())} channel(s) without a non-zero weight output a constant: "
+                                         "bias 4 (v - output_offset), multiplier 2^30, shift -1 in their bounds and rq")

@@ -74,9 +74,10 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
     lw.header = "eat/sparse.h"
     how = (f"bias + (input_offset ({input_offset}) - 128) * sum(w[c]): the kernel multiplies x + 128"
            if block else f"bias + input_offset ({input_offset}) * sum(w[c]), so the sparse kernel multiplies raw inputs")
+    dead = ~np.any(data != 0, axis=tuple(a for a in range(data.ndim) if a != axis))   # no non-zero weight
     return sparse_call.switch_call(lw, variant, pre, folded, how, geo,
                                    f"weights {choice.sparsity:.1%} zeros -> {sparse.FORMAT}: {enc.bytes} B instead of "
-                                   f"{data.size} B; {choice.reason}")
+                                   f"{data.size} B; {choice.reason}", dead=dead)
 
 
 def _variant(opcode: str, core: str, geo: dict, w: np.ndarray, bias: np.ndarray | None,

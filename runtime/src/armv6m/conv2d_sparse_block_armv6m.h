@@ -91,11 +91,9 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
     uint8_t *t = (uint8_t *)scratch;
     int32_t *acc = (int32_t *)(void *)(t + B * p->k_h * p->k_w * p->in_c);
     const eat_armv6m_rq_t *rq = (const eat_armv6m_rq_t *)(const void *)(bias + 3 * oc_n);   /* compile time */
+    const int32_t mode = bias[12 * oc_n];   /* the output stage, chosen at compile time (EAT_ARMV6M_OUT_*) */
     eat_armv6m_block_out_t k;
-    int32_t q0, j, oc, fast = B >= 8;   /* 4-pixel blocks: the C loop is cheaper per channel */
-    for (oc = 0; oc < oc_n; ++oc) {
-        fast = fast && eat_armv6m_block_out_ok(&rq[oc], lo[oc]);
-    }
+    int32_t q0, j, oc;
     k.rq = rq;
     k.lo = lo;
     k.hi = hi;
@@ -122,8 +120,8 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
             }
         }
         walk(t, w->data, (const uint8_t *)w->index, bias, acc, (uint32_t)oc_n);
-        if (fast) {                     /* every channel in the Thumb-1 output stage */
-            eat_armv6m_block_out(acc, out, n, &k);
+        if (mode != EAT_ARMV6M_OUT_C) { /* every channel in the Thumb-1 output stage */
+            (mode == EAT_ARMV6M_OUT_ASM ? eat_armv6m_block_out : eat_armv6m_block_out_lo)(acc, out, n, &k);
             continue;
         }
         for (oc = 0; oc < oc_n; ++oc, a += B) {
