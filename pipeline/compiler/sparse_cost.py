@@ -85,7 +85,9 @@ COSTS: dict[str, CoreCosts] = {
     # blk_out 27 (8-pixel walk) since its outputs go through eat_armv6m_block_out (Thumb-1, rq prepared at
     # compile time): kws 1x1 layers measured 664-686 k at 90 % / 939-965 k at 80 % against 939-953 k /
     # 1.21 M estimated with 60, i.e. 33 less per output (`bench --board pico --sparsity 0.9|0.8 --profile`);
-    # blk_out4 60: the 4-pixel walk keeps the C loop (the example's conv2: est 38,707, measured 36,992).
+    # blk_out4 35: the 4-pixel walk's outputs also go through the Thumb-1 stage now (was 60 with the C loop:
+    # the example's conv2 at 80 % est 38,707, measured 35,555 = 25 less per output, `bench --board pico
+    # --sparsity 0.8 --profile`); more per output than blk_out: the stage's ~50 per channel spread over 4.
     # blk_out 60 (was 100) since the block walks requantise with the channel's constants prepared once
     # per block (conv2d_sparse_block_armv6m.h): `bench --profile` kws_ref_model one-shot 80 % 1x1 layers
     # 1.13-1.21 M (est. 1.24 M; 1.56 M with 100), 10x4 conv 1.28 M (est. 1.09 M); kws pruned 2:4 forced d4
@@ -114,7 +116,7 @@ COSTS: dict[str, CoreCosts] = {
     # depthwise layers dense 1.08-1.19 M (est. 1.37 M).
     "cortex-m0plus": CoreCosts(dense_mac=5.6, dense_tap=4.0, dense_dw_tap=4.8, out=49.0, pair=22.2,
                                pair_dw=29.0, channel=131.0, pixel=50.0, fill=12.0,
-                               blk_pair=87.0, blk_channel=70.0, blk_out=27.0, blk_out4=60.0, blk_gather=8.0, blk_tap=25.0,
+                               blk_pair=87.0, blk_channel=70.0, blk_out=27.0, blk_out4=35.0, blk_gather=8.0, blk_tap=25.0,
                                channel_fc=68.0,
                                plane_nz=10.5, plane_out=31.0, plane_out2=36.0, plane_channel=750.0, plane_fill=4.0,
                                dense_mac_c1=4.9),
