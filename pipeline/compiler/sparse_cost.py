@@ -60,6 +60,7 @@ class CoreCosts:
     plane_fill: float = 0.0     # per byte of a copied plane
     dense_mac_c1: float = 0.0   # dense CONV_2D with in_c == 1, per MAC beside `out` (0: dense_mac and dense_tap)
     plane_out1: float = 0.0     # per output element of a channel of one non-zero, when it differs (0: plane_out2)
+    plane_nz_short: float = 0.0  # per non-zero beyond 2 of a channel of 3 or 4 in the Thumb-1 walks (0: none: the C walk)
     blk_tap_c1: float = 0.0     # the block walk's blk_tap when in_c == 1, when its gather differs (0: blk_tap)
     plane_short_max_sw: int = 0     # the plane walk's 1 / 2 non-zero walks serve stride_w up to this (0: any;
     #                                 wider: the C loop)
@@ -114,11 +115,15 @@ COSTS: dict[str, CoreCosts] = {
     # dense_mac_c1: that conv dense 1.965-1.975 M at 50-90 % (est. 3.46 M by dense_mac + dense_tap, which
     # put it sparse at 50 %, measured 2.47 M) -> 4.9 per MAC beside `out`; dense_dw_tap 4.8 (was 8): the
     # depthwise layers dense 1.08-1.19 M (est. 1.37 M).
+    # plane_channel 750 -> 415 and plane_nz_short 8 since the channel's set-up reads the compiler's rq table
+    # and the Thumb-1 walks take 3 and 4 non-zeros (`bench --board pico --sparsity 0.8 --profile --model
+    # vww_96_int8.tflite`: its 9-pixel 256-channel depthwise 255,888 -> 214,711, est. 300,544 with 750, i.e.
+    # 415 per channel; the example's conv1 3-non-zero channels ~44 per output against ~28 for 2).
     "cortex-m0plus": CoreCosts(dense_mac=5.6, dense_tap=4.0, dense_dw_tap=4.8, out=49.0, pair=22.2,
                                pair_dw=29.0, channel=131.0, pixel=50.0, fill=12.0,
                                blk_pair=87.0, blk_channel=70.0, blk_out=27.0, blk_out4=35.0, blk_gather=8.0, blk_tap=25.0,
                                channel_fc=68.0,
-                               plane_nz=10.5, plane_out=31.0, plane_out2=36.0, plane_channel=750.0, plane_fill=4.0,
+                               plane_nz=10.5, plane_out=31.0, plane_out2=36.0, plane_channel=415.0, plane_fill=4.0, plane_nz_short=8.0,
                                dense_mac_c1=4.9),
     # generic (portable reference dense kernels, portable sparse kernels): the earlier pico fit, FC
     # 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 / 58,089 / 40,828.
@@ -242,7 +247,8 @@ def sparse_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:
 
 def sparse_plane_cycles(core: str, s: LayerShape, channel_nonzeros: np.ndarray) -> int:
     """The plane walk (DEPTHWISE_CONV_2D, CONV_2D with in_c == 1): per output pixel, a channel of 1 or 2
-    non-zeros plane_out2 (the Thumb-1 walk), one of more plane_out + plane_nz per non-zero (the C walk), one
+    non-zeros plane_out2 (the Thumb-1 walk; 3 or 4 where the core has those walks: plane_nz_short per
+    non-zero beyond 2), one of more plane_out + plane_nz per non-zero (the C walk), one
     of none nothing; per channel its set-up, per input channel its plane copied."""
     c = costs(core)
     nz = np.asarray(channel_nonzeros, np.int64)
@@ -250,11 +256,13 @@ def sparse_plane_cycles(core: str, s: LayerShape, channel_nonzeros: np.ndarray) 
         long_nz = nz[nz > 0]
         per_pixel = long_nz.size * c.plane_out + int(long_nz.sum()) * c.plane_nz
         return int(s.pixels * per_pixel + s.out_c * c.plane_channel + s.planes * s.plane_bytes * c.plane_fill)
-    short = int(((nz > 0) & (nz <= 2)).sum())
+    top = 4 if c.plane_nz_short else 2          # the Thumb-1 walks' most non-zeros
+    short_nz = nz[(nz > 0) & (nz <= top)]
     ones = int((nz == 1).sum()) if c.plane_out1 else 0
-    long_nz = nz[nz > 2]
-    per_pixel = (ones * c.plane_out1 + (short - ones) * c.plane_out2 + long_nz.size * c.plane_out
-                 + int(long_nz.sum()) * c.plane_nz)
+    long_nz = nz[nz > top]
+    per_pixel = (ones * c.plane_out1 + (short_nz.size - ones) * c.plane_out2
+                 + int(np.maximum(short_nz - 2, 0).sum()) * c.plane_nz_short
+                 + long_nz.size * c.plane_out + int(long_nz.sum()) * c.plane_nz)
     return int(s.pixels * per_pixel + s.out_c * c.plane_channel + s.planes * s.plane_bytes * c.plane_fill)
 
 
