@@ -25,7 +25,8 @@ PORTABLE = "eat_fully_connected_s8_sparse_p8"
 def _fc(rng: np.random.Generator, base: int, kind: str) -> tuple[list[T], Op]:
     """One FULLY_CONNECTED whose weights fit p8: kind one of KINDS ("full_row": one row with every weight
     non-zero, in_depth <= 255; "wide": in_depth 200-256 at 80-97 % zeros; "big_bias": unstructured, half the
-    rows with |bias| in [2^29, 2^30), beyond the M4 short requantisation's room: those rows take the general one)."""
+    rows with |bias| in [2^30, 2^31 - 2^23): acc << 1 leaves int32, beyond the M4 short requantisation's room:
+    those rows take the general one; the folded bias stays int32)."""
     F = fb()
     n_in = int(rng.integers(200, 257)) if kind == "wide" else int(rng.integers(1, 256 if kind == "full_row" else 257))
     n_out, batches = int(rng.integers(1, 41)), int(rng.choice([1, 1, 2, 3, 5, 8]))
@@ -48,7 +49,7 @@ def _fc(rng: np.random.Generator, base: int, kind: str) -> tuple[list[T], Op]:
     bias = rng.integers(-20000, 20000, size=n_out).astype(np.int64)
     if kind == "big_bias":
         big = rng.random(n_out) < 0.5
-        bias[big] = rng.choice([-1, 1], size=int(big.sum())) * rng.integers(1 << 29, 1 << 30, size=int(big.sum()))
+        bias[big] = rng.choice([-1, 1], size=int(big.sum())) * rng.integers(1 << 30, (1 << 31) - (1 << 23), size=int(big.sum()))
     bias = bias.astype(np.int32)
     tensors = [T([batches, n_in], *in_q, name=f"in{base}"), T([n_out, n_in], w_scale, 0, "INT8", w, f"w{base}"),
                T([n_out], in_q[0] * w_scale, 0, "INT32", bias, f"b{base}"), T([batches, n_out], *out_q, name=f"out{base}")]
