@@ -10,6 +10,7 @@ from __future__ import annotations
 from pipeline.compiler.kernels import Variant, register
 from pipeline.compiler.sparse_p8 import KEY, MAX_IN
 
+M0_LAYOUT = "p8_m0_table"   # the bias array is sparse_p8.m0_table: per row the folded bias, bounds, requantisation
 M4_LAYOUT = "p8_rq_table"   # the bias array is sparse_p8.m4_table: per row the folded bias and its requantisation
 
 
@@ -22,10 +23,10 @@ register("FULLY_CONNECTED", KEY, ("generic",), Variant(
     "per output row one (weight, position) pair per non-zero", applies=_fits, header="eat/sparse_p8.h"))
 register("FULLY_CONNECTED", KEY, ("cortex-m0plus",), Variant(
     "eat_fully_connected_s8_sparse_p8_armv6m", "runtime/src/armv6m/fully_connected_sparse_p8_armv6m.c",
-    "every row's pairs in one hand-scheduled Thumb-1 routine in SRAM (per non-zero LDRH, LSRS, LDRSB, SXTB, "
-    "MULS, ADDS), then per output the accumulator bounds and the exact two-multiply requantisation",
-    applies=_fits, scratch=lambda g: 4 * g["out_depth"], header="eat/sparse_p8.h", clamp_bounds=True,
-    rq_table=True))
+    "every row's pairs (per non-zero LDRH, LSRS, LDRSB, SXTB, MULS, ADDS) and its output (the accumulator bounds, "
+    "the exact fast requantisation from the row's record prepared by the compiler) in one hand-scheduled Thumb-1 "
+    "routine in SRAM", applies=_fits, header="eat/sparse_p8.h",
+    layout=M0_LAYOUT))
 register("FULLY_CONNECTED", KEY, ("cortex-m4", "cortex-m7"), Variant(
     "eat_fully_connected_s8_sparse_p8_dsp", "runtime/src/armv7em/fully_connected_sparse_p8_dsp.c",
     "every row's pairs, requantisation and store in one assembly routine: two pairs per word load, two inputs "

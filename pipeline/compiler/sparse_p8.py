@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.compiler import sparse_cost
+from pipeline.compiler import clamp_bounds, fixedpoint, sparse_cost
 from pipeline.compiler.packing import PackedWeights
 
 FORMAT = "EAT_WEIGHTS_SPARSE_P8"
@@ -87,16 +87,38 @@ def m4_table(folded: np.ndarray, mults: np.ndarray, shifts: np.ndarray, out_off:
     return np.array(rows, np.int64).reshape(-1)
 
 
+M0_ROW_WORDS = 14   # EAT_P8_M0_ROW_WORDS
+
+
+def m0_table(folded: np.ndarray, mults: np.ndarray, shifts: np.ndarray, out_off: int, act_min: int,
+             act_max: int) -> np.ndarray:
+    """The Cortex-M0+ kernel's bias table (eat/sparse_p8.h): per row the folded bias, flo, fhi (the accumulators
+    eat_armv6m_rq_apply's fast path serves: max(lo, -65535), min(hi, 65535); 1, 0 when its lim is 0), the
+    accumulator bounds lo, hi (clamp_bounds.bounds), then the row's eat_armv6m_rq_t (fixedpoint.armv6m_rq)."""
+    lo, hi = clamp_bounds.bounds(mults, shifts, out_off, act_min, act_max)
+    rows = []
+    for b, m, s, l, h in zip(np.asarray(folded, np.int64), np.asarray(mults, np.int64), np.asarray(shifts, np.int64),
+                             np.asarray(lo, np.int64), np.asarray(hi, np.int64)):
+        rq = fixedpoint.armv6m_rq(int(m), int(s), out_off)
+        flo, fhi = (max(int(l), -65535), min(int(h), 65535)) if rq[5] else (1, 0)
+        rows.append([int(b), flo, fhi, int(l), int(h), *rq])
+    return np.array(rows, np.int64).reshape(-1)
+
+
 def packed(enc: EncodedP8) -> PackedWeights:
     data = enc.pairs if enc.pairs.size else np.zeros(2, np.int8)   # every weight zero: a (never read) array
     return PackedWeights(FORMAT, KEY, data, enc.counts, LAYOUT)
 
 
-# Cortex-M0+ rows walk (armv6m/fully_connected_sparse_p8_armv6m.c), rp2040js cycles: per non-zero 8.5 counted
-# (LDRH, LSRS, LDRSB, SXTB, MULS, ADDS = 8, and the 8-step loop's ADDS / CMP / BNE); per row ~28 counted (count,
-# bias, the count's three bit tests, the store); per output 51 (the C loop's eat_armv6m_rq_bounded, as after the
-# d4 rows walk).
-M0_NZ, M0_ROW, M0_OUT = 8.5, 28.0, 51.0
+# Cortex-M0+ (armv6m/fully_connected_sparse_p8_armv6m.c), rp2040js cycles, fitted to single FC layers measured per
+# op (layer_cycles, forced p8, 1 batch, no activation; the shapes of sparse_cost.py's cortex-m4 FC line): 64x12 80 /
+# 90 % (156 / 72 non-zeros) 2,189 / 1,480, 128x64 (1,664 / 832) 19,039 / 11,060, 256x64 (3,264 / 1,664) 33,505 /
+# 19,159, 64x10 80 % (130) 2,100, 32x32 70 % (320) 4,867 -> 9.19 per non-zero (8 counted per step, the 8-step
+# pass's 4 and the count's bit tests), 53.3 per row (its set-up, the bounds, the fast requantisation, the store;
+# sums beyond +-65535 call eat_armv6m_rq_slow), 224 per batch (the call, its frame); est. 2,297 / 1,525, 18,925 /
+# 11,280, 33,626 / 18,925, 1,951, 4,870. The d4 rows walk there: 3,205 / 2,368, 26,138 / 17,752, 45,525 / 30,192,
+# 2,915, 6,888; the example's dense1 (128 -> 64, 1,640 non-zeros, ReLU) 24,798 (d4) -> 17,756 (est. 18,707).
+M0_NZ, M0_ROW, M0_BATCH = 9.19, 53.3, 224.0
 # Cortex-M4 (armv7em/fully_connected_sparse_p8_dsp.c), QEMU instructions, fitted to single FC layers measured per
 # op (layer_cycles, forced p8, 1 batch; sparse_cost.py's cortex-m4 FC line has the shapes): 64x12 80 / 90 % (156 / 72
 # non-zeros) 1,173 / 816, 128x64 (1,664 / 832) 9,541 / 5,697, 256x64 (3,264 / 1,664) 16,839 / 9,536, 64x10 80 %
@@ -117,7 +139,7 @@ def walk_of(function: str) -> str:
 def cycles(core: str, batches: int, out_depth: int, nonzeros: int, walk: str = "portable") -> int:
     """The estimated cost of a FULLY_CONNECTED layer in this format on `core` with the kernel `walk`."""
     if walk == "armv6m":
-        return int(batches * (nonzeros * M0_NZ + out_depth * (M0_ROW + M0_OUT)))
+        return int(batches * (nonzeros * M0_NZ + out_depth * M0_ROW + M0_BATCH))
     if walk == "armv7em":
         return int(batches * (nonzeros * M4_NZ + out_depth * M4_ROW + M4_BATCH))
     # portable (RV32 and the rest): not measured; priced at a whole d4 index byte per non-zero (the d4 walk pays

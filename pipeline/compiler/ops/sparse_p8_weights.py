@@ -79,15 +79,21 @@ def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo:
     lw.weights = sparse_p8.packed(c.enc)
     lw.header = "eat/sparse_p8.h"
     how = f"bias + input_offset ({input_offset}) * sum(w[c]), so the kernel multiplies raw inputs"
-    if v.layout == kernels_p8.M4_LAYOUT:
+    if v.layout in (kernels_p8.M0_LAYOUT, kernels_p8.M4_LAYOUT):
         arr = {a.name: a.values for a in lw.arrays}
         params = dict(lw.params)
         n = len(folded)
         mults = arr.get(pre + "mult", np.full(n, int(params["output_multiplier"]), np.int64))
         shifts = arr.get(pre + "shift", np.full(n, int(params["output_shift"]), np.int64))
-        folded = sparse_p8.m4_table(folded, mults, shifts, int(params["output_offset"]), geo["in_depth"])
-        how += ("; per row [bias, m, L, negmask, c, r]: fc_armv7em.h's short requantisation prepared at compile "
-                "time (L = 0: the row takes the general one)")
+        off = int(params["output_offset"])
+        if v.layout == kernels_p8.M4_LAYOUT:
+            folded = sparse_p8.m4_table(folded, mults, shifts, off, geo["in_depth"])
+            how += ("; per row [bias, m, L, negmask, c, r]: fc_armv7em.h's short requantisation prepared at compile "
+                    "time (L = 0: the row takes the general one)")
+        else:
+            folded = sparse_p8.m0_table(folded, mults, shifts, off, geo["act_min"], geo["act_max"])
+            how += ("; per row [bias, flo, fhi, lo, hi, eat_armv6m_rq_t (9 words)]: the fast requantisation's range, "
+                    "the accumulator bounds and the row's constants (eat_armv6m_rq_prepare at compile time)")
     return sparse_call.switch_call(lw, v, pre, folded, how, geo,
                                    f"weights {choice.sparsity:.1%} zeros -> {sparse_p8.FORMAT}: {c.enc.bytes} B "
                                    f"instead of {data.size} B; {choice.reason}")

@@ -40,13 +40,14 @@ void eat_fully_connected_s8_sparse_p8(const eat_fully_connected_s8_params_t *p, 
                                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
 /* Cortex-M0+ (runtime/src/armv6m/fully_connected_sparse_p8_armv6m.c, built only when __ARM_ARCH_6M__ is
- * defined): every row's walk in one Thumb-1 routine in SRAM (acc[o] = bias[o] + row o's sum), then per
- * output the accumulator bounds and the exact two-multiply requantisation. `bias` is int32[12][out_depth]:
- * the folded bias, the bounds lo and hi, then each row's eat_armv6m_rq_t (9 words, prepared by the
- * compiler); scratch 4 * out_depth bytes. */
-void eat_armv6m_sparse_p8_rows(const int8_t *x, const int8_t *pairs, const uint8_t *counts, const int32_t *bias,
-                               int32_t *acc, uint32_t rows);
-size_t eat_fully_connected_s8_sparse_p8_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p);
+ * defined): every row's walk and output in one Thumb-1 routine in SRAM. `bias` is a table of
+ * EAT_P8_M0_ROW_WORDS int32 per row, prepared by the compiler (pipeline/compiler/sparse_p8.py m0_table):
+ * the folded bias; flo, fhi: the accumulators the fast requantisation serves exactly (max(lo, -65535),
+ * min(hi, 65535); 1, 0 when it serves none); lo, hi: the accumulator bounds (pipeline/compiler/clamp_bounds.py:
+ * below lo the output is act_min, above hi act_max); then the row's eat_armv6m_rq_t (9 words,
+ * eat_armv6m_rq_prepare at compile time; [lo, hi] outside [flo, fhi] calls eat_armv6m_rq_slow on it).
+ * No scratch. */
+#define EAT_P8_M0_ROW_WORDS 14
 void eat_fully_connected_s8_sparse_p8_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                              const int32_t *bias, const int8_t *input, int8_t *output,
                                              void *scratch);

@@ -1,7 +1,9 @@
 /* Cortex-M0+ FULLY_CONNECTED over EAT_WEIGHTS_SPARSE_P8 (eat/sparse_p8.h): every row's walk of its
- * (weight, position) pairs in one Thumb-1 routine (the accumulators into scratch), then the bounded
- * exact requantisation per output (as fully_connected_sparse_rows_armv6m.c does after the d4 walk). */
-#include "eat/sparse_armv6m.h"
+ * (weight, position) pairs and its output (the accumulator bounds, the exact fast requantisation from the
+ * row's record prepared by the compiler, eat_armv6m_rq_slow outside its range) in one Thumb-1 routine. */
+#include <stddef.h>
+
+#include "eat/armv6m.h"
 #include "eat/sparse_p8.h"
 
 #if defined(__ARM_ARCH_6M__)
@@ -18,38 +20,52 @@
         "muls r5, r6, r5\n\t"                                                 \
         "adds r0, r0, r5\n\t"
 
-/* acc[o] = bias[o] + sum over row o's counts[o] pairs of weight * x[position], o < rows; the rows' pairs
- * follow each other from `pairs`.
+/* What the walk reads (offsets: the assembly's). */
+typedef struct {
+    const int8_t *x;           /* 0 */
+    const int8_t *pairs;       /* 4 */
+    const uint8_t *counts;     /* 8 */
+    const int32_t *table;      /* 12: EAT_P8_M0_ROW_WORDS per row */
+    int8_t *out;               /* 16 */
+    int32_t rows;              /* 20 */
+    int32_t act_min, act_max;  /* 24, 28 */
+    int32_t (*slow)(const eat_armv6m_rq_t *, int32_t);   /* 32: eat_armv6m_rq_slow (a pointer: the walk is in SRAM) */
+} eat_p8_m0_frame_t;
+typedef char eat_p8_m0_frame_offsets_t[offsetof(eat_p8_m0_frame_t, slow) == 32 ? 1 : -1];
+
+/* Every row of one batch: the sum of its pairs, then its output from the row's record (eat/sparse_p8.h:
+ * bias, flo, fhi, lo, hi, then the row's eat_armv6m_rq_t): in [flo, fhi] eat_armv6m_rq_apply's fast path
+ * (exact: flo >= -65535, fhi <= 65535; no clamp needed inside the accumulator bounds), below lo act_min,
+ * above hi act_max, else f->slow (eat_armv6m_rq_slow) on the record's eat_armv6m_rq_t.
  * A row: its count's bits 0, 1 and 2 take 1, 2 and 4 unrolled steps (LSRS into the carry), then whole
- * groups of 8 steps per loop pass (8.5 cycles per non-zero with the pass's ADDS / CMP / BNE); ~28 cycles
- * of set-up per row (count, bias, the three tests, the store).
+ * groups of 8 steps per loop pass (8.5 cycles per non-zero with the pass's ADDS / CMP / BNE).
  * Registers: r0 the sum, r1 x, r2 walks the pairs, r3 walks the counts, r4 the count / the end of the
- * row's groups of 8, r5-r6 scratch; r9 the next bias, r10 the next accumulator, r11 the accumulators'
- * end. In .ramfunc, like the other walks (SRAM rather than XIP flash on a real RP2040). */
+ * row's groups of 8, r5-r7 scratch; r8 act_min, r9 walks the records, r10 walks the output, r11 its end,
+ * r12 act_max. Stack: [sp] f (8-byte aligned for the call). In .ramfunc, like the other walks (SRAM rather
+ * than XIP flash on a real RP2040). */
 __attribute__((naked, noinline, section(".ramfunc.eat_armv6m_sparse_p8_rows")))
-void eat_armv6m_sparse_p8_rows(const int8_t *x, const int8_t *pairs, const uint8_t *counts, const int32_t *bias,
-                               int32_t *acc, uint32_t rows)
+static void eat_armv6m_sparse_p8_rows(const eat_p8_m0_frame_t *f)
 {
-    (void)x; (void)pairs; (void)counts; (void)bias; (void)acc; (void)rows;
+    (void)f;
     __asm__ volatile(
         ".syntax unified\n\t"
         "push {r4-r7, lr}\n\t"
         "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"
-        "push {r4-r7}\n\t"                 /* 36 bytes saved: acc at [sp+36], rows at [sp+40] */
-        "ldr r5, [sp, #40]\n\t"
+        "push {r4-r7}\n\t"
+        "sub sp, #4\n\t"
+        "str r0, [sp, #0]\n\t"
+        "ldr r4, [r0, #24]\n\t" "mov r8, r4\n\t"
+        "ldr r4, [r0, #28]\n\t" "mov r12, r4\n\t"
+        "ldr r4, [r0, #12]\n\t" "mov r9, r4\n\t"
+        "ldr r4, [r0, #16]\n\t" "mov r10, r4\n\t"
+        "ldr r5, [r0, #20]\n\t"
+        "adds r4, r4, r5\n\t" "mov r11, r4\n\t"
+        "ldr r3, [r0, #8]\n\t"
+        "ldr r2, [r0, #4]\n\t"
+        "ldr r1, [r0, #0]\n\t"
         "cmp r5, #0\n\t"
-        "bne 7f\n\t"
+        "bne 5f\n\t"
         "b 9f\n"
-        "7:\n\t"
-        "mov r9, r3\n\t"                   /* the biases */
-        "ldr r4, [sp, #36]\n\t"
-        "mov r10, r4\n\t"
-        "lsls r5, r5, #2\n\t"
-        "adds r4, r4, r5\n\t"
-        "mov r11, r4\n\t"                  /* the accumulators' end */
-        "mov r3, r2\n\t"
-        "mov r2, r1\n\t"
-        "mov r1, r0\n"
         "5:\n\t"                           /* row */
         "mov r5, r9\n\t"
         "ldm r5!, {r0}\n\t"
@@ -81,44 +97,85 @@ void eat_armv6m_sparse_p8_rows(const int8_t *x, const int8_t *pairs, const uint8
         "adds r2, r2, #16\n\t"
         "cmp r2, r4\n\t"
         "bne 4b\n"
-        "6:\n\t"
-        "mov r5, r10\n\t"
-        "stm r5!, {r0}\n\t"
-        "mov r10, r5\n\t"
-        "cmp r5, r11\n\t"
+        "6:\n\t"                           /* the row's output */
+        "mov r5, r9\n\t"
+        "ldm r5!, {r4, r6, r7}\n\t"        /* flo, fhi, lo; r5: &hi, the rq_t at r5 + 4 */
+        "cmp r0, r4\n\t"
+        "blt 20f\n\t"
+        "cmp r0, r6\n\t"
+        "bgt 21f\n\t"
+        "ldr r7, [r5, #4]\n\t"             /* x mh + ((x ml) >> 16) */
+        "muls r7, r0, r7\n\t"
+        "ldr r4, [r5, #8]\n\t"
+        "muls r4, r0, r4\n\t"
+        "asrs r4, r4, #16\n\t"
+        "adds r7, r7, r4\n\t"
+        "asrs r7, r7, #14\n\t"
+        "lsrs r4, r0, #31\n\t"             /* + b[x < 0], >> sh */
+        "lsls r4, r4, #2\n\t"
+        "adds r4, r4, r5\n\t"
+        "ldr r4, [r4, #12]\n\t"
+        "adds r7, r7, r4\n\t"
+        "ldr r4, [r5, #20]\n\t"
+        "asrs r7, r7, r4\n"
+        "22:\n\t"
+        "mov r4, r10\n\t" "strb r7, [r4]\n\t" "adds r4, r4, #1\n\t" "mov r10, r4\n\t"
+        "mov r5, r9\n\t" "adds r5, #52\n\t" "mov r9, r5\n\t"   /* the next record */
+        "cmp r4, r11\n\t"
         "beq 9f\n\t"
         "b 5b\n"                            /* (a BNE cannot reach back over the row) */
+        "20:\n\t"                          /* below flo: act_min below lo, else the slow path */
+        "cmp r0, r7\n\t"
+        "bge 23f\n\t"
+        "mov r7, r8\n\t"
+        "b 22b\n"
+        "21:\n\t"                          /* above fhi: act_max above hi, else the slow path */
+        "ldr r4, [r5, #0]\n\t"
+        "cmp r0, r4\n\t"
+        "ble 23f\n\t"
+        "mov r7, r12\n\t"
+        "b 22b\n"
+        "23:\n\t"                          /* f->slow(&rq, sum), keeping r1-r3 and r12 */
+        "push {r1, r2, r3}\n\t"
+        "mov r4, r12\n\t"
+        "push {r4}\n\t"
+        "movs r1, r0\n\t"
+        "adds r0, r5, #4\n\t"
+        "ldr r4, [sp, #16]\n\t"
+        "ldr r4, [r4, #32]\n\t"
+        "blx r4\n\t"
+        "movs r7, r0\n\t"
+        "pop {r4}\n\t"
+        "mov r12, r4\n\t"
+        "pop {r1, r2, r3}\n\t"
+        "b 22b\n"
         "9:\n\t"
+        "add sp, #4\n\t"
         "pop {r4-r7}\n\t"
         "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"
         "pop {r4-r7, pc}\n\t"
         ".syntax divided\n\t");
 }
 
-size_t eat_fully_connected_s8_sparse_p8_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p)
-{
-    return 4u * (size_t)p->out_depth;
-}
-
-/* `bias` int32[12][out_depth]: the folded bias, the accumulator bounds lo and hi (outputs clamped by the
- * activation skip the requantisation), then each row's eat_armv6m_rq_t prepared by the compiler. */
+/* `bias`: EAT_P8_M0_ROW_WORDS int32 per row (eat/sparse_p8.h), prepared by the compiler. */
 void eat_fully_connected_s8_sparse_p8_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                              const int32_t *bias, const int8_t *input, int8_t *output,
                                              void *scratch)
 {
-    const int32_t n = p->out_depth;
-    const int32_t act_min = p->act_min, act_max = p->act_max;
-    const int32_t *lo = bias + n, *hi = bias + 2 * n;
-    const eat_armv6m_rq_t *rq = (const eat_armv6m_rq_t *)(const void *)(bias + 3 * n);
-    int32_t *acc = (int32_t *)scratch;
-    int32_t b, o;
+    eat_p8_m0_frame_t f;
+    int32_t b;
+    (void)scratch;
+    f.pairs = w->data;
+    f.counts = (const uint8_t *)w->index;
+    f.table = bias;
+    f.rows = p->out_depth;
+    f.act_min = p->act_min;
+    f.act_max = p->act_max;
+    f.slow = eat_armv6m_rq_slow;
     for (b = 0; b < p->batches; ++b) {
-        int8_t *out = output + b * n;
-        eat_armv6m_sparse_p8_rows(input + b * p->in_depth, w->data, (const uint8_t *)w->index, bias, acc,
-                                  (uint32_t)n);
-        for (o = 0; o < n; ++o) {
-            out[o] = eat_armv6m_rq_bounded(&rq[o], acc[o], lo[o], hi[o], act_min, act_max);
-        }
+        f.x = input + b * p->in_depth;
+        f.out = output + b * p->out_depth;
+        eat_armv6m_sparse_p8_rows(&f);
     }
 }
 
