@@ -105,9 +105,10 @@ def _measure(board: str, seed: int, tmp_path: Path, mode: str = "p8"):
 
 @pytest.mark.sim
 @pytest.mark.parametrize("board, kernel, seed", [("pico", M0, 3), ("pico", M0, 4), ("nucleo_f446re", M4, 5),
-                                                 ("nucleo_f446re", M4, 6)])
+                                                 ("nucleo_f446re", M4, 6), ("nucleo_f746zg", M4, 7)])
 def test_p8_kernels_bit_exact_on_simulated_board(board: str, kernel: str, seed: int, tmp_path: Path) -> None:
-    """The core's p8 kernel, forced, on every FC of a model of 2 x len(KINDS) random ones: byte-identical to TFLM."""
+    """The core's p8 kernel, forced, on every FC of a model of 2 x len(KINDS) random ones: byte-identical to TFLM
+    (the M4 kernel also on the Cortex-M7, nucleo_f746zg)."""
     from pipeline.bench_sparsity import INFERENCES
 
     m = _measure(board, seed, tmp_path)
