@@ -32,6 +32,7 @@ typedef char eat_p8_dsp_frame_offsets_t[offsetof(eat_p8_dsp_frame_t, act_max) ==
         "pkhbt r10, r10, r11, lsl #16\n\t"                                    \
         "smlad r4, r10, " W ", r4\n\t"
 
+#ifndef EAT_SINGLE_ROUNDING   /* TFLM's single-rounding build takes the C loop below instead */
 /* Every row of one batch: the walk of its pairs (4 non-zeros per pass: two word loads, unaligned allowed
  * since rows start on even bytes, 2 x 7, CMP / BNE: 4.5 instructions per non-zero; the last n % 4 take
  * LDRSB, LDRB, LDRSB, MLA, CMP, BNE each), then its requantisation from the row's constants in the table
@@ -126,6 +127,7 @@ static int32_t eat_armv7em_sparse_p8_rows(const eat_p8_dsp_frame_t *f)
         "add sp, #16\n\t"
         "pop {r4-r11, pc}\n\t");
 }
+#endif
 
 size_t eat_fully_connected_s8_sparse_p8_dsp_scratch_bytes(const eat_fully_connected_s8_params_t *p)
 {
