@@ -112,13 +112,14 @@ def packed(enc: EncodedP8) -> PackedWeights:
 
 # Cortex-M0+ (armv6m/fully_connected_sparse_p8_armv6m.c), rp2040js cycles, fitted to single FC layers measured per
 # op (layer_cycles, forced p8, 1 batch, no activation; the shapes of sparse_cost.py's cortex-m4 FC line): 64x12 80 /
-# 90 % (156 / 72 non-zeros) 2,189 / 1,480, 128x64 (1,664 / 832) 19,039 / 11,060, 256x64 (3,264 / 1,664) 33,505 /
-# 19,159, 64x10 80 % (130) 2,100, 32x32 70 % (320) 4,867 -> 9.19 per non-zero (8 counted per step, the 8-step
-# pass's 4 and the count's bit tests), 53.3 per row (its set-up, the bounds, the fast requantisation, the store;
-# sums beyond +-65535 call eat_armv6m_rq_slow), 224 per batch (the call, its frame); est. 2,297 / 1,525, 18,925 /
-# 11,280, 33,626 / 18,925, 1,951, 4,870. The d4 rows walk there: 3,205 / 2,368, 26,138 / 17,752, 45,525 / 30,192,
-# 2,915, 6,888; the example's dense1 (128 -> 64, 1,640 non-zeros, ReLU) 24,798 (d4) -> 17,756 (est. 18,707).
-M0_NZ, M0_ROW, M0_BATCH = 9.19, 53.3, 224.0
+# 90 % (156 / 72 non-zeros) 2,177 / 1,516, 128x64 (1,664 / 832) 18,463 / 10,996, 256x64 (3,264 / 1,664) 32,481 /
+# 18,583, 64x10 80 % (130) 2,090, 32x32 70 % (320) 4,835 -> 8.81 per non-zero (8 counted per step, a pass of 32's
+# 5), 54.9 per row (the pass's computed entry, the bounds, the fast requantisation, the store; sums beyond +-65535
+# call eat_armv6m_rq_slow), 256 per batch (the call, its frame); est. 2,290 / 1,549, 18,437 / 11,103, 32,541 /
+# 18,437, 1,951, 4,833. The d4 rows walk there: 3,205 / 2,368, 26,138 / 17,752, 45,525 / 30,192, 2,915, 6,888;
+# the example's dense1 (128 -> 64, 1,640 non-zeros, ReLU) 24,798 (d4) -> 17,368 (est. 18,226). (With the count's
+# bits 0-2 as 1 / 2 / 4 steps and passes of 8 instead of the computed entry: 9.19 / 53.3 / 224, dense1 17,756.)
+M0_NZ, M0_ROW, M0_BATCH = 8.81, 54.9, 256.0
 # Cortex-M4 (armv7em/fully_connected_sparse_p8_dsp.c), QEMU instructions, fitted to single FC layers measured per
 # op (layer_cycles, forced p8, 1 batch; sparse_cost.py's cortex-m4 FC line has the shapes): 64x12 80 / 90 % (156 / 72
 # non-zeros) 1,173 / 816, 128x64 (1,664 / 832) 9,541 / 5,697, 256x64 (3,264 / 1,664) 16,839 / 9,536, 64x10 80 %
