@@ -77,7 +77,8 @@ def test_oneshot_tflite_changes_only_weights_and_stays_bit_exact(tmp_path):
         if t0.is_const and t0.name not in {t.tensor for t in r.tensors}:
             assert np.array_equal(t0.data, t1.data)
     m0 = compile_model(tmp_path / "kws80.tflite", tmp_path / "m0", core="cortex-m0plus")   # fast dense kernels:
-    assert all(c["encoding"] == "sparse_d4" for c in m0.sparsity if c["opcode"] != "DEPTHWISE_CONV_2D")
+    assert all(c["encoding"] == ("sparse_p8" if c["opcode"] == "FULLY_CONNECTED" else "sparse_d4")
+               for c in m0.sparsity if c["opcode"] != "DEPTHWISE_CONV_2D")
     res = compile_model(tmp_path / "kws80.tflite", tmp_path / "c")   # generic: the host runs these kernels
     assert sum(c["encoding"] == "sparse_d4" for c in res.sparsity) == 10
     host, oracle = HostModel(tmp_path / "c"), Oracle(b)

@@ -271,4 +271,4 @@ def prepare(op: str, packed: PackedWeights, core: str, geo: Geometry, w: np.ndar
                     None if bias is None else np.asarray(bias, np.int64).reshape(-1), ref_bias_comment, 0, 1, notes)
 
 
-from pipeline.compiler import kernels_2of4, kernels_registry, kernels_rv32, kernels_sparse  # noqa: E402,F401,I001  (register the variants)
+from pipeline.compiler import kernels_2of4, kernels_p8, kernels_registry, kernels_rv32, kernels_sparse  # noqa: E402,F401,I001  (register the variants)

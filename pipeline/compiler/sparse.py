@@ -19,8 +19,9 @@ FORMAT = "EAT_WEIGHTS_SPARSE_D4"
 KEY = "sparse_d4"
 MAX_STEP = 15
 MAX_ENTRIES = 255    # entries per channel: the count is one byte
-MODES = ("auto", "dense", "sparse", "2of4")   # auto: the cost model decides; sparse: force d4 (tests); 2of4: force
-# the 2:4 format (sparse_2of4.py) where it fits and a kernel applies, elsewhere as auto (tests)
+MODES = ("auto", "dense", "sparse", "2of4", "p8")   # auto: the cost model decides; sparse: force d4 (tests); 2of4:
+# force the 2:4 format (sparse_2of4.py) where it fits and a kernel applies, elsewhere as auto (tests); p8: force the
+# FULLY_CONNECTED (weight, position) pairs (sparse_p8.py) where they fit, elsewhere as auto (tests)
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class LayerChoice:
     weights: int
     zeros: int
     sparsity: float
-    encoding: str               # "dense", "sparse_d4" or "sparse_2of4" (sparse_2of4.py)
+    encoding: str               # "dense", "sparse_d4", "sparse_2of4" (sparse_2of4.py) or "sparse_p8" (sparse_p8.py)
     dense_weight_bytes: int
     sparse_weight_bytes: int    # the d4 encoding's bytes (data + index), whether chosen or not
     chosen_weight_bytes: int

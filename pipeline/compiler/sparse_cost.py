@@ -64,6 +64,11 @@ class CoreCosts:
     blk_tap_c1: float = 0.0     # the block walk's blk_tap when in_c == 1, when its gather differs (0: blk_tap)
     plane_short_max_sw: int = 0     # the plane walk's 1 / 2 non-zero walks serve stride_w up to this (0: any;
     #                                 wider: the C loop)
+    # dense FULLY_CONNECTED, when its kernel is priced apart (dense_mac_fc 0: dense_mac and out as for the others)
+    dense_mac_fc: float = 0.0   # per MAC
+    dense_out_fc: float = 0.0   # per output
+    dense_call_fc: float = 0.0  # per batch (the input's expansion, the block loop's set-up)
+    pair_fc: float | None = None      # sparse FULLY_CONNECTED d4 per index byte, when its walk differs (None: pair)
 
 
 # Fitted to `scripts/calibrate_sparse.py BOARD` (FC 256x64, 1x1 conv 8x8x32->32, 3x3 conv 8x8x8->16,
@@ -191,12 +196,21 @@ COSTS: dict[str, CoreCosts] = {
     # (3x3 depthwise stride 2, 12x12x32 out, 25x25 planes, 2 non-zeros) measured 263,667 on the C loop
     # against dense 157,571 (before the stride-2 walks: it went sparse at est. 122,675), 135,155 on
     # dw2_channel_s2 (est. 122,675: the 25x25 fill costs more per plane byte than kws's 27x7).
+    # FULLY_CONNECTED priced apart (dense_*_fc, pair_fc, channel_fc), fitted to single FC layers measured per op
+    # (layer_cycles, one profiling build per mode; 64x12 / 128x64 / 256x64 at 80 and 90 %, 64x10 80 %, 32x32
+    # 70 %; per-tensor scales, 1 batch): dense (dsp16 / dsp4) 1,339-1,345 / 8,464-8,471 / 15,119-15,125 / 1,404 /
+    # 1,911 -> 0.817 per MAC, 18.7 per output, 545 per batch (est. 1,398 / 8,439 / 15,135 / 1,256 / 1,981: the
+    # general figures gave 747 / 7,264 / 13,817, which kept kws's FC dense against any sparse walk); the portable
+    # d4 walk (79 / 39, 855 / 504, 1,688 / 1,029, 66, 160 index bytes) 2,089 / 1,524, 16,732 / 11,828, 28,363 /
+    # 19,155, 1,756, 4,666 -> 14 per index byte, 75.7 per output (out + channel_fc 64.6) beside `pixel`
+    # (est. 2,033 / 1,487, 16,843 / 11,930, 28,482 / 19,294, 1,714, 4,682).
     "cortex-m4": CoreCosts(dense_mac=0.8, dense_tap=0.32, dense_dw_tap=1.72, out=11.1, pair=9.0, pair_dw=10.0,
                            channel=68.9, pixel=25.0, fill=6.0,
                            blk_pair=21.5, blk_channel=36.0, blk_out=12.4, blk_gather=2.2, blk_tap=21.0,
                            channel_dw=9.9, fill_dw=0.0,
                            plane_nz=5.0, plane_out=34.0, plane_out2=15.4, plane_channel=366.0, plane_fill=2.0,
-                           plane_out1=13.0, blk_tap_c1=8.7, plane_short_max_sw=2, dense_mac_c1=1.0),
+                           plane_out1=13.0, blk_tap_c1=8.7, plane_short_max_sw=2, dense_mac_c1=1.0,
+                           dense_mac_fc=0.817, dense_out_fc=18.7, dense_call_fc=545.0, pair_fc=14.0, channel_fc=64.6),
     # esp32-c3-devkitm-1, labwired instructions: its own dense kernels (runtime/src/rv32/*) against the
     # PORTABLE sparse walks (runtime/src/*_sparse_s8.c: the RV32 has no sparse kernels of its own), fitted
     # to `bench --board esp32-c3-devkitm-1 --sparsity 0.8 --profile --model kws_ref_model.tflite` (one-shot
@@ -228,6 +242,8 @@ def dense_cycles(core: str, s: LayerShape) -> int:
     outputs = s.pixels * s.out_c
     if s.opcode == "CONV_2D" and c.dense_mac_c1 and s.field_bytes == s.taps:   # in_c == 1
         return int(s.macs * c.dense_mac_c1 + outputs * c.out)
+    if s.opcode == "FULLY_CONNECTED" and c.dense_mac_fc:
+        return int(s.macs * c.dense_mac_fc + outputs * c.dense_out_fc + s.pixels * c.dense_call_fc)
     tap = {"FULLY_CONNECTED": 0.0, "DEPTHWISE_CONV_2D": c.dense_dw_tap}.get(s.opcode, c.dense_tap)
     return int(s.macs * c.dense_mac + outputs * (c.out + s.taps * tap))
 
@@ -240,6 +256,8 @@ def sparse_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:
     channel = c.channel_dw if dw and c.channel_dw is not None else c.channel
     if s.opcode == "FULLY_CONNECTED" and c.channel_fc is not None:
         channel = c.channel_fc
+    if s.opcode == "FULLY_CONNECTED" and c.pair_fc is not None:
+        pair = c.pair_fc
     fill = c.fill_dw if dw and c.fill_dw is not None else c.fill
     per_pixel = pairs * pair + s.out_c * (c.out + channel) + c.pixel
     return int(s.pixels * per_pixel + s.border * s.window * fill)

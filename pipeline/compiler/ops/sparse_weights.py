@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.compiler import kernels, kernels_sparse, sparse
-from pipeline.compiler.ops import Ctx, Lowered, sparse_2of4_weights, sparse_call
+from pipeline.compiler.ops import Ctx, Lowered, sparse_2of4_weights, sparse_call, sparse_p8_weights
 from pipeline.compiler.sparse_cost import LayerShape, costs
 
 LAYOUTS = {"FULLY_CONNECTED": "non-zeros per output row, steps in input elements",
@@ -58,7 +58,14 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
         choice.encoding, choice.chosen_weight_bytes = "dense", choice.dense_weight_bytes
         choice.reason = "dense: the folded bias would leave int32"
     nm, _ = sparse_2of4_weights.candidate(ctx, op.opcode, data, geo)   # the 2:4 format, where it fits
-    if nm is not None and sparse_2of4_weights.decide(ctx.weight_mode, nm, choice):
+    nm_ok = nm is not None and sparse_2of4_weights.decide(ctx.weight_mode, nm, choice)
+    p8, _ = sparse_p8_weights.candidate(ctx, op.opcode, data, geo)     # FC (weight, position) pairs, where they fit
+    if p8 is not None and sparse_p8_weights.decide(ctx.weight_mode, p8, choice, nm.cycles_est if nm_ok else None):
+        done = sparse_p8_weights.apply(ctx, lw, data, bias, input_offset, geo, p8, choice)
+        if done is not None:
+            ctx.choices.append(choice)
+            return done
+    if nm_ok:
         done = sparse_2of4_weights.apply(ctx, lw, data, bias, input_offset, geo, nm, choice)
         if done is not None:
             ctx.choices.append(choice)
