@@ -42,6 +42,8 @@ def _op(rng: np.random.Generator, base: int, kind: str) -> tuple[list[T], Op]:
     act = int(rng.choice([0, 1, 3]))
     if kind == "dw":
         return _dw_op(rng, base, in_q, out_q, act)
+    if kind == "dwp":
+        return _dwp_op(rng, base, in_q, out_q)
     if kind == "fc":
         n_in, oc, batches = int(rng.integers(1, 150)), int(rng.integers(1, 24)), int(rng.integers(1, 21))
         w = nm_weights(rng, oc, n_in)
@@ -110,6 +112,53 @@ def _dw_op(rng: np.random.Generator, base: int, in_q, out_q, act: int) -> tuple[
     bias = rng.integers(-20000, 20000, size=oc).astype(np.int32)
     tensors = [T([1, ih, iw, ic], *in_q, name=f"in{base}"), wt, T([oc], in_q[0] * w_scale, 0, "INT32", bias, f"b{base}"),
                T([1, osz(ih, kh), osz(iw, kw), oc], *out_q, name=f"out{base}")]
+    return tensors, Op("DEPTHWISE_CONV_2D", [base, base + 1, base + 2], [base + 3], o, "DepthwiseConv2DOptions")
+
+
+def _dwp_op(rng: np.random.Generator, base: int, in_q, out_q) -> tuple[list[T], Op]:
+    """A DEPTHWISE_CONV_2D for the M4's pair walk (armv7em/depthwise_conv2d_sparse_dsp.c: four channels of 3..5
+    non-zeros, stride_h 1, two output rows per pass over int16 transposed planes): in_c 4-16, depth multiplier
+    1, kernels 3x3 (5 of 9 kept), 2x3 / 3x2 (4 of 6), 1x5 / 5x1 (3 of 5), 3x4 (6 of 12: the int8 walks),
+    stride_w 1-2, dilation 1-2, SAME or VALID, out_h odd and even (1: the int8 walks), NONE / RELU / RELU6
+    (act_min -128 or above: the clamp; act_max below 127: the C loop), weights 2:4 with one more zero in
+    some channels (3 or 4 left) and rarely a zero channel (its four take the int8 walks), +-127 included."""
+    from pipeline.tflite.prune_patterns import prune_array
+
+    F = fb()
+    kh, kw = [(3, 3), (3, 3), (3, 3), (2, 3), (3, 2), (1, 5), (5, 1), (3, 4)][int(rng.integers(0, 8))]
+    ic, sw, d = 4 * int(rng.integers(1, 5)), int(rng.integers(1, 3)), int(rng.choice([1, 1, 2]))
+    same = bool(rng.integers(0, 2))
+    ih, iw = int(rng.integers(1, 13)), int(rng.integers(1, 11))
+    if not same:
+        ih, iw = max(ih, (kh - 1) * d + 1), max(iw, (kw - 1) * d + 1)
+    oh = ih if same else ih - (kh - 1) * d
+    ow = (iw + sw - 1) // sw if same else (iw - (kw - 1) * d - 1) // sw + 1
+    w = rng.choice([-127, 127, *range(-126, 127)], size=(1, kh, kw, ic)).astype(np.int8)
+    w = np.where(w == 0, 1, w).astype(np.int8)
+    w = prune_array(w, "DEPTHWISE_CONV_2D", "2:4", 0.5)
+    flat = w.reshape(kh * kw, ic)
+    for c in range(ic):
+        nz = np.flatnonzero(flat[:, c])
+        if rng.random() < 0.3 and nz.size > 3:
+            flat[rng.choice(nz), c] = 0
+        if rng.random() < 0.03:
+            flat[:, c] = 0
+    o = F.DepthwiseConv2DOptionsT()
+    o.depthMultiplier = 1
+    o.padding = 0 if same else 1
+    o.strideH, o.strideW = 1, sw
+    o.dilationHFactor = o.dilationWFactor = d
+    o.fusedActivationFunction = int(rng.choice([0, 0, 1, 3]))
+    w_scale = random_scale(rng, 0.001, 0.05)
+    wt = T(list(w.shape), w_scale, 0, "INT8", w, f"w{base}")
+    if rng.random() < 0.6:
+        wt.scale = [random_scale(rng, 0.001, 0.05) for _ in range(ic)]
+        wt.quantized_dimension = 3
+    if rng.random() < 0.3:
+        in_q = (in_q[0], -128)
+    bias = rng.integers(-20000, 20000, size=ic).astype(np.int32)
+    tensors = [T([1, ih, iw, ic], *in_q, name=f"in{base}"), wt, T([ic], in_q[0] * w_scale, 0, "INT32", bias, f"b{base}"),
+               T([1, oh, ow, ic], *out_q, name=f"out{base}")]
     return tensors, Op("DEPTHWISE_CONV_2D", [base, base + 1, base + 2], [base + 3], o, "DepthwiseConv2DOptions")
 
 
@@ -249,14 +298,33 @@ def test_armv7em_2of4_kernels_bit_exact_on_simulated_nucleo(board: str, seed: in
 
 
 @pytest.mark.sim
+@pytest.mark.parametrize("weights, seed", [("2of4", 10), ("2of4", 11), ("sparse", 12)])
+def test_armv7em_depthwise_pair_walk_bit_exact_on_simulated_nucleo(weights: str, seed: int, tmp_path: Path) -> None:
+    """The M4 depthwise plane walk (armv7em/depthwise_conv2d_sparse_dsp.c) over the 2:4 records (forced 2:4)
+    and the d4 steps (forced d4): 14 random depthwise ops shaped for its pair walk (_dwp_op: four channels of
+    3..5 non-zeros, two output rows per pass; odd out_h's one-output last pass; act_min above -128; the int8
+    walks where a group does not fit) and two general ones, against TFLM on the simulated nucleo_f446re."""
+    from rich.console import Console
+
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+
+    tfl = tmp_path / "dwp.tflite"
+    tfl.write_bytes(nm_model(["dwp"] * 14 + ["dw"] * 2, seed))
+    m = measure(tfl, load_board("nucleo_f446re"), tmp_path / "out", weights, Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    kernel = "eat_depthwise_conv2d_s8_sparse_2of4_dsp" if weights == "2of4" else "eat_depthwise_conv2d_s8_sparse_dsp"
+    assert {w["kernel"] for w in m.weights} == {kernel}
+
+
+@pytest.mark.sim
 @pytest.mark.parametrize("board, kernel, dw", [("pico", "eat_conv2d_s8_sparse_2of4_armv6m", "sparse_2of4_dw"),
-                                               ("nucleo_f446re", "eat_conv2d_s8_sparse_2of4_dsp", "dense")])
+                                               ("nucleo_f446re", "eat_conv2d_s8_sparse_2of4_dsp", "sparse_2of4_dw")])
 def test_kws_pruned_2of4_bit_exact_on_simulated_board(board: str, kernel: str, dw: str, tmp_path: Path) -> None:
     """kws_ref_model pruned one-shot 2:4: the cost model puts its 1x1 layers in 2:4 with the core's own
-    kernel (Pico: 0.65-0.68x of the dense cycles; nucleo_f446re: 0.89x of the dense instructions) and,
-    on the Pico, its depthwise layers (5 of 9 taps) in the per-tap records (0.90x, 384 of 576 B; the M4
-    has no depthwise kernel for them that beats its dense one: they stay dense), and the firmware is
-    byte-identical to TFLM on random inputs."""
+    kernel (Pico: 0.65-0.68x of the dense cycles; nucleo_f446re: 0.89x of the dense instructions) and its
+    depthwise layers (5 of 9 taps) in the per-tap records, 384 of 576 B (Pico: 0.90x; nucleo_f446re: the pair
+    walk, 0.71x), and the firmware is byte-identical to TFLM on random inputs."""
     from rich.console import Console
 
     from pipeline.bench_sparsity import INFERENCES, measure
@@ -274,6 +342,8 @@ def test_kws_pruned_2of4_bit_exact_on_simulated_board(board: str, kernel: str, d
     assert all(w["chosen_weight_bytes"] <= 0.65 * w["dense_weight_bytes"] for w in pw)
     dws = [w for w in m.weights if w["opcode"] == "DEPTHWISE_CONV_2D"]
     assert len(dws) == 4 and {w["encoding"] for w in dws} == {dw}
+    assert sum(w["chosen_weight_bytes"] for w in m.weights if w["op_index"] > 0) <= 0.65 * sum(
+        w["dense_weight_bytes"] for w in m.weights if w["op_index"] > 0)   # issue 9's 2:4 row: 12,544 of 19,456 B
 
 
 def test_auto_choice_2of4_on_m4() -> None:
@@ -311,6 +381,39 @@ def test_auto_choice_2of4_on_m4() -> None:
     enc = sparse_2of4.encode(fc)
     c = Candidate(v, enc, sparse_2of4.cycles("cortex-m4", 1, 12, enc.k8, "armv7em"))
     assert not decide("auto", c, choice) and "2:4 est." in choice.reason
+
+
+def test_auto_choice_2of4_depthwise_on_m4() -> None:
+    """auto on the Cortex-M4: kws's 3x3 depthwise 25x5x64 pruned 2:4 (5 of 9 taps) goes to the records on the
+    plane walk's pair walk (est. ~0.72x dense; measured 189,929 against 267,952); with act_max below 127 (RELU6)
+    or stride_h 2 the pair walk does not apply (the C loop, ~1.9x) and it stays dense, saying why."""
+    from pipeline.compiler import sparse
+    from pipeline.compiler.kernels import select_variant
+    from pipeline.compiler.ops.sparse_2of4_weights import Candidate, decide
+    from pipeline.compiler.sparse_cost import LayerShape
+
+    rng = np.random.default_rng(4)
+    from pipeline.tflite.prune_patterns import prune_array
+
+    dw = prune_array(rng.integers(1, 127, size=(1, 3, 3, 64)).astype(np.int8), "DEPTHWISE_CONV_2D", "2:4", 0.5)
+    rows = sparse_2of4.rows_dw(dw)
+    assert sparse_2of4.misfit_dw(rows) is None and set((rows != 0).sum(axis=1)) == {5}
+    enc = sparse_2of4.encode_dw(rows)
+    for fields, goes in ((dict(), True), (dict(act_max=100), False), (dict(sh=2, oh=13), False)):
+        geo = dict(n=1, ih=25, iw=5, ic=64, oc=64, oh=25, ow=5, kh=3, kw=3, sh=1, sw=1, dh=1, dw=1, ph=1, pw=1,
+                   act_min=-128, act_max=127) | fields
+        v = select_variant("DEPTHWISE_CONV_2D", sparse_2of4.KEY_DW, "cortex-m4", geo)
+        assert v.function == "eat_depthwise_conv2d_s8_sparse_2of4_dsp"
+        shape = LayerShape("DEPTHWISE_CONV_2D", geo["oh"] * 5, 64, 9, geo["oh"] * 5 * 576, 0, 0, 0,
+                           sparse.plane_bytes(geo), 64, 1, **sparse.dw_pair_fields(geo))
+        choice = sparse.choose("auto", "cortex-m4", "DEPTHWISE_CONV_2D", dw, sparse.encode(
+            sparse.channels_depthwise(dw, 3, 1, 1)), shape, 1, "dw", plane=True)
+        est = sparse_2of4.cycles_dw("cortex-m4", sparse_2of4.walk_of(v.function), geo, (rows != 0).sum(axis=1))
+        assert decide("auto", Candidate(v, enc, est), choice) == goes, (est, choice.dense_cycles_est, choice.reason)
+        if goes:
+            assert 0.7 * choice.dense_cycles_est < est < 0.78 * choice.dense_cycles_est
+        else:
+            assert est > choice.dense_cycles_est and "2:4 est." in choice.reason
 
 
 def test_auto_never_picks_a_larger_2of4() -> None:

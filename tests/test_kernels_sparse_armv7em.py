@@ -6,6 +6,7 @@ model chooses (and to 90%)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +37,9 @@ def test_lane_limit_falls_back_to_the_portable_walk() -> None:
 def test_m4_choice_follows_the_measured_figures() -> None:
     """auto on the M4, kws's shapes (estimates fitted to its measured layers, see sparse_cost.py): a 1x1 at
     80% and a 3x3 depthwise at 1 or 2 non-zeros per channel (the plane walk) go sparse; 5 non-zeros
-    per channel (2:4 on 9 taps) or stride 3 keep the depthwise dense; the one-channel 10x4 conv goes sparse at 90%,
-    not at 50%; a 64 -> 12 FC at 80% stays dense."""
+    per channel (2:4 on 9 taps) go sparse on the pair walk (four planes, stride_h 1, act_max 127) and keep the
+    depthwise dense where it does not apply (the C loop), as does stride 3; the one-channel 10x4 conv goes
+    sparse at 90%, not at 50%; a 64 -> 12 FC at 80% stays dense."""
     from pipeline.compiler import sparse
     from pipeline.compiler.sparse_cost import LayerShape
 
@@ -57,6 +59,16 @@ def test_m4_choice_follows_the_measured_figures() -> None:
         c = sparse.choose("auto", "cortex-m4", "DEPTHWISE_CONV_2D", dw, enc, dw_shape, 1, "dw", plane=True)
         assert c.encoding == pick, c.reason
         assert abs(c.sparse_cycles_est / c.dense_cycles_est - ratio) < 0.02, c.reason
+    # the pair walk (measured 189,929 at 5 non-zeros, 0.71x dense, over the 2:4 records; d4 decodes alike but
+    # is not smaller than dense at 5 of 9: 9 B per channel, so the records take it); act_max below 127 or
+    # stride_h 2 leave the C loop
+    dw = np.zeros((1, 3, 3, 64), np.int8)
+    dw.reshape(9, 64)[:5] = 7
+    enc = sparse.encode(sparse.channels_depthwise(dw, 5, 1, 1))
+    for fields, lo, hi in ((dict(), 0.7, 0.78), (dict(act_max=100), 1.9, 2.0), (dict(stride_h=2), 1.9, 2.0)):
+        shape = dataclasses.replace(dw_shape, out_h=25, planes4=True, **fields)
+        c = sparse.choose("auto", "cortex-m4", "DEPTHWISE_CONV_2D", dw, enc, shape, 1, "dw", plane=True)
+        assert c.encoding == "dense" and lo < c.sparse_cycles_est / c.dense_cycles_est < hi, c.reason
     # vww's 3x3 12x12x32 (25x25 planes) at 2 non-zeros: stride 2 has its walk (measured 135,155 against dense
     # 157,571; on the C loop 263,667); a wider stride takes the C loop and stays dense
     dw = np.zeros((1, 3, 3, 32), np.int8)

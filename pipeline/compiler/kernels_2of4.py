@@ -99,3 +99,10 @@ register("DEPTHWISE_CONV_2D", KEY_DW, ARMV6M, Variant(
     "accumulator bounds) with each channel's record decoded once into (offset, weight) of its non-zeros",
     applies=lambda g: g["kh"] * g["kw"] <= 64, header="eat/sparse_2of4.h", clamp_bounds=True, rq_table=True, pixel_block=0,
     scratch=kernels_sparse.dw_planes_scratch))
+register("DEPTHWISE_CONV_2D", KEY_DW, ARMV7EM, Variant(
+    "eat_depthwise_conv2d_s8_sparse_2of4_dsp", "runtime/src/armv7em/depthwise_conv2d_sparse_dsp.c",
+    "the d4 depthwise's M4 plane walk with each channel's record decoded once: dw1 / dw2 walks for 1 and 2 "
+    "non-zeros, four channels of 3..5 non-zeros two pixels per pass over int16 transposed planes (LDR of a "
+    "pixel pair, SMLABB / SMLATB per tap), the short SMMULR requantisation",
+    applies=lambda g: g["kh"] * g["kw"] <= 64, header="eat/sparse_2of4.h", clamp_bounds=True, pixel_block=0,
+    scratch=kernels_sparse.dw_planes16_scratch))

@@ -100,11 +100,31 @@ def dw_planes_scratch(g: Geometry) -> int:
     return _dw_plane_scratch(g) + (3 * ((_dw_plane_scratch(g) - 8 * g["kh"] * g["kw"])) if four else 0)
 
 
+def dw_planes16_scratch(g: Geometry) -> int:
+    """eat_depthwise_conv2d_s8_sparse_dsp_scratch_bytes (and its 2:4 twin): 32 B per tap (four channels'
+    non-zeros), the int8 plane(s) as dw_planes_scratch, then with four planes four int16 transposed ones of
+    2 ph pw + 4 bytes rounded up to 4 (the pair walk for channels of 3..5 non-zeros)."""
+    taps = g["kh"] * g["kw"]
+    plane = _dw_plane_scratch(g) - 8 * taps
+    four = g["oc"] == g["ic"] and g["ic"] % 4 == 0
+    plane16 = (2 * (plane_h(g) * plane_w(g)) + 4 + 3) // 4 * 4
+    return 32 * taps + (4 * (plane + plane16) if four else plane)
+
+
+def plane_h(g: Geometry) -> int:
+    return (g["oh"] - 1) * g["sh"] + (g["kh"] - 1) * g["dh"] + 1
+
+
+def plane_w(g: Geometry) -> int:
+    return (g["ow"] - 1) * g["sw"] + (g["kw"] - 1) * g["dw"] + 1
+
+
 register("DEPTHWISE_CONV_2D", KEY, ARMV7EM, Variant(
     "eat_depthwise_conv2d_s8_sparse_dsp", "runtime/src/armv7em/depthwise_conv2d_sparse_dsp.c",
     "channel outer: the channel's input plane copied with its padding (the zero point), its non-zeros "
     "decoded once, then per output pixel one LDRSB and one MLA per non-zero and the short (SMMULR) "
-    "requantisation; outputs below the channel's accumulator bound lo skip it", scratch=dw_planes_scratch,
+    "requantisation; outputs below the channel's accumulator bound lo skip it; four channels of 3..5 "
+    "non-zeros: two pixels per pass over int16 planes", scratch=dw_planes16_scratch,
     layout="d4_taps", header="eat/sparse_armv7em.h", pixel_block=0, clamp_bounds=True))   # channel outer: every pixel of a channel written before the next channel is read
 
 register("DEPTHWISE_CONV_2D", KEY, ARMV6M, Variant(

@@ -158,6 +158,12 @@ def plane_bytes(g: dict) -> int:
     return ph * pw
 
 
+def dw_pair_fields(g: dict) -> dict:
+    """The LayerShape fields that decide a depthwise plane walk's pair walk (sparse_cost.pair_channels)."""
+    return dict(out_h=g["oh"], stride_h=g["sh"], planes4=g["oc"] == g["ic"] and g["ic"] % 4 == 0,
+                act_min=int(g.get("act_min", -128)), act_max=int(g.get("act_max", 127)))
+
+
 def border_pixels(g: dict) -> int:
     """Output pixels (per batch) whose receptive window leaves the input."""
     kh_eff = (g["kh"] - 1) * g["dh"] + 1

@@ -222,10 +222,12 @@ def cycles_dw(core: str, walk: str, geo: dict, channel_nonzeros: np.ndarray) -> 
     """The estimated cost of a depthwise layer in the per-tap records (walk: walk_of the kernel)."""
     pixels = geo["n"] * geo["oh"] * geo["ow"]
     nz = int(np.asarray(channel_nonzeros, np.int64).sum())
-    if walk == "armv6m":   # the d4 depthwise's plane walk, reading the records: its own figures
+    if walk in ("armv6m", "armv7em"):   # the d4 depthwise's plane walk, reading the records: its own figures
         shape = sparse_cost.LayerShape("DEPTHWISE_CONV_2D", pixels, geo["oc"], geo["kh"] * geo["kw"],
                                        pixels * geo["oc"] * geo["kh"] * geo["kw"], 0, 0, 0,
-                                       sparse.plane_bytes(geo), geo["n"] * geo["ic"])
+                                       sparse.plane_bytes(geo), geo["n"] * geo["ic"],
+                                       **(dict(stride_w=geo["sw"], **sparse.dw_pair_fields(geo))
+                                          if walk == "armv7em" else {}))
         return sparse_cost.sparse_plane_cycles(core, shape, channel_nonzeros)
     c = sparse_cost.costs(core)
     # portable: per non-zero and output the tap's bounds, load and multiply-add (~4 dense MACs' worth);

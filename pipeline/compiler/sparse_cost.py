@@ -7,7 +7,7 @@ The constants are per core, fitted to single-layer models measured on the board'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -27,6 +27,11 @@ class LayerShape:
     plane_bytes: int = 0    # the plane walk: bytes of one padded input plane
     planes: int = 0         # the plane walk: planes copied (batches x input channels)
     stride_w: int = 1       # CONV_2D / DEPTHWISE_CONV_2D: the width stride
+    out_h: int = 0          # DEPTHWISE_CONV_2D: output rows (0: unknown, no pair walk)
+    stride_h: int = 1       # DEPTHWISE_CONV_2D: the height stride
+    planes4: bool = False   # DEPTHWISE_CONV_2D: depth multiplier 1, in_c % 4 == 0 (four planes per word load)
+    act_min: int = -128     # the fused activation's clamp
+    act_max: int = 127
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,15 @@ class CoreCosts:
     dense_out_fc: float = 0.0   # per output
     dense_call_fc: float = 0.0  # per batch (the input's expansion, the block loop's set-up)
     pair_fc: float | None = None      # sparse FULLY_CONNECTED d4 per index byte, when its walk differs (None: pair)
+    # the pair walk (four channels of 3..5 non-zeros, two output rows per pass over int16 planes; 0: none)
+    pair_pass: float = 0.0      # per pass of two outputs, beside pair_nz per non-zero
+    pair_half: float = 0.0      # per one-output last pass of a line (out_h odd), beside pair_nz per non-zero
+    pair_nz: float = 0.0        # per non-zero and pass
+    pair_line: float = 0.0      # per line (output column) of a channel
+    pair_clamp: float = 0.0     # per pass, when act_min > -128 (the clamp after SSAT)
+    pair_channel: float = 0.0   # per channel and batch: decode, requantisation set-up, the walk's entry
+    pair_channel_nz: float = 0.0  # per non-zero and channel and batch (decode)
+    pair_fill: float = 0.0      # per byte of a plane (ph x pw) of the int16 fill, padding included
 
 
 # Fitted to `scripts/calibrate_sparse.py BOARD` (FC 256x64, 1x1 conv 8x8x32->32, 3x3 conv 8x8x8->16,
@@ -191,6 +205,15 @@ COSTS: dict[str, CoreCosts] = {
     # rest per channel (decode, requantisation set-up, call: 366) and per plane byte (four planes per word
     # load, padding once: 2.0 per byte of the 27x7 plane). C loop (> 2 non-zeros; 50 % forced, 5 per
     # channel) 508,268-522,869 -> 34 per output + 5 per non-zero (split estimated, not measured apart).
+    # pair walk (four channels of 3..5 non-zeros, stride_h 1: two output rows per pass over int16 transposed
+    # planes; dwp3/4/5 in depthwise_conv2d_sparse_dsp.c): counted per pass 18 + 3 per non-zero (33 at 5),
+    # a line's odd last pass 10 + 3, per line 17, act_min > -128 8 per pass (the CMP / IT / MOV clamp); per
+    # channel set-up and int16 fill fitted to single 3x3 depthwise layers forced 2:4 (single-op models built
+    # like tests/test_kernels_sparse_2of4.py's, `bench_sparsity.layer_cycles(..., "2of4")`): 25x5x64 at 5 / 4 /
+    # 3 non-zeros 189,923 / 175,714 / 160,673 (est. 195,129 / 180,537 / 165,945; dense 267,952), 16x16x16
+    # 92,322 (est. 90,214; dense 155,899), 9x12x32 92,417 (est. 91,948; dense 122,089), 12x12x16 stride_w 2
+    # 35,577 (est. 34,147; dense 46,607): per channel 297 + 33 per non-zero, 2.1 per plane byte (the fill, ~9
+    # per input pixel, and the padding once).
     # Estimates: 151,616 / 170,816 / 519,616 against dense 270,240 (measured 267,952).
     # The short walks serve stride_w 1 and 2 (plane_short_max_sw; wider: the C loop): vww_96_int8 80 % op 7
     # (3x3 depthwise stride 2, 12x12x32 out, 25x25 planes, 2 non-zeros) measured 263,667 on the C loop
@@ -210,7 +233,9 @@ COSTS: dict[str, CoreCosts] = {
                            channel_dw=9.9, fill_dw=0.0,
                            plane_nz=5.0, plane_out=34.0, plane_out2=15.4, plane_channel=366.0, plane_fill=2.0,
                            plane_out1=13.0, blk_tap_c1=8.7, plane_short_max_sw=2, dense_mac_c1=1.0,
-                           dense_mac_fc=0.817, dense_out_fc=18.7, dense_call_fc=545.0, pair_fc=14.0, channel_fc=64.6),
+                           dense_mac_fc=0.817, dense_out_fc=18.7, dense_call_fc=545.0, pair_fc=14.0, channel_fc=64.6,
+                           pair_pass=18.0, pair_half=10.0, pair_nz=3.0, pair_line=17.0, pair_clamp=8.0,
+                           pair_channel=297.0, pair_channel_nz=33.0, pair_fill=2.1),
     # esp32-c3-devkitm-1, labwired instructions: its own dense kernels (runtime/src/rv32/*) against the
     # PORTABLE sparse walks (runtime/src/*_sparse_s8.c: the RV32 has no sparse kernels of its own), fitted
     # to `bench --board esp32-c3-devkitm-1 --sparsity 0.8 --profile --model kws_ref_model.tflite` (one-shot
@@ -263,13 +288,39 @@ def sparse_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:
     return int(s.pixels * per_pixel + s.border * s.window * fill)
 
 
+def pair_channels(core: str, s: LayerShape, channel_nonzeros: np.ndarray) -> np.ndarray:
+    """Which channels the pair walk takes (armv7em/depthwise_conv2d_sparse_dsp.c pairs_apply): those of the
+    groups of four channels whose every channel has 3..5 non-zeros, when the core has it, the planes go four
+    at a time, stride_h is 1, out_h >= 2 and act_max is 127."""
+    c = costs(core)
+    nz = np.asarray(channel_nonzeros, np.int64)
+    if not (c.pair_pass and s.planes4 and s.stride_h == 1 and s.out_h >= 2 and s.act_max == 127 and nz.size % 4 == 0):
+        return np.zeros(nz.size, bool)
+    return np.repeat(((nz.reshape(-1, 4) >= 3) & (nz.reshape(-1, 4) <= 5)).all(axis=1), 4)
+
+
 def sparse_plane_cycles(core: str, s: LayerShape, channel_nonzeros: np.ndarray) -> int:
     """The plane walk (DEPTHWISE_CONV_2D, CONV_2D with in_c == 1): per output pixel, a channel of 1 or 2
     non-zeros plane_out2 (the Thumb-1 walk; 3 or 4 where the core has those walks: plane_nz_short per
     non-zero beyond 2), one of more plane_out + plane_nz per non-zero (the C walk), one
-    of none nothing; per channel its set-up, per input channel its plane copied."""
+    of none nothing; per channel its set-up, per input channel its plane copied. Channels of the pair walk
+    (pair_channels): per line (output column) its passes of two outputs, per channel its set-up and plane."""
     c = costs(core)
     nz = np.asarray(channel_nonzeros, np.int64)
+    pairs = pair_channels(core, s, nz)
+    if pairs.any():
+        pn = nz[pairs]
+        batches = max(s.planes // max(s.out_c, 1), 1)
+        lines = s.pixels // s.out_h              # batches x out_w
+        full, half = lines * (s.out_h // 2), lines * (s.out_h % 2)
+        clamp = c.pair_clamp * (full + half / 2) if s.act_min > -128 else 0.0
+        walk = (pn.size * (full * c.pair_pass + half * c.pair_half + lines * c.pair_line + clamp)
+                + int(pn.sum()) * ((full + half) * c.pair_nz + batches * c.pair_channel_nz))
+        per_channel = batches * (c.pair_channel + s.plane_bytes * c.pair_fill)
+        rest = nz[~pairs]
+        rest_shape = replace(s, out_c=rest.size, planes=batches * rest.size)
+        return int(walk + pn.size * per_channel) + (sparse_plane_cycles(core, replace(rest_shape, planes4=False), rest)
+                                                    if rest.size else 0)
     if c.plane_short_max_sw and s.stride_w > c.plane_short_max_sw:   # every channel with a non-zero: the C loop
         long_nz = nz[nz > 0]
         per_pixel = long_nz.size * c.plane_out + int(long_nz.sum()) * c.plane_nz

@@ -48,7 +48,7 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
                     sparse.channels_depthwise(data, sparse.window_width(g), g["dh"], g["dw"]))
         shape = LayerShape(op.opcode, g["n"] * g["oh"] * g["ow"], g["oc"], g["kh"] * g["kw"], lw.macs,
                            g["n"] * sparse.border_pixels(g), sparse.window_bytes(g), 0,
-                           sparse.plane_bytes(g), g["n"] * g["ic"], g["sw"])
+                           sparse.plane_bytes(g), g["n"] * g["ic"], g["sw"], **sparse.dw_pair_fields(g))
         axis = 3
     enc = sparse.encode(channels)
     choice = sparse.choose(ctx.weight_mode, ctx.core, op.opcode, data, enc, shape, op.index, op.layer,

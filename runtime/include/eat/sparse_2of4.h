@@ -140,6 +140,16 @@ void eat_depthwise_conv2d_s8_sparse_2of4_armv6m(const eat_depthwise_conv2d_s8_pa
                                                 const int32_t *bias, const int8_t *input, int8_t *output,
                                                 void *scratch);
 
+/* Cortex-M4/M7: the d4 depthwise's plane walk (runtime/src/armv7em/depthwise_conv2d_sparse_dsp.c) with each
+ * channel's record decoded once (k_h * k_w <= EAT_ARMV7EM_2OF4_DW_MAX_TAPS): channels of 1 or 2 non-zeros take
+ * the dw1 / dw2 walks, four channels of 3..5 each (2:4 on 3x3 keeps 5 of 9) the two-pixel pair walk over int16
+ * planes; bias: folded[out_c], lo[out_c], hi[out_c]; scratch as eat_depthwise_conv2d_s8_sparse_dsp's. */
+#define EAT_ARMV7EM_2OF4_DW_MAX_TAPS 64
+size_t eat_depthwise_conv2d_s8_sparse_2of4_dsp_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);
+void eat_depthwise_conv2d_s8_sparse_2of4_dsp(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                             const int32_t *bias, const int8_t *input, int8_t *output,
+                                             void *scratch);
+
 #ifdef __cplusplus
 }
 #endif

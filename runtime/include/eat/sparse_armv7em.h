@@ -33,9 +33,11 @@ void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weig
 /* DEPTHWISE_CONV_2D, any kernel, stride, dilation, padding, depth multiplier, steps in kernel taps
  * fy * k_w + fx (layout "d4_taps"; `bias` is int32[3][out_c]: the folded bias, then the accumulator
  * bounds lo, hi of pipeline/compiler/clamp_bounds.py): channel outer, each channel's input
- * plane copied padded with the zero point and its non-zeros decoded once per call. Scratch: 8 * k_h *
- * k_w bytes, then the plane: ((out_h - 1) * stride_h + kh_eff) x ((out_w - 1) * stride_w + kw_eff)
- * bytes rounded up to 4 (runtime/src/armv7em/depthwise_conv2d_sparse_dsp.c). */
+ * plane copied padded with the zero point and its non-zeros decoded once per call. Scratch: 32 * k_h *
+ * k_w bytes (four channels' non-zeros), then the plane: ph = (out_h - 1) * stride_h + kh_eff by
+ * pw = (out_w - 1) * stride_w + kw_eff bytes rounded up to 4; with depth multiplier 1 and in_c % 4 == 0
+ * four such planes, then four int16 ones of (2 ph pw + 4) bytes rounded up to 4 (the pair walk for
+ * channels of 3..5 non-zeros; runtime/src/armv7em/depthwise_conv2d_sparse_dsp.c). */
 size_t eat_depthwise_conv2d_s8_sparse_dsp_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);
 void eat_depthwise_conv2d_s8_sparse_dsp(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                         const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
