@@ -73,10 +73,19 @@ register("CONV_2D", KEY, ARMV6M, Variant(
 
 # ---- ARMv7E-M (runtime/src/armv7em/conv2d_sparse_b8_dsp.c, eat/sparse_armv7em.h): Cortex-M4 / M7 ----
 # The same im2col steps and x + 128 bias fold as the M0+ block walk; two pixels per SMLAL in 24-bit lanes.
+# One input channel: the plane walk (the depthwise one, depth multiplier out_c) where the cost model prices it
+# cheaper than the block walk (few non-zeros per filter, few pixels: the example's 3x3x1 conv), else the block
+# walk (kws's 10x4x1 conv at 80 %: 8 non-zeros per filter, 125 pixels).
 ARMV7EM = ("cortex-m4", "cortex-m7")
 B8_DSP_ACC_LIMIT = 1 << 23      # EAT_SPARSE_B8_DSP_ACC_LIMIT
 
 
+register("CONV_2D", KEY, ARMV7EM, Variant(
+    "eat_conv2d_s8_sparse_plane_dsp", "runtime/src/armv7em/conv2d_sparse_plane_dsp.c",
+    "one input channel: every filter walks the padded input plane once (the depthwise plane walk with "
+    "depth multiplier out_c), per output pixel one LDRSB and one MLA per non-zero and the short requantisation",
+    applies=lambda g: g["ic"] == 1 and g["fic"] == 1, scratch=lambda g: _dw_plane_scratch(g), layout="d4_taps",
+    header="eat/sparse_armv7em.h", clamp_bounds=True, pixel_block=0, by_cost=True))   # else the block walk
 register("CONV_2D", KEY, ARMV7EM, Variant(
     "eat_conv2d_s8_sparse_b8_dsp", "runtime/src/armv7em/conv2d_sparse_b8_dsp.c",
     "each filter's non-zeros walked once per block of 8 output pixels gathered as pixel pairs in 24-bit "

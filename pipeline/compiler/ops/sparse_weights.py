@@ -4,6 +4,8 @@ the folded bias and its window scratch when sparse wins."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from pipeline.compiler import kernels, kernels_sparse, sparse
@@ -27,32 +29,11 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
                    act_min=int(params["act_min"]), act_max=int(params["act_max"]))
     else:
         geo = g
-    variant = _variant(op.opcode, ctx.core, geo, data, None if bias is None else bias.data, input_offset)
-    block = variant.pixel_block if variant.layout == "d4_im2col_block" else 0
-    taps = variant.layout == "d4_taps"   # the plane walks decode steps in kernel taps once per channel
-    plane = variant.pixel_block == 0 and costs(ctx.core).plane_out > 0   # the plane walk (sparse_plane_cycles)
+    pick = min((_priced(ctx, lw, v, data, geo, fc_shape) for v in _variants(op.opcode, ctx.core, geo, data,
+                None if bias is None else bias.data, input_offset)), key=lambda c: c.choice.sparse_cycles_est)
+    variant, block, taps, enc, choice = pick.variant, pick.block, pick.taps, pick.enc, pick.choice
+    axis = 3 if op.opcode == "DEPTHWISE_CONV_2D" else 0
     bias_offset = input_offset - 128 if block else input_offset   # the block kernel reads x + 128
-    if op.opcode == "FULLY_CONNECTED":
-        channels = sparse.channels_fc(data)
-        shape = LayerShape(op.opcode, batches, out_depth, 1, lw.macs)
-        axis = 0
-    elif op.opcode == "CONV_2D":
-        channels = (sparse.channels_conv(data, g["kw"], g["ic"], 1, 1) if block or taps else
-                    sparse.channels_conv(data, sparse.window_width(g), g["ic"], g["dh"], g["dw"]))
-        shape = LayerShape(op.opcode, g["n"] * g["oh"] * g["ow"], g["oc"], g["kh"] * g["kw"], lw.macs,
-                           g["n"] * sparse.border_pixels(g), sparse.window_bytes(g), g["kh"] * g["kw"] * g["ic"],
-                           sparse.plane_bytes(g), g["n"] * g["ic"], g["sw"])
-        axis = 0
-    else:
-        channels = (sparse.channels_depthwise(data, g["kw"], 1, 1) if taps else
-                    sparse.channels_depthwise(data, sparse.window_width(g), g["dh"], g["dw"]))
-        shape = LayerShape(op.opcode, g["n"] * g["oh"] * g["ow"], g["oc"], g["kh"] * g["kw"], lw.macs,
-                           g["n"] * sparse.border_pixels(g), sparse.window_bytes(g), 0,
-                           sparse.plane_bytes(g), g["n"] * g["ic"], g["sw"], **sparse.dw_pair_fields(g))
-        axis = 3
-    enc = sparse.encode(channels)
-    choice = sparse.choose(ctx.weight_mode, ctx.core, op.opcode, data, enc, shape, op.index, op.layer,
-                           block, kernels_sparse.DENSE_ONLY.get((op.opcode, ctx.core)), plane)
     folded = sparse.folded_bias(None if bias is None else bias.data, data, bias_offset, axis)
     if choice.encoding == sparse.KEY and folded is None:
         choice.encoding, choice.chosen_weight_bytes = "dense", choice.dense_weight_bytes
@@ -87,10 +68,52 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
                                    f"{data.size} B; {choice.reason}", dead=dead)
 
 
-def _variant(opcode: str, core: str, geo: dict, w: np.ndarray, bias: np.ndarray | None,
-             input_offset: int) -> kernels.Variant:
-    """The first sparse variant that applies, skipping those whose accumulator lanes this layer could
+@dataclass
+class _Priced:
+    """One sparse variant with its encoding of the weights and the cost model's choice for it."""
+    variant: kernels.Variant
+    block: int              # pixels per walk of the block walks (layout "d4_im2col_block"), else 0
+    taps: bool              # steps in kernel taps (layout "d4_taps": the plane walks)
+    enc: sparse.Encoded
+    choice: sparse.LayerChoice
+
+
+def _priced(ctx: Ctx, lw: Lowered, variant: kernels.Variant, data: np.ndarray, g: dict,
+            fc_shape: tuple[int, int, int] | None) -> _Priced:
+    """Encode the weights as `variant` reads them and price it against dense (sparse.choose)."""
+    op = lw.op
+    block = variant.pixel_block if variant.layout == "d4_im2col_block" else 0
+    taps = variant.layout == "d4_taps"   # the plane walks decode steps in kernel taps once per channel
+    plane = variant.pixel_block == 0 and costs(ctx.core).plane_out > 0   # the plane walk (sparse_plane_cycles)
+    if op.opcode == "FULLY_CONNECTED":
+        batches, _, out_depth = fc_shape
+        channels = sparse.channels_fc(data)
+        per_channel = any(a.name == ctx.prefix(op) + "mult" for a in lw.arrays)   # else one multiplier in params
+        shape = LayerShape(op.opcode, batches, out_depth, 1, lw.macs, per_channel=per_channel)
+    elif op.opcode == "CONV_2D":
+        channels = (sparse.channels_conv(data, g["kw"], g["ic"], 1, 1) if block or taps else
+                    sparse.channels_conv(data, sparse.window_width(g), g["ic"], g["dh"], g["dw"]))
+        shape = LayerShape(op.opcode, g["n"] * g["oh"] * g["ow"], g["oc"], g["kh"] * g["kw"], lw.macs,
+                           g["n"] * sparse.border_pixels(g), sparse.window_bytes(g), g["kh"] * g["kw"] * g["ic"],
+                           sparse.plane_bytes(g), g["n"] * g["ic"], g["sw"])
+    else:
+        channels = (sparse.channels_depthwise(data, g["kw"], 1, 1) if taps else
+                    sparse.channels_depthwise(data, sparse.window_width(g), g["dh"], g["dw"]))
+        shape = LayerShape(op.opcode, g["n"] * g["oh"] * g["ow"], g["oc"], g["kh"] * g["kw"], lw.macs,
+                           g["n"] * sparse.border_pixels(g), sparse.window_bytes(g), 0,
+                           sparse.plane_bytes(g), g["n"] * g["ic"], g["sw"], **sparse.dw_pair_fields(g))
+    enc = sparse.encode(channels)
+    choice = sparse.choose(ctx.weight_mode, ctx.core, op.opcode, data, enc, shape, op.index, op.layer,
+                           block, kernels_sparse.DENSE_ONLY.get((op.opcode, ctx.core)), plane)
+    return _Priced(variant, block, taps, enc, choice)
+
+
+def _variants(opcode: str, core: str, geo: dict, w: np.ndarray, bias: np.ndarray | None,
+              input_offset: int) -> list[kernels.Variant]:
+    """The sparse variants to price: the first that applies, after any `by_cost` variants that apply before
+    it (each taken only when estimated cheaper), skipping those whose accumulator lanes this layer could
     overflow (Variant.acc_limit against |bias| + max|x + input_offset| * sum|w| per channel)."""
+    out: list[kernels.Variant] = []
     for v in kernels.candidates(opcode, sparse.KEY, core):
         if not v.applies(geo):
             continue
@@ -99,6 +122,7 @@ def _variant(opcode: str, core: str, geo: dict, w: np.ndarray, bias: np.ndarray 
             x_max = max(abs(-128 + input_offset), abs(127 + input_offset))
             if np.any(b + x_max * kernels.channel_abs_sums(opcode, w) >= v.acc_limit):
                 continue
-        return v
-    return kernels.select_variant(opcode, sparse.KEY, core, geo)
-
+        out.append(v)
+        if not v.by_cost:
+            return out
+    return out + [kernels.select_variant(opcode, sparse.KEY, core, geo)]

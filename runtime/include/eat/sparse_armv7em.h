@@ -42,6 +42,13 @@ size_t eat_depthwise_conv2d_s8_sparse_dsp_scratch_bytes(const eat_depthwise_conv
 void eat_depthwise_conv2d_s8_sparse_dsp(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                         const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
+/* CONV_2D with in_c == 1, steps in kernel taps (layout "d4_taps", `bias` as the depthwise's): the depthwise
+ * plane walk above with depth multiplier out_c (runtime/src/armv7em/conv2d_sparse_plane_dsp.c); scratch
+ * as the depthwise's: 8 * k_h * k_w bytes, then the one plane. */
+size_t eat_conv2d_s8_sparse_plane_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_sparse_plane_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
 #ifdef __cplusplus
 }
 #endif
