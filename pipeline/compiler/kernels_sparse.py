@@ -84,7 +84,7 @@ register("CONV_2D", KEY, ARMV7EM, Variant(
     "eat_conv2d_s8_sparse_plane_dsp", "runtime/src/armv7em/conv2d_sparse_plane_dsp.c",
     "one input channel: every filter walks the padded input plane once (the depthwise plane walk with "
     "depth multiplier out_c), per output pixel one LDRSB and one MLA per non-zero and the short requantisation",
-    applies=lambda g: g["ic"] == 1 and g["fic"] == 1, scratch=lambda g: _dw_plane_scratch(g), layout="d4_taps",
+    applies=lambda g: g["ic"] == 1 and g["fic"] == 1, scratch=lambda g: dw_planes16_scratch(g), layout="d4_taps",
     header="eat/sparse_armv7em.h", clamp_bounds=True, pixel_block=0, by_cost=True))   # else the block walk
 register("CONV_2D", KEY, ARMV7EM, Variant(
     "eat_conv2d_s8_sparse_b8_dsp", "runtime/src/armv7em/conv2d_sparse_b8_dsp.c",
