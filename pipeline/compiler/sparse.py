@@ -214,5 +214,29 @@ def choose(mode: str, core: str, opcode: str, w: np.ndarray, enc: Encoded, shape
                        enc.bytes if pick == KEY else int(w.size), dense_c, sparse_c, why)
 
 
+def replaces(label: str, force: str, mode: str, nbytes: int, est: int, choice: LayerChoice,
+             other_est: int | None = None) -> bool:
+    """Whether another encoding (`label`: "2:4", "p8"; weights mode `force` forces it) of `nbytes` bytes and
+    estimate `est` replaces the choice made so far (dense or d4, or a rival estimated at `other_est`): smaller
+    than dense, at least MARGIN under dense, and the fastest (an equal estimate wins when it is smaller).
+    Notes a refusal in the choice's reason."""
+    if mode == force:
+        return True
+    if mode != "auto":
+        return False
+    dense_c = choice.dense_cycles_est
+    if nbytes >= choice.dense_weight_bytes:
+        choice.reason += f"; {label} ({nbytes:,} B) is not smaller than dense"
+        return False
+    best = choice.sparse_cycles_est if choice.encoding == KEY else dense_c
+    if other_est is not None:
+        best = min(best, other_est)
+    smaller_tie = est == best and nbytes < choice.chosen_weight_bytes   # e.g. the same plane walk
+    if est < dense_c * sparse_cost.MARGIN and (est < best or smaller_tie):
+        return True
+    choice.reason += f"; {label} est. {est:,} ({est / max(dense_c, 1):.2f}x dense): not the fastest"
+    return False
+
+
 def packed(enc: Encoded, layout: str) -> PackedWeights:
     return PackedWeights(FORMAT, KEY, enc.data, enc.index, layout)

@@ -66,7 +66,8 @@ class CoreCosts:
     plane_fill: float = 0.0     # per byte of a copied plane
     dense_mac_c1: float = 0.0   # dense CONV_2D with in_c == 1, per MAC beside `out` (0: dense_mac and dense_tap)
     plane_out1: float = 0.0     # per output element of a channel of one non-zero, when it differs (0: plane_out2)
-    plane_nz_short: float = 0.0  # per non-zero beyond 2 of a channel of 3 or 4 in the Thumb-1 walks (0: none: the C walk)
+    plane_nz_short: float = 0.0  # per non-zero beyond 2 of a channel in the short walks (up to plane_short_nz)
+    plane_short_nz: int = 2      # the most non-zeros of a channel the short (assembly) walks take
     blk_tap_c1: float = 0.0     # the block walk's blk_tap when in_c == 1, when its gather differs (0: blk_tap)
     plane_short_max_sw: int = 0     # the plane walk's 1 / 2 non-zero walks serve stride_w up to this (0: any;
     #                                 wider: the C loop)
@@ -146,7 +147,7 @@ COSTS: dict[str, CoreCosts] = {
                                pair_dw=29.0, channel=131.0, pixel=50.0, fill=12.0,
                                blk_pair=87.0, blk_channel=70.0, blk_out=27.0, blk_out4=35.0, blk_gather=8.0, blk_tap=25.0,
                                channel_fc=68.0,
-                               plane_nz=10.5, plane_out=31.0, plane_out2=36.0, plane_channel=415.0, plane_fill=4.0, plane_nz_short=8.0,
+                               plane_nz=10.5, plane_out=31.0, plane_out2=36.0, plane_channel=415.0, plane_fill=4.0, plane_nz_short=8.0, plane_short_nz=4,
                                dense_mac_c1=4.9),
     # generic (portable reference dense kernels, portable sparse kernels): the earlier pico fit, FC
     # 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 / 58,089 / 40,828.
@@ -246,7 +247,7 @@ COSTS: dict[str, CoreCosts] = {
                            blk_pair=21.5, blk_channel=36.0, blk_out=12.4, blk_gather=2.2, blk_tap=21.0,
                            channel_dw=9.9, fill_dw=0.0,
                            plane_nz=5.0, plane_out=34.0, plane_out2=15.4, plane_channel=366.0, plane_fill=2.0,
-                           plane_out1=13.0, blk_tap_c1=8.7, plane_short_max_sw=2,
+                           plane_out1=13.0, blk_tap_c1=8.7, plane_short_max_sw=2, plane_nz_short=3.0, plane_short_nz=3,
                            dense_mac_fc=0.817, dense_out_fc=18.7, dense_call_fc=545.0, pair_fc=14.0, channel_fc=64.6,
                            dense_out_fc_pc=79.0, dense_mac_c1=0.584, dense_out_c1=27.9, dense_k4_c1=True,
                            pair_pass=18.0, pair_half=10.0, pair_nz=3.0, pair_line=17.0, pair_clamp=8.0,
@@ -342,7 +343,7 @@ def sparse_plane_cycles(core: str, s: LayerShape, channel_nonzeros: np.ndarray) 
         long_nz = nz[nz > 0]
         per_pixel = long_nz.size * c.plane_out + int(long_nz.sum()) * c.plane_nz
         return int(s.pixels * per_pixel + s.out_c * c.plane_channel + s.planes * s.plane_bytes * c.plane_fill)
-    top = 4 if c.plane_nz_short else 2          # the Thumb-1 walks' most non-zeros
+    top = c.plane_short_nz                      # the short walks' most non-zeros
     short_nz = nz[(nz > 0) & (nz <= top)]
     ones = int((nz == 1).sum()) if c.plane_out1 else 0
     long_nz = nz[nz > top]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.compiler import kernels, sparse, sparse_2of4, sparse_cost
+from pipeline.compiler import kernels, sparse, sparse_2of4
 from pipeline.compiler.kernels import Variant
 from pipeline.compiler.ops import Ctx, Lowered, sparse_call
 from pipeline.compiler.sparse import LayerChoice
@@ -63,22 +63,9 @@ def _candidate_dw(ctx: Ctx, data: np.ndarray, geo: dict) -> tuple[Candidate | No
 
 
 def decide(mode: str, c: Candidate, choice: LayerChoice) -> bool:
-    """Whether the 2:4 format replaces the choice already made (dense or d4); notes it in the reason."""
-    dense_c = choice.dense_cycles_est
-    if mode == FORCE:
-        return True
-    if mode != "auto":
-        return False
-    if c.enc.bytes >= choice.dense_weight_bytes:   # e.g. rows of 1 or 2 weights: padded to 8, 5 bytes
-        choice.reason += f"; 2:4 ({c.enc.bytes:,} B) is not smaller than dense"
-        return False
-    best = choice.sparse_cycles_est if choice.encoding == sparse.KEY else dense_c
-    ratio = c.cycles_est / max(dense_c, 1)
-    smaller_tie = c.cycles_est == best and c.enc.bytes < choice.chosen_weight_bytes   # e.g. the same plane walk
-    if c.cycles_est < dense_c * sparse_cost.MARGIN and (c.cycles_est < best or smaller_tie):
-        return True
-    choice.reason += f"; 2:4 est. {c.cycles_est:,} ({ratio:.2f}x dense): not the fastest"
-    return False
+    """Whether the 2:4 format replaces the choice already made (dense or d4): sparse.replaces (rows of 1 or
+    2 weights, padded to 8 in 5 bytes, are not smaller than dense)."""
+    return sparse.replaces("2:4", FORCE, mode, c.enc.bytes, c.cycles_est, choice)
 
 
 def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo: dict, c: Candidate,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.compiler import kernels, kernels_p8, sparse, sparse_cost, sparse_p8
+from pipeline.compiler import kernels, kernels_p8, sparse, sparse_p8
 from pipeline.compiler.kernels import Variant
 from pipeline.compiler.ops import Ctx, Lowered, sparse_call
 from pipeline.compiler.sparse import LayerChoice
@@ -40,23 +40,9 @@ def candidate(ctx: Ctx, opcode: str, data: np.ndarray, geo: dict) -> tuple[Candi
 
 
 def decide(mode: str, c: Candidate, choice: LayerChoice, other_est: int | None = None) -> bool:
-    """Whether p8 replaces the choice made so far (dense, d4, or a 2:4 estimated at `other_est`): the fastest
-    estimate, at least MARGIN under dense, and smaller than dense. Notes a refusal in the reason."""
-    if mode == FORCE:
-        return True
-    if mode != "auto":
-        return False
-    dense_c = choice.dense_cycles_est
-    if c.enc.bytes >= choice.dense_weight_bytes:
-        choice.reason += f"; p8 ({c.enc.bytes:,} B) is not smaller than dense"
-        return False
-    best = choice.sparse_cycles_est if choice.encoding == sparse.KEY else dense_c
-    if other_est is not None:
-        best = min(best, other_est)
-    if c.cycles_est < dense_c * sparse_cost.MARGIN and c.cycles_est < best:
-        return True
-    choice.reason += f"; p8 est. {c.cycles_est:,} ({c.cycles_est / max(dense_c, 1):.2f}x dense): not the fastest"
-    return False
+    """Whether p8 replaces the choice made so far (dense, d4, or a 2:4 estimated at `other_est`):
+    sparse.replaces."""
+    return sparse.replaces("p8", FORCE, mode, c.enc.bytes, c.cycles_est, choice, other_est)
 
 
 def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo: dict, c: Candidate,

@@ -27,6 +27,18 @@
 #include "eat/depthwise_conv.h"
 #include "eat/fully_connected.h"
 
+/* A CONV_2D with one input channel as the depthwise conv of depth multiplier out_c it is (every filter
+ * reads the one input plane): the plane walks of both cores run such convs (conv weights OHWI with
+ * in_c 1 are the depthwise's channels in the same order). */
+static inline eat_depthwise_conv2d_s8_params_t eat_sparse_conv_as_depthwise(const eat_conv2d_s8_params_t *p)
+{
+    const eat_depthwise_conv2d_s8_params_t d = {
+        p->batches, p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c, p->k_h, p->k_w, p->out_c,
+        p->stride_h, p->stride_w, p->dilation_h, p->dilation_w, p->pad_h, p->pad_w,
+        p->input_offset, p->output_offset, p->multiplier, p->shift, p->act_min, p->act_max};
+    return d;
+}
+
 /* A channel of n entries: its step bytes. */
 static inline uint32_t eat_sparse_d4_bytes(uint32_t n)
 {

@@ -519,26 +519,17 @@ void eat_depthwise_conv2d_s8_sparse_2of4_armv6m(const eat_depthwise_conv2d_s8_pa
     plane_walk(p, w, NULL, bias, input, output, scratch);
 }
 
-/* CONV_2D with one input channel: every filter walks the one plane (depth multiplier out_c). */
-static eat_depthwise_conv2d_s8_params_t as_depthwise(const eat_conv2d_s8_params_t *p)
-{
-    const eat_depthwise_conv2d_s8_params_t d = {
-        p->batches, p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c, p->k_h, p->k_w, p->out_c,
-        p->stride_h, p->stride_w, p->dilation_h, p->dilation_w, p->pad_h, p->pad_w,
-        p->input_offset, p->output_offset, p->multiplier, p->shift, p->act_min, p->act_max};
-    return d;
-}
-
+/* CONV_2D with one input channel: every filter walks the one plane (eat_sparse_conv_as_depthwise). */
 size_t eat_conv2d_s8_sparse_plane_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    const eat_depthwise_conv2d_s8_params_t d = as_depthwise(p);
+    const eat_depthwise_conv2d_s8_params_t d = eat_sparse_conv_as_depthwise(p);
     return eat_depthwise_conv2d_s8_sparse_armv6m_scratch_bytes(&d);
 }
 
 void eat_conv2d_s8_sparse_plane_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                        const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const eat_depthwise_conv2d_s8_params_t d = as_depthwise(p);
+    const eat_depthwise_conv2d_s8_params_t d = eat_sparse_conv_as_depthwise(p);
     plane_walk(&d, w, NULL, bias, input, output, scratch);
 }
 
@@ -551,7 +542,7 @@ size_t eat_conv2d_s8_plane_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
 void eat_conv2d_s8_plane_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int32_t *bias,
                                 const int8_t *input, int8_t *output, void *scratch)
 {
-    const eat_depthwise_conv2d_s8_params_t d = as_depthwise(p);
+    const eat_depthwise_conv2d_s8_params_t d = eat_sparse_conv_as_depthwise(p);
     plane_walk(&d, w, w->data, bias, input, output, scratch);
 }
 

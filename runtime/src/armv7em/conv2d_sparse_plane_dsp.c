@@ -13,45 +13,16 @@
 
 #if EAT_ARMV7EM_DSP
 
-/* The conv as the depthwise of depth multiplier out_c over its one input channel. */
-static eat_depthwise_conv2d_s8_params_t as_depthwise(const eat_conv2d_s8_params_t *p)
-{
-    eat_depthwise_conv2d_s8_params_t d;
-    d.batches = p->batches;
-    d.in_h = p->in_h;
-    d.in_w = p->in_w;
-    d.in_c = p->in_c;
-    d.out_h = p->out_h;
-    d.out_w = p->out_w;
-    d.out_c = p->out_c;
-    d.k_h = p->k_h;
-    d.k_w = p->k_w;
-    d.depth_multiplier = p->out_c;
-    d.stride_h = p->stride_h;
-    d.stride_w = p->stride_w;
-    d.dilation_h = p->dilation_h;
-    d.dilation_w = p->dilation_w;
-    d.pad_h = p->pad_h;
-    d.pad_w = p->pad_w;
-    d.input_offset = p->input_offset;
-    d.output_offset = p->output_offset;
-    d.multiplier = p->multiplier;
-    d.shift = p->shift;
-    d.act_min = p->act_min;
-    d.act_max = p->act_max;
-    return d;
-}
-
 size_t eat_conv2d_s8_sparse_plane_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    const eat_depthwise_conv2d_s8_params_t d = as_depthwise(p);
+    const eat_depthwise_conv2d_s8_params_t d = eat_sparse_conv_as_depthwise(p);
     return eat_depthwise_conv2d_s8_sparse_dsp_scratch_bytes(&d);
 }
 
 void eat_conv2d_s8_sparse_plane_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const eat_depthwise_conv2d_s8_params_t d = as_depthwise(p);
+    const eat_depthwise_conv2d_s8_params_t d = eat_sparse_conv_as_depthwise(p);
     eat_depthwise_conv2d_s8_sparse_dsp(&d, w, bias, input, output, scratch);
 }
 

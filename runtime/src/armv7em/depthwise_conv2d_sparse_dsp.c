@@ -121,12 +121,13 @@ static inline int8_t out_short(int32_t acc, int32_t m, int32_t c, int32_t s2, in
 typedef struct {
     int32_t o0, o1, w01, bias2, m, c, s2, lo2, out_c;
     int32_t rows, gap, ow, amin;
+    int32_t o2;         /* dw3: the third non-zero's offset (its doubled weight in out_c's low half) */
 } dw2_t;
 
 /* The walks' output: the doubled accumulator lr (at or above lo) requantised in the short form (SMMULR,
  * rounding, + c, >> s2) and saturated to 127; label 6 (the act_min path joins here), the store at r1,
  * r1 += out_c, and the row's loop (r3 against its end r2). */
-#define DW_OUT_SHORT                                                                 \
+#define DW_OUT_SHORT_STEP(STEP_OUT)                                                  \
         "smmulr  lr, lr, r7\n\t"                                                     \
         "add     lr, lr, lr, asr #31\n\t"                                            \
         "add     lr, lr, r8\n\t"                                                     \
@@ -134,9 +135,10 @@ typedef struct {
         "ssat    lr, #8, lr\n"                                                        \
         "6:\n\t"                                                                     \
         "strb    lr, [r1]\n\t"                                                       \
-        "add     r1, r1, r11\n\t"                                                    \
+        STEP_OUT                                                                     \
         "cmp     r3, r2\n\t"                                                         \
         "bne     1b\n\t"
+#define DW_OUT_SHORT DW_OUT_SHORT_STEP("add     r1, r1, r11\n\t")
 
 /* Every output pixel of one channel, stride_w `step` (1 or 2: _s1, _s2), act_max 127: per pixel one byte out at o, o + out_c,
  * ...: two LDRSB post-indexed from the taps' pointers in the plane (rows of ow, then the gap), SMLABB +
@@ -242,6 +244,66 @@ __attribute__((naked, noinline)) static void dw1_channel_s2(UNUSED_ARG const int
                                                             UNUSED_ARG const dw2_t *k)
 {
     __asm__ volatile(DW1_ASM("2"));
+}
+
+/* dw2_channel_s* for a channel of three non-zeros (the in_c 1 conv's filters, or any channel outside the
+ * pair walk's four-channel groups): a third tap pointer in r0 (the row's span moves to the stack) and
+ * its doubled weight in r11's low half, out_c in its high half (SMLABB reads the low half, the output
+ * step is ADD r1, r11, LSR #16): 14 instructions below lo, 17 requantised (the C loop: ~49). */
+#define DW3_ASM(step) \
+        "push    {r4-r11, lr}\n\t"                                                   \
+        "sub     sp, sp, #16\n\t"                                                    \
+        "ldr     r12, [r2, #36]\n\t" "str r12, [sp, #0]\n\t"                         \
+        "ldr     r12, [r2, #40]\n\t" "str r12, [sp, #4]\n\t"                         \
+        "ldr     r12, [r2, #48]\n\t" "str r12, [sp, #8]\n\t"                         \
+        "ldr     r12, [r2, #44]\n\t" "str r12, [sp, #12]\n\t"   /* ow */             \
+        "mov     r12, r0\n\t"                                                        \
+        "ldr     r0, [r2, #52]\n\t"                                                  \
+        "add     r0, r12, r0\n\t"          /* the third tap's pointer */             \
+        "ldm     r2, {r3-r11}\n\t"         /* o0 o1 w01 bias2 m c s2 lo2 out_c|w2 */ \
+        "add     r3, r12, r3\n\t"                                                    \
+        "add     r4, r12, r4\n\t"                                                    \
+        "ldr     r12, [sp, #0]\n\t"                                                  \
+        "cmp     r12, #0\n\t"                                                        \
+        "beq     9f\n"                                                                \
+        "0:\n\t"                             /* next row */                           \
+        "ldr     r12, [sp, #12]\n\t"                                                 \
+        "add     r2, r3, r12\n"              /* the row's end for the first tap */    \
+        "1:\n\t"                                                                      \
+        "ldrsb   lr, [r3], #" step "\n\t"                                             \
+        "ldrsb   r12, [r4], #" step "\n\t"                                            \
+        "smlabb  lr, r5, lr, r6\n\t"          /* 2 (bias + w0 * x0) */                \
+        "smlatb  lr, r5, r12, lr\n\t"         /* + 2 w1 * x1 */                       \
+        "ldrsb   r12, [r0], #" step "\n\t"                                            \
+        "smlabb  lr, r11, r12, lr\n\t"        /* + 2 w2 * x2 */                       \
+        "cmp     lr, r10\n\t"                                                         \
+        "blt     5f\n\t"                       /* below lo: act_min */                \
+        DW_OUT_SHORT_STEP("add     r1, r1, r11, lsr #16\n\t")                         \
+        "ldr     r12, [sp, #4]\n\t"                                                   \
+        "add     r3, r3, r12\n\t"                                                     \
+        "add     r4, r4, r12\n\t"                                                     \
+        "add     r0, r0, r12\n\t"                                                     \
+        "ldr     r12, [sp, #0]\n\t"                                                   \
+        "subs    r12, r12, #1\n\t"                                                    \
+        "str     r12, [sp, #0]\n\t"                                                   \
+        "bne     0b\n"                                                                 \
+        "9:\n\t"                                                                      \
+        "add     sp, sp, #16\n\t"                                                     \
+        "pop     {r4-r11, pc}\n"                                                       \
+        "5:\n\t"                                                                      \
+        "ldr     lr, [sp, #8]\n\t"           /* act_min */                            \
+        "b       6b\n\t"
+
+__attribute__((naked, noinline)) static void dw3_channel_s1(UNUSED_ARG const int8_t *x, UNUSED_ARG int8_t *o,
+                                                            UNUSED_ARG const dw2_t *k)
+{
+    __asm__ volatile(DW3_ASM("1"));
+}
+
+__attribute__((naked, noinline)) static void dw3_channel_s2(UNUSED_ARG const int8_t *x, UNUSED_ARG int8_t *o,
+                                                            UNUSED_ARG const dw2_t *k)
+{
+    __asm__ volatile(DW3_ASM("2"));
 }
 
 /* ---- Channels of 3 to 5 non-zeros: two output pixels per pass over int16 planes ----
@@ -487,24 +549,27 @@ __attribute__((always_inline)) static inline void decode(const geo_t *g, const e
     }
 }
 
-/* Every output of one channel from its int8 plane: the dw1 / dw2 walks, else the C loop. */
+/* Every output of one channel from its int8 plane: the dw1 / dw2 / dw3 walks, else the C loop. */
 __attribute__((always_inline)) static inline void channel8(const geo_t *g, const chan_t *ch, const int8_t *plane,
                                                            int8_t *o)
 {
     const int32_t oh = g->oh, ow = g->ow, sh = g->sh, sw = g->sw, out_c = g->out_c, amin = g->amin, amax = g->amax;
     const int32_t n = ch->n, acc0 = ch->acc0, lo = ch->lo, *off = ch->off, *wv = ch->wv;
     int32_t oy, ox, e;
-    if (ch->is_short && n <= 2 && sw <= 2 && amax == 127) {   /* the common pruned cases */
+    if (ch->is_short && n <= 3 && sw <= 2 && amax == 127 && out_c < 65536) {   /* the common pruned cases */
         const int32_t w0 = n > 0 ? 2 * wv[0] : 0, w1 = n > 1 ? 2 * wv[1] : 0;   /* doubled: dw2_t */
+        const int32_t w2 = n > 2 ? 2 * wv[2] : 0;
         const int32_t lim = (int32_t)1 << 29;
         const int32_t lo2 = lo <= -lim ? -2 * lim : (lo >= lim ? 2 * lim : 2 * lo);
+        const int32_t oc_w2 = n > 2 ? (int32_t)(((uint32_t)out_c << 16) | ((uint32_t)w2 & 0xFFFFu)) : out_c;
         const dw2_t k = {n > 0 ? off[0] : 0, n > 1 ? off[1] : 0,
                          (int32_t)(((uint32_t)w1 << 16) | ((uint32_t)w0 & 0xFFFFu)),
-                         2 * acc0, ch->q.multiplier, ch->q.c, ch->q.s2, lo2, out_c, oh, sh - ow * sw, ow * sw, amin};
+                         2 * acc0, ch->q.multiplier, ch->q.c, ch->q.s2, lo2, oc_w2, oh, sh - ow * sw, ow * sw, amin,
+                         n > 2 ? off[2] : 0};
         if (sw == 1) {
-            (n == 1 ? dw1_channel_s1 : dw2_channel_s1)(plane, o, &k);
+            (n <= 1 ? dw1_channel_s1 : n == 2 ? dw2_channel_s1 : dw3_channel_s1)(plane, o, &k);   /* n 0: w0 0 */
         } else {
-            (n == 1 ? dw1_channel_s2 : dw2_channel_s2)(plane, o, &k);
+            (n <= 1 ? dw1_channel_s2 : n == 2 ? dw2_channel_s2 : dw3_channel_s2)(plane, o, &k);
         }
         return;
     }
