@@ -180,7 +180,11 @@ def summary_table(report: dict[str, Any], board: Board) -> Table:
         exact_style = "green" if v["bit_exact"] == v["samples"] else "red"
         table.add_row("bit-exact vs TFLM", f"[{exact_style}]{v['bit_exact']}/{v['samples']}[/]")
     table.add_row("accuracy", "n/a (no labels)" if v["accuracy"] is None else f"{v['accuracy']:.4f}")
-    table.add_row("latency (median)", f"{lat['cycles_median']:,} cycles = {lat['ms_median']:.3f} ms at {board.clock_hz / 1e6:g} MHz")
+    if lat.get("ms_median") is not None:
+        table.add_row("latency (median)", f"{lat['cycles_median']:,} cycles = {lat['ms_median']:.3f} ms at {board.clock_hz / 1e6:g} MHz")
+    else:   # an instruction count (QEMU, labwired): not cycles of the real core, so no time
+        table.add_row("latency (median)", f"{lat['cycles_median']:,} {lat.get('unit', 'instructions')} (the simulator's "
+                                          "count, not the core's clock: no time)")
     table.add_row("flash", f"{mem['flash_bytes']:,} / {mem['flash_budget_bytes']:,} B ({mem['flash_bytes'] / mem['flash_budget_bytes']:.1%})")
     table.add_row("RAM", f"{mem['ram_bytes']:,} / {mem['ram_budget_bytes']:,} B ({mem['ram_bytes'] / mem['ram_budget_bytes']:.1%})")
     how = "TFLM's arena_used_bytes() on the target" if report["engine"] == "tflm" else "planned ahead of time"
@@ -282,10 +286,11 @@ def _deploy(opts: DeployOptions, board: Board, out: Path, port: str | None, cons
     if opts.engine == "tflm" and result.device is not None:  # TFLM plans its arena at run time; INFO reports it
         report["memory"]["arena_bytes"] = result.device.arena_bytes
     cycles = result.cycles or [0]
+    unit = board.cycles_unit(port)   # "instructions" under QEMU -icount and labwired: no time at the clock
     report["latency"] = {
         "cycles_median": result.cycles_median, "cycles_min": min(cycles), "cycles_max": max(cycles),
-        "ms_median": result.cycles_median / board.clock_hz * 1e3, "clock_hz": board.clock_hz,
-        "source": board.raw["cycle_counter"],
+        "unit": unit, "ms_median": result.cycles_median / board.clock_hz * 1e3 if unit == "cycles" else None,
+        "clock_hz": board.clock_hz, "source": board.raw["cycle_counter"],
     }
     if opts.profile:
         from pipeline.profile import measure_profile, profile_table

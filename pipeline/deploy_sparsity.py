@@ -36,8 +36,8 @@ def sparsity_report(choices: list[dict], sparse_cycles: int | None, tflite: Path
         console.print("[bold cyan]    dense[/] the same model with dense weights, for the cycles ratio…")
         dense = measure(tflite, board, out / "dense", "dense", console)
         report.update(dense_cycles=dense.cycles, cycles_ratio=round(sparse_cycles / max(dense.cycles, 1), 4),
-                      cycles_source=f"measured: whole-model median cycles against the dense-weights firmware "
-                                    f"on {board.simulator}")
+                      cycles_source=f"measured: whole-model median {board.cycles_unit()} against the dense-weights "
+                                    f"firmware on {board.simulator}")
     return report
 
 

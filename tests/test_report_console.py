@@ -37,3 +37,20 @@ def test_stage_bar_draws_on_a_terminal_and_stays_silent_in_a_pipe() -> None:
     with stage_bar(Console(file=pipe, force_terminal=False), "build") as tick:
         tick(1, 1)
     assert pipe.getvalue() == ""
+
+
+def test_latency_says_instructions_under_an_instruction_counting_simulator() -> None:
+    """QEMU -icount and labwired count instructions: the summary and the page say so and give no time."""
+    from pipeline.boards import load_board
+    from pipeline.deploy import summary_table
+    from pipeline.report.data import verdict
+
+    report = fx.full_deploy_report()
+    report["latency"] |= {"unit": "instructions", "ms_median": None}
+    del report["sparsity"]   # (the fixture's sparsity section predates the per-op rows)
+    out = io.StringIO()
+    Console(file=out, width=200).print(summary_table(report, load_board("nucleo_f446re")))
+    line = next(x for x in out.getvalue().splitlines() if "latency (median)" in x)
+    assert "1,560,000 instructions" in line and " ms at " not in line and "cycles" not in line
+    assert verdict(report).cycles_unit == "instructions" and verdict(report).ms_median is None
+    assert verdict(fx.full_deploy_report()).cycles_unit == "cycles"   # older reports: cycles

@@ -51,6 +51,7 @@ class Verdict:
     cycles_min: int | None
     cycles_max: int | None
     ms_median: float | None
+    cycles_unit: str
     cycles_source: str | None
     memory: dict[str, int | None]
     input_source: str | None
@@ -80,7 +81,7 @@ def verdict(report: dict) -> Verdict:
     return Verdict(
         exact=v.get("bit_exact"), samples=v.get("samples"), tolerance=tolerance, accuracy=accuracy,
         cycles_median=lat.get("cycles_median"), cycles_min=lat.get("cycles_min"), cycles_max=lat.get("cycles_max"),
-        ms_median=lat.get("ms_median"), cycles_source=lat.get("source"),
+        ms_median=lat.get("ms_median"), cycles_source=lat.get("source"), cycles_unit=lat.get("unit") or "cycles",
         memory={k: mem.get(k) for k in ("flash_bytes", "flash_budget_bytes", "ram_bytes", "ram_budget_bytes", "arena_bytes", "weights_bytes")},
         input_source=v.get("input_source"), target=report.get("target"),
     )
