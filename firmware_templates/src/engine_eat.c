@@ -5,8 +5,10 @@
 
 int engine_init(const char **error)
 {
-    (void)error; /* nothing to prepare: the memory plan and all parameters are in model.c */
-    return 0;
+    /* nothing to prepare (the memory plan and all parameters are in model.c); but check that every
+     * kernel's own scratch size fits what the compiler planned, else every request gets the error */
+    *error = eat_model_check();
+    return *error != 0;
 }
 
 int engine_num_inputs(void) { return EAT_MODEL_NUM_INPUTS; }

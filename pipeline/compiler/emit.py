@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import re
+
 import numpy as np
 
 from pipeline.compiler.ops import CArray, Lowered
 from pipeline.compiler.kernels import kernel_header
 from pipeline.compiler.planner import Plan
+from pipeline.paths import RUNTIME_DIR
 from pipeline.tflite.model import Model, Tensor
 
 ALIGN = 8
@@ -93,6 +97,9 @@ extern const eat_tensor_info_t eat_model_outputs[EAT_MODEL_NUM_OUTPUTS];
 int8_t       *eat_model_input(int index);    /* points into the arena */
 const int8_t *eat_model_output(int index);   /* points into the arena */
 int           eat_model_invoke(void);        /* 0 on success */
+/* NULL, or which op's kernel needs more scratch than the compiler planned for it (each kernel's own
+ * *_scratch_bytes against the plan; the firmware calls it once at start-up and reports it as an error). */
+const char   *eat_model_check(void);
 #ifdef EAT_PROFILE
 /* Profiling builds only: hal_cycles() spent in each op by the last invoke, indexed by op
  * (views, which run no code, stay 0). EAT_MODEL_NUM_OPS entries. */
@@ -174,6 +181,7 @@ def emit_source(model: Model, lowered: list[Lowered], plan: Plan, stats: dict) -
     out.append(PROFILE_HOOKS)
 
     calls: list[str] = []
+    checks: list[str] = []   # each kernel's own scratch size against the plan (eat_model_check)
     for lw in lowered:
         op = lw.op
         pre = f"op{op.index}_"
@@ -215,6 +223,11 @@ def emit_source(model: Model, lowered: list[Lowered], plan: Plan, stats: dict) -
             for key, val in subst.items():
                 a = a.replace(key, val)
             args.append(a)
+        planned = lw.scratch_bytes if op.index in plan.scratch_offset else 0
+        if lw.params_type and lw.kernel in scratch_functions():
+            checks.append(f"    if ({lw.kernel}_scratch_bytes(&{pre}p) > {planned}u) {{\n"
+                          f"        return \"op {op.index} ({lw.kernel}): its kernel needs more scratch than the "
+                          f"{planned} B planned\";\n    }}")
         calls.append(f"    /* op {op.index}: {op.opcode} '{c_comment(op.layer)[:80]}' */")
         calls.append(f"    {lw.kernel}({', '.join(args)});")
         calls.append(f"    EAT_PROFILE_MARK({op.index});")
@@ -233,11 +246,21 @@ def emit_source(model: Model, lowered: list[Lowered], plan: Plan, stats: dict) -
     for k, t in enumerate(model.outputs):
         out.append(f"    case {k}: return EAT_T({plan.tensor_offset[t]});")
     out.append("    default: return NULL;\n    }\n}\n")
+    out.append("const char *eat_model_check(void)\n{")
+    out += checks
+    out.append("    return NULL;\n}\n")
     out.append("int eat_model_invoke(void)\n{")
     out.append("    EAT_PROFILE_START();")
     out += calls
     out.append("    return 0;\n}\n")
     return "\n".join(out)
+
+
+@functools.cache
+def scratch_functions() -> frozenset[str]:
+    """The kernels that declare a `<kernel>_scratch_bytes` (runtime/include/eat/*.h): eat_model_check asks them."""
+    text = "\n".join(h.read_text() for h in sorted((RUNTIME_DIR / "include" / "eat").glob("*.h")))
+    return frozenset(re.findall(r"size_t\s+(\w+)_scratch_bytes\s*\(", text))
 
 
 def const_bytes(lowered: list[Lowered]) -> int:
