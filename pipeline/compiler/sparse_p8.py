@@ -128,6 +128,12 @@ M0_NZ, M0_ROW, M0_BATCH = 8.81, 54.9, 256.0
 # its frame); est. 1,189 / 805, 9,529 / 5,725, 16,844 / 9,529, 1,015, 2,495. Dense there: 1,339-1,345 (the 64x12),
 # 8,464, 15,125: p8 wins on the narrow FC, not on the wide ones at 80 %.
 M4_NZ, M4_ROW, M4_BATCH = 4.57, 27.8, 143.0
+# RV32IMC (the portable kernel runtime/src/fully_connected_sparse_p8_s8.c under gcc -O2), labwired instructions,
+# fitted to `scripts/profile_layers.py MODEL esp32-c3-devkitm-1 p8|sparse|dense OUT` (forced, 1 batch): kws one-shot
+# 80 / 90 % FC 64x12 (156 / 72 non-zeros) 2,156 / 1,484 (d4 2,304 / 1,749, dense 3,859), the example's dense1 128x64
+# (1,640) 17,577 (d4 19,094, dense 34,953) and probs 64x10 (130) 1,805 (d4 1,983, dense 3,602) -> 8.0 per non-zero,
+# 71.5 per row, 50 per batch (est. 2,156 / 1,484, 17,746, 1,805).
+RV_NZ, RV_ROW, RV_BATCH = 8.0, 71.5, 50.0
 
 
 def walk_of(function: str) -> str:
@@ -143,7 +149,9 @@ def cycles(core: str, batches: int, out_depth: int, nonzeros: int, walk: str = "
         return int(batches * (nonzeros * M0_NZ + out_depth * M0_ROW + M0_BATCH))
     if walk == "armv7em":
         return int(batches * (nonzeros * M4_NZ + out_depth * M4_ROW + M4_BATCH))
-    # portable (RV32 and the rest): not measured; priced at a whole d4 index byte per non-zero (the d4 walk pays
-    # one per two), so auto never prefers it to d4 on a figure it has not earned (forced p8 still takes it)
+    if core == "rv32imc":      # the portable kernel, measured there
+        return int(batches * (nonzeros * RV_NZ + out_depth * RV_ROW + RV_BATCH))
+    # portable elsewhere: not measured; priced at a whole d4 index byte per non-zero (the d4 walk pays one per
+    # two), so auto never prefers it to d4 on a figure it has not earned (forced p8 still takes it)
     c = sparse_cost.costs(core)
     return int(batches * (nonzeros * c.pair + out_depth * (c.out + (c.channel_fc or c.channel)) + c.pixel))
