@@ -33,8 +33,8 @@ void eat_armv6m_block_out_lo(const int32_t *acc, int8_t *out, int32_t n, const e
 
 /* Which output stage a block walk layer takes, decided by the compiler (ops/sparse_call.py block_out_mode)
  * and passed as the word after the rq table: eat_armv6m_block_out (every lo >= -65535, every rq with the
- * fast path) or eat_armv6m_block_out_lo (any layer); 0, the C loop, is kept for the portable check. */
-enum { EAT_ARMV6M_OUT_C = 0, EAT_ARMV6M_OUT_ASM = 1, EAT_ARMV6M_OUT_ASM_LO = 2 };
+ * fast path) or eat_armv6m_block_out_lo (any layer). */
+enum { EAT_ARMV6M_OUT_ASM = 1, EAT_ARMV6M_OUT_ASM_LO = 2 };
 
 /* The same with 4 pixels per walk (conv2d_sparse_b4_armv6m.c): sums [out_c][4], scratch
  * 4 * k_h * k_w * in_c + 16 * out_c bytes; the registry takes it for layers with few pixels. */

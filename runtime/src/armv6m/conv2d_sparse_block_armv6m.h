@@ -1,6 +1,6 @@
 /* The C half the Cortex-M0+ block-sparse CONV_2D kernels share (conv2d_sparse_b4_armv6m.c and
  * conv2d_sparse_b8_armv6m.c): gather a block of B output pixels' receptive fields transposed into
- * scratch, call the block's hand-scheduled walk, requantise with the accumulator bounds. B (4 or 8)
+ * scratch, call the block's hand-scheduled walk, then its Thumb-1 output stage (block_out_armv6m.c). B (4 or 8)
  * is a compile-time constant at each call, so every B * k below folds to a shift as in a file of its
  * own. Private to those two files (static inline: each instantiates its own copy). */
 #ifndef EAT_CONV2D_SPARSE_BLOCK_ARMV6M_H
@@ -93,7 +93,7 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
     const eat_armv6m_rq_t *rq = (const eat_armv6m_rq_t *)(const void *)(bias + 3 * oc_n);   /* compile time */
     const int32_t mode = bias[12 * oc_n];   /* the output stage, chosen at compile time (EAT_ARMV6M_OUT_*) */
     eat_armv6m_block_out_t k;
-    int32_t q0, j, oc;
+    int32_t q0, j;
     k.rq = rq;
     k.lo = lo;
     k.hi = hi;
@@ -106,7 +106,6 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
     for (q0 = 0; q0 < total; q0 += B) {
         const int32_t n = total - q0 < B ? total - q0 : B;
         int8_t *out = output + q0 * oc_n;
-        const int32_t *a = acc;
         for (j = 0; j < B; ++j) {       /* a short last block repeats its last pixel */
             eat_armv6m_sparse_block_gather(p, input, pb, py, px, t + j, pad_u, B);
             if (j < n - 1 || n == B) {
@@ -120,16 +119,7 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
             }
         }
         walk(t, w->data, (const uint8_t *)w->index, bias, acc, (uint32_t)oc_n);
-        if (mode != EAT_ARMV6M_OUT_C) { /* every channel in the Thumb-1 output stage */
-            (mode == EAT_ARMV6M_OUT_ASM ? eat_armv6m_block_out : eat_armv6m_block_out_lo)(acc, out, n, &k);
-            continue;
-        }
-        for (oc = 0; oc < oc_n; ++oc, a += B) {
-            const int32_t l = lo[oc], h = hi[oc];
-            for (j = 0; j < n; ++j) {
-                out[j * oc_n + oc] = eat_armv6m_rq_bounded(&rq[oc], a[j], l, h, act_min, act_max);
-            }
-        }
+        (mode == EAT_ARMV6M_OUT_ASM ? eat_armv6m_block_out : eat_armv6m_block_out_lo)(acc, out, n, &k);
     }
 }
 
