@@ -48,10 +48,17 @@ def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tu
     CONV_2D with one input channel; "DEPTHWISE_CONV_2D_C4": in_c 4, 8 or 12, depth multiplier 1; a "+"
     suffix: input zero point -128, non-zeros of +-127 and an output scale near input x weight scale; a "~"
     suffix (CONV_2D): ReLU, 16-19 input channels and an output scale 2^9-2^12 x input x weight scale, so
-    accumulators between 65535 and the upper accumulator bound occur (the M0+ block walks' slow path)."""
+    accumulators between 65535 and the upper accumulator bound occur (the M0+ block walks' slow path); a "^"
+    suffix (CONV_2D / DEPTHWISE_CONV_2D): per-channel scales and some output channels without a non-zero
+    weight whose bias is 2^29..2^30 with a scale that maps it to a few hundred (a channel pruned empty: its
+    tiny weight scale gives such biases, as in the built-in example). "CONV_2D_FEW": a CONV_2D of 1..3 x 1..3
+    inputs (a few output pixels: the M4 4-pixel block walk), 1..32 input channels, not grouped."""
     extreme = opcode.endswith("+")
     wide = opcode.endswith("~")
-    opcode = opcode.rstrip("+~")
+    dead_big = opcode.endswith("^")
+    opcode = opcode.rstrip("+~^")
+    few = opcode == "CONV_2D_FEW"
+    opcode = "CONV_2D" if few else opcode
     one_channel = opcode == "CONV_2D_C1"
     four = opcode == "DEPTHWISE_CONV_2D_C4"   # in_c a multiple of 4, depth multiplier 1
     opcode = "CONV_2D" if one_channel else "DEPTHWISE_CONV_2D" if four else opcode
@@ -69,7 +76,8 @@ def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tu
         options, otype = o, "FullyConnectedOptions"
         oc = n_out
     else:
-        ih, iw = int(rng.integers(1, 12)), int(rng.integers(1, 12))
+        ih, iw = (int(rng.integers(1, 4)), int(rng.integers(1, 4))) if few else (int(rng.integers(1, 12)),
+                                                                              int(rng.integers(1, 12)))
         kh, kw = int(rng.integers(1, 5)), int(rng.integers(1, 5))
         s, d = int(rng.integers(1, 3)), int(rng.choice([1, 1, 2]))
         same = bool(rng.integers(0, 2))
@@ -77,8 +85,9 @@ def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tu
             ih, iw = max(ih, (kh - 1) * d + 1), max(iw, (kw - 1) * d + 1)
         oh, ow = _osz(ih, kh, s, d, same), _osz(iw, kw, s, d, same)
         if opcode == "CONV_2D":
-            groups = 1 if one_channel or wide else int(rng.choice([1, 1, 1, 2]))
-            fic = int(rng.integers(16, 20)) if wide else 1 if one_channel else int(rng.integers(1, 20))
+            groups = 1 if one_channel or wide or few else int(rng.choice([1, 1, 1, 2]))
+            fic = (int(rng.integers(16, 20)) if wide else 1 if one_channel else int(rng.integers(1, 33)) if few
+                   else int(rng.integers(1, 20)))
             ic, oc = fic * groups, int(rng.integers(1, 6)) * groups
             w = rng.integers(-127, 128, size=(oc, kh, kw, fic)).astype(np.int8)
             o = fbm.Conv2DOptionsT()
@@ -108,9 +117,20 @@ def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tu
     if wide:
         out_q = (in_q[0] * w_scale * float(2.0 ** rng.uniform(9, 12)), -128)
     wt = T(list(w.shape), w_scale, 0, "INT8", w, f"w{base}")
-    if opcode != "FULLY_CONNECTED" and not wide and rng.random() < 0.6:   # per-channel scales (conv kinds)
+    if opcode != "FULLY_CONNECTED" and not wide and (dead_big or rng.random() < 0.6):   # per-channel scales (conv kinds)
         wt.scale = [random_scale(rng, 0.001, 0.05) for _ in range(oc)]
         wt.quantized_dimension = 3 if opcode == "DEPTHWISE_CONV_2D" else 0
+    if dead_big:   # channels pruned empty, their bias ~2^30 at a scale that brings it to ~+-300 x the output's
+        axis = 3 if opcode == "DEPTHWISE_CONV_2D" else 0
+        dead = rng.random(oc) < 0.4
+        dead[int(rng.integers(0, oc))] = True
+        idx = [slice(None)] * w.ndim
+        idx[axis] = dead
+        w[tuple(idx)] = 0
+        wt.data = w
+        for c in np.flatnonzero(dead):
+            bias[c] = int(rng.choice([-1, 1])) * int(rng.integers(1 << 29, (1 << 30) + 1))
+            wt.scale[c] = out_q[0] * float(rng.uniform(0.5, 300.0)) / (abs(int(bias[c])) * in_q[0])
     tensors = [T(in_shape, *in_q, name=f"in{base}"), wt,
                T([oc], in_q[0] * w_scale, 0, "INT32", bias, f"b{base}"),   # TFLM checks its scale
                T(out_shape, *out_q, name=f"out{base}")]

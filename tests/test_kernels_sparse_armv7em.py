@@ -1,4 +1,4 @@
-"""The Cortex-M4 zero-skipping CONV_2D (runtime/src/armv7em/conv2d_sparse_b8_dsp.c: 8 pixels per walk,
+"""The Cortex-M4 zero-skipping CONV_2D (runtime/src/armv7em/conv2d_sparse_b8_dsp.c: 8 (or 4) pixels per walk,
 two per SMLAL in 24-bit lanes) and DEPTHWISE_CONV_2D (depthwise_conv2d_sparse_dsp.c) against the TFLM oracle on the simulated nucleo_f446re (QEMU): random
 shapes, quantisation and every zero pattern of tests/sparse_models.py, forced sparse, in one firmware
 per seed; the lane limit's fallback; kws_ref_model pruned one-shot to 80%, end to end, as the cost
@@ -17,6 +17,7 @@ from tests.conftest import reference_model
 from tests.sparse_models import PATTERNS, d4_unless_too_long, model
 
 B8 = "eat_conv2d_s8_sparse_b8_dsp"
+B4 = "eat_conv2d_s8_sparse_b4_dsp"
 DW = "eat_depthwise_conv2d_s8_sparse_dsp"
 PLANE = "eat_conv2d_s8_sparse_plane_dsp"
 
@@ -25,9 +26,10 @@ def test_lane_limit_falls_back_to_the_portable_walk() -> None:
     """A channel whose |bias| + max|x + input_offset| * sum|w| reaches 2^23 cannot use the 24-bit lanes."""
     from pipeline.compiler.ops.sparse_weights import _variants
 
-    def _variant(*args):   # the one variant priced (in_c > 1: no by_cost alternative applies)
-        (v,) = _variants(*args)
-        return v
+    def _variant(*args):   # the last variant priced (in_c > 1: the 4-pixel walk is priced before the 8-pixel one)
+        vs = _variants(*args)
+        assert [v.function for v in vs[:-1]] in ([], [B4]), vs
+        return vs[-1]
 
     geo = dict(n=1, ih=4, iw=4, ic=64, fic=64, oh=4, ow=4, oc=2, kh=3, kw=3, sh=1, sw=1, dh=1, dw=1, ph=1, pw=1)
     w = np.full((2, 3, 3, 64), 127, np.int8)            # sum|w| = 73,152; x 255 = 18.7 M > 2^23
@@ -36,6 +38,9 @@ def test_lane_limit_falls_back_to_the_portable_walk() -> None:
     assert _variant("CONV_2D", "cortex-m4", geo, w, None, 128).function == B8
     big_bias = np.array([5_000_000, 0], np.int64)        # + 4.66 M >= 2^23
     assert _variant("CONV_2D", "cortex-m4", geo, w, big_bias, 128).function == "eat_conv2d_s8_sparse_d4"
+    w[1] = 0                                             # a channel without a non-zero weight: its bias becomes a
+    big_bias = np.array([0, 1 << 30], np.int64)          # small constant (sparse_call.constant_channels)
+    assert _variant("CONV_2D", "cortex-m4", geo, w, big_bias, 128).function == B8
     assert _variant("CONV_2D", "cortex-m7", geo, w, None, 0).function == B8
 
 
@@ -114,10 +119,12 @@ def test_m4_sparse_kernels_bit_exact_on_simulated_nucleo(seed: int, tmp_path: Pa
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
     assert d4_unless_too_long(m.weights) and any(w["encoding"] == "sparse_d4" for w in m.weights)
     kernels = [w["kernel"] for w in m.weights if w["opcode"] == "CONV_2D"]
-    # grouped convs take the portable walk; every other conv the 8-pixel one, or, one input channel, the
-    # plane walk where it is estimated cheaper (tests/test_kernels_sparse_plane_dsp.py tests it alone)
-    assert kernels.count(B8) >= len(kinds) // 2, kernels
-    assert kernels.count(B8) + kernels.count(PLANE) >= len(kinds) // 2 + len(PATTERNS), kernels
+    # grouped convs take the portable walk; every other conv the 8-pixel one or, few output pixels, the 4-pixel
+    # one, or, one input channel, the plane walk where it is estimated cheaper (tests/test_kernels_sparse_plane_dsp.py
+    # and test_kernels_sparse_b4_dsp.py test those alone)
+    blocks = kernels.count(B8) + kernels.count(B4)
+    assert blocks >= len(kinds) // 2, kernels
+    assert blocks + kernels.count(PLANE) >= len(kinds) // 2 + len(PATTERNS), kernels
     assert {w["kernel"] for w in m.weights if w["opcode"] == "DEPTHWISE_CONV_2D"} == {DW}
 
 

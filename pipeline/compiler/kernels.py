@@ -19,6 +19,8 @@ kernel (sparse) has its portable kernels as "generic" variants. A variant declar
 - pixel_block: output pixels whose inputs are read in place before all of them are written; the
   planner's input/output overlap is widened by (pixel_block - 1) * out_c bytes to stay safe; 0: the
   kernel writes some outputs before it has read every input (channel outer), so no overlap at all.
+- lane_starts: (the M4 block walks) the bias array ends with each channel's 64-bit start of its two
+  24-bit lanes (ops/sparse_call.py lane_starts), so the kernel does not sum the weights per call.
 - by_cost: (sparse kernels) an alternative to the variants after it: the lowering prices it and the next
   applicable variant with the cost model (sparse_cost.py) and takes the cheaper for this layer's weights.
 The C function of a variant has the reference kernel's signature and parameter struct.
@@ -177,6 +179,7 @@ class Variant:
     acc_limit: int = 0      # sparse: every channel's |bias| + max|x + input_offset| * sum|w| stays below it (0: none)
     by_cost: bool = False   # sparse: taken only when estimated cheaper than the next applicable variant
     rq_table: bool = False  # the bias array ends with each channel's eat_armv6m_rq_t (9 int32, after the bounds); block walks: then the output stage mode word
+    lane_starts: bool = False   # the bias array ends (after the bounds) with each channel's 64-bit lane start (sparse_call.lane_starts)
 
 
 @dataclass

@@ -53,6 +53,9 @@ class CoreCosts:
     blk_channel: float = 0.0  # per output channel and block: sums in and out
     blk_out: float = 0.0     # per output element: bounds, requantize, clamp, store
     blk_out4: float = 0.0    # the same in a 4-pixel block walk (0: blk_out)
+    blk4_pair: float = 0.0   # the 4-pixel walk's blk_pair, per index byte and 4-pixel block (0: blk_pair x 51 / 87)
+    blk4_channel: float = 0.0  # the 4-pixel walk's blk_channel (0: blk_channel x 50 / 70)
+    blk_call_channel: float = 0.0  # per output channel and call (the requantisation set-up, the sums' starts)
     blk_gather: float = 0.0  # per byte of a gathered receptive field
     blk_tap: float = 0.0     # per output pixel and kernel position: the gather's bounds and loops
     channel_dw: float | None = None   # sparse DEPTHWISE_CONV_2D per output, when its kernel differs (None: channel)
@@ -242,9 +245,15 @@ COSTS: dict[str, CoreCosts] = {
     # 3x3x16 -> 32, 4 pixels, 20,851 against est. 16,535; vww's in_c 3 / 8 convs 1.35-1.66x their estimates: no
     # single per-pixel term fits them with kws's 1x1 layers): dense is under-estimated there, sparse never wrongly
     # chosen by it.
+    # The 4-pixel block walk (armv7em/conv2d_sparse_b8_dsp.c eat_conv2d_s8_sparse_b4_dsp): blk4_pair 14.5 per index
+    # byte (13 counted per step byte in the walk, the loop's test per two) and blk4_channel 30 (counted); the
+    # example's conv2 (3x3x16 -> 32 on 2x2, one block) at 80 / 90 % measured 14,755 / 11,822 against 11,370 / 8,427
+    # estimated without a per-call term: blk_call_channel 106 per channel and call (eat_rq_prepare and its short
+    # form, block_out4's table, the sums' starts copied), `bench --board nucleo_f446re --sparsity 0.8|0.9 --profile`.
     "cortex-m4": CoreCosts(dense_mac=0.8, dense_tap=0.32, dense_dw_tap=1.72, out=11.1, pair=9.0, pair_dw=10.0,
                            channel=68.9, pixel=25.0, fill=6.0,
                            blk_pair=21.5, blk_channel=36.0, blk_out=12.4, blk_gather=2.2, blk_tap=21.0,
+                           blk4_pair=14.5, blk4_channel=30.0, blk_call_channel=106.0,
                            channel_dw=9.9, fill_dw=0.0,
                            plane_nz=5.0, plane_out=34.0, plane_out2=15.4, plane_channel=366.0, plane_fill=2.0,
                            plane_out1=13.0, blk_tap_c1=8.7, plane_short_max_sw=2, plane_nz_short=3.0, plane_short_nz=3,
@@ -359,8 +368,10 @@ def sparse_block_cycles(core: str, s: LayerShape, entries: np.ndarray, block: in
     c = costs(core)
     pairs = int(np.asarray(entries).sum()) // 2
     blocks = (s.pixels + block - 1) // block
-    scale = (51.0 / 87.0, 50.0 / 70.0) if block == 4 else (1.0, 1.0)
+    pair, channel = c.blk_pair, c.blk_channel
+    if block == 4:   # the M0+ 4-pixel walk's figures are those scaled (counted in its Thumb-1 loops)
+        pair, channel = c.blk4_pair or c.blk_pair * 51.0 / 87.0, c.blk4_channel or c.blk_channel * 50.0 / 70.0
     tap = c.blk_tap_c1 if c.blk_tap_c1 and s.field_bytes == s.taps else c.blk_tap   # in_c == 1
-    return int(blocks * (pairs * c.blk_pair * scale[0] + s.out_c * c.blk_channel * scale[1]
-                         + block * s.field_bytes * c.blk_gather)
+    return int(blocks * (pairs * pair + s.out_c * channel
+                         + block * s.field_bytes * c.blk_gather) + s.out_c * c.blk_call_channel
                + s.pixels * (s.out_c * (c.blk_out4 if block == 4 and c.blk_out4 else c.blk_out) + s.taps * tap))

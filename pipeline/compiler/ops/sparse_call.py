@@ -12,11 +12,14 @@ from pipeline.compiler.ops import CArray, Lowered
 
 def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how: str, geo: dict | None,
                 weights_note: str, tail: tuple[np.ndarray, str] | None = None,
-                dead: np.ndarray | None = None) -> Lowered:
+                dead: np.ndarray | None = None, weight_sums: np.ndarray | None = None) -> Lowered:
     """`lw` calling `variant` with `folded` as its bias: followed by each channel's accumulator bounds
     when the variant clamps (`geo` has act_min/act_max), then `tail` (an array and its note) if given;
     `how` says where the bias came from and `weights_note` what the weights became. `dead`: the output
-    channels with no non-zero weight (their accumulator is the folded bias), for a variant with rq_table."""
+    channels with no non-zero weight (their accumulator is the folded bias): a clamping variant gets them as
+    a small constant (constant_channels) in its rq table or in the op's per-channel multiplier and shift arrays
+    (a dead channel's bias, often ~2^30 from its tiny weight scale, leaves the narrow lanes and the short
+    requantisation: the M4 plane walk requantised each of its outputs the general way)."""
     lw.kernel = variant.function
     lw.arrays = [a for a in lw.arrays if a.name != pre + "bias"]
     if variant.clamp_bounds:
@@ -28,9 +31,13 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
         else:   # per-tensor (FULLY_CONNECTED): the one multiplier and shift for every channel
             mults = np.full(len(folded), int(params["output_multiplier"]), np.int64)
             shifts = np.full(len(folded), int(params["output_shift"]), np.int64)
-        if variant.rq_table and dead is not None and dead.any():
+        if (variant.rq_table or pre + "mult" in arr) and dead is not None and dead.any():
             folded, mults, shifts, how = constant_channels(folded, mults, shifts, int(params["output_offset"]),
                                                            geo["act_min"], geo["act_max"], dead, how)
+            if not variant.rq_table:   # the kernel reads the op's own arrays: they take the constants' too
+                lw.arrays = [CArray(a.name, a.ctype, {pre + "mult": mults, pre + "shift": shifts}[a.name],
+                                    a.comment + "; channels without a non-zero weight: 2^30, -1 (their constant)")
+                             if a.name in (pre + "mult", pre + "shift") else a for a in lw.arrays]
         folded, how = clamp_bounds.with_bounds(folded, mults, shifts, int(params["output_offset"]),
                                                geo["act_min"], geo["act_max"], how)
         if variant.rq_table:
@@ -39,6 +46,10 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
             if variant.layout == "d4_im2col_block":   # the block walks: then the output stage's mode word
                 mode, why = block_out_mode(table, folded[len(mults):2 * len(mults)])
                 folded, how = np.concatenate([folded, np.array([mode], np.int64)]), how + why
+        if variant.lane_starts:
+            assert weight_sums is not None, "lane starts need each channel's sum of weights"
+            starts, why = lane_starts(folded[:len(mults)], weight_sums)
+            folded, how = np.concatenate([folded, starts]), how + why
     if tail is not None:
         folded, how = np.concatenate([folded, tail[0]]), how + tail[1]
     lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded, f"folded bias: {how}"))
@@ -49,6 +60,19 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
     lw.notes.append(f"kernel {variant.function} ({variant.source}): {variant.why}")
     lw.notes.append(weights_note)
     return lw
+
+
+def lane_starts(folded: np.ndarray, weight_sums: np.ndarray) -> tuple[np.ndarray, str]:
+    """The M4 block walks' 64-bit sum starts (armv7em/conv2d_sparse_b8_dsp.c): per channel, lane 0 (x + 128)
+    from L0 + 2^23, lane 1 (x) from (L0 + 128 sum(w)) * 2^24, L0 the folded bias; the low word, then the high
+    one (int32 values), and the bias comment's note."""
+    out = []
+    for l0, sw in zip(np.asarray(folded, np.int64), np.asarray(weight_sums, np.int64)):
+        s = (int(l0) + (1 << 23) + ((int(l0) + 128 * int(sw)) << 24)) & ((1 << 64) - 1)
+        out += [s & 0xFFFFFFFF, s >> 32]
+    words = np.array([w - (1 << 32) if w >= 1 << 31 else w for w in out], np.int64)
+    return words, ("; then per channel its two lanes' 64-bit start, low word first: (L0 + 2^23) + (L0 + 128 "
+                   "sum(w)) * 2^24, L0 the folded bias")
 
 
 RQ_WORDS = 9            # eat_armv6m_rq_t

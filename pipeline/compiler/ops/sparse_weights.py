@@ -65,7 +65,8 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
     dead = ~np.any(data != 0, axis=tuple(a for a in range(data.ndim) if a != axis))   # no non-zero weight
     return sparse_call.switch_call(lw, variant, pre, folded, how, geo,
                                    f"weights {choice.sparsity:.1%} zeros -> {sparse.FORMAT}: {enc.bytes} B instead of "
-                                   f"{data.size} B; {choice.reason}", dead=dead)
+                                   f"{data.size} B; {choice.reason}", dead=dead,
+                                   weight_sums=np.sum(data.astype(np.int64), axis=tuple(a for a in range(data.ndim) if a != axis)))
 
 
 @dataclass
@@ -112,7 +113,8 @@ def _variants(opcode: str, core: str, geo: dict, w: np.ndarray, bias: np.ndarray
               input_offset: int) -> list[kernels.Variant]:
     """The sparse variants to price: the first that applies, after any `by_cost` variants that apply before
     it (each taken only when estimated cheaper), skipping those whose accumulator lanes this layer could
-    overflow (Variant.acc_limit against |bias| + max|x + input_offset| * sum|w| per channel)."""
+    overflow (Variant.acc_limit against |bias| + max|x + input_offset| * sum|w| per channel; channels with no
+    non-zero weight are rewritten to a small constant bias by sparse_call.constant_channels)."""
     out: list[kernels.Variant] = []
     for v in kernels.candidates(opcode, sparse.KEY, core):
         if not v.applies(geo):
@@ -120,7 +122,9 @@ def _variants(opcode: str, core: str, geo: dict, w: np.ndarray, bias: np.ndarray
         if v.acc_limit:
             b = np.zeros(1, np.int64) if bias is None else np.abs(np.asarray(bias, np.int64).reshape(-1))
             x_max = max(abs(-128 + input_offset), abs(127 + input_offset))
-            if np.any(b + x_max * kernels.channel_abs_sums(opcode, w) >= v.acc_limit):
+            sums = kernels.channel_abs_sums(opcode, w)
+            b = np.where(sums == 0, 0, b)   # no non-zero weight: its bias becomes a small constant (sparse_call)
+            if np.any(b + x_max * sums >= v.acc_limit):
                 continue
         out.append(v)
         if not v.by_cost:

@@ -1,6 +1,6 @@
 /* Cortex-M4/M7 (ARMv7E-M) zero-skipping CONV_2D and DEPTHWISE_CONV_2D over EAT_WEIGHTS_SPARSE_D4 (eat/sparse.h), steps in
- * im2col positions (k = (fy * k_w + fx) * in_c + ic), eight output pixels per walk of each filter's
- * non-zeros, two pixels per SMLAL (runtime/src/armv7em/conv2d_sparse_b8_dsp.c). Declared for every
+ * im2col positions (k = (fy * k_w + fx) * in_c + ic), eight (or four) output pixels per walk of each
+ * filter's non-zeros, two pixels per SMLAL (runtime/src/armv7em/conv2d_sparse_b8_dsp.c). Declared for every
  * target; defined only where EAT_ARMV7EM_DSP holds. The compiler's registry
  * (pipeline/compiler/kernels_sparse.py) picks it for cores "cortex-m4" and "cortex-m7". */
 #ifndef EAT_SPARSE_ARMV7EM_H
@@ -21,13 +21,24 @@ extern "C" {
  * ([oc][8] words: four copies) and its entries (values v, d4 index: uint8 n[out_c], then the step bytes). */
 void eat_armv7em_sparse_b8_walk(const int32_t *t, const int8_t *v, const uint8_t *index, const int32_t *init,
                                 int32_t *sums, uint32_t out_c);
+/* The same for a block of 4 pixels: sums [oc][4], t [k][2] words, init [oc][4] (two copies). */
+void eat_armv7em_sparse_b4_walk(const int32_t *t, const int8_t *v, const uint8_t *index, const int32_t *init,
+                                int32_t *sums, uint32_t out_c);
 
-/* CONV_2D, not grouped, any kernel, stride, dilation, padding. `bias` is int32[3][out_c]: bias +
+/* CONV_2D, not grouped, any kernel, stride, dilation, padding. `bias` is int32[5][out_c]: L0 = bias +
  * (input_offset - 128) * sum(w[oc]), then the accumulator bounds lo[oc] and hi[oc] (outside them
- * the output is act_min / act_max, pipeline/compiler/clamp_bounds.py). Scratch:
+ * the output is act_min / act_max, pipeline/compiler/clamp_bounds.py), then per channel the 64-bit
+ * start of its lane pair, (L0 + 2^23) + (L0 + 128 * sum(w[oc])) * 2^24, low word first. Scratch:
  * eat_conv2d_s8_sparse_b8_dsp_scratch_bytes = 16 * k_h * k_w * in_c + 104 * out_c bytes. */
 size_t eat_conv2d_s8_sparse_b8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                 const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
+/* The same with 4 output pixels per walk of each filter (layers of few pixels: the 8-pixel walk would
+ * compute a short block's missing pixels too). Scratch: eat_conv2d_s8_sparse_b4_dsp_scratch_bytes =
+ * 8 * k_h * k_w * in_c + 72 * out_c bytes. */
+size_t eat_conv2d_s8_sparse_b4_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_sparse_b4_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
 /* DEPTHWISE_CONV_2D, any kernel, stride, dilation, padding, depth multiplier, steps in kernel taps

@@ -1,5 +1,7 @@
 /* Cortex-M4/M7 zero-skipping CONV_2D over EAT_WEIGHTS_SPARSE_D4 with steps in im2col positions
- * (k = (fy * k_w + fx) * in_c + ic), eight output pixels per walk of each filter's non-zeros.
+ * (k = (fy * k_w + fx) * in_c + ic), eight output pixels per walk of each filter's non-zeros
+ * (eat_conv2d_s8_sparse_b8_dsp), or four (eat_conv2d_s8_sparse_b4_dsp: layers of few output pixels, the
+ * example's 3x3x16 -> 32 on 2x2, where the 8-pixel walk does twice the work it needs).
  *
  * Two pixels per multiply: the block's receptive fields are gathered into scratch as [k][4] words,
  * word j holding pixels 2j and 2j + 1 as X = (x0 + 128) + x1 * 2^24 (lane 0 unsigned, lane 1 signed,
@@ -11,7 +13,9 @@
  * per channel, EAT_SPARSE_B8_DSP_ACC_LIMIT). Both lanes are then TFLM's accumulator.
  * Per non-zero: its step decoded (LDRB of the step byte, AND, ADD), its weight (LDRSB), then two LDRD
  * and four SMLAL for the eight pixels. Instructions are what QEMU counts: 23 per step byte (two
- * non-zeros x eight pixels), 1.44 per non-zero and pixel, plus ~40 per channel and block.
+ * non-zeros x eight pixels), 1.44 per non-zero and pixel, plus ~40 per channel and block. The 4-pixel
+ * walk keeps the step byte in a register (its high nibble needs no reload): one LDRD and two SMLAL per
+ * non-zero, 13 per step byte.
  * After the walk, outputs whose accumulator is outside the channel's bounds [lo, hi] are the clamp
  * (no requantisation); the others take eat/requant_pc.h's short form (|acc| < 2^23 < 2^29) when the
  * shifts allow, else the general one. The block is gathered before any output of it is written.
@@ -26,6 +30,11 @@
 size_t eat_conv2d_s8_sparse_b8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
     return (size_t)(16 * p->k_h * p->k_w * p->in_c + 104 * p->out_c);
+}
+
+size_t eat_conv2d_s8_sparse_b4_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p)
+{
+    return (size_t)(8 * p->k_h * p->k_w * p->in_c + 72 * p->out_c);
 }
 
 /* One entry of the walk, eight pixels: the step byte's low nibble (the byte loaded, lr past it) or its
@@ -127,6 +136,88 @@ __attribute__((naked, noinline)) void eat_armv7em_sparse_b8_walk(UNUSED_ARG cons
         "pop     {r4-r11, pc}\n\t");
 }
 
+/* The 4-pixel walk's entries: t's rows are 8 bytes. The step byte stays in r4: the low nibble's entry
+ * loads it (lr past it), the high nibble's reads it again from r4. */
+#define B4_MAC4                                                                      \
+        "ldrsb   r11, [r12], #1\n\t"                                                 \
+        "ldrd    r8, r9, [r10]\n\t"                                                  \
+        "smlal   r0, r1, r8, r11\n\t"                                                \
+        "smlal   r2, r3, r9, r11\n\t"
+#define B4_STEP_LO                                                                   \
+        "ldrb    r4, [lr], #1\n\t"                                                   \
+        "and     r9, r4, #15\n\t"                                                    \
+        "add     r10, r10, r9, lsl #3\n\t"                                           \
+        B4_MAC4
+#define B4_STEP_HI                                                                   \
+        "and     r9, r4, #0xF0\n\t"          /* (d >> 4) * 8 */                      \
+        "add     r10, r10, r9, lsr #1\n\t"                                           \
+        B4_MAC4
+
+/* Registers: r0-r3 the two 64-bit sums, r4 the step byte, r5 the next count, r6 the next init, r7 the
+ * next sums, r8/r9 the loaded words, r10 walks t, r11 the weight (and, at a channel's start, n odd),
+ * r12 the values, lr the step bytes. Locals at [sp]: t, the end of the counts, the channel's end. */
+__attribute__((naked, noinline)) void eat_armv7em_sparse_b4_walk(UNUSED_ARG const int32_t *t, UNUSED_ARG const int8_t *v,
+                                                                 UNUSED_ARG const uint8_t *index,
+                                                                 UNUSED_ARG const int32_t *init,
+                                                                 UNUSED_ARG int32_t *sums, UNUSED_ARG uint32_t out_c)
+{
+    __asm__ volatile(
+        "push    {r4-r11, lr}\n\t"
+        "sub     sp, sp, #16\n\t"            /* sums at [sp, #52], out_c at [sp, #56] */
+        "str     r0, [sp, #0]\n\t"
+        "mov     r5, r2\n\t"
+        "mov     r6, r3\n\t"
+        "ldr     r7, [sp, #52]\n\t"
+        "ldr     r4, [sp, #56]\n\t"
+        "add     lr, r2, r4\n\t"             /* the first step byte = the end of the counts */
+        "str     lr, [sp, #4]\n\t"
+        "mov     r12, r1\n\t"
+        "cmp     r2, lr\n\t"
+        "beq     9f\n"
+        "0:\n\t"                             /* next channel */
+        "ldrb    r9, [r5], #1\n\t"
+        "and     r11, r9, #1\n\t"           /* n odd */
+        "add     r9, r9, #1\n\t"
+        "add     r9, lr, r9, lsr #1\n\t"    /* the channel's end: (n + 1) / 2 step bytes */
+        "str     r9, [sp, #8]\n\t"
+        "ldm     r6!, {r0-r3}\n\t"          /* the two sums' start */
+        "ldr     r10, [sp, #0]\n\t"
+        "subs    r8, r9, lr\n\t"            /* the channel's step bytes */
+        "beq     2f\n\t"
+        "lsls    r8, r8, #31\n\t"
+        "bne     6f\n\t"                    /* odd: the first byte in the loop's second half */
+        "cmp     r11, #0\n\t"
+        "beq     1f\n\t"
+        "ldrb    r4, [lr], #1\n\t"          /* n odd: the first byte's high nibble only */
+        "b       4f\n"
+        "6:\n\t"
+        "cmp     r11, #0\n\t"
+        "beq     3f\n\t"
+        "ldrb    r4, [lr], #1\n\t"
+        "b       5f\n"
+        "1:\n\t"                             /* two step bytes: four entries x four pixels */
+        B4_STEP_LO
+        "4:\n\t"
+        B4_STEP_HI
+        "3:\n\t"
+        B4_STEP_LO
+        "5:\n\t"
+        B4_STEP_HI
+        "ldr     r8, [sp, #8]\n\t"
+        "cmp     lr, r8\n\t"
+        "bne     1b\n"
+        "2:\n\t"                             /* lanes out: lo = L0 + 2^23 in bits 0..23, L1 = sum >> 24 */
+        "ubfx    r8, r0, #0, #24\n\t" "lsr r0, r0, #24\n\t" "orr r1, r0, r1, lsl #8\n\t" "sub r0, r8, #0x800000\n\t"
+        "ubfx    r8, r2, #0, #24\n\t" "lsr r2, r2, #24\n\t" "orr r3, r2, r3, lsl #8\n\t" "sub r2, r8, #0x800000\n\t"
+        "stm     r7!, {r0-r3}\n\t"
+        "ldr     r9, [sp, #4]\n\t"
+        "cmp     r5, r9\n\t"
+        "bne     0b\n"
+        "9:\n\t"
+        "add     sp, sp, #16\n\t"
+        "pop     {r4-r11, pc}\n\t");
+}
+
 /* Where output pixel q (batch-major) reads: its image and the input position of its tap (0, 0). */
 typedef struct {
     const int8_t *img;
@@ -164,39 +255,42 @@ static inline const uint8_t *row_c1(const eat_conv2d_s8_params_t *p, const origi
 /* gather_pair for one input channel: the bounds per tap row and pixel, not per tap; a row whose taps
  * are all inside the input for both pixels (or in the padding) is a plain loop of two LDRB, EOR, ORR
  * and a store per tap. kws's 10x4 conv (40 taps, in_c 1) spent ~21 instructions per pixel and tap in
- * the general gather (tap_src per tap and pixel), ~105 k of its 360 k at 90% zeros. */
-__attribute__((noinline)) static void gather_pair_c1(const eat_conv2d_s8_params_t *p, const origin_t *o0, const origin_t *o1, uint32_t *t,
-                           int8_t zp)
+ * the general gather (tap_src per tap and pixel), ~105 k of its 360 k at 90% zeros. `S`: words per row
+ * of t (4 in the 8-pixel walk, 2 in the 4-pixel one), a constant in each caller. */
+static inline __attribute__((always_inline)) void gather_pair_c1(const eat_conv2d_s8_params_t *p, const origin_t *o0,
+                                                                 const origin_t *o1, uint32_t *t, int8_t zp,
+                                                                 const int32_t S)
 {
     const int32_t dx = p->dilation_w, kw = p->k_w, w = p->in_w, span = (kw - 1) * dx;
     const uint32_t z0 = (uint32_t)(uint8_t)zp ^ 0x80u, z1 = (uint32_t)(uint8_t)zp << 24;
     const int cols_in = o0->ix0 >= 0 && o1->ix0 >= 0 && o0->ix0 + span < w && o1->ix0 + span < w;
     int32_t fy, fx;
-    for (fy = 0; fy < p->k_h; ++fy, t += 4 * kw) {
+    for (fy = 0; fy < p->k_h; ++fy, t += S * kw) {
         const uint8_t *a = row_c1(p, o0, fy), *b = row_c1(p, o1, fy);
         if (a && b && cols_in) {
             for (fx = 0; fx < kw; ++fx) {
-                t[4 * fx] = ((uint32_t)a[fx * dx] ^ 0x80u) | ((uint32_t)b[fx * dx] << 24);
+                t[S * fx] = ((uint32_t)a[fx * dx] ^ 0x80u) | ((uint32_t)b[fx * dx] << 24);
             }
         } else {
             for (fx = 0; fx < kw; ++fx) {
                 const int in_a = a && (uint32_t)(o0->ix0 + fx * dx) < (uint32_t)w;
                 const int in_b = b && (uint32_t)(o1->ix0 + fx * dx) < (uint32_t)w;
-                t[4 * fx] = (in_a ? (uint32_t)a[fx * dx] ^ 0x80u : z0) | (in_b ? (uint32_t)b[fx * dx] << 24 : z1);
+                t[S * fx] = (in_a ? (uint32_t)a[fx * dx] ^ 0x80u : z0) | (in_b ? (uint32_t)b[fx * dx] << 24 : z1);
             }
         }
     }
 }
 
-/* Two pixels' receptive fields into column j of t: t[4 k + j] = (x0[k] + 128) + x1[k] * 2^24.
+/* Two pixels' receptive fields into column j of t: t[S k + j] = (x0[k] + 128) + x1[k] * 2^24.
  * Taps in the padding read the input zero point `zp` (4 copies in `zp4`). */
-static void gather_pair(const eat_conv2d_s8_params_t *p, const origin_t *o0, const origin_t *o1, uint32_t *t,
-                        int8_t zp, uint32_t zp4)
+static inline __attribute__((always_inline)) void gather_pair(const eat_conv2d_s8_params_t *p, const origin_t *o0,
+                                                              const origin_t *o1, uint32_t *t, int8_t zp,
+                                                              uint32_t zp4, const int32_t S)
 {
     const int32_t c = p->in_c;
     int32_t fy, fx, k;
     for (fy = 0; fy < p->k_h; ++fy) {
-        for (fx = 0; fx < p->k_w; ++fx, t += 4 * c) {
+        for (fx = 0; fx < p->k_w; ++fx, t += S * c) {
             const int8_t *a = tap_src(p, o0, fy, fx);
             const int8_t *b = tap_src(p, o1, fy, fx);
             if (c == 1) {
@@ -205,31 +299,60 @@ static void gather_pair(const eat_conv2d_s8_params_t *p, const origin_t *o0, con
                 for (k = 0; k < c; k += 4) {
                     const uint32_t x0 = (a ? (uint32_t)eat_rd32(a + k) : zp4) ^ 0x80808080u;
                     const uint32_t x1 = b ? (uint32_t)eat_rd32(b + k) : zp4;
-                    t[4 * k] = (x0 & 0xFFu) | (x1 << 24);
-                    t[4 * k + 4] = ((x0 >> 8) & 0xFFu) | ((x1 << 16) & 0xFF000000u);
-                    t[4 * k + 8] = ((x0 >> 16) & 0xFFu) | ((x1 << 8) & 0xFF000000u);
-                    t[4 * k + 12] = (x0 >> 24) | (x1 & 0xFF000000u);
+                    t[S * k] = (x0 & 0xFFu) | (x1 << 24);
+                    t[S * k + S] = ((x0 >> 8) & 0xFFu) | ((x1 << 16) & 0xFF000000u);
+                    t[S * k + 2 * S] = ((x0 >> 16) & 0xFFu) | ((x1 << 8) & 0xFF000000u);
+                    t[S * k + 3 * S] = (x0 >> 24) | (x1 & 0xFF000000u);
                 }
             } else {
                 for (k = 0; k < c; ++k) {
                     const uint32_t x0 = (uint8_t)(a ? a[k] : zp) ^ 0x80u;
                     const uint32_t x1 = (uint8_t)(b ? b[k] : zp);
-                    t[4 * k] = x0 | (x1 << 24);
+                    t[S * k] = x0 | (x1 << 24);
                 }
             }
         }
     }
 }
 
-/* The block's n pixels of every channel out: accumulators outside [lo, hi] are the clamp, the others
- * requantised (the short form when `is_short`). Per channel its constants are read once. In the short
- * form every shift is negative and every multiplier >= 0, so the bounds are exact
+/* One block's receptive fields, B pixels from q0 (a short last block repeats its last pixel). */
+static inline __attribute__((always_inline)) void gather_block(const eat_conv2d_s8_params_t *p, const int8_t *input,
+                                                               uint32_t *t, int32_t q0, int32_t n, int8_t zp,
+                                                               uint32_t zp4, const int32_t B)
+{
+    int32_t j;
+    for (j = 0; j < B / 2; ++j) {
+        const origin_t oa = origin(p, input, q0 + (2 * j < n ? 2 * j : n - 1));
+        const origin_t ob = origin(p, input, q0 + (2 * j + 1 < n ? 2 * j + 1 : n - 1));
+        if (p->in_c == 1) {
+            gather_pair_c1(p, &oa, &ob, t + j, zp, B / 2);
+        } else {
+            gather_pair(p, &oa, &ob, t + j, zp, zp4, B / 2);
+        }
+    }
+}
+
+__attribute__((noinline)) static void gather_block8(const eat_conv2d_s8_params_t *p, const int8_t *input, uint32_t *t,
+                                                    int32_t q0, int32_t n, int8_t zp, uint32_t zp4)
+{
+    gather_block(p, input, t, q0, n, zp, zp4, 8);
+}
+
+__attribute__((noinline)) static void gather_block4(const eat_conv2d_s8_params_t *p, const int8_t *input, uint32_t *t,
+                                                    int32_t q0, int32_t n, int8_t zp, uint32_t zp4)
+{
+    gather_block(p, input, t, q0, n, zp, zp4, 4);
+}
+
+/* The block's n pixels of every channel out (sums [oc][B]): accumulators outside [lo, hi] are the clamp,
+ * the others requantised (the short form when `is_short`). Per channel its constants are read once. In
+ * the short form every shift is negative and every multiplier >= 0, so the bounds are exact
  * (pipeline/compiler/clamp_bounds.py): between them the output needs no clamp. */
-static void block_out(const int32_t *a, int8_t *out, int32_t oc_n, int32_t n, const int32_t *lo, const int32_t *hi,
-                      const eat_rq_t *rq, int is_short, int32_t out_off, int32_t amin, int32_t amax)
+static void block_out(const int32_t *a, int32_t B, int8_t *out, int32_t oc_n, int32_t n, const int32_t *lo,
+                      const int32_t *hi, const eat_rq_t *rq, int is_short, int32_t out_off, int32_t amin, int32_t amax)
 {
     int32_t oc, j;
-    for (oc = 0; oc < oc_n; ++oc, a += 8) {
+    for (oc = 0; oc < oc_n; ++oc, a += B) {
         const int32_t l = lo[oc], h = hi[oc];
         int8_t *o = out + oc;
         if (is_short) {
@@ -257,10 +380,10 @@ static void block_out(const int32_t *a, int8_t *out, int32_t oc_n, int32_t n, co
     }
 }
 
-/* One output of block_out8 from register rX (its accumulator): below the channel's lo (r11) act_min
- * (r4), else the short requantisation (r8 multiplier, r9 c, r10 s2) and SSAT (act_max 127: above the
- * bound hi the requantisation passes 127, so SSAT is the clamp); a store at r12, then r12 += out_c (r5).
- * 6 instructions below lo, 10 requantised. */
+/* One output of block_out8 / block_out4 from register rX (its accumulator): below the channel's lo (r11)
+ * act_min (r4), else the short requantisation (r8 multiplier, r9 c, r10 s2) and SSAT (act_max 127: above
+ * the bound hi the requantisation passes 127, so SSAT is the clamp); a store at r12, then r12 += out_c
+ * (r5). 6 instructions below lo, 10 requantised. */
 #define B8_OUT(rX)                                                                                 \
     "cmp     " rX ", r11\n\t"                                                                      \
     "bge     1f\n\t"                                                                               \
@@ -276,44 +399,56 @@ static void block_out(const int32_t *a, int8_t *out, int32_t oc_n, int32_t n, co
     "2:\n\t"                                                                                       \
     "strb    " rX ", [r12]\n\t"                                                                    \
     "add     r12, r12, r5\n\t"
+#define OUT_QUAD                                                                                   \
+    "ldm     r6!, {r0-r3}\n\t"                                                                     \
+    B8_OUT("r0") B8_OUT("r1") B8_OUT("r2") B8_OUT("r3")
 
 /* A full block's outputs in the short form with act_max 127: per channel its constants (multiplier, c,
- * s2, lo: `tab`, 4 words) by one LDM, its 8 sums by two, then B8_OUT per output. Against block_out's
- * C (~14 instructions per requantised output, ~10 below lo, with the hi check and the block length
- * test). sums [oc][8], out: the block's first output, act_min as the fifth argument. */
+ * s2, lo: `tab`, 4 words) by one LDM, its sums four by one LDM (OUT_QUAD), then B8_OUT per output.
+ * Against block_out's C (~14 instructions per requantised output, ~10 below lo, with the hi check and
+ * the block length test). sums [oc][8] or [oc][4], out: the block's first output, act_min as the fifth
+ * argument. */
+#define BLOCK_OUT_ASM(QUADS)                                                                       \
+    __asm__ volatile(                                                                              \
+        "push    {r4-r11, lr}\n\t"                                                                 \
+        "ldr     r4, [sp, #36]\n\t"          /* act_min */                                         \
+        "mov     r6, r0\n\t"                                                                       \
+        "mov     r7, r1\n\t"                                                                       \
+        "mov     lr, r2\n\t"                                                                       \
+        "mov     r5, r3\n\t"                                                                       \
+        "add     r0, r1, r3\n\t"                                                                   \
+        "push    {r0}\n"                      /* [sp]: the end of the channels (out + out_c) */    \
+        "0:\n\t"                                                                                   \
+        "ldm     lr!, {r8-r11}\n\t"                                                                \
+        "mov     r12, r7\n\t"                                                                      \
+        QUADS                                                                                      \
+        "add     r7, r7, #1\n\t"                                                                   \
+        "ldr     r0, [sp]\n\t"                                                                     \
+        "cmp     r7, r0\n\t"                                                                       \
+        "bne     0b\n\t"                                                                           \
+        "add     sp, sp, #4\n\t"                                                                   \
+        "pop     {r4-r11, pc}\n\t")
+
 __attribute__((naked, noinline)) static void block_out8(UNUSED_ARG const int32_t *sums, UNUSED_ARG int8_t *out,
                                                         UNUSED_ARG const int32_t *tab, UNUSED_ARG uint32_t oc_n,
                                                         UNUSED_ARG int32_t amin)
 {
-    __asm__ volatile(
-        "push    {r4-r11, lr}\n\t"
-        "ldr     r4, [sp, #36]\n\t"          /* act_min */
-        "mov     r6, r0\n\t"
-        "mov     r7, r1\n\t"
-        "mov     lr, r2\n\t"
-        "mov     r5, r3\n\t"
-        "add     r0, r1, r3\n\t"
-        "push    {r0}\n"                      /* [sp]: the end of the channels (out + out_c) */
-        "0:\n\t"
-        "ldm     lr!, {r8-r11}\n\t"
-        "mov     r12, r7\n\t"
-        "ldm     r6!, {r0-r3}\n\t"
-        B8_OUT("r0") B8_OUT("r1") B8_OUT("r2") B8_OUT("r3")
-        "ldm     r6!, {r0-r3}\n\t"
-        B8_OUT("r0") B8_OUT("r1") B8_OUT("r2") B8_OUT("r3")
-        "add     r7, r7, #1\n\t"
-        "ldr     r0, [sp]\n\t"
-        "cmp     r7, r0\n\t"
-        "bne     0b\n\t"
-        "add     sp, sp, #4\n\t"
-        "pop     {r4-r11, pc}\n\t");
+    BLOCK_OUT_ASM(OUT_QUAD OUT_QUAD);
 }
 
-/* CONV_2D, not grouped (filter_in_c == in_c). Scratch: t (16 * k_h * k_w * in_c bytes), the block's
- * sums [out_c][8], each channel's 64-bit start four times [out_c][8], the requantisation constants
- * [out_c] and block_out8's table [out_c][4]. */
-void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
-                                 const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+__attribute__((naked, noinline)) static void block_out4(UNUSED_ARG const int32_t *sums, UNUSED_ARG int8_t *out,
+                                                        UNUSED_ARG const int32_t *tab, UNUSED_ARG uint32_t oc_n,
+                                                        UNUSED_ARG int32_t amin)
+{
+    BLOCK_OUT_ASM(OUT_QUAD);
+}
+
+/* CONV_2D, not grouped (filter_in_c == in_c), B (8 or 4) pixels per walk. Scratch: t (2 B * k_h * k_w *
+ * in_c bytes), the block's sums [out_c][B], each channel's 64-bit start B / 2 times [out_c][B], the
+ * requantisation constants [out_c] and block_out8 / 4's table [out_c][4]. */
+static inline __attribute__((always_inline)) void conv_blocks(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                                              const int32_t *bias, const int8_t *input, int8_t *output,
+                                                              void *scratch, const int32_t B)
 {
     const int32_t total = p->batches * p->out_h * p->out_w;
     const int32_t oc_n = p->out_c;
@@ -321,25 +456,18 @@ void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weig
     const int32_t out_off = p->output_offset, amin = p->act_min, amax = p->act_max;
     const int8_t zp = (int8_t)(-p->input_offset);
     const uint32_t zp4 = (uint32_t)(uint8_t)zp * 0x01010101u;
+    const int32_t *start = bias + 3 * oc_n;   /* per channel its 64-bit start, from the compiler */
     const uint8_t *counts = (const uint8_t *)w->index;
     uint32_t *t = (uint32_t *)scratch;
-    int32_t *sums = (int32_t *)(void *)(t + 4 * p->k_h * p->k_w * p->in_c);
-    int32_t *init = sums + 8 * oc_n;
-    eat_rq_t *rq = (eat_rq_t *)(void *)(init + 8 * oc_n);
+    int32_t *sums = (int32_t *)(void *)(t + (B / 2) * p->k_h * p->k_w * p->in_c);
+    int32_t *init = sums + B * oc_n;
+    eat_rq_t *rq = (eat_rq_t *)(void *)(init + B * oc_n);
     int32_t *tab = (int32_t *)(void *)(rq + oc_n);
-    const int8_t *v = w->data;
-    int32_t q0, j, oc, is_short, asm_out;
-    for (oc = 0; oc < oc_n; ++oc) {   /* the 64-bit start of each channel's sums */
-        int32_t sw = 0, e;
-        int64_t s;
-        for (e = 0; e < (int32_t)counts[oc]; ++e) {
-            sw += v[e];
-        }
-        v += counts[oc];
-        s = (int64_t)bias[oc] + ((int64_t)1 << 23) + (int64_t)(((uint64_t)(int64_t)(bias[oc] + 128 * sw)) << 24);
-        for (e = 0; e < 8; e += 2) {   /* four copies, one per pixel pair: the walk loads them by one LDM */
-            init[8 * oc + e] = (int32_t)(uint32_t)(uint64_t)s;
-            init[8 * oc + e + 1] = (int32_t)(uint32_t)((uint64_t)s >> 32);
+    int32_t q0, oc, e, is_short, asm_out;
+    for (oc = 0; oc < oc_n; ++oc) {   /* one copy per pixel pair: the walk loads them by one LDM */
+        for (e = 0; e < B; e += 2) {
+            init[B * oc + e] = start[2 * oc];
+            init[B * oc + e + 1] = start[2 * oc + 1];
         }
     }
     eat_rq_prepare(rq, p->multiplier, p->shift, oc_n);
@@ -348,30 +476,44 @@ void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weig
         is_short = is_short && p->multiplier[oc] >= 0;
     }
     asm_out = is_short && amax == 127;
-    for (oc = 0; asm_out && oc < oc_n; ++oc) {   /* block_out8's constants */
+    for (oc = 0; asm_out && oc < oc_n; ++oc) {   /* block_out8 / 4's constants */
         tab[4 * oc] = rq[oc].multiplier;
         tab[4 * oc + 1] = rq[oc].c;
         tab[4 * oc + 2] = rq[oc].s2;
         tab[4 * oc + 3] = lo[oc];
     }
-    for (q0 = 0; q0 < total; q0 += 8) {
-        const int32_t n = total - q0 < 8 ? total - q0 : 8;
-        for (j = 0; j < 4; ++j) {       /* a short last block repeats its last pixel */
-            const origin_t oa = origin(p, input, q0 + (2 * j < n ? 2 * j : n - 1));
-            const origin_t ob = origin(p, input, q0 + (2 * j + 1 < n ? 2 * j + 1 : n - 1));
-            if (p->in_c == 1) {
-                gather_pair_c1(p, &oa, &ob, t + j, zp);
-            } else {
-                gather_pair(p, &oa, &ob, t + j, zp, zp4);
-            }
-        }
-        eat_armv7em_sparse_b8_walk((const int32_t *)t, w->data, (const uint8_t *)w->index, init, sums, (uint32_t)oc_n);
-        if (asm_out && n == 8) {
-            block_out8(sums, output + q0 * oc_n, tab, (uint32_t)oc_n, amin);
+    for (q0 = 0; q0 < total; q0 += B) {
+        const int32_t n = total - q0 < B ? total - q0 : B;
+        int8_t *out = output + q0 * oc_n;
+        if (B == 8) {
+            gather_block8(p, input, t, q0, n, zp, zp4);
+            eat_armv7em_sparse_b8_walk((const int32_t *)t, w->data, counts, init, sums, (uint32_t)oc_n);
         } else {
-            block_out(sums, output + q0 * oc_n, oc_n, n, lo, hi, rq, is_short, out_off, amin, amax);
+            gather_block4(p, input, t, q0, n, zp, zp4);
+            eat_armv7em_sparse_b4_walk((const int32_t *)t, w->data, counts, init, sums, (uint32_t)oc_n);
+        }
+        if (asm_out && n == B) {
+            if (B == 8) {
+                block_out8(sums, out, tab, (uint32_t)oc_n, amin);
+            } else {
+                block_out4(sums, out, tab, (uint32_t)oc_n, amin);
+            }
+        } else {
+            block_out(sums, B, out, oc_n, n, lo, hi, rq, is_short, out_off, amin, amax);
         }
     }
+}
+
+void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                 const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+{
+    conv_blocks(p, w, bias, input, output, scratch, 8);
+}
+
+void eat_conv2d_s8_sparse_b4_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                 const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+{
+    conv_blocks(p, w, bias, input, output, scratch, 4);
 }
 
 #elif defined(__ARM_ARCH_7EM__)

@@ -556,6 +556,21 @@ __attribute__((always_inline)) static inline void channel8(const geo_t *g, const
     const int32_t oh = g->oh, ow = g->ow, sh = g->sh, sw = g->sw, out_c = g->out_c, amin = g->amin, amax = g->amax;
     const int32_t n = ch->n, acc0 = ch->acc0, lo = ch->lo, *off = ch->off, *wv = ch->wv;
     int32_t oy, ox, e;
+    if (n == 0) {   /* no non-zero weight: every output is the bias's (the compiler makes it a short constant) */
+        int32_t v;
+        if (acc0 < lo) {
+            v = amin;
+        } else if (ch->is_short) {
+            v = out_short(acc0, ch->q.multiplier, ch->q.c, ch->q.s2, amin, amax);
+        } else {
+            v = eat_rq(acc0, &ch->q) + g->out_off;
+            v = v < amin ? amin : (v > amax ? amax : v);
+        }
+        for (oy = 0; oy < oh * ow; ++oy, o += out_c) {
+            *o = (int8_t)v;
+        }
+        return;
+    }
     if (ch->is_short && n <= 3 && sw <= 2 && amax == 127 && out_c < 65536) {   /* the common pruned cases */
         const int32_t w0 = n > 0 ? 2 * wv[0] : 0, w1 = n > 1 ? 2 * wv[1] : 0;   /* doubled: dw2_t */
         const int32_t w2 = n > 2 ? 2 * wv[2] : 0;
