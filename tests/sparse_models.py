@@ -154,3 +154,29 @@ def d4_unless_too_long(weights: list[dict]) -> bool:
     """Every weight tensor forced to the d4 encoding is in it, except where a channel has more
     entries than its one-byte count holds (pipeline/compiler/sparse.py MAX_ENTRIES): dense, said so."""
     return all(w["encoding"] == "sparse_d4" or "more than the d4 count" in w["reason"] for w in weights)
+
+
+def priced_pick(opcode: str, core: str, w: np.ndarray, g: dict, bias: np.ndarray | None = None,
+                input_offset: int = 0) -> str:
+    """The sparse kernel the lowering's pricing (ops/sparse_weights.py: every by_cost variant and the next one)
+    takes for weights `w` (and `bias`) on conv geometry `g`."""
+    from types import SimpleNamespace
+
+    from pipeline.compiler.ops.sparse_weights import _priced, _variants
+
+    op = SimpleNamespace(opcode=opcode, index=0, layer="c")
+    lw = SimpleNamespace(op=op, macs=g["n"] * g["oh"] * g["ow"] * g["oc"] * w[0].size)
+    ctx = SimpleNamespace(weight_mode="auto", core=core)
+    vs = _variants(opcode, core, g, w, bias, input_offset)
+    return min((_priced(ctx, lw, v, w, g, None) for v in vs), key=lambda c: c.choice.sparse_cycles_est).variant.function
+
+
+def only_variant(monkeypatch, key: tuple[str, str, str], function: str) -> None:
+    """Leave `function` the only registered variant for `key` (op, weight format, core), not priced against
+    another (by_cost off): a forced-sparse firmware then runs it wherever it applies."""
+    from dataclasses import replace
+
+    from pipeline.compiler import kernels
+
+    only = [replace(v, by_cost=False) for v in kernels.VARIANTS[key] if v.function == function]
+    monkeypatch.setitem(kernels.VARIANTS, key, only)

@@ -8,14 +8,13 @@ choice: the example's conv2 goes to the 4-pixel walk, its empty channels no long
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from rich.console import Console
 
-from tests.sparse_models import PATTERNS, d4_unless_too_long, model
+from tests.sparse_models import PATTERNS, d4_unless_too_long, model, only_variant, priced_pick
 
 B4 = "eat_conv2d_s8_sparse_b4_dsp"
 B8 = "eat_conv2d_s8_sparse_b8_dsp"
@@ -23,15 +22,7 @@ B8 = "eat_conv2d_s8_sparse_b8_dsp"
 
 def _pick(w: np.ndarray, g: dict, bias: np.ndarray | None = None) -> str:
     """The M4 sparse CONV_2D kernel the lowering's pricing takes for weights `w` (and `bias`) on geometry `g`."""
-    from types import SimpleNamespace
-
-    from pipeline.compiler.ops.sparse_weights import _priced, _variants
-
-    op = SimpleNamespace(opcode="CONV_2D", index=0, layer="c")
-    lw = SimpleNamespace(op=op, macs=g["n"] * g["oh"] * g["ow"] * g["oc"] * w[0].size)
-    ctx = SimpleNamespace(weight_mode="auto", core="cortex-m4")
-    vs = _variants("CONV_2D", "cortex-m4", g, w, bias, 128)
-    return min((_priced(ctx, lw, v, w, g, None) for v in vs), key=lambda c: c.choice.sparse_cycles_est).variant.function
+    return priced_pick("CONV_2D", "cortex-m4", w, g, bias, 128)
 
 
 def test_four_or_eight_pixels_by_cost() -> None:
@@ -72,11 +63,8 @@ def test_lane_starts_are_the_kernels_sums() -> None:
 def test_b4_bit_exact_on_simulated_nucleo(seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pipeline.bench_sparsity import INFERENCES, measure
     from pipeline.boards import load_board
-    from pipeline.compiler import kernels
 
-    key = ("CONV_2D", "sparse_d4", "cortex-m4")
-    only = [replace(v, by_cost=False) for v in kernels.VARIANTS[key] if v.function == B4]   # no alternative
-    monkeypatch.setitem(kernels.VARIANTS, key, only)
+    only_variant(monkeypatch, ("CONV_2D", "sparse_d4", "cortex-m4"), B4)
     tfl = tmp_path / "few.tflite"
     convs = [(op, kind) for op in ("CONV_2D_FEW", "CONV_2D_FEW+", "CONV_2D_FEW^") for kind in PATTERNS]
     convs += [(op, kind) for op in ("CONV_2D", "CONV_2D_C1") for kind in ("magnitude", "block")]

@@ -7,14 +7,13 @@ and the cost model's pick between the plane walk and the block walk (Variant.by_
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from rich.console import Console
 
-from tests.sparse_models import PATTERNS, d4_unless_too_long, model
+from tests.sparse_models import PATTERNS, d4_unless_too_long, model, only_variant, priced_pick
 
 PLANE = "eat_conv2d_s8_sparse_plane_dsp"
 B8 = "eat_conv2d_s8_sparse_b8_dsp"
@@ -22,15 +21,7 @@ B8 = "eat_conv2d_s8_sparse_b8_dsp"
 
 def _pick(w: np.ndarray, g: dict) -> str:
     """The M4 sparse CONV_2D kernel the lowering's by_cost pricing takes for weights `w` on geometry `g`."""
-    from types import SimpleNamespace
-
-    from pipeline.compiler.ops.sparse_weights import _priced, _variants
-
-    op = SimpleNamespace(opcode="CONV_2D", index=0, layer="c")
-    lw = SimpleNamespace(op=op, macs=g["n"] * g["oh"] * g["ow"] * g["oc"] * w[0].size)
-    ctx = SimpleNamespace(weight_mode="auto", core="cortex-m4")
-    vs = _variants("CONV_2D", "cortex-m4", g, w, None, 0)
-    return min((_priced(ctx, lw, v, w, g, None) for v in vs), key=lambda c: c.choice.sparse_cycles_est).variant.function
+    return priced_pick("CONV_2D", "cortex-m4", w, g)
 
 
 def test_plane_or_block_walk_by_cost() -> None:
@@ -54,11 +45,8 @@ def test_plane_or_block_walk_by_cost() -> None:
 def test_plane_conv_bit_exact_on_simulated_nucleo(seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pipeline.bench_sparsity import INFERENCES, measure
     from pipeline.boards import load_board
-    from pipeline.compiler import kernels
 
-    key = ("CONV_2D", "sparse_d4", "cortex-m4")
-    only = [replace(v, by_cost=False) for v in kernels.VARIANTS[key] if v.function == PLANE]   # no alternative
-    monkeypatch.setitem(kernels.VARIANTS, key, only)
+    only_variant(monkeypatch, ("CONV_2D", "sparse_d4", "cortex-m4"), PLANE)
     tfl = tmp_path / "c1.tflite"
     specs = [(op, kind) for op in ("CONV_2D_C1", "CONV_2D_C1+") for kind in PATTERNS for _ in range(2)]
     tfl.write_bytes(model(specs, seed))
