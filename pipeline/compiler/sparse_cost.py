@@ -248,12 +248,13 @@ COSTS: dict[str, CoreCosts] = {
     # The 4-pixel block walk (armv7em/conv2d_sparse_b8_dsp.c eat_conv2d_s8_sparse_b4_dsp): blk4_pair 14.5 per index
     # byte (13 counted per step byte in the walk, the loop's test per two) and blk4_channel 30 (counted); the
     # example's conv2 (3x3x16 -> 32 on 2x2, one block) at 80 / 90 % measured 14,755 / 11,822 against 11,370 / 8,427
-    # estimated without a per-call term: blk_call_channel 106 per channel and call (eat_rq_prepare and its short
-    # form, block_out4's table, the sums' starts copied), `bench --board nucleo_f446re --sparsity 0.8|0.9 --profile`.
+    # estimated without a per-call term (106 per channel and call: eat_rq_prepare and its short form, block_out4's
+    # table, the sums' starts copied); with the short table from the compiler (sparse_call.short_table) 12,637 at
+    # 80 %: blk_call_channel 40, `bench --board nucleo_f446re --sparsity 0.8|0.9 --profile`.
     "cortex-m4": CoreCosts(dense_mac=0.8, dense_tap=0.32, dense_dw_tap=1.72, out=11.1, pair=9.0, pair_dw=10.0,
                            channel=68.9, pixel=25.0, fill=6.0,
                            blk_pair=21.5, blk_channel=36.0, blk_out=12.4, blk_gather=2.2, blk_tap=21.0,
-                           blk4_pair=14.5, blk4_channel=30.0, blk_call_channel=106.0,
+                           blk4_pair=14.5, blk4_channel=30.0, blk_call_channel=40.0,
                            channel_dw=9.9, fill_dw=0.0,
                            plane_nz=5.0, plane_out=34.0, plane_out2=15.4, plane_channel=366.0, plane_fill=2.0,
                            plane_out1=13.0, blk_tap_c1=8.7, plane_short_max_sw=2, plane_nz_short=3.0, plane_short_nz=3,

@@ -49,7 +49,8 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
         if variant.lane_starts:
             assert weight_sums is not None, "lane starts need each channel's sum of weights"
             starts, why = lane_starts(folded[:len(mults)], weight_sums)
-            folded, how = np.concatenate([folded, starts]), how + why
+            table, why2 = short_table(mults, shifts, folded[len(mults):2 * len(mults)], int(params["output_offset"]))
+            folded, how = np.concatenate([folded, starts, table]), how + why + why2
     if tail is not None:
         folded, how = np.concatenate([folded, tail[0]]), how + tail[1]
     lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded, f"folded bias: {how}"))
@@ -70,9 +71,29 @@ def lane_starts(folded: np.ndarray, weight_sums: np.ndarray) -> tuple[np.ndarray
     for l0, sw in zip(np.asarray(folded, np.int64), np.asarray(weight_sums, np.int64)):
         s = (int(l0) + (1 << 23) + ((int(l0) + 128 * int(sw)) << 24)) & ((1 << 64) - 1)
         out += [s & 0xFFFFFFFF, s >> 32]
-    words = np.array([w - (1 << 32) if w >= 1 << 31 else w for w in out], np.int64)
+    words = np.array([_i32(w) for w in out], np.int64)
     return words, ("; then per channel its two lanes' 64-bit start, low word first: (L0 + 2^23) + (L0 + 128 "
                    "sum(w)) * 2^24, L0 the folded bias")
+
+
+def _i32(v: int) -> int:
+    v &= 0xFFFFFFFF
+    return v - (1 << 32) if v >= 1 << 31 else v
+
+
+def short_table(mults, shifts, lo: np.ndarray, out_off: int) -> tuple[np.ndarray, str]:
+    """The M4 block walks' short-form requantisation, prepared here instead of per call (eat_rq_prepare_short in
+    eat/requant_pc.h: every shift in [-22, -1], every multiplier >= 0): the word 1, then per channel the
+    multiplier, c = 2^(r-1) + output_offset * 2^r, s2 = r (r = -shift) and the bound lo; else the word 0 (the
+    kernel prepares the general form itself). With the bias comment's note."""
+    sh, m = np.asarray(shifts, np.int64), np.asarray(mults, np.int64)
+    if not (np.all((sh <= -1) & (sh >= -22)) and np.all(m >= 0)):
+        return np.array([0], np.int64), "; then 0: no short-form table (a shift outside [-22, -1] or a negative multiplier)"
+    words = [1]
+    for mc, r, lc in zip(m, -sh, np.asarray(lo, np.int64)):
+        words += [int(mc), _i32((1 << (int(r) - 1)) + (out_off << int(r))), int(r), int(lc)]
+    return np.array(words, np.int64), ("; then 1 and per channel the short requantisation: multiplier, 2^(r-1) + "
+                                       "output_offset * 2^r, r = -shift, lo")
 
 
 RQ_WORDS = 9            # eat_armv6m_rq_t

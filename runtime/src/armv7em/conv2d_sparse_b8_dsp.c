@@ -349,14 +349,15 @@ __attribute__((noinline)) static void gather_block4(const eat_conv2d_s8_params_t
  * the short form every shift is negative and every multiplier >= 0, so the bounds are exact
  * (pipeline/compiler/clamp_bounds.py): between them the output needs no clamp. */
 static void block_out(const int32_t *a, int32_t B, int8_t *out, int32_t oc_n, int32_t n, const int32_t *lo,
-                      const int32_t *hi, const eat_rq_t *rq, int is_short, int32_t out_off, int32_t amin, int32_t amax)
+                      const int32_t *hi, const eat_rq_t *rq, const int32_t *tab, int is_short, int32_t out_off,
+                      int32_t amin, int32_t amax)
 {
     int32_t oc, j;
     for (oc = 0; oc < oc_n; ++oc, a += B) {
         const int32_t l = lo[oc], h = hi[oc];
         int8_t *o = out + oc;
-        if (is_short) {
-            const int32_t m = rq[oc].multiplier, c = rq[oc].c, s2 = rq[oc].s2;
+        if (is_short) {   /* the short constants: tab[oc] = multiplier, c, s2, lo */
+            const int32_t m = tab[4 * oc], c = tab[4 * oc + 1], s2 = tab[4 * oc + 2];
             for (j = 0; j < n; ++j, o += oc_n) {
                 const int32_t acc = a[j];
                 int32_t v;
@@ -445,7 +446,8 @@ __attribute__((naked, noinline)) static void block_out4(UNUSED_ARG const int32_t
 
 /* CONV_2D, not grouped (filter_in_c == in_c), B (8 or 4) pixels per walk. Scratch: t (2 B * k_h * k_w *
  * in_c bytes), the block's sums [out_c][B], each channel's 64-bit start B / 2 times [out_c][B], the
- * requantisation constants [out_c] and block_out8 / 4's table [out_c][4]. */
+ * requantisation constants [out_c] and the short form's table [out_c][4] (used when the compiler gave none:
+ * the bias array's word after the lane starts is 1 when its table follows, sparse_call.short_table). */
 static inline __attribute__((always_inline)) void conv_blocks(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                                               const int32_t *bias, const int8_t *input, int8_t *output,
                                                               void *scratch, const int32_t B)
@@ -462,7 +464,7 @@ static inline __attribute__((always_inline)) void conv_blocks(const eat_conv2d_s
     int32_t *sums = (int32_t *)(void *)(t + (B / 2) * p->k_h * p->k_w * p->in_c);
     int32_t *init = sums + B * oc_n;
     eat_rq_t *rq = (eat_rq_t *)(void *)(init + B * oc_n);
-    int32_t *tab = (int32_t *)(void *)(rq + oc_n);
+    const int32_t *tab;
     int32_t q0, oc, e, is_short, asm_out;
     for (oc = 0; oc < oc_n; ++oc) {   /* one copy per pixel pair: the walk loads them by one LDM */
         for (e = 0; e < B; e += 2) {
@@ -470,18 +472,28 @@ static inline __attribute__((always_inline)) void conv_blocks(const eat_conv2d_s
             init[B * oc + e + 1] = start[2 * oc + 1];
         }
     }
-    eat_rq_prepare(rq, p->multiplier, p->shift, oc_n);
-    is_short = eat_rq_prepare_short(rq, p->shift, oc_n, out_off);
-    for (oc = 0; oc < oc_n; ++oc) {
-        is_short = is_short && p->multiplier[oc] >= 0;
+#ifndef EAT_SINGLE_ROUNDING
+    if (start[2 * oc_n] == 1) {   /* the compiler's short-form table (every channel has it) */
+        tab = start + 2 * oc_n + 1;
+        is_short = 1;
+    } else
+#endif
+    {
+        int32_t *t4 = (int32_t *)(void *)(rq + oc_n);
+        eat_rq_prepare(rq, p->multiplier, p->shift, oc_n);
+        is_short = eat_rq_prepare_short(rq, p->shift, oc_n, out_off);
+        for (oc = 0; oc < oc_n; ++oc) {
+            is_short = is_short && p->multiplier[oc] >= 0;
+        }
+        for (oc = 0; is_short && oc < oc_n; ++oc) {   /* the short constants, block_out8 / 4's layout */
+            t4[4 * oc] = rq[oc].multiplier;
+            t4[4 * oc + 1] = rq[oc].c;
+            t4[4 * oc + 2] = rq[oc].s2;
+            t4[4 * oc + 3] = lo[oc];
+        }
+        tab = t4;
     }
     asm_out = is_short && amax == 127;
-    for (oc = 0; asm_out && oc < oc_n; ++oc) {   /* block_out8 / 4's constants */
-        tab[4 * oc] = rq[oc].multiplier;
-        tab[4 * oc + 1] = rq[oc].c;
-        tab[4 * oc + 2] = rq[oc].s2;
-        tab[4 * oc + 3] = lo[oc];
-    }
     for (q0 = 0; q0 < total; q0 += B) {
         const int32_t n = total - q0 < B ? total - q0 : B;
         int8_t *out = output + q0 * oc_n;
@@ -499,7 +511,7 @@ static inline __attribute__((always_inline)) void conv_blocks(const eat_conv2d_s
                 block_out4(sums, out, tab, (uint32_t)oc_n, amin);
             }
         } else {
-            block_out(sums, B, out, oc_n, n, lo, hi, rq, is_short, out_off, amin, amax);
+            block_out(sums, B, out, oc_n, n, lo, hi, rq, tab, is_short, out_off, amin, amax);
         }
     }
 }
