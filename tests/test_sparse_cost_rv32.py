@@ -52,8 +52,8 @@ def test_rv32imc_half_sparse_1x1_stays_dense() -> None:
 
 def test_rv32imc_depthwise_priced_as_its_plane_walk() -> None:
     """The RV32 plane walk (rv32/depthwise_conv2d_sparse_rv32.c, measured 0.18-0.39x of the dense kernel at 1-5
-    non-zeros of 9 per channel) goes sparse (at 5 only est. faster: its encoding is not smaller); every tap kept,
-    dense. The portable walk's figures (measured 1.26x of dense at 2 non-zeros) still lose even at 1: no
+    non-zeros of 9 per channel) goes sparse; at 5 and with every tap kept it is only est. faster (0.39x measured at
+    5; 9 est. 0.75x: the dense kernel builds a pointer table per pixel): the encoding is not smaller, dense. The portable walk's figures (measured 1.26x of dense at 2 non-zeros) still lose even at 1: no
     depthwise layer may be priced by them."""
     for kept in (1, 2, 3, 5, 9):
         dw = np.zeros((1, 3, 3, 64), np.int8)
@@ -63,7 +63,7 @@ def test_rv32imc_depthwise_priced_as_its_plane_walk() -> None:
         enc = sparse.encode(sparse.channels_depthwise(dw, 3, 1, 1))
         c = sparse.choose("auto", "rv32imc", "DEPTHWISE_CONV_2D", dw, enc, shape, 1, "dw", plane=True)
         assert (c.encoding == "sparse_d4") == (kept <= 3), c.reason
-        assert (c.sparse_cycles_est < c.dense_cycles_est) == (kept < 9), c.reason
+        assert c.sparse_cycles_est < c.dense_cycles_est, c.reason   # 9: est. 0.75x, but no fewer bytes
         portable = sparse.encode(sparse.channels_depthwise(dw, sparse.window_width(DW), 1, 1))
         c = sparse.choose("auto", "rv32imc", "DEPTHWISE_CONV_2D", dw, portable, shape, 1, "dw")
         assert c.encoding == "dense" and c.sparse_cycles_est > c.dense_cycles_est, c.reason

@@ -287,17 +287,19 @@ COSTS: dict[str, CoreCosts] = {
     # walk's entry) ~200 and per plane byte 1.0 (four channels' planes interleaved: one lw / sw a pixel, the
     # padding once); the rest per output: 1 non-zero 16.3 (the loop counted: 10 below lo / above hi, 19
     # requantised, ~0.6 per row), 2: 20.0, then 4.8 per non-zero up to 5 (3: 4.4, 5: 5.0 measured; the
-    # straight-line walks); > 5: the C loop, 23.5 per output + 9.1 per non-zero, fitted to kws's 10x4x1 conv
-    # (49x10x1 -> 25x5x64 stride 2, the same walk with depth multiplier 64: eat_conv2d_s8_sparse_plane_rv32) with
-    # 8 / 13 / 20 non-zeros per filter (80 / 67 / 50 %) 784,847 / 1,148,179 / 1,661,095 (est. 786 k / 1,133 k /
-    # 1,657 k; dense 1,735,053, so 50 % stays dense by MARGIN) and the depthwise at 5 before the 4 / 5 walks (579 k
-    # avg, 69.3 per output; est. 69.0); 4 non-zeros (90 %) 255,866 (est. 252,384), the example's conv1 3x3x1 -> 16
-    # on 8x8 (0-3 non-zeros per filter) 20,734 (est. 21,302; dense 128,085). One channel at a time (depth
+    # straight-line walks); > 5: passes of 4 over a row of partial sums (walk_long), 15.9 per output + 6.2 per
+    # non-zero, fitted to kws's 10x4x1 conv (49x10x1 -> 25x5x64 stride 2, the same walk with depth multiplier 64:
+    # eat_conv2d_s8_sparse_plane_rv32) with 8 / 13 / 20 non-zeros per filter (80 / 67 / 50 %) 538,848 / 795,478 /
+    # 1,132,464 (est. 540 k / 789 k / 1,136 k; dense 1,735,053). Before walk_long the C loop over the arrays (now
+    # only the general requantisation's) measured 784,847 / 1,148,179 / 1,661,095 there: 23.5 + 9.1 per non-zero.
+    # 4 non-zeros (90 %) 255,866 (est. 252,384), the example's conv1 3x3x1 -> 16 on 8x8 (0-3 non-zeros per
+    # filter) 20,734 (est. 21,302; dense 128,085). A 3x3 depthwise with every tap kept is est. 0.75x of the dense
+    # kernel (its pointer table per pixel): the encoding's size keeps such layers dense. One channel at a time (depth
     # multiplier > 1 or in_c % 4 != 0): ~5 per input byte counted (plane_fill1 4, not measured).
     # Estimates: 155,296 / 184,896 / 223,296 / 300,096 (measured avg 154,756 / 185,207 / 219,935 / 304,181).
     "rv32imc": CoreCosts(dense_mac=4.0, dense_tap=1.0, dense_dw_tap=5.0, out=16.0, pair=16.0, pair_dw=19.0,
                          channel=66.0, pixel=25.0, fill=9.0, fill_dw=3.6,
-                         plane_nz=9.1, plane_out=23.5, plane_out2=20.0, plane_out1=16.3, plane_channel=200.0,
+                         plane_nz=6.2, plane_out=15.9, plane_out2=20.0, plane_out1=16.3, plane_channel=200.0,
                          plane_fill=1.0, plane_fill1=4.0, plane_nz_short=4.8, plane_short_nz=5),
 }
 ALIASES = {"cortex-m3": "cortex-m4", "cortex-m7": "cortex-m4", "cortex-m33": "cortex-m4"}
