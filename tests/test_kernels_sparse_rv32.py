@@ -58,27 +58,35 @@ def test_no_other_rv32_variant_takes_the_plane_formula() -> None:
             assert v.pixel_block != 0 or v.function in (DW, PLANE), v
 
 
-def _conv_pick(w: np.ndarray, g: dict) -> str:
-    """The rv32imc sparse CONV_2D kernel the lowering's by_cost pricing takes for weights `w` on geometry `g`."""
+def _conv_estimates(w: np.ndarray, g: dict) -> dict[str, int]:
+    """The rv32imc sparse CONV_2D kernels the lowering's by_cost pricing weighs for weights `w` on geometry `g`,
+    with their estimates."""
     from pipeline.compiler.ops.sparse_weights import _priced as priced, _variants
 
     op = SimpleNamespace(opcode="CONV_2D", index=0, layer="c")
     lw = SimpleNamespace(op=op, macs=g["n"] * g["oh"] * g["ow"] * g["oc"] * w[0].size, arrays=[])
     ctx = SimpleNamespace(weight_mode="auto", core="rv32imc", prefix=lambda _op: "op0_")
     vs = _variants("CONV_2D", "rv32imc", g, w, None, 0)
-    return min((priced(ctx, lw, v, w, g, None) for v in vs), key=lambda c: c.choice.sparse_cycles_est).variant.function
+    return {v.function: priced(ctx, lw, v, w, g, None).choice.sparse_cycles_est for v in vs}
+
+
+def _conv_pick(w: np.ndarray, g: dict) -> str:
+    est = _conv_estimates(w, g)
+    return min(est, key=est.get)
 
 
 def test_one_channel_conv_plane_walk_by_cost() -> None:
     """One input channel (the example's conv1 3x3x1 -> 16 on 8x8; kws's 10x4x1 -> 64 stride 2 at 80 %): the plane
-    walk, priced below the portable walk; more input channels: the portable walk (the plane walk does not apply)."""
+    walk, priced by the plane formula well below the portable walk (kws: measured 538,848 against 1,382,458);
+    more input channels: the portable walk (the plane walk does not apply)."""
     rng = np.random.default_rng(3)
     ex = dict(n=1, ih=8, iw=8, ic=1, fic=1, oh=8, ow=8, oc=16, kh=3, kw=3, sh=1, sw=1, dh=1, dw=1, ph=1, pw=1)
     w = np.where(rng.random((16, 3, 3, 1)) < 0.2, rng.integers(1, 127, (16, 3, 3, 1)), 0).astype(np.int8)
     assert _conv_pick(w, ex) == PLANE
     kws = dict(n=1, ih=49, iw=10, ic=1, fic=1, oh=25, ow=5, oc=64, kh=10, kw=4, sh=2, sw=2, dh=1, dw=1, ph=4, pw=1)
     w = np.where(rng.random((64, 10, 4, 1)) < 0.2, rng.integers(1, 127, (64, 10, 4, 1)), 0).astype(np.int8)
-    assert _conv_pick(w, kws) == PLANE
+    est = _conv_estimates(w, kws)
+    assert min(est, key=est.get) == PLANE and est[PLANE] < 0.6 * est[PORTABLE_CONV], est
     w = np.where(rng.random((16, 3, 3, 2)) < 0.2, 5, 0).astype(np.int8)
     assert _conv_pick(w, dict(ex, ic=2, fic=2)) == PORTABLE_CONV
 
