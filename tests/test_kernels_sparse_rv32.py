@@ -20,6 +20,7 @@ from tests.sparse_models import PATTERNS, d4_unless_too_long, model
 DW = "eat_depthwise_conv2d_s8_sparse_rv32"
 PLANE = "eat_conv2d_s8_sparse_plane_rv32"
 PORTABLE_CONV = "eat_conv2d_s8_sparse_d4"
+DW24 = "eat_depthwise_conv2d_s8_sparse_2of4_rv32"
 KWS_DW = dict(n=1, ih=25, iw=5, ic=64, fic=64, oh=25, ow=5, oc=64, kh=3, kw=3, sh=1, sw=1, dh=1, dw=1, ph=1, pw=1)
 
 
@@ -130,6 +131,23 @@ def test_rv32_plane_conv_bit_exact_on_simulated_esp32c3(tmp_path: Path, monkeypa
     assert d4_unless_too_long(m.weights)
     used = [w["kernel"] for w in m.weights if w["encoding"] == "sparse_d4"]
     assert len(used) >= len(specs) - 2 and set(used) == {PLANE}, used
+
+
+@pytest.mark.sim
+def test_rv32_2of4_depthwise_bit_exact_on_simulated_esp32c3(tmp_path: Path) -> None:
+    """The same walk over the 2:4 records (eat_depthwise_conv2d_s8_sparse_2of4_rv32), forced 2:4: random depthwise
+    ops (tests/test_kernels_sparse_2of4.py _dw_op: 3-20 taps, depth multiplier 1-3, stride, dilation, empty
+    channels), against TFLM."""
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+    from tests.test_kernels_sparse_2of4 import nm_model
+
+    tfl = tmp_path / "dw24.tflite"
+    tfl.write_bytes(nm_model(["dw"] * 12, 5))
+    m = measure(tfl, load_board("esp32-c3-devkitm-1"), tmp_path / "out", "2of4", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    assert {w["encoding"] for w in m.weights} == {"sparse_2of4_dw"}
+    assert {w["kernel"] for w in m.weights} == {DW24}
 
 
 @pytest.mark.sim

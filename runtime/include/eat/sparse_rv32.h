@@ -19,6 +19,13 @@ size_t eat_depthwise_conv2d_s8_sparse_rv32_scratch_bytes(const eat_depthwise_con
 void eat_depthwise_conv2d_s8_sparse_rv32(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                          const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
+/* The same walk over EAT_WEIGHTS_SPARSE_2OF4_DW records (eat/sparse_2of4.h), each channel's decoded once;
+ * k_h * k_w <= EAT_RV32_2OF4_DW_MAX_TAPS; same bias and scratch. */
+#define EAT_RV32_2OF4_DW_MAX_TAPS 64
+size_t eat_depthwise_conv2d_s8_sparse_2of4_rv32_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);
+void eat_depthwise_conv2d_s8_sparse_2of4_rv32(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                              const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
 /* CONV_2D with in_c == 1: the same plane walk with depth multiplier out_c (eat_sparse_conv_as_depthwise);
  * same bias and scratch. */
 size_t eat_conv2d_s8_sparse_plane_rv32_scratch_bytes(const eat_conv2d_s8_params_t *p);

@@ -16,6 +16,7 @@
  * DepthwiseConvPerChannel. rv32imc has no SIMD: plain C99, gcc -O2 (it also builds on the host). */
 #include "eat/requant_pc.h"
 #include "eat/sparse.h"
+#include "eat/sparse_2of4.h"
 #include "eat/sparse_rv32.h"
 
 /* The padded plane: every input position an output's window reaches, rows of plane_w bytes. */
@@ -96,7 +97,8 @@ typedef struct {
     eat_rq_t q;
 } chan_t;
 
-/* Decode the channel at *v / *nib (n = counts[oc] entries, fillers of weight 0 dropped; both advanced). */
+/* Decode the channel at *v / *nib (d4: n = counts[oc] entries, fillers of weight 0 dropped; both advanced) or,
+ * nib NULL, record oc of the 2:4 records at *v (EAT_WEIGHTS_SPARSE_2OF4_DW, eat/sparse_2of4.h). */
 static void decode(const geo_t *g, const eat_depthwise_conv2d_s8_params_t *p, const int32_t *bias, int32_t oc,
                    uint32_t ne, const int8_t **v, const uint8_t **nib, int32_t *off, int32_t *wv, chan_t *ch)
 {
@@ -104,18 +106,30 @@ static void decode(const geo_t *g, const eat_depthwise_conv2d_s8_params_t *p, co
     const uint32_t a = acc0 < 0 ? 0u - (uint32_t)acc0 : (uint32_t)acc0;
     int32_t n = 0, pos = 0, sumw = 0;   /* sum |w| <= 127 * 255 */
     uint32_t e;
-    for (e = 0; e < ne; ++e) {
-        pos += (int32_t)eat_sparse_d4_step(*nib, ne, e);
-        if ((*v)[e] != 0) {
-            const int32_t fy = pos / g->k_w;   /* tap pos = fy * k_w + fx */
-            off[n] = fy * g->dil_h * g->pw + (pos - fy * g->k_w) * g->dil_w;
-            wv[n] = (*v)[e];
+    if (*nib == NULL) {
+        const int32_t taps = p->k_h * p->k_w;
+        int16_t tap[EAT_RV32_2OF4_DW_MAX_TAPS], wt[EAT_RV32_2OF4_DW_MAX_TAPS];
+        const int32_t m = eat_2of4_dw_decode(*v + oc * eat_2of4_dw_record(taps), taps, tap, wt);
+        for (n = 0; n < m; ++n) {
+            const int32_t fy = tap[n] / g->k_w;
+            off[n] = fy * g->dil_h * g->pw + (tap[n] - fy * g->k_w) * g->dil_w;
+            wv[n] = wt[n];
             sumw += wv[n] < 0 ? -wv[n] : wv[n];
-            ++n;
         }
+    } else {
+        for (e = 0; e < ne; ++e) {
+            pos += (int32_t)eat_sparse_d4_step(*nib, ne, e);
+            if ((*v)[e] != 0) {
+                const int32_t fy = pos / g->k_w;   /* tap pos = fy * k_w + fx */
+                off[n] = fy * g->dil_h * g->pw + (pos - fy * g->k_w) * g->dil_w;
+                wv[n] = (*v)[e];
+                sumw += wv[n] < 0 ? -wv[n] : wv[n];
+                ++n;
+            }
+        }
+        *v += ne;
+        *nib += eat_sparse_d4_bytes(ne);
     }
-    *v += ne;
-    *nib += eat_sparse_d4_bytes(ne);
     ch->n = n;
     ch->acc0 = acc0;
     ch->lo = bias[g->out_c + oc];
@@ -340,7 +354,7 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
     int8_t *plane = (int8_t *)(wv + taps);
     uint32_t *w32 = (uint32_t *)(void *)plane, *w32_end = w32 + L * plane_bytes(p) / 4;
     const uint32_t zp4 = (uint32_t)(uint8_t)(int8_t)(-p->input_offset) * 0x01010101u;
-    const uint8_t *counts = (const uint8_t *)w->index;
+    const uint8_t *counts = w->format == EAT_WEIGHTS_SPARSE_D4 ? (const uint8_t *)w->index : NULL;   /* NULL: 2:4 */
     int32_t b, oc;
     if (g.oh <= 0 || g.ow <= 0) {
         return;
@@ -350,14 +364,14 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
     }
     for (b = 0; b < p->batches; ++b) {
         const int8_t *v = w->data;
-        const uint8_t *nib = counts + out_c;
+        const uint8_t *nib = counts != NULL ? counts + out_c : NULL;
         const int8_t *img = input + b * p->in_h * p->in_w * p->in_c;
         int8_t *ob = output + b * g.oh * g.ow * out_c;
         int32_t filled = -1;             /* the input channel (group of L) in the plane */
         for (oc = 0; oc < out_c; ++oc) {
             chan_t ch;
             const int8_t *lane;
-            decode(&g, p, bias, oc, counts[oc], &v, &nib, off, wv, &ch);
+            decode(&g, p, bias, oc, counts != NULL ? counts[oc] : 0u, &v, &nib, off, wv, &ch);
             if (ch.n == 0) {
                 walk_const(&g, &ch, ob + oc);
                 continue;
@@ -388,6 +402,18 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
 
 void eat_depthwise_conv2d_s8_sparse_rv32(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                          const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+{
+    plane_walk(p, w, bias, input, output, scratch);
+}
+
+/* The same walk over the 2:4 records (k_h * k_w <= EAT_RV32_2OF4_DW_MAX_TAPS); same bias and scratch. */
+size_t eat_depthwise_conv2d_s8_sparse_2of4_rv32_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return eat_depthwise_conv2d_s8_sparse_rv32_scratch_bytes(p);
+}
+
+void eat_depthwise_conv2d_s8_sparse_2of4_rv32(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                              const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
     plane_walk(p, w, bias, input, output, scratch);
 }
