@@ -2,7 +2,8 @@
 alone against the TFLM oracle on the simulated esp32-c3-devkitm-1 (labwired): random depthwise ops (stride,
 dilation, padding, depth multiplier, activation, per-channel or per-tensor scales; "+": input zero point -128,
 weights +-127, multipliers near 1; "_C4": in_c % 4 == 0, four interleaved planes; "^": channels pruned empty
-with ~2^30 biases) over every zero pattern of tests/sparse_models.py, forced sparse; the cost model's choice
+with ~2^30 biases) over every zero pattern of tests/sparse_models.py, forced sparse; the same walk as the one-input-
+channel CONV_2D (eat_conv2d_s8_sparse_plane_rv32) and over the 2:4 depthwise records; the cost model's choice
 (host only); and kws_ref_model pruned one-shot to 80 %, end to end, as the cost model chooses."""
 
 from __future__ import annotations
