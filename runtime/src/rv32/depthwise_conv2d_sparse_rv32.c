@@ -1,7 +1,8 @@
 /* RV32IMC zero-skipping DEPTHWISE_CONV_2D int8 (any kernel, stride, dilation, padding, depth multiplier) over
  * EAT_WEIGHTS_SPARSE_D4 with steps in kernel taps (fy * k_w + fx, layout "d4_taps"); bias = the compiler's
  * folded bias (bias + input_offset * sum(w[oc]), so each non-zero is one multiply-add of a raw input), then
- * lo[oc], hi[oc] (eat/sparse_rv32.h). Also CONV_2D with in_c == 1, as a depthwise of depth multiplier out_c.
+ * lo[oc], hi[oc] (eat/sparse_rv32.h). Also CONV_2D with in_c == 1, as a depthwise of depth multiplier out_c, and
+ * the 2:4 depthwise records (EAT_WEIGHTS_SPARSE_2OF4_DW, eat/sparse_2of4.h), each channel's decoded alike.
  *
  * The plane walk (as armv7em/depthwise_conv2d_sparse_dsp.c and armv6m/depthwise_conv2d_sparse_armv6m.c):
  * channel outer; per channel its input plane is copied into scratch (the padding around it holds the input
