@@ -106,3 +106,9 @@ register("DEPTHWISE_CONV_2D", KEY_DW, ARMV7EM, Variant(
     "pixel pair, SMLABB / SMLATB per tap), the short SMMULR requantisation",
     applies=lambda g: g["kh"] * g["kw"] <= 64, header="eat/sparse_2of4.h", clamp_bounds=True, pixel_block=0,
     scratch=kernels_sparse.dw_planes16_scratch))
+register("DEPTHWISE_CONV_2D", KEY_DW, kernels_sparse.RV32, Variant(
+    "eat_depthwise_conv2d_s8_sparse_2of4_rv32", "runtime/src/rv32/depthwise_conv2d_sparse_rv32.c",
+    "the d4 depthwise's RV32 plane walk with each channel's record decoded once: straight-line walks for 1..5 "
+    "non-zeros (2:4 on 3x3 keeps 5 of 9), the bounds and the short requantisation (mul + mulh)",
+    applies=lambda g: g["kh"] * g["kw"] <= 64, header="eat/sparse_rv32.h", clamp_bounds=True, pixel_block=0,
+    scratch=kernels_sparse.rv32_plane_scratch))

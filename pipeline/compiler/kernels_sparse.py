@@ -150,5 +150,33 @@ register("DEPTHWISE_CONV_2D", KEY, ARMV6M, Variant(
     "straight-line for 1 and 2 non-zeros) and the accumulator bounds before the exact requantisation",
     scratch=dw_planes_scratch, layout="d4_taps", header="eat/sparse_armv6m.h", clamp_bounds=True, rq_table=True, pixel_block=0))
 
+# ---- RV32IMC (runtime/src/rv32/depthwise_conv2d_sparse_rv32.c, eat/sparse_rv32.h): ESP32-C3 ----
+# The plane walk in C (no SIMD): channel outer, steps in kernel taps decoded once per channel, straight-line
+# walks for 1..5 non-zeros (more: passes of 4 over a row of partial sums), the accumulator bounds and the short
+# requantisation (mul + mulh). CONV_2D with one
+# input channel takes it too (depth multiplier out_c) where it is estimated cheaper than the portable walk.
+RV32 = ("rv32imc",)
+
+
+def rv32_plane_scratch(g: Geometry) -> int:
+    """eat_depthwise_conv2d_s8_sparse_rv32_scratch_bytes (and the in_c 1 conv's): a row of int32 partial sums,
+    8 B per tap, then the plane (four interleaved when depth multiplier 1 and in_c % 4 == 0)."""
+    return 4 * g["ow"] + dw_planes_scratch(g)
+
+
+register("DEPTHWISE_CONV_2D", KEY, RV32, Variant(
+    "eat_depthwise_conv2d_s8_sparse_rv32", "runtime/src/rv32/depthwise_conv2d_sparse_rv32.c",
+    "channel outer: the channel's input plane copied with its padding (the zero point), its non-zeros "
+    "decoded once, then per output pixel one lb + mul + add per non-zero (straight-line for 1..5), the "
+    "accumulator bounds and the short requantisation (mul + mulh); four channels' planes interleaved (one "
+    "lw / sw a pixel) when depth multiplier 1 and in_c % 4 == 0", scratch=rv32_plane_scratch,
+    layout="d4_taps", header="eat/sparse_rv32.h", clamp_bounds=True, pixel_block=0))   # channel outer
+register("CONV_2D", KEY, RV32, Variant(
+    "eat_conv2d_s8_sparse_plane_rv32", "runtime/src/rv32/depthwise_conv2d_sparse_rv32.c",
+    "one input channel: every filter walks the padded input plane once (the depthwise plane walk with depth "
+    "multiplier out_c), per output pixel one lb + mul + add per non-zero, the bounds and the short requantisation",
+    applies=lambda g: g["ic"] == 1 and g["fic"] == 1, scratch=rv32_plane_scratch, layout="d4_taps",
+    header="eat/sparse_rv32.h", clamp_bounds=True, pixel_block=0, by_cost=True))   # else the portable walk
+
 # (op, core) where the cost model is not asked: dense always wins there.
 DENSE_ONLY: dict[tuple[str, str], str] = {}

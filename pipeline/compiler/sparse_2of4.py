@@ -110,9 +110,11 @@ M4_BLOCK = 8
 
 
 def walk_of(function: str) -> str:
-    """Which cost formula a 2:4 kernel takes: "armv6m", "armv7em" or "portable"."""
+    """Which cost formula a 2:4 kernel takes: "armv6m", "armv7em", "rv32" or "portable"."""
     if function.endswith("_armv6m"):
         return "armv6m"
+    if function.endswith("_rv32"):
+        return "rv32"
     return "armv7em" if function.endswith("_dsp") else "portable"
 
 
@@ -222,12 +224,12 @@ def cycles_dw(core: str, walk: str, geo: dict, channel_nonzeros: np.ndarray) -> 
     """The estimated cost of a depthwise layer in the per-tap records (walk: walk_of the kernel)."""
     pixels = geo["n"] * geo["oh"] * geo["ow"]
     nz = int(np.asarray(channel_nonzeros, np.int64).sum())
-    if walk in ("armv6m", "armv7em"):   # the d4 depthwise's plane walk, reading the records: its own figures
+    if walk in ("armv6m", "armv7em", "rv32"):   # the d4 depthwise's plane walk, reading the records: its own figures
         shape = sparse_cost.LayerShape("DEPTHWISE_CONV_2D", pixels, geo["oc"], geo["kh"] * geo["kw"],
                                        pixels * geo["oc"] * geo["kh"] * geo["kw"], 0, 0, 0,
                                        sparse.plane_bytes(geo), geo["n"] * geo["ic"],
                                        **(dict(stride_w=geo["sw"], **sparse.dw_pair_fields(geo))
-                                          if walk == "armv7em" else {}))
+                                          if walk in ("armv7em", "rv32") else {}))
         return sparse_cost.sparse_plane_cycles(core, shape, channel_nonzeros)
     c = sparse_cost.costs(core)
     # portable: per non-zero and output the tap's bounds, load and multiply-add (~4 dense MACs' worth);

@@ -74,6 +74,8 @@ class CoreCosts:
     blk_tap_c1: float = 0.0     # the block walk's blk_tap when in_c == 1, when its gather differs (0: blk_tap)
     plane_short_max_sw: int = 0     # the plane walk's 1 / 2 non-zero walks serve stride_w up to this (0: any;
     #                                 wider: the C loop)
+    plane_fill1: float = 0.0    # per byte of a plane copied one channel at a time (not planes4), when it differs
+    #                             from the four-channel fill (0: plane_fill)
     # dense FULLY_CONNECTED, when its kernel is priced apart (dense_mac_fc 0: dense_mac and out as for the others)
     dense_mac_fc: float = 0.0   # per MAC
     dense_out_fc: float = 0.0   # per output
@@ -263,7 +265,7 @@ COSTS: dict[str, CoreCosts] = {
                            pair_pass=18.0, pair_half=10.0, pair_nz=3.0, pair_line=17.0, pair_clamp=8.0,
                            pair_channel=297.0, pair_channel_nz=33.0, pair_fill=2.1),
     # esp32-c3-devkitm-1, labwired instructions: its own dense kernels (runtime/src/rv32/*) against the
-    # PORTABLE sparse walks (runtime/src/*_sparse_s8.c: the RV32 has no sparse kernels of its own), fitted
+    # PORTABLE sparse walks (runtime/src/*_sparse_s8.c) but for DEPTHWISE_CONV_2D (its plane walk, below), fitted
     # to `bench --board esp32-c3-devkitm-1 --sparsity 0.8 --profile --model kws_ref_model.tflite` (one-shot
     # 80 %, random input) plus `scripts/profile_layers.py <its pruned file> esp32-c3-devkitm-1 sparse OUT`.
     # dense: 1x1 25x5x64->64 2,172,756-2,177,821 (est. 2,184,000: 4.0 per MAC, 16 per output), 10x4 conv
@@ -275,11 +277,34 @@ COSTS: dict[str, CoreCosts] = {
     # 65 border windows) 1,383,947 (est. 1,382,115: 9 per window byte, in_c = 1 copies byte by byte);
     # FC 64->12 2,277 (est. 2,353); 3x3 depthwise at 78 % (1 index byte per channel, 56 border windows
     # of 576 bytes copied at ~5 per byte = 3.6 per window-stride byte) 980,140-981,893 (est. 978,856),
-    # i.e. 1.26x its dense: it stays dense, where the cortex-m4 figures (aliased before) put it sparse.
+    # i.e. 1.26x its dense: it stayed dense, where the cortex-m4 figures (aliased before) put it sparse.
     # checked at 50 % (forced sparse: 1x1 2,706,040 est. 2,707,125; 10x4 2,040,460 est. 2,038,115; FC 4,005
     # est. 4,081: all dense by the estimates) and 90 % (chosen sparse convs and FC 0.527-0.686x, est. within 0.3 %).
+    # The plane walk (rv32/depthwise_conv2d_sparse_rv32.c, priced by sparse_plane_cycles), fitted to `bench --board
+    # esp32-c3-devkitm-1 --sparsity S --profile --model kws_ref_model.tflite` (S 0.9 / 0.8 / 0.67: 1 / 2 / 3 non-zeros
+    # in every channel of the four 3x3 depthwise 25x5x64) and `scripts/profile_layers.py <its 50 % file>
+    # esp32-c3-devkitm-1 sparse OUT` (5 non-zeros): 141-168 k / 179-191 k / 217-224 k / 298-307 k against dense
+    # 776-785 k (0.18-0.21x / 0.23-0.24x / 0.28x / 0.39x). Counted per channel (decode, requantisation set-up, the
+    # walk's entry) ~200 and per plane byte 1.0 (four channels' planes interleaved: one lw / sw a pixel, the
+    # padding once); the rest per output: 1 non-zero 16.3 (the loop counted: 10 below lo / above hi, 19
+    # requantised, ~0.6 per row), 2: 20.0, then 4.8 per non-zero up to 5 (3: 4.4, 5: 5.0 measured; the
+    # straight-line walks); > 5: passes of 4 over a row of partial sums (walk_long), 15.9 per output + 6.2 per
+    # non-zero, fitted to kws's 10x4x1 conv (49x10x1 -> 25x5x64 stride 2, the same walk with depth multiplier 64:
+    # eat_conv2d_s8_sparse_plane_rv32) with 8 / 13 / 20 non-zeros per filter (80 / 67 / 50 %) 538,848 / 795,478 /
+    # 1,132,464 (est. 540 k / 789 k / 1,136 k; dense 1,735,053). Before walk_long the C loop over the arrays (now
+    # only the general requantisation's) measured 784,847 / 1,148,179 / 1,661,095 there: 23.5 + 9.1 per non-zero.
+    # 4 non-zeros (90 %) 255,866 (est. 252,384), the example's conv1 3x3x1 -> 16 on 8x8 (0-3 non-zeros per
+    # filter) 20,734 (est. 21,302; dense 128,085). A 3x3 depthwise with every tap kept is est. 0.75x of the dense
+    # kernel (its pointer table per pixel): the encoding's size keeps such layers dense. One channel at a time (depth
+    # multiplier > 1 or in_c % 4 != 0): plane_fill1 4.7 per plane byte, fitted to single 3x3 depthwise layers with 2
+    # non-zeros per channel (random taps, ReLU; bench_sparsity.layer_cycles): 25x5x32 depth multiplier 2 197,736
+    # (est. 200,300; dense 1,400,280 on the portable kernel, est. 776,000: under-estimated, so never wrongly
+    # sparse) and 25x5x62 (one lane) 228,704 (est. 221,500; dense 774,408).
+    # Estimates: 155,296 / 184,896 / 223,296 / 300,096 (measured avg 154,756 / 185,207 / 219,935 / 304,181).
     "rv32imc": CoreCosts(dense_mac=4.0, dense_tap=1.0, dense_dw_tap=5.0, out=16.0, pair=16.0, pair_dw=19.0,
-                         channel=66.0, pixel=25.0, fill=9.0, fill_dw=3.6),
+                         channel=66.0, pixel=25.0, fill=9.0, fill_dw=3.6,
+                         plane_nz=6.2, plane_out=15.9, plane_out2=20.0, plane_out1=16.3, plane_channel=200.0,
+                         plane_fill=1.0, plane_fill1=4.7, plane_nz_short=4.8, plane_short_nz=5),
 }
 ALIASES = {"cortex-m3": "cortex-m4", "cortex-m7": "cortex-m4", "cortex-m33": "cortex-m4"}
 
@@ -352,7 +377,7 @@ def sparse_plane_cycles(core: str, s: LayerShape, channel_nonzeros: np.ndarray) 
     if c.plane_short_max_sw and s.stride_w > c.plane_short_max_sw:   # every channel with a non-zero: the C loop
         long_nz = nz[nz > 0]
         per_pixel = long_nz.size * c.plane_out + int(long_nz.sum()) * c.plane_nz
-        return int(s.pixels * per_pixel + s.out_c * c.plane_channel + s.planes * s.plane_bytes * c.plane_fill)
+        return int(s.pixels * per_pixel + s.out_c * c.plane_channel + s.planes * s.plane_bytes * _plane_fill(c, s))
     top = c.plane_short_nz                      # the short walks' most non-zeros
     short_nz = nz[(nz > 0) & (nz <= top)]
     ones = int((nz == 1).sum()) if c.plane_out1 else 0
@@ -360,7 +385,12 @@ def sparse_plane_cycles(core: str, s: LayerShape, channel_nonzeros: np.ndarray) 
     per_pixel = (ones * c.plane_out1 + (short_nz.size - ones) * c.plane_out2
                  + int(np.maximum(short_nz - 2, 0).sum()) * c.plane_nz_short
                  + long_nz.size * c.plane_out + int(long_nz.sum()) * c.plane_nz)
-    return int(s.pixels * per_pixel + s.out_c * c.plane_channel + s.planes * s.plane_bytes * c.plane_fill)
+    return int(s.pixels * per_pixel + s.out_c * c.plane_channel + s.planes * s.plane_bytes * _plane_fill(c, s))
+
+
+def _plane_fill(c: CoreCosts, s: LayerShape) -> float:
+    """Per byte of a copied plane: plane_fill1 where the core prices the one-channel fill apart."""
+    return c.plane_fill1 if c.plane_fill1 and not s.planes4 else c.plane_fill
 
 
 def sparse_block_cycles(core: str, s: LayerShape, entries: np.ndarray, block: int = 8) -> int:
