@@ -27,6 +27,24 @@
 #include "eat/depthwise_conv.h"
 #include "eat/fully_connected.h"
 
+/* The plane walks' padded input plane (the M0+, M4 and RV32 sparse depthwise): every input position an
+ * output's window reaches, eat_sparse_plane_h rows of eat_sparse_plane_w bytes, eat_sparse_plane_bytes
+ * rounded up to a word. */
+static inline int32_t eat_sparse_plane_h(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return (p->out_h - 1) * p->stride_h + (p->k_h - 1) * p->dilation_h + 1;
+}
+
+static inline int32_t eat_sparse_plane_w(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return (p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dilation_w + 1;
+}
+
+static inline int32_t eat_sparse_plane_bytes(const eat_depthwise_conv2d_s8_params_t *p)
+{
+    return (eat_sparse_plane_h(p) * eat_sparse_plane_w(p) + 3) & ~3;
+}
+
 /* A CONV_2D with one input channel as the depthwise conv of depth multiplier out_c it is (every filter
  * reads the one input plane): the plane walks of both cores run such convs (conv weights OHWI with
  * in_c 1 are the depthwise's channels in the same order). */

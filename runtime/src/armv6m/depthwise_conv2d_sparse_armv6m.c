@@ -22,38 +22,22 @@
 
 #if defined(__ARM_ARCH_6M__)
 
-/* The padded plane: every input position an output's window reaches, rows of plane_w bytes. */
-static int32_t plane_h(const eat_depthwise_conv2d_s8_params_t *p)
-{
-    return (p->out_h - 1) * p->stride_h + (p->k_h - 1) * p->dilation_h + 1;
-}
-
-static int32_t plane_w(const eat_depthwise_conv2d_s8_params_t *p)
-{
-    return (p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dilation_w + 1;
-}
-
 /* Planes filled at a time: 4 when a word holds 4 channels of a pixel (depth multiplier 1, in_c % 4 == 0). */
 static int32_t group(const eat_depthwise_conv2d_s8_params_t *p)
 {
     return p->depth_multiplier == 1 && p->in_c % 4 == 0 ? 4 : 1;
 }
 
-static int32_t plane_stride(const eat_depthwise_conv2d_s8_params_t *p)
-{
-    return (plane_h(p) * plane_w(p) + 3) & ~3;
-}
-
 size_t eat_depthwise_conv2d_s8_sparse_armv6m_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
 {
-    return (size_t)(8 * p->k_h * p->k_w + group(p) * plane_stride(p));
+    return (size_t)(8 * p->k_h * p->k_w + group(p) * eat_sparse_plane_bytes(p));
 }
 
 /* Channels ic..ic+3 (img + ic word aligned) into 4 planes `stride` bytes apart, as fill_plane: every
  * plane word the zero point first, then per pixel one word load of the 4 channels, 4 byte stores. */
 static void fill_planes4(const eat_depthwise_conv2d_s8_params_t *p, const int8_t *img, int8_t *plane, int8_t zp)
 {
-    const int32_t ph = plane_h(p), pw = plane_w(p), in_c = p->in_c, stride = plane_stride(p);
+    const int32_t ph = eat_sparse_plane_h(p), pw = eat_sparse_plane_w(p), in_c = p->in_c, stride = eat_sparse_plane_bytes(p);
     const int32_t rows = p->in_h < ph - p->pad_h ? p->in_h : ph - p->pad_h;
     const int32_t cols = p->in_w < pw - p->pad_w ? p->in_w : pw - p->pad_w;
     const uint32_t zp4 = (uint32_t)(uint8_t)zp * 0x01010101u;
@@ -87,7 +71,7 @@ static void fill_planes4(const eat_depthwise_conv2d_s8_params_t *p, const int8_t
  * plane (py, px) = input (py - pad_h, px - pad_w), the zero point outside the input. */
 static void fill_plane(const eat_depthwise_conv2d_s8_params_t *p, const int8_t *img, int8_t *plane, int8_t zp)
 {
-    const int32_t ph = plane_h(p), pw = plane_w(p), in_c = p->in_c;
+    const int32_t ph = eat_sparse_plane_h(p), pw = eat_sparse_plane_w(p), in_c = p->in_c;
     const int32_t rows = p->in_h < ph - p->pad_h ? p->in_h : ph - p->pad_h;
     const int32_t cols = p->in_w < pw - p->pad_w ? p->in_w : pw - p->pad_w;
     const uint32_t zp4 = (uint32_t)(uint8_t)zp * 0x01010101u;
@@ -341,7 +325,7 @@ static void walk0(int8_t *o, const chan_t *c)
 static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int8_t *dense,
                        const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const int32_t out_c = p->out_c, taps = p->k_h * p->k_w, pw = plane_w(p), dm = p->depth_multiplier;
+    const int32_t out_c = p->out_c, taps = p->k_h * p->k_w, pw = eat_sparse_plane_w(p), dm = p->depth_multiplier;
     const int32_t oh = p->out_h, ow = p->out_w, k_w = p->k_w, dil_w = p->dilation_w;
     const int32_t row_step = p->dilation_h * pw - k_w * dil_w;   /* plane bytes from a row's tap k_w to the next row's 0 */
     const int8_t zp = (int8_t)(-p->input_offset);
@@ -353,7 +337,7 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
     int32_t *nz = (int32_t *)scratch;       /* [2 taps]: per non-zero its offset in the plane, its weight */
     int8_t *const planes = (int8_t *)(nz + 2 * taps);
     int8_t *plane = planes;
-    const int32_t stride = plane_stride(p);
+    const int32_t stride = eat_sparse_plane_bytes(p);
     const int four = group(p) == 4 && ((uintptr_t)input & 3u) == 0;
     chan_t c;
     dw2_t k;                                /* the Thumb-1 walks' words: the call's constants set once */

@@ -19,23 +19,6 @@
 #if EAT_ARMV7EM_DSP
 #pragma GCC optimize("O3")
 
-/* The padded plane: every input position an output's window reaches, rows of plane_w bytes. */
-static int32_t plane_h(const eat_depthwise_conv2d_s8_params_t *p)
-{
-    return (p->out_h - 1) * p->stride_h + (p->k_h - 1) * p->dilation_h + 1;
-}
-
-static int32_t plane_w(const eat_depthwise_conv2d_s8_params_t *p)
-{
-    return (p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dilation_w + 1;
-}
-
-/* Bytes between two planes (each word aligned). */
-static int32_t plane_stride(const eat_depthwise_conv2d_s8_params_t *p)
-{
-    return (plane_h(p) * plane_w(p) + 3) & ~3;
-}
-
 /* Four planes, filled four channels per word load, when a word of the input holds four channels of
  * one pixel that are four consecutive output channels (depth multiplier 1, in_c % 4 == 0). */
 static int four_planes(const eat_depthwise_conv2d_s8_params_t *p)
@@ -48,18 +31,18 @@ static int32_t plane16_stride(const eat_depthwise_conv2d_s8_params_t *p);
 /* Four channels' decoded non-zeros (8 B per tap each), the int8 planes, then (four_planes) four int16 ones. */
 size_t eat_depthwise_conv2d_s8_sparse_dsp_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
 {
-    return (size_t)(32 * p->k_h * p->k_w + (four_planes(p) ? 4 * (plane_stride(p) + plane16_stride(p)) : plane_stride(p)));
+    return (size_t)(32 * p->k_h * p->k_w + (four_planes(p) ? 4 * (eat_sparse_plane_bytes(p) + plane16_stride(p)) : eat_sparse_plane_bytes(p)));
 }
 
 /* The input rows and columns a plane holds (from (pad_h, pad_w) on); the rest of it is padding. */
 static int32_t plane_rows(const eat_depthwise_conv2d_s8_params_t *p)
 {
-    return p->in_h < plane_h(p) - p->pad_h ? p->in_h : plane_h(p) - p->pad_h;
+    return p->in_h < eat_sparse_plane_h(p) - p->pad_h ? p->in_h : eat_sparse_plane_h(p) - p->pad_h;
 }
 
 static int32_t plane_cols(const eat_depthwise_conv2d_s8_params_t *p)
 {
-    return p->in_w < plane_w(p) - p->pad_w ? p->in_w : plane_w(p) - p->pad_w;
+    return p->in_w < eat_sparse_plane_w(p) - p->pad_w ? p->in_w : eat_sparse_plane_w(p) - p->pad_w;
 }
 
 /* Channel ic of image `img` (img points at its first byte) into the plane's input part: plane
@@ -68,7 +51,7 @@ static int32_t plane_cols(const eat_depthwise_conv2d_s8_params_t *p)
 __attribute__((noinline, optimize("O2"))) static void fill_plane(const eat_depthwise_conv2d_s8_params_t *p, const int8_t *img,
                                                                   int8_t *plane)
 {
-    const int32_t pw = plane_w(p), in_c = p->in_c, rows = plane_rows(p), cols = plane_cols(p);
+    const int32_t pw = eat_sparse_plane_w(p), in_c = p->in_c, rows = plane_rows(p), cols = plane_cols(p);
     int32_t iy, ix;
     for (iy = 0; iy < rows; ++iy) {
         const int8_t *src = img + iy * p->in_w * in_c;
@@ -85,7 +68,7 @@ __attribute__((noinline, optimize("O2"))) static void fill_plane(const eat_depth
 __attribute__((noinline, optimize("O2"))) static void fill_planes4(const eat_depthwise_conv2d_s8_params_t *p,
                                                                     const int8_t *img, int8_t *plane)
 {
-    const int32_t pw = plane_w(p), step = p->in_c, stride = plane_stride(p), rows = plane_rows(p), cols = plane_cols(p);
+    const int32_t pw = eat_sparse_plane_w(p), step = p->in_c, stride = eat_sparse_plane_bytes(p), rows = plane_rows(p), cols = plane_cols(p);
     int32_t iy;
     for (iy = 0; iy < rows && cols > 0; ++iy) {
         const int8_t *src = img + iy * p->in_w * step;
@@ -323,7 +306,7 @@ __attribute__((naked, noinline)) static void dw3_channel_s2(UNUSED_ARG const int
 /* The int16 transposed planes' stride in bytes (+4: the odd last pass reads one element past a column). */
 static int32_t plane16_stride(const eat_depthwise_conv2d_s8_params_t *p)
 {
-    return (2 * plane_h(p) * plane_w(p) + 4 + 3) & ~3;
+    return (2 * eat_sparse_plane_h(p) * eat_sparse_plane_w(p) + 4 + 3) & ~3;
 }
 
 /* lo's low half | hi's low half << 16, and lo's high half | hi's high half << 16 (gcc writes UXTH + ORR). */
@@ -349,7 +332,7 @@ __attribute__((always_inline)) static inline uint32_t pkh_hi(uint32_t lo, uint32
 __attribute__((noinline, optimize("O2"))) static void fill_planes16(const eat_depthwise_conv2d_s8_params_t *p,
                                                                      const int8_t *img, int16_t *plane)
 {
-    const int32_t ph = plane_h(p), step = p->in_c, rs = p->in_w * step, s = plane16_stride(p),
+    const int32_t ph = eat_sparse_plane_h(p), step = p->in_c, rs = p->in_w * step, s = plane16_stride(p),
                   rows = plane_rows(p), cols = plane_cols(p);
     int32_t ix;
     for (ix = 0; ix < cols && rows > 0; ++ix) {
@@ -666,13 +649,13 @@ static void channel16(const geo_t *g, const chan_t *ch, const int16_t *plane, in
 static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int32_t *bias,
                        const int8_t *input, int8_t *output, void *scratch)
 {
-    const geo_t g = {p->k_h * p->k_w, p->k_w, p->dilation_h, p->dilation_w, plane_w(p), plane_h(p), p->out_h,
-                     p->out_w, p->stride_h * plane_w(p), p->stride_w, p->out_c, p->act_min, p->act_max,
+    const geo_t g = {p->k_h * p->k_w, p->k_w, p->dilation_h, p->dilation_w, eat_sparse_plane_w(p), eat_sparse_plane_h(p), p->out_h,
+                     p->out_w, p->stride_h * eat_sparse_plane_w(p), p->stride_w, p->out_c, p->act_min, p->act_max,
                      p->output_offset};
     const int32_t out_c = g.out_c, taps = g.taps, oh = g.oh, ow = g.ow;
     const int8_t zp = (int8_t)(-p->input_offset);
     const int four = four_planes(p);
-    const int32_t stride = plane_stride(p), stride16 = plane16_stride(p), dm = p->depth_multiplier;
+    const int32_t stride = eat_sparse_plane_bytes(p), stride16 = plane16_stride(p), dm = p->depth_multiplier;
     int32_t *off = (int32_t *)scratch;      /* [4][taps]: offsets of four channels' non-zeros in the plane */
     int32_t *wv = off + 4 * taps;           /* [4][taps]: their weights */
     int8_t *planes = (int8_t *)(wv + 4 * taps);

@@ -20,23 +20,6 @@
 #include "eat/sparse_2of4.h"
 #include "eat/sparse_rv32.h"
 
-/* The padded plane: every input position an output's window reaches, rows of plane_w bytes. */
-static int32_t plane_h(const eat_depthwise_conv2d_s8_params_t *p)
-{
-    return (p->out_h - 1) * p->stride_h + (p->k_h - 1) * p->dilation_h + 1;
-}
-
-static int32_t plane_w(const eat_depthwise_conv2d_s8_params_t *p)
-{
-    return (p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dilation_w + 1;
-}
-
-/* Bytes of the plane (word aligned). */
-static int32_t plane_bytes(const eat_depthwise_conv2d_s8_params_t *p)
-{
-    return (plane_h(p) * plane_w(p) + 3) & ~3;
-}
-
 /* Four channels' planes interleaved (a pixel's 4 bytes one word, copied by one lw / sw) when a word of the
  * input holds four channels of one pixel that are four consecutive output channels (depth multiplier 1,
  * in_c % 4 == 0), else one plane: the lanes. */
@@ -49,7 +32,7 @@ static int32_t lanes(const eat_depthwise_conv2d_s8_params_t *p)
  * 8 B per tap), then the plane(s). */
 size_t eat_depthwise_conv2d_s8_sparse_rv32_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
 {
-    return (size_t)(4 * p->out_w + 8 * p->k_h * p->k_w + lanes(p) * plane_bytes(p));
+    return (size_t)(4 * p->out_w + 8 * p->k_h * p->k_w + lanes(p) * eat_sparse_plane_bytes(p));
 }
 
 /* The call's geometry, computed once (int8 stores may alias p's fields: gcc would reload them); the plane's
@@ -64,8 +47,8 @@ typedef struct {
  * words a group of four channels, against ~5 instructions a byte one channel at a time). */
 static void fill_plane(const eat_depthwise_conv2d_s8_params_t *p, const int8_t *img, int8_t *plane)
 {
-    const int32_t pw = plane_w(p), in_c = p->in_c, L = lanes(p);
-    const int32_t rows = p->in_h < plane_h(p) - p->pad_h ? p->in_h : plane_h(p) - p->pad_h;
+    const int32_t pw = eat_sparse_plane_w(p), in_c = p->in_c, L = lanes(p);
+    const int32_t rows = p->in_h < eat_sparse_plane_h(p) - p->pad_h ? p->in_h : eat_sparse_plane_h(p) - p->pad_h;
     const int32_t cols = p->in_w < pw - p->pad_w ? p->in_w : pw - p->pad_w;
     int32_t iy, ix;
     for (iy = 0; iy < rows && cols > 0; ++iy) {
@@ -347,13 +330,13 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
                        const int8_t *input, int8_t *output, void *scratch)
 {
     const int32_t taps = p->k_h * p->k_w, out_c = p->out_c, dm = p->depth_multiplier, L = lanes(p);
-    const geo_t g = {p->k_w, p->dilation_h, p->dilation_w * L, plane_w(p) * L, p->out_h, p->out_w,
-                     p->stride_h * plane_w(p) * L, p->stride_w * L, out_c, p->act_min, p->act_max, p->output_offset};
+    const geo_t g = {p->k_w, p->dilation_h, p->dilation_w * L, eat_sparse_plane_w(p) * L, p->out_h, p->out_w,
+                     p->stride_h * eat_sparse_plane_w(p) * L, p->stride_w * L, out_c, p->act_min, p->act_max, p->output_offset};
     int32_t *ra = (int32_t *)scratch;    /* [out_w]: walk_long's partial sums */
     int32_t *off = ra + p->out_w;        /* [taps]: the channel's non-zeros' offsets in the plane */
     int32_t *wv = off + taps;            /* [taps]: their weights */
     int8_t *plane = (int8_t *)(wv + taps);
-    uint32_t *w32 = (uint32_t *)(void *)plane, *w32_end = w32 + L * plane_bytes(p) / 4;
+    uint32_t *w32 = (uint32_t *)(void *)plane, *w32_end = w32 + L * eat_sparse_plane_bytes(p) / 4;
     const uint32_t zp4 = (uint32_t)(uint8_t)(int8_t)(-p->input_offset) * 0x01010101u;
     const uint8_t *counts = w->format == EAT_WEIGHTS_SPARSE_D4 ? (const uint8_t *)w->index : NULL;   /* NULL: 2:4 */
     int32_t b, oc;
