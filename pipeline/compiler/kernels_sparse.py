@@ -91,7 +91,7 @@ register("CONV_2D", KEY, ARMV7EM, Variant(
     "each filter's non-zeros walked once per block of 4 output pixels (layers of few pixels, where the 8-pixel "
     "walk computes a short block's missing ones too): per non-zero one step decode, one LDRD and two SMLAL",
     applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_block",
-    scratch=lambda g: 8 * g["kh"] * g["kw"] * g["ic"] + 72 * g["oc"], pixel_block=4,
+    scratch=lambda g: 8 * g["kh"] * g["kw"] * g["ic"] + 56 * g["oc"], pixel_block=4,
     header="eat/sparse_armv7em.h", clamp_bounds=True, acc_limit=B8_DSP_ACC_LIMIT, lane_starts=True, by_cost=True))   # else 8 pixels
 register("CONV_2D", KEY, ARMV7EM, Variant(
     "eat_conv2d_s8_sparse_b8_dsp", "runtime/src/armv7em/conv2d_sparse_b8_dsp.c",
@@ -99,7 +99,7 @@ register("CONV_2D", KEY, ARMV7EM, Variant(
     "lanes of a word: per non-zero one step decode, two LDRD and four SMLAL (two pixels each); outputs "
     "outside the accumulator bounds skip the requantisation",
     applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_block",
-    scratch=lambda g: 16 * g["kh"] * g["kw"] * g["ic"] + 104 * g["oc"], pixel_block=8,
+    scratch=lambda g: 16 * g["kh"] * g["kw"] * g["ic"] + 88 * g["oc"], pixel_block=8,
     header="eat/sparse_armv7em.h", clamp_bounds=True, acc_limit=B8_DSP_ACC_LIMIT, lane_starts=True))
 def _dw_plane_scratch(g: Geometry) -> int:
     """eat_depthwise_conv2d_s8_sparse_dsp_scratch_bytes: 8 B per tap, then the padded input plane."""

@@ -30,14 +30,14 @@ void eat_armv7em_sparse_b4_walk(const int32_t *t, const int8_t *v, const uint8_t
  * the output is act_min / act_max, pipeline/compiler/clamp_bounds.py), then per channel the 64-bit
  * start of its lane pair, (L0 + 2^23) + (L0 + 128 * sum(w[oc])) * 2^24, low word first, then the word 1
  * and per channel the short requantisation (multiplier, c, s2, lo; eat/requant_pc.h) or the word 0. Scratch:
- * eat_conv2d_s8_sparse_b8_dsp_scratch_bytes = 16 * k_h * k_w * in_c + 104 * out_c bytes. */
+ * eat_conv2d_s8_sparse_b8_dsp_scratch_bytes = 16 * k_h * k_w * in_c + 88 * out_c bytes. */
 size_t eat_conv2d_s8_sparse_b8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
 /* The same with 4 output pixels per walk of each filter (layers of few pixels: the 8-pixel walk would
  * compute a short block's missing pixels too). Scratch: eat_conv2d_s8_sparse_b4_dsp_scratch_bytes =
- * 8 * k_h * k_w * in_c + 72 * out_c bytes. */
+ * 8 * k_h * k_w * in_c + 56 * out_c bytes. */
 size_t eat_conv2d_s8_sparse_b4_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_b4_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);

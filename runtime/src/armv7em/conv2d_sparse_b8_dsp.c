@@ -29,12 +29,12 @@
 
 size_t eat_conv2d_s8_sparse_b8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    return (size_t)(16 * p->k_h * p->k_w * p->in_c + 104 * p->out_c);
+    return (size_t)(16 * p->k_h * p->k_w * p->in_c + 88 * p->out_c);
 }
 
 size_t eat_conv2d_s8_sparse_b4_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    return (size_t)(8 * p->k_h * p->k_w * p->in_c + 72 * p->out_c);
+    return (size_t)(8 * p->k_h * p->k_w * p->in_c + 56 * p->out_c);
 }
 
 /* One entry of the walk, eight pixels: the step byte's low nibble (the byte loaded, lr past it) or its
@@ -445,9 +445,8 @@ __attribute__((naked, noinline)) static void block_out4(UNUSED_ARG const int32_t
 }
 
 /* CONV_2D, not grouped (filter_in_c == in_c), B (8 or 4) pixels per walk. Scratch: t (2 B * k_h * k_w *
- * in_c bytes), the block's sums [out_c][B], each channel's 64-bit start B / 2 times [out_c][B], the
- * requantisation constants [out_c] and the short form's table [out_c][4] (used when the compiler gave none:
- * the bias array's word after the lane starts is 1 when its table follows, sparse_call.short_table). */
+ * in_c bytes), the block's sums [out_c][B], each channel's 64-bit start B / 2 times [out_c][B] and the
+ * general requantisation's constants [out_c] (when the compiler's short-form table does not apply). */
 static inline __attribute__((always_inline)) void conv_blocks(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                                               const int32_t *bias, const int8_t *input, int8_t *output,
                                                               void *scratch, const int32_t B)
@@ -472,26 +471,16 @@ static inline __attribute__((always_inline)) void conv_blocks(const eat_conv2d_s
             init[B * oc + e + 1] = start[2 * oc + 1];
         }
     }
-#ifndef EAT_SINGLE_ROUNDING
-    if (start[2 * oc_n] == 1) {   /* the compiler's short-form table (every channel has it) */
-        tab = start + 2 * oc_n + 1;
-        is_short = 1;
-    } else
+    /* The compiler's short-form table (sparse_call.short_table) when every channel has the short form (the
+     * word 1 after the lane starts); else the word 0 and the general form, prepared here. */
+    tab = start + 2 * oc_n + 1;
+#ifdef EAT_SINGLE_ROUNDING
+    is_short = 0;   /* TFLM's single-rounding build: the general form only (eat_rq_prepare_short) */
+#else
+    is_short = start[2 * oc_n] == 1;
 #endif
-    {
-        int32_t *t4 = (int32_t *)(void *)(rq + oc_n);
+    if (!is_short) {
         eat_rq_prepare(rq, p->multiplier, p->shift, oc_n);
-        is_short = eat_rq_prepare_short(rq, p->shift, oc_n, out_off);
-        for (oc = 0; oc < oc_n; ++oc) {
-            is_short = is_short && p->multiplier[oc] >= 0;
-        }
-        for (oc = 0; is_short && oc < oc_n; ++oc) {   /* the short constants, block_out8 / 4's layout */
-            t4[4 * oc] = rq[oc].multiplier;
-            t4[4 * oc + 1] = rq[oc].c;
-            t4[4 * oc + 2] = rq[oc].s2;
-            t4[4 * oc + 3] = lo[oc];
-        }
-        tab = t4;
     }
     asm_out = is_short && amax == 127;
     for (q0 = 0; q0 < total; q0 += B) {
