@@ -532,6 +532,22 @@ __attribute__((always_inline)) static inline void decode(const geo_t *g, const e
     }
 }
 
+/* One output of channel ch from its accumulator: below lo act_min, else the short or the general
+ * requantisation, clamped (the call's constants as values: int8 stores may alias what a pointer reaches). */
+__attribute__((always_inline)) static inline int8_t channel_out(const chan_t *ch, int32_t acc, int32_t lo, int32_t amin,
+                                                                int32_t amax, int32_t out_off)
+{
+    int32_t r;
+    if (acc < lo) {
+        return (int8_t)amin;
+    }
+    if (ch->is_short) {
+        return out_short(acc, ch->q.multiplier, ch->q.c, ch->q.s2, amin, amax);
+    }
+    r = eat_rq(acc, &ch->q) + out_off;
+    return (int8_t)(r < amin ? amin : (r > amax ? amax : r));
+}
+
 /* Every output of one channel from its int8 plane: the dw1 / dw2 / dw3 walks, else the C loop. */
 __attribute__((always_inline)) static inline void channel8(const geo_t *g, const chan_t *ch, const int8_t *plane,
                                                            int8_t *o)
@@ -540,17 +556,9 @@ __attribute__((always_inline)) static inline void channel8(const geo_t *g, const
     const int32_t n = ch->n, acc0 = ch->acc0, lo = ch->lo, *off = ch->off, *wv = ch->wv;
     int32_t oy, ox, e;
     if (n == 0) {   /* no non-zero weight: every output is the bias's (the compiler makes it a short constant) */
-        int32_t v;
-        if (acc0 < lo) {
-            v = amin;
-        } else if (ch->is_short) {
-            v = out_short(acc0, ch->q.multiplier, ch->q.c, ch->q.s2, amin, amax);
-        } else {
-            v = eat_rq(acc0, &ch->q) + g->out_off;
-            v = v < amin ? amin : (v > amax ? amax : v);
-        }
+        const int8_t v = channel_out(ch, acc0, lo, amin, amax, g->out_off);
         for (oy = 0; oy < oh * ow; ++oy, o += out_c) {
-            *o = (int8_t)v;
+            *o = v;
         }
         return;
     }
@@ -578,14 +586,7 @@ __attribute__((always_inline)) static inline void channel8(const geo_t *g, const
             for (e = 0; e < n; ++e) {
                 acc += wv[e] * x[off[e]];
             }
-            if (acc < lo) {
-                *o = (int8_t)amin;
-            } else if (ch->is_short) {
-                *o = out_short(acc, ch->q.multiplier, ch->q.c, ch->q.s2, amin, amax);
-            } else {
-                const int32_t r = eat_rq(acc, &ch->q) + g->out_off;
-                *o = (int8_t)(r < amin ? amin : (r > amax ? amax : r));
-            }
+            *o = channel_out(ch, acc, lo, amin, amax, g->out_off);
         }
     }
 }

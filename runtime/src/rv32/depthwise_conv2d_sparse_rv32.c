@@ -279,29 +279,35 @@ static void walk_long(const geo_t *g, const chan_t *ch, const int32_t *off, int3
     }
 }
 
-/* Any channel: per output its non-zeros in a loop, the bounds, the short or the general requantisation. */
+/* One output of a channel from its accumulator: outside [lo, hi] the clamp, else the short or the general
+ * requantisation, clamped. */
+static inline int8_t out_one(const geo_t *g, const chan_t *ch, int32_t acc)
+{
+    int32_t v;
+    if (acc < ch->lo) {
+        return (int8_t)g->amin;
+    }
+    if (acc > ch->hi) {
+        return (int8_t)g->amax;
+    }
+    v = ch->is_short ? eat_rq_short(acc, &ch->q) : eat_rq(acc, &ch->q) + g->out_off;
+    return (int8_t)(v < g->amin ? g->amin : (v > g->amax ? g->amax : v));
+}
+
+/* Any channel: per output its non-zeros in a loop, then out_one. */
 static void walk_any(const geo_t *g, const chan_t *ch, const int32_t *off, const int32_t *wv,
                      const int8_t *plane, int8_t *o)
 {
-    const int32_t ow = g->ow, oh = g->oh, row = g->row, sw = g->sw, out_c = g->out_c, n = ch->n;
-    const int32_t amin = g->amin, amax = g->amax, acc0 = ch->acc0, lo = ch->lo, hi = ch->hi;
+    const int32_t ow = g->ow, oh = g->oh, row = g->row, sw = g->sw, out_c = g->out_c, n = ch->n, acc0 = ch->acc0;
     int32_t oy, ox, e;
     for (oy = 0; oy < oh; ++oy) {
         const int8_t *x = plane + oy * row;
         for (ox = 0; ox < ow; ++ox, x += sw, o += out_c) {
-            int32_t acc = acc0, v;
+            int32_t acc = acc0;
             for (e = 0; e < n; ++e) {
                 acc += wv[e] * x[off[e]];
             }
-            if (acc < lo) {
-                v = amin;
-            } else if (acc > hi) {
-                v = amax;
-            } else {
-                v = (ch->is_short ? eat_rq_short(acc, &ch->q) : eat_rq(acc, &ch->q)) + (ch->is_short ? 0 : g->out_off);
-                v = v < amin ? amin : (v > amax ? amax : v);
-            }
-            *o = (int8_t)v;
+            *o = out_one(g, ch, acc);
         }
     }
 }
@@ -309,18 +315,11 @@ static void walk_any(const geo_t *g, const chan_t *ch, const int32_t *off, const
 /* A channel of no non-zero weight: every output is its bias's. */
 static void walk_const(const geo_t *g, const chan_t *ch, int8_t *o)
 {
-    const int32_t out_c = g->out_c, amin = g->amin, amax = g->amax, acc0 = ch->acc0;
-    int32_t v, i;
-    if (acc0 < ch->lo) {
-        v = amin;
-    } else if (acc0 > ch->hi) {
-        v = amax;
-    } else {
-        v = ch->is_short ? eat_rq_short(acc0, &ch->q) : eat_rq(acc0, &ch->q) + g->out_off;
-        v = v < amin ? amin : (v > amax ? amax : v);
-    }
+    const int32_t out_c = g->out_c;
+    const int8_t v = out_one(g, ch, ch->acc0);
+    int32_t i;
     for (i = g->oh * g->ow; i > 0; --i, o += out_c) {
-        *o = (int8_t)v;
+        *o = v;
     }
 }
 
