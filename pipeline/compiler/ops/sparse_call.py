@@ -63,6 +63,12 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
     return lw
 
 
+def _i32(v: int) -> int:
+    """v as the int32 its low 32 bits are."""
+    v &= 0xFFFFFFFF
+    return v - (1 << 32) if v >= 1 << 31 else v
+
+
 def lane_starts(folded: np.ndarray, weight_sums: np.ndarray) -> tuple[np.ndarray, str]:
     """The M4 block walks' 64-bit sum starts (armv7em/conv2d_sparse_b8_dsp.c): per channel, lane 0 (x + 128)
     from L0 + 2^23, lane 1 (x) from (L0 + 128 sum(w)) * 2^24, L0 the folded bias; the low word, then the high
@@ -74,11 +80,6 @@ def lane_starts(folded: np.ndarray, weight_sums: np.ndarray) -> tuple[np.ndarray
     words = np.array([_i32(w) for w in out], np.int64)
     return words, ("; then per channel its two lanes' 64-bit start, low word first: (L0 + 2^23) + (L0 + 128 "
                    "sum(w)) * 2^24, L0 the folded bias")
-
-
-def _i32(v: int) -> int:
-    v &= 0xFFFFFFFF
-    return v - (1 << 32) if v >= 1 << 31 else v
 
 
 def short_table(mults, shifts, lo: np.ndarray, out_off: int) -> tuple[np.ndarray, str]:

@@ -62,11 +62,11 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
     lw.header = "eat/sparse.h"
     how = (f"bias + (input_offset ({input_offset}) - 128) * sum(w[c]): the kernel multiplies x + 128"
            if block else f"bias + input_offset ({input_offset}) * sum(w[c]), so the sparse kernel multiplies raw inputs")
-    dead = ~np.any(data != 0, axis=tuple(a for a in range(data.ndim) if a != axis))   # no non-zero weight
+    per_channel = tuple(a for a in range(data.ndim) if a != axis)   # the axes a channel's weights span
     return sparse_call.switch_call(lw, variant, pre, folded, how, geo,
                                    f"weights {choice.sparsity:.1%} zeros -> {sparse.FORMAT}: {enc.bytes} B instead of "
-                                   f"{data.size} B; {choice.reason}", dead=dead,
-                                   weight_sums=np.sum(data.astype(np.int64), axis=tuple(a for a in range(data.ndim) if a != axis)))
+                                   f"{data.size} B; {choice.reason}", dead=~np.any(data != 0, axis=per_channel),
+                                   weight_sums=np.sum(data.astype(np.int64), axis=per_channel))
 
 
 @dataclass
