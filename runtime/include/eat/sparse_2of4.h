@@ -19,6 +19,7 @@
 #include "eat/conv.h"
 #include "eat/depthwise_conv.h"
 #include "eat/fully_connected.h"
+#include "eat/sparse.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -125,6 +126,44 @@ static inline int32_t eat_2of4_dw_decode(const int8_t *rec, int32_t taps, int16_
     return n;
 }
 
+/* The M4 and RV32 plane walks' channel decode: channel oc's non-zeros as offsets in the padded plane (a tap
+ * fy * k_w + fx sits fy * row + fx * dil_w bytes in) and weights, from the d4 steps in taps (nib != NULL: its
+ * ne entries at *v / *nib, both advanced past them; fillers of weight 0 dropped) or, nib NULL, record oc of the
+ * 2:4 depthwise records at *v (taps <= EAT_SPARSE_PLANE_MAX_TAPS). Returns their count; *sumw = sum |w|. */
+#define EAT_SPARSE_PLANE_MAX_TAPS 64
+static inline int32_t eat_sparse_plane_decode(int32_t taps, int32_t k_w, int32_t row, int32_t dil_w, int32_t oc,
+                                              uint32_t ne, const int8_t **v, const uint8_t **nib, int32_t *off,
+                                              int32_t *wv, int32_t *sumw)
+{
+    int32_t n = 0, s = 0, pos = 0;   /* sum |w| <= 127 * 255: no int64 per non-zero */
+    uint32_t e;
+    if (*nib == NULL) {
+        int16_t tap[EAT_SPARSE_PLANE_MAX_TAPS], wt[EAT_SPARSE_PLANE_MAX_TAPS];
+        const int32_t m = eat_2of4_dw_decode(*v + oc * eat_2of4_dw_record(taps), taps, tap, wt);
+        for (n = 0; n < m; ++n) {
+            const int32_t fy = tap[n] / k_w;
+            off[n] = fy * row + (tap[n] - fy * k_w) * dil_w;
+            wv[n] = wt[n];
+            s += wt[n] < 0 ? -wt[n] : wt[n];
+        }
+    } else {
+        for (e = 0; e < ne; ++e) {
+            pos += (int32_t)eat_sparse_d4_step(*nib, ne, e);
+            if ((*v)[e] != 0) {
+                const int32_t fy = pos / k_w;
+                off[n] = fy * row + (pos - fy * k_w) * dil_w;
+                wv[n] = (*v)[e];
+                s += wv[n] < 0 ? -wv[n] : wv[n];
+                ++n;
+            }
+        }
+        *v += ne;
+        *nib += eat_sparse_d4_bytes(ne);
+    }
+    *sumw = s;
+    return n;
+}
+
 /* Portable (runtime/src/depthwise_conv2d_2of4_s8.c): any kernel, stride, dilation, padding, depth
  * multiplier. Scratch: 4 * k_h * k_w bytes (one channel's decoded taps). */
 size_t eat_depthwise_conv2d_s8_sparse_2of4_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);
@@ -144,7 +183,7 @@ void eat_depthwise_conv2d_s8_sparse_2of4_armv6m(const eat_depthwise_conv2d_s8_pa
  * channel's record decoded once (k_h * k_w <= EAT_ARMV7EM_2OF4_DW_MAX_TAPS): channels of 1 or 2 non-zeros take
  * the dw1 / dw2 walks, four channels of 3..5 each (2:4 on 3x3 keeps 5 of 9) the two-pixel pair walk over int16
  * planes; bias: folded[out_c], lo[out_c], hi[out_c]; scratch as eat_depthwise_conv2d_s8_sparse_dsp's. */
-#define EAT_ARMV7EM_2OF4_DW_MAX_TAPS 64
+#define EAT_ARMV7EM_2OF4_DW_MAX_TAPS EAT_SPARSE_PLANE_MAX_TAPS
 size_t eat_depthwise_conv2d_s8_sparse_2of4_dsp_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);
 void eat_depthwise_conv2d_s8_sparse_2of4_dsp(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                              const int32_t *bias, const int8_t *input, int8_t *output,

@@ -8,6 +8,7 @@
 
 #include "eat/conv.h"
 #include "eat/depthwise_conv.h"
+#include "eat/sparse_2of4.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -21,7 +22,7 @@ void eat_depthwise_conv2d_s8_sparse_rv32(const eat_depthwise_conv2d_s8_params_t 
 
 /* The same walk over EAT_WEIGHTS_SPARSE_2OF4_DW records (eat/sparse_2of4.h), each channel's decoded once;
  * k_h * k_w <= EAT_RV32_2OF4_DW_MAX_TAPS; same bias and scratch. */
-#define EAT_RV32_2OF4_DW_MAX_TAPS 64
+#define EAT_RV32_2OF4_DW_MAX_TAPS EAT_SPARSE_PLANE_MAX_TAPS
 size_t eat_depthwise_conv2d_s8_sparse_2of4_rv32_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p);
 void eat_depthwise_conv2d_s8_sparse_2of4_rv32(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                               const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);

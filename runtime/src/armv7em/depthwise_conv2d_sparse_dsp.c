@@ -491,34 +491,12 @@ __attribute__((always_inline)) static inline void decode(const geo_t *g, const e
 {
     const int32_t acc0 = bias[oc];
     const uint32_t a = acc0 < 0 ? 0u - (uint32_t)acc0 : (uint32_t)acc0;
-    int32_t n = 0, e, sumw = 0;   /* sum |w| (<= 127 * 255): no int64 per non-zero */
+    int32_t sumw;
+    const int32_t n = eat_sparse_plane_decode(g->taps, g->k_w, g->dil_h * g->pw, g->dil_w, oc,
+                                              *nib != NULL ? ((const uint8_t *)w->index)[oc] : 0u, v, nib, off, wv,
+                                              &sumw);
     ch->acc0 = acc0;
     ch->lo = bias[g->out_c + oc];   /* below lo: act_min (clamp_bounds) */
-    if (*nib == NULL) {   /* EAT_WEIGHTS_SPARSE_2OF4_DW */
-        int16_t tap[EAT_ARMV7EM_2OF4_DW_MAX_TAPS], wt[EAT_ARMV7EM_2OF4_DW_MAX_TAPS];
-        const int32_t m = eat_2of4_dw_decode(w->data + oc * eat_2of4_dw_record(g->taps), g->taps, tap, wt);
-        for (e = 0; e < m; ++e, ++n) {
-            const int32_t fy = tap[e] / g->k_w;
-            off[n] = fy * g->dil_h * g->pw + (tap[e] - fy * g->k_w) * g->dil_w;
-            wv[n] = wt[e];
-            sumw += wt[e] < 0 ? -wt[e] : wt[e];
-        }
-    } else {
-        const uint32_t ne = ((const uint8_t *)w->index)[oc];
-        int32_t pos = 0;
-        for (e = 0; e < (int32_t)ne; ++e) {   /* fillers have weight 0 */
-            pos += (int32_t)eat_sparse_d4_step(*nib, ne, (uint32_t)e);
-            if ((*v)[e] != 0) {
-                const int32_t fy = pos / g->k_w;   /* tap pos = fy * k_w + fx */
-                off[n] = fy * g->dil_h * g->pw + (pos - fy * g->k_w) * g->dil_w;
-                wv[n] = (*v)[e];
-                sumw += (*v)[e] < 0 ? -(*v)[e] : (*v)[e];
-                ++n;
-            }
-        }
-        *v += ne;
-        *nib += eat_sparse_d4_bytes(ne);
-    }
     ch->n = n;
     ch->off = off;
     ch->wv = wv;

@@ -88,32 +88,9 @@ static void decode(const geo_t *g, const eat_depthwise_conv2d_s8_params_t *p, co
 {
     const int32_t acc0 = bias[oc];
     const uint32_t a = acc0 < 0 ? 0u - (uint32_t)acc0 : (uint32_t)acc0;
-    int32_t n = 0, pos = 0, sumw = 0;   /* sum |w| <= 127 * 255 */
-    uint32_t e;
-    if (*nib == NULL) {
-        const int32_t taps = p->k_h * p->k_w;
-        int16_t tap[EAT_RV32_2OF4_DW_MAX_TAPS], wt[EAT_RV32_2OF4_DW_MAX_TAPS];
-        const int32_t m = eat_2of4_dw_decode(*v + oc * eat_2of4_dw_record(taps), taps, tap, wt);
-        for (n = 0; n < m; ++n) {
-            const int32_t fy = tap[n] / g->k_w;
-            off[n] = fy * g->dil_h * g->pw + (tap[n] - fy * g->k_w) * g->dil_w;
-            wv[n] = wt[n];
-            sumw += wv[n] < 0 ? -wv[n] : wv[n];
-        }
-    } else {
-        for (e = 0; e < ne; ++e) {
-            pos += (int32_t)eat_sparse_d4_step(*nib, ne, e);
-            if ((*v)[e] != 0) {
-                const int32_t fy = pos / g->k_w;   /* tap pos = fy * k_w + fx */
-                off[n] = fy * g->dil_h * g->pw + (pos - fy * g->k_w) * g->dil_w;
-                wv[n] = (*v)[e];
-                sumw += wv[n] < 0 ? -wv[n] : wv[n];
-                ++n;
-            }
-        }
-        *v += ne;
-        *nib += eat_sparse_d4_bytes(ne);
-    }
+    int32_t sumw;
+    const int32_t n = eat_sparse_plane_decode(p->k_h * p->k_w, g->k_w, g->dil_h * g->pw, g->dil_w, oc, ne, v, nib,
+                                              off, wv, &sumw);
     ch->n = n;
     ch->acc0 = acc0;
     ch->lo = bias[g->out_c + oc];
