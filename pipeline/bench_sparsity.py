@@ -84,11 +84,14 @@ class SparseRow:
     sparse_cycles: int           # measured: the whole model, each layer as the cost model chose
     weight_bytes_ratio: float
     cycles_ratio: float
-    dense_flash_bytes: int
-    sparse_flash_bytes: int
+    dense_flash_bytes: int       # measured: the whole firmware, dense weights
+    sparse_flash_bytes: int      # measured: the whole firmware, each layer as the cost model chose
     bit_exact: str               # dense and sparse firmware against the oracle
     cycles_unit: str
     layers: list[dict] = field(default_factory=list)
+    # the layers' constants as emitted (weights in each kernel's own layout, index, bias and tables), dense and chosen
+    dense_const_bytes: int = 0
+    sparse_const_bytes: int = 0
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -103,6 +106,7 @@ def layer_rows(choices: list[dict]) -> list[dict]:
             "op_index": c["op_index"], "opcode": c["opcode"], "layer": c["layer"], "sparsity": c["sparsity"],
             "encoding": c["encoding"], "kernel": c.get("kernel", ""), "dense_weight_bytes": c["dense_weight_bytes"],
             "sparse_weight_bytes": c["chosen_weight_bytes"], "d4_weight_bytes": c["sparse_weight_bytes"],
+            "dense_const_bytes": c["dense_const_bytes"], "sparse_const_bytes": c["chosen_const_bytes"],
             "dense_cycles": c["dense_cycles_est"], "sparse_cycles": chosen_c, "cycles_source": "cost model estimate",
             "weight_bytes_ratio": round(c["chosen_weight_bytes"] / max(c["dense_weight_bytes"], 1), 3),
             "cycles_ratio": round(chosen_c / max(c["dense_cycles_est"], 1), 3), "reason": c["reason"]})
@@ -126,14 +130,22 @@ def bench_sparse(tflite: Path, pruned: str, board: Board, out_root: Path, consol
         cycles_ratio=round(sparse.cycles / max(dense.cycles, 1), 3), dense_flash_bytes=dense.flash_bytes,
         sparse_flash_bytes=sparse.flash_bytes, bit_exact=f"dense {dense.bit_exact}, sparse {sparse.bit_exact}",
         cycles_unit="instructions" if "cycles" in (board.raw.get("simulator") or {}) else "cycles",
-        layers=layers)
+        layers=layers, dense_const_bytes=sum(l["dense_const_bytes"] for l in layers),
+        sparse_const_bytes=sum(l["sparse_const_bytes"] for l in layers))
 
 
 def sparse_table(rows: list[SparseRow], board_id: str) -> Table:
     measured = all(l["cycles_source"].startswith("measured") for r in rows for l in r.layers)
     how = "measured in profiling builds" if measured else "estimated by the cost model (~)"
+    flash = "; ".join(
+        f"{r.name}: firmware flash {r.dense_flash_bytes:,} -> {r.sparse_flash_bytes:,} B "
+        f"({r.sparse_flash_bytes / max(r.dense_flash_bytes, 1):.2f}x, measured), the layers' weights, index, bias and "
+        f"tables as emitted {r.dense_const_bytes:,} -> {r.sparse_const_bytes:,} B "
+        f"({r.sparse_const_bytes / max(r.dense_const_bytes, 1):.2f}x)" for r in rows)
     t = Table(title=f"sparse vs dense weights on {board_id} (same pruned model, same run; "
-                    f"model cycles measured, layer cycles {how})")
+                    f"model cycles measured, layer cycles {how})",
+              caption=f"dense B / sparse B: the int8 weights (the tensor's size; the chosen encoding's data and index). "
+                      f"{flash}")
     for col in ("model / layer", "pruned", "zeros", "encoding", "dense B", "sparse B", "bytes", "dense cycles",
                 "sparse cycles", "cycles", "bit-exact"):
         t.add_column(col, justify="left" if col in ("model / layer", "pruned", "encoding") else "right")

@@ -303,5 +303,6 @@ def _deploy(opts: DeployOptions, board: Board, out: Path, port: str | None, cons
         from pipeline.deploy_sparsity import sparsity_report
 
         report["sparsity"] = sparsity_report(compiled.sparsity, result.cycles_median, tflite, board, out, console,
-                                             measure_dense=opts.measure_dense and port is None)
+                                             measure_dense=opts.measure_dense and port is None,
+                                             sparse_flash=built.flash_bytes)
     return report

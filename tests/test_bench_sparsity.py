@@ -52,3 +52,8 @@ def test_bench_sparsity_json_and_savings(tmp_path: Path) -> None:
     # (the layer is timed in the profiling build, the model in the plain one: for this one-layer
     # model they differ by the profiling build's own timer reads, a few hundred cycles)
     assert 0 < layer["sparse_cycles"] < layer["dense_cycles"] <= 1.05 * m["dense_cycles"]
+    # flash: both firmwares measured; the layer's constants as emitted (the M0+ dense FC keeps 2 bytes per weight,
+    # rows8_u16_pairs: 32 x 128 x 2, and its int32 bias) against p8's pairs and row records
+    assert m["sparse_flash_bytes"] < m["dense_flash_bytes"]
+    assert layer["dense_const_bytes"] == m["dense_const_bytes"] == 2 * 32 * 128 + 4 * 32
+    assert layer["sparse_weight_bytes"] < layer["sparse_const_bytes"] == m["sparse_const_bytes"] < m["dense_const_bytes"]

@@ -32,11 +32,14 @@ def test_deploy_example_is_bit_exact(deployed_example: Path) -> None:
     sp = report["sparsity"]   # issue 9: the pruned example's weights go sparse and it shows
     assert sp["layers"] and all(l["encoding"] in ("dense", "sparse_d4", "sparse_2of4", "sparse_p8") and l["reason"] for l in sp["layers"])
     assert any(l["encoding"] == "sparse_d4" for l in sp["layers"])
-    assert sp["flash_saved_bytes"] > 0
+    assert sp["flash_saved_bytes"] == sum(l["dense_const_bytes"] - l["chosen_const_bytes"] for l in sp["layers"]) > 0
+    assert sp["weight_bytes_saved"] == sum(l["dense_weight_bytes"] - l["chosen_weight_bytes"] for l in sp["layers"]) > 0
     assert 0 < sp["cycles_ratio"] < 1
     if sp["dense_cycles"] is not None:   # --measure-dense on a simulator: both firmwares measured
         assert sp["dense_cycles"] > sp["sparse_cycles"] == report["latency"]["cycles_median"]
         assert "measured" in sp["cycles_source"]
+        assert sp["firmware_flash_saved_bytes"] == sp["dense_flash_bytes"] - sp["sparse_flash_bytes"] > 0
+        assert sp["sparse_flash_bytes"] == mem["flash_bytes"]
     assert "sparse weights" in log and "flash saved" in log
 
 

@@ -264,15 +264,7 @@ def scratch_functions() -> frozenset[str]:
 
 
 def const_bytes(lowered: list[Lowered]) -> int:
-    total = 0
-    for lw in lowered:
-        if lw.kernel is None:
-            continue
-        total += sum({"int8_t": 1, "uint8_t": 1, "uint16_t": 2}.get(a.ctype, 4) * np.asarray(a.values).size
-                     for a in lw.arrays)
-        if lw.weights is not None:
-            total += lw.weights.data_bytes + lw.weights.index_bytes
-    return total
+    return sum(lw.const_bytes for lw in lowered)
 
 
 __all__ = ["emit_header", "emit_source", "const_bytes", "CArray"]

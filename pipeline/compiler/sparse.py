@@ -57,6 +57,10 @@ class LayerChoice:
     sparse_cycles_est: int      # the chosen sparse encoding's estimate (d4's when dense is chosen)
     reason: str
     kernel: str = ""            # the C function that runs the layer (set by the lowering)
+    # flash of the layer's constants (ops/sparse_weights.const_bytes: the weights in the kernel's own layout,
+    # the index, the bias and per-channel tables, multipliers and shifts): the dense kernel's and the chosen one's
+    dense_const_bytes: int = 0
+    chosen_const_bytes: int = 0
 
     def to_json(self) -> dict:
         return asdict(self)

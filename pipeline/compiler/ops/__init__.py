@@ -43,6 +43,18 @@ class Lowered:
     overlap: list[tuple[int, int]] = field(default_factory=list)   # (input tensor, delta): see planner
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def const_bytes(self) -> int:
+        """Flash of the op's constants: its arrays (bias and the tables a kernel's bias array carries,
+        per-channel multipliers and shifts) and its weights as its kernel reads them (layout, index)."""
+        if self.kernel is None:
+            return 0
+        total = sum({"int8_t": 1, "uint8_t": 1, "uint16_t": 2}.get(a.ctype, 4) * int(np.asarray(a.values).size)
+                    for a in self.arrays)
+        if self.weights is not None:
+            total += self.weights.data_bytes + self.weights.index_bytes
+        return total
+
 
 @dataclass
 class Ctx:

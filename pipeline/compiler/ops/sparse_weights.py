@@ -20,6 +20,15 @@ LAYOUTS = {"FULLY_CONNECTED": "non-zeros per output row, steps in input elements
 def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = None,
           fc_shape: tuple[int, int, int] | None = None) -> Lowered:
     """`g`: the conv geometry (ops/conv.py, with fic and dm); `fc_shape`: (batches, in_depth, out_depth) for FC."""
+    dense_const = lw.const_bytes   # before _apply: a sparse switch rewrites lw in place
+    done = _apply(ctx, lw, w, bias, input_offset, g, fc_shape)
+    choice = ctx.choices[-1]
+    choice.dense_const_bytes, choice.chosen_const_bytes = dense_const, done.const_bytes
+    return done
+
+
+def _apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
+           fc_shape: tuple[int, int, int] | None) -> Lowered:
     op = lw.op
     data = w.data
     if op.opcode == "FULLY_CONNECTED":
