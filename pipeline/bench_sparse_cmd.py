@@ -28,7 +28,9 @@ def pruned_example(out: Path, sparsity: float, method: str, console: Console) ->
 
 
 def bench_sparsity(models: list[Path], board_id: str, sparsity: float, method: str, json_path: Path | None,
-                   out_root: Path | None = None, profile: bool = False) -> list[SparseRow]:
+                   out_root: Path | None = None, profile: bool = False, weights: str = "auto") -> list[SparseRow]:
+    """`weights`: how the sparse build chooses (sparse.MODES "auto": the fastest per layer, "small": the smallest
+    that beats dense); the dense build is always dense."""
     if not 0.0 < sparsity < 1.0:
         raise PipelineError(f"--sparsity {sparsity} is out of range; give a fraction in (0, 1), e.g. 0.8")
     for m in models:
@@ -46,12 +48,12 @@ def bench_sparsity(models: list[Path], board_id: str, sparsity: float, method: s
         pruned = root / f"{m.stem}_pruned.tflite"
         prune_tflite(m, pruned, method, sparsity)
         targets.append((pruned, f"one-shot {method} {sparsity:.0%} of the int8 weights (no fine-tuning)"))
-    rows = [bench_sparse(t, how, board, root, console, profile) for t, how in targets]
+    rows = [bench_sparse(t, how, board, root, console, profile, weights) for t, how in targets]
     out = Console()
     out.width = max(out.width, 160)
-    out.print(sparse_table(rows, board_id))
+    out.print(sparse_table(rows, board_id, weights))
     if json_path is not None:
         json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps({"board": board_id, "sparsity": sparsity, "prune": method,
+        json_path.write_text(json.dumps({"board": board_id, "sparsity": sparsity, "prune": method, "weights": weights,
                                          "models": [r.to_json() for r in rows]}, indent=2) + "\n")
     return rows

@@ -114,14 +114,17 @@ def layer_rows(choices: list[dict]) -> list[dict]:
 
 
 def bench_sparse(tflite: Path, pruned: str, board: Board, out_root: Path, console: Console,
-                 profile: bool = False) -> SparseRow:
+                 profile: bool = False, weights: str = "auto") -> SparseRow:
+    """The same model dense and with `weights` (sparse.MODES: "auto" or "small"), measured; per layer too with
+    `profile`."""
+    tag = "sparse" if weights == "auto" else f"sparse-{weights}"
     dense = measure(tflite, board, out_root / f"{tflite.stem}-{board.id}-dense", "dense", console)
-    sparse = measure(tflite, board, out_root / f"{tflite.stem}-{board.id}-sparse", "auto", console)
+    sparse = measure(tflite, board, out_root / f"{tflite.stem}-{board.id}-{tag}", weights, console)
     layers = layer_rows(sparse.weights)
     if profile:
         layers = with_measured(
             layers, layer_cycles(tflite, board, out_root / f"{tflite.stem}-{board.id}-dense-profile", "dense", console),
-            layer_cycles(tflite, board, out_root / f"{tflite.stem}-{board.id}-sparse-profile", "auto", console))
+            layer_cycles(tflite, board, out_root / f"{tflite.stem}-{board.id}-{tag}-profile", weights, console))
     db = sum(l["dense_weight_bytes"] for l in layers)
     sb = sum(l["sparse_weight_bytes"] for l in layers)
     return SparseRow(
@@ -134,7 +137,7 @@ def bench_sparse(tflite: Path, pruned: str, board: Board, out_root: Path, consol
         sparse_const_bytes=sum(l["sparse_const_bytes"] for l in layers))
 
 
-def sparse_table(rows: list[SparseRow], board_id: str) -> Table:
+def sparse_table(rows: list[SparseRow], board_id: str, weights: str = "auto") -> Table:
     measured = all(l["cycles_source"].startswith("measured") for r in rows for l in r.layers)
     how = "measured in profiling builds" if measured else "estimated by the cost model (~)"
     flash = "; ".join(
@@ -142,7 +145,8 @@ def sparse_table(rows: list[SparseRow], board_id: str) -> Table:
         f"({r.sparse_flash_bytes / max(r.dense_flash_bytes, 1):.2f}x, measured), the layers' weights, index, bias and "
         f"tables as emitted {r.dense_const_bytes:,} -> {r.sparse_const_bytes:,} B "
         f"({r.sparse_const_bytes / max(r.dense_const_bytes, 1):.2f}x)" for r in rows)
-    t = Table(title=f"sparse vs dense weights on {board_id} (same pruned model, same run; "
+    pick = "" if weights == "auto" else " (--weights small: per layer the smallest encoding that beats dense)"
+    t = Table(title=f"sparse{pick} vs dense weights on {board_id} (same pruned model, same run; "
                     f"model cycles measured, layer cycles {how})",
               caption=f"dense B / sparse B: the int8 weights (the tensor's size; the chosen encoding's data and index). "
                       f"{flash}")

@@ -17,6 +17,11 @@ from pipeline.ml.quiet import verbose_scope
 from pipeline.paths import DEFAULT_OUT
 from pipeline.tflite.prune_patterns import METHODS as PRUNE_METHODS
 
+WEIGHT_MODES = ("auto", "small", "dense", "sparse")
+WEIGHTS_HELP = ("FC/CONV/DEPTHWISE weights: auto (the cost model picks per layer the fastest of dense and the sparse "
+                "encodings), small (the smallest encoding the cost model says beats dense: flash before speed), "
+                "dense, sparse")
+
 Handler = Callable[[argparse.Namespace, Console], int]
 
 
@@ -151,7 +156,8 @@ def cmd_bench(a: argparse.Namespace, console: Console) -> int:
     if a.sparsity is not None:
         from pipeline.bench_sparse_cmd import bench_sparsity
 
-        bench_sparsity(a.model or [], a.board, a.sparsity, a.prune, a.json, out_root=a.out, profile=a.profile)
+        bench_sparsity(a.model or [], a.board, a.sparsity, a.prune, a.json, out_root=a.out, profile=a.profile,
+                       weights=a.weights)
         return 0
     if not a.model:
         raise PipelineError("bench needs --model FILE.tflite (or --sparsity S to bench the pruned example)")
@@ -188,8 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--prune", default="magnitude", choices=PRUNE_METHODS, help="pruning method (default magnitude)")
     sp.add_argument("--measure-dense", action="store_true", help="simulator: also build and run the model with dense "
                     "weights, so sparsity.cycles_ratio is measured, not estimated")
-    sp.add_argument("--weights", default="auto", choices=("auto", "dense", "sparse"),
-                    help="FC/CONV/DEPTHWISE weights: auto (the cost model picks dense or sparse per layer), dense, sparse")
+    sp.add_argument("--weights", default="auto", choices=WEIGHT_MODES, help=WEIGHTS_HELP)
     sp.add_argument("--samples", type=int, help="how many test inputs to verify (default: the test split up to 500; 100 random inputs without data)")
     sp.add_argument("--port", help="a real board's serial port (/dev/ttyACM0, or 'auto'); default: the board's simulator")
     sp.add_argument("--engine", default="eat", choices=("eat", "tflm"), help="firmware engine: eat (our runtime); tflm: TFLM's MicroInterpreter (needs a TFLM tree: $TFLM_DIR or ../shared/tflm)")
@@ -210,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", type=Path, help=f"artifact directory (default {DEFAULT_OUT}/bench)")
     sp.add_argument("--against", choices=("tflm",), help="also build and measure TFLM (reference kernels) and TFLM + CMSIS-NN, side by side")
     sp.add_argument("--profile", action="store_true", help="also cycles per layer, from a separate profiling build (-DEAT_PROFILE)")
+    sp.add_argument("--weights", default="auto", choices=("auto", "small"), help="with --sparsity, how the sparse "
+                    "build picks each layer's encoding: auto (the fastest) or small (the smallest that beats dense)")
 
     sp = add("report", cmd_report, "rebuild report.html from a deploy's or bench's report.json alone")
     sp.add_argument("path", type=Path, help="the deploy/bench output directory (or a report .json file)")
@@ -239,8 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--model", type=Path, required=True, help="an int8 .tflite")
         sp.add_argument("--out", type=Path, default=DEFAULT_OUT / "example" / "c")
         sp.add_argument("--core", default="generic", help="target core for kernel selection (e.g. cortex-m0plus)")
-        sp.add_argument("--weights", default="auto", choices=("auto", "dense", "sparse"),
-                        help="FC/CONV/DEPTHWISE weights: auto (the cost model picks dense or sparse per layer), dense, sparse")
+        sp.add_argument("--weights", default="auto", choices=WEIGHT_MODES, help=WEIGHTS_HELP)
 
     sp = add("render", cmd_render, "a PlatformIO project for a board from firmware_templates/")
     sp.add_argument("--compiled", type=Path, required=True, help="the compile stage's directory")

@@ -57,3 +57,22 @@ def test_bench_sparsity_json_and_savings(tmp_path: Path) -> None:
     assert m["sparse_flash_bytes"] < m["dense_flash_bytes"]
     assert layer["dense_const_bytes"] == m["dense_const_bytes"] == 2 * 32 * 128 + 4 * 32
     assert layer["sparse_weight_bytes"] < layer["sparse_const_bytes"] == m["sparse_const_bytes"] < m["dense_const_bytes"]
+
+
+def test_bench_sparsity_weights_small_takes_the_smaller_encoding(tmp_path: Path) -> None:
+    """`bench --weights small`: the same layer in d4 (~1.5 B per non-zero) rather than auto's faster p8 (2 B),
+    still faster than dense and bit-exact on the simulated Pico."""
+    from pipeline.bench_sparse_cmd import bench_sparsity
+
+    src = tmp_path / "fc.tflite"
+    src.write_bytes(_fc_model())
+    bench_sparsity([src], "pico", 0.9, "magnitude", tmp_path / "bench.json", out_root=tmp_path / "out",
+                   weights="small")
+    doc = json.loads((tmp_path / "bench.json").read_text())
+    m = doc["models"][0]
+    layer = m["layers"][0]
+    assert doc["weights"] == "small" and m["bit_exact"] == "dense 3/3, sparse 3/3"
+    assert layer["encoding"] == "sparse_d4" and "p8" in layer["reason"]
+    nonzeros = int(round(0.1 * 32 * 128))
+    assert m["sparse_weight_bytes"] < 2 * nonzeros + 32   # under p8's pairs and row counts
+    assert 0 < m["sparse_cycles"] < m["dense_cycles"]

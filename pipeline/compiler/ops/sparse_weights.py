@@ -50,7 +50,8 @@ def _apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
     nm, _ = sparse_2of4_weights.candidate(ctx, op.opcode, data, geo)   # the 2:4 format, where it fits
     nm_ok = nm is not None and sparse_2of4_weights.decide(ctx.weight_mode, nm, choice)
     p8, _ = sparse_p8_weights.candidate(ctx, op.opcode, data, geo)     # FC (weight, position) pairs, where they fit
-    if p8 is not None and sparse_p8_weights.decide(ctx.weight_mode, p8, choice, nm.cycles_est if nm_ok else None):
+    if p8 is not None and sparse_p8_weights.decide(ctx.weight_mode, p8, choice, nm.cycles_est if nm_ok else None,
+                                                   nm.enc.bytes if nm_ok else None):
         done = sparse_p8_weights.apply(ctx, lw, data, bias, input_offset, geo, p8, choice)
         if done is not None:
             ctx.choices.append(choice)
