@@ -49,7 +49,7 @@ def test_m4_choice_follows_the_measured_figures() -> None:
     80% and a 3x3 depthwise at 1 or 2 non-zeros per channel (the plane walk) go sparse; 5 non-zeros
     per channel (2:4 on 9 taps) go sparse on the pair walk (four planes, stride_h 1, act_max 127) and keep the
     depthwise dense where it does not apply (the C loop), as does stride 3; the one-channel 10x4 conv goes
-    sparse at 90%, not at 50%; a 64 -> 12 FC at 80% stays dense."""
+    sparse at 90%, not at 50%; a 64 -> 12 FC at 80% goes sparse on the M4 d4 walk, at 70% stays dense."""
     from pipeline.compiler import sparse
     from pipeline.compiler.sparse_cost import LayerShape
 
@@ -96,6 +96,10 @@ def test_m4_choice_follows_the_measured_figures() -> None:
         c = sparse.choose("auto", "cortex-m4", "CONV_2D", w, enc, c1_shape, 0, "c1", block=8)
         assert c.encoding == pick, c.reason
     fc = np.where(rng.random((12, 64)) < 0.2, 9, 0).astype(np.int8)
+    enc = sparse.encode(sparse.channels_fc(fc))
+    c = sparse.choose("auto", "cortex-m4", "FULLY_CONNECTED", fc, enc, LayerShape("FULLY_CONNECTED", 1, 12, 1, 768), 11, "fc")
+    assert c.encoding == "sparse_d4" and "sparse est." in c.reason   # the M4 d4 FC walk (p8, est. faster still, takes it)
+    fc = np.where(rng.random((12, 64)) < 0.3, 9, 0).astype(np.int8)   # 70 %: dense
     enc = sparse.encode(sparse.channels_fc(fc))
     c = sparse.choose("auto", "cortex-m4", "FULLY_CONNECTED", fc, enc, LayerShape("FULLY_CONNECTED", 1, 12, 1, 768), 11, "fc")
     assert c.encoding == "dense" and "dense est." in c.reason

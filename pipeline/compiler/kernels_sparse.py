@@ -11,6 +11,7 @@ Per core: the Cortex-M0+ block walks and plane walk (armv6m/) and the Cortex-M4/
 from __future__ import annotations
 
 from pipeline.compiler.kernels import Geometry, Variant, register
+from pipeline.compiler.kernels_p8 import M4_LAYOUT   # the M4 d4 FC walk reads p8's per-row table
 from pipeline.compiler.sparse import KEY, window_bytes
 
 ARMV6M = ("cortex-m0plus",)
@@ -80,6 +81,12 @@ ARMV7EM = ("cortex-m4", "cortex-m7")
 B8_DSP_ACC_LIMIT = 1 << 23      # EAT_SPARSE_B8_DSP_ACC_LIMIT
 
 
+register("FULLY_CONNECTED", KEY, ARMV7EM, Variant(
+    "eat_fully_connected_s8_sparse_d4_dsp", "runtime/src/armv7em/fully_connected_sparse_d4_dsp.c",
+    "every row's walk, four entries per pass (one LDRH of four steps, one word of four weights, the inputs as two "
+    "int16 pairs, two SMLAD), and its short (SMMULR) requantisation from the row's constants prepared by the "
+    "compiler, in one assembly routine", header="eat/sparse_armv7em.h", layout=M4_LAYOUT,
+    scratch=lambda g: 4 * g["out_depth"]))
 register("CONV_2D", KEY, ARMV7EM, Variant(
     "eat_conv2d_s8_sparse_plane_dsp", "runtime/src/armv7em/conv2d_sparse_plane_dsp.c",
     "one input channel: every filter walks the padded input plane once (the depthwise plane walk with "

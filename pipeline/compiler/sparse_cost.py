@@ -81,6 +81,7 @@ class CoreCosts:
     dense_out_fc: float = 0.0   # per output
     dense_call_fc: float = 0.0  # per batch (the input's expansion, the block loop's set-up)
     pair_fc: float | None = None      # sparse FULLY_CONNECTED d4 per index byte, when its walk differs (None: pair)
+    pixel_fc: float | None = None     # sparse FULLY_CONNECTED d4 per batch (the call, its frame; None: pixel)
     # the pair walk (four channels of 3..5 non-zeros, two output rows per pass over int16 planes; 0: none)
     pair_pass: float = 0.0      # per pass of two outputs, beside pair_nz per non-zero
     pair_half: float = 0.0      # per one-output last pass of a line (out_h odd), beside pair_nz per non-zero
@@ -236,7 +237,13 @@ COSTS: dict[str, CoreCosts] = {
     # general figures gave 747 / 7,264 / 13,817, which kept kws's FC dense against any sparse walk); the portable
     # d4 walk (79 / 39, 855 / 504, 1,688 / 1,029, 66, 160 index bytes) 2,089 / 1,524, 16,732 / 11,828, 28,363 /
     # 19,155, 1,756, 4,666 -> 14 per index byte, 75.7 per output (out + channel_fc 64.6) beside `pixel`
-    # (est. 2,033 / 1,487, 16,843 / 11,930, 28,482 / 19,294, 1,714, 4,682).
+    # (est. 2,033 / 1,487, 16,843 / 11,930, 28,482 / 19,294, 1,714, 4,682). Since the M4's own d4 FC walk
+    # (armv7em/fully_connected_sparse_d4_dsp.c, p8's per-row table and output stage), the same layers forced d4
+    # (`weights="sparse"`, layer_cycles) measure 1,339 / 953, 11,018 / 7,316, 19,780 / 12,821, 1,137, 2,792 and
+    # 640x128 at 80 % (8,486 index bytes) 93,023 -> pair_fc 10.5 per index byte, 31 per output (out + channel_fc
+    # 19.9), pixel_fc 110 per batch (est. 1,332 / 944, 11,082 / 7,375, 19,829 / 12,866, 1,134, 2,782, 93,181).
+    # kws's FC 64 -> 12 at 80 % is a tie with dense there (1,339 both): est. 1,332 against dense's 1,396 keeps
+    # it dense by the margin.
     # Small layers (`scripts/profile_layers.py MODEL nucleo_f446re dense OUT` of the built-in example pruned 80 %,
     # kws_ref_model, vww_96_int8, ad01_int8): the example's conv1 3x3x1 -> 16 on 8x8 measured 35,750 against est.
     # 20,582 (kws's 10x4x1 conv 410,149, est. 408,800: one per MAC + out fitted only there) and its FCs 128 -> 64 /
@@ -260,7 +267,7 @@ COSTS: dict[str, CoreCosts] = {
                            channel_dw=9.9, fill_dw=0.0,
                            plane_nz=5.0, plane_out=34.0, plane_out2=15.4, plane_channel=366.0, plane_fill=2.0,
                            plane_out1=13.0, blk_tap_c1=8.7, plane_short_max_sw=2, plane_nz_short=3.0, plane_short_nz=3,
-                           dense_mac_fc=0.817, dense_out_fc=18.7, dense_call_fc=545.0, pair_fc=14.0, channel_fc=64.6,
+                           dense_mac_fc=0.817, dense_out_fc=18.7, dense_call_fc=545.0, pair_fc=10.5, channel_fc=19.9, pixel_fc=110.0,
                            dense_out_fc_pc=79.0, dense_mac_c1=0.584, dense_out_c1=27.9, dense_k4_c1=True,
                            pair_pass=18.0, pair_half=10.0, pair_nz=3.0, pair_line=17.0, pair_clamp=8.0,
                            pair_channel=297.0, pair_channel_nz=33.0, pair_fill=2.1),
@@ -336,8 +343,9 @@ def sparse_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:
         channel = c.channel_fc
     if s.opcode == "FULLY_CONNECTED" and c.pair_fc is not None:
         pair = c.pair_fc
+    pixel = c.pixel_fc if s.opcode == "FULLY_CONNECTED" and c.pixel_fc is not None else c.pixel
     fill = c.fill_dw if dw and c.fill_dw is not None else c.fill
-    per_pixel = pairs * pair + s.out_c * (c.out + channel) + c.pixel
+    per_pixel = pairs * pair + s.out_c * (c.out + channel) + pixel
     return int(s.pixels * per_pixel + s.border * s.window * fill)
 
 

@@ -66,21 +66,27 @@ def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo:
     lw.weights = sparse_p8.packed(c.enc)
     lw.header = "eat/sparse_p8.h"
     how = f"bias + input_offset ({input_offset}) * sum(w[c]), so the kernel multiplies raw inputs"
-    if v.layout in (kernels_p8.M0_LAYOUT, kernels_p8.M4_LAYOUT):
-        arr = {a.name: a.values for a in lw.arrays}
-        params = dict(lw.params)
-        n = len(folded)
-        mults = arr.get(pre + "mult", np.full(n, int(params["output_multiplier"]), np.int64))
-        shifts = arr.get(pre + "shift", np.full(n, int(params["output_shift"]), np.int64))
-        off = int(params["output_offset"])
-        if v.layout == kernels_p8.M4_LAYOUT:
-            folded = sparse_p8.m4_table(folded, mults, shifts, off, geo["in_depth"])
-            how += ("; per row [bias, m, L, negmask, c, r]: fc_armv7em.h's short requantisation prepared at compile "
-                    "time (L = 0: the row takes the general one)")
-        else:
-            folded = sparse_p8.m0_table(folded, mults, shifts, off, geo["act_min"], geo["act_max"])
-            how += ("; per row [bias, flo, fhi, lo, hi, eat_armv6m_rq_t (9 words)]: the fast requantisation's range, "
-                    "the accumulator bounds and the row's constants (eat_armv6m_rq_prepare at compile time)")
+    folded, how = row_table(lw, pre, v, folded, geo, how)
     return sparse_call.switch_call(lw, v, pre, folded, how, geo,
                                    f"weights {choice.sparsity:.1%} zeros -> {sparse_p8.FORMAT}: {c.enc.bytes} B "
                                    f"instead of {data.size} B; {choice.reason}")
+
+
+def row_table(lw: Lowered, pre: str, v: Variant, folded: np.ndarray, geo: dict, how: str) -> tuple[np.ndarray, str]:
+    """The FC row walks' bias array for `v` (p8's, and the M4 d4 walk's, which shares its output stage): the folded
+    bias as it is, or the per-row table of its layout (sparse_p8.m4_table / m0_table) and what `how` says of it."""
+    if v.layout not in (kernels_p8.M0_LAYOUT, kernels_p8.M4_LAYOUT):
+        return folded, how
+    arr = {a.name: a.values for a in lw.arrays}
+    params = dict(lw.params)
+    n = len(folded)
+    mults = arr.get(pre + "mult", np.full(n, int(params["output_multiplier"]), np.int64))
+    shifts = arr.get(pre + "shift", np.full(n, int(params["output_shift"]), np.int64))
+    off = int(params["output_offset"])
+    if v.layout == kernels_p8.M4_LAYOUT:
+        return (sparse_p8.m4_table(folded, mults, shifts, off, geo["in_depth"]),
+                how + ("; per row [bias, m, L, negmask, c, r]: fc_armv7em.h's short requantisation prepared at compile "
+                       "time (L = 0: the row takes the general one)"))
+    return (sparse_p8.m0_table(folded, mults, shifts, off, geo["act_min"], geo["act_max"]),
+            how + ("; per row [bias, flo, fhi, lo, hi, eat_armv6m_rq_t (9 words)]: the fast requantisation's range, "
+                   "the accumulator bounds and the row's constants (eat_armv6m_rq_prepare at compile time)"))

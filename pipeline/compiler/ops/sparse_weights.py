@@ -72,6 +72,8 @@ def _apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
     lw.header = "eat/sparse.h"
     how = (f"bias + (input_offset ({input_offset}) - 128) * sum(w[c]): the kernel multiplies x + 128"
            if block else f"bias + input_offset ({input_offset}) * sum(w[c]), so the sparse kernel multiplies raw inputs")
+    if op.opcode == "FULLY_CONNECTED":   # the M4 d4 rows walk reads p8's per-row table
+        folded, how = sparse_p8_weights.row_table(lw, pre, variant, folded, geo, how)
     per_channel = tuple(a for a in range(data.ndim) if a != axis)   # the axes a channel's weights span
     return sparse_call.switch_call(lw, variant, pre, folded, how, geo,
                                    f"weights {choice.sparsity:.1%} zeros -> {sparse.FORMAT}: {enc.bytes} B instead of "

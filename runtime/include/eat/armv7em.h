@@ -32,6 +32,14 @@ static inline int32_t eat_sxtb16_ror8(int32_t x)
     return r;
 }
 
+/* Two int16 lanes: the low half of lo, the low half of hi (PKHBT; gcc writes UXTH + ORR for the C). */
+static inline int32_t eat_pkhbt(int32_t lo, int32_t hi)
+{
+    int32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+    return r;
+}
+
 /* Four int32 values -> 4 int8 lanes of one word, each saturated to int8: 4 SSAT + 3 BFI (each BFI
  * overwrites the sign bits SSAT left above the lower lanes). */
 static inline uint32_t eat_pack4(int32_t v0, int32_t v1, int32_t v2, int32_t v3)

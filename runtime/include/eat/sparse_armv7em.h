@@ -1,4 +1,4 @@
-/* Cortex-M4/M7 (ARMv7E-M) zero-skipping CONV_2D and DEPTHWISE_CONV_2D over EAT_WEIGHTS_SPARSE_D4 (eat/sparse.h), steps in
+/* Cortex-M4/M7 (ARMv7E-M) zero-skipping CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED over EAT_WEIGHTS_SPARSE_D4 (eat/sparse.h), steps in
  * im2col positions (k = (fy * k_w + fx) * in_c + ic), eight (or four) output pixels per walk of each
  * filter's non-zeros, two pixels per SMLAL (runtime/src/armv7em/conv2d_sparse_b8_dsp.c). Declared for every
  * target; defined only where EAT_ARMV7EM_DSP holds. The compiler's registry
@@ -60,6 +60,15 @@ void eat_depthwise_conv2d_s8_sparse_dsp(const eat_depthwise_conv2d_s8_params_t *
 size_t eat_conv2d_s8_sparse_plane_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_plane_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
+/* FULLY_CONNECTED, steps in input elements (eat/sparse.h's FC encoding): every row's walk (four entries per
+ * pass), requantisation and store in one assembly routine (runtime/src/armv7em/fully_connected_sparse_d4_dsp.c).
+ * `bias` is the table of eat/sparse_p8.h's EAT_P8_DSP_ROW_WORDS int32 per row (pipeline/compiler/sparse_p8.py
+ * m4_table: the folded bias, then the short requantisation's m, L, negmask, c, r; L = 0: that row takes eat_mbqm
+ * in C). Scratch: eat_fully_connected_s8_sparse_d4_dsp_scratch_bytes = 4 * out_depth bytes. */
+size_t eat_fully_connected_s8_sparse_d4_dsp_scratch_bytes(const eat_fully_connected_s8_params_t *p);
+void eat_fully_connected_s8_sparse_d4_dsp(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                                          const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
 #ifdef __cplusplus
 }

@@ -172,8 +172,8 @@ static void widen(const int8_t *src, int16_t *col, int32_t start, int32_t n, int
             const int32_t v = eat_rd32(src + i);
             const int32_t a = __sxtb16(v);          /* x0, x2 */
             const int32_t b = eat_sxtb16_ror8(v);   /* x1, x3 */
-            int32_t lo01, hi23;
-            __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(lo01) : "r"(a), "r"(b));   /* x0, x1 */
+            const int32_t lo01 = eat_pkhbt(a, b);   /* x0, x1 */
+            int32_t hi23;
             __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(hi23) : "r"(b), "r"(a));   /* x2, x3 */
             dst[0] = lo01;
             dst[2] = hi23;

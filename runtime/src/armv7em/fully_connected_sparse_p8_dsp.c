@@ -6,20 +6,7 @@
 #include "eat/sparse_p8.h"
 
 #if EAT_ARMV7EM_DSP
-#include "fc_armv7em.h"
-
-/* What the walk reads (offsets: the assembly's). */
-typedef struct {
-    const int8_t *x;           /* 0 */
-    const int8_t *pairs;       /* 4 */
-    const uint8_t *counts;     /* 8 */
-    const int32_t *table;      /* 12: EAT_P8_DSP_ROW_WORDS per row */
-    int8_t *out;               /* 16 */
-    int32_t *acc;              /* 20 */
-    int32_t rows;              /* 24 */
-    int32_t act_min, act_max;  /* 28, 32 */
-} eat_p8_dsp_frame_t;
-typedef char eat_p8_dsp_frame_offsets_t[offsetof(eat_p8_dsp_frame_t, act_max) == 32 ? 1 : -1];
+#include "fc_rows_dsp.h"
 
 /* Two non-zeros from the word in W (w0, p0, w1, p1 from byte 0): both inputs by LDRSB at their positions,
  * packed as an int16 pair (PKHBT), the weights as one (SXTB16), one SMLAD: 7 instructions. */
@@ -44,7 +31,7 @@ typedef char eat_p8_dsp_frame_offsets_t[offsetof(eat_p8_dsp_frame_t, act_max) ==
  * r6 the row's end, r7 the end of its groups of 4, r5-r11 scratch, r12 walks the output, lr its end.
  * Stack: [sp] f, [sp+4] the rows left in acc, [sp+8] act_min, [sp+12] act_max. */
 __attribute__((naked, noinline))
-static int32_t eat_armv7em_sparse_p8_rows(const eat_p8_dsp_frame_t *f)
+static int32_t eat_armv7em_sparse_p8_rows(const eat_fc_rows_dsp_frame_t *f)
 {
     (void)f;
     __asm__ volatile(
@@ -90,42 +77,7 @@ static int32_t eat_armv7em_sparse_p8_rows(const eat_p8_dsp_frame_t *f)
         "mla r4, r8, r9, r4\n\t"
         "cmp r1, r6\n\t"
         "bne 4b\n"
-        "5:\n\t"
-        "ldm r3!, {r5-r9}\n\t"                 /* m, L, negmask, c, r */
-        "cbz r6, 6f\n\t"
-        "lsl r10, r4, r6\n\t"
-        "smmulr r10, r10, r5\n\t"
-        "and r11, r7, r10, asr #31\n\t"
-        "add r10, r10, r11\n\t"
-        "add r10, r10, r8\n\t"
-        "asr r10, r10, r9\n\t"
-        "ldrd r5, r6, [sp, #8]\n\t"
-        "cmp r10, r5\n\t"
-        "it lt\n\t"
-        "movlt r10, r5\n\t"
-        "cmp r10, r6\n\t"
-        "it gt\n\t"
-        "movgt r10, r6\n\t"
-        "strb r10, [r12], #1\n\t"
-        "cmp r12, lr\n\t"
-        "bne 1b\n\t"
-        "b 9f\n"
-        "6:\n\t"                               /* the general requantisation: acc[o] for the caller */
-        "ldr r5, [sp]\n\t"
-        "ldr r6, [r5, #16]\n\t"
-        "ldr r7, [r5, #20]\n\t"
-        "sub r6, r12, r6\n\t"
-        "str r4, [r7, r6, lsl #2]\n\t"
-        "ldr r5, [sp, #4]\n\t"
-        "adds r5, r5, #1\n\t"
-        "str r5, [sp, #4]\n\t"
-        "add r12, r12, #1\n\t"
-        "cmp r12, lr\n\t"
-        "bne 1b\n"
-        "9:\n\t"
-        "ldr r0, [sp, #4]\n\t"
-        "add sp, #16\n\t"
-        "pop {r4-r11, pc}\n\t");
+        EAT_FC_ROW_OUT_DSP("cmp r12, lr\n\t", "16"));
 }
 #endif
 
@@ -137,44 +89,35 @@ size_t eat_fully_connected_s8_sparse_p8_dsp_scratch_bytes(const eat_fully_connec
 void eat_fully_connected_s8_sparse_p8_dsp(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                           const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const int32_t n_out = p->out_depth, off = p->output_offset;
-    const int32_t *pm = p->per_channel_multiplier, *ps = p->per_channel_shift;
-    eat_p8_dsp_frame_t f;
-    int32_t b, o;
-    f.pairs = w->data;
-    f.counts = (const uint8_t *)w->index;
+    const int32_t n_out = p->out_depth;
+    eat_fc_rows_dsp_frame_t f;
+    int32_t b;
+    f.data = w->data;
+    f.index = (const uint8_t *)w->index;
     f.table = bias;
     f.acc = (int32_t *)scratch;
     f.rows = n_out;
     f.act_min = p->act_min;
     f.act_max = p->act_max;
     for (b = 0; b < p->batches; ++b) {
-        int8_t *out = output + b * n_out;
         f.x = input + b * p->in_depth;
-        f.out = out;
+        f.out = output + b * n_out;
 #ifdef EAT_SINGLE_ROUNDING   /* TFLM's single-rounding build: the table's short form does not apply */
         {
             const int8_t *s = w->data;
+            int32_t o;
             for (o = 0; o < n_out; ++o) {
-                const int32_t n = f.counts[o];
+                const int32_t n = f.index[o];
                 f.acc[o] = eat_p8_dot(bias[EAT_P8_DSP_ROW_WORDS * o], f.x, s, n);
                 s += 2 * n;
             }
+            eat_fc_rows_dsp_general(p, bias, f.acc, f.out, 1);
         }
 #else
-        if (eat_armv7em_sparse_p8_rows(&f) == 0) {
-            continue;
+        if (eat_armv7em_sparse_p8_rows(&f) != 0) {
+            eat_fc_rows_dsp_general(p, bias, f.acc, f.out, 0);
         }
 #endif
-        for (o = 0; o < n_out; ++o) {   /* rows whose L is 0 (or every row, single rounding) */
-#ifndef EAT_SINGLE_ROUNDING
-            if (bias[EAT_P8_DSP_ROW_WORDS * o + 2] != 0) {
-                continue;
-            }
-#endif
-            out[o] = (int8_t)eat_clamp_i32(eat_mbqm(f.acc[o], pm ? pm[o] : p->output_multiplier,
-                                                    ps ? ps[o] : p->output_shift) + off, p->act_min, p->act_max);
-        }
     }
 }
 
