@@ -84,4 +84,34 @@ static inline void eat_fc_rows_dsp_general(const eat_fully_connected_s8_params_t
     }
 }
 
+/* Every batch: f's rows walked by `rows` (the assembly; under EAT_SINGLE_ROUNDING, TFLM's single-rounding build,
+ * a C walk that leaves every row's sum in f->acc and returns out_depth), then the general requantisation of the
+ * rows it left in acc. `bias`: the table; scratch: 4 * out_depth bytes. */
+static inline void eat_fc_rows_dsp_run(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch,
+                                       int32_t (*rows)(const eat_fc_rows_dsp_frame_t *))
+{
+    eat_fc_rows_dsp_frame_t f;
+    int32_t b;
+#ifdef EAT_SINGLE_ROUNDING
+    const int all = 1;   /* the table's short form does not apply */
+#else
+    const int all = 0;
+#endif
+    f.data = w->data;
+    f.index = (const uint8_t *)w->index;
+    f.table = bias;
+    f.acc = (int32_t *)scratch;
+    f.rows = p->out_depth;
+    f.act_min = p->act_min;
+    f.act_max = p->act_max;
+    for (b = 0; b < p->batches; ++b) {
+        f.x = input + b * p->in_depth;
+        f.out = output + b * p->out_depth;
+        if (rows(&f) != 0) {
+            eat_fc_rows_dsp_general(p, bias, f.acc, f.out, all);
+        }
+    }
+}
+
 #endif /* EAT_FC_ROWS_DSP_H */

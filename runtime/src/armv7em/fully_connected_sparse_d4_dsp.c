@@ -99,6 +99,18 @@ static int32_t eat_armv7em_sparse_d4_rows(const eat_fc_rows_dsp_frame_t *f)
         "mla r4, r11, r9, r4\n"
         EAT_FC_ROW_OUT_DSP("ldr r5, [sp, #16]\n\tcmp r12, r5\n\t", "24"));
 }
+#else
+/* TFLM's single-rounding build: every row's sum in f->acc (the table's short form does not apply). */
+static int32_t eat_armv7em_sparse_d4_rows(const eat_fc_rows_dsp_frame_t *f)
+{
+    const int8_t *v = f->data;
+    const uint8_t *s = f->index + f->rows;
+    int32_t o;
+    for (o = 0; o < f->rows; ++o) {
+        f->acc[o] = eat_sparse_d4_dot(f->table[EAT_FC_ROWS_DSP_ROW_WORDS * o], f->x, f->index[o], &v, &s, 1);
+    }
+    return f->rows;
+}
 #endif
 
 /* `bias`: EAT_FC_ROWS_DSP_ROW_WORDS int32 per row (sparse_p8.py m4_table). Scratch 4 * out_depth bytes (the
@@ -111,35 +123,7 @@ size_t eat_fully_connected_s8_sparse_d4_dsp_scratch_bytes(const eat_fully_connec
 void eat_fully_connected_s8_sparse_d4_dsp(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                           const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const int32_t n_out = p->out_depth;
-    eat_fc_rows_dsp_frame_t f;
-    int32_t b;
-    f.data = w->data;
-    f.index = (const uint8_t *)w->index;
-    f.table = bias;
-    f.acc = (int32_t *)scratch;
-    f.rows = n_out;
-    f.act_min = p->act_min;
-    f.act_max = p->act_max;
-    for (b = 0; b < p->batches; ++b) {
-        f.x = input + b * p->in_depth;
-        f.out = output + b * n_out;
-#ifdef EAT_SINGLE_ROUNDING   /* TFLM's single-rounding build: the table's short form does not apply */
-        {
-            const int8_t *v = w->data;
-            const uint8_t *s = f.index + n_out;
-            int32_t o;
-            for (o = 0; o < n_out; ++o) {
-                f.acc[o] = eat_sparse_d4_dot(bias[EAT_FC_ROWS_DSP_ROW_WORDS * o], f.x, f.index[o], &v, &s, 1);
-            }
-            eat_fc_rows_dsp_general(p, bias, f.acc, f.out, 1);
-        }
-#else
-        if (eat_armv7em_sparse_d4_rows(&f) != 0) {
-            eat_fc_rows_dsp_general(p, bias, f.acc, f.out, 0);
-        }
-#endif
-    }
+    eat_fc_rows_dsp_run(p, w, bias, input, output, scratch, eat_armv7em_sparse_d4_rows);
 }
 
 #endif /* EAT_ARMV7EM_DSP */

@@ -19,7 +19,7 @@
         "pkhbt r10, r10, r11, lsl #16\n\t"                                    \
         "smlad r4, r10, " W ", r4\n\t"
 
-#ifndef EAT_SINGLE_ROUNDING   /* TFLM's single-rounding build takes the C loop below instead */
+#ifndef EAT_SINGLE_ROUNDING   /* TFLM's single-rounding build takes the C walk below instead */
 /* Every row of one batch: the walk of its pairs (4 non-zeros per pass: two word loads, unaligned allowed
  * since rows start on even bytes, 2 x 7, CMP / BNE: 4.5 instructions per non-zero; the last n % 4 take
  * LDRSB, LDRB, LDRSB, MLA, CMP, BNE each), then its requantisation from the row's constants in the table
@@ -79,6 +79,19 @@ static int32_t eat_armv7em_sparse_p8_rows(const eat_fc_rows_dsp_frame_t *f)
         "bne 4b\n"
         EAT_FC_ROW_OUT_DSP("cmp r12, lr\n\t", "16"));
 }
+#else
+/* TFLM's single-rounding build: every row's sum in f->acc (the table's short form does not apply). */
+static int32_t eat_armv7em_sparse_p8_rows(const eat_fc_rows_dsp_frame_t *f)
+{
+    const int8_t *s = f->data;
+    int32_t o;
+    for (o = 0; o < f->rows; ++o) {
+        const int32_t n = f->index[o];
+        f->acc[o] = eat_p8_dot(f->table[EAT_FC_ROWS_DSP_ROW_WORDS * o], f->x, s, n);
+        s += 2 * n;
+    }
+    return f->rows;
+}
 #endif
 
 size_t eat_fully_connected_s8_sparse_p8_dsp_scratch_bytes(const eat_fully_connected_s8_params_t *p)
@@ -89,36 +102,7 @@ size_t eat_fully_connected_s8_sparse_p8_dsp_scratch_bytes(const eat_fully_connec
 void eat_fully_connected_s8_sparse_p8_dsp(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                           const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const int32_t n_out = p->out_depth;
-    eat_fc_rows_dsp_frame_t f;
-    int32_t b;
-    f.data = w->data;
-    f.index = (const uint8_t *)w->index;
-    f.table = bias;
-    f.acc = (int32_t *)scratch;
-    f.rows = n_out;
-    f.act_min = p->act_min;
-    f.act_max = p->act_max;
-    for (b = 0; b < p->batches; ++b) {
-        f.x = input + b * p->in_depth;
-        f.out = output + b * n_out;
-#ifdef EAT_SINGLE_ROUNDING   /* TFLM's single-rounding build: the table's short form does not apply */
-        {
-            const int8_t *s = w->data;
-            int32_t o;
-            for (o = 0; o < n_out; ++o) {
-                const int32_t n = f.index[o];
-                f.acc[o] = eat_p8_dot(bias[EAT_P8_DSP_ROW_WORDS * o], f.x, s, n);
-                s += 2 * n;
-            }
-            eat_fc_rows_dsp_general(p, bias, f.acc, f.out, 1);
-        }
-#else
-        if (eat_armv7em_sparse_p8_rows(&f) != 0) {
-            eat_fc_rows_dsp_general(p, bias, f.acc, f.out, 0);
-        }
-#endif
-    }
+    eat_fc_rows_dsp_run(p, w, bias, input, output, scratch, eat_armv7em_sparse_p8_rows);
 }
 
 #endif /* EAT_ARMV7EM_DSP */
