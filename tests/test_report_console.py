@@ -13,7 +13,7 @@ from tests import report_fixtures as fx
 
 def test_summary_names_sparsity_savings_and_the_three_slowest_layers() -> None:
     rows = dict(summary_rows(fx.full_deploy_report()))
-    assert rows["sparsity"] == "9,100 B flash saved, cycles 0.38x dense"
+    assert rows["sparsity"] == "9,100 B flash saved, firmware 9,480 B smaller (measured), cycles 0.38x dense"
     top = rows["top layers by time"].split(", ")
     assert [t.split(" ")[0] for t in top] == ["conv2", "conv1", "dense1"]   # 700k, 400k, 300k of 1.56M cycles
     assert top[0] == "conv2 (CONV_2D) 700,000 = 45%"

@@ -59,6 +59,7 @@ def test_full_deploy_report_renders_every_section(tmp_path: Path) -> None:
     assert "118/120" in verdict and "bit-exact vs TFLM" in verdict
     assert "95.0%" in verdict and "97.5%" in verdict and "96.1%" in verdict   # int8 on device, float, pruned
     assert "1,560,000" in verdict and "9,100 B" in verdict                   # latency, flash saved by sparsity
+    assert "int8 weights 5,292 B" in verdict and "firmware 9,480 B smaller, measured" in verdict
     layers = section(r.dom, "layers")
     assert "700,000" in layers and "38.0" in layers          # conv2's cycles and cycles/MAC from the profile
     assert "csr-u8" in layers and "2,900" in layers           # the sparsity report's encoding and stored bytes

@@ -11,6 +11,8 @@ def sparsity_row(report: dict) -> str | None:
         parts = []
         if s.get("flash_saved_bytes") is not None:
             parts.append(f"{s['flash_saved_bytes']:,} B flash saved")
+        if s.get("firmware_flash_saved_bytes") is not None:
+            parts.append(f"firmware {s['firmware_flash_saved_bytes']:,} B smaller (measured)")
         if s.get("cycles_ratio") is not None:
             parts.append(f"cycles {s['cycles_ratio']:.2f}x dense")
         return ", ".join(parts)

@@ -151,7 +151,8 @@ def arena(report: dict) -> dict | None:
 
 def sparsity_summary(report: dict) -> dict[str, Any]:
     s = report.get("sparsity") or {}
-    return {k: s.get(k) for k in ("flash_saved_bytes", "cycles_ratio") if s.get(k) is not None}
+    return {k: s.get(k) for k in ("flash_saved_bytes", "weight_bytes_saved", "firmware_flash_saved_bytes",
+                                  "cycles_ratio") if s.get(k) is not None}
 
 
 def top_layers(report: dict, n: int = 3) -> list[Layer]:
