@@ -153,6 +153,9 @@ def cmd_deploy(a: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_bench(a: argparse.Namespace, console: Console) -> int:
+    if a.weights != "auto" and a.sparsity is None:
+        raise PipelineError(f"bench --weights {a.weights} chooses the sparse build's encodings; add --sparsity S "
+                            "(e.g. --sparsity 0.8) to prune and compare dense with sparse weights")
     if a.sparsity is not None:
         from pipeline.bench_sparse_cmd import bench_sparsity
 

@@ -29,6 +29,12 @@ def test_unknown_board(tmp_path: Path) -> None:
     assert_one_line_error(run_cli("deploy", "--board", "uno", "--out", str(tmp_path / "o")), "unknown board 'uno'", "pico")
 
 
+def test_bench_weights_small_needs_sparsity(tmp_path: Path) -> None:
+    proc = run_cli("bench", "--board", "pico", "--weights", "small", "--out", str(tmp_path / "o"))
+    assert_one_line_error(proc, "--weights small", "--sparsity")
+    assert not (tmp_path / "o").exists()
+
+
 def test_missing_model(tmp_path: Path) -> None:
     assert_one_line_error(
         run_cli("deploy", "--board", "pico", "--model", str(tmp_path / "none.keras"), "--out", str(tmp_path / "o")),
