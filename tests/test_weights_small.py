@@ -66,3 +66,22 @@ def test_small_never_larger_than_auto_and_every_sparse_layer_beats_dense(core):
 def test_small_is_bit_exact_on_the_host(tmp_path: Path):
     r = compile_and_compare(model(SPECS, seed=5), tmp_path, n_inputs=6, weights="small")
     assert any(c["encoding"] != "dense" for c in r["result"].sparsity)
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("board", ["pico", "nucleo_f446re"])
+def test_small_is_bit_exact_on_the_simulated_boards(board: str, tmp_path: Path):
+    """Random FC / CONV / DEPTHWISE ops over every zero pattern and a batch of FCs of every kind (the p8 / d4
+    rivalry), compiled with --weights small for the core: byte-identical to TFLM on its simulator."""
+    from rich.console import Console
+
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+    from tests.test_kernels_sparse_p8 import KINDS, p8_model
+
+    for name, buf in (("ops", model(SPECS, seed=13)), ("fcs", p8_model(list(KINDS), seed=14))):
+        tfl = tmp_path / f"{name}.tflite"
+        tfl.write_bytes(buf)
+        m = measure(tfl, load_board(board), tmp_path / name, "small", Console(stderr=True, quiet=True))
+        assert m.bit_exact == f"{INFERENCES}/{INFERENCES}", name
+        assert any(w["encoding"] != "dense" for w in m.weights)
