@@ -40,7 +40,7 @@ def test_registry_picks_armv6m_sparse_kernels() -> None:
     m4 = {op: select_variant(op, "sparse_d4", "cortex-m4", dict(GEO[op], fic=8)).function for op in OPS}
     # the M4's first CONV_2D variant is the 4-pixel walk, taken by cost against the 8-pixel one after it
     # (tests/test_kernels_sparse_b4_dsp.py)
-    assert m4 == {"FULLY_CONNECTED": "eat_fully_connected_s8_sparse_d4", "CONV_2D": "eat_conv2d_s8_sparse_b4_dsp",
+    assert m4 == {"FULLY_CONNECTED": "eat_fully_connected_s8_sparse_d4_dsp", "CONV_2D": "eat_conv2d_s8_sparse_b4_dsp",
                   "DEPTHWISE_CONV_2D": "eat_depthwise_conv2d_s8_sparse_dsp"}
 
 

@@ -4,11 +4,11 @@ the folded bias and its window scratch when sparse wins."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pipeline.compiler import kernels, kernels_sparse, sparse
+from pipeline.compiler import kernels, kernels_p8, kernels_sparse, sparse
 from pipeline.compiler.ops import Ctx, Lowered, sparse_2of4_weights, sparse_call, sparse_p8_weights
 from pipeline.compiler.sparse_cost import LayerShape, costs
 
@@ -20,11 +20,25 @@ LAYOUTS = {"FULLY_CONNECTED": "non-zeros per output row, steps in input elements
 def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = None,
           fc_shape: tuple[int, int, int] | None = None) -> Lowered:
     """`g`: the conv geometry (ops/conv.py, with fic and dm); `fc_shape`: (batches, in_depth, out_depth) for FC."""
-    dense_const = lw.const_bytes   # before _apply: a sparse switch rewrites lw in place
-    done = _apply(ctx, lw, w, bias, input_offset, g, fc_shape)
+    pre = ctx.prefix(lw.op)
+    dense_const = table_only(replace(lw, arrays=list(lw.arrays), params=list(lw.params)), pre).const_bytes
+    done = table_only(_apply(ctx, lw, w, bias, input_offset, g, fc_shape), pre)   # (_apply rewrites lw in place)
     choice = ctx.choices[-1]
     choice.dense_const_bytes, choice.chosen_const_bytes = dense_const, done.const_bytes
     return done
+
+
+def table_only(lw: Lowered, pre: str) -> Lowered:
+    """`lw` without the op's per-channel multiplier and shift arrays (NULL in its params) when its kernel reads
+    every channel's requantisation from its own table (Variant.rq_table: the M0+ plane and block walks, the d4
+    rows walk, the dense plane conv; the M0+ p8 rows table): they would be 8 B of flash per channel no code reads."""
+    v = kernels.variant_named(lw.kernel or "")
+    if v is None or not (v.rq_table or v.layout == kernels_p8.M0_LAYOUT):
+        return lw
+    names = (pre + "mult", pre + "shift")
+    lw.arrays = [a for a in lw.arrays if a.name not in names]
+    lw.params = [(f, "NULL" if e in names else e) for f, e in lw.params]
+    return lw
 
 
 def _apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
