@@ -20,12 +20,11 @@ KEY = "sparse_d4"
 MAX_STEP = 15
 MAX_ENTRIES = 255    # entries per channel: the count is one byte
 MODES = ("auto", "small", "dense", "sparse", "2of4", "p8")   # auto: the cost model decides, the fastest encoding per
-# layer; small: of the encodings the cost model says beat dense, the smallest (flash before speed; a layer no sparse
-# encoding speeds up stays dense, as in auto); sparse: force d4 (tests); 2of4: force the 2:4 format (sparse_2of4.py)
-# where it fits and a kernel applies, elsewhere as auto (tests); p8: force the FULLY_CONNECTED (weight, position)
-# pairs (sparse_p8.py) where they fit, elsewhere as auto (tests)
+# layer; small: of dense and the encodings the cost model says beat dense, the one whose constants take the least
+# flash as emitted (ops/sparse_weights.py _smallest); sparse: force d4 (tests); 2of4: force the 2:4 format
+# (sparse_2of4.py) where it fits and a kernel applies, elsewhere as auto (tests); p8: force the FULLY_CONNECTED
+# (weight, position) pairs (sparse_p8.py) where they fit, elsewhere as auto (tests)
 SMALL = "small"
-PRICED = ("auto", SMALL)   # the modes in which the cost model chooses
 
 
 @dataclass(frozen=True)
@@ -203,7 +202,7 @@ def choose(mode: str, core: str, opcode: str, w: np.ndarray, enc: Encoded, shape
     if not enc.fits:
         pick, why = "dense", (f"{sp:.0%} zeros: dense: a channel has {int(enc.entries.max())} entries, more than "
                               f"the d4 count's {MAX_ENTRIES}")
-    elif mode in PRICED and dense_only:
+    elif mode == "auto" and dense_only:
         pick, why = "dense", f"{sp:.0%} zeros: dense on {core}: {dense_only}"
     elif mode == "sparse":
         pick, why = KEY, "forced sparse (--weights sparse)"
@@ -223,15 +222,14 @@ def choose(mode: str, core: str, opcode: str, w: np.ndarray, enc: Encoded, shape
 
 
 def replaces(label: str, force: str, mode: str, nbytes: int, est: int, choice: LayerChoice,
-             other_est: int | None = None, other_bytes: int | None = None) -> bool:
+             other_est: int | None = None) -> bool:
     """Whether another encoding (`label`: "2:4", "p8"; weights mode `force` forces it) of `nbytes` bytes and
-    estimate `est` replaces the choice made so far (dense or d4, or a rival of `other_bytes` estimated at
-    `other_est`): smaller than dense, at least MARGIN under dense, and the fastest (an equal estimate wins when it
-    is smaller); in mode "small" the smallest (an equal size wins when it is faster). Notes a refusal in the
-    choice's reason."""
+    estimate `est` replaces the choice made so far (dense or d4, or a rival estimated at `other_est`): smaller
+    than dense, at least MARGIN under dense, and the fastest (an equal estimate wins when it is smaller).
+    Notes a refusal in the choice's reason."""
     if mode == force:
         return True
-    if mode not in PRICED:
+    if mode != "auto":
         return False
     dense_c = choice.dense_cycles_est
     if nbytes >= choice.dense_weight_bytes:
@@ -243,12 +241,6 @@ def replaces(label: str, force: str, mode: str, nbytes: int, est: int, choice: L
     best = choice.sparse_cycles_est if choice.encoding == KEY else dense_c
     if other_est is not None:
         best = min(best, other_est)
-    if mode == SMALL:
-        rival = min(choice.chosen_weight_bytes, other_bytes if other_bytes is not None else choice.chosen_weight_bytes)
-        if nbytes < rival or (nbytes == rival and est < best):
-            return True
-        choice.reason += f"; {label} ({nbytes:,} B, est. {est:,}): not the smallest faster than dense (--weights small)"
-        return False
     smaller_tie = est == best and nbytes < choice.chosen_weight_bytes   # e.g. the same plane walk
     if est < best or smaller_tie:
         return True

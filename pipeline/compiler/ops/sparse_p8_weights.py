@@ -39,11 +39,10 @@ def candidate(ctx: Ctx, opcode: str, data: np.ndarray, geo: dict) -> tuple[Candi
     return Candidate(variant, enc, est), ""
 
 
-def decide(mode: str, c: Candidate, choice: LayerChoice, other_est: int | None = None,
-           other_bytes: int | None = None) -> bool:
-    """Whether p8 replaces the choice made so far (dense, d4, or a 2:4 of `other_bytes` estimated at
-    `other_est`): sparse.replaces."""
-    return sparse.replaces("p8", FORCE, mode, c.enc.bytes, c.cycles_est, choice, other_est, other_bytes)
+def decide(mode: str, c: Candidate, choice: LayerChoice, other_est: int | None = None) -> bool:
+    """Whether p8 replaces the choice made so far (dense, d4, or a 2:4 estimated at `other_est`):
+    sparse.replaces."""
+    return sparse.replaces("p8", FORCE, mode, c.enc.bytes, c.cycles_est, choice, other_est)
 
 
 def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo: dict, c: Candidate,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pipeline.compiler import kernels, kernels_p8, kernels_sparse, sparse
+from pipeline.compiler import kernels, kernels_p8, kernels_sparse, sparse, sparse_cost
 from pipeline.compiler.ops import Ctx, Lowered, sparse_2of4_weights, sparse_call, sparse_p8_weights
 from pipeline.compiler.sparse_cost import LayerShape, costs
 
@@ -21,10 +21,53 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
           fc_shape: tuple[int, int, int] | None = None) -> Lowered:
     """`g`: the conv geometry (ops/conv.py, with fic and dm); `fc_shape`: (batches, in_depth, out_depth) for FC."""
     pre = ctx.prefix(lw.op)
-    dense_const = table_only(replace(lw, arrays=list(lw.arrays), params=list(lw.params)), pre).const_bytes
+    dense_const = table_only(_copy(lw), pre).const_bytes
+    if ctx.weight_mode == sparse.SMALL:
+        return _smallest(ctx, lw, w, bias, input_offset, g, fc_shape, dense_const)
     done = table_only(_apply(ctx, lw, w, bias, input_offset, g, fc_shape), pre)   # (_apply rewrites lw in place)
     choice = ctx.choices[-1]
     choice.dense_const_bytes, choice.chosen_const_bytes = dense_const, done.const_bytes
+    return done
+
+
+# The encodings `--weights small` weighs: each forced in turn (a format that does not fit falls back as auto)
+SMALL_TRIALS = ("dense", "sparse", "2of4", "p8")
+
+
+def _copy(lw: Lowered) -> Lowered:
+    """A copy a lowering step may rewrite (its lists are new; the arrays in them are replaced, never changed)."""
+    return replace(lw, arrays=list(lw.arrays), params=list(lw.params), args=list(lw.args), notes=list(lw.notes))
+
+
+def _smallest(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
+              fc_shape: tuple[int, int, int] | None, dense_const: int) -> Lowered:
+    """--weights small: every encoding lowered in full on a copy (dense, d4 with its fastest walk, 2:4, p8),
+    and of dense and those the cost model says beat dense by the margin, the one whose constants take the least
+    flash as emitted (weights in its kernel's layout, index, bias and tables; a tie: the faster)."""
+    pre = ctx.prefix(lw.op)
+    mode = ctx.weight_mode
+    tried: dict[tuple[str, str], tuple[Lowered, sparse.LayerChoice]] = {}
+    for trial in SMALL_TRIALS:
+        ctx.weight_mode = trial
+        try:
+            done = table_only(_apply(ctx, _copy(lw), w, bias, input_offset, g, fc_shape), pre)
+        finally:
+            ctx.weight_mode = mode
+        c = ctx.choices.pop()
+        c.dense_const_bytes, c.chosen_const_bytes = dense_const, done.const_bytes
+        tried.setdefault((c.encoding, done.kernel or ""), (done, c))
+    dense_c = next(c for _, c in tried.values()).dense_cycles_est
+    def est(c: sparse.LayerChoice) -> int:
+        return c.dense_cycles_est if c.encoding == "dense" else c.sparse_cycles_est
+    fit = [(d, c) for d, c in tried.values()
+           if c.encoding == "dense" or est(c) < dense_c * sparse_cost.MARGIN]
+    done, choice = min(fit, key=lambda dc: (dc[1].chosen_const_bytes, est(dc[1])))
+    others = "; ".join(f"{c.encoding} {c.chosen_const_bytes:,} B est. {est(c):,}" for d, c in tried.values()
+                       if d is not done)
+    choice.reason = (f"--weights small: {choice.encoding} ({done.kernel}) takes {choice.chosen_const_bytes:,} B as "
+                     f"emitted (dense {dense_const:,} B), est. {est(choice):,} against dense {dense_c:,} "
+                     f"(x{sparse_cost.MARGIN} margin); the others: {others}")
+    ctx.choices.append(choice)
     return done
 
 
@@ -64,8 +107,7 @@ def _apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
     nm, _ = sparse_2of4_weights.candidate(ctx, op.opcode, data, geo)   # the 2:4 format, where it fits
     nm_ok = nm is not None and sparse_2of4_weights.decide(ctx.weight_mode, nm, choice)
     p8, _ = sparse_p8_weights.candidate(ctx, op.opcode, data, geo)     # FC (weight, position) pairs, where they fit
-    if p8 is not None and sparse_p8_weights.decide(ctx.weight_mode, p8, choice, nm.cycles_est if nm_ok else None,
-                                                   nm.enc.bytes if nm_ok else None):
+    if p8 is not None and sparse_p8_weights.decide(ctx.weight_mode, p8, choice, nm.cycles_est if nm_ok else None):
         done = sparse_p8_weights.apply(ctx, lw, data, bias, input_offset, geo, p8, choice)
         if done is not None:
             ctx.choices.append(choice)
