@@ -58,9 +58,10 @@ def test_small_keeps_dense_where_a_sparse_layer_emits_more():
     auto: list = []
     small: list = []
     lower_model(m, "cortex-m0plus", "auto", auto)
-    lower_model(m, "cortex-m0plus", "small", small)
+    lowered = lower_model(m, "cortex-m0plus", "small", small)
     assert auto[0].encoding == "sparse_d4" and auto[0].chosen_const_bytes > auto[0].dense_const_bytes
     assert small[0].encoding == "dense" and small[0].chosen_const_bytes == small[0].dense_const_bytes
+    assert any(n == f"weights: {small[0].reason}" for n in lowered[0].notes)   # the generated C says why
 
 
 def test_small_is_bit_exact_on_the_host(tmp_path: Path):

@@ -57,18 +57,24 @@ def _smallest(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
         c.dense_const_bytes, c.chosen_const_bytes = dense_const, done.const_bytes
         tried.setdefault((c.encoding, done.kernel or ""), (done, c))
     dense_c = next(c for _, c in tried.values()).dense_cycles_est
-    def est(c: sparse.LayerChoice) -> int:
-        return c.dense_cycles_est if c.encoding == "dense" else c.sparse_cycles_est
     fit = [(d, c) for d, c in tried.values()
-           if c.encoding == "dense" or est(c) < dense_c * sparse_cost.MARGIN]
-    done, choice = min(fit, key=lambda dc: (dc[1].chosen_const_bytes, est(dc[1])))
-    others = "; ".join(f"{c.encoding} {c.chosen_const_bytes:,} B est. {est(c):,}" for d, c in tried.values()
+           if c.encoding == "dense" or _est(c) < dense_c * sparse_cost.MARGIN]
+    done, choice = min(fit, key=lambda dc: (dc[1].chosen_const_bytes, _est(dc[1])))
+    others = "; ".join(f"{c.encoding} {c.chosen_const_bytes:,} B est. {_est(c):,}" for d, c in tried.values()
                        if d is not done)
+    trial_reason = choice.reason
     choice.reason = (f"--weights small: {choice.encoding} ({done.kernel}) takes {choice.chosen_const_bytes:,} B as "
-                     f"emitted (dense {dense_const:,} B), est. {est(choice):,} against dense {dense_c:,} "
+                     f"emitted (dense {dense_const:,} B), est. {_est(choice):,} against dense {dense_c:,} "
                      f"(x{sparse_cost.MARGIN} margin); the others: {others}")
+    notes = [n.replace(trial_reason, choice.reason) for n in done.notes]   # the C comment says why, as compile.json
+    done.notes = notes if notes != done.notes else notes + [f"weights: {choice.reason}"]
     ctx.choices.append(choice)
     return done
+
+
+def _est(c: sparse.LayerChoice) -> int:
+    """The estimate of the encoding a choice took."""
+    return c.dense_cycles_est if c.encoding == "dense" else c.sparse_cycles_est
 
 
 def table_only(lw: Lowered, pre: str) -> Lowered:
