@@ -102,9 +102,12 @@ def test_armv6m_sparse_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: 
     # -128 and weights +-127; "~": accumulators above 65535 below the upper bound, the block walks' slow path;
     # "CONV_2D+": block walks with multipliers near 1, channels without the fast requantisation: the output
     # stage eat_armv6m_block_out_lo sends them to eat_armv6m_rq_slow)
+    # "^": channels pruned empty with ~2^30 biases, written as constants into the op's multiplier and shift,
+    # which the plane walk prepares its requantisation from per channel)
     extra = [(op, kind) for op in ("DEPTHWISE_CONV_2D", "DEPTHWISE_CONV_2D+", "DEPTHWISE_CONV_2D_C4",
                                    "DEPTHWISE_CONV_2D_C4+", "CONV_2D_C1", "CONV_2D_C1+")
-             for kind in PATTERNS] + [(op, kind) for op in ("CONV_2D~", "CONV_2D+") for kind in ("magnitude", "block")]
+             for kind in PATTERNS] + [(op, kind) for op in ("DEPTHWISE_CONV_2D^", "CONV_2D_C1^")
+                                      for kind in ("magnitude", "block", "zero_rows")] + [(op, kind) for op in ("CONV_2D~", "CONV_2D+") for kind in ("magnitude", "block")]
     tfl.write_bytes(model([(op, kind) for op in OPS for kind in PATTERNS] + fcs + extra, seed))
     m = measure(tfl, load_board("pico"), tmp_path / "out", "sparse", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"

@@ -42,9 +42,10 @@ def test_small_takes_the_least_flash_as_emitted_of_dense_and_what_beats_it(core)
         assert differ > 0
 
 
-def test_small_keeps_dense_where_a_sparse_layer_emits_more():
-    """kws's 3x3 depthwise (64 channels, 80 % zeros) on the M0+: the plane walk is ~0.3x dense's cycles but keeps
-    48 B per channel of tables, so as emitted it is larger than dense: auto takes it, small does not."""
+def test_kws_depthwise_on_the_m0plus_emits_less_sparse_and_small_agrees():
+    """kws's 3x3 depthwise (64 channels, 80 % zeros) on the M0+: the plane walk prepares each channel's
+    requantisation itself (no 36 B per channel of compiler-made tables), so it is smaller than dense as emitted as
+    well as faster: auto and small both take it, and the generated C says why."""
     rng = np.random.default_rng(3)
     F = fb()
     w = prune_array(rng.integers(-127, 128, size=(1, 3, 3, 64)).astype(np.int8), "DEPTHWISE_CONV_2D", "magnitude", 0.8)
@@ -59,9 +60,9 @@ def test_small_keeps_dense_where_a_sparse_layer_emits_more():
     small: list = []
     lower_model(m, "cortex-m0plus", "auto", auto)
     lowered = lower_model(m, "cortex-m0plus", "small", small)
-    assert auto[0].encoding == "sparse_d4" and auto[0].chosen_const_bytes > auto[0].dense_const_bytes
-    assert small[0].encoding == "dense" and small[0].chosen_const_bytes == small[0].dense_const_bytes
-    assert any(n == f"weights: {small[0].reason}" for n in lowered[0].notes)   # the generated C says why
+    assert auto[0].encoding == "sparse_d4" and auto[0].chosen_const_bytes < auto[0].dense_const_bytes
+    assert small[0].encoding == "sparse_d4" and small[0].chosen_const_bytes == auto[0].chosen_const_bytes
+    assert any(small[0].reason in n for n in lowered[0].notes)   # the generated C says why
 
 
 def test_small_is_bit_exact_on_the_host(tmp_path: Path):

@@ -97,7 +97,7 @@ register("DEPTHWISE_CONV_2D", KEY_DW, ARMV6M, Variant(
     "eat_depthwise_conv2d_s8_sparse_2of4_armv6m", "runtime/src/armv6m/depthwise_conv2d_sparse_armv6m.c",
     "the d4 depthwise's plane walk (Thumb-1 walks for 1, 2 and n non-zeros, four planes per word load, the "
     "accumulator bounds) with each channel's record decoded once into (offset, weight) of its non-zeros",
-    applies=lambda g: g["kh"] * g["kw"] <= 64, header="eat/sparse_2of4.h", clamp_bounds=True, rq_table=True, pixel_block=0,
+    applies=lambda g: g["kh"] * g["kw"] <= 64, header="eat/sparse_2of4.h", clamp_bounds=True, pixel_block=0,
     scratch=kernels_sparse.dw_planes_scratch))
 register("DEPTHWISE_CONV_2D", KEY_DW, ARMV7EM, Variant(
     "eat_depthwise_conv2d_s8_sparse_2of4_dsp", "runtime/src/armv7em/depthwise_conv2d_sparse_dsp.c",

@@ -144,7 +144,7 @@ register("CONV_2D", "dense", ARMV6M, Variant(
     "all taps), accumulator bounds before the exact requantisation",
     applies=lambda g: g["ic"] == 1 and g["fic"] == 1 and g["kh"] * g["kw"] <= PLANE_MAX_TAPS,
     fold_input_offset=True, scratch=_plane_scratch, pixel_block=0, header="eat/sparse_armv6m.h",
-    clamp_bounds=True, rq_table=True))
+    clamp_bounds=True))
 register("CONV_2D", "dense", ARMV6M, Variant(
     "eat_conv2d_s8_swar_armv6m", "runtime/src/armv6m/conv2d_s8_swar_armv6m.c",
     "the window as unsigned bytes x + 128 against word-packed pairs of w + 128: two products per MULS, "

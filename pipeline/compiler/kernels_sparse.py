@@ -47,7 +47,7 @@ register("CONV_2D", KEY, ARMV6M, Variant(
     "one input channel: every filter walks the padded input plane once (the depthwise plane walk with "
     "depth multiplier out_c), per output pixel one LDRSB + MULS + ADDS per non-zero and the accumulator bounds",
     applies=lambda g: g["ic"] == 1 and g["fic"] == 1, scratch=lambda g: _dw_plane_scratch(g), layout="d4_taps",
-    header="eat/sparse_armv6m.h", clamp_bounds=True, rq_table=True, pixel_block=0))
+    header="eat/sparse_armv6m.h", clamp_bounds=True, pixel_block=0))   # requantisation prepared per channel
 register("CONV_2D", KEY, ARMV6M, Variant(
     "eat_conv2d_s8_sparse_b8_armv6m", "runtime/src/armv6m/conv2d_sparse_b8_armv6m.c",
     "each filter's non-zeros walked once per block of 8 output pixels (receptive fields gathered "
@@ -155,7 +155,7 @@ register("DEPTHWISE_CONV_2D", KEY, ARMV6M, Variant(
     "channel outer: the input plane copied with its padding (the zero point), the channel's non-zeros "
     "decoded once, then per output pixel one LDRSB + MULS + ADDS per non-zero (Thumb-1 walks in SRAM, "
     "straight-line for 1 and 2 non-zeros) and the accumulator bounds before the exact requantisation",
-    scratch=dw_planes_scratch, layout="d4_taps", header="eat/sparse_armv6m.h", clamp_bounds=True, rq_table=True, pixel_block=0))
+    scratch=dw_planes_scratch, layout="d4_taps", header="eat/sparse_armv6m.h", clamp_bounds=True, pixel_block=0))
 
 # ---- RV32IMC (runtime/src/rv32/depthwise_conv2d_sparse_rv32.c, eat/sparse_rv32.h): ESP32-C3 ----
 # The plane walk in C (no SIMD): channel outer, steps in kernel taps decoded once per channel, straight-line

@@ -5,15 +5,15 @@
  * Channel outer, pixels inner (the plan of the M4's armv7em/depthwise_conv2d_sparse_dsp.c): per input
  * channel its plane is copied into scratch with the padding around it holding the input zero point
  * (x + input_offset = 0 there, as TFLM skips those taps); per output channel its non-zeros are decoded
- * once into (offset in the plane, weight) and its requantisation read as the compiler prepared it; then every output pixel
+ * once into (offset in the plane, weight) and its requantisation prepared (eat_armv6m_rq_prepare: ~30 cycles, against
+ * 36 B per channel of flash when the compiler prepared it); then every output pixel
  * costs one LDRSB, one MULS and one ADDS per non-zero, the accumulator bounds (outside [lo, hi] the
  * output is the clamp: no requantisation) and otherwise eat/armv6m.h's exact requantisation. Channels
  * of 0 non-zeros write one constant; 1 to 4 non-zeros have Thumb-1 walks with straight-line products,
  * more one with a loop over the pairs; requantisations off the fast path's shapes take a C loop. With
  * depth multiplier 1 and in_c % 4 == 0 four channels' planes are filled per word load. `bias` is
- * int32[12][out_c]: bias + input_offset * sum(w[oc]), then the bounds lo[oc], hi[oc]
- * (pipeline/compiler/clamp_bounds.py), then each channel's eat_armv6m_rq_t prepared by the compiler
- * (fixedpoint.py armv6m_rq; Variant.rq_table). Bit-exact with TFLM. Also the dense counterpart for CONV_2D with
+ * int32[3][out_c]: bias + input_offset * sum(w[oc]), then the bounds lo[oc], hi[oc]
+ * (pipeline/compiler/clamp_bounds.py); the multipliers and shifts are the op's. Bit-exact with TFLM. Also the dense counterpart for CONV_2D with
  * in_c 1 (eat_conv2d_s8_plane_armv6m: dense weights, every tap walked), and the depthwise over the 2:4
  * records (eat_depthwise_conv2d_s8_sparse_2of4_armv6m, eat/sparse_2of4.h). Built only when __ARM_ARCH_6M__
  * is defined; the registries (kernels_sparse.py, kernels_registry.py) pick them for core "cortex-m0plus". */
@@ -319,8 +319,8 @@ static void walk0(int8_t *o, const chan_t *c)
 /* The plane walk of every output channel. Weights: the d4 encoding `w`, or, when `dense` is not NULL,
  * dense filters of k_h * k_w taps each, channel after channel (CONV_2D OHWI with in_c 1), every tap
  * walked (zeros too: the dense kernel). Per channel only what differs is set: its non-zeros decoded
- * (steps in taps followed by column, no division), its bias, bounds and prepared requantisation read
- * from `bias` (a PC profile of the example's conv1 showed ~470 cycles per channel when the walk's
+ * (steps in taps followed by column, no division), its bias and bounds read from `bias`, its requantisation
+ * prepared from the op's multiplier and shift (a PC profile of the example's conv1 showed ~470 cycles per channel when the walk's
  * constants, the requantisation and each tap's row were worked out per channel). */
 static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int8_t *dense,
                        const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
@@ -333,7 +333,7 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
     const int32_t rec = eat_2of4_dw_record(taps);
     const uint8_t *counts = d4 ? (const uint8_t *)w->index : NULL;
     const uint8_t *nib0 = d4 ? counts + out_c : NULL;
-    const eat_armv6m_rq_t *rq = (const eat_armv6m_rq_t *)(const void *)(bias + 3 * out_c);
+    eat_armv6m_rq_t q;                      /* the channel's requantisation, prepared when the channel starts */
     int32_t *nz = (int32_t *)scratch;       /* [2 taps]: per non-zero its offset in the plane, its weight */
     int8_t *const planes = (int8_t *)(nz + 2 * taps);
     int8_t *plane = planes;
@@ -435,7 +435,8 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
             c.bias = bias[oc];
             c.lo = bias[out_c + oc];
             c.hi = bias[2 * out_c + oc];
-            c.q = &rq[oc];
+            eat_armv6m_rq_prepare(&q, p->multiplier[oc], p->shift[oc], p->output_offset);
+            c.q = &q;
             if (n == 0) {
                 walk0(o + oc, &c);
                 continue;
