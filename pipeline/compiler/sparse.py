@@ -19,12 +19,14 @@ FORMAT = "EAT_WEIGHTS_SPARSE_D4"
 KEY = "sparse_d4"
 MAX_STEP = 15
 MAX_ENTRIES = 255    # entries per channel: the count is one byte
-MODES = ("auto", "small", "dense", "sparse", "2of4", "p8")   # auto: the cost model decides, the fastest encoding per
+MODES = ("auto", "small", "dense", "sparse", "2of4", "p8", "sparse_per_call")   # auto: the cost model decides, the fastest encoding per
 # layer; small: of dense and the encodings the cost model says beat dense, the one whose constants take the least
 # flash as emitted (ops/sparse_weights.py _smallest); sparse: force d4 (tests); 2of4: force the 2:4 format
 # (sparse_2of4.py) where it fits and a kernel applies, elsewhere as auto (tests); p8: force the FULLY_CONNECTED
-# (weight, position) pairs (sparse_p8.py) where they fit, elsewhere as auto (tests)
+# (weight, position) pairs (sparse_p8.py) where they fit, elsewhere as auto (tests); sparse_per_call: force d4, and
+# the M0+ block walks prepare their requantisation per call as under small (tests)
 SMALL = "small"
+SPARSE_PER_CALL = "sparse_per_call"
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,18 @@ from pipeline.compiler.ops import CArray, Lowered
 
 def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how: str, geo: dict | None,
                 weights_note: str, tail: tuple[np.ndarray, str] | None = None,
-                dead: np.ndarray | None = None, weight_sums: np.ndarray | None = None) -> Lowered:
+                dead: np.ndarray | None = None, weight_sums: np.ndarray | None = None,
+                rq_per_call: bool = False) -> Lowered:
     """`lw` calling `variant` with `folded` as its bias: followed by each channel's accumulator bounds
     when the variant clamps (`geo` has act_min/act_max), then `tail` (an array and its note) if given;
     `how` says where the bias came from and `weights_note` what the weights became. `dead`: the output
     channels with no non-zero weight (their accumulator is the folded bias): a clamping variant gets them as
     a small constant (constant_channels) in its rq table or in the op's per-channel multiplier and shift arrays
     (a dead channel's bias, often ~2^30 from its tiny weight scale, leaves the narrow lanes and the short
-    requantisation: the M4 plane walk requantised each of its outputs the general way)."""
+    requantisation: the M4 plane walk requantised each of its outputs the general way). `rq_per_call`
+    (`--weights small`): a variant with an rq table gets none; its kernel prepares every channel's
+    requantisation per call from the op's multiplier and shift arrays (36 B of flash per channel fewer, 36 B of
+    scratch more; the block walks: conv2d_sparse_block_armv6m.h)."""
     lw.kernel = variant.function
     lw.arrays = [a for a in lw.arrays if a.name != pre + "bias"]
     if variant.clamp_bounds:
@@ -31,20 +35,26 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
         else:   # per-tensor (FULLY_CONNECTED): the one multiplier and shift for every channel
             mults = np.full(len(folded), int(params["output_multiplier"]), np.int64)
             shifts = np.full(len(folded), int(params["output_shift"]), np.int64)
-        if (variant.rq_table or pre + "mult" in arr) and dead is not None and dead.any():
+        table = variant.rq_table and not rq_per_call   # the kernel reads the compiler's rq table
+        if (table or pre + "mult" in arr) and dead is not None and dead.any():
             folded, mults, shifts, how = constant_channels(folded, mults, shifts, int(params["output_offset"]),
                                                            geo["act_min"], geo["act_max"], dead, how)
-            if not variant.rq_table:   # the kernel reads the op's own arrays: they take the constants' too
+            if not table:   # the kernel reads the op's own arrays: they take the constants' too
                 lw.arrays = [CArray(a.name, a.ctype, {pre + "mult": mults, pre + "shift": shifts}[a.name],
                                     a.comment + "; channels without a non-zero weight: 2^30, -1 (their constant)")
                              if a.name in (pre + "mult", pre + "shift") else a for a in lw.arrays]
         folded, how = clamp_bounds.with_bounds(folded, mults, shifts, int(params["output_offset"]),
                                                geo["act_min"], geo["act_max"], how)
         if variant.rq_table:
-            table, note = fixedpoint.armv6m_rq_table(mults, shifts, int(params["output_offset"]))
-            folded, how = np.concatenate([folded, np.array(table, np.int64)]), how + note
-            if variant.layout == "d4_im2col_block":   # the block walks: then the output stage's mode word
-                mode, why = block_out_mode(table, folded[len(mults):2 * len(mults)])
+            words, note = fixedpoint.armv6m_rq_table(mults, shifts, int(params["output_offset"]))
+            lo = folded[len(mults):2 * len(mults)]
+            if table:
+                folded, how = np.concatenate([folded, np.array(words, np.int64)]), how + note
+            else:
+                how += (f"; no rq table ({RQ_WORDS * 4 * len(mults):,} B, --weights small): the kernel prepares each "
+                        "channel's eat_armv6m_rq_t per call from the op's multiplier and shift")
+            if variant.layout == "d4_im2col_block":   # the M0+ block walks: then the output stage's mode word
+                mode, why = block_out_mode(words, lo)
                 folded, how = np.concatenate([folded, np.array([mode], np.int64)]), how + why
         if variant.lane_starts:
             assert weight_sums is not None, "lane starts need each channel's sum of weights"
@@ -56,7 +66,8 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
     lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded, f"folded bias: {how}"))
     lw.args = [pre + "bias_folded" if a.endswith("bias") or a == "NULL" and k == 2 else a
                for k, a in enumerate(lw.args)]
-    lw.scratch_bytes = int(variant.scratch(geo))
+    lw.scratch_bytes = int(variant.scratch(geo)) + (RQ_WORDS * 4 * int(geo["oc"]) if variant.rq_table and rq_per_call
+                                                     else 0)   # the prepared eat_armv6m_rq_t, after the sums
     lw.notes = [n for n in lw.notes if not n.startswith("kernel ")]
     lw.notes.append(f"kernel {variant.function} ({variant.source}): {variant.why}")
     lw.notes.append(weights_note)
