@@ -1,11 +1,12 @@
 /* Host check for tests/test_kernels_armv6m.py: the Cortex-M0+ requantisation paths in eat/armv6m.h
- * and eat_requant (compiled as for ARMv6-M with -D__ARM_ARCH_6M__, else its 64-bit path)
+ * (prepared, eat_armv6m_rq_apply, and not, eat_armv6m_rq_direct) and eat_requant (compiled as for ARMv6-M with -D__ARM_ARCH_6M__, else its 64-bit path)
  * against eat_mbqm (TFLM's MultiplyByQuantizedMultiplier), exhaustive over |x| <= span and random
  * over all of int32, for `nm` multipliers and every shift in [-31, 31]. Usage: rq NM SPAN */
 #include <stdio.h>
 #include <stdlib.h>
 #include "eat/armv6m.h"
-int32_t eat_armv6m_rq_slow(const eat_armv6m_rq_t *t, int32_t x) { return (int32_t)((uint32_t)eat_armv6m_requant(x, t->mult, t->shift) + (uint32_t)t->out_off); }
+int32_t eat_armv6m_rq_general(int32_t x, int32_t m, int32_t sh, int32_t off) { return (int32_t)((uint32_t)eat_armv6m_requant(x, m, sh) + (uint32_t)off); }
+int32_t eat_armv6m_rq_slow(const eat_armv6m_rq_t *t, int32_t x) { return eat_armv6m_rq_general(x, t->mult, t->shift, t->out_off); }
 static uint64_t s = 88172645463325252ull;
 static uint32_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return (uint32_t)s; }
 static long bad, n;
@@ -28,6 +29,11 @@ static void check(int32_t x, int32_t m, int32_t sh)
         const int32_t want_off = (int32_t)((uint32_t)want + (uint32_t)off);
         if (eat_armv6m_rq_apply(&t, x) != want_off) {
             if (bad < 5) printf("x=%d m=%d sh=%d off=%d: got %d want %d\n", x, m, sh, off, eat_armv6m_rq_apply(&t, x), want_off);
+            ++bad;
+        }
+        if (eat_armv6m_rq_direct(x, m, sh, off) != want_off) {   /* the same without the prepared record */
+            if (bad < 5) printf("x=%d m=%d sh=%d off=%d: got %d want %d (rq_direct)\n", x, m, sh, off,
+                                eat_armv6m_rq_direct(x, m, sh, off), want_off);
             ++bad;
         }
     }

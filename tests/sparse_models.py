@@ -49,14 +49,16 @@ def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tu
     suffix: input zero point -128, non-zeros of +-127 and an output scale near input x weight scale; a "~"
     suffix (CONV_2D): ReLU, 16-19 input channels and an output scale 2^9-2^12 x input x weight scale, so
     accumulators between 65535 and the upper accumulator bound occur (the M0+ block walks' slow path); a "^"
-    suffix (CONV_2D / DEPTHWISE_CONV_2D): per-channel scales and some output channels without a non-zero
+    suffix (CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED): per-channel scales and some output channels without a non-zero
     weight whose bias is 2^29..2^30 with a scale that maps it to a few hundred (a channel pruned empty: its
     tiny weight scale gives such biases, as in the built-in example). "CONV_2D_FEW": a CONV_2D of 1..3 x 1..3
-    inputs (a few output pixels: the M4 4-pixel block walk), 1..32 input channels, not grouped."""
+    inputs (a few output pixels: the M4 4-pixel block walk), 1..32 input channels, not grouped. A "%" suffix
+    (FULLY_CONNECTED): per-channel scales (FC is per-tensor otherwise; "^" makes it per-channel too)."""
     extreme = opcode.endswith("+")
     wide = opcode.endswith("~")
     dead_big = opcode.endswith("^")
-    opcode = opcode.rstrip("+~^")
+    per_ch = opcode.endswith("%")
+    opcode = opcode.rstrip("+~^%")
     few = opcode == "CONV_2D_FEW"
     opcode = "CONV_2D" if few else opcode
     one_channel = opcode == "CONV_2D_C1"
@@ -117,7 +119,8 @@ def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tu
     if wide:
         out_q = (in_q[0] * w_scale * float(2.0 ** rng.uniform(9, 12)), -128)
     wt = T(list(w.shape), w_scale, 0, "INT8", w, f"w{base}")
-    if opcode != "FULLY_CONNECTED" and not wide and (dead_big or rng.random() < 0.6):   # per-channel scales (conv kinds)
+    if ((opcode != "FULLY_CONNECTED" or per_ch or dead_big) and not wide
+            and (dead_big or per_ch or rng.random() < 0.6)):   # per-channel scales (conv kinds; FC with "%" or "^")
         wt.scale = [random_scale(rng, 0.001, 0.05) for _ in range(oc)]
         wt.quantized_dimension = 3 if opcode == "DEPTHWISE_CONV_2D" else 0
     if dead_big:   # channels pruned empty, their bias ~2^30 at a scale that brings it to ~+-300 x the output's

@@ -123,24 +123,31 @@ def test_armv6m_sparse_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: 
 
 @pytest.mark.sim
 def test_block_walks_rq_per_call_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
-    """The block walks without the compiler's rq table (`--weights small`: each channel's eat_armv6m_rq_t prepared
-    per call from the op's multiplier and shift into scratch), forced d4 (weights mode sparse_per_call), one
-    firmware: every zero pattern (zero_rows: channels pruned empty, their constants in the op's arrays), both
-    output stages ("+": block_out_lo, "~": accumulators above 65535), 4 and 8 pixels per walk."""
+    """The block walks and the d4 rows FC without the compiler's rq table (`--weights small`: the block walks
+    prepare each channel's eat_armv6m_rq_t per call from the op's multiplier and shift into scratch, the rows FC
+    requantises each row from them, eat_armv6m_rq_direct; a per-tensor FC prepares its one record per call in
+    any mode), forced d4 (weights mode sparse_per_call), one firmware: every zero pattern (zero_rows: channels
+    pruned empty, their constants in the op's arrays; "^": those with ~2^30 biases), both block output stages
+    ("+": block_out_lo and multipliers near 1, "~": accumulators above 65535), 4 and 8 pixels per walk."""
     from pipeline.bench_sparsity import INFERENCES, measure
     from pipeline.boards import load_board
 
     tfl = tmp_path / "blocks.tflite"
     convs = ([("CONV_2D", kind) for kind in PATTERNS for _ in range(2)]
              + [(op, kind) for op in ("CONV_2D~", "CONV_2D+") for kind in ("magnitude", "block", "zero_rows")])
-    tfl.write_bytes(model(convs, 11))
+    fcs = [(op, kind) for op in ("FULLY_CONNECTED%", "FULLY_CONNECTED+%", "FULLY_CONNECTED^", "FULLY_CONNECTED")
+           for kind in PATTERNS]   # per-channel: each row requantised directly; per-tensor: one record per call
+    tfl.write_bytes(model(convs + fcs, 11))
     m = measure(tfl, load_board("pico"), tmp_path / "out", "sparse_per_call", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
     blocks = [w for w in m.weights if w["kernel"] in ("eat_conv2d_s8_sparse_b4_armv6m", "eat_conv2d_s8_sparse_b8_armv6m")]
     assert {w["kernel"] for w in blocks} == {"eat_conv2d_s8_sparse_b4_armv6m", "eat_conv2d_s8_sparse_b8_armv6m"}
+    rows = [w for w in m.weights if w["kernel"] == "eat_fully_connected_s8_sparse_rows_armv6m"]
     model_c = next((tmp_path / "out").rglob("model.c")).read_text()
     assert model_c.count("--weights small): the kernel prepares") == len(blocks) >= 10
-    assert "eat_armv6m_rq_t (9 words" not in model_c   # no layer kept a table
+    assert model_c.count("--weights small): the kernel requantises each row") >= 15
+    assert model_c.count("the kernel prepares the tensor's eat_armv6m_rq_t once per call") >= 5
+    assert "eat_armv6m_rq_t (9 words" not in model_c and len(rows) >= 25   # no layer kept a table
 
 
 @pytest.mark.sim

@@ -21,9 +21,10 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
     a small constant (constant_channels) in its rq table or in the op's per-channel multiplier and shift arrays
     (a dead channel's bias, often ~2^30 from its tiny weight scale, leaves the narrow lanes and the short
     requantisation: the M4 plane walk requantised each of its outputs the general way). `rq_per_call`
-    (`--weights small`): a variant with an rq table gets none; its kernel prepares every channel's
-    requantisation per call from the op's multiplier and shift arrays (36 B of flash per channel fewer, 36 B of
-    scratch more; the block walks: conv2d_sparse_block_armv6m.h)."""
+    (`--weights small`): a variant with an rq table gets none; its kernel requantises from the op's multiplier and
+    shift arrays (36 B of flash per channel fewer): the M0+ block walks prepare every channel's record per call
+    into scratch (36 B more of it; conv2d_sparse_block_armv6m.h), the d4 rows FC computes each row's directly.
+    A variant that reads a table gets it in place of the op's multiplier and shift arrays (NULL in its params)."""
     lw.kernel = variant.function
     lw.arrays = [a for a in lw.arrays if a.name != pre + "bias"]
     if variant.clamp_bounds:
@@ -35,7 +36,9 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
         else:   # per-tensor (FULLY_CONNECTED): the one multiplier and shift for every channel
             mults = np.full(len(folded), int(params["output_multiplier"]), np.int64)
             shifts = np.full(len(folded), int(params["output_shift"]), np.int64)
-        table = variant.rq_table and not rq_per_call   # the kernel reads the compiler's rq table
+        # a per-tensor FC (the d4 rows walk) prepares its one record per call, any mode (a zero multiplier: the table)
+        tensor = pre + "mult" not in arr and int(params.get("output_multiplier", "0")) != 0
+        table = variant.rq_table and not rq_per_call and not tensor   # the kernel reads the compiler's rq table
         if (table or pre + "mult" in arr) and dead is not None and dead.any():
             folded, mults, shifts, how = constant_channels(folded, mults, shifts, int(params["output_offset"]),
                                                            geo["act_min"], geo["act_max"], dead, how)
@@ -48,11 +51,19 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
         if variant.rq_table:
             words, note = fixedpoint.armv6m_rq_table(mults, shifts, int(params["output_offset"]))
             lo = folded[len(mults):2 * len(mults)]
-            if table:
+            if table:   # which takes the place of the op's multiplier and shift arrays (NULL in its params)
                 folded, how = np.concatenate([folded, np.array(words, np.int64)]), how + note
-            else:
+                names = (pre + "mult", pre + "shift")
+                lw.arrays = [a for a in lw.arrays if a.name not in names]
+                lw.params = [(f, "NULL" if e in names else e) for f, e in lw.params]
+            elif tensor:
+                how += "; no rq table: the kernel prepares the tensor's eat_armv6m_rq_t once per call"
+            elif variant.layout == "d4_im2col_block":
                 how += (f"; no rq table ({RQ_WORDS * 4 * len(mults):,} B, --weights small): the kernel prepares each "
                         "channel's eat_armv6m_rq_t per call from the op's multiplier and shift")
+            else:
+                how += (f"; no rq table ({RQ_WORDS * 4 * len(mults):,} B, --weights small): the kernel requantises "
+                        "each row from the op's multiplier and shift (eat_armv6m_rq_direct)")
             if variant.layout == "d4_im2col_block":   # the M0+ block walks: then the output stage's mode word
                 mode, why = block_out_mode(words, lo)
                 folded, how = np.concatenate([folded, np.array([mode], np.int64)]), how + why
@@ -67,7 +78,8 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
     lw.args = [pre + "bias_folded" if a.endswith("bias") or a == "NULL" and k == 2 else a
                for k, a in enumerate(lw.args)]
     lw.scratch_bytes = int(variant.scratch(geo)) + (RQ_WORDS * 4 * int(geo["oc"]) if variant.rq_table and rq_per_call
-                                                     else 0)   # the prepared eat_armv6m_rq_t, after the sums
+                                                     and variant.layout == "d4_im2col_block"
+                                                     else 0)   # the block walks' prepared eat_armv6m_rq_t, after the sums
     lw.notes = [n for n in lw.notes if not n.startswith("kernel ")]
     lw.notes.append(f"kernel {variant.function} ({variant.source}): {variant.why}")
     lw.notes.append(weights_note)

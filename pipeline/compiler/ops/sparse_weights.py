@@ -27,7 +27,7 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
     mode, per_call = ctx.weight_mode, ctx.weight_mode == sparse.SPARSE_PER_CALL
     ctx.weight_mode = "sparse" if per_call else mode   # sparse_per_call (tests): d4 forced, no rq tables
     try:   # (_apply rewrites lw in place)
-        done = table_only(_apply(ctx, lw, w, bias, input_offset, g, fc_shape, per_call=per_call), pre, per_call)
+        done = table_only(_apply(ctx, lw, w, bias, input_offset, g, fc_shape, per_call=per_call), pre)
     finally:
         ctx.weight_mode = mode
     choice = ctx.choices[-1]
@@ -52,15 +52,14 @@ def _smallest(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
     """--weights small: every encoding lowered in full on a copy (dense, d4 with its fastest walk, 2:4, p8),
     and of dense and those the cost model says beat dense by the margin, the one whose constants take the least
     flash as emitted (weights in its kernel's layout, index, bias and tables; a tie: the faster). The M0+ block
-    walks take no rq table: their kernel prepares it per call (sparse_call.switch_call rq_per_call)."""
+    walks and d4 rows FC take no rq table: they requantise from the op's arrays (sparse_call.switch_call rq_per_call)."""
     pre = ctx.prefix(lw.op)
     mode = ctx.weight_mode
     tried: dict[tuple[str, str], tuple[Lowered, sparse.LayerChoice]] = {}
     for trial in SMALL_TRIALS:
         ctx.weight_mode = trial
         try:
-            done = table_only(_apply(ctx, _copy(lw), w, bias, input_offset, g, fc_shape, per_call=True), pre,
-                              per_call=True)
+            done = table_only(_apply(ctx, _copy(lw), w, bias, input_offset, g, fc_shape, per_call=True), pre)
         finally:
             ctx.weight_mode = mode
         c = ctx.choices.pop()
@@ -87,12 +86,12 @@ def _est(c: sparse.LayerChoice) -> int:
     return c.dense_cycles_est if c.encoding == "dense" else c.sparse_cycles_est
 
 
-def table_only(lw: Lowered, pre: str, per_call: bool = False) -> Lowered:
+def table_only(lw: Lowered, pre: str) -> Lowered:
     """`lw` without the op's per-channel multiplier and shift arrays (NULL in its params) when its kernel reads
-    every channel's requantisation from its own table (Variant.rq_table: the M0+ block walks, unless `per_call`
-    took their table away; the M0+ p8 rows table): they would be 8 B of flash per channel no code reads."""
+    every row's requantisation from its own table (the M0+ p8 rows records; the rq tables of Variant.rq_table
+    take their place in sparse_call.switch_call): they would be 8 B of flash per channel no code reads."""
     v = kernels.variant_named(lw.kernel or "")
-    if v is None or not (v.rq_table and not (per_call and v.layout == BLOCK) or v.layout == kernels_p8.M0_LAYOUT):
+    if v is None or v.layout != kernels_p8.M0_LAYOUT:
         return lw
     names = (pre + "mult", pre + "shift")
     lw.arrays = [a for a in lw.arrays if a.name not in names]
@@ -147,9 +146,11 @@ def _apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
     if op.opcode == "FULLY_CONNECTED":   # the M4 d4 rows walk reads p8's per-row table
         folded, how = sparse_p8_weights.row_table(lw, pre, variant, folded, geo, how)
     per_channel = tuple(a for a in range(data.ndim) if a != axis)   # the axes a channel's weights span
-    per_call = per_call and variant.rq_table and variant.layout == BLOCK   # the M0+ block walk prepares each channel's requantisation per call
-    if per_call:
+    per_call = per_call and variant.rq_table   # no rq table: the kernel requantises from the op's arrays
+    if per_call and variant.layout == BLOCK:   # the M0+ block walks prepare each channel's record per call
         choice.sparse_cycles_est += int(sparse_cost.RQ_PREPARE_M0 * geo["oc"])
+    elif per_call and any(a.name == pre + "mult" for a in lw.arrays):   # the d4 rows FC: each row directly
+        choice.sparse_cycles_est += int(sparse_cost.RQ_DIRECT_M0 * geo["out_depth"] * geo["batches"])
     return sparse_call.switch_call(lw, variant, pre, folded, how, geo,
                                    f"weights {choice.sparsity:.1%} zeros -> {sparse.FORMAT}: {enc.bytes} B instead of "
                                    f"{data.size} B; {choice.reason}", dead=~np.any(data != 0, axis=per_channel),

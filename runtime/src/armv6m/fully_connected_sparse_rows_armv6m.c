@@ -77,9 +77,12 @@ size_t eat_fully_connected_s8_sparse_rows_armv6m_scratch_bytes(const eat_fully_c
     return 4u * (size_t)p->out_depth;
 }
 
-/* `bias` int32[12][out_depth]: the folded bias, the accumulator bounds lo and hi (outputs clamped by the
- * activation skip the requantisation), then each row's eat_armv6m_rq_t prepared by the compiler
- * (pipeline/compiler/fixedpoint.py armv6m_rq: eat_armv6m_rq_prepare's words), read in place. */
+/* `bias` int32: the folded bias, then the accumulator bounds lo and hi ([out_depth] each; outputs clamped by the
+ * activation skip the requantisation), then, for a per-channel layer whose op arrays the compiler left out
+ * (p->per_channel_multiplier NULL, p->output_multiplier 0), each row's eat_armv6m_rq_t prepared by the compiler
+ * (pipeline/compiler/fixedpoint.py armv6m_rq: eat_armv6m_rq_prepare's words), read in place. A per-tensor
+ * layer prepares its one record here per call; a per-channel one with its arrays (--weights small: 8 B per row
+ * instead of 36) requantises each row from them (eat_armv6m_rq_direct). */
 void eat_fully_connected_s8_sparse_rows_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                                const int32_t *bias, const int8_t *input, int8_t *output,
                                                void *scratch)
@@ -87,15 +90,32 @@ void eat_fully_connected_s8_sparse_rows_armv6m(const eat_fully_connected_s8_para
     const int32_t n = p->out_depth;
     const int32_t act_min = p->act_min, act_max = p->act_max;   /* not reloaded after each int8 store */
     const int32_t *lo = bias + n, *hi = bias + 2 * n;
+    const int32_t *pcm = p->per_channel_multiplier, *pcs = p->per_channel_shift;
     const eat_armv6m_rq_t *rq = (const eat_armv6m_rq_t *)(const void *)(bias + 3 * n);
+    int32_t stride = 1;   /* records per row: 1 (the compiler's table) or 0 (the tensor's, prepared here) */
+    eat_armv6m_rq_t one;
     int32_t *acc = (int32_t *)scratch;
     int32_t b, o;
+    if (pcm == NULL && p->output_multiplier != 0) {
+        eat_armv6m_rq_prepare(&one, p->output_multiplier, p->output_shift, p->output_offset);
+        rq = &one;
+        stride = 0;
+    }
     for (b = 0; b < p->batches; ++b) {
         int8_t *out = output + b * n;
         eat_armv6m_sparse_d4_rows(input + b * p->in_depth, w->data, (const uint8_t *)w->index, bias, acc,
                                   (uint32_t)n);
-        for (o = 0; o < n; ++o) {
-            out[o] = eat_armv6m_rq_bounded(&rq[o], acc[o], lo[o], hi[o], act_min, act_max);
+        if (pcm != NULL) {
+            for (o = 0; o < n; ++o) {
+                const int32_t a = acc[o];
+                out[o] = (int8_t)(a < lo[o] ? act_min : a > hi[o] ? act_max :
+                                  eat_clamp_i32(eat_armv6m_rq_direct(a, pcm[o], pcs[o], p->output_offset),
+                                                act_min, act_max));
+            }
+        } else {
+            for (o = 0; o < n; ++o) {
+                out[o] = eat_armv6m_rq_bounded(&rq[o * stride], acc[o], lo[o], hi[o], act_min, act_max);
+            }
         }
     }
 }
