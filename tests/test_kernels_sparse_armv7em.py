@@ -106,6 +106,28 @@ def test_m4_choice_follows_the_measured_figures() -> None:
 
 
 @pytest.mark.sim
+def test_m4_block_walks_per_call_bit_exact_on_simulated_nucleo(tmp_path: Path) -> None:
+    """The 8- and 4-pixel block walks without the compiler's lane starts and short table (`--weights small`: the
+    kernel computes them per call from the bias, each filter's sum of weights and the op's multiplier and shift),
+    forced d4 (weights mode sparse_per_call): every zero pattern, "+" (multipliers near 1: shifts outside the short
+    form, the general one), "^" (channels pruned empty, ~2^30 biases, their constants in the op's arrays)."""
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+
+    tfl = tmp_path / "blocks.tflite"
+    convs = [(op, k) for op in ("CONV_2D", "CONV_2D_FEW") for k in PATTERNS for _ in range(2)]
+    convs += [(op, k) for op in ("CONV_2D+", "CONV_2D^", "CONV_2D_FEW^") for k in ("magnitude", "block", "zero_rows")]
+    tfl.write_bytes(model(convs, 8))
+    m = measure(tfl, load_board("nucleo_f446re"), tmp_path / "out", "sparse_per_call", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    kernels = [w["kernel"] for w in m.weights if w["encoding"] == "sparse_d4"]
+    assert kernels.count(B8) >= 4 and kernels.count(B4) >= 4, kernels
+    model_c = next((tmp_path / "out").rglob("model.c")).read_text()
+    assert model_c.count("no lane starts nor short table") == kernels.count(B8) + kernels.count(B4)
+    assert "64-bit start" not in model_c
+
+
+@pytest.mark.sim
 @pytest.mark.parametrize("seed", [5, 11])
 def test_m4_sparse_kernels_bit_exact_on_simulated_nucleo(seed: int, tmp_path: Path) -> None:
     from pipeline.bench_sparsity import INFERENCES, measure

@@ -14,6 +14,8 @@ import numpy as np
 MARGIN = 0.95   # sparse must be estimated >= 5% faster: the model's error must not make it lose
 RQ_PREPARE_M0 = 78.0   # cycles per channel and call of eat_armv6m_rq_prepare (M0+ block walks without an rq table,
 # --weights small): the example's conv2 (32 channels) 35,516 -> 38,025, kws 80% four 1x1 (64 each) +19,563 in all
+STARTS_PER_CALL_M4 = 30.0   # instructions per channel and call of the M4 block walks' lane starts and short table
+# computed per call (--weights small): the example's conv2 (32 channels) 12,637 -> 13,642, kws's 1x1 (64) +1,816
 RQ_DIRECT_M0 = 20.0   # cycles per row and batch of eat_armv6m_rq_direct over reading the row's record (d4 rows FC, small)
 
 

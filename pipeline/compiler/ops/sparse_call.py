@@ -23,7 +23,9 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
     requantisation: the M4 plane walk requantised each of its outputs the general way). `rq_per_call`
     (`--weights small`): a variant with an rq table gets none; its kernel requantises from the op's multiplier and
     shift arrays (36 B of flash per channel fewer): the M0+ block walks prepare every channel's record per call
-    into scratch (36 B more of it; conv2d_sparse_block_armv6m.h), the d4 rows FC computes each row's directly.
+    into scratch (36 B more of it; conv2d_sparse_block_armv6m.h), the d4 rows FC computes each row's directly;
+    the M4 block walks (Variant.lane_starts) compute their lane starts and short requantisation table per call
+    from the bias and one word per channel (20 B of flash per channel fewer).
     A variant that reads a table gets it in place of the op's multiplier and shift arrays (NULL in its params)."""
     lw.kernel = variant.function
     lw.arrays = [a for a in lw.arrays if a.name != pre + "bias"]
@@ -67,11 +69,18 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
             if variant.layout == "d4_im2col_block":   # the M0+ block walks: then the output stage's mode word
                 mode, why = block_out_mode(words, lo)
                 folded, how = np.concatenate([folded, np.array([mode], np.int64)]), how + why
-        if variant.lane_starts:
+        l1 = None if weight_sums is None else folded[:len(mults)] + 128 * np.asarray(weight_sums, np.int64)
+        if variant.lane_starts and rq_per_call and np.all(np.abs(l1) < 1 << 31):   # the M4 block walks: per call
+            folded, how = np.concatenate([folded, np.array([1], np.int64), l1]), how + (
+                "; then 1 and per channel L1 = L0 + 128 sum(w), L0 the folded bias: no lane starts nor short table "
+                f"({24 * len(mults):,} B, --weights small), the kernel computes them per call from L0, L1 and the op's "
+                "multiplier and shift")
+        elif variant.lane_starts:
             assert weight_sums is not None, "lane starts need each channel's sum of weights"
             starts, why = lane_starts(folded[:len(mults)], weight_sums)
             table, why2 = short_table(mults, shifts, folded[len(mults):2 * len(mults)], int(params["output_offset"]))
-            folded, how = np.concatenate([folded, starts, table]), how + why + why2
+            folded, how = (np.concatenate([folded, np.array([0], np.int64), starts, table]),
+                           how + "; then 0: the compiler's tables follow" + why + why2)
     if tail is not None:
         folded, how = np.concatenate([folded, tail[0]]), how + tail[1]
     lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded, f"folded bias: {how}"))

@@ -146,8 +146,10 @@ def _apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
     if op.opcode == "FULLY_CONNECTED":   # the M4 d4 rows walk reads p8's per-row table
         folded, how = sparse_p8_weights.row_table(lw, pre, variant, folded, geo, how)
     per_channel = tuple(a for a in range(data.ndim) if a != axis)   # the axes a channel's weights span
-    per_call = per_call and variant.rq_table   # no rq table: the kernel requantises from the op's arrays
-    if per_call and variant.layout == BLOCK:   # the M0+ block walks prepare each channel's record per call
+    per_call = per_call and (variant.rq_table or variant.lane_starts)   # no tables: the kernel computes them
+    if per_call and variant.lane_starts:   # the M4 block walks: lane starts and short table per call
+        choice.sparse_cycles_est += int(sparse_cost.STARTS_PER_CALL_M4 * geo["oc"])
+    elif per_call and variant.layout == BLOCK:   # the M0+ block walks prepare each channel's record per call
         choice.sparse_cycles_est += int(sparse_cost.RQ_PREPARE_M0 * geo["oc"])
     elif per_call and any(a.name == pre + "mult" for a in lw.arrays):   # the d4 rows FC: each row directly
         choice.sparse_cycles_est += int(sparse_cost.RQ_DIRECT_M0 * geo["out_depth"] * geo["batches"])

@@ -446,7 +446,12 @@ __attribute__((naked, noinline)) static void block_out4(UNUSED_ARG const int32_t
 
 /* CONV_2D, not grouped (filter_in_c == in_c), B (8 or 4) pixels per walk. Scratch: t (2 B * k_h * k_w *
  * in_c bytes), the block's sums [out_c][B], each channel's 64-bit start B / 2 times [out_c][B] and the
- * general requantisation's constants [out_c] (when the compiler's short-form table does not apply). */
+ * general requantisation's constants [out_c] (when the short form does not apply; else, prepared here, the
+ * short form's). `bias` int32: the folded bias L0, the accumulator bounds lo and hi ([out_c] each), then the
+ * word 0 and the compiler's tables (each channel's 64-bit start, then sparse_call.short_table's flag word and
+ * table), or the word 1 and each channel's L1 = L0 + 128 sum(w) (`--weights small`: 20 B of flash per channel
+ * fewer), the starts and the short form (from the op's multiplier and shift, where every channel has it)
+ * computed here per call (~30 instructions per channel under QEMU). */
 static inline __attribute__((always_inline)) void conv_blocks(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                                               const int32_t *bias, const int8_t *input, int8_t *output,
                                                               void *scratch, const int32_t B)
@@ -457,7 +462,8 @@ static inline __attribute__((always_inline)) void conv_blocks(const eat_conv2d_s
     const int32_t out_off = p->output_offset, amin = p->act_min, amax = p->act_max;
     const int8_t zp = (int8_t)(-p->input_offset);
     const uint32_t zp4 = (uint32_t)(uint8_t)zp * 0x01010101u;
-    const int32_t *start = bias + 3 * oc_n;   /* per channel its 64-bit start, from the compiler */
+    const int32_t per_call = bias[3 * oc_n];   /* 1: no compiler tables (--weights small) */
+    const int32_t *start = bias + 3 * oc_n + 1;   /* per channel its 64-bit start, from the compiler */
     const uint8_t *counts = (const uint8_t *)w->index;
     uint32_t *t = (uint32_t *)scratch;
     int32_t *sums = (int32_t *)(void *)(t + (B / 2) * p->k_h * p->k_w * p->in_c);
@@ -465,19 +471,47 @@ static inline __attribute__((always_inline)) void conv_blocks(const eat_conv2d_s
     eat_rq_t *rq = (eat_rq_t *)(void *)(init + B * oc_n);
     const int32_t *tab;
     int32_t q0, oc, e, is_short, asm_out;
-    for (oc = 0; oc < oc_n; ++oc) {   /* one copy per pixel pair: the walk loads them by one LDM */
-        for (e = 0; e < B; e += 2) {
-            init[B * oc + e] = start[2 * oc];
-            init[B * oc + e + 1] = start[2 * oc + 1];
+    if (per_call) {
+        const int32_t *l1 = bias + 3 * oc_n + 1;   /* L1 = L0 + 128 sum(w) per channel, after the word 1 */
+        for (oc = 0; oc < oc_n; ++oc) {   /* L0 + 2^23 + L1 * 2^24, as sparse_call.lane_starts */
+            const uint64_t s = (uint64_t)(int64_t)bias[oc] + (1u << 23) + ((uint64_t)(int64_t)l1[oc] << 24);
+            for (e = 0; e < B; e += 2) {
+                init[B * oc + e] = (int32_t)(uint32_t)s;
+                init[B * oc + e + 1] = (int32_t)(uint32_t)(s >> 32);
+            }
+        }
+    } else {
+        for (oc = 0; oc < oc_n; ++oc) {   /* one copy per pixel pair: the walk loads them by one LDM */
+            for (e = 0; e < B; e += 2) {
+                init[B * oc + e] = start[2 * oc];
+                init[B * oc + e + 1] = start[2 * oc + 1];
+            }
         }
     }
     /* The compiler's short-form table (sparse_call.short_table) when every channel has the short form (the
-     * word 1 after the lane starts); else the word 0 and the general form, prepared here. */
+     * word 1 after the lane starts); else the word 0 and the general form, prepared here. Per call: the same
+     * table prepared here, in the general form's room (4 words per channel of its 6). */
     tab = start + 2 * oc_n + 1;
 #ifdef EAT_SINGLE_ROUNDING
     is_short = 0;   /* TFLM's single-rounding build: the general form only (eat_rq_prepare_short) */
 #else
-    is_short = start[2 * oc_n] == 1;
+    if (per_call) {
+        int32_t *mine = (int32_t *)(void *)rq;
+        is_short = 1;
+        for (oc = 0; oc < oc_n; ++oc) {
+            is_short &= p->shift[oc] <= -1 && p->shift[oc] >= -22 && p->multiplier[oc] >= 0;
+        }
+        for (oc = 0; is_short && oc < oc_n; ++oc) {   /* multiplier, 2^(r-1) + out_off * 2^r, r, lo */
+            const int32_t r = -p->shift[oc];
+            mine[4 * oc] = p->multiplier[oc];
+            mine[4 * oc + 1] = (int32_t)((1u << (r - 1)) + ((uint32_t)p->output_offset << r));
+            mine[4 * oc + 2] = r;
+            mine[4 * oc + 3] = lo[oc];
+        }
+        tab = mine;
+    } else {
+        is_short = start[2 * oc_n] == 1;
+    }
 #endif
     if (!is_short) {
         eat_rq_prepare(rq, p->multiplier, p->shift, oc_n);
