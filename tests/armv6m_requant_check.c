@@ -5,8 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "eat/armv6m.h"
-int32_t eat_armv6m_rq_general(int32_t x, int32_t m, int32_t sh, int32_t off) { return (int32_t)((uint32_t)eat_armv6m_requant(x, m, sh) + (uint32_t)off); }
-int32_t eat_armv6m_rq_slow(const eat_armv6m_rq_t *t, int32_t x) { return eat_armv6m_rq_general(x, t->mult, t->shift, t->out_off); }
+int32_t eat_armv6m_rq_slow(const eat_armv6m_rq_t *t, int32_t x) { return (int32_t)((uint32_t)eat_armv6m_requant(x, t->mult, t->shift) + (uint32_t)t->out_off); }
 static uint64_t s = 88172645463325252ull;
 static uint32_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return (uint32_t)s; }
 static long bad, n;

@@ -91,8 +91,6 @@ static inline void eat_armv6m_rq_prepare(eat_armv6m_rq_t *t, int32_t mult, int32
 
 /* eat_mbqm(x, mult, shift) + out_off for the channel prepared in t. */
 int32_t eat_armv6m_rq_slow(const eat_armv6m_rq_t *t, int32_t x);
-/* eat_mbqm(x, mult, shift) + out_off (wrapping): eat_armv6m_rq_slow's arithmetic, one out-of-line copy. */
-int32_t eat_armv6m_rq_general(int32_t x, int32_t mult, int32_t shift, int32_t out_off);
 static inline int32_t eat_armv6m_rq_apply(const eat_armv6m_rq_t *t, int32_t x)
 {
     if ((uint32_t)x + 65535u < t->lim) {   /* |x| < 2^16: both products fit int32 */
@@ -118,7 +116,13 @@ static inline int32_t eat_armv6m_rq_direct(int32_t x, int32_t mult, int32_t shif
         }
         return ((s >> 14) + b) >> (1 + r);
     }
-    return eat_armv6m_rq_general(x, mult, shift, out_off);
+    {
+        eat_armv6m_rq_t t;   /* eat_armv6m_rq_slow reads these three only */
+        t.mult = mult;
+        t.shift = shift;
+        t.out_off = out_off;
+        return eat_armv6m_rq_slow(&t, x);
+    }
 }
 
 /* The output of accumulator `acc` of the channel prepared in t, whose accumulator bounds are [lo, hi]
