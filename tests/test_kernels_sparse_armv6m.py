@@ -123,8 +123,8 @@ def test_armv6m_sparse_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: 
 
 @pytest.mark.sim
 def test_block_walks_rq_per_call_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
-    """The block walks and the d4 rows FC without the compiler's rq table (`--weights small`: the block walks
-    prepare each channel's eat_armv6m_rq_t per call from the op's multiplier and shift into scratch, the rows FC
+    """The block walks and the d4 rows FC without the compiler's rq table (`--weights small`: the block walks'
+    _pc kernels prepare each channel's eat_armv6m_rq_t per call from the op's multiplier and shift into scratch, the rows FC
     requantises each row from them, eat_armv6m_rq_direct; a per-tensor FC prepares its one record per call in
     any mode), forced d4 (weights mode sparse_per_call), one firmware: every zero pattern (zero_rows: channels
     pruned empty, their constants in the op's arrays; "^": those with ~2^30 biases), both block output stages
@@ -140,8 +140,10 @@ def test_block_walks_rq_per_call_bit_exact_on_simulated_pico(tmp_path: Path) -> 
     tfl.write_bytes(model(convs + fcs, 11))
     m = measure(tfl, load_board("pico"), tmp_path / "out", "sparse_per_call", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
-    blocks = [w for w in m.weights if w["kernel"] in ("eat_conv2d_s8_sparse_b4_armv6m", "eat_conv2d_s8_sparse_b8_armv6m")]
-    assert {w["kernel"] for w in blocks} == {"eat_conv2d_s8_sparse_b4_armv6m", "eat_conv2d_s8_sparse_b8_armv6m"}
+    pc = ("eat_conv2d_s8_sparse_b4_pc_armv6m", "eat_conv2d_s8_sparse_b8_pc_armv6m")
+    blocks = [w for w in m.weights if w["kernel"] in pc]
+    assert {w["kernel"] for w in blocks} == set(pc)
+    assert not any(w["kernel"] in ("eat_conv2d_s8_sparse_b4_armv6m", "eat_conv2d_s8_sparse_b8_armv6m") for w in m.weights)
     rows = [w for w in m.weights if w["kernel"] == "eat_fully_connected_s8_sparse_rows_armv6m"]
     model_c = next((tmp_path / "out").rglob("model.c")).read_text()
     assert model_c.count("--weights small): the kernel prepares") == len(blocks) >= 10

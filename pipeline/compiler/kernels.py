@@ -216,8 +216,17 @@ def select_variant(op: str, fmt: str, core: str, geo: Geometry) -> Variant:
     raise KeyError(f"no kernel for {op} with {fmt} weights on {core}")
 
 
+# base function -> its counterpart without the compiler's tables (`--weights small`: the block walks compute them
+# per call). Never a candidate on its own: ops/sparse_weights.py swaps it in. Filled by register_per_call().
+PER_CALL: dict[str, Variant] = {}
+
+
+def register_per_call(base: str, variant: Variant) -> None:
+    PER_CALL[base] = variant
+
+
 def variant_named(function: str) -> Variant | None:
-    for variants in VARIANTS.values():
+    for variants in [*VARIANTS.values(), list(PER_CALL.values())]:
         for v in variants:
             if v.function == function:
                 return v

@@ -10,7 +10,9 @@ Per core: the Cortex-M0+ block walks and plane walk (armv6m/) and the Cortex-M4/
 
 from __future__ import annotations
 
-from pipeline.compiler.kernels import Geometry, Variant, register
+from dataclasses import replace
+
+from pipeline.compiler.kernels import Geometry, Variant, register, register_per_call, variant_named
 from pipeline.compiler.kernels_p8 import M4_LAYOUT   # the M4 d4 FC walk reads p8's per-row table
 from pipeline.compiler.sparse import KEY, window_bytes
 
@@ -62,6 +64,13 @@ register("CONV_2D", KEY, ARMV6M, Variant(
     applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_block",
     scratch=lambda g: 4 * g["kh"] * g["kw"] * g["ic"] + 16 * g["oc"], pixel_block=4, header="eat/sparse_armv6m.h",
     clamp_bounds=True, rq_table=True))
+for _b in (8, 4):   # the block walks without the rq table: --weights small (36 B of scratch per channel more)
+    _base = variant_named(f"eat_conv2d_s8_sparse_b{_b}_armv6m")
+    register_per_call(_base.function, replace(
+        _base, function=f"eat_conv2d_s8_sparse_b{_b}_pc_armv6m",
+        why=_base.why + "; each channel's requantisation prepared per call from the op's multiplier and shift "
+        "(no rq table in flash: --weights small)",
+        scratch=lambda g, f=_base.scratch: f(g) + 36 * g["oc"]))
 register("FULLY_CONNECTED", KEY, ARMV6M, Variant(
     "eat_fully_connected_s8_sparse_rows_armv6m", "runtime/src/armv6m/fully_connected_sparse_rows_armv6m.c",
     "every row's walk of the step bytes in one hand-scheduled Thumb-1 routine in SRAM, then per output "
@@ -108,6 +117,12 @@ register("CONV_2D", KEY, ARMV7EM, Variant(
     applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_block",
     scratch=lambda g: 16 * g["kh"] * g["kw"] * g["ic"] + 88 * g["oc"], pixel_block=8,
     header="eat/sparse_armv7em.h", clamp_bounds=True, acc_limit=B8_DSP_ACC_LIMIT, lane_starts=True))
+for _b in (8, 4):   # the block walks without lane starts and short table: --weights small (L1 per channel instead)
+    _base = variant_named(f"eat_conv2d_s8_sparse_b{_b}_dsp")
+    register_per_call(_base.function, replace(
+        _base, function=f"eat_conv2d_s8_sparse_b{_b}_pc_dsp",
+        why=_base.why + "; lane starts and short requantisation computed per call from L0, L1 = L0 + 128 sum(w) "
+        "and the op's multiplier and shift (--weights small)"))
 def _dw_plane_scratch(g: Geometry) -> int:
     """eat_depthwise_conv2d_s8_sparse_dsp_scratch_bytes: 8 B per tap, then the padded input plane."""
     ph = (g["oh"] - 1) * g["sh"] + (g["kh"] - 1) * g["dh"] + 1

@@ -23,9 +23,9 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
     requantisation: the M4 plane walk requantised each of its outputs the general way). `rq_per_call`
     (`--weights small`): a variant with an rq table gets none; its kernel requantises from the op's multiplier and
     shift arrays (36 B of flash per channel fewer): the M0+ block walks prepare every channel's record per call
-    into scratch (36 B more of it; conv2d_sparse_block_armv6m.h), the d4 rows FC computes each row's directly;
-    the M4 block walks (Variant.lane_starts) compute their lane starts and short requantisation table per call
-    from the bias and one word per channel (20 B of flash per channel fewer).
+    into scratch (their _pc kernels, kernels.PER_CALL; conv2d_sparse_block_armv6m.h), the d4 rows FC computes each
+    row's directly; the M4 block walks' _pc kernels (Variant.lane_starts) compute their lane starts and short
+    requantisation table per call from the bias and one word per channel (20 B of flash per channel fewer).
     A variant that reads a table gets it in place of the op's multiplier and shift arrays (NULL in its params)."""
     lw.kernel = variant.function
     lw.arrays = [a for a in lw.arrays if a.name != pre + "bias"]
@@ -69,26 +69,24 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
             if variant.layout == "d4_im2col_block":   # the M0+ block walks: then the output stage's mode word
                 mode, why = block_out_mode(words, lo)
                 folded, how = np.concatenate([folded, np.array([mode], np.int64)]), how + why
-        l1 = None if weight_sums is None else folded[:len(mults)] + 128 * np.asarray(weight_sums, np.int64)
-        if variant.lane_starts and rq_per_call and np.all(np.abs(l1) < 1 << 31):   # the M4 block walks: per call
-            folded, how = np.concatenate([folded, np.array([1], np.int64), l1]), how + (
-                "; then 1 and per channel L1 = L0 + 128 sum(w), L0 the folded bias: no lane starts nor short table "
+        if variant.lane_starts and rq_per_call:   # the M4 block walks' _pc kernels: both per call
+            assert weight_sums is not None, "L1 needs each channel's sum of weights"
+            l1 = folded[:len(mults)] + 128 * np.asarray(weight_sums, np.int64)   # TFLM's accumulator start: int32
+            folded, how = np.concatenate([folded, l1]), how + (
+                "; then per channel L1 = L0 + 128 sum(w), L0 the folded bias: no lane starts nor short table "
                 f"({24 * len(mults):,} B, --weights small), the kernel computes them per call from L0, L1 and the op's "
                 "multiplier and shift")
         elif variant.lane_starts:
             assert weight_sums is not None, "lane starts need each channel's sum of weights"
             starts, why = lane_starts(folded[:len(mults)], weight_sums)
             table, why2 = short_table(mults, shifts, folded[len(mults):2 * len(mults)], int(params["output_offset"]))
-            folded, how = (np.concatenate([folded, np.array([0], np.int64), starts, table]),
-                           how + "; then 0: the compiler's tables follow" + why + why2)
+            folded, how = np.concatenate([folded, starts, table]), how + why + why2
     if tail is not None:
         folded, how = np.concatenate([folded, tail[0]]), how + tail[1]
     lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded, f"folded bias: {how}"))
     lw.args = [pre + "bias_folded" if a.endswith("bias") or a == "NULL" and k == 2 else a
                for k, a in enumerate(lw.args)]
-    lw.scratch_bytes = int(variant.scratch(geo)) + (RQ_WORDS * 4 * int(geo["oc"]) if variant.rq_table and rq_per_call
-                                                     and variant.layout == "d4_im2col_block"
-                                                     else 0)   # the block walks' prepared eat_armv6m_rq_t, after the sums
+    lw.scratch_bytes = int(variant.scratch(geo))
     lw.notes = [n for n in lw.notes if not n.startswith("kernel ")]
     lw.notes.append(f"kernel {variant.function} ({variant.source}): {variant.why}")
     lw.notes.append(weights_note)

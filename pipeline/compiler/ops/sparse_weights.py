@@ -113,6 +113,8 @@ def _apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
     pick = min((_priced(ctx, lw, v, data, geo, fc_shape) for v in _variants(op.opcode, ctx.core, geo, data,
                 None if bias is None else bias.data, input_offset)), key=lambda c: c.choice.sparse_cycles_est)
     variant, block, taps, enc, choice = pick.variant, pick.block, pick.taps, pick.enc, pick.choice
+    per_call = per_call and (variant.rq_table or variant.lane_starts)   # no tables: the kernel computes them
+    variant = kernels.PER_CALL.get(variant.function, variant) if per_call else variant   # the block walks' _pc kernels
     axis = 3 if op.opcode == "DEPTHWISE_CONV_2D" else 0
     bias_offset = input_offset - 128 if block else input_offset   # the block kernel reads x + 128
     folded = sparse.folded_bias(None if bias is None else bias.data, data, bias_offset, axis)
@@ -146,7 +148,6 @@ def _apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
     if op.opcode == "FULLY_CONNECTED":   # the M4 d4 rows walk reads p8's per-row table
         folded, how = sparse_p8_weights.row_table(lw, pre, variant, folded, geo, how)
     per_channel = tuple(a for a in range(data.ndim) if a != axis)   # the axes a channel's weights span
-    per_call = per_call and (variant.rq_table or variant.lane_starts)   # no tables: the kernel computes them
     if per_call and variant.lane_starts:   # the M4 block walks: lane starts and short table per call
         choice.sparse_cycles_est += int(sparse_cost.STARTS_PER_CALL_M4 * geo["oc"])
     elif per_call and variant.layout == BLOCK:   # the M0+ block walks prepare each channel's record per call

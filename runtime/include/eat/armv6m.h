@@ -91,6 +91,9 @@ static inline void eat_armv6m_rq_prepare(eat_armv6m_rq_t *t, int32_t mult, int32
 
 /* eat_mbqm(x, mult, shift) + out_off for the channel prepared in t. */
 int32_t eat_armv6m_rq_slow(const eat_armv6m_rq_t *t, int32_t x);
+/* eat_armv6m_rq_prepare of n channels into t[0..n) (out of line: the kernels that prepare per call share it). */
+void eat_armv6m_rq_prepare_channels(eat_armv6m_rq_t *t, const int32_t *mult, const int32_t *shift, int32_t out_off,
+                                    int32_t n);
 static inline int32_t eat_armv6m_rq_apply(const eat_armv6m_rq_t *t, int32_t x)
 {
     if ((uint32_t)x + 65535u < t->lim) {   /* |x| < 2^16: both products fit int32 */

@@ -43,6 +43,11 @@ void eat_armv6m_sparse_b4_walk(const uint8_t *t, const int8_t *v, const uint8_t 
 size_t eat_conv2d_s8_sparse_b4_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_b4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+/* The same with no rq table after the bounds (`bias` int32[3][out_c], then the mode word): each channel's
+ * eat_armv6m_rq_t prepared per call from p->multiplier and p->shift; scratch 36 * out_c bytes more. */
+size_t eat_conv2d_s8_sparse_b4_pc_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_sparse_b4_pc_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
 /* For each output channel oc in order: acc[8 * oc + j] = bias[oc] + sum of v[k] * t[8 * offset_k + j],
  * j = 0..7, over the channel's index bytes (`index`: the d4 index, counts then steps; steps in
@@ -59,6 +64,11 @@ void eat_armv6m_sparse_b8_walk(const uint8_t *t, const int8_t *v, const uint8_t 
 size_t eat_conv2d_s8_sparse_b8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_b8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+/* The same with no rq table after the bounds (`bias` int32[3][out_c], then the mode word): each channel's
+ * eat_armv6m_rq_t prepared per call from p->multiplier and p->shift; scratch 36 * out_c bytes more. */
+size_t eat_conv2d_s8_sparse_b8_pc_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_sparse_b8_pc_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
 /* FULLY_CONNECTED (fully_connected_sparse_rows_armv6m.c): acc[o] = bias[o] + row o's walk for every
  * row in one call, then per output eat_armv6m_rq_bounded. `bias` is int32[12][out_depth]: the

@@ -42,6 +42,16 @@ size_t eat_conv2d_s8_sparse_b4_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p
 void eat_conv2d_s8_sparse_b4_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
+/* The 8- and 4-pixel walks without the compiler's tables (`--weights small`): `bias` is int32[4][out_c], L0, lo, hi,
+ * then per channel L1 = L0 + 128 * sum(w[oc]); the lane starts and the short requantisation are computed per
+ * call (20 B of flash per channel fewer). Scratch as the walks above. */
+size_t eat_conv2d_s8_sparse_b8_pc_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_sparse_b8_pc_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+size_t eat_conv2d_s8_sparse_b4_pc_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_sparse_b4_pc_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
 /* DEPTHWISE_CONV_2D, any kernel, stride, dilation, padding, depth multiplier, steps in kernel taps
  * fy * k_w + fx (layout "d4_taps"; `bias` is int32[3][out_c]: the folded bias, then the accumulator
  * bounds lo, hi of pipeline/compiler/clamp_bounds.py): channel outer, each channel's input

@@ -13,7 +13,7 @@
 
 size_t eat_conv2d_s8_sparse_b4_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    return eat_armv6m_sparse_block_scratch_bytes(p, 4);
+    return eat_armv6m_sparse_block_scratch_bytes(p, 4, 0);
 }
 
 /* For every output channel oc (its index bytes in order): acc[4 * oc + j] = bias[oc] +
@@ -116,7 +116,7 @@ void eat_armv6m_sparse_b4_walk(const uint8_t *t, const int8_t *v, const uint8_t 
 void eat_conv2d_s8_sparse_b4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    eat_armv6m_sparse_block_conv(p, w, bias, input, output, scratch, 4, eat_armv6m_sparse_b4_walk);
+    eat_armv6m_sparse_block_conv(p, w, bias, input, output, scratch, 4, eat_armv6m_sparse_b4_walk, 0);
 }
 
 #endif /* __ARM_ARCH_6M__ */

@@ -13,7 +13,7 @@
 
 size_t eat_conv2d_s8_sparse_b8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    return eat_armv6m_sparse_block_scratch_bytes(p, 8);
+    return eat_armv6m_sparse_block_scratch_bytes(p, 8, 0);
 }
 
 /* For every output channel oc (its index bytes in order): acc[8 * oc + j] = bias[oc] +
@@ -132,7 +132,7 @@ void eat_armv6m_sparse_b8_walk(const uint8_t *t, const int8_t *v, const uint8_t 
 void eat_conv2d_s8_sparse_b8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    eat_armv6m_sparse_block_conv(p, w, bias, input, output, scratch, 8, eat_armv6m_sparse_b8_walk);
+    eat_armv6m_sparse_block_conv(p, w, bias, input, output, scratch, 8, eat_armv6m_sparse_b8_walk, 0);
 }
 
 #endif /* __ARM_ARCH_6M__ */

@@ -13,11 +13,11 @@ typedef void eat_armv6m_sparse_walk_fn(const uint8_t *t, const int8_t *v, const 
                                        const int32_t *bias, int32_t *acc, uint32_t out_c);
 
 /* The block's receptive fields transposed (B * k_h * k_w * in_c bytes), then its sums [out_c][B], then,
- * when the requantisation is prepared per call (p->multiplier not NULL), every channel's eat_armv6m_rq_t. */
-static inline size_t eat_armv6m_sparse_block_scratch_bytes(const eat_conv2d_s8_params_t *p, int32_t B)
+ * when the requantisation is prepared per call (the _pc kernels), every channel's eat_armv6m_rq_t. */
+static inline size_t eat_armv6m_sparse_block_scratch_bytes(const eat_conv2d_s8_params_t *p, int32_t B, int per_call)
 {
     return (size_t)(B * p->k_h * p->k_w * p->in_c + 4 * B * p->out_c) +
-           (p->multiplier != NULL ? sizeof(eat_armv6m_rq_t) * (size_t)p->out_c : 0u);
+           (per_call ? sizeof(eat_armv6m_rq_t) * (size_t)p->out_c : 0u);
 }
 
 /* n bytes (n % 4 == 0) of s (word aligned) as unsigned bytes x ^ 0x80 into t[0], t[B], t[2 B], ... */
@@ -81,13 +81,15 @@ static inline void eat_armv6m_sparse_block_gather(const eat_conv2d_s8_params_t *
 /* CONV_2D, not grouped (filter_in_c == in_c), any kernel, stride, dilation, padding, B pixels per
  * walk; scratch as eat_armv6m_sparse_block_scratch_bytes. `bias` int32: the folded bias, the accumulator
  * bounds lo and hi ([out_c] each), then either every channel's eat_armv6m_rq_t prepared by the compiler
- * (9 words each; p->multiplier NULL) and the output stage's mode word, or (`--weights small`: 36 B of flash
- * per channel fewer) the mode word alone, each channel's eat_armv6m_rq_t prepared here once per call from
- * p->multiplier and p->shift into scratch (~78 cycles per channel under rp2040js). always_inline: inlined early, as the body
+ * (9 words each; p->multiplier NULL) and the output stage's mode word, or, `per_call` (the _pc kernels,
+ * `--weights small`: 36 B of flash per channel fewer), the mode word alone, each channel's eat_armv6m_rq_t
+ * prepared here once per call from p->multiplier and p->shift into scratch (~78 cycles per channel under
+ * rp2040js). A compile-time constant at each call, so the table kernels carry none of it. always_inline: inlined early, as the body
  * of each kernel it is (kws_ref_model at 80% on pico: 11,836,323 cycles before the split, 11,831,113). */
 __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                                 const int32_t *bias, const int8_t *input, int8_t *output,
-                                                void *scratch, int32_t B, eat_armv6m_sparse_walk_fn *walk)
+                                                void *scratch, int32_t B, eat_armv6m_sparse_walk_fn *walk,
+                                                int per_call)
 {
     const int32_t total = p->batches * p->out_h * p->out_w;
     const int32_t act_min = p->act_min, act_max = p->act_max;   /* not reloaded after each int8 store */
@@ -96,16 +98,13 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
     const int32_t *lo = bias + oc_n, *hi = bias + 2 * oc_n;
     uint8_t *t = (uint8_t *)scratch;
     int32_t *acc = (int32_t *)(void *)(t + B * p->k_h * p->k_w * p->in_c);
-    const int32_t per_call = p->multiplier != NULL;
     /* the output stage, chosen at compile time (EAT_ARMV6M_OUT_*): the word after the table, if any */
     const int32_t mode = bias[(per_call ? 3 : 12) * oc_n];
     eat_armv6m_block_out_t k;
     int32_t q0, j;
     if (per_call) {
         eat_armv6m_rq_t *rq = (eat_armv6m_rq_t *)(void *)(acc + B * oc_n);
-        for (j = 0; j < oc_n; ++j) {
-            eat_armv6m_rq_prepare(&rq[j], p->multiplier[j], p->shift[j], p->output_offset);
-        }
+        eat_armv6m_rq_prepare_channels(rq, p->multiplier, p->shift, p->output_offset, oc_n);
         k.rq = rq;
     } else {
         k.rq = (const eat_armv6m_rq_t *)(const void *)(bias + 3 * oc_n);   /* compile time */

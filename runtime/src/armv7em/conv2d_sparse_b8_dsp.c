@@ -37,6 +37,16 @@ size_t eat_conv2d_s8_sparse_b4_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p
     return (size_t)(8 * p->k_h * p->k_w * p->in_c + 56 * p->out_c);
 }
 
+size_t eat_conv2d_s8_sparse_b8_pc_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p)
+{
+    return eat_conv2d_s8_sparse_b8_dsp_scratch_bytes(p);
+}
+
+size_t eat_conv2d_s8_sparse_b4_pc_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p)
+{
+    return eat_conv2d_s8_sparse_b4_dsp_scratch_bytes(p);
+}
+
 /* One entry of the walk, eight pixels: the step byte's low nibble (the byte loaded, lr past it) or its
  * high nibble (the byte reloaded at lr - 1), t advanced by step * 16, then B8_MAC8: the weight, four
  * SMLAL (two pixels each) from t's row. */
@@ -348,7 +358,7 @@ __attribute__((noinline)) static void gather_block4(const eat_conv2d_s8_params_t
  * the others requantised (the short form when `is_short`). Per channel its constants are read once. In
  * the short form every shift is negative and every multiplier >= 0, so the bounds are exact
  * (pipeline/compiler/clamp_bounds.py): between them the output needs no clamp. */
-static void block_out(const int32_t *a, int32_t B, int8_t *out, int32_t oc_n, int32_t n, const int32_t *lo,
+static inline __attribute__((always_inline)) void block_out(const int32_t *a, int32_t B, int8_t *out, int32_t oc_n, int32_t n, const int32_t *lo,
                       const int32_t *hi, const eat_rq_t *rq, const int32_t *tab, int is_short, int32_t out_off,
                       int32_t amin, int32_t amax)
 {
@@ -444,17 +454,49 @@ __attribute__((naked, noinline)) static void block_out4(UNUSED_ARG const int32_t
     BLOCK_OUT_ASM(OUT_QUAD);
 }
 
+/* `--weights small` (after the bounds L1 = L0 + 128 sum(w) per channel, no tables): each channel's 64-bit
+ * start L0 + 2^23 + L1 * 2^24 (as sparse_call.lane_starts) B / 2 times into init, and, when every channel has the
+ * short form (shift in [-22, -1], multiplier >= 0), its table (multiplier, 2^(r-1) + output_offset * 2^r, r, lo:
+ * sparse_call.short_table) into `room`; returns that table, or NULL (the general form). Out of line: the 8- and
+ * 4-pixel kernels share one copy. */
+static __attribute__((noinline)) const int32_t *per_call_tables(const eat_conv2d_s8_params_t *p, const int32_t *bias,
+                                                               int32_t *init, int32_t *room, int32_t B)
+{
+    const int32_t oc_n = p->out_c;
+    const int32_t *lo = bias + oc_n, *l1 = bias + 3 * oc_n;
+    int32_t oc, e, is_short = 1;
+    for (oc = 0; oc < oc_n; ++oc) {
+        const uint64_t s = (uint64_t)(int64_t)bias[oc] + (1u << 23) + ((uint64_t)(int64_t)l1[oc] << 24);
+        for (e = 0; e < B; e += 2) {
+            init[B * oc + e] = (int32_t)(uint32_t)s;
+            init[B * oc + e + 1] = (int32_t)(uint32_t)(s >> 32);
+        }
+        is_short &= p->shift[oc] <= -1 && p->shift[oc] >= -22 && p->multiplier[oc] >= 0;
+    }
+    if (!is_short) {
+        return NULL;
+    }
+    for (oc = 0; oc < oc_n; ++oc) {
+        const int32_t r = -p->shift[oc];
+        room[4 * oc] = p->multiplier[oc];
+        room[4 * oc + 1] = (int32_t)((1u << (r - 1)) + ((uint32_t)p->output_offset << r));
+        room[4 * oc + 2] = r;
+        room[4 * oc + 3] = lo[oc];
+    }
+    return room;
+}
+
 /* CONV_2D, not grouped (filter_in_c == in_c), B (8 or 4) pixels per walk. Scratch: t (2 B * k_h * k_w *
  * in_c bytes), the block's sums [out_c][B], each channel's 64-bit start B / 2 times [out_c][B] and the
- * general requantisation's constants [out_c] (when the short form does not apply; else, prepared here, the
- * short form's). `bias` int32: the folded bias L0, the accumulator bounds lo and hi ([out_c] each), then the
- * word 0 and the compiler's tables (each channel's 64-bit start, then sparse_call.short_table's flag word and
- * table), or the word 1 and each channel's L1 = L0 + 128 sum(w) (`--weights small`: 20 B of flash per channel
- * fewer), the starts and the short form (from the op's multiplier and shift, where every channel has it)
- * computed here per call (~30 instructions per channel under QEMU). */
+ * general requantisation's constants [out_c] (when the short form does not apply; else, per call, the short
+ * form's). `bias` int32: the folded bias L0, the accumulator bounds lo and hi ([out_c] each), then the compiler's
+ * tables (each channel's 64-bit start, then sparse_call.short_table's flag word and table), or, `per_call` (the
+ * _pc kernels, `--weights small`: 20 B of flash per channel fewer), each channel's L1 = L0 + 128 sum(w), the
+ * starts and the short form (from the op's multiplier and shift, where every channel has it) computed here per
+ * call (~30 instructions per channel under QEMU). `per_call` is a compile-time constant at each call. */
 static inline __attribute__((always_inline)) void conv_blocks(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                                               const int32_t *bias, const int8_t *input, int8_t *output,
-                                                              void *scratch, const int32_t B)
+                                                              void *scratch, const int32_t B, const int per_call)
 {
     const int32_t total = p->batches * p->out_h * p->out_w;
     const int32_t oc_n = p->out_c;
@@ -462,8 +504,7 @@ static inline __attribute__((always_inline)) void conv_blocks(const eat_conv2d_s
     const int32_t out_off = p->output_offset, amin = p->act_min, amax = p->act_max;
     const int8_t zp = (int8_t)(-p->input_offset);
     const uint32_t zp4 = (uint32_t)(uint8_t)zp * 0x01010101u;
-    const int32_t per_call = bias[3 * oc_n];   /* 1: no compiler tables (--weights small) */
-    const int32_t *start = bias + 3 * oc_n + 1;   /* per channel its 64-bit start, from the compiler */
+    const int32_t *start = bias + 3 * oc_n;   /* per channel its 64-bit start, from the compiler */
     const uint8_t *counts = (const uint8_t *)w->index;
     uint32_t *t = (uint32_t *)scratch;
     int32_t *sums = (int32_t *)(void *)(t + (B / 2) * p->k_h * p->k_w * p->in_c);
@@ -472,14 +513,7 @@ static inline __attribute__((always_inline)) void conv_blocks(const eat_conv2d_s
     const int32_t *tab;
     int32_t q0, oc, e, is_short, asm_out;
     if (per_call) {
-        const int32_t *l1 = bias + 3 * oc_n + 1;   /* L1 = L0 + 128 sum(w) per channel, after the word 1 */
-        for (oc = 0; oc < oc_n; ++oc) {   /* L0 + 2^23 + L1 * 2^24, as sparse_call.lane_starts */
-            const uint64_t s = (uint64_t)(int64_t)bias[oc] + (1u << 23) + ((uint64_t)(int64_t)l1[oc] << 24);
-            for (e = 0; e < B; e += 2) {
-                init[B * oc + e] = (int32_t)(uint32_t)s;
-                init[B * oc + e + 1] = (int32_t)(uint32_t)(s >> 32);
-            }
-        }
+        tab = per_call_tables(p, bias, init, (int32_t *)(void *)rq, B);
     } else {
         for (oc = 0; oc < oc_n; ++oc) {   /* one copy per pixel pair: the walk loads them by one LDM */
             for (e = 0; e < B; e += 2) {
@@ -487,31 +521,14 @@ static inline __attribute__((always_inline)) void conv_blocks(const eat_conv2d_s
                 init[B * oc + e + 1] = start[2 * oc + 1];
             }
         }
+        tab = start + 2 * oc_n + 1;
     }
-    /* The compiler's short-form table (sparse_call.short_table) when every channel has the short form (the
-     * word 1 after the lane starts); else the word 0 and the general form, prepared here. Per call: the same
-     * table prepared here, in the general form's room (4 words per channel of its 6). */
-    tab = start + 2 * oc_n + 1;
+    /* The short form's table (sparse_call.short_table: the word 1 after the lane starts; per call: NULL when a
+     * channel lacks the short form), else the general form, prepared here. */
 #ifdef EAT_SINGLE_ROUNDING
     is_short = 0;   /* TFLM's single-rounding build: the general form only (eat_rq_prepare_short) */
 #else
-    if (per_call) {
-        int32_t *mine = (int32_t *)(void *)rq;
-        is_short = 1;
-        for (oc = 0; oc < oc_n; ++oc) {
-            is_short &= p->shift[oc] <= -1 && p->shift[oc] >= -22 && p->multiplier[oc] >= 0;
-        }
-        for (oc = 0; is_short && oc < oc_n; ++oc) {   /* multiplier, 2^(r-1) + out_off * 2^r, r, lo */
-            const int32_t r = -p->shift[oc];
-            mine[4 * oc] = p->multiplier[oc];
-            mine[4 * oc + 1] = (int32_t)((1u << (r - 1)) + ((uint32_t)p->output_offset << r));
-            mine[4 * oc + 2] = r;
-            mine[4 * oc + 3] = lo[oc];
-        }
-        tab = mine;
-    } else {
-        is_short = start[2 * oc_n] == 1;
-    }
+    is_short = per_call ? tab != NULL : start[2 * oc_n] == 1;
 #endif
     if (!is_short) {
         eat_rq_prepare(rq, p->multiplier, p->shift, oc_n);
@@ -542,13 +559,25 @@ static inline __attribute__((always_inline)) void conv_blocks(const eat_conv2d_s
 void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    conv_blocks(p, w, bias, input, output, scratch, 8);
+    conv_blocks(p, w, bias, input, output, scratch, 8, 0);
+}
+
+void eat_conv2d_s8_sparse_b8_pc_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+{
+    conv_blocks(p, w, bias, input, output, scratch, 8, 1);
 }
 
 void eat_conv2d_s8_sparse_b4_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    conv_blocks(p, w, bias, input, output, scratch, 4);
+    conv_blocks(p, w, bias, input, output, scratch, 4, 0);
+}
+
+void eat_conv2d_s8_sparse_b4_pc_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                    const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+{
+    conv_blocks(p, w, bias, input, output, scratch, 4, 1);
 }
 
 #elif defined(__ARM_ARCH_7EM__)
