@@ -153,6 +153,26 @@ def test_block_walks_rq_per_call_bit_exact_on_simulated_pico(tmp_path: Path) -> 
 
 
 @pytest.mark.sim
+def test_rows_fc_rq_sources_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
+    """The d4 rows FC's two sources of requantisation outside --weights small, forced d4, one firmware: per-channel
+    FCs ("%"; "^": rows pruned empty with ~2^30 biases, their constants in the table) read the compiler's rq table,
+    per-tensor ones prepare their one record per call."""
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+
+    tfl = tmp_path / "rows.tflite"
+    tfl.write_bytes(model([(op, kind) for op in ("FULLY_CONNECTED%", "FULLY_CONNECTED+%", "FULLY_CONNECTED^",
+                                                 "FULLY_CONNECTED") for kind in PATTERNS], 11))
+    m = measure(tfl, load_board("pico"), tmp_path / "out", "sparse", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    rows = [w for w in m.weights if w["kernel"] == "eat_fully_connected_s8_sparse_rows_armv6m"]
+    model_c = next((tmp_path / "out").rglob("model.c")).read_text()
+    tables = model_c.count("eat_armv6m_rq_prepare done at compile time")
+    once = model_c.count("the kernel prepares the tensor's eat_armv6m_rq_t once per call")
+    assert tables >= 15 and once >= 5 and tables + once == len(rows), (tables, once, len(rows))
+
+
+@pytest.mark.sim
 def test_plane_dense_counterpart_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
     """The dense plane walk (every tap, dense weights) for one-channel convs, forced dense, one firmware."""
     from pipeline.bench_sparsity import INFERENCES, measure
