@@ -68,6 +68,7 @@ for _b in (8, 4):   # the block walks without the rq table: --weights small (36 
     _base = variant_named(f"eat_conv2d_s8_sparse_b{_b}_armv6m")
     register_per_call(_base.function, replace(
         _base, function=f"eat_conv2d_s8_sparse_b{_b}_pc_armv6m",
+        source="runtime/src/armv6m/conv2d_sparse_block_pc_armv6m.c",
         why=_base.why + "; each channel's requantisation prepared per call from the op's multiplier and shift "
         "(no rq table in flash: --weights small)",
         scratch=lambda g, f=_base.scratch: f(g) + 36 * g["oc"]))

@@ -25,7 +25,7 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
     shift arrays (36 B of flash per channel fewer): the M0+ block walks prepare every channel's record per call
     into scratch (their _pc kernels, kernels.PER_CALL; conv2d_sparse_block_armv6m.h), the d4 rows FC computes each
     row's directly; the M4 block walks' _pc kernels (Variant.lane_starts) compute their lane starts and short
-    requantisation table per call from the bias and one word per channel (20 B of flash per channel fewer).
+    requantisation table per call from the bias and one word per channel (16 B of flash per channel fewer).
     A variant that reads a table gets it in place of the op's multiplier and shift arrays (NULL in its params)."""
     lw.kernel = variant.function
     lw.arrays = [a for a in lw.arrays if a.name != pre + "bias"]
@@ -80,7 +80,9 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
             assert weight_sums is not None, "lane starts need each channel's sum of weights"
             starts, why = lane_starts(folded[:len(mults)], weight_sums)
             table, why2 = short_table(mults, shifts, folded[len(mults):2 * len(mults)], int(params["output_offset"]))
-            folded, how = np.concatenate([folded, starts, table]), how + why + why2
+            folded, how = (np.concatenate([folded[len(mults):], starts, table]),   # the starts carry L0
+                           how + why + why2 + "; the folded bias L0 itself is not emitted (the starts carry it): lo "
+                           "and hi come first")
     if tail is not None:
         folded, how = np.concatenate([folded, tail[0]]), how + tail[1]
     lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded, f"folded bias: {how}"))

@@ -25,11 +25,11 @@ void eat_armv7em_sparse_b8_walk(const int32_t *t, const int8_t *v, const uint8_t
 void eat_armv7em_sparse_b4_walk(const int32_t *t, const int8_t *v, const uint8_t *index, const int32_t *init,
                                 int32_t *sums, uint32_t out_c);
 
-/* CONV_2D, not grouped, any kernel, stride, dilation, padding. `bias` is int32[5][out_c]: L0 = bias +
- * (input_offset - 128) * sum(w[oc]), then the accumulator bounds lo[oc] and hi[oc] (outside them
- * the output is act_min / act_max, pipeline/compiler/clamp_bounds.py), then per channel the 64-bit
- * start of its lane pair, (L0 + 2^23) + (L0 + 128 * sum(w[oc])) * 2^24, low word first, then the word 1
- * and per channel the short requantisation (multiplier, c, s2, lo; eat/requant_pc.h) or the word 0. Scratch:
+/* CONV_2D, not grouped, any kernel, stride, dilation, padding. `bias` is int32: the accumulator bounds lo[oc] and
+ * hi[oc] (outside them the output is act_min / act_max, pipeline/compiler/clamp_bounds.py), then per channel the
+ * 64-bit start of its lane pair, (L0 + 2^23) + (L0 + 128 * sum(w[oc])) * 2^24 with L0 = bias + (input_offset -
+ * 128) * sum(w[oc]), low word first, then the word 1 and per channel the short requantisation (multiplier, c, s2,
+ * lo; eat/requant_pc.h) or the word 0. Scratch:
  * eat_conv2d_s8_sparse_b8_dsp_scratch_bytes = 16 * k_h * k_w * in_c + 88 * out_c bytes. */
 size_t eat_conv2d_s8_sparse_b8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_b8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
@@ -42,9 +42,9 @@ size_t eat_conv2d_s8_sparse_b4_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p
 void eat_conv2d_s8_sparse_b4_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
-/* The 8- and 4-pixel walks without the compiler's tables (`--weights small`): `bias` is int32[4][out_c], L0, lo, hi,
+/* The 8- and 4-pixel walks without the compiler's tables (`--weights small`): `bias` is int32[4][out_c]: L0, lo, hi,
  * then per channel L1 = L0 + 128 * sum(w[oc]); the lane starts and the short requantisation are computed per
- * call (20 B of flash per channel fewer). Scratch as the walks above. */
+ * call (16 B of flash per channel fewer than the table walks). Scratch as the walks above. */
 size_t eat_conv2d_s8_sparse_b8_pc_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_b8_pc_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);

@@ -489,22 +489,23 @@ static __attribute__((noinline)) const int32_t *per_call_tables(const eat_conv2d
 /* CONV_2D, not grouped (filter_in_c == in_c), B (8 or 4) pixels per walk. Scratch: t (2 B * k_h * k_w *
  * in_c bytes), the block's sums [out_c][B], each channel's 64-bit start B / 2 times [out_c][B] and the
  * general requantisation's constants [out_c] (when the short form does not apply; else, per call, the short
- * form's). `bias` int32: the folded bias L0, the accumulator bounds lo and hi ([out_c] each), then the compiler's
- * tables (each channel's 64-bit start, then sparse_call.short_table's flag word and table), or, `per_call` (the
- * _pc kernels, `--weights small`: 20 B of flash per channel fewer), each channel's L1 = L0 + 128 sum(w), the
- * starts and the short form (from the op's multiplier and shift, where every channel has it) computed here per
- * call (~30 instructions per channel under QEMU). `per_call` is a compile-time constant at each call. */
+ * form's). `bias` int32: the accumulator bounds lo and hi ([out_c] each), then the compiler's tables (each
+ * channel's 64-bit start, which carries the folded bias L0, then sparse_call.short_table's flag word and table);
+ * or, `per_call` (the _pc kernels, `--weights small`: 16 B of flash per channel fewer), L0, lo, hi and each
+ * channel's L1 = L0 + 128 sum(w), the starts and the short form (from the op's multiplier and shift, where every
+ * channel has it) computed here per call (~30 instructions per channel under QEMU). `per_call` is a compile-time
+ * constant at each call. */
 static inline __attribute__((always_inline)) void conv_blocks(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                                               const int32_t *bias, const int8_t *input, int8_t *output,
                                                               void *scratch, const int32_t B, const int per_call)
 {
     const int32_t total = p->batches * p->out_h * p->out_w;
     const int32_t oc_n = p->out_c;
-    const int32_t *lo = bias + oc_n, *hi = bias + 2 * oc_n;
+    const int32_t *lo = bias + (per_call ? oc_n : 0), *hi = lo + oc_n;   /* the table kernels get no L0 */
     const int32_t out_off = p->output_offset, amin = p->act_min, amax = p->act_max;
     const int8_t zp = (int8_t)(-p->input_offset);
     const uint32_t zp4 = (uint32_t)(uint8_t)zp * 0x01010101u;
-    const int32_t *start = bias + 3 * oc_n;   /* per channel its 64-bit start, from the compiler */
+    const int32_t *start = bias + 2 * oc_n;   /* per channel its 64-bit start, from the compiler */
     const uint8_t *counts = (const uint8_t *)w->index;
     uint32_t *t = (uint32_t *)scratch;
     int32_t *sums = (int32_t *)(void *)(t + (B / 2) * p->k_h * p->k_w * p->in_c);
