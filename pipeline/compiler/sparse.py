@@ -23,8 +23,8 @@ MODES = ("auto", "small", "dense", "sparse", "2of4", "p8", "sparse_per_call")   
 # layer; small: of dense and the encodings the cost model says beat dense, the one whose constants take the least
 # flash as emitted (ops/sparse_weights.py _smallest); sparse: force d4 (tests); 2of4: force the 2:4 format
 # (sparse_2of4.py) where it fits and a kernel applies, elsewhere as auto (tests); p8: force the FULLY_CONNECTED
-# (weight, position) pairs (sparse_p8.py) where they fit, elsewhere as auto (tests); sparse_per_call: force d4, and
-# the M0+ block walks prepare their requantisation per call as under small (tests)
+# (weight, position) pairs (sparse_p8.py) where they fit, elsewhere as auto (tests); sparse_per_call: force d4 without
+# the kernels' compiler tables, as under small (the block walks' _pc kernels, the d4 rows FC; tests)
 SMALL = "small"
 SPARSE_PER_CALL = "sparse_per_call"
 

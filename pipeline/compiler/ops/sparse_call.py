@@ -60,13 +60,13 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
                 lw.params = [(f, "NULL" if e in names else e) for f, e in lw.params]
             elif tensor:
                 how += "; no rq table: the kernel prepares the tensor's eat_armv6m_rq_t once per call"
-            elif variant.layout == "d4_im2col_block":
+            elif variant.layout == BLOCK:
                 how += (f"; no rq table ({RQ_WORDS * 4 * len(mults):,} B, --weights small): the kernel prepares each "
                         "channel's eat_armv6m_rq_t per call from the op's multiplier and shift")
             else:
                 how += (f"; no rq table ({RQ_WORDS * 4 * len(mults):,} B, --weights small): the kernel requantises "
                         "each row from the op's multiplier and shift (eat_armv6m_rq_direct)")
-            if variant.layout == "d4_im2col_block":   # the M0+ block walks: then the output stage's mode word
+            if variant.layout == BLOCK:   # the M0+ block walks: then the output stage's mode word
                 mode, why = block_out_mode(words, lo)
                 folded, how = np.concatenate([folded, np.array([mode], np.int64)]), how + why
         if variant.lane_starts and rq_per_call:   # the M4 block walks' _pc kernels: both per call
@@ -130,6 +130,7 @@ def short_table(mults, shifts, lo: np.ndarray, out_off: int) -> tuple[np.ndarray
 
 
 RQ_WORDS = 9            # eat_armv6m_rq_t
+BLOCK = "d4_im2col_block"   # the block walks' layout (steps in im2col positions)
 FAST_LO = -65535        # the fast requantisation's lowest accumulator (eat_armv6m_rq_apply)
 
 

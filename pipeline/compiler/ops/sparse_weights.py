@@ -35,9 +35,6 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
     return done
 
 
-# The M0+ block walks' layout: with `--weights small` they prepare their requantisation per call (no rq table)
-BLOCK = "d4_im2col_block"
-
 # The encodings `--weights small` weighs: each forced in turn (a format that does not fit falls back as auto)
 SMALL_TRIALS = ("dense", "sparse", "2of4", "p8")
 
@@ -150,7 +147,7 @@ def _apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
     per_channel = tuple(a for a in range(data.ndim) if a != axis)   # the axes a channel's weights span
     if per_call and variant.lane_starts:   # the M4 block walks: lane starts and short table per call
         choice.sparse_cycles_est += int(sparse_cost.STARTS_PER_CALL_M4 * geo["oc"])
-    elif per_call and variant.layout == BLOCK:   # the M0+ block walks prepare each channel's record per call
+    elif per_call and variant.layout == sparse_call.BLOCK:   # the M0+ block walks prepare each channel's record per call
         choice.sparse_cycles_est += int(sparse_cost.RQ_PREPARE_M0 * geo["oc"])
     elif per_call and any(a.name == pre + "mult" for a in lw.arrays):   # the d4 rows FC: each row directly
         choice.sparse_cycles_est += int(sparse_cost.RQ_DIRECT_M0 * geo["out_depth"] * geo["batches"])
@@ -175,7 +172,7 @@ def _priced(ctx: Ctx, lw: Lowered, variant: kernels.Variant, data: np.ndarray, g
             fc_shape: tuple[int, int, int] | None) -> _Priced:
     """Encode the weights as `variant` reads them and price it against dense (sparse.choose)."""
     op = lw.op
-    block = variant.pixel_block if variant.layout == "d4_im2col_block" else 0
+    block = variant.pixel_block if variant.layout == sparse_call.BLOCK else 0
     taps = variant.layout == "d4_taps"   # the plane walks decode steps in kernel taps once per channel
     plane = variant.pixel_block == 0 and costs(ctx.core).plane_out > 0   # the plane walk (sparse_plane_cycles)
     if op.opcode == "FULLY_CONNECTED":

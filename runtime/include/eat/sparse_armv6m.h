@@ -71,9 +71,11 @@ void eat_conv2d_s8_sparse_b8_pc_armv6m(const eat_conv2d_s8_params_t *p, const ea
                                        const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
 /* FULLY_CONNECTED (fully_connected_sparse_rows_armv6m.c): acc[o] = bias[o] + row o's walk for every
- * row in one call, then per output eat_armv6m_rq_bounded. `bias` is int32[12][out_depth]: the
- * bias + input_offset * sum(w[o]), the accumulator bounds lo and hi, then each row's eat_armv6m_rq_t
- * (9 words, prepared by the compiler); scratch 4 * out_depth bytes. */
+ * row in one call, then per output its requantisation within the accumulator bounds. `bias` is int32: the
+ * bias + input_offset * sum(w[o]), the accumulator bounds lo and hi ([out_depth] each), then, for a per-channel
+ * layer without its op arrays, each row's eat_armv6m_rq_t (9 words, prepared by the compiler; a per-tensor layer
+ * prepares its one record per call, a per-channel one with its arrays requantises each row from them:
+ * fully_connected_sparse_rows_armv6m.c); scratch 4 * out_depth bytes. */
 void eat_armv6m_sparse_d4_rows(const int8_t *x, const int8_t *v, const uint8_t *index, const int32_t *bias,
                                int32_t *acc, uint32_t rows);
 size_t eat_fully_connected_s8_sparse_rows_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p);

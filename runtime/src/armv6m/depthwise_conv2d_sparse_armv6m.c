@@ -5,7 +5,7 @@
  * Channel outer, pixels inner (the plan of the M4's armv7em/depthwise_conv2d_sparse_dsp.c): per input
  * channel its plane is copied into scratch with the padding around it holding the input zero point
  * (x + input_offset = 0 there, as TFLM skips those taps); per output channel its non-zeros are decoded
- * once into (offset in the plane, weight) and its requantisation prepared (eat_armv6m_rq_prepare: ~30 cycles, against
+ * once into (offset in the plane, weight) and its requantisation prepared (eat_armv6m_rq_prepare: ~70-90 cycles, against
  * 36 B per channel of flash when the compiler prepared it); then every output pixel
  * costs one LDRSB, one MULS and one ADDS per non-zero, the accumulator bounds (outside [lo, hi] the
  * output is the clamp: no requantisation) and otherwise eat/armv6m.h's exact requantisation. Channels
