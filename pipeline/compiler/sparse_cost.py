@@ -138,7 +138,7 @@ COSTS: dict[str, CoreCosts] = {
     # tables 49,168 / 34,148, 30,312 / 22,196, 3,509 (the row walk alone), 49,293 / 33,953 (per-row calls).
     # plane walk (armv6m/depthwise_conv2d_sparse_armv6m.c), fitted to `bench --board pico --profile` of
     # kws_ref_model one-shot 80 / 90 % and `scripts/profile_layers.py <its 50 % file, the unpruned model>
-    # pico sparse OUT` (README "The plane walk (Cortex-M0+)"): the four 3x3 depthwise 25x5x64 with 2 / 1
+    # pico sparse OUT` (docs/performance.md "The plane walk (Cortex-M0+)"): the four 3x3 depthwise 25x5x64 with 2 / 1
     # non-zeros per channel (dw_walk2 / dw_walk1) 363-390 k / 310-374 k -> ~36 per output beside ~4 per
     # plane byte (27x7, four planes per word load) and per channel (decode, set-up) 750: fitted with
     # vww_96_int8 80 % (`bench ... --model vww_96_int8.tflite --profile`), whose 9-pixel depthwise layers
@@ -185,7 +185,7 @@ COSTS: dict[str, CoreCosts] = {
     # before the M4 kernels (1,409,732, 448 index bytes per pixel) and its FC 64->12 at 80 % (2,131;
     # est. 2,137).
     # Dense refitted after the third pass of the M4 kernels (assembly depthwise 3x3 and conv pairs,
-    # README "Cortex-M4 kernels, third pass"), `bench --board nucleo_f446re --sparsity 0.8 --profile`
+    # docs/performance.md "Cortex-M4 kernels, third pass"), `bench --board nucleo_f446re --sparsity 0.8 --profile`
     # of kws: 1x1 501,155 (est. 501,000), 10x4 conv 445,810 (est. 445,000), 3x3 depthwise 270,685
     # (est. 272,000): dense_mac 0.8, out 11.1, dense_tap 0.32, dense_dw_tap 1.72 (channel_dw 5 -> 9.9
     # keeps the depthwise walk's out + channel_dw). Before (dense_mac 1.0, out 16, dense_tap 0.4,
@@ -204,7 +204,7 @@ COSTS: dict[str, CoreCosts] = {
     # dense_mac + dense_tap's 447 k, but its dense kernel measures 410,149: dense_mac_c1 1.0 (est. 408,800);
     # forced sparse at 50 % it measures 414,655 (dense kept), the 1x1 510,125-514,423 (est. ~535 k, dense);
     # 2:4's 1x1 are now est. 508,967 against 500,960 (dense; 540-545 k measured before the last two changes).
-    # Refitted after the M4 sparse kernels' second pass (README "Cortex-M4 sparse, second pass"), `bench
+    # Refitted after the M4 sparse kernels' second pass (docs/performance.md "Cortex-M4 sparse, second pass"), `bench
     # --board nucleo_f446re --sparsity 0.8 / 0.9 --profile` of kws, and forced sparse (`scripts/
     # profile_layers.py <kws pruned 50 % / 2:4> nucleo_f446re sparse OUT`):
     # blk_out 17.7 -> 12.4 (block_out8: a full block's outputs in assembly, act_max 127; other layers keep
