@@ -2,8 +2,10 @@
 alone against the TFLM oracle: the encoding round trip and limits, the portable kernel on the host, the Cortex-M0+
 rows walk on the simulated Pico and the Cortex-M4 walk on the simulated nucleo_f446re, over random shapes (in_depth
 1-256, out_depth 1-40, batches 1-8), quantisation (input zero point -128 included) and zero patterns (the pruning
-methods', empty rows, unused inputs, +-127 everywhere, a full row, all zero), forced p8; the cost model's choice;
-and kws_ref_model pruned one-shot to 80 % on the nucleo_f446re, end to end, as the cost model chooses."""
+methods', empty rows, unused inputs, +-127 everywhere, a full row, all zero), forced p8; rows of more than 256
+inputs in segments (in_depth 257-800: the portable kernel on the host, the Cortex-M0+ _wide walk on the Pico); the
+cost model's choice; and kws_ref_model pruned one-shot to 80 % on the nucleo_f446re, end to end, as the cost model
+chooses."""
 
 from __future__ import annotations
 
@@ -17,18 +19,25 @@ from tests.single_op_models import Graph, Op, T, build, fb, random_scale
 from tests.sparse_models import EDGE_PATTERNS, PATTERNS, pattern
 
 KINDS = (*PATTERNS, *EDGE_PATTERNS, "full_row", "wide", "big_bias")
+SEGMENTED = ("segments", "full_segment")   # in_depth > 256: the kernels that walk segments (portable, M0+ _wide)
 M0 = "eat_fully_connected_s8_sparse_p8_armv6m"
+M0_WIDE = "eat_fully_connected_s8_sparse_p8_wide_armv6m"
 M4 = "eat_fully_connected_s8_sparse_p8_dsp"
 PORTABLE = "eat_fully_connected_s8_sparse_p8"
 
 
 def _fc(rng: np.random.Generator, base: int, kind: str, n_in: int | None = None) -> tuple[list[T], Op]:
-    """One FULLY_CONNECTED whose weights fit p8 (unless `n_in` > 256 is given): kind one of KINDS ("full_row":
-    one row with every weight non-zero, in_depth <= 255; "wide": in_depth 200-256 at 80-97 % zeros; "big_bias":
-    unstructured, half the rows with |bias| in [2^30, 2^31 - 2^23): acc << 1 leaves int32, beyond the M4 short
-    requantisation's room: those rows take the general one; the folded bias stays int32)."""
+    """One FULLY_CONNECTED whose weights fit p8: kind one of KINDS or SEGMENTED ("full_row": one row with every
+    weight non-zero, in_depth <= 255; "wide": in_depth 200-256 at 80-97 % zeros; "big_bias": unstructured, half the
+    rows with |bias| in [2^30, 2^31 - 2^23): acc << 1 leaves int32, beyond the M4 short requantisation's room: those
+    rows take the general one; the folded bias stays int32; "segments": in_depth 257-800, a random pattern but
+    "dense" (256 non-zeros in a segment do not fit);
+    "full_segment": in_depth 257-800, one row with 255 non-zeros in one segment and its other segments empty or
+    full)."""
     F = fb()
-    if n_in is None:
+    if n_in is None and kind in SEGMENTED:
+        n_in = int(rng.integers(257, 801))
+    elif n_in is None:
         n_in = int(rng.integers(200, 257)) if kind == "wide" else int(rng.integers(1, 256 if kind == "full_row" else 257))
     n_out, batches = int(rng.integers(1, 41)), int(rng.choice([1, 1, 2, 3, 5, 8]))
     w = rng.integers(-127, 128, size=(n_out, n_in)).astype(np.int8)
@@ -39,6 +48,16 @@ def _fc(rng: np.random.Generator, base: int, kind: str, n_in: int | None = None)
         w = pattern(w, "FULLY_CONNECTED", "zero_rows", rng)
     elif kind == "big_bias":
         w = pattern(w, "FULLY_CONNECTED", "magnitude", rng)
+    elif kind == "segments":
+        w = pattern(w, "FULLY_CONNECTED", str(rng.choice([k for k in PATTERNS if k != "dense"])), rng)   # 256 > 255
+    elif kind == "full_segment":
+        w = pattern(w, "FULLY_CONNECTED", "magnitude", rng)
+        row, seg = int(rng.integers(0, n_out)), int(rng.integers(0, (n_in + 255) // 256))
+        w[row] = 0
+        span = np.arange(256 * seg, min(256 * seg + 256, n_in))
+        w[row, span[:255]] = np.where(rng.random(min(255, span.size)) < 0.5, 127, -127)
+        if seg > 0:
+            w[row, :255] = np.where(rng.random(255) < 0.5, 1, -1)   # an earlier segment full too
     else:
         w = pattern(w, "FULLY_CONNECTED", kind, rng)
     extreme = kind == "extreme" or rng.random() < 0.2
@@ -70,52 +89,63 @@ def p8_model(kinds: list[str], seed: int) -> bytes:
 @pytest.mark.parametrize("seed", range(4))
 def test_encoding_round_trip_bytes_and_limits(seed: int) -> None:
     rng = np.random.default_rng(seed)
-    n_out, n_in = int(rng.integers(1, 30)), int(rng.integers(1, 257))
+    n_out, n_in = int(rng.integers(1, 30)), int(rng.integers(1, 257) if seed % 2 else rng.integers(257, 1000))
     w = pattern(rng.integers(-128, 128, size=(n_out, n_in)).astype(np.int8), "FULLY_CONNECTED", "zero_rows", rng)
     assert sparse_p8.misfit(w) is None
     enc = sparse_p8.encode(w)
     assert np.array_equal(sparse_p8.decode(enc, n_in), w)
-    nz = int((w != 0).sum())
-    assert enc.bytes == 2 * nz + n_out and list(enc.counts) == list((w != 0).sum(axis=1))
-    pairs = enc.pairs.reshape(-1, 2)   # byte 0 the weight, byte 1 the position, positions increasing per row
-    assert np.array_equal(pairs[:, 0], w[w != 0]) and np.array_equal(pairs[:, 1].view(np.uint8), np.nonzero(w)[1])
-    assert "in_depth 257" in sparse_p8.misfit(np.ones((2, 257), np.int8))
+    nz, segs = int((w != 0).sum()), -(-n_in // 256)
+    assert enc.segments == segs and enc.bytes == 2 * nz + n_out * segs
+    padded = np.zeros((n_out, 256 * segs), np.int8)
+    padded[:, :n_in] = w
+    assert list(enc.counts) == list((padded.reshape(n_out, segs, 256) != 0).sum(axis=2).reshape(-1))
+    pairs = enc.pairs.reshape(-1, 2)   # byte 0 the weight, byte 1 the position in its segment, increasing per row
+    assert np.array_equal(pairs[:, 0], w[w != 0]) and np.array_equal(pairs[:, 1].view(np.uint8), np.nonzero(w)[1] % 256)
     assert "256 non-zeros" in sparse_p8.misfit(np.ones((2, 256), np.int8))
+    assert "256 non-zeros" in sparse_p8.misfit(np.ones((2, 600), np.int8))
     assert sparse_p8.misfit(np.ones((2, 255), np.int8)) is None
+    two = np.zeros((2, 600), np.int8)
+    two[:, :255] = two[:, 256:511] = 1                               # 255 in each of two segments: fits
+    assert sparse_p8.misfit(two) is None and list(sparse_p8.encode(two).counts) == [255, 255, 0] * 2
 
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_portable_p8_kernel_bit_exact_on_host(seed: int, tmp_path: Path) -> None:
     from tests.test_kernels_helpers import compile_and_compare
 
-    info = compile_and_compare(p8_model(list(KINDS) * 2, seed), tmp_path, n_inputs=6, seed=seed, weights="p8")
+    info = compile_and_compare(p8_model(list(KINDS + SEGMENTED) * 2, seed), tmp_path, n_inputs=6, seed=seed,
+                               weights="p8")
     assert {c["encoding"] for c in info["result"].sparsity} == {"sparse_p8"}
     assert {o.kernel for o in info["result"].ops} == {PORTABLE}
 
 
-def _measure(board: str, seed: int, tmp_path: Path, mode: str = "p8"):
+def _measure(board: str, seed: int, tmp_path: Path, kinds: tuple[str, ...], mode: str = "p8"):
     from rich.console import Console
 
     from pipeline.bench_sparsity import measure
     from pipeline.boards import load_board
 
     tfl = tmp_path / "p8.tflite"
-    tfl.write_bytes(p8_model(list(KINDS) * 2, seed))
+    tfl.write_bytes(p8_model(list(kinds) * 2, seed))
     return measure(tfl, load_board(board), tmp_path / "out", mode, Console(stderr=True, quiet=True))
 
 
 @pytest.mark.sim
-@pytest.mark.parametrize("board, kernel, seed", [("pico", M0, 3), ("pico", M0, 4), ("nucleo_f446re", M4, 5),
-                                                 ("nucleo_f446re", M4, 6), ("nucleo_f746zg", M4, 7)])
-def test_p8_kernels_bit_exact_on_simulated_board(board: str, kernel: str, seed: int, tmp_path: Path) -> None:
-    """The core's p8 kernel, forced, on every FC of a model of 2 x len(KINDS) random ones: byte-identical to TFLM
-    (the M4 kernel also on the Cortex-M7, nucleo_f746zg)."""
+@pytest.mark.parametrize("board, kernels, seed", [("pico", (M0, M0_WIDE), 3), ("pico", (M0, M0_WIDE), 4),
+                                                  ("nucleo_f446re", (M4,), 5), ("nucleo_f446re", (M4,), 6),
+                                                  ("nucleo_f746zg", (M4,), 7)])
+def test_p8_kernels_bit_exact_on_simulated_board(board: str, kernels: tuple[str, ...], seed: int,
+                                                 tmp_path: Path) -> None:
+    """The core's p8 kernels, forced, on every FC of a model of 2 x len(KINDS) random ones (on the Pico also 2 x
+    len(SEGMENTED) of more than 256 inputs, the _wide walk's): byte-identical to TFLM (the M4 kernel also on the
+    Cortex-M7, nucleo_f746zg)."""
     from pipeline.bench_sparsity import INFERENCES
 
-    m = _measure(board, seed, tmp_path)
+    m = _measure(board, seed, tmp_path, KINDS + SEGMENTED if M0_WIDE in kernels else KINDS)
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
-    assert {w["encoding"] for w in m.weights} == {"sparse_p8"} and {w["kernel"] for w in m.weights} == {kernel}
-    assert kernel + "(" in next((tmp_path / "out").rglob("model.c")).read_text()
+    assert {w["encoding"] for w in m.weights} == {"sparse_p8"} and {w["kernel"] for w in m.weights} == set(kernels)
+    code = next((tmp_path / "out").rglob("model.c")).read_text()
+    assert all(k + "(" in code for k in kernels)
 
 
 def _choice(core: str, n_out: int, n_in: int, keep: float, seed: int = 0):
@@ -130,7 +160,7 @@ def _choice(core: str, n_out: int, n_in: int, keep: float, seed: int = 0):
                            LayerShape("FULLY_CONNECTED", 1, n_out, 1, w.size), 0, "fc")
     v = kernels.select_variant("FULLY_CONNECTED", sparse_p8.KEY, core, dict(batches=1, in_depth=n_in, out_depth=n_out))
     enc = sparse_p8.encode(w)
-    c = Candidate(v, enc, sparse_p8.cycles(core, 1, n_out, enc.nonzeros, sparse_p8.walk_of(v.function)))
+    c = Candidate(v, enc, sparse_p8.cycles(core, 1, n_out, enc.nonzeros, sparse_p8.walk_of(v.function), enc.segments))
     return decide("auto", c, choice), choice, c
 
 
@@ -139,7 +169,8 @@ def test_auto_choice_p8() -> None:
     18,974 against 24,798 cycles); on the M4 kws's FC (64 -> 12) at 80 / 90 % goes p8 (faster than its dense
     kernel and than the M4's d4 walk); at 50 % non-zeros p8 is not smaller than dense and stays out; on the RV32 the
     portable p8 kernel (measured there: the example's dense1 17,577 against d4's 19,094 instructions) goes p8;
-    a core where it is not measured never prefers it to d4; in_depth > 256 has no p8 candidate."""
+    a core where it is not measured never prefers it to d4; in_depth > 256 (ad01's 640 -> 128 at 80 %) goes p8 on
+    the M0+ (the _wide walk); on the M4, which has only the portable kernel for it, p8 is priced and refused."""
     ok, choice, c = _choice("cortex-m0plus", 64, 128, 0.2)
     assert ok and choice.encoding == "sparse_d4" and c.cycles_est < 0.85 * choice.sparse_cycles_est
     for keep in (0.2, 0.1):   # d4 (the M4's own walk since) est. under dense too, p8 under d4
@@ -151,9 +182,10 @@ def test_auto_choice_p8() -> None:
     assert ok and choice.encoding == "sparse_d4" and c.cycles_est < choice.sparse_cycles_est
     ok, choice, _ = _choice("generic", 64, 128, 0.2)
     assert not ok and "not the fastest" in choice.reason
-    from pipeline.compiler import kernels
-    with pytest.raises(KeyError):
-        kernels.select_variant("FULLY_CONNECTED", sparse_p8.KEY, "cortex-m4", dict(batches=1, in_depth=300, out_depth=4))
+    ok, choice, c = _choice("cortex-m0plus", 128, 640, 0.2)
+    assert ok and c.variant.function == M0_WIDE and c.cycles_est < 0.85 * choice.sparse_cycles_est, choice.reason
+    ok, choice, c = _choice("cortex-m4", 128, 640, 0.2)
+    assert not ok and c.variant.function == PORTABLE and "p8 est." in choice.reason, choice.reason
 
 
 @pytest.mark.sim
@@ -173,3 +205,23 @@ def test_kws_80_fc_goes_p8_bit_exact_on_simulated_nucleo(tmp_path: Path) -> None
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
     fc = [w for w in m.weights if w["opcode"] == "FULLY_CONNECTED"]
     assert len(fc) == 1 and fc[0]["encoding"] == "sparse_p8" and fc[0]["kernel"] == M4, fc
+
+
+@pytest.mark.sim
+def test_ad01_80_wide_fc_goes_p8_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
+    """ad01_int8 pruned one-shot 80 %, auto, on the Pico: its 640 -> 128 FC takes the _wide walk (d4's rows walk
+    before: 210,793 against 148,451 cycles measured), the other FCs the one-segment walk, and the model is
+    byte-identical to TFLM."""
+    from rich.console import Console
+
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+    from pipeline.tflite.oneshot import prune_tflite
+    from tests.conftest import reference_model
+
+    pruned = tmp_path / "ad01_80.tflite"
+    prune_tflite(reference_model("ad01_int8.tflite"), pruned, "magnitude", 0.8)
+    m = measure(pruned, load_board("pico"), tmp_path / "out", "auto", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    kernels = [w["kernel"] for w in m.weights if w["opcode"] == "FULLY_CONNECTED" and w["encoding"] == "sparse_p8"]
+    assert kernels[0] == M0_WIDE and M0 in kernels[1:], kernels

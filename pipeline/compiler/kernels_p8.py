@@ -15,17 +15,28 @@ M4_LAYOUT = "p8_rq_table"   # the bias array is sparse_p8.m4_table: per row the 
 
 
 def _fits(g) -> bool:
+    """One segment: every position is the input's own (the kernels that do not walk segments)."""
     return g["in_depth"] <= MAX_IN
+
+
+def _wide(g) -> bool:
+    return g["in_depth"] > MAX_IN
 
 
 register("FULLY_CONNECTED", KEY, ("generic",), Variant(
     "eat_fully_connected_s8_sparse_p8", "runtime/src/fully_connected_sparse_p8_s8.c",
-    "per output row one (weight, position) pair per non-zero", applies=_fits, header="eat/sparse_p8.h"))
+    "per output row one (weight, position) pair per non-zero, segment after segment of 256 inputs",
+    header="eat/sparse_p8.h"))
 register("FULLY_CONNECTED", KEY, ("cortex-m0plus",), Variant(
     "eat_fully_connected_s8_sparse_p8_armv6m", "runtime/src/armv6m/fully_connected_sparse_p8_armv6m.c",
     "every row's pairs (per non-zero LDRH, LSRS, LDRSB, SXTB, MULS, ADDS) and its output (the accumulator bounds, "
     "the exact fast requantisation from the row's record prepared by the compiler) in one hand-scheduled Thumb-1 "
     "routine in SRAM", applies=_fits, header="eat/sparse_p8.h",
+    layout=M0_LAYOUT))
+register("FULLY_CONNECTED", KEY, ("cortex-m0plus",), Variant(
+    "eat_fully_connected_s8_sparse_p8_wide_armv6m", "runtime/src/armv6m/fully_connected_sparse_p8_armv6m.c",
+    "the same Thumb-1 walk over each row's segments of 256 inputs (in_depth > 256: a count per row and segment, "
+    "the input pointer stepped 256 between them)", applies=_wide, header="eat/sparse_p8.h",
     layout=M0_LAYOUT))
 register("FULLY_CONNECTED", KEY, ("cortex-m4", "cortex-m7"), Variant(
     "eat_fully_connected_s8_sparse_p8_dsp", "runtime/src/armv7em/fully_connected_sparse_p8_dsp.c",

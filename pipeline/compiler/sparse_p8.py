@@ -1,9 +1,10 @@
 """The FULLY_CONNECTED weight format EAT_WEIGHTS_SPARSE_P8 (eat/sparse_p8.h): (weight, input position) byte pairs.
 
-A layer fits when in_depth <= 256 (a position is one byte) and every row holds at most 255 non-zeros (its count is
-one byte). Per row a count byte (the index), then per non-zero two bytes: the weight, then its input position, so
-the Cortex-M0+ walk takes both from one LDRH (the position by LSRS #8, the weight by SXTB). 2 bytes per non-zero
-plus 1 per row: larger than d4 (~1.5 per non-zero at 80 % zeros), smaller than dense below ~50 % non-zeros.
+Each row's inputs are cut into segments of 256 (one segment when in_depth <= 256); a layer fits when no segment of
+a row holds more than 255 non-zeros (its count is one byte). Per row and segment a count byte (the index), then per
+non-zero two bytes: the weight, then its input position within the segment, so the Cortex-M0+ walk takes both from
+one LDRH (the position by LSRS #8, the weight by SXTB). 2 bytes per non-zero plus 1 per row and segment: larger than
+d4 (~1.5 per non-zero at 80 % zeros), smaller than dense below ~50 % non-zeros.
 """
 
 from __future__ import annotations
@@ -17,15 +18,22 @@ from pipeline.compiler.packing import PackedWeights
 
 FORMAT = "EAT_WEIGHTS_SPARSE_P8"
 KEY = "sparse_p8"
-MAX_IN = 256       # EAT_SPARSE_P8_MAX_IN: positions are one byte
-MAX_COUNT = 255    # a row's count is one byte
-LAYOUT = "per output row its non-zeros as (int8 weight, uint8 input position) byte pairs; index: uint8 count per row"
+MAX_IN = 256       # EAT_SPARSE_P8_MAX_IN: positions are one byte, so a segment is 256 inputs
+MAX_COUNT = 255    # a row's count in a segment is one byte
+LAYOUT = ("per output row its non-zeros as (int8 weight, uint8 input position in its segment of 256 inputs) byte "
+          "pairs; index: uint8 count per row and segment")
+
+
+def segments(in_depth: int) -> int:
+    """The segments of 256 inputs a row of `in_depth` is cut into (EAT_P8_SEGMENTS)."""
+    return max(1, -(-int(in_depth) // MAX_IN))
 
 
 @dataclass(frozen=True)
 class EncodedP8:
     pairs: np.ndarray       # int8: each row's (weight, position) pairs, row after row
-    counts: np.ndarray      # uint8 [out]: non-zeros per row
+    counts: np.ndarray      # uint8 [out * segments]: non-zeros per row and segment
+    segments: int = 1       # segments of 256 inputs per row
 
     @property
     def nonzeros(self) -> int:
@@ -38,32 +46,39 @@ class EncodedP8:
 
 def misfit(w: np.ndarray) -> str | None:
     """Why FULLY_CONNECTED weights [out][in] do not fit the format, or None when they do."""
-    rows = np.asarray(w).reshape(w.shape[0], -1)
-    if rows.shape[1] > MAX_IN:
-        return f"in_depth {rows.shape[1]} > {MAX_IN} (a position is one byte)"
-    most = int((rows != 0).sum(axis=1).max(initial=0))
+    most = int(_segment_counts(w).max(initial=0))
     if most > MAX_COUNT:
-        return f"a row holds {most} non-zeros, more than the count byte's {MAX_COUNT}"
+        return f"a row holds {most} non-zeros in one segment of {MAX_IN} inputs, more than the count byte's {MAX_COUNT}"
     return None
+
+
+def _segment_counts(w: np.ndarray) -> np.ndarray:
+    """Non-zeros per row and segment, [out][segments]."""
+    rows = np.asarray(w).reshape(w.shape[0], -1)
+    n_seg = segments(rows.shape[1])
+    nz = np.zeros((rows.shape[0], n_seg * MAX_IN), np.int64)
+    nz[:, :rows.shape[1]] = rows != 0
+    return nz.reshape(rows.shape[0], n_seg, MAX_IN).sum(axis=2)
 
 
 def encode(w: np.ndarray) -> EncodedP8:
     """The pairs and counts of rows that fit (see misfit)."""
     rows = np.asarray(w, np.int8).reshape(w.shape[0], -1)
-    r, c = np.nonzero(rows)                      # row-major: rows in order, positions increasing
+    r, c = np.nonzero(rows)                      # row-major: rows in order, positions (so segments) increasing
     pairs = np.empty((r.size, 2), np.int8)
     pairs[:, 0] = rows[r, c]
-    pairs[:, 1] = c.astype(np.uint8).view(np.int8)
-    counts = (rows != 0).sum(axis=1).astype(np.uint8)
-    return EncodedP8(pairs.reshape(-1), counts)
+    pairs[:, 1] = (c % MAX_IN).astype(np.uint8).view(np.int8)
+    counts = _segment_counts(rows).reshape(-1).astype(np.uint8)
+    return EncodedP8(pairs.reshape(-1), counts, segments(rows.shape[1]))
 
 
 def decode(enc: EncodedP8, in_depth: int) -> np.ndarray:
     """The rows [out][in_depth] back from the pairs (the tests' check of the encoding)."""
-    out = np.zeros((enc.counts.size, in_depth), np.int8)
+    n_out = enc.counts.size // enc.segments
+    out = np.zeros((n_out, in_depth), np.int8)
     p = enc.pairs.reshape(-1, 2)
-    row = np.repeat(np.arange(enc.counts.size), enc.counts.astype(np.int64))
-    out[row, p[:, 1].view(np.uint8).astype(np.int64)] = p[:, 0]
+    cell = np.repeat(np.arange(enc.counts.size), enc.counts.astype(np.int64))   # row * segments + segment
+    out[cell // enc.segments, (cell % enc.segments) * MAX_IN + p[:, 1].view(np.uint8).astype(np.int64)] = p[:, 0]
     return out
 
 
@@ -120,6 +135,13 @@ def packed(enc: EncodedP8) -> PackedWeights:
 # the example's dense1 (128 -> 64, 1,640 non-zeros, ReLU) 24,798 (d4) -> 17,368 (est. 18,226). (With the count's
 # bits 0-2 as 1 / 2 / 4 steps and passes of 8 instead of the computed entry: 9.19 / 53.3 / 224, dense1 17,756.)
 M0_NZ, M0_ROW, M0_BATCH = 8.81, 54.9, 256.0
+# The _wide walk (in_depth > 256), counted from its code: per row 13 (the input pointer and the segments left
+# reloaded, the last segment's test), per segment after the first 24 (the test, the pointer's step of 256, the next
+# run's count and computed entry). ad01's first FC (640 -> 128, one-shot 80 %: 16,384 non-zeros, 3 segments per
+# row) measured 148,451 cycles, est. 159,434: M0_NZ (fitted on rows of 2-52 non-zeros) carries ~0.6 cycles of
+# the pass overhead that its 128-non-zero rows spread thinner; the d4 rows walk there: est. 215,181, 210,793
+# measured.
+M0_WIDE_ROW, M0_SEG = 13.0, 24.0
 # Cortex-M4 (armv7em/fully_connected_sparse_p8_dsp.c), QEMU instructions, fitted to single FC layers measured per
 # op (layer_cycles, forced p8, 1 batch; sparse_cost.py's cortex-m4 FC line has the shapes): 64x12 80 / 90 % (156 / 72
 # non-zeros) 1,173 / 816, 128x64 (1,664 / 832) 9,541 / 5,697, 256x64 (3,264 / 1,664) 16,839 / 9,536, 64x10 80 %
@@ -134,6 +156,9 @@ M4_NZ, M4_ROW, M4_BATCH = 4.57, 27.8, 143.0
 # (1,640) 17,577 (d4 19,094, dense 34,953) and probs 64x10 (130) 1,805 (d4 1,983, dense 3,602) -> 8.0 per non-zero,
 # 71.5 per row, 50 per batch (est. 2,156 / 1,484, 17,746, 1,805).
 RV_NZ, RV_ROW, RV_BATCH = 8.0, 71.5, 50.0
+# Per segment of 256 inputs after a row's first (the portable kernel's segment loop): ad01's first FC (640 -> 128,
+# one-shot 80 %, 3 segments per row) measured 143,183 instructions, est. 145,394 (d4 154,045, est. 154,777).
+RV_SEG = 20.0
 
 
 def walk_of(function: str) -> str:
@@ -143,14 +168,16 @@ def walk_of(function: str) -> str:
     return "armv7em" if function.endswith("_dsp") else "portable"
 
 
-def cycles(core: str, batches: int, out_depth: int, nonzeros: int, walk: str = "portable") -> int:
-    """The estimated cost of a FULLY_CONNECTED layer in this format on `core` with the kernel `walk`."""
+def cycles(core: str, batches: int, out_depth: int, nonzeros: int, walk: str = "portable", segs: int = 1) -> int:
+    """The estimated cost of a FULLY_CONNECTED layer in this format on `core` with the kernel `walk`, its rows cut
+    into `segs` segments of 256 inputs."""
     if walk == "armv6m":
-        return int(batches * (nonzeros * M0_NZ + out_depth * M0_ROW + M0_BATCH))
+        wide = 0.0 if segs == 1 else M0_WIDE_ROW + (segs - 1) * M0_SEG   # the _wide walk's row and segments
+        return int(batches * (nonzeros * M0_NZ + out_depth * (M0_ROW + wide) + M0_BATCH))
     if walk == "armv7em":
         return int(batches * (nonzeros * M4_NZ + out_depth * M4_ROW + M4_BATCH))
     if core == "rv32imc":      # the portable kernel, measured there
-        return int(batches * (nonzeros * RV_NZ + out_depth * RV_ROW + RV_BATCH))
+        return int(batches * (nonzeros * RV_NZ + out_depth * (RV_ROW + (segs - 1) * RV_SEG) + RV_BATCH))
     # portable elsewhere: not measured; priced at a whole d4 index byte per non-zero (the d4 walk pays one per
     # two), so auto never prefers it to d4 on a figure it has not earned (forced p8 still takes it)
     c = sparse_cost.costs(core)

@@ -35,7 +35,8 @@ def candidate(ctx: Ctx, opcode: str, data: np.ndarray, geo: dict) -> tuple[Candi
     except KeyError:
         return None, "not p8: no kernel for this geometry"
     enc = sparse_p8.encode(data)
-    est = sparse_p8.cycles(ctx.core, geo["batches"], geo["out_depth"], enc.nonzeros, sparse_p8.walk_of(variant.function))
+    est = sparse_p8.cycles(ctx.core, geo["batches"], geo["out_depth"], enc.nonzeros, sparse_p8.walk_of(variant.function),
+                           enc.segments)
     return Candidate(variant, enc, est), ""
 
 
