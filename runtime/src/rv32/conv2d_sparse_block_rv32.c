@@ -102,6 +102,7 @@ void eat_conv2d_s8_sparse_b8_rv32(const eat_conv2d_s8_params_t *p, const eat_wei
             while (steps != end) {
                 const int32_t pair = *steps++;
                 EAT_RV32_BLOCK_ENTRY(pair & 15);
+                __asm__ volatile("" ::: "memory");   /* the second entry's loads after the first's sums */
                 EAT_RV32_BLOCK_ENTRY(pair >> 4);
             }
             s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3; s[4] = a4; s[5] = a5; s[6] = a6; s[7] = a7;
