@@ -53,12 +53,16 @@ def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tu
     weight whose bias is 2^29..2^30 with a scale that maps it to a few hundred (a channel pruned empty: its
     tiny weight scale gives such biases, as in the built-in example). "CONV_2D_FEW": a CONV_2D of 1..3 x 1..3
     inputs (a few output pixels: the M4 4-pixel block walk), 1..32 input channels, not grouped. A "%" suffix
-    (FULLY_CONNECTED): per-channel scales (FC is per-tensor otherwise; "^" makes it per-channel too)."""
+    (FULLY_CONNECTED): per-channel scales (FC is per-tensor otherwise; "^" makes it per-channel too). A "&" suffix
+    (CONV_2D): per-channel scales, every channel's bias 2^30..1.2 x 2^30 mapped to 130..250 x the output's scale,
+    output zero point -128: accumulators beyond the short requantisation's |acc| < 2^29 (and 2 acc beyond int32)
+    at shift -22, inside the short form's shift range, that requantise into the output range."""
     extreme = opcode.endswith("+")
     wide = opcode.endswith("~")
     dead_big = opcode.endswith("^")
     per_ch = opcode.endswith("%")
-    opcode = opcode.rstrip("+~^%")
+    live_big = opcode.endswith("&")
+    opcode = opcode.rstrip("+~^%&")
     few = opcode == "CONV_2D_FEW"
     opcode = "CONV_2D" if few else opcode
     one_channel = opcode == "CONV_2D_C1"
@@ -134,6 +138,13 @@ def random_op(opcode: str, kind: str, rng: np.random.Generator, base: int) -> tu
         for c in np.flatnonzero(dead):
             bias[c] = int(rng.choice([-1, 1])) * int(rng.integers(1 << 29, (1 << 30) + 1))
             wt.scale[c] = out_q[0] * float(rng.uniform(0.5, 300.0)) / (abs(int(bias[c])) * in_q[0])
+    if live_big:
+        out_q = (out_q[0], -128)
+        wt.scale = [0.0] * oc
+        wt.quantized_dimension = 0
+        for c in range(oc):
+            bias[c] = int(rng.integers(1 << 30, int(1.2 * (1 << 30))))
+            wt.scale[c] = out_q[0] * float(rng.uniform(130.0, 250.0)) / (int(bias[c]) * in_q[0])
     tensors = [T(in_shape, *in_q, name=f"in{base}"), wt,
                T([oc], in_q[0] * w_scale, 0, "INT32", bias, f"b{base}"),   # TFLM checks its scale
                T(out_shape, *out_q, name=f"out{base}")]

@@ -141,8 +141,8 @@ def test_rv32_plane_conv_bit_exact_on_simulated_esp32c3(tmp_path: Path, monkeypa
 def test_rv32_block_walk_bit_exact_on_simulated_esp32c3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The 8-pixel block walk (eat_conv2d_s8_sparse_b8_rv32) alone, forced sparse with the other CONV_2D variants
     taken out of the registry: random convs (kernel, stride, dilation, padding; "+": input zero point -128, weights
-    +-127, 16-19 input channels; "^": empty channels with ~2^30 biases; "%": per-channel scales; "FEW": few output
-    pixels) over every zero pattern, against TFLM, below 8 output pixels too (one short block; the registry leaves
+    +-127, 16-19 input channels; "^": empty channels with ~2^30 biases; "%": per-channel scales; "&": live channels
+    whose sums pass 2^30 at a short-form shift; "FEW": few output pixels) over every zero pattern, against TFLM, below 8 output pixels too (one short block; the registry leaves
     those to the portable walk); grouped convs (which it does not take) run the portable walk."""
     from pipeline.bench_sparsity import INFERENCES, measure
     from pipeline.boards import load_board
@@ -156,7 +156,8 @@ def test_rv32_block_walk_bit_exact_on_simulated_esp32c3(tmp_path: Path, monkeypa
     only_variant(monkeypatch, key, BLOCK)   # and below 8 output pixels too (one short block): the kernel alone
     monkeypatch.setitem(kernels.VARIANTS, key, [replace(kernels.VARIANTS[key][0], applies=lambda g: g["fic"] == g["ic"])])
     tfl = tmp_path / "blk.tflite"
-    specs = [(op, kind) for op in ("CONV_2D", "CONV_2D+", "CONV_2D^", "CONV_2D%", "CONV_2D_FEW") for kind in PATTERNS]
+    specs = [(op, kind) for op in ("CONV_2D", "CONV_2D+", "CONV_2D^", "CONV_2D%", "CONV_2D&", "CONV_2D_FEW")
+             for kind in PATTERNS]
     tfl.write_bytes(model(specs, 17))
     m = measure(tfl, load_board("esp32-c3-devkitm-1"), tmp_path / "out", "sparse", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"

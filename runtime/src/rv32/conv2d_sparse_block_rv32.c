@@ -10,7 +10,8 @@
  * against ~8 for the portable walk, which decodes the index again for every pixel. The compiler folds
  * bias + (input_offset - 128) * sum(w[oc]) (the kernel multiplies x + 128), then appends lo[oc], hi[oc]:
  * outputs outside [lo, hi] are the clamp without requantising (pipeline/compiler/clamp_bounds.py); the others
- * take eat/requant_pc.h's general form, prepared once per call into scratch. Bit-exact with TFLM's
+ * take eat/requant_pc.h's short form (mul + mulh) when every shift and every channel's sum allow it, else its
+ * general form, prepared once per call into scratch. Bit-exact with TFLM's
  * ConvPerChannel. Plain C99, gcc -O2 (it also builds on the host). */
 #include "eat/requant_pc.h"
 #include "eat/sparse.h"
@@ -46,8 +47,9 @@ static void block_fill(const eat_conv2d_s8_params_t *p, const int8_t *input, uin
     }
 }
 
-/* Output j of channel oc from its sum: the clamp outside [lo, hi], else requantised and clamped. */
-static inline int8_t out_one(int32_t acc, int32_t lo, int32_t hi, const eat_rq_t *q, int32_t out_off,
+/* An output from its sum: the clamp outside [lo, hi], else requantised (the short form when `is_short`: the
+ * output zero point is in its constant) and clamped. */
+static inline int8_t out_one(int32_t acc, int32_t lo, int32_t hi, const eat_rq_t *q, int is_short, int32_t out_off,
                              int32_t act_min, int32_t act_max)
 {
     int32_t v;
@@ -57,8 +59,27 @@ static inline int8_t out_one(int32_t acc, int32_t lo, int32_t hi, const eat_rq_t
     if (acc > hi) {
         return (int8_t)act_max;
     }
-    v = eat_rq(acc, q) + out_off;
+    v = is_short ? eat_rq_short(acc, q) : eat_rq(acc, q) + out_off;
     return (int8_t)(v < act_min ? act_min : (v > act_max ? act_max : v));
+}
+
+/* Whether every channel's sum stays inside the short requantisation's |acc| < 2^29: |bias| + 255 sum |w| (the walk
+ * multiplies x + 128 in [0, 255]); one pass over the entries per call. */
+static int sums_short(const eat_weights_s8_t *w, const int32_t *bias, int32_t oc_n)
+{
+    const uint8_t *index = (const uint8_t *)w->index;
+    const int8_t *v = w->data;
+    int32_t oc, i;
+    for (oc = 0; oc < oc_n; ++oc) {
+        uint32_t a = (uint32_t)(bias[oc] < 0 ? -(int64_t)bias[oc] : bias[oc]);
+        for (i = 0; i < index[oc]; ++i, ++v) {
+            a += 255u * (uint32_t)(*v < 0 ? -*v : *v);   /* <= 2^31 + 255 * 128 * 255: no wrap */
+        }
+        if (a >= (uint32_t)EAT_RQ_SHORT_ACC_LIMIT) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* One entry: the index pointer t moves STEP rows of B bytes; every sum adds its pixel's u times the weight. */
@@ -81,8 +102,9 @@ void eat_conv2d_s8_sparse_b8_rv32(const eat_conv2d_s8_params_t *p, const eat_wei
     uint8_t *cols = (uint8_t *)scratch;
     eat_rq_t *rq = (eat_rq_t *)(void *)(cols + (B * p->k_h * p->k_w * p->in_c + 3) / 4 * 4);
     int32_t pb = 0, py = 0, px = 0;   /* the next pixel: batch, row, column */
-    int32_t q0, oc;
+    int32_t q0, oc, is_short;
     eat_rq_prepare(rq, p->multiplier, p->shift, oc_n);
+    is_short = sums_short(w, bias, oc_n) && eat_rq_prepare_short(rq, p->shift, oc_n, out_off);
     for (q0 = 0; q0 < total; q0 += B) {
         const int32_t n = total - q0 < B ? total - q0 : B;
         const uint8_t *index = (const uint8_t *)w->index;
@@ -107,7 +129,7 @@ void eat_conv2d_s8_sparse_b8_rv32(const eat_conv2d_s8_params_t *p, const eat_wei
             }
             s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3; s[4] = a4; s[5] = a5; s[6] = a6; s[7] = a7;
             for (j = 0; j < n; ++j) {
-                out[j * oc_n + oc] = out_one(s[j], lo[oc], hi[oc], &rq[oc], out_off, act_min, act_max);
+                out[j * oc_n + oc] = out_one(s[j], lo[oc], hi[oc], &rq[oc], is_short, out_off, act_min, act_max);
             }
         }
     }
