@@ -128,13 +128,14 @@ def test_block_walks_rq_per_call_bit_exact_on_simulated_pico(tmp_path: Path) -> 
     requantises each row from them, eat_armv6m_rq_direct; a per-tensor FC prepares its one record per call in
     any mode), forced d4 (weights mode sparse_per_call), one firmware: every zero pattern (zero_rows: channels
     pruned empty, their constants in the op's arrays; "^": those with ~2^30 biases), both block output stages
-    ("+": block_out_lo and multipliers near 1, "~": accumulators above 65535), 4 and 8 pixels per walk."""
+    ("+": block_out_lo and multipliers near 1, "~": accumulators above 65535, "&": sums beyond 2^30 that
+    requantise into the output range), 4 and 8 pixels per walk."""
     from pipeline.bench_sparsity import INFERENCES, measure
     from pipeline.boards import load_board
 
     tfl = tmp_path / "blocks.tflite"
     convs = ([("CONV_2D", kind) for kind in PATTERNS for _ in range(2)]
-             + [(op, kind) for op in ("CONV_2D~", "CONV_2D+") for kind in ("magnitude", "block", "zero_rows")])
+             + [(op, kind) for op in ("CONV_2D~", "CONV_2D+", "CONV_2D&") for kind in ("magnitude", "block", "zero_rows")])
     fcs = [(op, kind) for op in ("FULLY_CONNECTED%", "FULLY_CONNECTED+%", "FULLY_CONNECTED^", "FULLY_CONNECTED")
            for kind in PATTERNS]   # per-channel: each row requantised directly; per-tensor: one record per call
     tfl.write_bytes(model(convs + fcs, 11))

@@ -110,13 +110,15 @@ def test_m4_block_walks_per_call_bit_exact_on_simulated_nucleo(tmp_path: Path) -
     """The 8- and 4-pixel block walks without the compiler's lane starts and short table (`--weights small`: their
     _pc kernels compute them per call from the bias, each filter's sum of weights and the op's multiplier and shift),
     forced d4 (weights mode sparse_per_call): every zero pattern, "+" (multipliers near 1: shifts outside the short
-    form, the general one), "^" (channels pruned empty, ~2^30 biases, their constants in the op's arrays)."""
+    form, the general one), "^" (channels pruned empty, ~2^30 biases, their constants in the op's arrays), "&" (sums
+    beyond 2^30 that requantise into the output range: the short form's bound)."""
     from pipeline.bench_sparsity import INFERENCES, measure
     from pipeline.boards import load_board
 
     tfl = tmp_path / "blocks.tflite"
     convs = [(op, k) for op in ("CONV_2D", "CONV_2D_FEW") for k in PATTERNS for _ in range(2)]
-    convs += [(op, k) for op in ("CONV_2D+", "CONV_2D^", "CONV_2D_FEW^") for k in ("magnitude", "block", "zero_rows")]
+    convs += [(op, k) for op in ("CONV_2D+", "CONV_2D^", "CONV_2D&", "CONV_2D_FEW^") for k in ("magnitude", "block",
+                                                                                          "zero_rows")]
     tfl.write_bytes(model(convs, 8))
     m = measure(tfl, load_board("nucleo_f446re"), tmp_path / "out", "sparse_per_call", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
