@@ -23,6 +23,7 @@ PLANE = "eat_conv2d_s8_sparse_plane_rv32"
 PORTABLE_CONV = "eat_conv2d_s8_sparse_d4"
 DW24 = "eat_depthwise_conv2d_s8_sparse_2of4_rv32"
 BLOCK = "eat_conv2d_s8_sparse_b8_rv32"
+BLOCK4 = "eat_conv2d_s8_sparse_b4_rv32"
 KWS_DW = dict(n=1, ih=25, iw=5, ic=64, fic=64, oh=25, ow=5, oc=64, kh=3, kw=3, sh=1, sw=1, dh=1, dw=1, ph=1, pw=1)
 
 
@@ -82,7 +83,8 @@ def test_one_channel_conv_plane_walk_by_cost() -> None:
     """One input channel (the example's conv1 3x3x1 -> 16 on 8x8; kws's 10x4x1 -> 64 stride 2 at 80 %): the plane
     walk, priced by the plane formula well below the portable walk (kws: measured 538,848 against 1,382,458) and
     the block walk (720,397, its gather byte by byte); more input channels (the plane walk does not apply): the
-    block walk, but below 8 output pixels the portable walk."""
+    8-pixel block walk, below 8 output pixels the 4-pixel one (the example's conv2: 32,520 against the portable
+    walk's 42,887), grouped the portable walk."""
     rng = np.random.default_rng(3)
     ex = dict(n=1, ih=8, iw=8, ic=1, fic=1, oh=8, ow=8, oc=16, kh=3, kw=3, sh=1, sw=1, dh=1, dw=1, ph=1, pw=1)
     w = np.where(rng.random((16, 3, 3, 1)) < 0.2, rng.integers(1, 127, (16, 3, 3, 1)), 0).astype(np.int8)
@@ -92,8 +94,9 @@ def test_one_channel_conv_plane_walk_by_cost() -> None:
     est = _conv_estimates(w, kws)
     assert min(est, key=est.get) == PLANE and est[PLANE] < 0.6 * est[PORTABLE_CONV], est
     w = np.where(rng.random((16, 3, 3, 2)) < 0.2, 5, 0).astype(np.int8)
-    assert _conv_pick(w, dict(ex, ic=2, fic=2)) == BLOCK                       # 64 pixels: the block walk
-    assert _conv_pick(w, dict(ex, ic=2, fic=2, oh=2, ow=2)) == PORTABLE_CONV   # 4: the portable walk
+    assert _conv_pick(w, dict(ex, ic=2, fic=2)) == BLOCK                  # 64 pixels: the 8-pixel block walk
+    assert _conv_pick(w, dict(ex, ic=2, fic=2, oh=2, ow=2)) == BLOCK4     # 4: the 4-pixel one
+    assert _conv_pick(w, dict(ex, ic=2, fic=1, oh=2, ow=2)) == PORTABLE_CONV   # grouped: the portable walk
 
 
 @pytest.mark.sim
@@ -138,22 +141,24 @@ def test_rv32_plane_conv_bit_exact_on_simulated_esp32c3(tmp_path: Path, monkeypa
 
 
 @pytest.mark.sim
-def test_rv32_block_walk_bit_exact_on_simulated_esp32c3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The 8-pixel block walk (eat_conv2d_s8_sparse_b8_rv32) alone, forced sparse with the other CONV_2D variants
-    taken out of the registry: random convs (kernel, stride, dilation, padding; "+": input zero point -128, weights
-    +-127, 16-19 input channels; "^": empty channels with ~2^30 biases; "%": per-channel scales; "&": live channels
-    whose sums pass 2^30 at a short-form shift; "FEW": few output pixels) over every zero pattern, against TFLM, below 8 output pixels too (one short block; the registry leaves
-    those to the portable walk); grouped convs (which it does not take) run the portable walk."""
-    from pipeline.bench_sparsity import INFERENCES, measure
-    from pipeline.boards import load_board
-    from tests.sparse_models import only_variant
-
+@pytest.mark.parametrize("kernel", [BLOCK, BLOCK4])
+def test_rv32_block_walk_bit_exact_on_simulated_esp32c3(kernel: str, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 8- and 4-pixel block walks (eat_conv2d_s8_sparse_b8_rv32 / _b4_rv32), each alone: forced sparse, the
+    other CONV_2D variants taken out of the registry, at any number of output pixels (short last blocks). Random
+    convs (kernel, stride, dilation, padding; "+": input zero point -128, weights +-127, 16-19 input channels; "^":
+    empty channels with ~2^30 biases; "%": per-channel scales; "&": live channels whose sums pass 2^30 at a
+    short-form shift; "FEW": few output pixels) over every zero pattern, against TFLM; grouped convs (which the
+    walks do not take) run the portable walk."""
     from dataclasses import replace
 
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
     from pipeline.compiler import kernels
+    from tests.sparse_models import only_variant
 
     key = ("CONV_2D", "sparse_d4", "rv32imc")
-    only_variant(monkeypatch, key, BLOCK)   # and below 8 output pixels too (one short block): the kernel alone
+    only_variant(monkeypatch, key, kernel)
     monkeypatch.setitem(kernels.VARIANTS, key, [replace(kernels.VARIANTS[key][0], applies=lambda g: g["fic"] == g["ic"])])
     tfl = tmp_path / "blk.tflite"
     specs = [(op, kind) for op in ("CONV_2D", "CONV_2D+", "CONV_2D^", "CONV_2D%", "CONV_2D&", "CONV_2D_FEW")
@@ -163,7 +168,7 @@ def test_rv32_block_walk_bit_exact_on_simulated_esp32c3(tmp_path: Path, monkeypa
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
     assert d4_unless_too_long(m.weights)
     used = [w["kernel"] for w in m.weights if w["encoding"] == "sparse_d4"]
-    assert set(used) <= {BLOCK, PORTABLE_CONV} and used.count(BLOCK) >= len(specs) * 2 // 3, used   # grouped: portable
+    assert set(used) <= {kernel, PORTABLE_CONV} and used.count(kernel) >= len(specs) * 2 // 3, used   # grouped: portable
 
 
 @pytest.mark.sim

@@ -209,9 +209,16 @@ register("CONV_2D", KEY, RV32, Variant(
     "the accumulator bounds, the requantisation prepared once per call",
     applies=lambda g: g["fic"] == g["ic"] and _pixels(g) >= 8, layout="d4_im2col_block",
     scratch=lambda g: (8 * g["kh"] * g["kw"] * g["ic"] + 3) // 4 * 4 + RQ_BYTES * g["oc"], pixel_block=8,
-    header="eat/sparse_rv32.h", clamp_bounds=True, by_cost=True))   # else the portable walk, priced beside it
-# (Fewer than 8 output pixels: a block would compute empty lanes; the example's conv2, 4 pixels, measured 43,428
-# instructions on it against the portable walk's 42,887.)
+    header="eat/sparse_rv32.h", clamp_bounds=True, by_cost=True))   # else the 4-pixel walk or the portable one
+# (Fewer than 8 output pixels: an 8-pixel block would compute empty lanes; the example's conv2, 4 pixels, measured
+# 43,428 instructions on it against the portable walk's 42,887.)
+register("CONV_2D", KEY, RV32, Variant(
+    "eat_conv2d_s8_sparse_b4_rv32", "runtime/src/rv32/conv2d_sparse_block_rv32.c",
+    "each filter's non-zeros walked once per block of 4 output pixels (layers of few pixels), four sums in "
+    "registers; the accumulator bounds, the requantisation prepared once per call",
+    applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_block",
+    scratch=lambda g: (4 * g["kh"] * g["kw"] * g["ic"] + 3) // 4 * 4 + RQ_BYTES * g["oc"], pixel_block=4,
+    header="eat/sparse_rv32.h", clamp_bounds=True, by_cost=True))   # priced beside the 8-pixel and portable walks
 
 # (op, core) where the cost model is not asked: dense always wins there.
 DENSE_ONLY: dict[tuple[str, str], str] = {}

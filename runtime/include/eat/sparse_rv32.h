@@ -40,6 +40,11 @@ void eat_conv2d_s8_sparse_plane_rv32(const eat_conv2d_s8_params_t *p, const eat_
 size_t eat_conv2d_s8_sparse_b8_rv32_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_b8_rv32(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int32_t *bias,
                                   const int8_t *input, int8_t *output, void *scratch);
+/* The same walk over blocks of 4 output pixels (layers of fewer than 8; scratch 4 * k_h * k_w * in_c bytes rounded
+ * up to a word, then every channel's eat_rq_t). */
+size_t eat_conv2d_s8_sparse_b4_rv32_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_sparse_b4_rv32(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int32_t *bias,
+                                  const int8_t *input, int8_t *output, void *scratch);
 
 #ifdef __cplusplus
 }
