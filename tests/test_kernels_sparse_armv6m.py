@@ -108,6 +108,7 @@ def test_armv6m_sparse_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: 
                                    "DEPTHWISE_CONV_2D_C4+", "CONV_2D_C1", "CONV_2D_C1+")
              for kind in PATTERNS] + [(op, kind) for op in ("DEPTHWISE_CONV_2D^", "CONV_2D_C1^")
                                       for kind in ("magnitude", "block", "zero_rows")] + [(op, kind) for op in ("CONV_2D~", "CONV_2D+") for kind in ("magnitude", "block")]
+    extra += [("CONV_2D&", kind) for kind in ("magnitude", "block", "zero_rows")]   # sums beyond 2^30 in range
     tfl.write_bytes(model([(op, kind) for op in OPS for kind in PATTERNS] + fcs + extra, seed))
     m = measure(tfl, load_board("pico"), tmp_path / "out", "sparse", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"

@@ -142,6 +142,7 @@ def test_m4_sparse_kernels_bit_exact_on_simulated_nucleo(seed: int, tmp_path: Pa
     # == 0; "+": input zero point -128, weights +-127, multipliers near 1
     extra = [(op, k) for op in ("CONV_2D_C1", "CONV_2D_C1+", "DEPTHWISE_CONV_2D+", "DEPTHWISE_CONV_2D_C4",
                                 "DEPTHWISE_CONV_2D_C4+") for k in PATTERNS]
+    extra += [("CONV_2D&", k) for k in ("magnitude", "block", "zero_rows")]   # sums beyond 2^30 that requantise in range
     tfl.write_bytes(model([("CONV_2D", k) for k in kinds] + [("DEPTHWISE_CONV_2D", k) for k in kinds]
                           + [("FULLY_CONNECTED", "magnitude")] + extra, seed))
     m = measure(tfl, load_board("nucleo_f446re"), tmp_path / "out", "sparse", Console(stderr=True, quiet=True))
