@@ -23,6 +23,9 @@ kernel (sparse) has its portable kernels as "generic" variants. A variant declar
   24-bit lanes (ops/sparse_call.py lane_starts), so the kernel does not sum the weights per call.
 - by_cost: (sparse kernels) an alternative to the variants after it: the lowering prices it and the next
   applicable variant with the cost model (sparse_cost.py) and takes the cheaper for this layer's weights.
+- short_flag: (the RV32 block walks) the bias array ends with one word: 1 when every channel's |bias| + 255 *
+  sum|w| (its sums of x + 128 in [0, 255]) stays under the short requantisation's 2^29 (ops/sparse_call.py
+  short_flag), so the kernel need not pass over the weights per call to know it.
 The C function of a variant has the reference kernel's signature and parameter struct.
 """
 
@@ -180,6 +183,7 @@ class Variant:
     by_cost: bool = False   # sparse: taken only when estimated cheaper than the next applicable variant
     rq_table: bool = False  # the bias array ends with each channel's eat_armv6m_rq_t (9 int32, after the bounds); block walks: then the output stage mode word
     lane_starts: bool = False   # the bias array ends (after the bounds) with each channel's 64-bit lane start (sparse_call.lane_starts)
+    short_flag: bool = False    # the bias array ends (after the bounds) with the short-form word (sparse_call.short_flag)
 
 
 @dataclass

@@ -209,7 +209,7 @@ register("CONV_2D", KEY, RV32, Variant(
     "the accumulator bounds, the requantisation prepared once per call",
     applies=lambda g: g["fic"] == g["ic"] and _pixels(g) >= 8, layout="d4_im2col_block",
     scratch=lambda g: (8 * g["kh"] * g["kw"] * g["ic"] + 3) // 4 * 4 + RQ_BYTES * g["oc"], pixel_block=8,
-    header="eat/sparse_rv32.h", clamp_bounds=True, by_cost=True))   # else the 4-pixel walk or the portable one
+    header="eat/sparse_rv32.h", clamp_bounds=True, by_cost=True, short_flag=True))   # else the 4-pixel or portable walk
 # (Fewer than 8 output pixels: an 8-pixel block would compute empty lanes; the example's conv2, 4 pixels, measured
 # 43,428 instructions on it against the portable walk's 42,887.)
 register("CONV_2D", KEY, RV32, Variant(
@@ -218,7 +218,7 @@ register("CONV_2D", KEY, RV32, Variant(
     "registers; the accumulator bounds, the requantisation prepared once per call",
     applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_block",
     scratch=lambda g: (4 * g["kh"] * g["kw"] * g["ic"] + 3) // 4 * 4 + RQ_BYTES * g["oc"], pixel_block=4,
-    header="eat/sparse_rv32.h", clamp_bounds=True, by_cost=True))   # priced beside the 8-pixel and portable walks
+    header="eat/sparse_rv32.h", clamp_bounds=True, by_cost=True, short_flag=True))   # priced beside the other two
 
 # (op, core) where the cost model is not asked: dense always wins there.
 DENSE_ONLY: dict[tuple[str, str], str] = {}

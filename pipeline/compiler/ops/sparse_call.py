@@ -13,7 +13,7 @@ from pipeline.compiler.ops import CArray, Lowered
 def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how: str, geo: dict | None,
                 weights_note: str, tail: tuple[np.ndarray, str] | None = None,
                 dead: np.ndarray | None = None, weight_sums: np.ndarray | None = None,
-                rq_per_call: bool = False) -> Lowered:
+                rq_per_call: bool = False, abs_sums: np.ndarray | None = None) -> Lowered:
     """`lw` calling `variant` with `folded` as its bias: followed by each channel's accumulator bounds
     when the variant clamps (`geo` has act_min/act_max), then `tail` (an array and its note) if given;
     `how` says where the bias came from and `weights_note` what the weights became. `dead`: the output
@@ -26,7 +26,8 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
     into scratch (their _pc kernels, kernels.PER_CALL; conv2d_sparse_block_armv6m.h), the d4 rows FC computes each
     row's directly; the M4 block walks' _pc kernels (Variant.lane_starts) compute their lane starts and short
     requantisation table per call from the bias and one word per channel (16 B of flash per channel fewer).
-    A variant that reads a table gets it in place of the op's multiplier and shift arrays (NULL in its params)."""
+    A variant that reads a table gets it in place of the op's multiplier and shift arrays (NULL in its params).
+    `abs_sums`: each channel's sum |w| (Variant.short_flag)."""
     lw.kernel = variant.function
     lw.arrays = [a for a in lw.arrays if a.name != pre + "bias"]
     if variant.clamp_bounds:
@@ -83,6 +84,10 @@ def switch_call(lw: Lowered, variant: Variant, pre: str, folded: np.ndarray, how
             folded, how = (np.concatenate([folded[len(mults):], starts, table]),   # the starts carry L0
                            how + why + why2 + "; the folded bias L0 itself is not emitted (the starts carry it): lo "
                            "and hi come first")
+        if variant.short_flag:
+            assert abs_sums is not None, "the short-form word needs each channel's sum |w|"
+            flag, why = short_flag(folded[:len(mults)], abs_sums)
+            folded, how = np.concatenate([folded, np.array([flag], np.int64)]), how + why
     if tail is not None:
         folded, how = np.concatenate([folded, tail[0]]), how + tail[1]
     lw.arrays.append(CArray(pre + "bias_folded", "int32_t", folded, f"folded bias: {how}"))
@@ -112,6 +117,16 @@ def lane_starts(folded: np.ndarray, weight_sums: np.ndarray) -> tuple[np.ndarray
     words = np.array([_i32(w) for w in out], np.int64)
     return words, ("; then per channel its two lanes' 64-bit start, low word first: (L0 + 2^23) + (L0 + 128 "
                    "sum(w)) * 2^24, L0 the folded bias")
+
+
+def short_flag(folded: np.ndarray, abs_sums: np.ndarray) -> tuple[int, str]:
+    """The RV32 block walks' short-form word (rv32/conv2d_sparse_block_rv32.c): 1 when every channel's sum of
+    products with x + 128 in [0, 255] stays inside eat/requant_pc.h's |acc| < 2^29, |folded bias| + 255 sum|w| (the
+    shifts the kernel checks itself, eat_rq_prepare_short), else 0; and the bias comment's note."""
+    bound = np.abs(np.asarray(folded, np.int64)) + 255 * np.asarray(abs_sums, np.int64)
+    ok = int(bool(np.all(bound < (1 << 29))))
+    return ok, (f"; then {ok}: every channel's |bias| + 255 sum|w| {'<' if ok else 'not all <'} 2^29 (the short "
+                "requantisation's room)")
 
 
 def short_table(mults, shifts, lo: np.ndarray, out_off: int) -> tuple[np.ndarray, str]:

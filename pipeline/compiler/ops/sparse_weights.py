@@ -155,7 +155,8 @@ def _apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
                                    f"weights {choice.sparsity:.1%} zeros -> {sparse.FORMAT}: {enc.bytes} B instead of "
                                    f"{data.size} B; {choice.reason}", dead=~np.any(data != 0, axis=per_channel),
                                    weight_sums=np.sum(data.astype(np.int64), axis=per_channel),
-                                   rq_per_call=per_call)
+                                   rq_per_call=per_call,
+                                   abs_sums=np.sum(np.abs(data.astype(np.int64)), axis=per_channel))
 
 
 @dataclass

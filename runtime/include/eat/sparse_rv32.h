@@ -35,7 +35,8 @@ void eat_conv2d_s8_sparse_plane_rv32(const eat_conv2d_s8_params_t *p, const eat_
 
 /* CONV_2D, not grouped (any kernel, stride, dilation, padding) over d4 steps in im2col positions ((fy * k_w + fx)
  * * in_c + ic): each filter's non-zeros walked once per block of 8 output pixels, gathered transposed as
- * x + 128. `bias`: bias + (input_offset - 128) * sum(w[oc]), then lo[oc], hi[oc]. Scratch: the block's fields
+ * x + 128. `bias`: bias + (input_offset - 128) * sum(w[oc]), then lo[oc], hi[oc], then 1 when every channel's
+ * |bias| + 255 sum|w| < 2^29 (the short requantisation may serve), else 0. Scratch: the block's fields
  * (8 * k_h * k_w * in_c bytes, rounded up to a word), then every channel's eat_rq_t. */
 size_t eat_conv2d_s8_sparse_b8_rv32_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_b8_rv32(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int32_t *bias,

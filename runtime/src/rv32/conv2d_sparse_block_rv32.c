@@ -10,9 +10,10 @@
  * the index moves one pointer for all eight, and each non-zero costs one `lb` of its weight, then per pixel one
  * `lbu`, one `mul` and one `add` with the eight sums in registers: ~3.6 instructions per non-zero and pixel,
  * against ~8 for the portable walk, which decodes the index again for every pixel. The compiler folds
- * bias + (input_offset - 128) * sum(w[oc]) (the kernel multiplies x + 128), then appends lo[oc], hi[oc]:
- * outputs outside [lo, hi] are the clamp without requantising (pipeline/compiler/clamp_bounds.py); the others
- * take eat/requant_pc.h's short form (mul + mulh) when every shift and every channel's sum allow it, else its
+ * bias + (input_offset - 128) * sum(w[oc]) (the kernel multiplies x + 128), then appends lo[oc], hi[oc] and one
+ * word: 1 when every channel's |bias| + 255 sum|w| < 2^29 (pipeline/compiler/ops/sparse_call.py short_flag).
+ * Outputs outside [lo, hi] are the clamp without requantising (pipeline/compiler/clamp_bounds.py); the others
+ * take eat/requant_pc.h's short form (mul + mulh) when that word is 1 and every shift allows it, else its
  * general form, prepared once per call into scratch. Bit-exact with TFLM's
  * ConvPerChannel. Plain C99, gcc -O2 (it also builds on the host). */
 #include "eat/requant_pc.h"
@@ -74,25 +75,6 @@ static inline int8_t out_one(int32_t acc, int32_t lo, int32_t hi, const eat_rq_t
     return (int8_t)(v < act_min ? act_min : (v > act_max ? act_max : v));
 }
 
-/* Whether every channel's sum stays inside the short requantisation's |acc| < 2^29: |bias| + 255 sum |w| (the walk
- * multiplies x + 128 in [0, 255]); one pass over the entries per call. */
-static int sums_short(const eat_weights_s8_t *w, const int32_t *bias, int32_t oc_n)
-{
-    const uint8_t *index = (const uint8_t *)w->index;
-    const int8_t *v = w->data;
-    int32_t oc, i;
-    for (oc = 0; oc < oc_n; ++oc) {
-        uint32_t a = (uint32_t)(bias[oc] < 0 ? -(int64_t)bias[oc] : bias[oc]);
-        for (i = 0; i < index[oc]; ++i, ++v) {
-            a += 255u * (uint32_t)(*v < 0 ? -*v : *v);   /* <= 2^31 + 255 * 128 * 255: no wrap */
-        }
-        if (a >= (uint32_t)EAT_RQ_SHORT_ACC_LIMIT) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* One entry: the index pointer t moves STEP rows of B bytes; every sum adds its pixel's u times the weight (B a
  * constant at each instantiation: the 4-pixel walk has no lanes 4..7). */
 #define EAT_RV32_BLOCK_ENTRY(STEP)                                                    \
@@ -121,7 +103,7 @@ static inline __attribute__((always_inline)) void block_conv(const eat_conv2d_s8
     int32_t pb = 0, py = 0, px = 0;   /* the next pixel: batch, row, column */
     int32_t q0, oc, is_short;
     eat_rq_prepare(rq, p->multiplier, p->shift, oc_n);
-    is_short = sums_short(w, bias, oc_n) && eat_rq_prepare_short(rq, p->shift, oc_n, out_off);
+    is_short = bias[3 * oc_n] && eat_rq_prepare_short(rq, p->shift, oc_n, out_off);   /* the compiler's word */
     for (q0 = 0; q0 < total; q0 += B) {
         const int32_t n = total - q0 < B ? total - q0 : B;
         const uint8_t *index = (const uint8_t *)w->index;
