@@ -202,23 +202,18 @@ register("CONV_2D", KEY, RV32, Variant(
     applies=lambda g: g["ic"] == 1 and g["fic"] == 1, scratch=rv32_plane_scratch, layout="d4_taps",
     header="eat/sparse_rv32.h", clamp_bounds=True, pixel_block=0, by_cost=True))   # else the portable walk
 
-register("CONV_2D", KEY, RV32, Variant(
-    "eat_conv2d_s8_sparse_b8_rv32", "runtime/src/rv32/conv2d_sparse_block_rv32.c",
-    "each filter's non-zeros walked once per block of 8 output pixels (receptive fields gathered transposed into "
-    "scratch as x + 128), eight sums in registers: per non-zero one lb of the weight and per pixel lbu, mul, add; "
-    "the accumulator bounds, the requantisation prepared once per call",
-    applies=lambda g: g["fic"] == g["ic"] and _pixels(g) >= 8, layout="d4_im2col_block",
-    scratch=lambda g: (8 * g["kh"] * g["kw"] * g["ic"] + 3) // 4 * 4 + RQ_BYTES * g["oc"], pixel_block=8,
-    header="eat/sparse_rv32.h", clamp_bounds=True, by_cost=True, short_flag=True))   # else the 4-pixel or portable walk
-# (Fewer than 8 output pixels: an 8-pixel block would compute empty lanes; the example's conv2, 4 pixels, measured
-# 43,428 instructions on it against the portable walk's 42,887.)
-register("CONV_2D", KEY, RV32, Variant(
-    "eat_conv2d_s8_sparse_b4_rv32", "runtime/src/rv32/conv2d_sparse_block_rv32.c",
-    "each filter's non-zeros walked once per block of 4 output pixels (layers of few pixels), four sums in "
-    "registers; the accumulator bounds, the requantisation prepared once per call",
-    applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_block",
-    scratch=lambda g: (4 * g["kh"] * g["kw"] * g["ic"] + 3) // 4 * 4 + RQ_BYTES * g["oc"], pixel_block=4,
-    header="eat/sparse_rv32.h", clamp_bounds=True, by_cost=True, short_flag=True))   # priced beside the other two
+# The block walks (rv32/conv2d_sparse_block_rv32.c), each priced beside the variants after it: 8 pixels per walk
+# from 8 output pixels up (fewer: an 8-pixel block computes empty lanes; the example's conv2, 4 pixels, measured
+# 43,428 instructions on it against the portable walk's 42,887), 4 at any number.
+for _b, _applies in ((8, lambda g: g["fic"] == g["ic"] and _pixels(g) >= 8), (4, lambda g: g["fic"] == g["ic"])):
+    register("CONV_2D", KEY, RV32, Variant(
+        f"eat_conv2d_s8_sparse_b{_b}_rv32", "runtime/src/rv32/conv2d_sparse_block_rv32.c",
+        f"each filter's non-zeros walked once per block of {_b} output pixels (receptive fields gathered transposed "
+        f"into scratch as x + 128), {_b} sums in registers: per non-zero one lb of the weight and per pixel lbu, mul, "
+        "add; the accumulator bounds, the requantisation prepared once per call",
+        applies=_applies, layout="d4_im2col_block",
+        scratch=lambda g, b=_b: (b * g["kh"] * g["kw"] * g["ic"] + 3) // 4 * 4 + RQ_BYTES * g["oc"], pixel_block=_b,
+        header="eat/sparse_rv32.h", clamp_bounds=True, by_cost=True, short_flag=True))
 
 # (op, core) where the cost model is not asked: dense always wins there.
 DENSE_ONLY: dict[tuple[str, str], str] = {}
