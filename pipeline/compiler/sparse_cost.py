@@ -319,9 +319,9 @@ COSTS: dict[str, CoreCosts] = {
     # 0.8 --profile --model kws_ref_model.tflite`: the four 1x1 25x5x64 -> 64 (844-853 entries) 641,940 / 658,217 /
     # 664,417 / 677,667 (est. 663,074-666,786; the portable walk 1.55 M, dense 2.17 M): per channel and block 40,
     # per output 27 (bounds, the short requantisation (mul + mulh), clamp, store; ReLU-clamped outputs skip the
-    # requantisation, hence the spread), per gathered byte 1.5, per pixel and tap 10; kws's 10x4x1 conv (in_c 1: its gather byte by byte,
-    # with the bounds per tap) 720,397 on it with the spilling loop: blk_tap_c1 31.6, so the plane walk (539,064)
-    # keeps it (est. ~690 k against 540 k). The 4-pixel walk (same file, layers of fewer than 8 output pixels):
+    # requantisation, hence the spread), per gathered byte 1.5, per pixel and tap 10; kws's 10x4x1 conv (in_c 1:
+    # its gather byte by byte, with the bounds per tap) 720,397 on it with the spilling loop: blk_tap_c1 31.6, so the
+    # plane walk (539,064) keeps it (est. ~690 k against 540 k). The 4-pixel walk (same file, layers of fewer than 8 output pixels):
     # 36 instructions per index byte counted in its loop; the example's conv2 (3x3x16 -> 32 on 2x2, ~472 index
     # bytes, one block: `bench --board esp32-c3-devkitm-1 --sparsity 0.8 --profile`) measured 25,235 (23,004
     # estimated with 36): blk4_pair 41 fitted to it, the border gathers not priced apart; the portable walk there
@@ -329,8 +329,8 @@ COSTS: dict[str, CoreCosts] = {
     # to bound the sums: that layer 32,520, kws's 1x1 649,121-684,832 against 641,940-677,667 now.)
     "rv32imc": CoreCosts(dense_mac=4.0, dense_tap=1.0, dense_dw_tap=5.0, out=16.0, pair=16.0, pair_dw=19.0,
                          channel=66.0, pixel=25.0, fill=9.0, fill_dw=3.6,
-                         blk_pair=58.0, blk_channel=40.0, blk_out=27.0, blk4_pair=41.0, blk4_channel=30.0, blk_call_channel=15.0, blk_gather=1.5,
-                         blk_tap=10.0, blk_tap_c1=31.6,
+                         blk_pair=58.0, blk_channel=40.0, blk_out=27.0, blk4_pair=41.0, blk4_channel=30.0,
+                         blk_call_channel=15.0, blk_gather=1.5, blk_tap=10.0, blk_tap_c1=31.6,
                          plane_nz=6.2, plane_out=15.9, plane_out2=20.0, plane_out1=16.3, plane_channel=200.0,
                          plane_fill=1.0, plane_fill1=4.7, plane_nz_short=4.8, plane_short_nz=5),
 }
