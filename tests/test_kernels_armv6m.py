@@ -204,9 +204,11 @@ def _mixed_model(seed: int) -> bytes:
 
 
 def test_registry_picks_armv6m_kernels_for_cortex_m0plus(tmp_path: Path) -> None:
-    # CONV_2D: the plane walk first, for in_c == 1 with <= 9 taps only (tests/test_kernels_sparse_armv6m.py)
-    assert VARIANTS[("CONV_2D", "dense", "cortex-m0plus")][0].function == "eat_conv2d_s8_plane_armv6m"
-    for op, fn, k in [("CONV_2D", "eat_conv2d_s8_swar_armv6m", 1),
+    # CONV_2D: the one-channel kernel first (tests/test_kernels_c1_armv6m.py), then the plane walk for in_c == 1
+    # with <= 9 taps and a -128 weight (tests/test_kernels_sparse_armv6m.py)
+    assert [v.function for v in VARIANTS[("CONV_2D", "dense", "cortex-m0plus")][:2]] == [
+        "eat_conv2d_s8_c1_armv6m", "eat_conv2d_s8_plane_armv6m"]
+    for op, fn, k in [("CONV_2D", "eat_conv2d_s8_swar_armv6m", 2),
                       ("DEPTHWISE_CONV_2D", "eat_depthwise_conv2d_s8_armv6m", 0),
                       ("FULLY_CONNECTED", "eat_fully_connected_s8_swar_armv6m", 0)]:
         assert VARIANTS[(op, "dense", "cortex-m0plus")][k].function == fn
@@ -214,7 +216,8 @@ def test_registry_picks_armv6m_kernels_for_cortex_m0plus(tmp_path: Path) -> None
     tfl = tmp_path / "m.tflite"
     tfl.write_bytes(_mixed_model(1))
     result = compile_model(tfl, tmp_path / "c", core="cortex-m0plus")
-    assert {o.kernel for o in result.ops} == {"eat_conv2d_s8_swar_armv6m", "eat_depthwise_conv2d_s8_armv6m",
+    assert {o.kernel for o in result.ops} == {"eat_conv2d_s8_swar_armv6m", "eat_conv2d_s8_c1_armv6m",
+                                              "eat_depthwise_conv2d_s8_armv6m",
                                               "eat_fully_connected_s8_swar_armv6m", "eat_add_s8_armv6m",
                                               "eat_max_pool2d_s8_armv6m"}
     assert '#include "eat/armv6m.h"' in (tmp_path / "c" / "model.c").read_text()
@@ -273,7 +276,8 @@ def test_armv6m_ops_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
     assert v["samples"] == 6
     assert v["bit_exact"] == v["samples"], v["first_mismatches"]
     model_c = next((tmp_path / "out").rglob("model.c")).read_text()
-    for fn in ("eat_conv2d_s8_swar_armv6m(", "eat_depthwise_conv2d_s8_armv6m(", "eat_fully_connected_s8_swar_armv6m(",
+    for fn in ("eat_conv2d_s8_swar_armv6m(", "eat_conv2d_s8_c1_armv6m(", "eat_depthwise_conv2d_s8_armv6m(",
+               "eat_fully_connected_s8_swar_armv6m(",
                "eat_add_s8_armv6m(", "eat_max_pool2d_s8_armv6m("):
         assert fn in model_c
 
@@ -298,6 +302,6 @@ def test_random_dense_ops_bit_exact_on_simulated_pico(seed: int, tmp_path: Path)
     assert v["bit_exact"] == 6, v["first_mismatches"]
     used = collections.Counter(op["kernel"] for op in
                                json.loads((tmp_path / "out" / "c" / "compile.json").read_text())["ops"])
-    # in_c == 1 with <= 9 taps: the dense plane walk (eat_conv2d_s8_plane_armv6m)
-    assert used["eat_conv2d_s8_swar_armv6m"] + used["eat_conv2d_s8_plane_armv6m"] == 8, used
+    # in_c == 1: the one-channel kernel (eat_conv2d_s8_c1_armv6m)
+    assert used["eat_conv2d_s8_swar_armv6m"] + used["eat_conv2d_s8_c1_armv6m"] == 8, used
     assert used["eat_fully_connected_s8_swar_armv6m"] == 6, used

@@ -33,7 +33,10 @@ def test_registry_picks_armv6m_sparse_kernels() -> None:
     assert select_variant("CONV_2D", "sparse_d4", "cortex-m0plus", grouped).function == "eat_conv2d_s8_sparse_d4_armv6m"
     one = dict(GEO["CONV_2D"], ic=1, fic=1)
     assert select_variant("CONV_2D", "sparse_d4", "cortex-m0plus", one).function == PLANE_CONV
-    # the dense counterpart: in_c 1 with <= 9 taps (it beats the swar kernel there, not on kws's 10x4)
+    # dense: the one-channel kernel (tests/test_kernels_c1_armv6m.py); with a -128 weight the plane walk for <= 9
+    # taps (it beats the swar kernel there, not on kws's 10x4)
+    assert select_variant("CONV_2D", "dense", "cortex-m0plus", dict(one, wmin=-127)).function == \
+        "eat_conv2d_s8_c1_armv6m"
     assert select_variant("CONV_2D", "dense", "cortex-m0plus", one).function == "eat_conv2d_s8_plane_armv6m"
     assert select_variant("CONV_2D", "dense", "cortex-m0plus", dict(one, kh=10, kw=4)).function == \
         "eat_conv2d_s8_swar_armv6m"
@@ -175,10 +178,16 @@ def test_rows_fc_rq_sources_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
 
 
 @pytest.mark.sim
-def test_plane_dense_counterpart_bit_exact_on_simulated_pico(tmp_path: Path) -> None:
-    """The dense plane walk (every tap, dense weights) for one-channel convs, forced dense, one firmware."""
+def test_plane_dense_counterpart_bit_exact_on_simulated_pico(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dense plane walk (every tap, dense weights) for one-channel convs, forced dense, one firmware. It runs
+    where a weight is -128 (eat_conv2d_s8_c1_armv6m needs |w| <= 127); here the registry is left without the
+    one-channel kernel so that the random weights of tests/sparse_models.py reach it."""
     from pipeline.bench_sparsity import INFERENCES, measure
     from pipeline.boards import load_board
+    from pipeline.compiler.kernels import VARIANTS
+
+    key = ("CONV_2D", "dense", "cortex-m0plus")
+    monkeypatch.setitem(VARIANTS, key, [v for v in VARIANTS[key] if v.function != "eat_conv2d_s8_c1_armv6m"])
 
     tfl = tmp_path / "c1.tflite"
     tfl.write_bytes(model([(op, kind) for op in ("CONV_2D_C1", "CONV_2D_C1+") for kind in PATTERNS], 17))

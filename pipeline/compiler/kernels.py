@@ -139,6 +139,18 @@ def _rows8_u16_pairs(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray,
             "32-bit words w'[2j] | w'[2j+1] << 16 (two products per MULS)")
 
 
+def _c1_pairs(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray, str]:
+    """CONV OHWI with in_c 1 as [out][taps]: channels paired (an odd last one with zeros), per pair and tap one
+    little-endian word w[2j][t] + 2^16 w[2j+1][t] (eat_conv2d_s8_c1_armv6m multiplies it by x + 129)."""
+    rows = np.asarray(w, np.int64).reshape(w.shape[0], -1)
+    o, t = rows.shape
+    pairs = np.zeros(((o + 1) // 2 * 2, t), np.int64)
+    pairs[:o] = rows
+    words = (pairs[0::2] + (pairs[1::2] << 16)) & 0xFFFFFFFF
+    return (np.ascontiguousarray(words).astype("<u4").view(np.int8).reshape(-1),
+            f"channels in pairs ({(o + 1) // 2}), per tap one word w[2j] + 2^16 w[2j+1] (two products per MULS)")
+
+
 LAYOUTS: dict[str, Callable[[str, np.ndarray, Geometry], tuple[np.ndarray, str]]] = {
     "natural": _natural,
     "rows_k4_swapped": _rows_k4_swapped,
@@ -148,6 +160,7 @@ LAYOUTS: dict[str, Callable[[str, np.ndarray, Geometry], tuple[np.ndarray, str]]
     "dw_c4_taps_w16": _dw_c4_taps_w16,
     "rows4_k4_interleaved": _rows4_k4_interleaved,
     "rows8_u16_pairs": _rows8_u16_pairs,
+    "c1_pairs": _c1_pairs,
 }
 
 

@@ -135,6 +135,25 @@ def _plane_scratch(g: Geometry) -> int:
     return 8 * g["kh"] * g["kw"] + (ph * pw + 3) // 4 * 4
 
 
+def _c1_scratch(g: Geometry) -> int:
+    """eat_conv2d_s8_c1_armv6m_scratch_bytes: the uint16 plane (out_w rounded up to even), 8 B per tap, a block of
+    rows' accumulators for two channels (rows of up to 128 pixels in all, one more pixel each)."""
+    ow2 = (g["ow"] + 1) // 2 * 2
+    ph = (g["oh"] - 1) * g["sh"] + (g["kh"] - 1) * g["dh"] + 1
+    pw = (ow2 - 1) * g["sw"] + (g["kw"] - 1) * g["dw"] + 1
+    rows = max(1, min(g["oh"], 128 // g["ow"]))
+    return 2 * ((ph * pw + 1) // 2 * 2) + 8 * g["kh"] * g["kw"] + 8 * (rows * g["ow"] + 1)
+
+
+# in_c == 1, every weight in [-127, 127] ("wmin": the lowering's smallest weight; TFLite's int8 weights are
+# symmetric, so -128 is rare): two output channels per MULS over a uint16 plane, two pixels per pass.
+register("CONV_2D", "dense", ARMV6M, Variant(
+    "eat_conv2d_s8_c1_armv6m", "runtime/src/armv6m/conv2d_s8_c1_armv6m.c",
+    "one input channel: a uint16 plane of x + 129 against per-tap words w_a + 2^16 w_b, two output channels "
+    "per MULS and two pixels per pass (Thumb-1 in SRAM), accumulator bounds before the exact requantisation",
+    applies=lambda g: g["ic"] == 1 and g["fic"] == 1 and g.get("wmin", -128) > -128,
+    fold_input_offset=True, input_bias=129, layout="c1_pairs", scratch=_c1_scratch, pixel_block=0,
+    header="eat/armv6m.h", clamp_bounds=True))
 # in_c == 1 and <= 9 taps: the plane walk over every tap beats the swar kernel (a 3x3 8x8x1 -> 16 conv
 # 155,231 vs 167,950 cycles); kws's 10x4 one (40 taps) it does not (3.63 M vs 1.98 M).
 PLANE_MAX_TAPS = 9

@@ -49,7 +49,8 @@ def _lower_windowed(ctx: Ctx, op, parts, channel_param: tuple[str, int], header:
     pre = ctx.prefix(op)
     packed = ctx.pack(op.opcode, w.data)
     geo = dict(g, fic=channel_param[1] if channel_param[0] == "filter_in_c" else g["ic"],
-               dm=channel_param[1] if channel_param[0] == "depth_multiplier" else 1)
+               dm=channel_param[1] if channel_param[0] == "depth_multiplier" else 1,
+               wmin=int(w.data.min()) if w.data.size else 0)
     prep = kernels.prepare(op.opcode, packed, ctx.core, geo, w.data, None if bias is None else bias.data,
                            None if bias is None else bias.name, -inp.zero_point)
     variant = kernels.variant_named(prep.kernel)

@@ -160,6 +160,11 @@ uint32_t eat_armv6m_to_u8(uint32_t *words, int32_t n);
 size_t eat_conv2d_s8_swar_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_swar_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+/* CONV_2D with one input channel (conv2d_s8_c1_armv6m.c): weights in layout c1_pairs (|w| <= 127), bias
+ * folded by the compiler as bias + (input_offset - 129) * sum(w), then the accumulator bounds. */
+size_t eat_conv2d_s8_c1_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_c1_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int32_t *bias,
+                             const int8_t *input, int8_t *output, void *scratch);
 size_t eat_fully_connected_s8_swar_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p);
 void eat_fully_connected_s8_swar_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                         const int32_t *bias, const int8_t *input, int8_t *output,

@@ -27,6 +27,8 @@ typedef struct {
     const int32_t *lo, *hi;         /* [out_c] */
     int32_t out_c, act_min, act_max, block;
     int32_t (*slow)(const eat_armv6m_rq_t *, int32_t);   /* eat_armv6m_rq_slow (a pointer: the walk is in SRAM) */
+    int32_t channels;               /* the channels written, from out (out_c for the block walks; out_c is the
+                                       outputs' stride) */
 } eat_armv6m_block_out_t;
 void eat_armv6m_block_out(const int32_t *acc, int8_t *out, int32_t n, const eat_armv6m_block_out_t *k);
 void eat_armv6m_block_out_lo(const int32_t *acc, int8_t *out, int32_t n, const eat_armv6m_block_out_t *k);

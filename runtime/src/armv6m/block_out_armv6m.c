@@ -4,7 +4,7 @@
 
 #if defined(__ARM_ARCH_6M__)
 
-/* For every channel oc < k->out_c and pixel j < n: out[j * out_c + oc] from acc[oc * B + j]: act_min
+/* For every channel oc < k->channels and pixel j < n: out[j * out_c + oc] from acc[oc * B + j]: act_min
  * below lo[oc], act_max above hi[oc], between them eat_armv6m_rq_apply's fast path (no clamp: the bounds
  * are exact, pipeline/compiler/clamp_bounds.py). Every channel's rq has the fast path (lim, checked by the
  * compiler: the block walks' mode word; else eat_armv6m_block_out_lo, which sends its accumulators to k->slow), and the walk compares with min(hi, 65535) and, in
@@ -34,8 +34,9 @@
         "ldr r4, [r3, #24]\n\t" "lsls r4, r4, #2\n\t" "subs r4, r4, r2\n\t" "str r4, [sp, #20]\n\t"   /* 4 (B - n) */ \
         "ldr r4, [r3, #20]\n\t" "str r4, [sp, #24]\n\t"   /* act_max */ \
         "ldr r4, [r3, #16]\n\t" "mov r11, r4\n\t"         /* act_min */ \
-        "ldr r4, [r3, #12]\n\t" "mov r12, r4\n\t"         /* out_c */ \
-        "adds r4, r1, r4\n\t" "str r4, [sp, #28]\n"       /* out + out_c: after the last channel */ \
+        "ldr r4, [r3, #12]\n\t" "mov r12, r4\n\t"         /* out_c: the outputs' stride */ \
+        "ldr r4, [r3, #32]\n\t"                           /* channels */ \
+        "adds r4, r1, r4\n\t" "str r4, [sp, #28]\n"       /* out + channels: after the last channel */ \
         "0:\n\t"                                           /* next channel */ \
         "ldr r4, [sp, #4]\n\t" "ldm r4!, {r5}\n\t" "str r4, [sp, #4]\n\t"                      \
         LO_CLAMP                                                                           \

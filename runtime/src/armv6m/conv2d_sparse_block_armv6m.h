@@ -55,6 +55,7 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
     k.lo = lo;
     k.hi = hi;
     k.out_c = oc_n;
+    k.channels = oc_n;
     k.act_min = act_min;
     k.act_max = act_max;
     k.block = B;
