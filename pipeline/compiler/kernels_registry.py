@@ -136,12 +136,13 @@ def _plane_scratch(g: Geometry) -> int:
 
 
 def _c1_scratch(g: Geometry) -> int:
-    """eat_conv2d_s8_c1_armv6m_scratch_bytes: the uint16 plane (out_w rounded up to even), 8 B per tap, a block of
-    rows' accumulators for two channels (rows of up to 128 pixels in all, one more pixel each)."""
-    ow2 = (g["ow"] + 1) // 2 * 2
-    ph = (g["oh"] - 1) * g["sh"] + (g["kh"] - 1) * g["dh"] + 1
+    """eat_conv2d_s8_c1_armv6m_scratch_bytes: the uint16 plane (out_h and out_w rounded up to even), 8 B per tap, a
+    block of rows' accumulators for two channels (an even count of rows of up to 128 pixels in all, at least
+    two; one more pixel each)."""
+    oh2, ow2 = (g["oh"] + 1) // 2 * 2, (g["ow"] + 1) // 2 * 2
+    ph = (oh2 - 1) * g["sh"] + (g["kh"] - 1) * g["dh"] + 1
     pw = (ow2 - 1) * g["sw"] + (g["kw"] - 1) * g["dw"] + 1
-    rows = max(1, min(g["oh"], 128 // g["ow"]))
+    rows = min(oh2, max(2, (128 // g["ow"]) // 2 * 2))
     return 2 * ((ph * pw + 1) // 2 * 2) + 8 * g["kh"] * g["kw"] + 8 * (rows * g["ow"] + 1)
 
 

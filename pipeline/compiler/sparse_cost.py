@@ -154,18 +154,17 @@ COSTS: dict[str, CoreCosts] = {
     # and the Thumb-1 walks take 3 and 4 non-zeros (`bench --board pico --sparsity 0.8 --profile --model
     # vww_96_int8.tflite`: its 9-pixel 256-channel depthwise 255,888 -> 214,711, est. 300,544 with 750, i.e.
     # 415 per channel; the example's conv1 3-non-zero channels ~44 per output against ~28 for 2).
-    # dense_mac_c1 5.11 and dense_out_c1 31.6 since the dense one-channel conv eat_conv2d_s8_c1_armv6m (two
+    # dense_mac_c1 4.19 and dense_out_c1 40.4 since the dense one-channel conv eat_conv2d_s8_c1_armv6m (two
     # channels per MULS, two pixels per pass, block_out's output stage), fitted to its two measured layers
     # (`bench --board pico --profile --sparsity 0.8` dense side, and `bench --board pico --profile --model
-    # kws_ref_model.tflite`): the example's conv1 3x3 8x8x1 -> 16 79,451 (the plane walk: 133,341) and kws's
-    # 10x4 49x10x1 -> 25x5x64 stride 2 1,888,360 (swar: ~1.97 M; out_w 5 is odd, so a sixth of its passes'
-    # second pixels are discarded, which the per-MAC figure absorbs).
+    # kws_ref_model.tflite`): the example's conv1 3x3 8x8x1 -> 16 80,010 (the plane walk: 133,341) and kws's
+    # 10x4 49x10x1 -> 25x5x64 stride 2 1,664,105 (swar: ~1.97 M; its pixels paired by rows, out_w 5 being odd).
     "cortex-m0plus": CoreCosts(dense_mac=5.6, dense_tap=4.0, dense_dw_tap=4.8, out=49.0, pair=22.2,
                                pair_dw=29.0, channel=131.0, pixel=50.0, fill=12.0,
                                blk_pair=87.0, blk_channel=70.0, blk_out=27.0, blk_out4=35.0, blk_gather=8.0, blk_tap=25.0,
                                channel_fc=68.0,
                                plane_nz=10.5, plane_out=31.0, plane_out2=36.0, plane_channel=415.0, plane_fill=4.0, plane_nz_short=8.0, plane_short_nz=4,
-                               dense_mac_c1=5.11, dense_out_c1=31.6),
+                               dense_mac_c1=4.19, dense_out_c1=40.4),
     # generic (portable reference dense kernels, portable sparse kernels): the earlier pico fit, FC
     # 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 / 58,089 / 40,828.
     "generic": CoreCosts(dense_mac=17.1, dense_tap=13.0, dense_dw_tap=38.0, out=180.0, pair=26.0,

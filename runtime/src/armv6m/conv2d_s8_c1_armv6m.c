@@ -1,5 +1,6 @@
 /* Cortex-M0+ CONV_2D int8 with one input channel, dense: two output channels per MULS over a uint16 plane
- * of the input, two output pixels per pass (any kernel size, stride, dilation and padding).
+ * of the input, two output pixels per pass (two columns of a row, or two rows when out_w is odd; any kernel
+ * size, stride, dilation and padding).
  *
  * Why: a one-channel conv (a grayscale image's or a spectrogram's first layer) has too few inputs per
  * pixel for the matrix kernels (the swar kernel's per-pixel gather and calls dominate a 9-tap window),
@@ -31,6 +32,7 @@ typedef struct {
     int32_t *acc_end;           /* [20] the end of channel a's accumulators (two per pass) */
     const int32_t *taps9_end;   /* [24] the end of the taps in whole groups of nine */
     int32_t acc_b;              /* [28] bytes from channel a's accumulators to channel b's */
+    int32_t d1;                 /* [32] (row pairs) bytes from pixel 0's accumulator to pixel 1's: 4 out_w */
 } eat_c1_row_t;
 
 /* One tap for both pixels: (offset in bytes, W) from r1; pixel 0's plane at r0 (lo r4, hi r5), pixel 1's at
@@ -40,75 +42,95 @@ typedef struct {
         "ldrh r6, [r0, r2]\n\t" "muls r6, r3, r6\n\t" "adds r4, r4, r6\n\t" "asrs r6, r6, #16\n\t" "adds r5, r5, r6\n\t" \
         "ldrh r6, [r7, r2]\n\t" "muls r6, r3, r6\n\t" "add r8, r6\n\t"      "asrs r6, r6, #16\n\t" "add r9, r6\n\t"
 
-/* For each pass (two output pixels of a row, `step` bytes apart from the last) from px until acc reaches
- * k->acc_end: channel a's two accumulators (lo - 2^16 hi) to acc[0], acc[1], channel b's (hi) to the same
- * places k->acc_b bytes on; acc += 2. Registers: r10 the taps, r11 the end of their groups of nine, r12 acc,
- * lr k; at [sp] the end of the taps and acc_b. ~36 cycles per pass beside the taps. In .ramfunc: SRAM
- * rather than XIP flash, like the other walks. */
-__attribute__((naked, noinline, section(".ramfunc.eat_armv6m_conv_c1_row")))
-static void eat_armv6m_conv_c1_row(const uint16_t *px, const int32_t *taps, int32_t *acc, const eat_c1_row_t *k)
+/* For each pass (two output pixels, k->px1 bytes apart in the plane, `step` bytes on from the last pass)
+ * from px until acc reaches k->acc_end: channel a's two accumulators (lo - 2^16 hi) to acc, channel b's
+ * (hi) to the same places k->acc_b bytes on. STORE places pixel 1's: EAT_C1_COLUMNS (two pixels of a row:
+ * the next word, acc += 2) or EAT_C1_ROWS (two rows: k->d1 bytes on, acc += 1). Registers: r10 the taps,
+ * r11 the end of their groups of nine, r12 acc, lr k; at [sp] the end of the taps and acc_b. ~36 cycles per
+ * pass beside the taps (rows: ~40). In .ramfunc: SRAM rather than XIP flash, like the other walks. */
+#define EAT_C1_COLUMNS                                                                             \
+        "str r5, [r2, r3]\n\t" "stm r2!, {r4}\n\t"                                                \
+        "mov r4, r8\n\t" "mov r5, r9\n\t"                                                         \
+        "lsls r6, r5, #16\n\t" "subs r4, r4, r6\n\t"     /* pixel 1 */                            \
+        "str r5, [r2, r3]\n\t" "stm r2!, {r4}\n\t"
+#define EAT_C1_ROWS                                                                                \
+        "str r5, [r2, r3]\n\t" "str r4, [r2, #0]\n\t"                                              \
+        "mov r4, r8\n\t" "mov r5, r9\n\t"                                                         \
+        "lsls r6, r5, #16\n\t" "subs r4, r4, r6\n\t"     /* pixel 1, a row further */             \
+        "mov r6, lr\n\t" "ldr r6, [r6, #32]\n\t" "adds r6, r2, r6\n\t"                             \
+        "str r4, [r6, #0]\n\t" "str r5, [r6, r3]\n\t"                                              \
+        "adds r2, r2, #4\n\t"
+#define EAT_C1_WALK(STORE)                                                                         \
+    __asm__ volatile(                                                                              \
+        ".syntax unified\n\t"                                                                      \
+        "push {r4-r7, lr}\n\t"                                                                     \
+        "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"                     \
+        "push {r4-r7}\n\t"                                                                         \
+        "mov r12, r2\n\t"                                                                          \
+        "mov r10, r1\n\t"                                                                          \
+        "mov lr, r3\n\t"                                                                           \
+        "ldr r4, [r3, #24]\n\t" "mov r11, r4\n\t"                                                  \
+        "ldr r4, [r3, #0]\n\t" "ldr r5, [r3, #28]\n\t"                                             \
+        "push {r4, r5}\n"                      /* [sp]: the end of the taps, acc_b */               \
+        "1:\n\t"                               /* a pass */                                         \
+        "mov r2, lr\n\t"                                                                           \
+        "ldr r4, [r2, #12]\n\t" "ldr r5, [r2, #16]\n\t"                                            \
+        "mov r8, r4\n\t" "mov r9, r5\n\t"                                                          \
+        "ldr r7, [r2, #4]\n\t" "adds r7, r0, r7\n\t"                                               \
+        "mov r1, r10\n\t"                                                                          \
+        "cmp r1, r11\n\t"                                                                          \
+        "beq 3f\n"                                                                                  \
+        "2:\n\t"                                                                                   \
+        EAT_C1_TAP EAT_C1_TAP EAT_C1_TAP EAT_C1_TAP EAT_C1_TAP EAT_C1_TAP EAT_C1_TAP EAT_C1_TAP EAT_C1_TAP \
+        "cmp r1, r11\n\t"                                                                          \
+        "beq 3f\n\t"                                                                               \
+        "b 2b\n"                               /* (a BNE cannot reach back over nine taps) */       \
+        "3:\n\t"                                                                                   \
+        "ldr r3, [sp, #0]\n\t"                                                                     \
+        "cmp r1, r3\n\t"                                                                           \
+        "beq 5f\n"                                                                                  \
+        "4:\n\t"                               /* the last taps, one at a time */                   \
+        EAT_C1_TAP                                                                                 \
+        "ldr r3, [sp, #0]\n\t"                                                                     \
+        "cmp r1, r3\n\t"                                                                           \
+        "bne 4b\n"                                                                                  \
+        "5:\n\t"                                                                                   \
+        "lsls r6, r5, #16\n\t" "subs r4, r4, r6\n\t"     /* pixel 0: a = lo - 2^16 hi, b = hi */  \
+        "mov r2, r12\n\t" "ldr r3, [sp, #4]\n\t"                                                   \
+        STORE                                                                                      \
+        "mov r12, r2\n\t"                                                                          \
+        "mov r3, lr\n\t"                                                                           \
+        "ldr r6, [r3, #8]\n\t" "adds r0, r0, r6\n\t"                                               \
+        "ldr r6, [r3, #20]\n\t"                                                                    \
+        "cmp r2, r6\n\t"                                                                           \
+        "beq 6f\n\t"                                                                               \
+        "b 1b\n"                                                                                    \
+        "6:\n\t"                                                                                   \
+        "add sp, #8\n\t"                                                                           \
+        "pop {r4-r7}\n\t"                                                                          \
+        "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"                     \
+        "pop {r4-r7, pc}\n\t"                                                                      \
+        ".syntax divided\n\t")
+
+__attribute__((naked, noinline, section(".ramfunc.eat_armv6m_conv_c1_columns")))
+static void eat_armv6m_conv_c1_columns(const uint16_t *px, const int32_t *taps, int32_t *acc, const eat_c1_row_t *k)
 {
     (void)px; (void)taps; (void)acc; (void)k;
-    __asm__ volatile(
-        ".syntax unified\n\t"
-        "push {r4-r7, lr}\n\t"
-        "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"
-        "push {r4-r7}\n\t"
-        "mov r12, r2\n\t"
-        "mov r10, r1\n\t"
-        "mov lr, r3\n\t"
-        "ldr r4, [r3, #24]\n\t" "mov r11, r4\n\t"
-        "ldr r4, [r3, #0]\n\t" "ldr r5, [r3, #28]\n\t"
-        "push {r4, r5}\n"                      /* [sp]: the end of the taps, acc_b */
-        "1:\n\t"                               /* a pass */
-        "mov r2, lr\n\t"
-        "ldr r4, [r2, #12]\n\t" "ldr r5, [r2, #16]\n\t"
-        "mov r8, r4\n\t" "mov r9, r5\n\t"
-        "ldr r7, [r2, #4]\n\t" "adds r7, r0, r7\n\t"
-        "mov r1, r10\n\t"
-        "cmp r1, r11\n\t"
-        "beq 3f\n"
-        "2:\n\t"
-        EAT_C1_TAP EAT_C1_TAP EAT_C1_TAP EAT_C1_TAP EAT_C1_TAP EAT_C1_TAP EAT_C1_TAP EAT_C1_TAP EAT_C1_TAP
-        "cmp r1, r11\n\t"
-        "beq 3f\n\t"
-        "b 2b\n"                               /* (a BNE cannot reach back over nine taps) */
-        "3:\n\t"
-        "ldr r3, [sp, #0]\n\t"
-        "cmp r1, r3\n\t"
-        "beq 5f\n"
-        "4:\n\t"                               /* the last taps, one at a time */
-        EAT_C1_TAP
-        "ldr r3, [sp, #0]\n\t"
-        "cmp r1, r3\n\t"
-        "bne 4b\n"
-        "5:\n\t"
-        "lsls r6, r5, #16\n\t" "subs r4, r4, r6\n\t"     /* pixel 0: a = lo - 2^16 hi, b = hi */
-        "mov r2, r12\n\t" "ldr r3, [sp, #4]\n\t"
-        "str r5, [r2, r3]\n\t" "stm r2!, {r4}\n\t"
-        "mov r4, r8\n\t" "mov r5, r9\n\t"
-        "lsls r6, r5, #16\n\t" "subs r4, r4, r6\n\t"     /* pixel 1 */
-        "str r5, [r2, r3]\n\t" "stm r2!, {r4}\n\t"
-        "mov r12, r2\n\t"
-        "mov r3, lr\n\t"
-        "ldr r6, [r3, #8]\n\t" "adds r0, r0, r6\n\t"
-        "ldr r6, [r3, #20]\n\t"
-        "cmp r2, r6\n\t"
-        "beq 6f\n\t"
-        "b 1b\n"
-        "6:\n\t"
-        "add sp, #8\n\t"
-        "pop {r4-r7}\n\t"
-        "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"
-        "pop {r4-r7, pc}\n\t"
-        ".syntax divided\n\t");
+    EAT_C1_WALK(EAT_C1_COLUMNS);
 }
 
-/* The plane: rows the outputs reach, and columns for an even count of output pixels per row (a row of odd
- * out_w computes one pixel more, discarded). */
+__attribute__((naked, noinline, section(".ramfunc.eat_armv6m_conv_c1_rows")))
+static void eat_armv6m_conv_c1_rows(const uint16_t *px, const int32_t *taps, int32_t *acc, const eat_c1_row_t *k)
+{
+    (void)px; (void)taps; (void)acc; (void)k;
+    EAT_C1_WALK(EAT_C1_ROWS);
+}
+
+/* The plane: the rows and columns the outputs reach, for even counts of output rows and columns (pairs of
+ * columns or of rows: an odd count computes one column or row more, discarded). */
 static int32_t plane_h(const eat_conv2d_s8_params_t *p)
 {
-    return (p->out_h - 1) * p->stride_h + (p->k_h - 1) * p->dilation_h + 1;
+    return (((p->out_h + 1) & ~1) - 1) * p->stride_h + (p->k_h - 1) * p->dilation_h + 1;
 }
 
 static int32_t plane_w(const eat_conv2d_s8_params_t *p)
@@ -116,16 +138,19 @@ static int32_t plane_w(const eat_conv2d_s8_params_t *p)
     return (((p->out_w + 1) & ~1) - 1) * p->stride_w + (p->k_w - 1) * p->dilation_w + 1;
 }
 
-/* Output pixels per block_out call: whole rows, up to 128 pixels (or one row), so the output stage's ~100
- * cycles per call and channel are paid per block of rows rather than per row. */
+/* Output rows per block_out call: an even count of whole rows, up to 128 pixels (at least two rows), so the
+ * output stage's ~100 cycles per call and channel are paid per block of rows rather than per row. */
 static int32_t block_rows(const eat_conv2d_s8_params_t *p)
 {
-    const int32_t r = 128 / p->out_w;
-    return r < 1 ? 1 : r > p->out_h ? p->out_h : r;
+    const int32_t oh2 = (p->out_h + 1) & ~1;
+    int32_t r = (128 / p->out_w) & ~1;
+    r = r < 2 ? 2 : r;
+    return r > oh2 ? oh2 : r;
 }
 
 /* Scratch: the plane (uint16, rounded up to a word), the (offset, W) pairs of the taps, the accumulators of a
- * block of rows for two channels (block_rows * out_w + 1 each: a row of odd out_w computes one pixel more).
+ * block of rows for two channels (block_rows * out_w + 1 each: a row of odd out_w computes one pixel more; a
+ * block's odd last row pairs with a row inside the block).
  * kernels_registry.py's _c1_scratch says the same. */
 size_t eat_conv2d_s8_c1_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
@@ -174,6 +199,8 @@ void eat_conv2d_s8_c1_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_
 {
     const int32_t oh = p->out_h, ow = p->out_w, oc_n = p->out_c, k_w = p->k_w, taps = p->k_h * p->k_w;
     const int32_t ph = plane_h(p), pw = plane_w(p), ow2 = (ow + 1) & ~1, rows = block_rows(p);
+    /* pairs of rows when out_w is odd and that discards fewer pixels (kws's 25 x 5: 5 against 25) */
+    const int rows_paired = (ow & 1) && (!(p->out_h & 1) || ow < p->out_h);
     const int32_t *lo = bias + oc_n, *hi = bias + 2 * oc_n;
     const uint32_t *wq = (const uint32_t *)(const void *)w->data;
     uint16_t *plane = (uint16_t *)scratch;
@@ -188,8 +215,15 @@ void eat_conv2d_s8_c1_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_
     }
     k.taps_end = tap + 2 * taps;
     k.taps9_end = tap + 2 * (taps - taps % 9);
-    k.px1 = 2 * p->stride_w;
-    k.step = 4 * p->stride_w;
+    if (rows_paired) {               /* pixels (y, x) and (y + 1, x): one column per pass */
+        k.px1 = 2 * p->stride_h * pw;
+        k.step = 2 * p->stride_w;
+        k.d1 = 4 * ow;
+    } else {                         /* pixels (y, x) and (y, x + 1) */
+        k.px1 = 2 * p->stride_w;
+        k.step = 4 * p->stride_w;
+        k.d1 = 4;
+    }
     k.acc_b = 4 * (rows * ow + 1);
     out.rq = q;
     out.out_c = oc_n;
@@ -224,10 +258,15 @@ void eat_conv2d_s8_c1_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_
             out.channels = n;
             for (oy = 0; oy < oh; oy += rows) {
                 const int32_t m = oh - oy < rows ? oh - oy : rows;
-                for (r = 0; r < m; ++r) {   /* row r's accumulators from acc + r * ow (an odd row's extra one
-                                               is overwritten by the next row's first) */
-                    k.acc_end = acc + r * ow + ow2;
-                    eat_armv6m_conv_c1_row(plane + (oy + r) * p->stride_h * pw, tap, acc + r * ow, &k);
+                for (r = 0; r < m; r += rows_paired ? 2 : 1) {   /* row r's accumulators from acc + r * ow */
+                    const uint16_t *px = plane + (oy + r) * p->stride_h * pw;
+                    if (rows_paired) {
+                        k.acc_end = acc + r * ow + ow;
+                        eat_armv6m_conv_c1_rows(px, tap, acc + r * ow, &k);
+                    } else {    /* an odd row's extra pixel is overwritten by the next row's first */
+                        k.acc_end = acc + r * ow + ow2;
+                        eat_armv6m_conv_c1_columns(px, tap, acc + r * ow, &k);
+                    }
                 }
                 (fast_out(q, lo + j, n) ? eat_armv6m_block_out : eat_armv6m_block_out_lo)(
                     acc, out_b + oy * ow * oc_n + j, m * ow, &out);
