@@ -16,7 +16,7 @@ from pipeline.compiler.kernels import select_variant
 from tests.sparse_models import EDGE_PATTERNS, PATTERNS, d4_unless_too_long, model
 
 OPS = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D")
-_CONV = dict(n=1, ih=5, iw=5, ic=8, oh=5, ow=5, oc=6, kh=3, kw=3, sh=1, sw=1, dh=1, dw=1, ph=1, pw=1)
+_CONV = dict(n=1, ih=5, iw=5, ic=8, oh=5, ow=5, oc=6, kh=3, kw=3, sh=1, sw=1, dh=1, dw=1, ph=1, pw=1, wmin=-127)
 PLANE_DW = "eat_depthwise_conv2d_s8_sparse_armv6m"
 PLANE_CONV = "eat_conv2d_s8_sparse_plane_armv6m"
 GEO = {"FULLY_CONNECTED": dict(batches=1, in_depth=16, out_depth=4), "CONV_2D": _CONV, "DEPTHWISE_CONV_2D": _CONV}
@@ -31,7 +31,11 @@ def test_registry_picks_armv6m_sparse_kernels() -> None:
     assert select_variant("CONV_2D", "sparse_d4", "cortex-m0plus", small).function == "eat_conv2d_s8_sparse_b4_armv6m"
     grouped = dict(GEO["CONV_2D"], fic=4)
     assert select_variant("CONV_2D", "sparse_d4", "cortex-m0plus", grouped).function == "eat_conv2d_s8_sparse_d4_armv6m"
-    one = dict(GEO["CONV_2D"], ic=1, fic=1)
+    # a -128 weight (or no smallest weight given): the block walks' two pixels per MULS need |w| <= 127
+    for wmin in ({"wmin": -128}, {}):
+        g = {k: v for k, v in dict(GEO["CONV_2D"], fic=8, **wmin).items() if k != "wmin" or wmin}
+        assert select_variant("CONV_2D", "sparse_d4", "cortex-m0plus", g).function == "eat_conv2d_s8_sparse_d4_armv6m"
+    one = {k: v for k, v in dict(GEO["CONV_2D"], ic=1, fic=1).items() if k != "wmin"}
     assert select_variant("CONV_2D", "sparse_d4", "cortex-m0plus", one).function == PLANE_CONV
     # dense: the one-channel kernel (tests/test_kernels_c1_armv6m.py); with a -128 weight the plane walk for <= 9
     # taps (it beats the swar kernel there, not on kws's 10x4)

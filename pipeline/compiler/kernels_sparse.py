@@ -51,20 +51,28 @@ register("CONV_2D", KEY, ARMV6M, Variant(
     "depth multiplier out_c), per output pixel one LDRSB + MULS + ADDS per non-zero and the accumulator bounds",
     applies=lambda g: g["ic"] == 1 and g["fic"] == 1, scratch=lambda g: _dw_plane_scratch(g), layout="d4_taps",
     header="eat/sparse_armv6m.h", clamp_bounds=True, pixel_block=0))   # requantisation prepared per channel
+# The block walks multiply two pixels per MULS (inputs as uint16 x + 129, weights |w| <= 127: "wmin", the layer's
+# smallest weight, from the lowering; a -128 takes the d4 dot-product conv below).
+def _m0_block(g) -> bool:
+    return g["fic"] == g["ic"] and g.get("wmin", -128) > -128
+
+
 register("CONV_2D", KEY, ARMV6M, Variant(
     "eat_conv2d_s8_sparse_b8_armv6m", "runtime/src/armv6m/conv2d_sparse_b8_armv6m.c",
     "each filter's non-zeros walked once per block of 8 output pixels (receptive fields gathered "
-    "transposed into scratch), hand-scheduled Thumb-1 in SRAM, exact two-multiply requantisation",
-    applies=lambda g: g["fic"] == g["ic"] and _pixels(g) >= BLOCK8_MIN_PIXELS, layout="d4_im2col_block",
-    scratch=lambda g: 8 * g["kh"] * g["kw"] * g["ic"] + 32 * g["oc"], pixel_block=8, header="eat/sparse_armv6m.h",
-    clamp_bounds=True, rq_table=True))
+    "transposed into scratch as uint16 x + 129, two pixels per MULS), hand-scheduled Thumb-1 in SRAM, exact "
+    "two-multiply requantisation",
+    applies=lambda g: _m0_block(g) and _pixels(g) >= BLOCK8_MIN_PIXELS, layout="d4_im2col_block",
+    scratch=lambda g: 16 * g["kh"] * g["kw"] * g["ic"] + 32 * g["oc"], pixel_block=8, header="eat/sparse_armv6m.h",
+    clamp_bounds=True, rq_table=True, input_bias=129))
 register("CONV_2D", KEY, ARMV6M, Variant(
     "eat_conv2d_s8_sparse_b4_armv6m", "runtime/src/armv6m/conv2d_sparse_b4_armv6m.c",
     "each filter's non-zeros walked once per block of 4 output pixels (fewer than "
-    f"{BLOCK8_MIN_PIXELS} pixels), hand-scheduled Thumb-1 in SRAM, exact two-multiply requantisation",
-    applies=lambda g: g["fic"] == g["ic"], layout="d4_im2col_block",
-    scratch=lambda g: 4 * g["kh"] * g["kw"] * g["ic"] + 16 * g["oc"], pixel_block=4, header="eat/sparse_armv6m.h",
-    clamp_bounds=True, rq_table=True))
+    f"{BLOCK8_MIN_PIXELS} pixels; two pixels per MULS), hand-scheduled Thumb-1 in SRAM, exact two-multiply "
+    "requantisation",
+    applies=_m0_block, layout="d4_im2col_block",
+    scratch=lambda g: 8 * g["kh"] * g["kw"] * g["ic"] + 16 * g["oc"], pixel_block=4, header="eat/sparse_armv6m.h",
+    clamp_bounds=True, rq_table=True, input_bias=129))
 for _b in (8, 4):   # the block walks without the rq table: --weights small (36 B of scratch per channel more)
     _base = variant_named(f"eat_conv2d_s8_sparse_b{_b}_armv6m")
     register_per_call(_base.function, replace(

@@ -159,10 +159,14 @@ COSTS: dict[str, CoreCosts] = {
     # (`bench --board pico --profile --sparsity 0.8` dense side, and `bench --board pico --profile --model
     # kws_ref_model.tflite`): the example's conv1 3x3 8x8x1 -> 16 80,010 (the plane walk: 133,341) and kws's
     # 10x4 49x10x1 -> 25x5x64 stride 2 1,664,105 (swar: ~1.97 M; its pixels paired by rows, out_w 5 being odd).
+    # blk_pair 87 -> 71, blk_channel 70 -> 87, blk4_pair 43, blk4_channel 63 (counted) since the block walks
+    # multiply two pixels per MULS (uint16 x + 129; lo / hi started from the bias and the channel's negative
+    # weights, split at the channel's end): kws 80 % 1x1 convs 921,942-948,275 -> 848,909-874,090 (est. 943,765
+    # with the old figures, ~851 k with these), the example's conv2 (b4) 35,526 -> 33,354 (est. ~32 k).
     "cortex-m0plus": CoreCosts(dense_mac=5.6, dense_tap=4.0, dense_dw_tap=4.8, out=49.0, pair=22.2,
                                pair_dw=29.0, channel=131.0, pixel=50.0, fill=12.0,
-                               blk_pair=87.0, blk_channel=70.0, blk_out=27.0, blk_out4=35.0, blk_gather=8.0, blk_tap=25.0,
-                               channel_fc=68.0,
+                               blk_pair=71.0, blk_channel=87.0, blk_out=27.0, blk_out4=35.0, blk_gather=8.0, blk_tap=25.0,
+                               blk4_pair=43.0, blk4_channel=63.0, channel_fc=68.0,
                                plane_nz=10.5, plane_out=31.0, plane_out2=36.0, plane_channel=415.0, plane_fill=4.0, plane_nz_short=8.0, plane_short_nz=4,
                                dense_mac_c1=4.19, dense_out_c1=40.4),
     # generic (portable reference dense kernels, portable sparse kernels): the earlier pico fit, FC
@@ -429,7 +433,8 @@ def _plane_fill(c: CoreCosts, s: LayerShape) -> float:
 
 def sparse_block_cycles(core: str, s: LayerShape, entries: np.ndarray, block: int = 8) -> int:
     """The block walk: each filter's index once per block of `block` output pixels (blk_pair and
-    blk_channel are per 8-pixel block; a 4-pixel block costs ~51 / 87 and ~50 / 70 of them)."""
+    blk_channel are per 8-pixel block; a 4-pixel block's are blk4_pair and blk4_channel, else ~51 / 87 and ~50 / 70
+    of them)."""
     c = costs(core)
     pairs = int(np.asarray(entries).sum()) // 2
     blocks = (s.pixels + block - 1) // block

@@ -113,7 +113,8 @@ def _apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
     per_call = per_call and (variant.rq_table or variant.lane_starts)   # no tables: the kernel computes them
     variant = kernels.PER_CALL.get(variant.function, variant) if per_call else variant   # the block walks' _pc kernels
     axis = 3 if op.opcode == "DEPTHWISE_CONV_2D" else 0
-    bias_offset = input_offset - 128 if block else input_offset   # the block kernel reads x + 128
+    x_bias = (variant.input_bias or 128) if block else 0   # the block kernels read x + 128 (the M0+'s: x + 129)
+    bias_offset = input_offset - x_bias
     folded = sparse.folded_bias(None if bias is None else bias.data, data, bias_offset, axis)
     if choice.encoding == sparse.KEY and folded is None:
         choice.encoding, choice.chosen_weight_bytes = "dense", choice.dense_weight_bytes
@@ -140,7 +141,7 @@ def _apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
               else "non-zeros per channel, steps in kernel taps (fy * k_w + fx)" if taps else LAYOUTS[op.opcode])
     lw.weights = sparse.packed(enc, layout)
     lw.header = "eat/sparse.h"
-    how = (f"bias + (input_offset ({input_offset}) - 128) * sum(w[c]): the kernel multiplies x + 128"
+    how = (f"bias + (input_offset ({input_offset}) - {x_bias}) * sum(w[c]): the kernel multiplies x + {x_bias}"
            if block else f"bias + input_offset ({input_offset}) * sum(w[c]), so the sparse kernel multiplies raw inputs")
     if op.opcode == "FULLY_CONNECTED":   # the M4 d4 rows walk reads p8's per-row table
         folded, how = sparse_p8_weights.row_table(lw, pre, variant, folded, geo, how)
@@ -151,11 +152,15 @@ def _apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
         choice.sparse_cycles_est += int(sparse_cost.RQ_PREPARE_M0 * geo["oc"])
     elif per_call and any(a.name == pre + "mult" for a in lw.arrays):   # the d4 rows FC: each row directly
         choice.sparse_cycles_est += int(sparse_cost.RQ_DIRECT_M0 * geo["out_depth"] * geo["batches"])
+    tail = None
+    if block and x_bias == 129:   # the M0+ block walks' two pixels per MULS: each channel's negative weights
+        neg = np.sum(data.astype(np.int64) < 0, axis=per_channel)
+        tail = (neg, "; then per channel its count of negative weights (the walk starts its odd pixels' sums there)")
     return sparse_call.switch_call(lw, variant, pre, folded, how, geo,
                                    f"weights {choice.sparsity:.1%} zeros -> {sparse.FORMAT}: {enc.bytes} B instead of "
                                    f"{data.size} B; {choice.reason}", dead=~np.any(data != 0, axis=per_channel),
                                    weight_sums=np.sum(data.astype(np.int64), axis=per_channel),
-                                   rq_per_call=per_call,
+                                   rq_per_call=per_call, tail=tail,
                                    abs_sums=np.sum(np.abs(data.astype(np.int64)), axis=per_channel))
 
 

@@ -40,8 +40,8 @@ enum { EAT_ARMV6M_OUT_ASM = 1, EAT_ARMV6M_OUT_ASM_LO = 2 };
 
 /* The same with 4 pixels per walk (conv2d_sparse_b4_armv6m.c): sums [out_c][4], scratch
  * 4 * k_h * k_w * in_c + 16 * out_c bytes; the registry takes it for layers with few pixels. */
-void eat_armv6m_sparse_b4_walk(const uint8_t *t, const int8_t *v, const uint8_t *index, const int32_t *bias,
-                               int32_t *acc, uint32_t out_c);
+void eat_armv6m_sparse_b4_walk(const uint16_t *t, const int8_t *v, const uint8_t *index, const int32_t *bias,
+                               int32_t *acc, uint32_t out_c, const int32_t *neg);
 size_t eat_conv2d_s8_sparse_b4_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_sparse_b4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                     const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
@@ -54,8 +54,8 @@ void eat_conv2d_s8_sparse_b4_pc_armv6m(const eat_conv2d_s8_params_t *p, const ea
 /* For each output channel oc in order: acc[8 * oc + j] = bias[oc] + sum of v[k] * t[8 * offset_k + j],
  * j = 0..7, over the channel's index bytes (`index`: the d4 index, counts then steps; steps in
  * positions of the transposed block t; see conv2d_sparse_b8_armv6m.c). */
-void eat_armv6m_sparse_b8_walk(const uint8_t *t, const int8_t *v, const uint8_t *index, const int32_t *bias,
-                               int32_t *acc, uint32_t out_c);
+void eat_armv6m_sparse_b8_walk(const uint16_t *t, const int8_t *v, const uint8_t *index, const int32_t *bias,
+                               int32_t *acc, uint32_t out_c, const int32_t *neg);
 
 /* CONV_2D, not grouped, 8 output pixels per walk of each filter's non-zeros; the steps count
  * im2col positions ((fy * k_w + fx) * in_c + ic). `bias` is int32[12][out_c]: bias + (input_offset

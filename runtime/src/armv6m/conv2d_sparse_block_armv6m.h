@@ -10,14 +10,14 @@
 #include "eat/sparse_block.h"
 
 /* The walk of one block (eat_armv6m_sparse_b4_walk / _b8_walk, eat/sparse_armv6m.h). */
-typedef void eat_armv6m_sparse_walk_fn(const uint8_t *t, const int8_t *v, const uint8_t *index,
-                                       const int32_t *bias, int32_t *acc, uint32_t out_c);
+typedef void eat_armv6m_sparse_walk_fn(const uint16_t *t, const int8_t *v, const uint8_t *index,
+                                       const int32_t *bias, int32_t *acc, uint32_t out_c, const int32_t *neg);
 
-/* The block's receptive fields transposed (B * k_h * k_w * in_c bytes), then its sums [out_c][B], then,
+/* The block's receptive fields transposed (B * k_h * k_w * in_c uint16), then its sums [out_c][B], then,
  * when the requantisation is prepared per call (the _pc kernels), every channel's eat_armv6m_rq_t. */
 static inline size_t eat_armv6m_sparse_block_scratch_bytes(const eat_conv2d_s8_params_t *p, int32_t B, int per_call)
 {
-    return (size_t)(B * p->k_h * p->k_w * p->in_c + 4 * B * p->out_c) +
+    return (size_t)(2 * B * p->k_h * p->k_w * p->in_c + 4 * B * p->out_c) +
            (per_call ? sizeof(eat_armv6m_rq_t) * (size_t)p->out_c : 0u);
 }
 
@@ -27,7 +27,8 @@ static inline size_t eat_armv6m_sparse_block_scratch_bytes(const eat_conv2d_s8_p
  * (9 words each; p->multiplier NULL) and the output stage's mode word, or, `per_call` (the _pc kernels,
  * `--weights small`: 36 B of flash per channel fewer), the mode word alone, each channel's eat_armv6m_rq_t
  * prepared here once per call from p->multiplier and p->shift into scratch (~78 cycles per channel under
- * rp2040js). A compile-time constant at each call, so the table kernels carry none of it. always_inline: inlined early, as the body
+ * rp2040js); in both, after the mode word, each channel's count of negative weights (the walks' two pixels per
+ * MULS). `per_call` is a compile-time constant at each call, so the table kernels carry none of it. always_inline: inlined early, as the body
  * of each kernel it is (kws_ref_model at 80% on pico: 11,836,323 cycles before the split, 11,831,113). */
 __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                                 const int32_t *bias, const int8_t *input, int8_t *output,
@@ -39,10 +40,11 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
     const int32_t oc_n = p->out_c;
     const uint8_t pad_u = (uint8_t)((uint8_t)(-p->input_offset) ^ 0x80u);
     const int32_t *lo = bias + oc_n, *hi = bias + 2 * oc_n;
-    uint8_t *t = (uint8_t *)scratch;
+    uint16_t *t = (uint16_t *)scratch;
     int32_t *acc = (int32_t *)(void *)(t + B * p->k_h * p->k_w * p->in_c);
     /* the output stage, chosen at compile time (EAT_ARMV6M_OUT_*): the word after the table, if any */
     const int32_t mode = bias[(per_call ? 3 : 12) * oc_n];
+    const int32_t *neg = bias + (per_call ? 3 : 12) * oc_n + 1;   /* then each channel's negative weights */
     eat_armv6m_block_out_t k;
     int32_t q0, j;
     if (per_call) {
@@ -65,7 +67,7 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
         const int32_t n = total - q0 < B ? total - q0 : B;
         int8_t *out = output + q0 * oc_n;
         for (j = 0; j < B; ++j) {       /* a short last block repeats its last pixel */
-            eat_sparse_block_gather(p, input, pb, py, px, t + j, pad_u, B);
+            eat_sparse_block_gather16(p, input, pb, py, px, t + j, pad_u, B);
             if (j < n - 1 || n == B) {
                 if (++px == p->out_w) {
                     px = 0;
@@ -76,7 +78,7 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
                 }
             }
         }
-        walk(t, w->data, (const uint8_t *)w->index, bias, acc, (uint32_t)oc_n);
+        walk(t, w->data, (const uint8_t *)w->index, bias, acc, (uint32_t)oc_n, neg);
         (mode == EAT_ARMV6M_OUT_ASM ? eat_armv6m_block_out : eat_armv6m_block_out_lo)(acc, out, n, &k);
     }
 }
