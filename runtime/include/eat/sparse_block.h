@@ -10,30 +10,30 @@
 
 #include "eat/conv.h"
 
-/* One gathered input: the byte x ^ 0x80 (= x + 128) into a uint8_t column, or, `wide` (the Cortex-M0+ walks
- * with two pixels per MULS), x + 129 (1..256) into a uint16_t one. */
-static inline void eat_sparse_block_put(void *t, int32_t i, uint32_t u8, int wide)
+/* One gathered input at t: the byte x ^ 0x80 (= x + 128), or, `wide` (the Cortex-M0+ walks with two pixels per
+ * MULS), the uint16 x + 129 (1..256). u8 is x ^ 0x80. */
+static inline void eat_sparse_block_put(uint8_t *t, uint32_t u8, int wide)
 {
     if (wide) {
-        ((uint16_t *)t)[i] = (uint16_t)(u8 + 1u);
+        *(uint16_t *)(void *)t = (uint16_t)(u8 + 1u);
     } else {
-        ((uint8_t *)t)[i] = (uint8_t)u8;
+        *t = (uint8_t)u8;
     }
 }
 
-/* n bytes (n % 4 == 0) of s (word aligned) into t[0], t[B], t[2 B], ... (eat_sparse_block_put) */
-static inline void eat_sparse_block_words_any(const int8_t *s, int32_t n, void *t, int32_t B, int wide)
+/* n bytes (n % 4 == 0) of s (word aligned) into t's columns 0, B, 2 B, ... (elements of E = 1 or 2 bytes) */
+static inline void eat_sparse_block_words_any(const int8_t *s, int32_t n, uint8_t *t, int32_t B, int wide)
 {
+    const int32_t E = wide ? 2 : 1;
     const uint32_t *sw = (const uint32_t *)(const void *)s;
     const uint32_t *end = sw + n / 4;
-    int32_t i = 0;
     while (sw != end) {
         const uint32_t x = *sw++ ^ 0x80808080u;
-        eat_sparse_block_put(t, i, x & 0xFFu, wide);
-        eat_sparse_block_put(t, i + B, (x >> 8) & 0xFFu, wide);
-        eat_sparse_block_put(t, i + 2 * B, (x >> 16) & 0xFFu, wide);
-        eat_sparse_block_put(t, i + 3 * B, x >> 24, wide);
-        i += 4 * B;
+        eat_sparse_block_put(t, x & 0xFFu, wide);
+        eat_sparse_block_put(t + E * B, (x >> 8) & 0xFFu, wide);
+        eat_sparse_block_put(t + 2 * E * B, (x >> 16) & 0xFFu, wide);
+        eat_sparse_block_put(t + 3 * E * B, x >> 24, wide);
+        t += 4 * E * B;
     }
 }
 
@@ -42,21 +42,21 @@ static inline void eat_sparse_block_words_any(const int8_t *s, int32_t n, void *
  * its x ^ 0x80). A row of taps wholly inside the input with dilation_w 1 is k_w * in_c contiguous bytes: one run.
  * `wide` is a compile-time constant at each call (the two forms below). */
 static inline void eat_sparse_block_gather_any(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t b,
-                                               int32_t oy, int32_t ox, void *t, uint32_t pad_u, int32_t B, int wide)
+                                               int32_t oy, int32_t ox, uint8_t *t, uint8_t pad_u, int32_t B, int wide)
 {
+    const int32_t E = wide ? 2 : 1;
     const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
     const int32_t c = p->in_c;
     const int32_t run = (c & 3) == 0 && p->dilation_w == 1 && ix0 >= 0 && ix0 + p->k_w <= p->in_w ? p->k_w * c : 0;
     const int8_t *img = input + b * p->in_h * p->in_w * c;
-    int32_t fy, fx, k, i = 0;   /* i: the next tap's element of t */
+    int32_t fy, fx, k;
     for (fy = 0; fy < p->k_h; ++fy) {
         const int32_t iy = iy0 + fy * p->dilation_h;
         if (run && iy >= 0 && iy < p->in_h) {
             const int8_t *s = img + (iy * p->in_w + ix0) * c;
             if ((((uintptr_t)s) & 3u) == 0) {
-                eat_sparse_block_words_any(s, run, wide ? (void *)((uint16_t *)t + i) : (void *)((uint8_t *)t + i),
-                                           B, wide);
-                i += B * run;
+                eat_sparse_block_words_any(s, run, t, B, wide);
+                t += E * B * run;
                 continue;
             }
         }
@@ -64,20 +64,19 @@ static inline void eat_sparse_block_gather_any(const eat_conv2d_s8_params_t *p, 
             const int32_t ix = ix0 + fx * p->dilation_w;
             if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
                 for (k = 0; k < c; ++k) {
-                    eat_sparse_block_put(t, i + B * k, pad_u, wide);
+                    eat_sparse_block_put(t + E * B * k, pad_u, wide);
                 }
             } else {
                 const int8_t *s = img + (iy * p->in_w + ix) * c;
                 if ((c & 3) == 0 && (((uintptr_t)s) & 3u) == 0) {   /* a word of 4 channels at a time */
-                    eat_sparse_block_words_any(s, c, wide ? (void *)((uint16_t *)t + i) : (void *)((uint8_t *)t + i),
-                                               B, wide);
+                    eat_sparse_block_words_any(s, c, t, B, wide);
                 } else {
                     for (k = 0; k < c; ++k) {
-                        eat_sparse_block_put(t, i + B * k, (uint32_t)(uint8_t)s[k] ^ 0x80u, wide);
+                        eat_sparse_block_put(t + E * B * k, (uint8_t)s[k] ^ 0x80u, wide);
                     }
                 }
             }
-            i += B * c;
+            t += E * B * c;
         }
     }
 }
@@ -93,7 +92,7 @@ static inline void eat_sparse_block_gather(const eat_conv2d_s8_params_t *p, cons
 static inline void eat_sparse_block_gather16(const eat_conv2d_s8_params_t *p, const int8_t *input,
                                              int32_t b, int32_t oy, int32_t ox, uint16_t *t, uint8_t pad_u, int32_t B)
 {
-    eat_sparse_block_gather_any(p, input, b, oy, ox, t, pad_u, B, 1);
+    eat_sparse_block_gather_any(p, input, b, oy, ox, (uint8_t *)(void *)t, pad_u, B, 1);
 }
 
 #endif /* EAT_SPARSE_BLOCK_H */

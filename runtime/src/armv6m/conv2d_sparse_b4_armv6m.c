@@ -62,15 +62,7 @@ void eat_armv6m_sparse_b4_walk(const uint16_t *t, const int8_t *v, const uint8_t
         "adds r7, r7, #1\n\t"
         "lsrs r7, r7, #1\n\t"
         "adds r7, r2, r7\n\t"             /* the channel's end: (n + 1) / 2 step bytes */
-        "ldr r4, [sp, #8]\n\t"
-        "ldm r4!, {r5}\n\t"               /* b */
-        "str r4, [sp, #8]\n\t"
-        "ldr r4, [sp, #20]\n\t"
-        "ldm r4!, {r3}\n\t"               /* neg */
-        "str r4, [sp, #20]\n\t"
-        "adds r3, r5, r3\n\t"             /* hi: b + neg */
-        "lsls r4, r5, #16\n\t"
-        "adds r5, r5, r4\n\t"             /* lo: b * 65537 */
+        EAT_SPB_STARTS("20", "r5", "r3")  /* lo: b * 65537 in r5, hi: b + neg in r3 */
         "mov r8, r5\n\t" "mov r9, r3\n\t" "mov r10, r5\n\t" "mov r11, r3\n\t"
         "ldr r0, [sp, #0]\n\t"
         "cmp r2, r7\n\t"

@@ -71,15 +71,7 @@ void eat_armv6m_sparse_b8_walk(const uint16_t *t, const int8_t *v, const uint8_t
         "lsrs r5, r5, #1\n\t"
         "adds r5, r2, r5\n\t"
         "str r5, [sp, #20]\n\t"           /* the channel's end: (n + 1) / 2 step bytes */
-        "ldr r4, [sp, #8]\n\t"
-        "ldm r4!, {r3}\n\t"               /* b */
-        "str r4, [sp, #8]\n\t"
-        "ldr r4, [sp, #24]\n\t"
-        "ldm r4!, {r7}\n\t"               /* neg */
-        "str r4, [sp, #24]\n\t"
-        "adds r7, r3, r7\n\t"             /* hi: b + neg */
-        "lsls r4, r3, #16\n\t"
-        "adds r3, r3, r4\n\t"             /* lo: b * 65537 */
+        EAT_SPB_STARTS("24", "r3", "r7")  /* lo: b * 65537 in r3, hi: b + neg in r7 */
         "mov r8, r3\n\t" "mov r9, r7\n\t" "mov r10, r3\n\t" "mov r11, r7\n\t" "mov r12, r3\n\t" "mov lr, r7\n\t"
         "ldr r0, [sp, #0]\n\t"
         "cmp r2, r5\n\t"

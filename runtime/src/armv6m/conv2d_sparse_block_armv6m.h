@@ -9,6 +9,15 @@
 #include "eat/sparse_armv6m.h"
 #include "eat/sparse_block.h"
 
+/* In both walks' assembly, a channel's sum starts for two pixels per MULS: the next bias (its pointer at [sp, #8])
+ * into LO, the next negative-weight count (its pointer at [sp, #NEG]) into HI, then HI = b + neg and
+ * LO = b * 65537 (conv2d_sparse_b8_armv6m.c says why). Clobbers r4. */
+#define EAT_SPB_STARTS(NEG, LO, HI)                                                   \
+        "ldr r4, [sp, #8]\n\t" "ldm r4!, {" LO "}\n\t" "str r4, [sp, #8]\n\t"          \
+        "ldr r4, [sp, #" NEG "]\n\t" "ldm r4!, {" HI "}\n\t" "str r4, [sp, #" NEG "]\n\t" \
+        "adds " HI ", " LO ", " HI "\n\t"                                                \
+        "lsls r4, " LO ", #16\n\t" "adds " LO ", " LO ", r4\n\t"
+
 /* The walk of one block (eat_armv6m_sparse_b4_walk / _b8_walk, eat/sparse_armv6m.h). */
 typedef void eat_armv6m_sparse_walk_fn(const uint16_t *t, const int8_t *v, const uint8_t *index,
                                        const int32_t *bias, int32_t *acc, uint32_t out_c, const int32_t *neg);
