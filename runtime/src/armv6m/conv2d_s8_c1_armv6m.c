@@ -209,6 +209,7 @@ void eat_conv2d_s8_c1_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_
     eat_c1_row_t k;
     eat_armv6m_block_out_t out;
     eat_armv6m_rq_t q[2];
+    void (*stage)(const int32_t *, int8_t *, int32_t, const eat_armv6m_block_out_t *);
     int32_t b, j, t, oy, r;
     if (oh <= 0 || ow <= 0) {
         return;
@@ -256,6 +257,7 @@ void eat_conv2d_s8_c1_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_
             out.lo = lo + j;
             out.hi = hi + j;
             out.channels = n;
+            stage = fast_out(q, lo + j, n) ? eat_armv6m_block_out : eat_armv6m_block_out_lo;   /* the pair's */
             for (oy = 0; oy < oh; oy += rows) {
                 const int32_t m = oh - oy < rows ? oh - oy : rows;
                 for (r = 0; r < m; r += rows_paired ? 2 : 1) {   /* row r's accumulators from acc + r * ow */
@@ -268,8 +270,7 @@ void eat_conv2d_s8_c1_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_
                         eat_armv6m_conv_c1_columns(px, tap, acc + r * ow, &k);
                     }
                 }
-                (fast_out(q, lo + j, n) ? eat_armv6m_block_out : eat_armv6m_block_out_lo)(
-                    acc, out_b + oy * ow * oc_n + j, m * ow, &out);
+                stage(acc, out_b + oy * ow * oc_n + j, m * ow, &out);
             }
         }
     }
