@@ -1,11 +1,11 @@
-"""The FULLY_CONNECTED format EAT_WEIGHTS_SPARSE_P8 ((weight, input position) byte pairs per row) and its kernels
-alone against the TFLM oracle: the encoding round trip and limits, the portable kernel on the host, the Cortex-M0+
-rows walk on the simulated Pico and the Cortex-M4 walk on the simulated nucleo_f446re, over random shapes (in_depth
-1-256, out_depth 1-40, batches 1-8), quantisation (input zero point -128 included) and zero patterns (the pruning
-methods', empty rows, unused inputs, +-127 everywhere, a full row, all zero), forced p8; rows of more than 256
-inputs in segments (in_depth 257-800: the portable kernel on the host, the Cortex-M0+ _wide walk on the Pico); the
-cost model's choice; and kws_ref_model pruned one-shot to 80 % on the nucleo_f446re, end to end, as the cost model
-chooses."""
+"""The FULLY_CONNECTED format EAT_WEIGHTS_SPARSE_P8 ((weight, input position) byte pairs per row) and its kernels alone
+against the TFLM oracle: the encoding round trip and limits, the portable kernel on the host, the Cortex-M0+ rows
+walk on the simulated Pico, the Cortex-M4 walk on the simulated nucleo_f446re and the RV32 walk on the simulated
+ESP32-C3, over random shapes (in_depth 1-256, out_depth 1-40, batches 1-8), quantisation (input zero point -128
+included) and zero patterns (the pruning methods', empty rows, unused inputs, +-127 everywhere, a full row, all
+zero), forced p8; rows of more than 256 inputs in segments (in_depth 257-800: the portable kernel on the host, the
+Cortex-M0+ _wide walk on the Pico, the RV32 walk on the ESP32-C3); the cost model's choice; and kws_ref_model pruned
+one-shot to 80 % on the nucleo_f446re, end to end, as the cost model chooses."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.compiler import sparse_p8
+from pipeline.compiler import sparse, sparse_p8
 from tests.single_op_models import Graph, Op, T, build, fb, random_scale
 from tests.sparse_models import EDGE_PATTERNS, PATTERNS, pattern
 
@@ -23,6 +23,7 @@ SEGMENTED = ("segments", "full_segment")   # in_depth > 256: the kernels that wa
 M0 = "eat_fully_connected_s8_sparse_p8_armv6m"
 M0_WIDE = "eat_fully_connected_s8_sparse_p8_wide_armv6m"
 M4 = "eat_fully_connected_s8_sparse_p8_dsp"
+RV32 = "eat_fully_connected_s8_sparse_p8_rv32"
 PORTABLE = "eat_fully_connected_s8_sparse_p8"
 
 
@@ -133,15 +134,16 @@ def _measure(board: str, seed: int, tmp_path: Path, kinds: tuple[str, ...], mode
 @pytest.mark.sim
 @pytest.mark.parametrize("board, kernels, seed", [("pico", (M0, M0_WIDE), 3), ("pico", (M0, M0_WIDE), 4),
                                                   ("nucleo_f446re", (M4,), 5), ("nucleo_f446re", (M4,), 6),
-                                                  ("nucleo_f746zg", (M4,), 7)])
+                                                  ("nucleo_f746zg", (M4,), 7),
+                                                  ("esp32-c3-devkitm-1", (RV32,), 8)])
 def test_p8_kernels_bit_exact_on_simulated_board(board: str, kernels: tuple[str, ...], seed: int,
                                                  tmp_path: Path) -> None:
     """The core's p8 kernels, forced, on every FC of a model of 2 x len(KINDS) random ones (on the Pico also 2 x
-    len(SEGMENTED) of more than 256 inputs, the _wide walk's): byte-identical to TFLM (the M4 kernel also on the
-    Cortex-M7, nucleo_f746zg)."""
+    len(SEGMENTED) of more than 256 inputs, the _wide walk's; on the ESP32-C3 too, its one kernel walks segments):
+    byte-identical to TFLM (the M4 kernel also on the Cortex-M7, nucleo_f746zg)."""
     from pipeline.bench_sparsity import INFERENCES
 
-    m = _measure(board, seed, tmp_path, KINDS + SEGMENTED if M0_WIDE in kernels else KINDS)
+    m = _measure(board, seed, tmp_path, KINDS + SEGMENTED if M0_WIDE in kernels or RV32 in kernels else KINDS)
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
     assert {w["encoding"] for w in m.weights} == {"sparse_p8"} and {w["kernel"] for w in m.weights} == set(kernels)
     code = next((tmp_path / "out").rglob("model.c")).read_text()
@@ -168,9 +170,10 @@ def test_auto_choice_p8() -> None:
     """auto: on the M0+ the example's dense1 (128 -> 64) at 80 % goes p8 (faster than d4's rows walk: measured
     18,974 against 24,798 cycles); on the M4 kws's FC (64 -> 12) at 80 / 90 % goes p8 (faster than its dense
     kernel and than the M4's d4 walk); at 50 % non-zeros p8 is not smaller than dense and stays out; on the RV32 the
-    portable p8 kernel (measured there: the example's dense1 17,577 against d4's 19,094 instructions) goes p8 where
-    it is estimated faster by the model's margin, and within it the smaller d4 stays; a core where it is not measured never prefers it to d4; in_depth > 256 (ad01's 640 -> 128 at 80 %) goes p8 on
-    the M0+ (the _wide walk); on the M4, which has only the portable kernel for it, p8 is priced and refused."""
+    RV32 walk (measured there: the example's dense1 15,042 against d4's 19,094 instructions) goes p8; an estimate
+    within the model's margin of the choice's replaces it only when smaller (sparse.replaces); a core where p8 is
+    not measured never prefers it to d4; in_depth > 256 (ad01's 640 -> 128 at 80 %) goes p8 on the M0+ (the _wide
+    walk); on the M4, which has only the portable kernel for it, p8 is priced and refused."""
     ok, choice, c = _choice("cortex-m0plus", 64, 128, 0.2)
     assert ok and choice.encoding == "sparse_d4" and c.cycles_est < 0.85 * choice.sparse_cycles_est
     for keep in (0.2, 0.1):   # d4 (the M4's own walk since) est. under dense too, p8 under d4
@@ -178,12 +181,19 @@ def test_auto_choice_p8() -> None:
         assert ok and c.cycles_est < choice.sparse_cycles_est < choice.dense_cycles_est, (c.cycles_est, choice.reason)
     ok, choice, _ = _choice("cortex-m0plus", 64, 128, 0.55)
     assert not ok and "not smaller than dense" in choice.reason
-    ok, choice, c = _choice("rv32imc", 64, 128, 0.15)
-    assert ok and choice.encoding == "sparse_d4" and c.cycles_est < 0.95 * choice.sparse_cycles_est
-    # within the model's 5 % margin of d4 (est. 18,202 against 19,145) the smaller d4 stays (sparse.replaces)
+    for keep in (0.15, 0.2):   # the RV32 walk (est. 12,741 / 15,351 against d4's 16,201 / 19,145)
+        ok, choice, c = _choice("rv32imc", 64, 128, keep)
+        assert ok and choice.encoding == "sparse_d4" and c.cycles_est < 0.95 * choice.sparse_cycles_est
+        assert c.variant.function == RV32
+    # sparse.replaces: an estimate within the model's 5 % margin of the choice's is taken only when smaller
     ok, choice, c = _choice("rv32imc", 64, 128, 0.2)
-    assert not ok and 0.95 * choice.sparse_cycles_est < c.cycles_est < choice.sparse_cycles_est
+    near = int(choice.sparse_cycles_est * 0.98)
+    assert not sparse.replaces("p8", "p8", "auto", choice.chosen_weight_bytes + 1, near, choice)
     assert "within 5%" in choice.reason and "not smaller" in choice.reason, choice.reason
+    assert sparse.replaces("p8", "p8", "auto", choice.chosen_weight_bytes - 1, near, choice)
+    assert "and smaller" in choice.reason, choice.reason
+    assert not sparse.replaces("p8", "p8", "auto", choice.chosen_weight_bytes - 1, int(choice.sparse_cycles_est * 1.1),
+                               choice)   # smaller but slower beyond the margin
     ok, choice, _ = _choice("generic", 64, 128, 0.2)
     assert not ok and "not the fastest" in choice.reason
     ok, choice, c = _choice("cortex-m0plus", 128, 640, 0.2)

@@ -1,5 +1,5 @@
-"""The kernel variants over EAT_WEIGHTS_SPARSE_P8 (eat/sparse_p8.h): portable ("generic"), Cortex-M0+ and
-Cortex-M4/M7, FULLY_CONNECTED only.
+"""The kernel variants over EAT_WEIGHTS_SPARSE_P8 (eat/sparse_p8.h): portable ("generic"), Cortex-M0+,
+Cortex-M4/M7 and RV32IMC, FULLY_CONNECTED only.
 
 Like d4 and 2:4, the format has no reference kernel in packing.KERNELS: its portable kernel is its "generic"
 variant. The p8 lowering (ops/sparse_p8_weights.py) folds input_offset into the bias and packs the weights.
@@ -44,3 +44,7 @@ register("FULLY_CONNECTED", KEY, ("cortex-m4", "cortex-m7"), Variant(
     "packed for one SMLAD, the short (SMMULR) requantisation from the row's constants prepared by the compiler",
     applies=_fits,
     scratch=lambda g: 4 * g["out_depth"], header="eat/sparse_p8.h", layout=M4_LAYOUT))
+register("FULLY_CONNECTED", KEY, ("rv32imc",), Variant(
+    "eat_fully_connected_s8_sparse_p8_rv32", "runtime/src/rv32/fully_connected_sparse_p8_rv32.c",
+    "the portable walk four pairs per pass (lb, lbu, add, lb, mul, add per non-zero; the n % 4 left first, "
+    "straight-line), any in_depth segment by segment", header="eat/sparse_p8.h"))

@@ -150,21 +150,24 @@ M0_WIDE_ROW, M0_SEG = 13.0, 24.0
 # its frame); est. 1,189 / 805, 9,529 / 5,725, 16,844 / 9,529, 1,015, 2,495. Dense there: 1,339-1,345 (the 64x12),
 # 8,464, 15,125: p8 wins on the narrow FC, not on the wide ones at 80 %.
 M4_NZ, M4_ROW, M4_BATCH = 4.57, 27.8, 143.0
-# RV32IMC (the portable kernel runtime/src/fully_connected_sparse_p8_s8.c under gcc -O2), labwired instructions,
-# fitted to `scripts/profile_layers.py MODEL esp32-c3-devkitm-1 p8|sparse|dense OUT` (forced, 1 batch): kws one-shot
-# 80 / 90 % FC 64x12 (156 / 72 non-zeros) 2,156 / 1,484 (d4 2,304 / 1,749, dense 3,859), the example's dense1 128x64
-# (1,640) 17,577 (d4 19,094, dense 34,953) and probs 64x10 (130) 1,805 (d4 1,983, dense 3,602) -> 8.0 per non-zero,
-# 71.5 per row, 50 per batch (est. 2,156 / 1,484, 17,746, 1,805).
-RV_NZ, RV_ROW, RV_BATCH = 8.0, 71.5, 50.0
-# Per segment of 256 inputs after a row's first (the portable kernel's segment loop): ad01's first FC (640 -> 128,
-# one-shot 80 %, 3 segments per row) measured 143,183 instructions, est. 145,394 (d4 154,045, est. 154,777).
-RV_SEG = 20.0
+# RV32IMC (rv32/fully_connected_sparse_p8_rv32.c, gcc -O2), labwired instructions: 6 per non-zero counted in its pass
+# of four (26 for four: lb, lbu, add, lb, mul, add each, one pointer step and branch), 6 in the straight-line n % 4;
+# fitted with that 6.2 to `bench --board esp32-c3-devkitm-1 --sparsity 0.8 --profile [--model kws_ref_model.tflite
+# --model ad01_int8.tflite]` (one-shot, 1 batch): the example's dense1 128 -> 64 (1,639 non-zeros) 15,042 and probs
+# 64 -> 10 (128) 1,606, kws's FC 64 -> 12 (156) 1,938, ad01's 128 -> 128 (3,328) 30,084, 128 -> 640 (16,640) 151,130
+# and 640 -> 128 (16,384, 3 segments per row) 118,519 -> 75 per row (its count, the switch, the general
+# requantisation), 29 per segment after a row's first, 30 per batch; est. within 2.2 % of each. The portable kernel
+# there (eat_p8_dot's loop, 8 per non-zero) measured 17,577 / 1,805 / 2,156 and 143,183 on ad01's 640 -> 128; d4 19,094
+# / 1,983 / 2,304 and 154,045.
+RV_NZ, RV_ROW, RV_SEG, RV_BATCH = 6.2, 75.0, 29.0, 30.0
 
 
 def walk_of(function: str) -> str:
-    """Which cost formula a p8 kernel takes: "armv6m", "armv7em" or "portable"."""
+    """Which cost formula a p8 kernel takes: "armv6m", "armv7em", "rv32" or "portable"."""
     if function.endswith("_armv6m"):
         return "armv6m"
+    if function.endswith("_rv32"):
+        return "rv32"
     return "armv7em" if function.endswith("_dsp") else "portable"
 
 
@@ -176,7 +179,7 @@ def cycles(core: str, batches: int, out_depth: int, nonzeros: int, walk: str = "
         return int(batches * (nonzeros * M0_NZ + out_depth * (M0_ROW + wide) + M0_BATCH))
     if walk == "armv7em":
         return int(batches * (nonzeros * M4_NZ + out_depth * M4_ROW + M4_BATCH))
-    if core == "rv32imc":      # the portable kernel, measured there
+    if walk == "rv32":
         return int(batches * (nonzeros * RV_NZ + out_depth * (RV_ROW + (segs - 1) * RV_SEG) + RV_BATCH))
     # portable elsewhere: not measured; priced at a whole d4 index byte per non-zero (the d4 walk pays one per
     # two), so auto never prefers it to d4 on a figure it has not earned (forced p8 still takes it)

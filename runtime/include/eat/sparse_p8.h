@@ -69,6 +69,13 @@ size_t eat_fully_connected_s8_sparse_p8_dsp_scratch_bytes(const eat_fully_connec
 void eat_fully_connected_s8_sparse_p8_dsp(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                           const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
+/* RV32IMC (runtime/src/rv32/fully_connected_sparse_p8_rv32.c, plain C): the portable kernel's walk four pairs per
+ * pass (the n % 4 left first, straight-line), any in_depth (segment by segment), the row's requantisation as the
+ * reference's. `bias` is the folded bias. No scratch. */
+size_t eat_fully_connected_s8_sparse_p8_rv32_scratch_bytes(const eat_fully_connected_s8_params_t *p);
+void eat_fully_connected_s8_sparse_p8_rv32(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                                           const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
 #ifdef __cplusplus
 }
 #endif
