@@ -2,7 +2,7 @@
 MULS over a uint16 plane, two pixels per pass) against the TFLM oracle on the simulated Pico over random shapes,
 strides, dilations, padding, quantisation (per-tensor and per-channel, input zero point -128 with +-127 weights,
 biases near 2^30 for the slow requantisation) and odd and even channel counts; its weight layout; the registry's
-choice (never with a -128 weight)."""
+choice (never with a -128 weight) and the cost model's dense estimate for a layer that has one."""
 
 from __future__ import annotations
 
@@ -42,6 +42,32 @@ def test_registry_takes_c1_for_one_channel_without_minus_128() -> None:
     assert all(select_variant("CONV_2D", "dense", core, dict(ONE, wmin=0)).function != C1
                for core in ("cortex-m4", "generic"))
 
+
+
+def test_dense_estimate_follows_the_kernel_a_minus_128_layer_takes() -> None:
+    """The cost model prices a one-channel conv with a -128 weight by the kernel the registry gives it instead:
+    up to PLANE_MAX_TAPS taps the dense plane walk (the sparse plane walk over every tap), more taps the swar
+    kernel; with |w| <= 127 the c1 kernel's own figures (the example's conv1 ~80 k against ~135 k)."""
+    from pipeline.compiler import kernels_registry, sparse
+    from pipeline.compiler.sparse_cost import LayerShape, costs, dense_cycles, sparse_plane_cycles
+
+    m0 = "cortex-m0plus"
+    assert costs(m0).dense_c1_plane_taps == kernels_registry.PLANE_MAX_TAPS
+    for taps, (kh, kw) in ((9, (3, 3)), (40, (10, 4))):
+        g = dict(ONE, kh=kh, kw=kw, ph=kh // 2, pw=kw // 2)
+        kernel = select_variant("CONV_2D", "dense", m0, dict(g, wmin=-128)).function
+        shapes = {wmin: LayerShape("CONV_2D", 64, 16, taps, 64 * 16 * taps, 0, 0, taps, sparse.plane_bytes(g), 1, 1,
+                                   wmin=wmin) for wmin in (-128, -127)}
+        c1, other = dense_cycles(m0, shapes[-127]), dense_cycles(m0, shapes[-128])
+        if taps <= kernels_registry.PLANE_MAX_TAPS:
+            assert kernel == "eat_conv2d_s8_plane_armv6m"
+            assert other == sparse_plane_cycles(m0, shapes[-128], np.full(16, taps)) and other > 1.5 * c1
+        else:
+            assert kernel == "eat_conv2d_s8_swar_armv6m"
+            assert other == int(64 * 16 * taps * costs(m0).dense_mac_c1_w128 + 64 * 16 * costs(m0).out) != c1
+    shape = LayerShape("CONV_2D", 64, 16, 9, 64 * 16 * 9, 0, 0, 9, 100, 1, 1, wmin=-128)
+    assert dense_cycles("cortex-m4", shape) == dense_cycles("cortex-m4", LayerShape(
+        "CONV_2D", 64, 16, 9, 64 * 16 * 9, 0, 0, 9, 100, 1, 1, wmin=0))   # no such limit there
 
 @pytest.mark.sim
 @pytest.mark.parametrize("seed", [41, 42])

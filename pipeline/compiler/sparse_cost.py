@@ -38,6 +38,7 @@ class LayerShape:
     act_min: int = -128     # the fused activation's clamp
     act_max: int = 127
     per_channel: bool = False   # FULLY_CONNECTED: per-channel weight scales (the dense kernels requantise per row)
+    wmin: int = 0           # CONV_2D: the smallest weight (the geometry's "wmin"; -128 keeps the M0+ c1 kernel out)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,11 @@ class CoreCosts:
     dense_out_fc_pc: float = 0.0      # dense FULLY_CONNECTED per output with per-channel scales (0: dense_out_fc)
     dense_out_c1: float = 0.0   # dense CONV_2D with in_c == 1, per output (0: out)
     dense_k4_c1: bool = False   # dense CONV_2D with in_c == 1: MACs counted over k_h * k_w rounded up to 4 (dsp16's K4)
+    # dense CONV_2D with in_c == 1 and a weight of -128, where the c1 figures' kernel needs |w| <= 127 (0: no such
+    # limit): up to dense_c1_plane_taps taps the plane walk over every tap (sparse_plane_cycles), else per MAC
+    # beside `out`
+    dense_mac_c1_w128: float = 0.0
+    dense_c1_plane_taps: int = 0
 
 
 # Fitted to `scripts/calibrate_sparse.py BOARD` (FC 256x64, 1x1 conv 8x8x32->32, 3x3 conv 8x8x8->16,
@@ -159,6 +165,10 @@ COSTS: dict[str, CoreCosts] = {
     # (`bench --board pico --profile --sparsity 0.8` dense side, and `bench --board pico --profile --model
     # kws_ref_model.tflite`): the example's conv1 3x3 8x8x1 -> 16 80,010 (the plane walk: 133,341) and kws's
     # 10x4 49x10x1 -> 25x5x64 stride 2 1,664,105 (swar: ~1.97 M; its pixels paired by rows, out_w 5 being odd).
+    # A layer with a weight of -128 keeps the kernels before it (the registry's order): up to 9 taps
+    # (kernels_registry.PLANE_MAX_TAPS) the dense plane walk, priced as the sparse plane walk over every tap (the
+    # example's conv1 est. 135,552 against its 133,341), more taps the swar kernel at the earlier 4.9 per MAC
+    # beside `out` (kws's 10x4 est. 1,960,000 against ~1.97 M).
     # blk_pair 87 -> 71, blk_channel 70 -> 87, blk4_pair 43, blk4_channel 63 (counted) since the block walks
     # multiply two pixels per MULS (uint16 x + 129; lo / hi started from the bias and the channel's negative
     # weights, split at the channel's end): kws 80 % 1x1 convs 921,942-948,275 -> 848,909-874,090 (est. 943,765
@@ -168,7 +178,7 @@ COSTS: dict[str, CoreCosts] = {
                                blk_pair=71.0, blk_channel=87.0, blk_out=27.0, blk_out4=35.0, blk_gather=8.0, blk_tap=25.0,
                                blk4_pair=43.0, blk4_channel=63.0, channel_fc=68.0,
                                plane_nz=10.5, plane_out=31.0, plane_out2=36.0, plane_channel=415.0, plane_fill=4.0, plane_nz_short=8.0, plane_short_nz=4,
-                               dense_mac_c1=4.19, dense_out_c1=40.4),
+                               dense_mac_c1=4.19, dense_out_c1=40.4, dense_mac_c1_w128=4.9, dense_c1_plane_taps=9),
     # generic (portable reference dense kernels, portable sparse kernels): the earlier pico fit, FC
     # 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 / 58,089 / 40,828.
     "generic": CoreCosts(dense_mac=17.1, dense_tap=13.0, dense_dw_tap=38.0, out=180.0, pair=26.0,
@@ -354,6 +364,10 @@ def dense_cycles(core: str, s: LayerShape) -> int:
     c = costs(core)
     outputs = s.pixels * s.out_c
     if s.opcode == "CONV_2D" and c.dense_mac_c1 and s.field_bytes == s.taps:   # in_c == 1
+        if s.wmin == -128 and c.dense_mac_c1_w128:   # the kernels the registry takes instead of the c1 one
+            if s.taps <= c.dense_c1_plane_taps:
+                return sparse_plane_cycles(core, s, np.full(s.out_c, s.taps))
+            return int(s.macs * c.dense_mac_c1_w128 + outputs * c.out)
         macs = s.macs * ((s.taps + 3) // 4 * 4) / s.taps if c.dense_k4_c1 and s.taps else s.macs
         return int(macs * c.dense_mac_c1 + outputs * (c.dense_out_c1 or c.out))
     if s.opcode == "FULLY_CONNECTED" and c.dense_mac_fc:

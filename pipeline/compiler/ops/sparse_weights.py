@@ -191,7 +191,7 @@ def _priced(ctx: Ctx, lw: Lowered, variant: kernels.Variant, data: np.ndarray, g
                     sparse.channels_conv(data, sparse.window_width(g), g["ic"], g["dh"], g["dw"]))
         shape = LayerShape(op.opcode, g["n"] * g["oh"] * g["ow"], g["oc"], g["kh"] * g["kw"], lw.macs,
                            g["n"] * sparse.border_pixels(g), sparse.window_bytes(g), g["kh"] * g["kw"] * g["ic"],
-                           sparse.plane_bytes(g), g["n"] * g["ic"], g["sw"])
+                           sparse.plane_bytes(g), g["n"] * g["ic"], g["sw"], wmin=g.get("wmin", -128))
     else:
         channels = (sparse.channels_depthwise(data, g["kw"], 1, 1) if taps else
                     sparse.channels_depthwise(data, sparse.window_width(g), g["dh"], g["dw"]))
