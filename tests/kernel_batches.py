@@ -136,16 +136,56 @@ def add(rng: np.random.Generator, tensors: list[T]) -> Op:
     return Op("ADD", ins, [len(tensors) - 1], opts, "AddOptions")
 
 
+def max_pool(rng: np.random.Generator, tensors: list[T], x: int | None = None) -> Op:
+    """MAX_POOL_2D over a random NHWC input (or tensor x, another pool's output): windows 1-4 x 1-4, strides
+    1-3, SAME (edge windows clipped to the input) or VALID, 1-40 channels (not only multiples of 4), the three activations; the output shares the
+    input's scale and zero point (TFLM requires it)."""
+    if x is None:
+        shape = [int(rng.integers(1, 3)), int(rng.integers(3, 12)), int(rng.integers(3, 12)),
+                 int(rng.choice([1, 3, 4, 5, 8, 16, 23, 40]))]
+        tensors.append(T(shape, random_scale(rng, 0.005, 0.1), int(rng.integers(-128, 128)), name="in"))
+        x = len(tensors) - 1
+    inp = tensors[x]
+    n, h, w, c = inp.shape
+    kh, kw = int(rng.integers(1, min(4, h) + 1)), int(rng.integers(1, min(4, w) + 1))
+    sh, sw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    same = bool(rng.random() < 0.5)
+    oh, ow = _out_size(same, h, kh, sh, 1), _out_size(same, w, kw, sw, 1)
+    tensors.append(T([n, oh, ow, c], inp.scale, inp.zero_point, name="out"))
+    o = fb().Pool2DOptionsT()
+    o.padding, o.strideH, o.strideW, o.filterHeight, o.filterWidth = (0 if same else 1), sh, sw, kh, kw
+    o.fusedActivationFunction = int(rng.choice(ACTS))
+    return Op("MAX_POOL_2D", [x], [len(tensors) - 1], o, "Pool2DOptions")
+
+
+def pool_chain_model(seed: int, n: int = 4) -> bytes:
+    """n MAX_POOL_2D one after another on one 1 x 16 x 16 x C input (C 20 or 23: word-wise and a tail), only
+    the last output a model output, so the planner lays pool outputs over their inputs (window_delta)."""
+    rng = np.random.default_rng(seed)
+    tensors = [T([1, 16, 16, int(rng.choice([20, 23]))], random_scale(rng, 0.005, 0.1), int(rng.integers(-128, 128)),
+                 name="in")]
+    ops: list[Op] = []
+    for _ in range(n):
+        ops.append(max_pool(rng, tensors, ops[-1].outputs[0] if ops else 0))
+    return build(Graph(tensors, ops, [0], [ops[-1].outputs[0]]))
+
 def batch_model(seed: int, n_conv: int, n_dw: int, n_fc: int, big_bias: bool = False, dw3x3: bool = False,
-                oc4: bool = False, wide_scale: bool = False, n_add: int = 0) -> bytes:
-    """One model holding n_conv CONV_2D, n_dw DEPTHWISE_CONV_2D, n_fc FULLY_CONNECTED and n_add ADD random ops
-    (dw3x3: every depthwise op 3x3, multiplier 1, channels a multiple of 4; oc4: every CONV_2D 4-32
-    filters, a multiple of 4)."""
+                oc4: bool = False, wide_scale: bool = False, n_add: int = 0, n_pool: int = 0) -> bytes:
+    """One model holding n_conv CONV_2D, n_dw DEPTHWISE_CONV_2D, n_fc FULLY_CONNECTED, n_add ADD and n_pool
+    MAX_POOL_2D random ops (dw3x3: every depthwise op 3x3, multiplier 1, channels a multiple of 4; oc4: every
+    CONV_2D 4-32 filters, a multiple of 4; a pool takes the pool before it as its input 4 times in 10, so the
+    planner may lay its output over that input)."""
     rng = np.random.default_rng(seed)
     tensors: list[T] = []
     ops: list[Op] = []
-    for kind in ["conv"] * n_conv + ["dw"] * n_dw + ["fc"] * n_fc + ["add"] * n_add:
+    for kind in ["conv"] * n_conv + ["dw"] * n_dw + ["fc"] * n_fc + ["add"] * n_add + ["pool"] * n_pool:
+        if kind == "pool":
+            chain = bool(ops) and ops[-1].opcode == "MAX_POOL_2D" and rng.random() < 0.4
+            ops.append(max_pool(rng, tensors, ops[-1].outputs[0] if chain else None))
+            continue
         ops.append(fully_connected(rng, tensors) if kind == "fc" else add(rng, tensors) if kind == "add"
                    else conv(rng, tensors, kind == "dw", big_bias, dw3x3, oc4, wide_scale))
-    inputs = [i for op in ops for i in (op.inputs if op.opcode == "ADD" else op.inputs[:1])]
-    return build(Graph(tensors, ops, inputs, [op.outputs[0] for op in ops]))
+    made = {op.outputs[0] for op in ops}
+    used = {i for op in ops for i in op.inputs}
+    inputs = [i for op in ops for i in (op.inputs if op.opcode == "ADD" else op.inputs[:1]) if i not in made]
+    return build(Graph(tensors, ops, inputs, [op.outputs[0] for op in ops if op.outputs[0] not in used]))

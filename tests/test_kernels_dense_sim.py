@@ -14,7 +14,7 @@ import pytest
 from pipeline.compiler import kernels_registry
 from pipeline.deploy import DeployOptions, deploy
 from tests.conftest import have_tool, reference_model
-from tests.kernel_batches import batch_model
+from tests.kernel_batches import batch_model, pool_chain_model
 from tests.test_kernels_helpers import compile_and_compare
 
 SIM_TOOLS = {"nucleo_f446re": ("arm-none-eabi-gcc", "qemu-system-arm"),
@@ -127,6 +127,40 @@ def test_random_add_ops_bit_exact_on_nucleo(tmp_path: Path) -> None:
     info = _run("nucleo_f446re", batch_model(71, n_conv=0, n_dw=0, n_fc=0, n_add=16), tmp_path, samples=6)
     used = collections.Counter(op["kernel"] for op in info["ops"])
     assert used["eat_add_s8_dsp"] == 16, used
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("seed", [81, 82])
+def test_random_max_pool_ops_bit_exact_on_nucleo(seed: int, tmp_path: Path) -> None:
+    """eat_max_pool2d_s8_dsp (four channels per word by SSUB8 + SEL, the last channels % 4 byte by byte) over
+    random windows, strides, SAME / VALID padding, channel counts and activations, some pools fed by the pool
+    before them (the planner's output over input)."""
+    if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
+        pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
+    info = _run("nucleo_f446re", batch_model(seed, n_conv=0, n_dw=0, n_fc=0, n_pool=16), tmp_path, samples=6)
+    used = collections.Counter(op["kernel"] for op in info["ops"])
+    assert used["eat_max_pool2d_s8_dsp"] == 16, used
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("seed", [104, 123])
+def test_max_pool_output_over_its_input_on_nucleo(seed: int, tmp_path: Path) -> None:
+    """A chain of pools whose first output the planner lays over its input (checked on the plan): the DSP
+    kernel reads each word's taps before writing it, as planner.window_delta assumes."""
+    from pipeline.compiler.compile import lower_model, plan_model
+    from pipeline.tflite.model import load
+
+    if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
+        pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
+    buf = pool_chain_model(seed)
+    (tmp_path / "chain.tflite").write_bytes(buf)
+    m = load(tmp_path / "chain.tflite")
+    plan = plan_model(m, lower_model(m, "cortex-m4"))
+    op = m.operators[0]
+    i, o = plan.tensor_offset[op.inputs[0]], plan.tensor_offset[op.outputs[0]]
+    assert o < i + m.tensors[op.inputs[0]].nbytes and i < o + m.tensors[op.outputs[0]].nbytes
+    info = _run("nucleo_f446re", buf, tmp_path, samples=6)
+    assert {op["kernel"] for op in info["ops"]} == {"eat_max_pool2d_s8_dsp"}
 
 
 @pytest.mark.sim

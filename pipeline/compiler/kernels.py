@@ -40,6 +40,7 @@ from pipeline.compiler.packing import PackedWeights, select_kernel
 
 Geometry = Mapping[str, int]
 INT32_MAX = (1 << 31) - 1
+RQ_BYTES = 24            # sizeof(eat_rq_t), eat/requant_pc.h: per-channel requantisation constants
 
 
 def _natural(op: str, w: np.ndarray, geo: Geometry) -> tuple[np.ndarray, str]:

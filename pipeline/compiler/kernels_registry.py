@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.compiler.kernels import Geometry, Variant, register
+from pipeline.compiler.kernels import RQ_BYTES, Geometry, Variant, register
 
 ARMV7EM = ("cortex-m4", "cortex-m7")     # ARMv7E-M: the DSP extension (SXTB16, SMLAD)
-RQ_BYTES = 24            # sizeof(eat_rq_t), eat/requant_pc.h: per-channel requantisation constants
 DW16_MAX_TAPS = 25       # EAT_DW16_MAX_TAPS, eat/depthwise_conv.h
 # FULLY_CONNECTED weights as int16 (dsp16) add their int8 size again to the flash: per model at most this
 # much, filled largest layer first (fc_w16_ops). Sized for the smallest ARMv7E-M board here, nucleo_f446re
@@ -115,6 +114,10 @@ register("ADD", "none", ARMV7EM, Variant(
     "eat_add_s8_dsp", "runtime/src/armv7em/add_s8_dsp.c",
     "the inputs' rescalings tabulated per call (256 doubled entries each), the short output requantisation "
     "(SMMULR) 4 elements per word; broadcast, small, or shifts outside the short form go to eat_add_s8"))
+register("MAX_POOL_2D", "none", ARMV7EM, Variant(
+    "eat_max_pool2d_s8_dsp", "runtime/src/armv7em/pooling_s8_dsp.c",
+    "four channels per word, the window's max by SSUB8 + SEL per tap (any window, stride, padding); "
+    "the last channels % 4 byte by byte"))
 
 # ---- ARMv6-M (runtime/src/armv6m/*.c, declared in eat/armv6m.h): Cortex-M0+ ----
 # These fold the input offset themselves (per call, into per-channel constants in planned scratch):

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pipeline.compiler.kernels import Geometry, Variant, register, register_per_call, variant_named
-from pipeline.compiler.kernels_registry import RQ_BYTES   # sizeof(eat_rq_t)
+from pipeline.compiler.kernels import RQ_BYTES, Geometry, Variant, register, register_per_call, variant_named
 from pipeline.compiler.kernels_p8 import M4_LAYOUT   # the M4 d4 FC walk reads p8's per-row table
 from pipeline.compiler.sparse import KEY, window_bytes
 
