@@ -130,37 +130,42 @@ def test_random_add_ops_bit_exact_on_nucleo(tmp_path: Path) -> None:
 
 
 @pytest.mark.sim
-@pytest.mark.parametrize("seed", [81, 82])
-def test_random_max_pool_ops_bit_exact_on_nucleo(seed: int, tmp_path: Path) -> None:
-    """eat_max_pool2d_s8_dsp (four channels per word by SSUB8 + SEL, the last channels % 4 byte by byte) over
-    random windows, strides, SAME / VALID padding, channel counts and activations, some pools fed by the pool
-    before them (the planner's output over input)."""
-    if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
-        pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
-    info = _run("nucleo_f446re", batch_model(seed, n_conv=0, n_dw=0, n_fc=0, n_pool=16), tmp_path, samples=6)
+@pytest.mark.parametrize("board, seed, kernel", [("nucleo_f446re", 81, "eat_max_pool2d_s8_dsp"),
+                                                 ("nucleo_f446re", 82, "eat_max_pool2d_s8_dsp"),
+                                                 ("esp32-c3-devkitm-1", 83, "eat_max_pool2d_s8_rv32")])
+def test_random_max_pool_ops_bit_exact_on_simulator(board: str, seed: int, kernel: str, tmp_path: Path) -> None:
+    """eat_max_pool2d_s8_dsp (four channels per word by SSUB8 + SEL, the last channels % 4 byte by byte) and
+    eat_max_pool2d_s8_rv32 (a pointer per tap, 2x2 straight-line) over random windows, strides, SAME / VALID
+    padding, channel counts and activations, some pools fed by the pool before them."""
+    if not all(_have(t) for t in SIM_TOOLS[board]):
+        pytest.skip(f"{' / '.join(SIM_TOOLS[board])} absent")
+    info = _run(board, batch_model(seed, n_conv=0, n_dw=0, n_fc=0, n_pool=16), tmp_path, samples=6)
     used = collections.Counter(op["kernel"] for op in info["ops"])
-    assert used["eat_max_pool2d_s8_dsp"] == 16, used
+    assert used[kernel] == 16, used
 
 
 @pytest.mark.sim
-@pytest.mark.parametrize("seed", [104, 123])
-def test_max_pool_output_over_its_input_on_nucleo(seed: int, tmp_path: Path) -> None:
-    """A chain of pools whose first output the planner lays over its input (checked on the plan): the DSP
-    kernel reads each word's taps before writing it, as planner.window_delta assumes."""
+@pytest.mark.parametrize("board, core, seed, kernel", [
+    ("nucleo_f446re", "cortex-m4", 104, "eat_max_pool2d_s8_dsp"), ("nucleo_f446re", "cortex-m4", 123, "eat_max_pool2d_s8_dsp"),
+    ("esp32-c3-devkitm-1", "rv32imc", 104, "eat_max_pool2d_s8_rv32")])
+def test_max_pool_output_over_its_input_on_simulator(board: str, core: str, seed: int, kernel: str,
+                                                     tmp_path: Path) -> None:
+    """A chain of pools whose first output the planner lays over its input (checked on the plan): the kernels
+    read a word's (DSP) or a channel's (RV32) taps before writing it, as planner.window_delta assumes."""
     from pipeline.compiler.compile import lower_model, plan_model
     from pipeline.tflite.model import load
 
-    if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
-        pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
+    if not all(_have(t) for t in SIM_TOOLS[board]):
+        pytest.skip(f"{' / '.join(SIM_TOOLS[board])} absent")
     buf = pool_chain_model(seed)
     (tmp_path / "chain.tflite").write_bytes(buf)
     m = load(tmp_path / "chain.tflite")
-    plan = plan_model(m, lower_model(m, "cortex-m4"))
+    plan = plan_model(m, lower_model(m, core))
     op = m.operators[0]
     i, o = plan.tensor_offset[op.inputs[0]], plan.tensor_offset[op.outputs[0]]
     assert o < i + m.tensors[op.inputs[0]].nbytes and i < o + m.tensors[op.outputs[0]].nbytes
-    info = _run("nucleo_f446re", buf, tmp_path, samples=6)
-    assert {op["kernel"] for op in info["ops"]} == {"eat_max_pool2d_s8_dsp"}
+    info = _run(board, buf, tmp_path, samples=6)
+    assert {op["kernel"] for op in info["ops"]} == {kernel}
 
 
 @pytest.mark.sim

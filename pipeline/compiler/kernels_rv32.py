@@ -39,3 +39,7 @@ register("FULLY_CONNECTED", "dense", RV32, Variant(
     "eat_fully_connected_s8_rv32", "runtime/src/rv32/fully_connected_s8_rv32.c",
     "4 rows per pass over the input, unrolled by 4 inputs",
     applies=lambda g: g["filter_offset"] == 0, fold_input_offset=True, header="eat/rv32.h"))
+register("MAX_POOL_2D", "none", RV32, Variant(
+    "eat_max_pool2d_s8_rv32", "runtime/src/rv32/pooling_s8_rv32.c",
+    "each pixel's window worked out once, one pointer per tap over the channels, the 2x2 window straight-line",
+    header="eat/rv32.h"))

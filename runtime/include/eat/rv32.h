@@ -9,6 +9,7 @@
 #include "eat/conv.h"
 #include "eat/depthwise_conv.h"
 #include "eat/fully_connected.h"
+#include "eat/pooling.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,6 +39,9 @@ void eat_depthwise_conv2d_s8_rv32(const eat_depthwise_conv2d_s8_params_t *p, con
 size_t eat_fully_connected_s8_rv32_scratch_bytes(const eat_fully_connected_s8_params_t *p);   /* 0 */
 void eat_fully_connected_s8_rv32(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
+/* MAX_POOL_2D: the window worked out once per pixel, a pointer per tap over the channels, 2x2 straight-line. */
+void eat_max_pool2d_s8_rv32(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output);
 
 #ifdef __cplusplus
 }
