@@ -136,13 +136,16 @@ def add(rng: np.random.Generator, tensors: list[T]) -> Op:
     return Op("ADD", ins, [len(tensors) - 1], opts, "AddOptions")
 
 
-def max_pool(rng: np.random.Generator, tensors: list[T], x: int | None = None) -> Op:
-    """MAX_POOL_2D over a random NHWC input (or tensor x, another pool's output): windows 1-4 x 1-4, strides
-    1-3, SAME (edge windows clipped to the input) or VALID, 1-40 channels (not only multiples of 4), the three activations; the output shares the
-    input's scale and zero point (TFLM requires it)."""
+def max_pool(rng: np.random.Generator, tensors: list[T], x: int | None = None, opcode: str = "MAX_POOL_2D") -> Op:
+    """MAX_POOL_2D (or AVERAGE_POOL_2D) over a random NHWC input (or tensor x, another pool's output): windows
+    1-4 x 1-4, strides 1-3, SAME (edge windows clipped to the input) or VALID, 1-40 channels (not only multiples
+    of 4), the three activations; an average pool 3 times in 10 global over a 12-20 x 12-20 input (144-400 taps:
+    beyond 256 too); the output shares the input's scale and zero point (TFLM requires it)."""
+    wide = opcode == "AVERAGE_POOL_2D" and x is None and rng.random() < 0.3
     if x is None:
-        shape = [int(rng.integers(1, 3)), int(rng.integers(3, 12)), int(rng.integers(3, 12)),
-                 int(rng.choice([1, 3, 4, 5, 8, 16, 23, 40]))]
+        hw = [int(rng.integers(12, 21)), int(rng.integers(12, 21))] if wide else \
+            [int(rng.integers(3, 12)), int(rng.integers(3, 12))]
+        shape = [int(rng.integers(1, 3)), *hw, int(rng.choice([1, 3, 4, 5, 8, 16, 23, 40]))]
         tensors.append(T(shape, random_scale(rng, 0.005, 0.1), int(rng.integers(-128, 128)), name="in"))
         x = len(tensors) - 1
     inp = tensors[x]
@@ -150,12 +153,14 @@ def max_pool(rng: np.random.Generator, tensors: list[T], x: int | None = None) -
     kh, kw = int(rng.integers(1, min(4, h) + 1)), int(rng.integers(1, min(4, w) + 1))
     sh, sw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
     same = bool(rng.random() < 0.5)
+    if wide:
+        kh, kw, sh, sw, same = h, w, 1, 1, False
     oh, ow = _out_size(same, h, kh, sh, 1), _out_size(same, w, kw, sw, 1)
     tensors.append(T([n, oh, ow, c], inp.scale, inp.zero_point, name="out"))
     o = fb().Pool2DOptionsT()
     o.padding, o.strideH, o.strideW, o.filterHeight, o.filterWidth = (0 if same else 1), sh, sw, kh, kw
     o.fusedActivationFunction = int(rng.choice(ACTS))
-    return Op("MAX_POOL_2D", [x], [len(tensors) - 1], o, "Pool2DOptions")
+    return Op(opcode, [x], [len(tensors) - 1], o, "Pool2DOptions")
 
 
 def pool_chain_model(seed: int, n: int = 4) -> bytes:
@@ -169,19 +174,38 @@ def pool_chain_model(seed: int, n: int = 4) -> bytes:
         ops.append(max_pool(rng, tensors, ops[-1].outputs[0] if ops else 0))
     return build(Graph(tensors, ops, [0], [ops[-1].outputs[0]]))
 
+def skewed_avg_model(size: int, channels: int = 8) -> bytes:
+    """A 4x4 MAX_POOL_2D (stride 1) then a global AVERAGE_POOL_2D over its (size - 3)^2 outputs: the maxima of 16
+    random int8 values sit near +110, so the average's sums reach ~(size - 3)^2 * 110 (beyond int16 past 298
+    taps; near its bound at 256)."""
+    rng = np.random.default_rng(size)
+    scale, zp = random_scale(rng, 0.005, 0.1), int(rng.integers(-20, 20))
+    o = size - 3
+    tensors = [T([1, size, size, channels], scale, zp, name="in"), T([1, o, o, channels], scale, zp, name="max"),
+               T([1, 1, 1, channels], scale, zp, name="out")]
+    ops = []
+    for opcode, x, y, k in (("MAX_POOL_2D", 0, 1, 4), ("AVERAGE_POOL_2D", 1, 2, o)):
+        opts = fb().Pool2DOptionsT()
+        opts.padding, opts.strideH, opts.strideW, opts.filterHeight, opts.filterWidth = 1, 1, 1, k, k
+        ops.append(Op(opcode, [x], [y], opts, "Pool2DOptions"))
+    return build(Graph(tensors, ops, [0], [2]))
+
 def batch_model(seed: int, n_conv: int, n_dw: int, n_fc: int, big_bias: bool = False, dw3x3: bool = False,
-                oc4: bool = False, wide_scale: bool = False, n_add: int = 0, n_pool: int = 0) -> bytes:
-    """One model holding n_conv CONV_2D, n_dw DEPTHWISE_CONV_2D, n_fc FULLY_CONNECTED, n_add ADD and n_pool
-    MAX_POOL_2D random ops (dw3x3: every depthwise op 3x3, multiplier 1, channels a multiple of 4; oc4: every
+                oc4: bool = False, wide_scale: bool = False, n_add: int = 0, n_pool: int = 0,
+                n_avg: int = 0) -> bytes:
+    """One model holding n_conv CONV_2D, n_dw DEPTHWISE_CONV_2D, n_fc FULLY_CONNECTED, n_add ADD, n_pool
+    MAX_POOL_2D and n_avg AVERAGE_POOL_2D random ops (dw3x3: every depthwise op 3x3, multiplier 1, channels a multiple of 4; oc4: every
     CONV_2D 4-32 filters, a multiple of 4; a pool takes the pool before it as its input 4 times in 10, so the
     planner may lay its output over that input)."""
     rng = np.random.default_rng(seed)
     tensors: list[T] = []
     ops: list[Op] = []
-    for kind in ["conv"] * n_conv + ["dw"] * n_dw + ["fc"] * n_fc + ["add"] * n_add + ["pool"] * n_pool:
-        if kind == "pool":
-            chain = bool(ops) and ops[-1].opcode == "MAX_POOL_2D" and rng.random() < 0.4
-            ops.append(max_pool(rng, tensors, ops[-1].outputs[0] if chain else None))
+    for kind in ["conv"] * n_conv + ["dw"] * n_dw + ["fc"] * n_fc + ["add"] * n_add + ["pool"] * n_pool \
+            + ["avg"] * n_avg:
+        if kind in ("pool", "avg"):
+            opcode = "MAX_POOL_2D" if kind == "pool" else "AVERAGE_POOL_2D"
+            chain = bool(ops) and ops[-1].opcode == opcode and rng.random() < 0.4
+            ops.append(max_pool(rng, tensors, ops[-1].outputs[0] if chain else None, opcode))
             continue
         ops.append(fully_connected(rng, tensors) if kind == "fc" else add(rng, tensors) if kind == "add"
                    else conv(rng, tensors, kind == "dw", big_bias, dw3x3, oc4, wide_scale))

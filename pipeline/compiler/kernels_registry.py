@@ -118,6 +118,10 @@ register("MAX_POOL_2D", "none", ARMV7EM, Variant(
     "eat_max_pool2d_s8_dsp", "runtime/src/armv7em/pooling_s8_dsp.c",
     "four channels per word, the window's max by SSUB8 + SEL per tap (any window, stride, padding); "
     "the last channels % 4 byte by byte"))
+register("AVERAGE_POOL_2D", "none", ARMV7EM, Variant(
+    "eat_avg_pool2d_s8_dsp", "runtime/src/armv7em/pooling_s8_dsp.c",
+    "four channels per word, the window's sums in int16 lanes by SXTAB16 (windows of up to 256 taps), "
+    "TFLM's rounded division per channel; the last channels % 4 (and larger windows) in int32"))
 
 # ---- ARMv6-M (runtime/src/armv6m/*.c, declared in eat/armv6m.h): Cortex-M0+ ----
 # These fold the input offset themselves (per call, into per-channel constants in planned scratch):

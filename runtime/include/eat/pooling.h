@@ -12,8 +12,10 @@ typedef struct {
 
 void eat_max_pool2d_s8(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output);
 void eat_avg_pool2d_s8(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output);
-/* ARMv7E-M DSP (runtime/src/armv7em/pooling_s8_dsp.c): four channels per word, SSUB8 + SEL per tap, any
- * window; the last channels % 4 byte by byte. */
+/* ARMv7E-M DSP (runtime/src/armv7em/pooling_s8_dsp.c): four channels per word, any window; the max by SSUB8 +
+ * SEL per tap, the average's sums by SXTAB16 in int16 lanes (windows of up to 256 taps); the last channels % 4
+ * byte by byte. */
 void eat_max_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output);
+void eat_avg_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output);
 
 #endif

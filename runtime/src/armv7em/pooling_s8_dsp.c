@@ -1,6 +1,7 @@
-/* MAX_POOL_2D int8 for ARMv7E-M (Cortex-M4/M7): four channels per word, the running max of each window taken
- * by SSUB8 + SEL (per byte lane: GE where a - b >= 0 as signed bytes, then a where GE, else b), any window,
- * stride and padding.
+/* MAX_POOL_2D and AVERAGE_POOL_2D int8 for ARMv7E-M (Cortex-M4/M7): four channels per word. The max: the
+ * running max of each window by SSUB8 + SEL (per byte lane: GE where a - b >= 0 as signed bytes, then a where
+ * GE, else b). The average: the window's sums in int16 lanes by SXTAB16 (channels 0 and 2 of the word) and
+ * SXTAB16 ROR #8 (1 and 3), then per channel TFLM's rounded division. Any window, stride and padding.
  *
  * Why: the portable kernel (pooling_s8.c) compares byte by byte, ~70 instructions per output of a 2x2 window
  * under QEMU: the example's 8x8x16 -> 4x4x16 max pool took 18,458 instructions on the nucleo_f446re, a fifth of
@@ -11,8 +12,9 @@
  * 32-bit at any address (ARMv7-M LDR / STR allow unaligned; eat_rd32 / eat_wr32). The planner may lay the
  * output over the input (planner.window_delta, which assumes each pixel's channels are written before the next
  * pixel's window is read): per word all its taps are read before it is written, as the portable kernel does
- * per channel. Chosen by the compiler's registry for cortex-m4 / cortex-m7 (pipeline/compiler/
- * kernels_registry.py). Elsewhere this file compiles to nothing. */
+ * per channel. The average's int16 lanes hold any window of up to 256 taps (|sum| <= 256 * 128 = 2^15);
+ * larger windows sum in int32 channel by channel. Chosen by the compiler's registry for cortex-m4 / cortex-m7
+ * (pipeline/compiler/kernels_registry.py). Elsewhere this file compiles to nothing. */
 #include "eat/armv7em.h"
 #include "eat/pooling.h"
 
@@ -100,6 +102,76 @@ void eat_max_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input,
                         }
                     }
                     output[c] = (int8_t)eat_clamp_i32(m, p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+}
+
+/* Two int16 lanes plus bytes 1 and 3 of x, sign-extended (SXTAB16 with its ROR #8). */
+static inline int32_t sxtab16_ror8(int32_t acc, int32_t x)
+{
+    int32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(x));
+    return r;
+}
+
+/* TFLM's average of a window's sum over count taps: rounded half away from zero, clamped. */
+static inline int8_t average(int32_t sum, int32_t count, const eat_pool2d_s8_params_t *p)
+{
+    const int32_t v = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+    return (int8_t)eat_clamp_i32(v, p->act_min, p->act_max);
+}
+
+void eat_avg_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output)
+{
+    const int32_t channels = p->channels, row_step = p->in_w * channels;
+    int32_t b, oy, ox, c, fy, fx;
+    for (b = 0; b < p->batches; ++b) {
+        for (oy = 0; oy < p->out_h; ++oy) {
+            const int32_t y0 = oy * p->stride_h - p->pad_h;
+            const int32_t fy0 = y0 < 0 ? -y0 : 0;
+            const int32_t fy1 = p->k_h < p->in_h - y0 ? p->k_h : p->in_h - y0;
+            for (ox = 0; ox < p->out_w; ++ox, output += channels) {
+                const int32_t x0 = ox * p->stride_w - p->pad_w;
+                const int32_t fx0 = x0 < 0 ? -x0 : 0;
+                const int32_t fx1 = p->k_w < p->in_w - x0 ? p->k_w : p->in_w - x0;
+                const int32_t rows = fy1 - fy0, cols = fx1 - fx0, count = rows * cols;
+                const int32_t words = count <= 256 ? channels & ~3 : 0;   /* int16 lanes hold 256 taps */
+                const int8_t *first;
+                if (rows <= 0 || cols <= 0) {   /* no tap: the portable kernel's 0, clamped */
+                    for (c = 0; c < channels; ++c) {
+                        output[c] = (int8_t)eat_clamp_i32(0, p->act_min, p->act_max);
+                    }
+                    continue;
+                }
+                first = input + ((b * p->in_h + y0 + fy0) * p->in_w + x0 + fx0) * channels;
+                for (c = 0; c < words; c += 4) {
+                    const int8_t *row = first + c;
+                    int32_t s02 = 0, s13 = 0;   /* int16 lanes: channels c, c + 2 and c + 1, c + 3 */
+                    for (fy = 0; fy < rows; ++fy, row += row_step) {
+                        const int8_t *tap = row;
+                        for (fx = 0; fx < cols; ++fx, tap += channels) {
+                            const int32_t x = eat_rd32(tap);
+                            s02 = __sxtab16(s02, x);
+                            s13 = sxtab16_ror8(s13, x);
+                        }
+                    }
+                    output[c] = average((int16_t)s02, count, p);
+                    output[c + 1] = average((int16_t)s13, count, p);
+                    output[c + 2] = average(s02 >> 16, count, p);
+                    output[c + 3] = average(s13 >> 16, count, p);
+                }
+                for (; c < channels; ++c) {      /* the last channels % 4, or every channel of a window > 256 */
+                    const int8_t *row = first + c;
+                    int32_t sum = 0;
+                    for (fy = 0; fy < rows; ++fy, row += row_step) {
+                        const int8_t *tap = row;
+                        for (fx = 0; fx < cols; ++fx, tap += channels) {
+                            sum += *tap;
+                        }
+                    }
+                    output[c] = average(sum, count, p);
                 }
             }
         }
