@@ -10,6 +10,59 @@ typedef struct {
     int32_t act_min, act_max;
 } eat_pool2d_s8_params_t;
 
+/* The part of output pixel (b, oy, ox)'s window inside the input (TFLM's filter clipped to it): *first its
+ * first tap (channel 0), *rows x *cols taps. Returns 0 when no tap is inside. Every pooling kernel's. */
+static inline int eat_pool_window(const eat_pool2d_s8_params_t *p, const int8_t *input, int32_t b, int32_t oy,
+                                  int32_t ox, const int8_t **first, int32_t *rows, int32_t *cols)
+{
+    const int32_t in_y0 = oy * p->stride_h - p->pad_h;
+    const int32_t in_x0 = ox * p->stride_w - p->pad_w;
+    const int32_t fy0 = eat_max_i32(0, -in_y0);
+    const int32_t fy1 = eat_min_i32(p->k_h, p->in_h - in_y0);
+    const int32_t fx0 = eat_max_i32(0, -in_x0);
+    const int32_t fx1 = eat_min_i32(p->k_w, p->in_w - in_x0);
+    *rows = fy1 - fy0;
+    *cols = fx1 - fx0;
+    if (*rows <= 0 || *cols <= 0) {
+        return 0;
+    }
+    *first = input + ((b * p->in_h + in_y0 + fy0) * p->in_w + in_x0 + fx0) * p->channels;
+    return 1;
+}
+
+/* The max of one channel over rows x cols taps from `tap` (rows in_w * channels bytes apart, columns
+ * `channels`), from -128 (TFLM's lowest). */
+static inline int32_t eat_pool_max(const eat_pool2d_s8_params_t *p, const int8_t *tap, int32_t rows, int32_t cols)
+{
+    const int32_t channels = p->channels, row_step = p->in_w * channels;
+    int32_t m = -128, fy, fx;
+    for (fy = 0; fy < rows; ++fy, tap += row_step - cols * channels) {
+        for (fx = 0; fx < cols; ++fx, tap += channels) {
+            m = *tap > m ? *tap : m;
+        }
+    }
+    return m;
+}
+
+/* The sum of the same taps. */
+static inline int32_t eat_pool_sum(const eat_pool2d_s8_params_t *p, const int8_t *tap, int32_t rows, int32_t cols)
+{
+    const int32_t channels = p->channels, row_step = p->in_w * channels;
+    int32_t sum = 0, fy, fx;
+    for (fy = 0; fy < rows; ++fy, tap += row_step - cols * channels) {
+        for (fx = 0; fx < cols; ++fx, tap += channels) {
+            sum += *tap;
+        }
+    }
+    return sum;
+}
+
+/* TFLM's average of a sum over count taps: rounded half away from zero. */
+static inline int32_t eat_pool_average(int32_t sum, int32_t count)
+{
+    return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+}
+
 void eat_max_pool2d_s8(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output);
 void eat_avg_pool2d_s8(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output);
 /* ARMv7E-M DSP (runtime/src/armv7em/pooling_s8_dsp.c): four channels per word, any window; the max by SSUB8 +

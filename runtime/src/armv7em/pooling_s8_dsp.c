@@ -45,29 +45,20 @@ static inline int32_t splat4(int32_t v)
 
 void eat_max_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output)
 {
-    const int32_t channels = p->channels, words = channels & ~3;
-    const int32_t row_step = p->in_w * channels;
+    const int32_t channels = p->channels, words = channels & ~3, row_step = p->in_w * channels;
     const int clamp = p->act_min > -128 || p->act_max < 127;
     const int32_t lo4 = splat4(p->act_min), hi4 = splat4(p->act_max);
-    int32_t b, oy, ox, c, fy, fx;
+    int32_t b, oy, ox, c, fy, fx, rows = 0, cols = 0;
     for (b = 0; b < p->batches; ++b) {
         for (oy = 0; oy < p->out_h; ++oy) {
-            const int32_t y0 = oy * p->stride_h - p->pad_h;
-            const int32_t fy0 = y0 < 0 ? -y0 : 0;
-            const int32_t fy1 = p->k_h < p->in_h - y0 ? p->k_h : p->in_h - y0;
             for (ox = 0; ox < p->out_w; ++ox, output += channels) {
-                const int32_t x0 = ox * p->stride_w - p->pad_w;
-                const int32_t fx0 = x0 < 0 ? -x0 : 0;
-                const int32_t fx1 = p->k_w < p->in_w - x0 ? p->k_w : p->in_w - x0;
-                const int32_t rows = fy1 - fy0, cols = fx1 - fx0;
-                const int8_t *first;
-                if (rows <= 0 || cols <= 0) {   /* wholly in the padding: TFLM's max of nothing, -128 */
+                const int8_t *first = input;
+                if (!eat_pool_window(p, input, b, oy, ox, &first, &rows, &cols)) {   /* TFLM's max of nothing */
                     for (c = 0; c < channels; ++c) {
                         output[c] = (int8_t)eat_clamp_i32(-128, p->act_min, p->act_max);
                     }
                     continue;
                 }
-                first = input + ((b * p->in_h + y0 + fy0) * p->in_w + x0 + fx0) * channels;
                 for (c = 0; c < words; c += 4) {
                     const int8_t *row = first + c;
                     int32_t m = eat_rd32(row);
@@ -93,15 +84,7 @@ void eat_max_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input,
                     eat_wr32(output + c, m);
                 }
                 for (; c < channels; ++c) {      /* the last 1-3 channels */
-                    const int8_t *row = first + c;
-                    int32_t m = -128;
-                    for (fy = 0; fy < rows; ++fy, row += row_step) {
-                        const int8_t *tap = row;
-                        for (fx = 0; fx < cols; ++fx, tap += channels) {
-                            m = *tap > m ? *tap : m;
-                        }
-                    }
-                    output[c] = (int8_t)eat_clamp_i32(m, p->act_min, p->act_max);
+                    output[c] = (int8_t)eat_clamp_i32(eat_pool_max(p, first + c, rows, cols), p->act_min, p->act_max);
                 }
             }
         }
@@ -116,36 +99,29 @@ static inline int32_t sxtab16_ror8(int32_t acc, int32_t x)
     return r;
 }
 
-/* TFLM's average of a window's sum over count taps: rounded half away from zero, clamped. */
+/* TFLM's average of a window's sum over count taps, clamped. */
 static inline int8_t average(int32_t sum, int32_t count, const eat_pool2d_s8_params_t *p)
 {
-    const int32_t v = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
-    return (int8_t)eat_clamp_i32(v, p->act_min, p->act_max);
+    return (int8_t)eat_clamp_i32(eat_pool_average(sum, count), p->act_min, p->act_max);
 }
 
 void eat_avg_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output)
 {
     const int32_t channels = p->channels, row_step = p->in_w * channels;
-    int32_t b, oy, ox, c, fy, fx;
+    int32_t b, oy, ox, c, fy, fx, rows = 0, cols = 0;
     for (b = 0; b < p->batches; ++b) {
         for (oy = 0; oy < p->out_h; ++oy) {
-            const int32_t y0 = oy * p->stride_h - p->pad_h;
-            const int32_t fy0 = y0 < 0 ? -y0 : 0;
-            const int32_t fy1 = p->k_h < p->in_h - y0 ? p->k_h : p->in_h - y0;
             for (ox = 0; ox < p->out_w; ++ox, output += channels) {
-                const int32_t x0 = ox * p->stride_w - p->pad_w;
-                const int32_t fx0 = x0 < 0 ? -x0 : 0;
-                const int32_t fx1 = p->k_w < p->in_w - x0 ? p->k_w : p->in_w - x0;
-                const int32_t rows = fy1 - fy0, cols = fx1 - fx0, count = rows * cols;
-                const int32_t words = count <= 256 ? channels & ~3 : 0;   /* int16 lanes hold 256 taps */
-                const int8_t *first;
-                if (rows <= 0 || cols <= 0) {   /* no tap: the portable kernel's 0, clamped */
+                const int8_t *first = input;
+                int32_t count, words;
+                if (!eat_pool_window(p, input, b, oy, ox, &first, &rows, &cols)) {   /* the portable kernel's 0 */
                     for (c = 0; c < channels; ++c) {
                         output[c] = (int8_t)eat_clamp_i32(0, p->act_min, p->act_max);
                     }
                     continue;
                 }
-                first = input + ((b * p->in_h + y0 + fy0) * p->in_w + x0 + fx0) * channels;
+                count = rows * cols;
+                words = count <= 256 ? channels & ~3 : 0;   /* int16 lanes hold 256 taps */
                 for (c = 0; c < words; c += 4) {
                     const int8_t *row = first + c;
                     int32_t s02 = 0, s13 = 0;   /* int16 lanes: channels c, c + 2 and c + 1, c + 3 */
@@ -163,15 +139,7 @@ void eat_avg_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input,
                     output[c + 3] = average(s13 >> 16, count, p);
                 }
                 for (; c < channels; ++c) {      /* the last channels % 4, or every channel of a window > 256 */
-                    const int8_t *row = first + c;
-                    int32_t sum = 0;
-                    for (fy = 0; fy < rows; ++fy, row += row_step) {
-                        const int8_t *tap = row;
-                        for (fx = 0; fx < cols; ++fx, tap += channels) {
-                            sum += *tap;
-                        }
-                    }
-                    output[c] = average(sum, count, p);
+                    output[c] = average(eat_pool_sum(p, first + c, rows, cols), count, p);
                 }
             }
         }

@@ -36,39 +36,19 @@ void eat_max_pool2d_s8_rv32(const eat_pool2d_s8_params_t *p, const int8_t *input
 {
     const int32_t channels = p->channels, row_step = p->in_w * channels;
     const int clamp = p->act_min > -128 || p->act_max < 127;
-    int32_t b, oy, ox, c, fy, fx;
+    int32_t b, oy, ox, c, rows = 0, cols = 0;
     for (b = 0; b < p->batches; ++b) {
         for (oy = 0; oy < p->out_h; ++oy) {
-            const int32_t y0 = oy * p->stride_h - p->pad_h;
-            const int32_t fy0 = y0 < 0 ? -y0 : 0;
-            const int32_t fy1 = p->k_h < p->in_h - y0 ? p->k_h : p->in_h - y0;
             for (ox = 0; ox < p->out_w; ++ox, output += channels) {
-                const int32_t x0 = ox * p->stride_w - p->pad_w;
-                const int32_t fx0 = x0 < 0 ? -x0 : 0;
-                const int32_t fx1 = p->k_w < p->in_w - x0 ? p->k_w : p->in_w - x0;
-                const int32_t rows = fy1 - fy0, cols = fx1 - fx0;
-                const int8_t *first;
-                if (rows <= 0 || cols <= 0) {   /* wholly in the padding: TFLM's max of nothing, -128 */
-                    for (c = 0; c < channels; ++c) {
-                        output[c] = (int8_t)eat_clamp_i32(-128, p->act_min, p->act_max);
-                    }
-                    continue;
-                }
-                first = input + ((b * p->in_h + y0 + fy0) * p->in_w + x0 + fx0) * channels;
-                if (rows == 2 && cols == 2) {
+                const int8_t *first = input;
+                const int inside = eat_pool_window(p, input, b, oy, ox, &first, &rows, &cols);
+                if (inside && rows == 2 && cols == 2) {
                     max4_pixel(first, first + channels, first + row_step, first + row_step + channels, output,
                                channels, p, clamp);
                     continue;
                 }
-                for (c = 0; c < channels; ++c) {
-                    const int8_t *row = first + c;
-                    int32_t m = -128;
-                    for (fy = 0; fy < rows; ++fy, row += row_step) {
-                        const int8_t *tap = row;
-                        for (fx = 0; fx < cols; ++fx, tap += channels) {
-                            m = max_i8(m, *tap);
-                        }
-                    }
+                for (c = 0; c < channels; ++c) {   /* other windows; none inside: TFLM's max of nothing */
+                    const int32_t m = inside ? eat_pool_max(p, first + c, rows, cols) : -128;
                     output[c] = (int8_t)eat_clamp_i32(m, p->act_min, p->act_max);
                 }
             }
