@@ -30,13 +30,14 @@ static inline int eat_pool_window(const eat_pool2d_s8_params_t *p, const int8_t 
     return 1;
 }
 
-/* The max of one channel over rows x cols taps from `tap` (rows in_w * channels bytes apart, columns
+/* The max of one channel over rows x cols taps from `row` (rows in_w * channels bytes apart, columns
  * `channels`), from -128 (TFLM's lowest). */
-static inline int32_t eat_pool_max(const eat_pool2d_s8_params_t *p, const int8_t *tap, int32_t rows, int32_t cols)
+static inline int32_t eat_pool_max(const eat_pool2d_s8_params_t *p, const int8_t *row, int32_t rows, int32_t cols)
 {
     const int32_t channels = p->channels, row_step = p->in_w * channels;
     int32_t m = -128, fy, fx;
-    for (fy = 0; fy < rows; ++fy, tap += row_step - cols * channels) {
+    for (fy = 0; fy < rows; ++fy, row += row_step) {
+        const int8_t *tap = row;
         for (fx = 0; fx < cols; ++fx, tap += channels) {
             m = *tap > m ? *tap : m;
         }
@@ -45,11 +46,12 @@ static inline int32_t eat_pool_max(const eat_pool2d_s8_params_t *p, const int8_t
 }
 
 /* The sum of the same taps. */
-static inline int32_t eat_pool_sum(const eat_pool2d_s8_params_t *p, const int8_t *tap, int32_t rows, int32_t cols)
+static inline int32_t eat_pool_sum(const eat_pool2d_s8_params_t *p, const int8_t *row, int32_t rows, int32_t cols)
 {
     const int32_t channels = p->channels, row_step = p->in_w * channels;
     int32_t sum = 0, fy, fx;
-    for (fy = 0; fy < rows; ++fy, tap += row_step - cols * channels) {
+    for (fy = 0; fy < rows; ++fy, row += row_step) {
+        const int8_t *tap = row;
         for (fx = 0; fx < cols; ++fx, tap += channels) {
             sum += *tap;
         }
