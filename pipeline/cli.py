@@ -277,6 +277,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _forget_escaped_interrupt() -> None:
+    """CPython marks a KeyboardInterrupt that left an exec() of source text as unhandled (run_eval_code_obj), and
+    at exit kills the process with SIGINT even when main() caught it and returns 130: a Ctrl-C that lands while
+    dataclasses exec()s a generated __init__ (importing a module) ended a deploy as signal -2 on a loaded machine.
+    Running source text once more, to completion, clears that mark."""
+    exec("None")  # noqa: S102  (a constant: the point is the evaluation, see above)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console(stderr=True)
@@ -290,6 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         console.print("interrupted")
+        _forget_escaped_interrupt()
         return 130
     finally:
         interrupt.uninstall(previous)  # main() called in-process (tests, the API): the caller's handlers as they were
