@@ -74,6 +74,15 @@ static inline int32_t eat_bytes4(int32_t v)
     return (int32_t)((uint32_t)(uint8_t)v * 0x01010101u);
 }
 
+/* acc's two int16 lanes plus bytes 1 and 3 of x, sign-extended (SXTAB16 with its free ROR #8, as
+ * eat_sxtb16_ror8). */
+static inline int32_t eat_sxtab16_ror8(int32_t acc, int32_t x)
+{
+    int32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(x));
+    return r;
+}
+
 #else
 #define EAT_ARMV7EM_DSP 0
 #endif

@@ -37,17 +37,11 @@
                 : [x] "r"(X) : "cc");                                                                    \
     } while (0)
 
-/* A byte in all four lanes. */
-static inline int32_t splat4(int32_t v)
-{
-    return (int32_t)((uint32_t)(uint8_t)v * 0x01010101u);
-}
-
 void eat_max_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output)
 {
     const int32_t channels = p->channels, words = channels & ~3, row_step = p->in_w * channels;
     const int clamp = p->act_min > -128 || p->act_max < 127;
-    const int32_t lo4 = splat4(p->act_min), hi4 = splat4(p->act_max);
+    const int32_t lo4 = eat_bytes4(p->act_min), hi4 = eat_bytes4(p->act_max);
     int32_t b, oy, ox, c, fy, fx, rows = 0, cols = 0;
     for (b = 0; b < p->batches; ++b) {
         for (oy = 0; oy < p->out_h; ++oy) {
@@ -91,14 +85,6 @@ void eat_max_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input,
     }
 }
 
-/* Two int16 lanes plus bytes 1 and 3 of x, sign-extended (SXTAB16 with its ROR #8). */
-static inline int32_t sxtab16_ror8(int32_t acc, int32_t x)
-{
-    int32_t r;
-    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(x));
-    return r;
-}
-
 /* TFLM's average of a window's sum over count taps, clamped. */
 static inline int8_t average(int32_t sum, int32_t count, const eat_pool2d_s8_params_t *p)
 {
@@ -130,7 +116,7 @@ void eat_avg_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input,
                         for (fx = 0; fx < cols; ++fx, tap += channels) {
                             const int32_t x = eat_rd32(tap);
                             s02 = __sxtab16(s02, x);
-                            s13 = sxtab16_ror8(s13, x);
+                            s13 = eat_sxtab16_ror8(s13, x);
                         }
                     }
                     output[c] = average((int16_t)s02, count, p);
