@@ -10,24 +10,33 @@ typedef struct {
     int32_t act_min, act_max;
 } eat_pool2d_s8_params_t;
 
-/* The part of output pixel (b, oy, ox)'s window inside the input (TFLM's filter clipped to it): *first its
- * first tap (channel 0), *rows x *cols taps. Returns 0 when no tap is inside. Every pooling kernel's. */
-static inline int eat_pool_window(const eat_pool2d_s8_params_t *p, const int8_t *input, int32_t b, int32_t oy,
-                                  int32_t ox, const int8_t **first, int32_t *rows, int32_t *cols)
+/* Output row (b, oy)'s window rows inside the input (TFLM's filter clipped to it): returns how many (<= 0:
+ * none) and, when any, sets *row to the first one's column 0, channel 0. Worked out once per output row;
+ * eat_pool_cols does the columns per pixel. Every pooling kernel's window. */
+static inline int32_t eat_pool_rows(const eat_pool2d_s8_params_t *p, const int8_t *input, int32_t b, int32_t oy,
+                                    const int8_t **row)
 {
     const int32_t in_y0 = oy * p->stride_h - p->pad_h;
-    const int32_t in_x0 = ox * p->stride_w - p->pad_w;
     const int32_t fy0 = eat_max_i32(0, -in_y0);
-    const int32_t fy1 = eat_min_i32(p->k_h, p->in_h - in_y0);
-    const int32_t fx0 = eat_max_i32(0, -in_x0);
-    const int32_t fx1 = eat_min_i32(p->k_w, p->in_w - in_x0);
-    *rows = fy1 - fy0;
-    *cols = fx1 - fx0;
-    if (*rows <= 0 || *cols <= 0) {
-        return 0;
+    const int32_t rows = eat_min_i32(p->k_h, p->in_h - in_y0) - fy0;
+    if (rows > 0) {
+        *row = input + (b * p->in_h + in_y0 + fy0) * p->in_w * p->channels;
     }
-    *first = input + ((b * p->in_h + in_y0 + fy0) * p->in_w + in_x0 + fx0) * p->channels;
-    return 1;
+    return rows;
+}
+
+/* Output column ox's window columns inside the input: how many (<= 0: none) and, when any, *first = the first
+ * tap (channel 0) in `row`. */
+static inline int32_t eat_pool_cols(const eat_pool2d_s8_params_t *p, const int8_t *row, int32_t ox,
+                                    const int8_t **first)
+{
+    const int32_t in_x0 = ox * p->stride_w - p->pad_w;
+    const int32_t fx0 = eat_max_i32(0, -in_x0);
+    const int32_t cols = eat_min_i32(p->k_w, p->in_w - in_x0) - fx0;
+    if (cols > 0) {
+        *first = row + (in_x0 + fx0) * p->channels;
+    }
+    return cols;
 }
 
 /* The max of one channel over rows x cols taps from `row` (rows in_w * channels bytes apart, columns

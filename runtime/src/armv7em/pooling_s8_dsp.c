@@ -42,12 +42,15 @@ void eat_max_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input,
     const int32_t channels = p->channels, words = channels & ~3, row_step = p->in_w * channels;
     const int clamp = p->act_min > -128 || p->act_max < 127;
     const int32_t lo4 = eat_bytes4(p->act_min), hi4 = eat_bytes4(p->act_max);
-    int32_t b, oy, ox, c, fy, fx, rows = 0, cols = 0;
+    int32_t b, oy, ox, c, fy, fx;
     for (b = 0; b < p->batches; ++b) {
         for (oy = 0; oy < p->out_h; ++oy) {
+            const int8_t *in_row = input;
+            const int32_t rows = eat_pool_rows(p, input, b, oy, &in_row);
             for (ox = 0; ox < p->out_w; ++ox, output += channels) {
-                const int8_t *first = input;
-                if (!eat_pool_window(p, input, b, oy, ox, &first, &rows, &cols)) {   /* TFLM's max of nothing */
+                const int8_t *first = in_row;
+                const int32_t cols = eat_pool_cols(p, in_row, ox, &first);
+                if (rows <= 0 || cols <= 0) {   /* TFLM's max of nothing */
                     for (c = 0; c < channels; ++c) {
                         output[c] = (int8_t)eat_clamp_i32(-128, p->act_min, p->act_max);
                     }
@@ -94,13 +97,16 @@ static inline int8_t average(int32_t sum, int32_t count, const eat_pool2d_s8_par
 void eat_avg_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output)
 {
     const int32_t channels = p->channels, row_step = p->in_w * channels;
-    int32_t b, oy, ox, c, fy, fx, rows = 0, cols = 0;
+    int32_t b, oy, ox, c, fy, fx;
     for (b = 0; b < p->batches; ++b) {
         for (oy = 0; oy < p->out_h; ++oy) {
+            const int8_t *in_row = input;
+            const int32_t rows = eat_pool_rows(p, input, b, oy, &in_row);
             for (ox = 0; ox < p->out_w; ++ox, output += channels) {
-                const int8_t *first = input;
+                const int8_t *first = in_row;
+                const int32_t cols = eat_pool_cols(p, in_row, ox, &first);
                 int32_t count, words;
-                if (!eat_pool_window(p, input, b, oy, ox, &first, &rows, &cols)) {   /* the portable kernel's 0 */
+                if (rows <= 0 || cols <= 0) {   /* the portable kernel's 0 */
                     for (c = 0; c < channels; ++c) {
                         output[c] = (int8_t)eat_clamp_i32(0, p->act_min, p->act_max);
                     }

@@ -36,12 +36,15 @@ void eat_max_pool2d_s8_rv32(const eat_pool2d_s8_params_t *p, const int8_t *input
 {
     const int32_t channels = p->channels, row_step = p->in_w * channels;
     const int clamp = p->act_min > -128 || p->act_max < 127;
-    int32_t b, oy, ox, c, rows = 0, cols = 0;
+    int32_t b, oy, ox, c;
     for (b = 0; b < p->batches; ++b) {
         for (oy = 0; oy < p->out_h; ++oy) {
+            const int8_t *row = input;
+            const int32_t rows = eat_pool_rows(p, input, b, oy, &row);
             for (ox = 0; ox < p->out_w; ++ox, output += channels) {
-                const int8_t *first = input;
-                const int inside = eat_pool_window(p, input, b, oy, ox, &first, &rows, &cols);
+                const int8_t *first = row;
+                const int32_t cols = eat_pool_cols(p, row, ox, &first);
+                const int inside = rows > 0 && cols > 0;
                 if (inside && rows == 2 && cols == 2) {
                     max4_pixel(first, first + channels, first + row_step, first + row_step + channels, output,
                                channels, p, clamp);
