@@ -186,7 +186,8 @@ register("CONV_2D", "dense", ARMV6M, Variant(
 register("DEPTHWISE_CONV_2D", "dense", ARMV6M, Variant(
     "eat_depthwise_conv2d_s8_armv6m", "runtime/src/armv6m/depthwise_conv2d_s8_armv6m.c",
     "4 adjacent channels per word load (dw4), exact two-multiply requantisation skipped outside the "
-    "accumulator bounds", scratch=lambda g: 36 * g["oc"], header="eat/armv6m.h", clamp_bounds=True))
+    "accumulator bounds; one call sums every channel of a pixel", scratch=lambda g: 40 * g["oc"],
+    header="eat/armv6m.h", clamp_bounds=True))
 register("FULLY_CONNECTED", "dense", ARMV6M, Variant(
     "eat_fully_connected_s8_swar_armv6m", "runtime/src/armv6m/fully_connected_s8_swar_armv6m.c",
     "the input as unsigned bytes x + 128 against word-packed pairs of w + 128: two products per MULS, "

@@ -41,14 +41,21 @@ void eat_armv6m_gemv4_s8(const int8_t *x, const int8_t *w, int32_t k, int32_t nb
 void eat_armv6m_gemv4_off_s8(const int8_t *x, const int8_t *w, int32_t k, int32_t nblocks,
                              const int32_t *init, int32_t *out, int32_t x_off);
 
-/* Depthwise, 4 adjacent channels: acc[j] += sum over rows x cols taps of (x + x_off) * w, a tap
- * stepping geo[0] = c bytes, a row skipping geo[1] (x) and geo[2] (w) more; geo[3] = x_off.
- * x, w 4-byte aligned, c % 4 == 0, rows, cols >= 1 (see dw4_s8_armv6m.c). */
+/* Depthwise, one output pixel's window: its geometry and channel blocks (see dw4_s8_armv6m.c). */
+typedef struct {
+    int32_t c;              /* bytes from one tap to the next (the channels) */
+    int32_t x_skip, w_skip; /* bytes skipped at the end of a window row, in x and in w */
+    int32_t x_off;          /* the input offset added to every x */
+    int32_t blocks;         /* blocks of 4 channels */
+    const int32_t *bias;    /* 4 * blocks sums' initial values */
+} eat_armv6m_dw4_geo_t;
+/* sums[j] = bias[j] + sum over rows x cols taps of (x + x_off) * w, j < 4 * blocks, 4 adjacent channels per
+ * pass. x, w 4-byte aligned, c % 4 == 0, rows, cols, blocks >= 1. */
 void eat_armv6m_dw4_s8(const int8_t *x, const int8_t *w, int32_t rows, int32_t cols,
-                       const int32_t geo[4], int32_t acc[4]);
+                       const eat_armv6m_dw4_geo_t *geo, int32_t *sums);
 /* The same when x_off == 128 (input zero point -128): one EORS per word instead of four ADDs. */
 void eat_armv6m_dw4u_s8(const int8_t *x, const int8_t *w, int32_t rows, int32_t cols,
-                        const int32_t geo[4], int32_t acc[4]);
+                        const eat_armv6m_dw4_geo_t *geo, int32_t *sums);
 
 /* Per-channel requantisation prepared once per call: the fast path's constants, and the channel's
  * own multiplier and shift for the other cases. */

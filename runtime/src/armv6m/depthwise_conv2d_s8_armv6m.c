@@ -3,10 +3,10 @@
 
 #if defined(__ARM_ARCH_6M__)
 
-/* Per channel: the requantisation constants (36 bytes; packing.py KERNEL_SCRATCH_PER_CHANNEL). */
+/* Per channel: the requantisation constants (36 bytes) and one pixel's sum (4). */
 size_t eat_depthwise_conv2d_s8_armv6m_scratch_bytes(const eat_depthwise_conv2d_s8_params_t *p)
 {
-    return (size_t)p->out_c * sizeof(eat_armv6m_rq_t);
+    return (size_t)p->out_c * (sizeof(eat_armv6m_rq_t) + sizeof(int32_t));
 }
 
 /* `bias` is int32[3][out_c]: the bias, then the accumulator bounds lo[oc] and hi[oc]. */
@@ -18,6 +18,7 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
     const int32_t off = p->input_offset;
     const int32_t act_min = p->act_min, act_max = p->act_max;   /* locals: `out` may alias *p */
     eat_armv6m_rq_t *rq = (eat_armv6m_rq_t *)scratch;
+    int32_t *sums = (int32_t *)(void *)(rq + c);
     int32_t b, oy, ox, ch, fy, fx, j;
     int words;
     const int32_t *lo = bias + c, *hi = bias + 2 * c;
@@ -46,26 +47,21 @@ void eat_depthwise_conv2d_s8_armv6m(const eat_depthwise_conv2d_s8_params_t *p, c
                 const int8_t *in0 = in_b + ((iy0 + fy0) * p->in_w + ix0 + fx0) * c;
                 const int8_t *w0 = w->data + (fy0 * p->k_w + fx0) * c;
                 int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * c;
-                if (words && nfx > 0 && fy1 > fy0) {
-                    const int32_t geo[4] = {c, in_skip, w_skip, off};
-                    for (ch = 0; ch < c; ch += 4) {
-                        int32_t acc[4];
-                        acc[0] = bias[ch];
-                        acc[1] = bias[ch + 1];
-                        acc[2] = bias[ch + 2];
-                        acc[3] = bias[ch + 3];
-                        if (off == 128) {   /* input zero point -128: x + 128 is the byte, top bit flipped */
-                            eat_armv6m_dw4u_s8(in0 + ch, w0 + ch, fy1 - fy0, nfx, geo, acc);
-                        } else {
-                            eat_armv6m_dw4_s8(in0 + ch, w0 + ch, fy1 - fy0, nfx, geo, acc);
-                        }
-                        out[ch] = eat_armv6m_rq_bounded(&rq[ch], acc[0], lo[ch], hi[ch], act_min, act_max);
-                        out[ch + 1] = eat_armv6m_rq_bounded(&rq[ch + 1], acc[1], lo[ch + 1], hi[ch + 1],
-                                                            act_min, act_max);
-                        out[ch + 2] = eat_armv6m_rq_bounded(&rq[ch + 2], acc[2], lo[ch + 2], hi[ch + 2],
-                                                            act_min, act_max);
-                        out[ch + 3] = eat_armv6m_rq_bounded(&rq[ch + 3], acc[3], lo[ch + 3], hi[ch + 3],
-                                                            act_min, act_max);
+                if (words && nfx > 0 && fy1 > fy0) {   /* every channel's sum in one call, then requantised */
+                    eat_armv6m_dw4_geo_t geo;
+                    geo.c = c;
+                    geo.x_skip = in_skip;
+                    geo.w_skip = w_skip;
+                    geo.x_off = off;
+                    geo.blocks = c / 4;
+                    geo.bias = bias;
+                    if (off == 128) {   /* input zero point -128: x + 128 is the byte, top bit flipped */
+                        eat_armv6m_dw4u_s8(in0, w0, fy1 - fy0, nfx, &geo, sums);
+                    } else {
+                        eat_armv6m_dw4_s8(in0, w0, fy1 - fy0, nfx, &geo, sums);
+                    }
+                    for (ch = 0; ch < c; ++ch) {
+                        out[ch] = eat_armv6m_rq_bounded(&rq[ch], sums[ch], lo[ch], hi[ch], act_min, act_max);
                     }
                     continue;
                 }
