@@ -105,6 +105,12 @@ class CoreCosts:
     # beside `out`
     dense_mac_c1_w128: float = 0.0
     dense_c1_plane_taps: int = 0
+    # dense kernels priced apart from the sparse ones' `out` (None: out)
+    dense_out: float | None = None      # dense CONV_2D per output
+    dense_out_dw: float | None = None   # dense DEPTHWISE_CONV_2D per output (None: dense_out, then out)
+    dense_dw_pixel: float = 0.0         # dense DEPTHWISE_CONV_2D per output pixel (its per-pixel call)
+    dense_fc_rows: int = 1              # dense FULLY_CONNECTED: MACs counted over out_c rounded up to this (the
+    #                                     kernel's rows per pass)
 
 
 # Fitted to `scripts/calibrate_sparse.py BOARD` (FC 256x64, 1x1 conv 8x8x32->32, 3x3 conv 8x8x8->16,
@@ -173,15 +179,26 @@ COSTS: dict[str, CoreCosts] = {
     # multiply two pixels per MULS (uint16 x + 129; lo / hi started from the bias and the channel's negative
     # weights, split at the channel's end): kws 80 % 1x1 convs 921,942-948,275 -> 848,909-874,090 (est. 943,765
     # with the old figures, ~851 k with these), the example's conv2 (b4) 35,526 -> 33,354 (est. ~32 k).
-    # dense_dw_tap 4.8 -> 3.4 since one call of the dw4 walk sums every channel block of a pixel
-    # (`scripts/profile_layers.py kws_ref_model.tflite pico dense OUT`: the four 3x3 depthwise 25x5x64
-    # 1,104,110-1,137,892 -> 1,026,790-1,058,441; est. 1,140,800 -> 1,040,000).
-    "cortex-m0plus": CoreCosts(dense_mac=5.6, dense_tap=4.0, dense_dw_tap=3.4, out=49.0, pair=22.2,
+    # The dense side refitted to every dense layer of the four reference models and the example
+    # (`scripts/profile_layers.py MODEL pico dense OUT`, least squares on relative error, after one call of the
+    # dw4 walk took every channel block of a pixel). Before, dense_mac 5.6 / out 49 / dense_tap 4.0 /
+    # dense_dw_tap 4.8 (fitted to the reference kernels, then kept) priced the swar convs and FCs 1.2-1.6x
+    # over what they measure (ad01's 128 -> 128 FCs est. 98,022 against 67,888), so at 50 % one-shot three of
+    # ad01's FCs went p8 and ran 6-8 % slower than dense. Now:
+    # - CONV_2D (swar): dense_mac 3.56, dense_out 74.5, dense_tap 8.42; the 28 layers within 0.91-1.08x but
+    #   vww's first two (3 and 8 input channels: 0.82x, 0.92x);
+    # - DEPTHWISE_CONV_2D: 12.71 per MAC (dense_mac + dense_dw_tap 9.15), 606 per pixel, no per-output term;
+    #   the 17 layers within 0.91-1.14x;
+    # - FULLY_CONNECTED (swar): 3.53 per MAC over rows rounded up to 8, 81.5 per output (115.8 per-channel),
+    #   838 per call; the 15 layers within 0.89-1.02x.
+    "cortex-m0plus": CoreCosts(dense_mac=3.56, dense_tap=8.42, dense_dw_tap=9.15, out=49.0, pair=22.2,
                                pair_dw=29.0, channel=131.0, pixel=50.0, fill=12.0,
                                blk_pair=71.0, blk_channel=87.0, blk_out=27.0, blk_out4=35.0, blk_gather=8.0, blk_tap=25.0,
                                blk4_pair=43.0, blk4_channel=63.0, channel_fc=68.0,
                                plane_nz=10.5, plane_out=31.0, plane_out2=36.0, plane_channel=415.0, plane_fill=4.0, plane_nz_short=8.0, plane_short_nz=4,
-                               dense_mac_c1=4.19, dense_out_c1=40.4, dense_mac_c1_w128=4.9, dense_c1_plane_taps=9),
+                               dense_mac_c1=4.19, dense_out_c1=40.4, dense_mac_c1_w128=4.9, dense_c1_plane_taps=9,
+                               dense_out=74.5, dense_out_dw=0.0, dense_dw_pixel=606.0, dense_fc_rows=8,
+                               dense_mac_fc=3.53, dense_out_fc=81.5, dense_out_fc_pc=115.8, dense_call_fc=838.0),
     # generic (portable reference dense kernels, portable sparse kernels): the earlier pico fit, FC
     # 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 / 58,089 / 40,828.
     "generic": CoreCosts(dense_mac=17.1, dense_tap=13.0, dense_dw_tap=38.0, out=180.0, pair=26.0,
@@ -375,9 +392,14 @@ def dense_cycles(core: str, s: LayerShape) -> int:
         return int(macs * c.dense_mac_c1 + outputs * (c.dense_out_c1 or c.out))
     if s.opcode == "FULLY_CONNECTED" and c.dense_mac_fc:
         out = c.dense_out_fc_pc if s.per_channel and c.dense_out_fc_pc else c.dense_out_fc
-        return int(s.macs * c.dense_mac_fc + outputs * out + s.pixels * c.dense_call_fc)
-    tap = {"FULLY_CONNECTED": 0.0, "DEPTHWISE_CONV_2D": c.dense_dw_tap}.get(s.opcode, c.dense_tap)
-    return int(s.macs * c.dense_mac + outputs * (c.out + s.taps * tap))
+        rows = -(-s.out_c // c.dense_fc_rows) * c.dense_fc_rows
+        return int(s.macs * rows / max(s.out_c, 1) * c.dense_mac_fc + outputs * out + s.pixels * c.dense_call_fc)
+    out = c.out if c.dense_out is None else c.dense_out
+    if s.opcode == "DEPTHWISE_CONV_2D":
+        out = out if c.dense_out_dw is None else c.dense_out_dw
+        return int(s.macs * c.dense_mac + outputs * (out + s.taps * c.dense_dw_tap) + s.pixels * c.dense_dw_pixel)
+    tap = 0.0 if s.opcode == "FULLY_CONNECTED" else c.dense_tap
+    return int(s.macs * c.dense_mac + outputs * (out + s.taps * tap))
 
 
 def sparse_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:
