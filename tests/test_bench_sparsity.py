@@ -14,15 +14,16 @@ from tests.single_op_models import Graph, Op, T, build, fb
 pytestmark = pytest.mark.sim
 
 
-def _fc_model() -> bytes:
-    rng = np.random.default_rng(0)
+def _fc_model(units: int = 32, seed: int = 0) -> bytes:
+    """One FULLY_CONNECTED 128 -> units with ReLU, random int8 weights, per-tensor scales."""
+    rng = np.random.default_rng(seed)
     F = fb()
-    w = rng.integers(-127, 128, size=(32, 128)).astype(np.int8)
+    w = rng.integers(-127, 128, size=(units, 128)).astype(np.int8)
     o = F.FullyConnectedOptionsT()
     o.fusedActivationFunction = 1
-    tensors = [T([1, 128], 0.05, 3, name="in"), T([32, 128], 0.01, 0, "INT8", w, "w"),
-               T([32], 0.0005, 0, "INT32", rng.integers(-999, 999, size=32).astype(np.int32), "b"),
-               T([1, 32], 0.5, -1, name="out")]
+    tensors = [T([1, 128], 0.05, 3, name="in"), T([units, 128], 0.01, 0, "INT8", w, "w"),
+               T([units], 0.0005, 0, "INT32", rng.integers(-999, 999, size=units).astype(np.int32), "b"),
+               T([1, units], 0.5, -1, name="out")]
     return build(Graph(tensors, [Op("FULLY_CONNECTED", [0, 1, 2], [3], o, "FullyConnectedOptions")], [0], [3]))
 
 
@@ -85,17 +86,8 @@ def test_auto_is_not_slower_than_dense_where_sparse_loses(tmp_path: Path) -> Non
     what it measures (sparse_cost's M0+ refit)."""
     from pipeline.bench_sparse_cmd import bench_sparsity
 
-    rng = np.random.default_rng(5)
-    F = fb()
-    w = rng.integers(-127, 128, size=(128, 128)).astype(np.int8)
-    o = F.FullyConnectedOptionsT()
-    o.fusedActivationFunction = 1
-    tensors = [T([1, 128], 0.05, 3, name="in"), T([128, 128], 0.01, 0, "INT8", w, "w"),
-               T([128], 0.0005, 0, "INT32", rng.integers(-999, 999, size=128).astype(np.int32), "b"),
-               T([1, 128], 0.5, -1, name="out")]
     src = tmp_path / "fc128.tflite"
-    src.write_bytes(build(Graph(tensors, [Op("FULLY_CONNECTED", [0, 1, 2], [3], o, "FullyConnectedOptions")],
-                                [0], [3])))
+    src.write_bytes(_fc_model(units=128, seed=5))
     bench_sparsity([src], "pico", 0.52, "magnitude", tmp_path / "bench.json", out_root=tmp_path / "out")
     m = json.loads((tmp_path / "bench.json").read_text())["models"][0]
     assert m["bit_exact"] == "dense 3/3, sparse 3/3"
