@@ -175,9 +175,10 @@ register("CONV_2D", "dense", ARMV6M, Variant(
 register("CONV_2D", "dense", ARMV6M, Variant(
     "eat_conv2d_s8_swar_armv6m", "runtime/src/armv6m/conv2d_s8_swar_armv6m.c",
     "the window as unsigned bytes x + 128 against word-packed pairs of w + 128: two products per MULS, "
-    "8 output channels per pass (gemv8u in SRAM), exact two-multiply requantisation",
+    "8 output channels per pass (gemv8u in SRAM), exact two-multiply requantisation skipped outside the "
+    "accumulator bounds",
     applies=_not_grouped, fold_input_offset=True, layout="rows8_u16_pairs", scratch=_swar_conv_scratch,
-    input_bias=128, header="eat/armv6m.h"))
+    input_bias=128, header="eat/armv6m.h", clamp_bounds=True))
 register("CONV_2D", "dense", ARMV6M, Variant(
     "eat_conv2d_s8_armv6m", "runtime/src/armv6m/conv2d_s8_armv6m.c",
     "4 output channels per pass over a gathered window (hand-scheduled Thumb-1 gemv4 in SRAM), "

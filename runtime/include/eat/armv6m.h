@@ -163,7 +163,8 @@ void eat_armv6m_gemv8u_s8(const uint8_t *u, const uint32_t *w, int32_t k4, int32
 uint32_t eat_armv6m_to_u8(uint32_t *words, int32_t n);
 
 /* CONV_2D / FULLY_CONNECTED over eat_armv6m_gemv8u_s8: weights in layout rows8_u16_pairs, bias
- * folded by the compiler as bias + (input_offset - 128) * sum(w) (kernels.Variant.input_bias). */
+ * folded by the compiler as bias + (input_offset - 128) * sum(w) (kernels.Variant.input_bias); the
+ * CONV_2D's then followed by the accumulator bounds (int32[3][out_c], kernels.Variant.clamp_bounds). */
 size_t eat_conv2d_s8_swar_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_swar_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
