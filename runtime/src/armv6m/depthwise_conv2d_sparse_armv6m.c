@@ -149,7 +149,7 @@ typedef struct {
  * caller checked that no accumulator between the bounds has it), no clamp (the bounds are exact); a
  * store. Two products, counted: ~18 cycles per output below lo, ~40 per requantised one.
  * Registers: r0 the plane position, r1 the output, r2/r4 the offsets, r3/r5 the weights, r6 the sum,
- * r7 scratch; r8 lo, r9 hi, r10 out_c, r11 the row's end, r12 sw, lr scratch. */
+ * r7 scratch; r8 lo, r9 hi, r10 out_c, r11 the row's end, r12 sw, lr r5's copy (two products) or act_min. */
 #define EAT_DW_P1 "ldrsb r6, [r0, r2]\n\t" "muls r6, r3, r6\n\t"
 #define EAT_DW_P2 EAT_DW_P1 "ldrsb r7, [r0, r4]\n\t" "muls r7, r5, r7\n\t" "adds r6, r6, r7\n\t"
 /* n > 2: r2 points at the (offset, weight) pairs, r3 at their end; r4, r5, r7 scratch. 10 cycles each. */
@@ -164,7 +164,7 @@ typedef struct {
 #define EAT_DW_P4 EAT_DW_P3 EAT_DW_PK
 #define EAT_DW_NARROW ""
 #define EAT_DW_WIDE "ldr r7, [sp, #40]\n\t" "adds r5, r6, r7\n\t" "ldr r7, [sp, #44]\n\t" "cmp r5, r7\n\t" "bhs 8f\n\t"
-#define EAT_DW_WALK_ASM(PRODUCTS, RQ_CHECK)                                                                   \
+#define EAT_DW_WALK_ASM(PRODUCTS, RQ_CHECK, KEEP_R5)                                                          \
     __asm__ volatile(                                                                                         \
         ".syntax unified\n\t"                                                                                 \
         "push {r4-r7, lr}\n\t"                                                                                \
@@ -181,7 +181,8 @@ typedef struct {
         "mov r8, r6\n\t" "mov r9, r7\n\t"                                                                     \
         "ldm r2!, {r6, r7}\n\t"           /* out_c sw */                                                      \
         "mov r10, r6\n\t" "mov r12, r7\n\t"                                                                   \
-        "ldr r2, [r2, #0]\n"              /* o0 */                                                            \
+        "ldr r2, [r2, #0]\n\t"            /* o0 */                                                            \
+        KEEP_R5(, "ldr r7, [sp, #20]\n\t" "mov lr, r7\n") /* r5 free: lr holds act_min */                 \
         "0:\n\t"                          /* next row */                                                      \
         "ldr r7, [sp, #32]\n\t"                                                                               \
         "adds r7, r7, r0\n\t"                                                                                 \
@@ -190,7 +191,7 @@ typedef struct {
         PRODUCTS                                                                                              \
         "cmp r6, r8\n\t"                                                                                      \
         "bge 5f\n\t"                                                                                          \
-        "ldr r7, [sp, #20]\n"            /* below lo: act_min */                                              \
+        KEEP_R5("ldr r7, [sp, #20]\n", "mov r7, lr\n") /* below lo: act_min */                               \
         "2:\n\t"                                                                                              \
         "strb r7, [r1]\n\t"                                                                                   \
         "add r1, r10\n\t"                                                                                     \
@@ -211,7 +212,7 @@ typedef struct {
         "5:\n\t"                                                                                              \
         "cmp r6, r9\n\t"                                                                                      \
         "bgt 4f\n\t"                                                                                          \
-        "mov lr, r5\n\t"                                                                                      \
+        KEEP_R5("mov lr, r5\n\t",)      /* the second weight, while r5 serves the requantisation */          \
         "ldr r7, [sp, #0]\n\t"                                                                                \
         "adds r6, r6, r7\n\t"             /* acc */                                                           \
         RQ_CHECK                                                                                              \
@@ -230,7 +231,7 @@ typedef struct {
         "ldr r6, [sp, #16]\n\t"                                                                               \
         "asrs r7, r7, r6\n"                                                                                   \
         "6:\n\t"                                                                                              \
-        "mov r5, lr\n\t"                                                                                      \
+        KEEP_R5("mov r5, lr\n\t",)                                                                           \
         "strb r7, [r1]\n\t"               /* the store and step again: no branch back */                      \
         "add r1, r10\n\t"                                                                                     \
         "add r0, r12\n\t"                                                                                     \
@@ -254,23 +255,28 @@ typedef struct {
         ".syntax divided\n\t")
 
 /* In .ramfunc: SRAM on a real RP2040 (rp2040js does not model XIP). */
-#define EAT_DW_WALK_FN(NAME, PRODUCTS, RQ_CHECK)                                                              \
+#define EAT_DW_WALK_FN(NAME, PRODUCTS, RQ_CHECK, KEEP_R5)                                                     \
     __attribute__((naked, noinline, section(".ramfunc.eat_armv6m_" #NAME)))                                   \
     static void NAME(const int8_t *x, int8_t *o, const dw2_t *k)                                              \
     {                                                                                                         \
         (void)x; (void)o; (void)k;                                                                            \
-        EAT_DW_WALK_ASM(PRODUCTS, RQ_CHECK);                                                                  \
+        EAT_DW_WALK_ASM(PRODUCTS, RQ_CHECK, KEEP_R5);                                                         \
     }
-EAT_DW_WALK_FN(dw_walk1, EAT_DW_P1, EAT_DW_NARROW)
-EAT_DW_WALK_FN(dw_walk2, EAT_DW_P2, EAT_DW_NARROW)
-EAT_DW_WALK_FN(dw_walk1_w, EAT_DW_P1, EAT_DW_WIDE)
-EAT_DW_WALK_FN(dw_walk2_w, EAT_DW_P2, EAT_DW_WIDE)
-EAT_DW_WALK_FN(dw_walk3, EAT_DW_P3, EAT_DW_NARROW)
-EAT_DW_WALK_FN(dw_walk3_w, EAT_DW_P3, EAT_DW_WIDE)
-EAT_DW_WALK_FN(dw_walk4, EAT_DW_P4, EAT_DW_NARROW)
-EAT_DW_WALK_FN(dw_walk4_w, EAT_DW_P4, EAT_DW_WIDE)
-EAT_DW_WALK_FN(dw_walkn, EAT_DW_PN, EAT_DW_NARROW)
-EAT_DW_WALK_FN(dw_walkn_w, EAT_DW_PN, EAT_DW_WIDE)
+/* KEEP_R5(IF, ELSE): the two-product walks keep the second weight in r5 across outputs (saved in lr while
+ * the requantisation uses r5); the others reload r5 per output, so lr holds act_min instead (a clamped
+ * output: MOV, 1 cycle, for LDR's 2; a requantised one: 2 cycles less). */
+#define EAT_DW_R5_KEPT(IF, ELSE) IF
+#define EAT_DW_R5_FREE(IF, ELSE) ELSE
+EAT_DW_WALK_FN(dw_walk1, EAT_DW_P1, EAT_DW_NARROW, EAT_DW_R5_FREE)
+EAT_DW_WALK_FN(dw_walk2, EAT_DW_P2, EAT_DW_NARROW, EAT_DW_R5_KEPT)
+EAT_DW_WALK_FN(dw_walk1_w, EAT_DW_P1, EAT_DW_WIDE, EAT_DW_R5_FREE)
+EAT_DW_WALK_FN(dw_walk2_w, EAT_DW_P2, EAT_DW_WIDE, EAT_DW_R5_KEPT)
+EAT_DW_WALK_FN(dw_walk3, EAT_DW_P3, EAT_DW_NARROW, EAT_DW_R5_FREE)
+EAT_DW_WALK_FN(dw_walk3_w, EAT_DW_P3, EAT_DW_WIDE, EAT_DW_R5_FREE)
+EAT_DW_WALK_FN(dw_walk4, EAT_DW_P4, EAT_DW_NARROW, EAT_DW_R5_FREE)
+EAT_DW_WALK_FN(dw_walk4_w, EAT_DW_P4, EAT_DW_WIDE, EAT_DW_R5_FREE)
+EAT_DW_WALK_FN(dw_walkn, EAT_DW_PN, EAT_DW_NARROW, EAT_DW_R5_FREE)
+EAT_DW_WALK_FN(dw_walkn_w, EAT_DW_PN, EAT_DW_WIDE, EAT_DW_R5_FREE)
 
 static inline int32_t dot_n(const int8_t *x, const chan_t *c)
 {

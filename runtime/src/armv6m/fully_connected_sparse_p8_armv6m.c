@@ -129,7 +129,7 @@ typedef char eat_p8_m0_frame_offsets_t[offsetof(eat_p8_m0_frame_t, slow) == 32 &
         "asrs r7, r7, r4\n"                                                   \
         "22:\n\t"                                                             \
         "mov r4, r10\n\t" "strb r7, [r4]\n\t" "adds r4, r4, #1\n\t" "mov r10, r4\n\t" \
-        "mov r5, r9\n\t" "adds r5, #52\n\t" "mov r9, r5\n\t"   /* the next record */ \
+        "adds r5, #40\n\t" "mov r9, r5\n\t"   /* the next record: r5 is still r9 + 12 */ \
         "cmp r4, r11\n\t"                                                     \
         "beq 9f\n\t"                                                          \
         "b 5b\n"                            /* (a BNE cannot reach back over the row) */ \
