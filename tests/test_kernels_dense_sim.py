@@ -18,7 +18,8 @@ from tests.kernel_batches import batch_model, pool_chain_model, skewed_avg_model
 from tests.test_kernels_helpers import compile_and_compare
 
 SIM_TOOLS = {"nucleo_f446re": ("arm-none-eabi-gcc", "qemu-system-arm"),
-             "esp32-c3-devkitm-1": ("riscv64-unknown-elf-gcc", "labwired")}
+             "esp32-c3-devkitm-1": ("riscv64-unknown-elf-gcc", "labwired"),
+             "pico": ("arm-none-eabi-gcc", "node")}
 # board -> the kernels its batches must exercise (the registry's choice for its core)
 EXPECTED = {
     "nucleo_f446re": {"eat_conv2d_s8_dsp", "eat_conv2d_s8_dsp16", "eat_depthwise_conv2d_s8_dsp", "eat_depthwise_conv2d_s8_dsp16",
@@ -145,27 +146,35 @@ def test_random_max_pool_ops_bit_exact_on_simulator(board: str, seed: int, kerne
 
 
 @pytest.mark.sim
-@pytest.mark.parametrize("seed", [85, 86])
-def test_random_avg_pool_ops_bit_exact_on_nucleo(seed: int, tmp_path: Path) -> None:
-    """eat_avg_pool2d_s8_dsp (int16-lane sums by SXTAB16, TFLM's rounded division per channel) over random
+@pytest.mark.parametrize("board, seed, kernel", [("nucleo_f446re", 85, "eat_avg_pool2d_s8_dsp"),
+                                                 ("nucleo_f446re", 86, "eat_avg_pool2d_s8_dsp"),
+                                                 ("pico", 87, "eat_avg_pool2d_s8_armv6m")])
+def test_random_avg_pool_ops_bit_exact_on_simulator(board: str, seed: int, kernel: str, tmp_path: Path) -> None:
+    """eat_avg_pool2d_s8_dsp (int16-lane sums by SXTAB16, TFLM's rounded division per channel) and
+    eat_avg_pool2d_s8_armv6m (x + 128 in 16-bit lanes, channels % 4 == 0 and aligned inputs) over random
     windows, strides, padding (clipped edge windows: fewer taps), channel counts and activations, and global
-    pools of 144-400 taps (beyond 256: the int32 sums)."""
-    if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
-        pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
-    info = _run("nucleo_f446re", batch_model(seed, n_conv=0, n_dw=0, n_fc=0, n_avg=16), tmp_path, samples=6)
+    pools of 144-400 taps (beyond 256 / 257: the int32 sums)."""
+    if not all(_have(t) for t in SIM_TOOLS[board]):
+        pytest.skip(f"{' / '.join(SIM_TOOLS[board])} absent")
+    info = _run(board, batch_model(seed, n_conv=0, n_dw=0, n_fc=0, n_avg=16), tmp_path, samples=6)
     used = collections.Counter(op["kernel"] for op in info["ops"])
-    assert used["eat_avg_pool2d_s8_dsp"] == 16, used
+    assert used[kernel] == 16, used
 
 
 @pytest.mark.sim
-@pytest.mark.parametrize("size", [19, 24])
-def test_avg_pool_sums_near_and_past_int16_on_nucleo(size: int, tmp_path: Path) -> None:
-    """Global averages of 256 taps (sums near the int16 lanes' bound) and of 441 (past it: the int32 sums) over
-    a max pool's high outputs, bit-exact."""
-    if not all(_have(t) for t in SIM_TOOLS["nucleo_f446re"]):
-        pytest.skip("arm-none-eabi-gcc / qemu-system-arm absent")
-    info = _run("nucleo_f446re", skewed_avg_model(size), tmp_path, samples=6)
-    assert [op["kernel"] for op in info["ops"]] == ["eat_max_pool2d_s8_dsp", "eat_avg_pool2d_s8_dsp"]
+@pytest.mark.parametrize("board, size, kernels", [
+    ("nucleo_f446re", 19, ["eat_max_pool2d_s8_dsp", "eat_avg_pool2d_s8_dsp"]),
+    ("nucleo_f446re", 24, ["eat_max_pool2d_s8_dsp", "eat_avg_pool2d_s8_dsp"]),
+    ("pico", 19, ["eat_max_pool2d_s8_armv6m", "eat_avg_pool2d_s8_armv6m"]),
+    ("pico", 24, ["eat_max_pool2d_s8_armv6m", "eat_avg_pool2d_s8_armv6m"])])
+def test_avg_pool_sums_near_and_past_int16_on_simulator(board: str, size: int, kernels: list[str],
+                                                         tmp_path: Path) -> None:
+    """Global averages of 256 taps (sums near the 16-bit lanes' bound: on the M0+ x + 128 near 238 each) and of
+    441 (past it: the int32 sums) over a max pool's high outputs, bit-exact."""
+    if not all(_have(t) for t in SIM_TOOLS[board]):
+        pytest.skip(f"{' / '.join(SIM_TOOLS[board])} absent")
+    info = _run(board, skewed_avg_model(size), tmp_path, samples=6)
+    assert [op["kernel"] for op in info["ops"]] == kernels
 
 
 @pytest.mark.sim

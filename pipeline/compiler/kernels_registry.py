@@ -206,3 +206,8 @@ register("MAX_POOL_2D", "none", ARMV6M, Variant(
     "eat_max_pool2d_s8_armv6m", "runtime/src/armv6m/pooling_s8_armv6m.c",
     "2x2 windows inside the input: the four taps at one running index (LDRSB register offsets); "
     "padded or other windows go to eat_max_pool2d_s8", header="eat/armv6m.h"))
+register("AVERAGE_POOL_2D", "none", ARMV6M, Variant(
+    "eat_avg_pool2d_s8_armv6m", "runtime/src/armv6m/pooling_s8_armv6m.c",
+    "four channels per aligned word, x + 128 summed in 16-bit lanes (windows of up to 257 taps), TFLM's "
+    "rounded division per channel; channels % 4, unaligned inputs or larger windows go to eat_avg_pool2d_s8",
+    header="eat/armv6m.h"))

@@ -183,6 +183,9 @@ void eat_add_s8_armv6m(const eat_add_s8_params_t *p, const int8_t *input1, const
 
 /* MAX_POOL_2D: 2x2 windows wholly inside the input; others go to eat_max_pool2d_s8 (pooling_s8_armv6m.c). */
 void eat_max_pool2d_s8_armv6m(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output);
+/* AVERAGE_POOL_2D: four channels per aligned word in 16-bit lanes (channels % 4 == 0, windows of up to 257
+ * taps); others go to eat_avg_pool2d_s8 (pooling_s8_armv6m.c). */
+void eat_avg_pool2d_s8_armv6m(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output);
 
 size_t eat_conv2d_s8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
