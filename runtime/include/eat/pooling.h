@@ -74,6 +74,22 @@ static inline int32_t eat_pool_average(int32_t sum, int32_t count)
     return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
 }
 
+/* The int8 output of an average: eat_pool_average clamped to the activation. */
+static inline int8_t eat_pool_average_s8(int32_t sum, int32_t count, const eat_pool2d_s8_params_t *p)
+{
+    return (int8_t)eat_clamp_i32(eat_pool_average(sum, count), p->act_min, p->act_max);
+}
+
+/* A pixel whose window holds no tap: every channel v (TFLM's -128 for the max, 0 for the average) clamped. */
+static inline void eat_pool_fill(const eat_pool2d_s8_params_t *p, int8_t *output, int32_t v)
+{
+    const int8_t out = (int8_t)eat_clamp_i32(v, p->act_min, p->act_max);
+    int32_t c;
+    for (c = 0; c < p->channels; ++c) {
+        output[c] = out;
+    }
+}
+
 void eat_max_pool2d_s8(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output);
 void eat_avg_pool2d_s8(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output);
 /* ARMv7E-M DSP (runtime/src/armv7em/pooling_s8_dsp.c): four channels per word, any window; the max by SSUB8 +

@@ -57,10 +57,10 @@ void eat_max_pool2d_s8_armv6m(const eat_pool2d_s8_params_t *p, const int8_t *inp
     }
 }
 
-/* The average of a lane's sum of count unsigned bytes x + 128, as TFLM's of the signed sum, clamped. */
+/* The output of a lane's sum of count unsigned bytes x + 128: the signed sum is the lane's less 128 per tap. */
 static int8_t lane_average(uint32_t lane, int32_t count, const eat_pool2d_s8_params_t *p)
 {
-    return (int8_t)eat_clamp_i32(eat_pool_average((int32_t)lane - 128 * count, count), p->act_min, p->act_max);
+    return eat_pool_average_s8((int32_t)lane - 128 * count, count, p);
 }
 
 /* Four channels per aligned LDR: EORS 0x80808080 makes each byte x + 128 (0..255), and two masks split the
@@ -86,9 +86,7 @@ void eat_avg_pool2d_s8_armv6m(const eat_pool2d_s8_params_t *p, const int8_t *inp
                 const int32_t cols = eat_pool_cols(p, in_row, ox, &first);
                 const int32_t count = rows * cols;
                 if (rows <= 0 || cols <= 0) {   /* the portable kernel's 0 */
-                    for (c = 0; c < channels; ++c) {
-                        output[c] = (int8_t)eat_clamp_i32(0, p->act_min, p->act_max);
-                    }
+                    eat_pool_fill(p, output, 0);
                     continue;
                 }
                 for (c = 0; c < channels; c += 4) {

@@ -51,9 +51,7 @@ void eat_max_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input,
                 const int8_t *first = in_row;
                 const int32_t cols = eat_pool_cols(p, in_row, ox, &first);
                 if (rows <= 0 || cols <= 0) {   /* TFLM's max of nothing */
-                    for (c = 0; c < channels; ++c) {
-                        output[c] = (int8_t)eat_clamp_i32(-128, p->act_min, p->act_max);
-                    }
+                    eat_pool_fill(p, output, -128);
                     continue;
                 }
                 for (c = 0; c < words; c += 4) {
@@ -88,12 +86,6 @@ void eat_max_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input,
     }
 }
 
-/* TFLM's average of a window's sum over count taps, clamped. */
-static inline int8_t average(int32_t sum, int32_t count, const eat_pool2d_s8_params_t *p)
-{
-    return (int8_t)eat_clamp_i32(eat_pool_average(sum, count), p->act_min, p->act_max);
-}
-
 void eat_avg_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input, int8_t *output)
 {
     const int32_t channels = p->channels, row_step = p->in_w * channels;
@@ -107,9 +99,7 @@ void eat_avg_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input,
                 const int32_t cols = eat_pool_cols(p, in_row, ox, &first);
                 int32_t count, words;
                 if (rows <= 0 || cols <= 0) {   /* the portable kernel's 0 */
-                    for (c = 0; c < channels; ++c) {
-                        output[c] = (int8_t)eat_clamp_i32(0, p->act_min, p->act_max);
-                    }
+                    eat_pool_fill(p, output, 0);
                     continue;
                 }
                 count = rows * cols;
@@ -125,13 +115,13 @@ void eat_avg_pool2d_s8_dsp(const eat_pool2d_s8_params_t *p, const int8_t *input,
                             s13 = eat_sxtab16_ror8(s13, x);
                         }
                     }
-                    output[c] = average((int16_t)s02, count, p);
-                    output[c + 1] = average((int16_t)s13, count, p);
-                    output[c + 2] = average(s02 >> 16, count, p);
-                    output[c + 3] = average(s13 >> 16, count, p);
+                    output[c] = eat_pool_average_s8((int16_t)s02, count, p);
+                    output[c + 1] = eat_pool_average_s8((int16_t)s13, count, p);
+                    output[c + 2] = eat_pool_average_s8(s02 >> 16, count, p);
+                    output[c + 3] = eat_pool_average_s8(s13 >> 16, count, p);
                 }
                 for (; c < channels; ++c) {      /* the last channels % 4, or every channel of a window > 256 */
-                    output[c] = average(eat_pool_sum(p, first + c, rows, cols), count, p);
+                    output[c] = eat_pool_average_s8(eat_pool_sum(p, first + c, rows, cols), count, p);
                 }
             }
         }
