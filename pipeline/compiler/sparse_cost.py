@@ -111,6 +111,13 @@ class CoreCosts:
     dense_dw_pixel: float = 0.0         # dense DEPTHWISE_CONV_2D per output pixel (its per-pixel call)
     dense_fc_rows: int = 1              # dense FULLY_CONNECTED: MACs counted over out_c rounded up to this (the
     #                                     kernel's rows per pass)
+    dense_fc_tail: float = 0.0          # dense FULLY_CONNECTED: beside dense_mac_fc, per MAC of the out_c % 4 rows
+    #                                     (a kernel of 4 rows per pass running the rest one row at a time)
+    # dense CONV_2D of a kernel that walks blocks of dense_block_pixels pixels x 4 filters (0: no such terms)
+    dense_block_pixels: int = 1         # pixels counted rounded up to this (an odd last pixel runs as a pair)
+    dense_block: float = 0.0            # per block call
+    dense_block_tail: float = 0.0       # per block call and step of the field's K % 4 tail
+    dense_gather: float = 0.0           # per byte of a receptive field gathered (k_h * k_w > 1), per pixel
 
 
 # Fitted to `scripts/calibrate_sparse.py BOARD` (FC 256x64, 1x1 conv 8x8x32->32, 3x3 conv 8x8x8->16,
@@ -366,7 +373,23 @@ COSTS: dict[str, CoreCosts] = {
     # estimated with 36): blk4_pair 41 fitted to it, the border gathers not priced apart; the portable walk there
     # 42,887. blk4_channel 30. (Before the compiler's short-form word the kernel passed over every entry per call
     # to bound the sums: that layer 32,520, kws's 1x1 649,121-684,832 against 641,940-677,667 now.)
-    "rv32imc": CoreCosts(dense_mac=4.0, dense_tap=1.0, dense_dw_tap=5.0, out=16.0, pair=16.0, pair_dw=19.0,
+    # The dense side refitted to the RV32 kernels as they are (rv32/conv2d_s8_rv32.c: pixel pairs x 4 filters, the
+    # field gathered byte by byte unless 1x1; fully_connected_s8_rv32.c: 4 rows per pass, the rest one at a time):
+    # least squares on relative error over every dense CONV_2D / FULLY_CONNECTED of kws, resnet, vww, ad01 and the
+    # example (`scripts/profile_layers.py MODEL esp32-c3-devkitm-1 dense OUT` against `compile --core rv32imc`).
+    # CONV_2D: 2.93 per MAC over pixels rounded up to pairs, 81.4 per output (the general requantisation, the
+    # store), 10.3 per gathered byte, per call (2 pixels x 4 filters) 10.2 + 41.6 per step of K % 4; the 28 convs
+    # within 0.96-1.03x, where dense_mac 4.0 / out 16 / dense_tap 1.0 ranged 0.46-1.25x (resnet's 3x3 over 64
+    # channels 9,539,584 est. against 7,627,313; vww's 1x1 2,304 pixels 8 -> 16 1,806,336 against 3,925,393, which
+    # kept that layer dense at 50 % zeros, where the sparse walk measures 0.506x of it). FULLY_CONNECTED: 3.63 per
+    # MAC, 80.0 per output, 85.9 per call, 3.23 more per MAC of the out_c % 4 rows: the 15 FCs within 0.99-1.01x
+    # (were 0.44-1.07x). DEPTHWISE_CONV_2D unchanged (dense_dw_tap 6.07 beside the new dense_mac: 9.0 per tap as
+    # before; 0.79-1.03x, the low side safe). Checked: `bench --board esp32-c3-devkitm-1 --sparsity 0.5 --profile`
+    # on vww and resnet one-shot, dense est. 0.97-1.03x of every measured layer, each sparse choice faster measured.
+    "rv32imc": CoreCosts(dense_mac=2.93, dense_tap=0.0, dense_dw_tap=6.07, out=16.0, pair=16.0, pair_dw=19.0,
+                         dense_out=81.37, dense_out_dw=16.0, dense_block_pixels=2, dense_block=10.17,
+                         dense_block_tail=41.56, dense_gather=10.32,
+                         dense_mac_fc=3.63, dense_out_fc=80.03, dense_call_fc=85.86, dense_fc_tail=3.23,
                          channel=66.0, pixel=25.0, fill=9.0, fill_dw=3.6,
                          blk_pair=58.0, blk_channel=40.0, blk_out=27.0, blk4_pair=41.0, blk4_channel=30.0,
                          blk_call_channel=15.0, blk_gather=1.5, blk_tap=10.0, blk_tap_c1=31.6,
@@ -393,13 +416,27 @@ def dense_cycles(core: str, s: LayerShape) -> int:
     if s.opcode == "FULLY_CONNECTED" and c.dense_mac_fc:
         out = c.dense_out_fc_pc if s.per_channel and c.dense_out_fc_pc else c.dense_out_fc
         rows = -(-s.out_c // c.dense_fc_rows) * c.dense_fc_rows
-        return int(s.macs * rows / max(s.out_c, 1) * c.dense_mac_fc + outputs * out + s.pixels * c.dense_call_fc)
+        tail = s.macs * (s.out_c % 4) / max(s.out_c, 1) * c.dense_fc_tail
+        return int(s.macs * rows / max(s.out_c, 1) * c.dense_mac_fc + tail + outputs * out
+                   + s.pixels * c.dense_call_fc)
     out = c.out if c.dense_out is None else c.dense_out
     if s.opcode == "DEPTHWISE_CONV_2D":
         out = out if c.dense_out_dw is None else c.dense_out_dw
         return int(s.macs * c.dense_mac + outputs * (out + s.taps * c.dense_dw_tap) + s.pixels * c.dense_dw_pixel)
-    tap = 0.0 if s.opcode == "FULLY_CONNECTED" else c.dense_tap
-    return int(s.macs * c.dense_mac + outputs * (out + s.taps * tap))
+    if s.opcode == "FULLY_CONNECTED":
+        return int(s.macs * c.dense_mac + outputs * out)
+    return _dense_conv_cycles(c, s, out)
+
+
+def _dense_conv_cycles(c: CoreCosts, s: LayerShape, out: float) -> int:
+    """Dense CONV_2D: per MAC, per output (and output and tap); a block kernel's pixels rounded up to its block,
+    its calls (and their K % 4 tails) and its gathered fields."""
+    bp = c.dense_block_pixels
+    pixels = -(-s.pixels // bp) * bp
+    calls = pixels // bp * -(-s.out_c // 4)
+    gathered = pixels * s.field_bytes * c.dense_gather if s.taps > 1 else 0.0
+    return int(s.macs * pixels / max(s.pixels, 1) * c.dense_mac + pixels * s.out_c * (out + s.taps * c.dense_tap)
+               + gathered + calls * (c.dense_block + s.field_bytes % 4 * c.dense_block_tail))
 
 
 def sparse_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:

@@ -11,7 +11,8 @@
 #define EAT_ARMV6M_COL_MAX 1152
 
 /* Per output channel: the requantisation constants, the folded bias and the sum (44 bytes with
- * sizeof(eat_armv6m_rq_t) == 36; pipeline/compiler/packing.py KERNEL_SCRATCH_PER_CHANNEL says the same). */
+ * sizeof(eat_armv6m_rq_t) == 36; this kernel's scratch in pipeline/compiler/kernels_registry.py says
+ * the same). */
 typedef char eat_armv6m_rq_is_36_bytes[sizeof(eat_armv6m_rq_t) == 36 ? 1 : -1];
 
 size_t eat_conv2d_s8_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
