@@ -12,9 +12,10 @@
  * (65535, hi] (and [lo, -65535)) call k->slow.
  * Registers: r0 walks acc, r1 the output, r2 the sum, r3 / r4 scratch, r5 mh, r6 sh, r7 &rq->b[0];
  * r8 lo (max(lo, -65535)), r9 min(hi, 65535), r10 ml, r11 act_min, r12 out_c, lr the channel's end in acc.
- * Locals at [sp]: the next channel's output, lo, hi and rq pointers, 4 n, 4 (B - n), act_max, the
- * outputs' end of the first pixel, k->slow. Per output under rp2040js: 12 cycles below lo, 25 requantised, plus
- * ~35 per channel (the C loop it replaces: ~14 and ~39, kws_ref_model 90% profile). In .ramfunc. */
+ * Locals at [sp]: the next channel's output, lo and hi pointers, (unused), 4 n, 4 (B - n), act_max, the
+ * end of r7's walk of the rq table (&rq[channels - 1].b[0]), k->slow. Per output under rp2040js: 12 cycles
+ * below lo, 25 requantised, plus ~45 per channel (the C loop it replaces: ~14 and ~39, kws_ref_model 90%
+ * profile; r7 carries the rq pointer from channel to channel: 7 cycles fewer than a stack slot). In .ramfunc. */
 /* The routine's body; LO_CLAMP / LO_CHECK empty: every channel has lo >= -65535. Otherwise the walk
  * compares with max(lo, -65535) and an accumulator below it is checked against lo: [lo, -65535) goes to
  * k->slow, like (65535, hi]. */
@@ -29,15 +30,19 @@
         "str r1, [sp, #0]\n\t" \
         "ldr r4, [r3, #4]\n\t" "str r4, [sp, #4]\n\t"     /* lo */ \
         "ldr r4, [r3, #8]\n\t" "str r4, [sp, #8]\n\t"     /* hi */ \
-        "ldr r4, [r3, #0]\n\t" "str r4, [sp, #12]\n\t"    /* rq */ \
+        "ldr r7, [r3, #0]\n\t"                           /* rq (r7 walks it: + 36 per channel) */ \
         "lsls r2, r2, #2\n\t" "str r2, [sp, #16]\n\t"     /* 4 n */ \
         "ldr r4, [r3, #24]\n\t" "lsls r4, r4, #2\n\t" "subs r4, r4, r2\n\t" "str r4, [sp, #20]\n\t"   /* 4 (B - n) */ \
         "ldr r4, [r3, #20]\n\t" "str r4, [sp, #24]\n\t"   /* act_max */ \
         "ldr r4, [r3, #16]\n\t" "mov r11, r4\n\t"         /* act_min */ \
         "ldr r4, [r3, #12]\n\t" "mov r12, r4\n\t"         /* out_c: the outputs' stride */ \
         "ldr r4, [r3, #32]\n\t"                           /* channels */ \
-        "adds r4, r1, r4\n\t" "str r4, [sp, #28]\n"       /* out + channels: after the last channel */ \
-        "0:\n\t"                                           /* next channel */ \
+        "movs r5, #36\n\t" "muls r4, r5, r4\n\t" "adds r4, r7, r4\n\t" \
+        "subs r4, #28\n\t" "str r4, [sp, #28]\n\t"       /* &rq[channels - 1].b[0]: r7 after the last channel */ \
+        "b 12f\n"                                           /* the first channel: r7 is its rq */ \
+        "0:\n\t"                                           /* next channel: r7 from &rq->b[0] to the next rq */ \
+        "adds r7, #28\n"                                    \
+        "12:\n\t"                                          \
         "ldr r4, [sp, #4]\n\t" "ldm r4!, {r5}\n\t" "str r4, [sp, #4]\n\t"                      \
         LO_CLAMP                                                                           \
         "mov r8, r5\n\t" \
@@ -46,7 +51,6 @@
         "cmp r5, r4\n\t" "ble 6f\n\t" "movs r5, r4\n" \
         "6:\n\t" \
         "mov r9, r5\n\t"                                /* min(hi, 65535) */ \
-        "ldr r7, [sp, #12]\n\t" "movs r4, r7\n\t" "adds r4, #36\n\t" "str r4, [sp, #12]\n\t" \
         "ldr r5, [r7, #0]\n\t"                            /* mh */ \
         "ldr r4, [r7, #4]\n\t" "mov r10, r4\n\t"          /* ml */ \
         "ldr r6, [r7, #16]\n\t"                           /* sh */ \
@@ -73,8 +77,8 @@
         "bne 1b\n" \
         "8:\n\t"                                           /* the channel done: skip the block's unused lanes */ \
         "ldr r4, [sp, #20]\n\t" "adds r0, r0, r4\n\t" \
-        "ldr r4, [sp, #0]\n\t" "ldr r5, [sp, #28]\n\t" \
-        "cmp r4, r5\n\t" \
+        "ldr r5, [sp, #28]\n\t" \
+        "cmp r7, r5\n\t" \
         "bne 0b\n\t" \
         "add sp, #36\n\t" \
         "pop {r4-r7}\n\t" \
