@@ -130,9 +130,13 @@ register("AVERAGE_POOL_2D", "none", ARMV7EM, Variant(
 ARMV6M = ("cortex-m0plus",)
 
 
+SWAR_BLOCK = 8   # eat/armv6m.h EAT_ARMV6M_SWAR_BLOCK: the swar conv's pixels per output stage
+
+
 def _swar_conv_scratch(g: Geometry) -> int:
-    """eat_conv2d_s8_swar_armv6m_scratch_bytes: 36 B of requantisation constants per channel + the window."""
-    return 36 * g["oc"] + (g["kh"] * g["kw"] * g["ic"] + 3) // 4 * 4
+    """eat_conv2d_s8_swar_armv6m_scratch_bytes: 36 B of requantisation constants per channel, a block's sums per
+    channel rounded up to 8, then the window."""
+    return 36 * g["oc"] + 4 * SWAR_BLOCK * ((g["oc"] + 7) // 8 * 8) + (g["kh"] * g["kw"] * g["ic"] + 3) // 4 * 4
 
 
 def _plane_scratch(g: Geometry) -> int:

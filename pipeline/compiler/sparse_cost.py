@@ -118,6 +118,8 @@ class CoreCosts:
     dense_block: float = 0.0            # per block call
     dense_block_tail: float = 0.0       # per block call and step of the field's K % 4 tail
     dense_gather: float = 0.0           # per byte of a receptive field gathered (k_h * k_w > 1), per pixel
+    dense_pixel_tap: float = 0.0        # dense CONV_2D per output pixel and kernel position (a gather per tap)
+    dense_pixel: float = 0.0            # dense CONV_2D per output pixel
 
 
 # Fitted to `scripts/calibrate_sparse.py BOARD` (FC 256x64, 1x1 conv 8x8x32->32, 3x3 conv 8x8x8->16,
@@ -185,7 +187,8 @@ COSTS: dict[str, CoreCosts] = {
     # blk_pair 87 -> 71, blk_channel 70 -> 87, blk4_pair 43, blk4_channel 63 (counted) since the block walks
     # multiply two pixels per MULS (uint16 x + 129; lo / hi started from the bias and the channel's negative
     # weights, split at the channel's end): kws 80 % 1x1 convs 921,942-948,275 -> 848,909-874,090 (est. 943,765
-    # with the old figures, ~851 k with these), the example's conv2 (b4) 35,526 -> 33,354 (est. ~32 k).
+    # with the old figures, ~851 k with these), the example's conv2 (b4) 35,526 -> 33,354 (est. ~32 k); the b4
+    # walk then took two step bytes per pass: blk4_pair 43 -> 40.5 (the example's conv2 33,338 -> 32,284).
     # The dense side refitted to every dense layer of the four reference models and the example
     # (`scripts/profile_layers.py MODEL pico dense OUT`, least squares on relative error, after one call of the
     # dw4 walk took every channel block of a pixel). Before, dense_mac 5.6 / out 49 / dense_tap 4.0 /
@@ -193,18 +196,22 @@ COSTS: dict[str, CoreCosts] = {
     # over what they measure (ad01's 128 -> 128 FCs est. 98,022 against 67,888), so at 50 % one-shot three of
     # ad01's FCs went p8 and ran 6-8 % slower than dense. Now:
     # - CONV_2D (swar): dense_mac 3.56, dense_out 74.5, dense_tap 8.42; the 28 layers within 0.91-1.08x but
-    #   vww's first two (3 and 8 input channels: 0.82x, 0.92x);
+    #   vww's first two (3 and 8 input channels: 0.82x, 0.92x). Refitted once the swar conv took 8 pixels per
+    #   output stage (eat_armv6m_block_out; its sums written by eat_armv6m_gemv8u_blk_s8), which the old
+    #   figures priced 1.00-1.23x: 3.6 per MAC, 43.19 per output, 85.64 per pixel and kernel position (the
+    #   gather), 350.36 per pixel (dense_tap 0; dense_dw_tap 9.11 keeps the depthwise's 12.71 per tap); the 28
+    #   convs of kws, resnet and vww and the example's conv2 within 0.94-1.04x;
     # - DEPTHWISE_CONV_2D: 12.71 per MAC (dense_mac + dense_dw_tap 9.15), 606 per pixel, no per-output term;
     #   the 17 layers within 0.91-1.14x;
     # - FULLY_CONNECTED (swar): 3.53 per MAC over rows rounded up to 8, 81.5 per output (115.8 per-channel),
     #   838 per call; the 15 layers within 0.89-1.02x.
-    "cortex-m0plus": CoreCosts(dense_mac=3.56, dense_tap=8.42, dense_dw_tap=9.15, out=49.0, pair=22.2,
+    "cortex-m0plus": CoreCosts(dense_mac=3.6, dense_tap=0.0, dense_dw_tap=9.11, out=49.0, pair=22.2,
                                pair_dw=29.0, channel=131.0, pixel=50.0, fill=12.0,
                                blk_pair=71.0, blk_channel=87.0, blk_out=27.0, blk_out4=35.0, blk_gather=8.0, blk_tap=25.0,
-                               blk4_pair=43.0, blk4_channel=63.0, channel_fc=68.0,
+                               blk4_pair=40.5, blk4_channel=63.0, channel_fc=68.0,
                                plane_nz=10.5, plane_out=31.0, plane_out2=36.0, plane_channel=415.0, plane_fill=4.0, plane_nz_short=8.0, plane_short_nz=4,
                                dense_mac_c1=4.19, dense_out_c1=40.4, dense_mac_c1_w128=4.9, dense_c1_plane_taps=9,
-                               dense_out=74.5, dense_out_dw=0.0, dense_dw_pixel=606.0, dense_fc_rows=8,
+                               dense_out=43.19, dense_pixel=350.36, dense_pixel_tap=85.64, dense_out_dw=0.0, dense_dw_pixel=606.0, dense_fc_rows=8,
                                dense_mac_fc=3.53, dense_out_fc=81.5, dense_out_fc_pc=115.8, dense_call_fc=838.0),
     # generic (portable reference dense kernels, portable sparse kernels): the earlier pico fit, FC
     # 256x64 dense 291,849; sparse at 0 / 80 / 90 % zeros 226,849 / 58,089 / 40,828.
@@ -436,7 +443,8 @@ def _dense_conv_cycles(c: CoreCosts, s: LayerShape, out: float) -> int:
     calls = pixels // bp * -(-s.out_c // 4)
     gathered = pixels * s.field_bytes * c.dense_gather if s.taps > 1 else 0.0
     return int(s.macs * pixels / max(s.pixels, 1) * c.dense_mac + pixels * s.out_c * (out + s.taps * c.dense_tap)
-               + gathered + calls * (c.dense_block + s.field_bytes % 4 * c.dense_block_tail))
+               + gathered + calls * (c.dense_block + s.field_bytes % 4 * c.dense_block_tail)
+               + pixels * (c.dense_pixel + s.taps * c.dense_pixel_tap))
 
 
 def sparse_cycles(core: str, s: LayerShape, entries: np.ndarray) -> int:

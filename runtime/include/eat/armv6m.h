@@ -159,12 +159,37 @@ void eat_armv6m_gather(const eat_conv2d_s8_params_t *p, const int8_t *in_b, int3
  * w packed by the compiler (kernels.py layout "rows8_u16_pairs": per element, words
  * w'[2j] | w'[2j+1] << 16, j = 0..3, w' = w + 128), u unsigned bytes (x + 128). */
 void eat_armv6m_gemv8u_s8(const uint8_t *u, const uint32_t *w, int32_t k4, int32_t sums[8]);
+/* The swar conv's pixels per block (its sums [out_c][EAT_ARMV6M_SWAR_BLOCK]). */
+#define EAT_ARMV6M_SWAR_BLOCK 8
+/* The same with each row's sum plus init[r] + base stored at acc[8 * r] (a block's sums [out_c][8]: the swar
+ * conv's; 8 rows of acc and of init are written / read, whatever the layer's channels). */
+typedef struct {
+    int32_t *acc;
+    const int32_t *init;
+    uint32_t base;
+} eat_armv6m_gemv8u_blk_t;
+void eat_armv6m_gemv8u_blk_s8(const uint8_t *u, const uint32_t *w, int32_t k4, const eat_armv6m_gemv8u_blk_t *o);
 /* x -> x + 128 for every byte of n words, in place; returns the sum of the converted bytes. */
 uint32_t eat_armv6m_to_u8(uint32_t *words, int32_t n);
 
+/* The block kernels' output stage (block_out_armv6m.c; the sparse block walks and the swar conv): a block's
+ * sums acc[out_c][B] of its first n pixels to out[n][out_c] with the accumulator bounds lo / hi and
+ * eat_armv6m_rq_apply's fast path. */
+typedef struct {
+    const eat_armv6m_rq_t *rq;      /* [out_c], prepared */
+    const int32_t *lo, *hi;         /* [out_c] */
+    int32_t out_c, act_min, act_max, block;
+    int32_t (*slow)(const eat_armv6m_rq_t *, int32_t);   /* eat_armv6m_rq_slow (a pointer: the walk is in SRAM) */
+    int32_t channels;               /* the channels written, from out (out_c for the block walks; out_c is the
+                                       outputs' stride) */
+} eat_armv6m_block_out_t;
+void eat_armv6m_block_out(const int32_t *acc, int8_t *out, int32_t n, const eat_armv6m_block_out_t *k);
+void eat_armv6m_block_out_lo(const int32_t *acc, int8_t *out, int32_t n, const eat_armv6m_block_out_t *k);
+
 /* CONV_2D / FULLY_CONNECTED over eat_armv6m_gemv8u_s8: weights in layout rows8_u16_pairs, bias
  * folded by the compiler as bias + (input_offset - 128) * sum(w) (kernels.Variant.input_bias); the
- * CONV_2D's then followed by the accumulator bounds (int32[3][out_c], kernels.Variant.clamp_bounds). */
+ * CONV_2D's then followed by the accumulator bounds (int32[3][out_c], kernels.Variant.clamp_bounds).
+ * The CONV_2D's pixels go EAT_ARMV6M_SWAR_BLOCK at a time through eat_armv6m_block_out. */
 size_t eat_conv2d_s8_swar_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
 void eat_conv2d_s8_swar_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);

@@ -20,18 +20,7 @@ extern "C" {
 int32_t eat_armv6m_sparse_d4_dot(int32_t acc, const int8_t *x, const int8_t *v, const uint8_t *nib,
                                  uint32_t n);
 
-/* The block walks' output stage (block_out_armv6m.c): a block's sums acc[out_c][B] of its first n pixels
- * to out[n][out_c] with the accumulator bounds lo / hi and eat_armv6m_rq_apply's fast path. */
-typedef struct {
-    const eat_armv6m_rq_t *rq;      /* [out_c], prepared */
-    const int32_t *lo, *hi;         /* [out_c] */
-    int32_t out_c, act_min, act_max, block;
-    int32_t (*slow)(const eat_armv6m_rq_t *, int32_t);   /* eat_armv6m_rq_slow (a pointer: the walk is in SRAM) */
-    int32_t channels;               /* the channels written, from out (out_c for the block walks; out_c is the
-                                       outputs' stride) */
-} eat_armv6m_block_out_t;
-void eat_armv6m_block_out(const int32_t *acc, int8_t *out, int32_t n, const eat_armv6m_block_out_t *k);
-void eat_armv6m_block_out_lo(const int32_t *acc, int8_t *out, int32_t n, const eat_armv6m_block_out_t *k);
+/* The block walks' output stage: eat_armv6m_block_out (eat/armv6m.h; the dense swar conv shares it). */
 
 /* Which output stage a block walk layer takes, decided by the compiler (ops/sparse_call.py block_out_mode)
  * and passed as the word after the rq table: eat_armv6m_block_out (every lo >= -65535, every rq with the
