@@ -1,5 +1,6 @@
 /* Cortex-M0+ CONV_2D int8, two products per multiply: each pixel's window as unsigned bytes against
- * the compiler's packed weights, 8 output channels per pass (eat_armv6m_gemv8u_s8). */
+ * the compiler's packed weights, 8 output channels per pass (eat_armv6m_gemv8u_blk_s8), 8 pixels per
+ * output stage (eat_armv6m_block_out). */
 #include "eat/armv6m.h"
 
 #if defined(__ARM_ARCH_6M__)
@@ -37,7 +38,7 @@ static eat_armv6m_block_out_fn *output_stage(const eat_armv6m_rq_t *rq, const in
  * without requantising (pipeline/compiler/clamp_bounds.py).
  * B pixels at a time: each pixel's window gathered and its sums kept in scratch [out_c][B], then the block's
  * outputs by eat_armv6m_block_out (the per-channel constants loaded once per block, not per output: vww_96_int8's
- * 1x1 48x48x8 -> 16 4,580,370 -> see docs/performance.md). Each window is read before any output of its pixel
+ * 1x1 48x48x8 -> 16 4,580,370 -> 3,644,817 cycles; docs/performance.md). Each window is read before any output of its pixel
  * and of the pixels after it is written: an output laid over its input (planner.window_delta) is still read
  * first. */
 void eat_conv2d_s8_swar_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
@@ -50,7 +51,7 @@ void eat_conv2d_s8_swar_armv6m(const eat_conv2d_s8_params_t *p, const eat_weight
     const int32_t total = p->batches * p->out_h * p->out_w;
     const uint32_t *wq = (const uint32_t *)(const void *)w->data;
     eat_armv6m_rq_t *rq = (eat_armv6m_rq_t *)scratch;
-    int32_t *acc = (int32_t *)(void *)(rq + oc_n);              /* [oc_n][B] */
+    int32_t *acc = (int32_t *)(void *)(rq + oc_n);              /* [oc_n rounded up to 8][B] */
     uint8_t *u = (uint8_t *)(acc + B * ((oc_n + 7) & ~7));      /* 4-aligned */
     eat_armv6m_block_out_fn *out_stage;
     eat_armv6m_block_out_t ko;
