@@ -185,6 +185,22 @@ typedef struct {
 } eat_armv6m_block_out_t;
 void eat_armv6m_block_out(const int32_t *acc, int8_t *out, int32_t n, const eat_armv6m_block_out_t *k);
 void eat_armv6m_block_out_lo(const int32_t *acc, int8_t *out, int32_t n, const eat_armv6m_block_out_t *k);
+typedef void eat_armv6m_block_out_fn(const int32_t *acc, int8_t *out, int32_t n, const eat_armv6m_block_out_t *k);
+
+/* The output stage for n channels whose rq records a kernel prepared itself: eat_armv6m_block_out when every
+ * one has the fast requantisation and lo >= -65535 (what that routine assumes), else eat_armv6m_block_out_lo.
+ * (Kernels that read the compiler's rq table get the same choice as a word: ops/sparse_call.py block_out_mode.) */
+static inline eat_armv6m_block_out_fn *eat_armv6m_block_out_for(const eat_armv6m_rq_t *rq, const int32_t *lo,
+                                                                int32_t n)
+{
+    int32_t c;
+    for (c = 0; c < n; ++c) {
+        if (rq[c].lim == 0u || lo[c] < -65535) {
+            return eat_armv6m_block_out_lo;
+        }
+    }
+    return eat_armv6m_block_out;
+}
 
 /* CONV_2D / FULLY_CONNECTED over eat_armv6m_gemv8u_s8: weights in layout rows8_u16_pairs, bias
  * folded by the compiler as bias + (input_offset - 128) * sum(w) (kernels.Variant.input_bias); the

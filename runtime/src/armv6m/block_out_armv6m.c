@@ -12,8 +12,9 @@
  * (65535, hi] (and [lo, -65535)) call k->slow.
  * Registers: r0 walks acc, r1 the output, r2 the sum, r3 / r4 scratch, r5 mh, r6 sh, r7 &rq->b[0];
  * r8 lo (max(lo, -65535)), r9 min(hi, 65535), r10 ml, r11 act_min, r12 out_c, lr the channel's end in acc.
- * Locals at [sp]: the next channel's output, lo and hi pointers, (unused), 4 n, 4 (B - n), act_max, the
- * end of r7's walk of the rq table (&rq[channels - 1].b[0]), k->slow. Per output under rp2040js: 12 cycles
+ * Locals at [sp]: the next channel's output, lo and hi pointers, (free: the frame stays 36 B so the call to
+ * k->slow is 8-byte aligned), 4 n, 4 (B - n), act_max, the end of r7's walk of the rq table
+ * (&rq[channels - 1].b[0]), k->slow. Per output under rp2040js: 12 cycles
  * below lo, 25 requantised, plus ~45 per channel (the C loop it replaces: ~14 and ~39, kws_ref_model 90%
  * profile; r7 carries the rq pointer from channel to channel: 7 cycles fewer than a stack slot). In .ramfunc. */
 /* The routine's body; LO_CLAMP / LO_CHECK empty: every channel has lo >= -65535. Otherwise the walk

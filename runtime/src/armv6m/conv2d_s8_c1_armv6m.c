@@ -179,19 +179,6 @@ static void fill_plane(const eat_conv2d_s8_params_t *p, const int8_t *img, uint1
     }
 }
 
-/* The output stage for one pair: eat_armv6m_block_out (block_out_armv6m.c) when both channels have the fast
- * requantisation and lo >= -65535, else its _lo form. */
-static int fast_out(const eat_armv6m_rq_t *q, const int32_t *lo, int32_t n)
-{
-    int32_t c;
-    for (c = 0; c < n; ++c) {
-        if (q[c].lim == 0 || lo[c] < -65535) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* `w`: layout c1_pairs (per pair of output channels, per tap, W = w_a + 2^16 w_b; an odd last channel
  * paired with zeros). `bias`: the folded bias [out_c], then the accumulator bounds lo[out_c], hi[out_c]. */
 void eat_conv2d_s8_c1_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int32_t *bias,
@@ -209,7 +196,7 @@ void eat_conv2d_s8_c1_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_
     eat_c1_row_t k;
     eat_armv6m_block_out_t out;
     eat_armv6m_rq_t q[2];
-    void (*stage)(const int32_t *, int8_t *, int32_t, const eat_armv6m_block_out_t *);
+    eat_armv6m_block_out_fn *stage;
     int32_t b, j, t, oy, r;
     if (oh <= 0 || ow <= 0) {
         return;
@@ -257,7 +244,7 @@ void eat_conv2d_s8_c1_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_
             out.lo = lo + j;
             out.hi = hi + j;
             out.channels = n;
-            stage = fast_out(q, lo + j, n) ? eat_armv6m_block_out : eat_armv6m_block_out_lo;   /* the pair's */
+            stage = eat_armv6m_block_out_for(q, lo + j, n);   /* the pair's */
             for (oy = 0; oy < oh; oy += rows) {
                 const int32_t m = oh - oy < rows ? oh - oy : rows;
                 for (r = 0; r < m; r += rows_paired ? 2 : 1) {   /* row r's accumulators from acc + r * ow */

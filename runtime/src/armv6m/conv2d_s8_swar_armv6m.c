@@ -15,20 +15,6 @@ size_t eat_conv2d_s8_swar_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
     return (size_t)p->out_c * sizeof(eat_armv6m_rq_t) + rows8 * 4u * EAT_ARMV6M_SWAR_BLOCK + (size_t)((k + 3) & ~3);
 }
 
-/* The output stage for this call: eat_armv6m_block_out where every channel's lower bound is >= -65535 and
- * its requantisation has the fast path (what that routine assumes), else eat_armv6m_block_out_lo. */
-typedef void eat_armv6m_block_out_fn(const int32_t *acc, int8_t *out, int32_t n, const eat_armv6m_block_out_t *k);
-static eat_armv6m_block_out_fn *output_stage(const eat_armv6m_rq_t *rq, const int32_t *lo, int32_t oc_n)
-{
-    int32_t j;
-    for (j = 0; j < oc_n; ++j) {
-        if (lo[j] < -65535 || rq[j].lim == 0u) {
-            return eat_armv6m_block_out_lo;
-        }
-    }
-    return eat_armv6m_block_out;
-}
-
 /* With u = x + 128 and w' = w + 128 (the packed weights), per channel c and pixel:
  *   bias + sum (x + input_offset) w = init[c] + S[c] - 128 U,
  * S[c] = sum u w' (the gemv), U = sum u over the window, init[c] = bias + (input_offset - 128) sum w
@@ -74,7 +60,7 @@ void eat_conv2d_s8_swar_armv6m(const eat_conv2d_s8_params_t *p, const eat_weight
     ko.act_max = p->act_max;
     ko.block = B;
     ko.slow = eat_armv6m_rq_slow;
-    out_stage = output_stage(rq, ko.lo, oc_n);
+    out_stage = eat_armv6m_block_out_for(rq, ko.lo, oc_n);
     for (q0 = 0; q0 < total; q0 += B) {
         const int32_t n = total - q0 < B ? total - q0 : B;
         for (q = 0; q < n; ++q) {
