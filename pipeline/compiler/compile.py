@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pipeline.compiler import emit, planner
+from pipeline.compiler.constant_inputs import fold_constant_inputs
 from pipeline.compiler.layers import arena_map, layer_rows
 from pipeline.compiler.ops import LOWERINGS, Ctx, Lowered, Unsupported, fully_connected
 from pipeline.compiler.sparse import MODES
@@ -61,6 +62,7 @@ class CompileResult:
     sparsity: list[dict] = field(default_factory=list)   # sparse.LayerChoice per weight tensor
     layers: list[dict] = field(default_factory=list)      # per op: shape, MACs, weight bytes (layers.py)
     arena_map: dict = field(default_factory=dict)         # the plan: buffers, offsets, lifetimes (layers.py)
+    folded: list[dict] = field(default_factory=list)      # constant_inputs.Fold per consumer whose bias took them
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -209,9 +211,13 @@ def compile_model(tflite: Path, out_dir: Path, core: str = "generic", weights: s
         raise PipelineError(f"unknown core '{core}'; choose one of {', '.join(CORES)}")
     if weights not in MODES:
         raise PipelineError(f"unknown weights mode '{weights}'; choose one of {', '.join(MODES)}")
-    model = load(tflite)
+    model, folds = fold_constant_inputs(load(tflite))
     choices: list = []
     lowered = lower_model(model, core, weights, choices)
+    for fold in folds:               # the layer's choice says why it has more zeros than the .tflite
+        for c in choices:
+            if c.op_index == fold.op_index:
+                c.reason = f"{c.reason}; {fold.reason}"
     plan = plan_model(model, lowered)
     macs = sum(lw.macs for lw in lowered)
     weights_bytes = emit.const_bytes(lowered)
@@ -229,7 +235,8 @@ def compile_model(tflite: Path, out_dir: Path, core: str = "generic", weights: s
         inputs=[info(t) for t in model.inputs], outputs=[info(t) for t in model.outputs],
         naive_arena_bytes=plan.naive_bytes, files=["model.c", "model.h", "compile.json"],
         weights_mode=weights, sparsity=[c.to_json() for c in choices],
-        layers=layer_rows(model, lowered), arena_map=arena_map(model, lowered, plan))
+        layers=layer_rows(model, lowered), arena_map=arena_map(model, lowered, plan),
+        folded=[f.to_json() for f in folds])
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "model.c").write_text(source)
     (out_dir / "model.h").write_text(header)
