@@ -59,7 +59,7 @@ def layer_cycles(tflite: Path, board: Board, out: Path, weights: str, console: C
         device.hello()
         device.infer(xs)
         cycles = device.profile()
-    return {op.index: int(c) for op, c in zip(fw.compiled.ops, cycles) if op.kernel is not None}
+    return {op.index: int(cycles[op.index]) for op in fw.compiled.ops if op.kernel is not None and op.index < len(cycles)}
 
 
 def with_measured(layers: list[dict], dense: dict[int, int], sparse: dict[int, int]) -> list[dict]:

@@ -41,9 +41,9 @@ class Profile:
 
 def layers_from(ops: list, cycles: list[int]) -> list[LayerProfile]:
     """Pairs compile.json's ops with the device's per-op cycles; views (no kernel, no code) are left out."""
-    timed = [(op, c) for op, c in zip(ops, cycles) if op.kernel is not None]
+    timed = [(op, cycles[op.index]) for op in ops if op.kernel is not None and op.index < len(cycles)]
     total = sum(c for _, c in timed) or 1
-    return [LayerProfile(short_layer(op.layer), op.opcode, int(op.macs), int(c),
+    return [LayerProfile(short_layer(op.layer), op.label, int(op.macs), int(c),
                          round(c / op.macs, 3) if op.macs else None, round(c / total, 4)) for op, c in timed]
 
 

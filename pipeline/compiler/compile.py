@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline.compiler import emit, planner
 from pipeline.compiler.constant_inputs import fold_constant_inputs
+from pipeline.compiler.fuse_pool import fuse_pools
 from pipeline.compiler.layers import arena_map, layer_rows
 from pipeline.compiler.ops import LOWERINGS, Ctx, Lowered, Unsupported, fully_connected
 from pipeline.compiler.sparse import MODES
@@ -32,6 +33,12 @@ class OpInfo:
     kernel: str | None
     macs: int
     scratch_bytes: int
+    fused: list[dict] = field(default_factory=list)   # ops run inside this one's call (fuse_pool.py)
+
+    @property
+    def label(self) -> str:
+        """The opcode, with those of the ops fused into it: "CONV_2D+MAX_POOL_2D"."""
+        return "+".join([self.opcode, *(f["opcode"] for f in self.fused)])
 
 
 @dataclass
@@ -166,7 +173,7 @@ def lower_model(model: Model, core: str = "generic", weights: str = "auto", choi
     problems = issues.render(hybrid)
     if problems:
         raise PipelineError(f"{model.name} unsupported: {'; '.join(problems)} — {FIX_HINT}")
-    return lowered
+    return fuse_pools(model, lowered)
 
 
 def plan_model(model: Model, lowered: list[Lowered], alignment: int = ARENA_ALIGNMENT) -> planner.Plan:
@@ -198,10 +205,22 @@ def plan_model(model: Model, lowered: list[Lowered], alignment: int = ARENA_ALIG
         sizes[t] = model.tensors[t].nbytes
     p = planner.plan(len(lowered), sizes, producers, consumers, list(model.inputs), list(model.outputs),
                      aliases, inplace, {}, {t: model.tensors[t].name for t in sizes}, alignment, overlaps)
-    if scratch:  # scratch is keyed by op index in the emitted code
+    if scratch:
         p = planner.plan(len(lowered), sizes, producers, consumers, list(model.inputs), list(model.outputs),
-                         aliases, inplace, {lowered[k].op.index: v for k, v in scratch.items()},
-                         {t: model.tensors[t].name for t in sizes}, alignment, overlaps)
+                         aliases, inplace, scratch, {t: model.tensors[t].name for t in sizes}, alignment, overlaps)
+    return _by_op_index(p, [lw.op.index for lw in lowered])
+
+
+def _by_op_index(p: planner.Plan, index_of: list[int]) -> planner.Plan:
+    """The plan's steps are positions in the lowered list; the emitted code and compile.json name ops by their
+    .tflite index, which differs after an op fused into another (fuse_pool.py): lifetimes and scratch renamed."""
+    if all(i == k for k, i in enumerate(index_of)):
+        return p
+    for b in p.buffers:
+        if not b.tensors and b.label == f"scratch of op {b.first}":
+            b.label = f"scratch of op {index_of[b.first]}"
+        b.first, b.last = index_of[b.first], index_of[b.last]
+    p.scratch_offset = {index_of[k]: off for k, off in p.scratch_offset.items()}
     return p
 
 
@@ -231,7 +250,8 @@ def compile_model(tflite: Path, out_dir: Path, core: str = "generic", weights: s
     result = CompileResult(
         model=model.name, sha256=model.sha256, core=core, arena_bytes=plan.arena_bytes,
         weights_bytes=weights_bytes, macs=macs,
-        ops=[OpInfo(lw.op.index, lw.op.opcode, lw.op.layer, lw.kernel, lw.macs, lw.scratch_bytes) for lw in lowered],
+        ops=[OpInfo(lw.op.index, lw.op.opcode, lw.op.layer, lw.kernel, lw.macs, lw.scratch_bytes, lw.fused)
+             for lw in lowered],
         inputs=[info(t) for t in model.inputs], outputs=[info(t) for t in model.outputs],
         naive_arena_bytes=plan.naive_bytes, files=["model.c", "model.h", "compile.json"],
         weights_mode=weights, sparsity=[c.to_json() for c in choices],

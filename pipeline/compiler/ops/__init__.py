@@ -42,6 +42,7 @@ class Lowered:
     inplace_inputs: list[int] = field(default_factory=list)
     overlap: list[tuple[int, int]] = field(default_factory=list)   # (input tensor, delta): see planner
     notes: list[str] = field(default_factory=list)
+    fused: list[dict] = field(default_factory=list)   # ops this call also runs (fuse_pool.py): op_index, opcode, layer
 
     @property
     def const_bytes(self) -> int:

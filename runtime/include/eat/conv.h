@@ -14,6 +14,11 @@ typedef struct {
     const int32_t *multiplier;       /* [out_c] */
     const int32_t *shift;            /* [out_c] */
     int32_t act_min, act_max;
+    /* 2: a 2x2 stride-2 MAX_POOL_2D (VALID) fused after the conv by the compiler (compile.py _fuse_pool), output
+     * [out_h / 2][out_w / 2]: the max of each window's accumulators, then the requantisation (exact: both are
+     * monotonic). Only the kernels the compiler names for it read it (eat_conv2d_s8_c1_armv6m, the M0+ plane
+     * walks); 0 for every other op. */
+    int32_t pool;
 } eat_conv2d_s8_params_t;
 
 size_t eat_conv2d_s8_scratch_bytes(const eat_conv2d_s8_params_t *p);   /* reference: 0 */

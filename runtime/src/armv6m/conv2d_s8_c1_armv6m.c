@@ -179,13 +179,41 @@ static void fill_plane(const eat_conv2d_s8_params_t *p, const int8_t *img, uint1
     }
 }
 
+/* A fused 2x2 max pool (p->pool): the block's rows (an even count, out_w even) of one channel's accumulators
+ * pooled in place, a[py][px] = max of the window's four (each written at or before the first it reads). */
+static void pool_block(int32_t *a, int32_t rows, int32_t ow)
+{
+    const int32_t *r0 = a;
+    int32_t *dst = a;
+    int32_t y;
+    for (y = 0; y < rows; y += 2, r0 += 2 * ow) {
+        const int32_t *s = r0, *end = r0 + ow;
+        for (; s != end; s += 2) {
+            int32_t m = s[0] > s[1] ? s[0] : s[1];
+            const int32_t d = s[ow] > s[ow + 1] ? s[ow] : s[ow + 1];
+            *dst++ = m > d ? m : d;
+        }
+    }
+}
+
 /* `w`: layout c1_pairs (per pair of output channels, per tap, W = w_a + 2^16 w_b; an odd last channel
- * paired with zeros). `bias`: the folded bias [out_c], then the accumulator bounds lo[out_c], hi[out_c]. */
-void eat_conv2d_s8_c1_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int32_t *bias,
+ * paired with zeros). `bias`: the folded bias [out_c], then the accumulator bounds lo[out_c], hi[out_c].
+ * With p->pool the conv outputs of even rows and columns are computed (out_h, out_w rounded down to even)
+ * and each 2x2 window's max of accumulators goes through the output stage. */
+void eat_conv2d_s8_c1_armv6m(const eat_conv2d_s8_params_t *p_in, const eat_weights_s8_t *w, const int32_t *bias,
                              const int8_t *input, int8_t *output, void *scratch)
 {
+    eat_conv2d_s8_params_t pe = *p_in;
+    const eat_conv2d_s8_params_t *const p = &pe;
+    const int pool = p_in->pool != 0;
+    if (pool) {
+        pe.out_h &= ~1;
+        pe.out_w &= ~1;
+    }
+    {
     const int32_t oh = p->out_h, ow = p->out_w, oc_n = p->out_c, k_w = p->k_w, taps = p->k_h * p->k_w;
-    const int32_t ph = plane_h(p), pw = plane_w(p), ow2 = (ow + 1) & ~1, rows = block_rows(p);
+    const int32_t ph = plane_h(p), pw = plane_w(p), ow2 = (ow + 1) & ~1;
+    const int32_t rows = block_rows(p_in);    /* pooled: even, and no more pixels than the scratch the unpooled sizes give */
     /* pairs of rows when out_w is odd and that discards fewer pixels (kws's 25 x 5: 5 against 25) */
     const int rows_paired = (ow & 1) && (!(p->out_h & 1) || ow < p->out_h);
     const int32_t *lo = bias + oc_n, *hi = bias + 2 * oc_n;
@@ -224,7 +252,7 @@ void eat_conv2d_s8_c1_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_
         tap[2 * t] = 2 * (fy * p->dilation_h * pw + fx * p->dilation_w);
     }
     for (b = 0; b < p->batches; ++b) {
-        int8_t *out_b = output + b * oh * ow * oc_n;
+        int8_t *out_b = output + (pool ? b * (oh / 2) * (ow / 2) * oc_n : b * oh * ow * oc_n);
         fill_plane(p, input + b * p->in_h * p->in_w, plane);
         for (j = 0; j < oc_n; j += 2) {
             const int32_t n = j + 1 < oc_n ? 2 : 1;
@@ -257,9 +285,18 @@ void eat_conv2d_s8_c1_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_
                         eat_armv6m_conv_c1_columns(px, tap, acc + r * ow, &k);
                     }
                 }
-                stage(acc, out_b + oy * ow * oc_n + j, m * ow, &out);
+                if (pool) {     /* m and ow even: the block's pooled rows from out_b's row oy / 2 */
+                    pool_block(acc, m, ow);
+                    if (n == 2) {
+                        pool_block(acc + out.block, m, ow);
+                    }
+                    stage(acc, out_b + (oy / 2) * (ow / 2) * oc_n + j, (m / 2) * (ow / 2), &out);
+                } else {
+                    stage(acc, out_b + oy * ow * oc_n + j, m * ow, &out);
+                }
             }
         }
+    }
     }
 }
 

@@ -141,6 +141,7 @@ typedef struct {
     const eat_armv6m_rq_t *rq;                                 /* [sp, #48] */
     int32_t (*slow)(const eat_armv6m_rq_t *, int32_t);         /* [sp, #52] */
     int32_t pad;                                               /* keeps sp 8-byte aligned at the call */
+    int32_t w2, o2;                                            /* dwp_walk3r: the third non-zero */
 } dw2_t;
 
 /* Every output pixel of one channel of <= 2 non-zeros (x: the plane, o: its first output): per pixel
@@ -278,6 +279,141 @@ EAT_DW_WALK_FN(dw_walk4_w, EAT_DW_P4, EAT_DW_WIDE, EAT_DW_R5_FREE)
 EAT_DW_WALK_FN(dw_walkn, EAT_DW_PN, EAT_DW_NARROW, EAT_DW_R5_FREE)
 EAT_DW_WALK_FN(dw_walkn_w, EAT_DW_PN, EAT_DW_WIDE, EAT_DW_R5_FREE)
 
+/* The pooled walks (CONV_2D in_c 1, stride 1, then a 2x2 stride-2 max pool, fused by the compiler: p->pool):
+ * per pooled output the four sums of its window's conv outputs (plane bytes 0, 1, pw and pw + 1 from the window's
+ * first), their maximum, then one output stage as above. Exact: requantisation and clamp are monotonic
+ * (multiplier > 0, shift <= 0, checked by the compiler), so the max of the outputs is the output of the max.
+ * The dw2_t words as above except: `lo`, `hi` to r9, r10, `out_c` to r12, `sw` holds pw - 1 (to lr: from the
+ * window's second conv output to its third), `pad` the second weight (r5 reloaded after a requantisation);
+ * gap, span and rows count pooled rows (span: 2 plane bytes per pooled output). r8 the window's maximum so far,
+ * r11 the row's end. A sum costs PRODUCTS; the window ~12 cycles beside its four sums. */
+#define EAT_DWP_MAX(L) "cmp r6, r8\n\t" "ble " #L "f\n\t" "mov r8, r6\n" #L ":\n\t"
+#define EAT_DWP_R5 "ldr r5, [sp, #56]\n\t"
+#define EAT_DW_POOL_ASM(PRODUCTS, RQ_CHECK, RELOAD_R5, ENTRY, REGS, STORE, FRAME)                            \
+    __asm__ volatile(                                                                                         \
+        ".syntax unified\n\t"                                                                                 \
+        "push {r4-r7, lr}\n\t"                                                                                \
+        "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"                                 \
+        "push {r4-r7}\n\t"                                                                                    \
+        ENTRY                                                                                                 \
+        "adds r2, r2, #72\n\t"            /* c65535 c131071 rq slow w1 */                                     \
+        "ldm r2!, {r3-r7}\n\t" "push {r3-r7}\n\t"                                                             \
+        "subs r2, r2, #40\n\t"            /* amin amax gap span rows */                                       \
+        "ldm r2!, {r3-r7}\n\t" "push {r3-r7}\n\t"                                                             \
+        "subs r2, r2, #40\n\t"            /* bias ml mh b0 sh */                                              \
+        "ldm r2!, {r3-r7}\n\t" "push {r3-r7}\n\t"                                                             \
+        "subs r2, r2, #52\n\t"                                                                                \
+        "ldm r2!, {r3-r7}\n\t"            /* w0 o1 w1 lo hi */                                                \
+        "mov r9, r6\n\t" "mov r10, r7\n\t"                                                                    \
+        "ldm r2!, {r6, r7}\n\t"           /* out_c, pw - 1 */                                                 \
+        REGS                                                                                                  \
+        "ldr r2, [r2, #0]\n\t"            /* o0 */                                                            \
+        "0:\n\t"                          /* next pooled row */                                               \
+        "ldr r7, [sp, #32]\n\t"                                                                               \
+        "adds r7, r7, r0\n\t"                                                                                 \
+        "mov r11, r7\n"                                                                                       \
+        "1:\n\t"                                                                                              \
+        PRODUCTS "mov r8, r6\n\t"                                     /* (0, 0) */                            \
+        "adds r0, r0, #1\n\t" PRODUCTS EAT_DWP_MAX(20)                /* (0, 1) */                            \
+        "add r0, lr\n\t" PRODUCTS EAT_DWP_MAX(21)                     /* (1, 0) */                            \
+        "adds r0, r0, #1\n\t" PRODUCTS                                /* (1, 1) */                            \
+        "cmp r6, r8\n\t" "bgt 22f\n\t" "mov r6, r8\n"                                                        \
+        "22:\n\t"                                                                                             \
+        "mov r7, lr\n\t" "subs r0, r0, r7\n\t"                        /* the next window: 2 bytes on */       \
+        "cmp r6, r9\n\t"                                                                                      \
+        "bge 5f\n\t"                                                                                          \
+        "ldr r7, [sp, #20]\n"             /* below lo: act_min */                                             \
+        "2:\n\t"                                                                                              \
+        STORE                                                                                                 \
+        "cmp r0, r11\n\t"                                                                                     \
+        "beq 9f\n\t"                                                                                          \
+        "b 1b\n"                          /* (a BNE cannot reach back over four sums) */                      \
+        "9:\n\t"                                                                                              \
+        "ldr r7, [sp, #28]\n\t"           /* the gap to the next pooled row */                                \
+        "adds r0, r0, r7\n\t"                                                                                 \
+        "ldr r7, [sp, #36]\n\t"                                                                               \
+        "subs r7, r7, #1\n\t"                                                                                 \
+        "str r7, [sp, #36]\n\t"                                                                               \
+        "bne 0b\n\t"                                                                                          \
+        "add sp, #" FRAME "\n\t"                                                                              \
+        "pop {r4-r7}\n\t"                                                                                     \
+        "mov r8, r4\n\t" "mov r9, r5\n\t" "mov r10, r6\n\t" "mov r11, r7\n\t"                                 \
+        "pop {r4-r7, pc}\n"                                                                                   \
+        "5:\n\t"                                                                                              \
+        "cmp r6, r10\n\t"                                                                                     \
+        "bgt 4f\n\t"                                                                                          \
+        "ldr r7, [sp, #0]\n\t"                                                                                \
+        "adds r6, r6, r7\n\t"             /* acc */                                                           \
+        RQ_CHECK                                                                                              \
+        "ldr r7, [sp, #4]\n\t"                                                                                \
+        "muls r7, r6, r7\n\t"                                                                                 \
+        "asrs r7, r7, #16\n\t"            /* (acc * ml) >> 16 */                                              \
+        "ldr r5, [sp, #8]\n\t"                                                                                \
+        "muls r5, r6, r5\n\t"                                                                                 \
+        "adds r7, r7, r5\n\t"             /* s */                                                             \
+        "asrs r7, r7, #14\n\t"                                                                                \
+        "asrs r6, r6, #31\n\t"                                                                                \
+        "lsls r6, r6, #1\n\t"                                                                                 \
+        "adds r7, r7, r6\n\t"             /* b[1] = b[0] - 2 */                                               \
+        "ldr r6, [sp, #12]\n\t"                                                                               \
+        "adds r7, r7, r6\n\t"                                                                                 \
+        "ldr r6, [sp, #16]\n\t"                                                                               \
+        "asrs r7, r7, r6\n"                                                                                   \
+        "6:\n\t"                                                                                              \
+        RELOAD_R5                                                                                             \
+        STORE                                                                                                 \
+        "cmp r0, r11\n\t"                                                                                     \
+        "beq 9b\n\t"                                                                                          \
+        "b 1b\n"                                                                                              \
+        "4:\n\t"                                                                                              \
+        "ldr r7, [sp, #24]\n\t"           /* act_max */                                                       \
+        "b 2b\n"                                                                                              \
+        "8:\n\t"                          /* |acc| > 65535: eat_armv6m_rq_slow(rq, acc) */                    \
+        "push {r0-r3}\n\t"                                                                                    \
+        "mov r0, r12\n\t" "mov r1, lr\n\t" "push {r0, r1}\n\t"                                                \
+        "ldr r0, [sp, #72]\n\t"                                                                               \
+        "mov r1, r6\n\t"                                                                                      \
+        "ldr r7, [sp, #76]\n\t"                                                                               \
+        "blx r7\n\t"                                                                                          \
+        "mov r7, r0\n\t"                                                                                      \
+        "pop {r0, r1}\n\t" "mov r12, r0\n\t" "mov lr, r1\n\t"                                                 \
+        "pop {r0-r3}\n\t"                                                                                     \
+        "b 6b\n\t"                                                                                            \
+        ".syntax divided\n\t")
+
+/* The common form: r1 the output, out_c in r12, a 60-byte frame. */
+#define EAT_DWP_REGS "mov r12, r6\n\t" "mov lr, r7\n\t"
+#define EAT_DWP_STORE "strb r7, [r1]\n\t" "add r1, r12\n\t"
+/* Three non-zeros in registers (dwp_walk3r): the output pointer moves to r12 (out_c to the frame, [sp, #64]), r1
+ * holds the third offset and [sp, #60] the third weight (a 68-byte frame: the slow call stays 8-byte aligned).
+ * 13 cycles per sum against EAT_DW_P3's 21, 3 more per store. */
+#define EAT_DWP3_ENTRY "mov r12, r1\n\t" "ldr r3, [r2, #92]\n\t" "ldr r4, [r2, #20]\n\t" "push {r3, r4}\n\t"
+#define EAT_DWP3_REGS "mov lr, r7\n\t" "ldr r1, [r2, #68]\n\t"
+#define EAT_DWP3_STORE "mov r6, r12\n\t" "strb r7, [r6]\n\t" "ldr r6, [sp, #64]\n\t" "add r12, r6\n\t"
+#define EAT_DWP_P3R "ldrsb r6, [r0, r1]\n\t" "ldr r7, [sp, #60]\n\t" "muls r6, r7, r6\n\t"                        \
+    "ldrsb r7, [r0, r2]\n\t" "muls r7, r3, r7\n\t" "adds r6, r6, r7\n\t"                                          \
+    "ldrsb r7, [r0, r4]\n\t" "muls r7, r5, r7\n\t" "adds r6, r6, r7\n\t"
+#define EAT_DW_POOL_FN(NAME, PRODUCTS, RQ_CHECK, RELOAD_R5)                                                   \
+    EAT_DW_POOL_FN_AS(NAME, PRODUCTS, RQ_CHECK, RELOAD_R5, "", EAT_DWP_REGS, EAT_DWP_STORE, "60")
+#define EAT_DW_POOL_FN_AS(NAME, PRODUCTS, RQ_CHECK, RELOAD_R5, ENTRY, REGS, STORE, FRAME)                     \
+    __attribute__((naked, noinline, section(".ramfunc.eat_armv6m_" #NAME)))                                   \
+    static void NAME(const int8_t *x, int8_t *o, const dw2_t *k)                                              \
+    {                                                                                                         \
+        (void)x; (void)o; (void)k;                                                                            \
+        EAT_DW_POOL_ASM(PRODUCTS, RQ_CHECK, RELOAD_R5, ENTRY, REGS, STORE, FRAME);                            \
+    }
+EAT_DW_POOL_FN(dwp_walk1, EAT_DW_P1, EAT_DW_NARROW, "")
+EAT_DW_POOL_FN(dwp_walk2, EAT_DW_P2, EAT_DW_NARROW, EAT_DWP_R5)
+EAT_DW_POOL_FN(dwp_walk1_w, EAT_DW_P1, EAT_DW_WIDE, "")
+EAT_DW_POOL_FN(dwp_walk2_w, EAT_DW_P2, EAT_DW_WIDE, EAT_DWP_R5)
+EAT_DW_POOL_FN_AS(dwp_walk3r, EAT_DWP_P3R, EAT_DW_NARROW, EAT_DWP_R5, EAT_DWP3_ENTRY, EAT_DWP3_REGS, EAT_DWP3_STORE, "68")
+EAT_DW_POOL_FN_AS(dwp_walk3r_w, EAT_DWP_P3R, EAT_DW_WIDE, EAT_DWP_R5, EAT_DWP3_ENTRY, EAT_DWP3_REGS, EAT_DWP3_STORE,
+                  "68")
+EAT_DW_POOL_FN(dwp_walk4, EAT_DW_P4, EAT_DW_NARROW, "")
+EAT_DW_POOL_FN(dwp_walk4_w, EAT_DW_P4, EAT_DW_WIDE, "")
+EAT_DW_POOL_FN(dwp_walkn, EAT_DW_PN, EAT_DW_NARROW, "")
+EAT_DW_POOL_FN(dwp_walkn_w, EAT_DW_PN, EAT_DW_WIDE, "")
+
 static inline int32_t dot_n(const int8_t *x, const chan_t *c)
 {
     const int32_t *nz = c->nz, *end = nz + 2 * c->n;
@@ -292,6 +428,21 @@ static inline int32_t dot_n(const int8_t *x, const chan_t *c)
 __attribute__((noinline)) static void walk_n(const int8_t *x, int8_t *o, const chan_t *c)
 {
     EAT_DW_WALK(dot_n(x, c));
+}
+
+/* walk_n for the pooled walks (c->rows, c->ow: pooled; x the plane of pw bytes per row, stride 1). */
+__attribute__((noinline)) static void walk_n_pool(const int8_t *x, int8_t *o, const chan_t *c, int32_t pw)
+{
+    int32_t r, j;
+    for (r = 0; r < c->rows; ++r) {
+        const int8_t *xr = x + 2 * r * pw;
+        for (j = 0; j < c->ow; ++j, o += c->out_c) {
+            const int8_t *xx = xr + 2 * j;
+            const int32_t a0 = dot_n(xx, c), a1 = dot_n(xx + 1, c), a2 = dot_n(xx + pw, c), a3 = dot_n(xx + pw + 1, c);
+            const int32_t m0 = a0 > a1 ? a0 : a1, m1 = a2 > a3 ? a2 : a3;
+            *o = out_of(c, m0 > m1 ? m0 : m1);
+        }
+    }
 }
 
 /* The Thumb-1 walks take the channel: the fast requantisation's constants with r >= 1 (mult >= 0,
@@ -329,7 +480,7 @@ static void walk0(int8_t *o, const chan_t *c)
  * prepared from the op's multiplier and shift (a PC profile of the example's conv1 showed ~470 cycles per channel when the walk's
  * constants, the requantisation and each tap's row were worked out per channel). */
 static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int8_t *dense,
-                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
+                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch, int pool)
 {
     const int32_t out_c = p->out_c, taps = p->k_h * p->k_w, pw = eat_sparse_plane_w(p), dm = p->depth_multiplier;
     const int32_t oh = p->out_h, ow = p->out_w, k_w = p->k_w, dil_w = p->dilation_w;
@@ -370,11 +521,19 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
     k.c131071 = 131071;
     k.slow = eat_armv6m_rq_slow;
     k.pad = 0;
+    if (pool) {                             /* the pooled walks: oh, ow even (the caller's), stride 1 */
+        c.rows = oh / 2;
+        c.ow = ow / 2;
+        k.rows = c.rows;
+        k.span = 2 * c.ow;
+        k.gap = 2 * pw - k.span;
+        k.sw = pw - 1;
+    }
     for (b = 0; b < p->batches; ++b) {
         const int8_t *img = input + b * p->in_h * p->in_w * p->in_c;
         const int8_t *v = dense ? dense : w->data;
         const uint8_t *nib = nib0;
-        int8_t *o = output + b * oh * ow * out_c;
+        int8_t *o = output + b * c.rows * c.ow * out_c;
         int32_t filled = -1;                /* the input channel in the plane */
         int32_t ic = 0, ic_left = dm;       /* oc's input channel, its output channels still to come */
         for (oc = 0; oc < out_c; ++oc) {
@@ -472,7 +631,26 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
                 k.b0 = c.q->b[0];
                 k.sh = c.q->sh;
                 k.rq = c.q;
-                if (n == 1) {
+                if (pool) {
+                    k.pad = k.w1;
+                    if (n == 1) {
+                        (wide ? dwp_walk1_w : dwp_walk1)(plane, o + oc, &k);
+                    } else if (n == 2) {
+                        (wide ? dwp_walk2_w : dwp_walk2)(plane, o + oc, &k);
+                    } else if (n == 3) {    /* the three in registers */
+                        k.w0 = nz[1];
+                        k.o0 = nz[0];
+                        k.o1 = nz[2];
+                        k.w1 = k.pad = nz[3];
+                        k.o2 = nz[4];
+                        k.w2 = nz[5];
+                        (wide ? dwp_walk3r_w : dwp_walk3r)(plane, o + oc, &k);
+                    } else if (n == 4) {
+                        (wide ? dwp_walk4_w : dwp_walk4)(plane, o + oc, &k);
+                    } else {
+                        (wide ? dwp_walkn_w : dwp_walkn)(plane, o + oc, &k);
+                    }
+                } else if (n == 1) {
                     (wide ? dw_walk1_w : dw_walk1)(plane, o + oc, &k);
                 } else if (n == 2) {
                     (wide ? dw_walk2_w : dw_walk2)(plane, o + oc, &k);
@@ -483,6 +661,8 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
                 } else {
                     (wide ? dw_walkn_w : dw_walkn)(plane, o + oc, &k);
                 }
+            } else if (pool) {
+                walk_n_pool(plane, o + oc, &c, pw);
             } else {
                 walk_n(plane, o + oc, &c);
             }
@@ -493,7 +673,7 @@ static void plane_walk(const eat_depthwise_conv2d_s8_params_t *p, const eat_weig
 void eat_depthwise_conv2d_s8_sparse_armv6m(const eat_depthwise_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                            const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    plane_walk(p, w, NULL, bias, input, output, scratch);
+    plane_walk(p, w, NULL, bias, input, output, scratch, 0);
 }
 
 /* The same walk over EAT_WEIGHTS_SPARSE_2OF4_DW records (eat/sparse_2of4.h; k_h * k_w <= 64): each
@@ -507,7 +687,7 @@ void eat_depthwise_conv2d_s8_sparse_2of4_armv6m(const eat_depthwise_conv2d_s8_pa
                                                 const int32_t *bias, const int8_t *input, int8_t *output,
                                                 void *scratch)
 {
-    plane_walk(p, w, NULL, bias, input, output, scratch);
+    plane_walk(p, w, NULL, bias, input, output, scratch, 0);
 }
 
 /* CONV_2D with one input channel: every filter walks the one plane (eat_sparse_conv_as_depthwise). */
@@ -520,8 +700,12 @@ size_t eat_conv2d_s8_sparse_plane_armv6m_scratch_bytes(const eat_conv2d_s8_param
 void eat_conv2d_s8_sparse_plane_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                        const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const eat_depthwise_conv2d_s8_params_t d = eat_sparse_conv_as_depthwise(p);
-    plane_walk(&d, w, NULL, bias, input, output, scratch);
+    eat_depthwise_conv2d_s8_params_t d = eat_sparse_conv_as_depthwise(p);
+    if (p->pool) {                          /* the conv outputs the 2x2 windows cover (VALID: a last odd row or column is not) */
+        d.out_h &= ~1;
+        d.out_w &= ~1;
+    }
+    plane_walk(&d, w, NULL, bias, input, output, scratch, p->pool != 0);
 }
 
 /* The dense counterpart (dense OHWI weights, in_c 1; the bias folded with input_offset, then the bounds). */
@@ -533,8 +717,12 @@ size_t eat_conv2d_s8_plane_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
 void eat_conv2d_s8_plane_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w, const int32_t *bias,
                                 const int8_t *input, int8_t *output, void *scratch)
 {
-    const eat_depthwise_conv2d_s8_params_t d = eat_sparse_conv_as_depthwise(p);
-    plane_walk(&d, w, w->data, bias, input, output, scratch);
+    eat_depthwise_conv2d_s8_params_t d = eat_sparse_conv_as_depthwise(p);
+    if (p->pool) {
+        d.out_h &= ~1;
+        d.out_w &= ~1;
+    }
+    plane_walk(&d, w, w->data, bias, input, output, scratch, p->pool != 0);
 }
 
 #endif /* __ARM_ARCH_6M__ */
