@@ -41,8 +41,20 @@ static inline void eat_sparse_block_words_any(const int8_t *s, int32_t n, uint8_
  * unsigned bytes x ^ 0x80, or (`wide`) uint16 x + 129; taps outside the input read the input zero point (pad_u:
  * its x ^ 0x80). A row of taps wholly inside the input with dilation_w 1 is k_w * in_c contiguous bytes: one run.
  * `wide` is a compile-time constant at each call (the two forms below). */
+static inline void eat_sparse_block_gather_rows(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t b,
+                                                int32_t oy, int32_t ox, uint8_t *t, uint8_t pad_u, int32_t B, int wide,
+                                                int32_t fy0, int32_t fy1);
+
 static inline void eat_sparse_block_gather_any(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t b,
                                                int32_t oy, int32_t ox, uint8_t *t, uint8_t pad_u, int32_t B, int wide)
+{
+    eat_sparse_block_gather_rows(p, input, b, oy, ox, t, pad_u, B, wide, 0, p->k_h);
+}
+
+/* Rows fy0 <= fy < fy1 of that field (t at row fy0's first element). */
+static inline void eat_sparse_block_gather_rows(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t b,
+                                                int32_t oy, int32_t ox, uint8_t *t, uint8_t pad_u, int32_t B, int wide,
+                                                int32_t fy0, int32_t fy1)
 {
     const int32_t E = wide ? 2 : 1;
     const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
@@ -50,7 +62,7 @@ static inline void eat_sparse_block_gather_any(const eat_conv2d_s8_params_t *p, 
     const int32_t run = (c & 3) == 0 && p->dilation_w == 1 && ix0 >= 0 && ix0 + p->k_w <= p->in_w ? p->k_w * c : 0;
     const int8_t *img = input + b * p->in_h * p->in_w * c;
     int32_t fy, fx, k;
-    for (fy = 0; fy < p->k_h; ++fy) {
+    for (fy = fy0; fy < fy1; ++fy) {
         const int32_t iy = iy0 + fy * p->dilation_h;
         if (run && iy >= 0 && iy < p->in_h) {
             const int8_t *s = img + (iy * p->in_w + ix0) * c;

@@ -18,6 +18,42 @@
         "adds " HI ", " LO ", " HI "\n\t"                                                \
         "lsls r4, " LO ", #16\n\t" "adds " LO ", " LO ", r4\n\t"
 
+/* Row fy of an output pixel's receptive field as one run, when it lies wholly inside the input with a word-aligned
+ * start (k_w * in_c contiguous bytes, in_c % 4 == 0, dilation_w 1): its start, else NULL. */
+static inline const int8_t *eat_armv6m_block_run_start(const eat_conv2d_s8_params_t *p, const int8_t *img, int32_t oy,
+                                                       int32_t ox, int32_t fy)
+{
+    const int32_t iy = oy * p->stride_h - p->pad_h + fy * p->dilation_h, ix0 = ox * p->stride_w - p->pad_w;
+    const int8_t *s;
+    if ((p->in_c & 3) != 0 || p->dilation_w != 1 || ix0 < 0 || ix0 + p->k_w > p->in_w || iy < 0 || iy >= p->in_h) {
+        return NULL;
+    }
+    s = img + (iy * p->in_w + ix0) * p->in_c;
+    return (((uintptr_t)s) & 3u) == 0 ? s : NULL;
+}
+
+/* Pixels (b, oy, ox) and (b1, oy1, ox1) into columns j, j + 1 of t (uint16 x + 129; t at column j, j even: word
+ * aligned): rows both pixels read as runs go through eat_armv6m_words2_u16_b4 / _b8 (one word store per element
+ * pair), the others pixel by pixel (eat_sparse_block_gather_rows). */
+static inline void eat_armv6m_block_gather_pair(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t b,
+                                                int32_t oy, int32_t ox, int32_t b1, int32_t oy1, int32_t ox1,
+                                                uint16_t *t, uint8_t pad_u, int32_t B)
+{
+    const int32_t hw = p->in_h * p->in_w * p->in_c, row = p->k_w * p->in_c;
+    const int8_t *img = input + b * hw, *img1 = input + b1 * hw;
+    int32_t fy;
+    for (fy = 0; fy < p->k_h; ++fy, t += B * row) {
+        const int8_t *sa = eat_armv6m_block_run_start(p, img, oy, ox, fy);
+        const int8_t *sb = sa ? eat_armv6m_block_run_start(p, img1, oy1, ox1, fy) : NULL;
+        if (sb) {
+            (B == 4 ? eat_armv6m_words2_u16_b4 : eat_armv6m_words2_u16_b8)(sa, sb, t, sa + row);
+        } else {
+            eat_sparse_block_gather_rows(p, input, b, oy, ox, (uint8_t *)(void *)t, pad_u, B, 1, fy, fy + 1);
+            eat_sparse_block_gather_rows(p, input, b1, oy1, ox1, (uint8_t *)(void *)(t + 1), pad_u, B, 1, fy, fy + 1);
+        }
+    }
+}
+
 /* The walk of one block (eat_armv6m_sparse_b4_walk / _b8_walk, eat/sparse_armv6m.h). */
 typedef void eat_armv6m_sparse_walk_fn(const uint16_t *t, const int8_t *v, const uint8_t *index,
                                        const int32_t *bias, int32_t *acc, uint32_t out_c, const int32_t *neg);
@@ -72,11 +108,12 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
     k.block = B;
     k.slow = eat_armv6m_rq_slow;
     int32_t pb = 0, py = 0, px = 0;   /* the next pixel: batch, row, column (no division per pixel) */
+    int32_t pb0 = 0, py0 = 0, px0 = 0;   /* the pixel of the pair's first column */
     for (q0 = 0; q0 < total; q0 += B) {
         const int32_t n = total - q0 < B ? total - q0 : B;
         int8_t *out = output + q0 * oc_n;
-        for (j = 0; j < B; ++j) {       /* a short last block repeats its last pixel */
-            eat_sparse_block_gather16(p, input, pb, py, px, t + j, pad_u, B);
+        for (j = 0; j < B; ++j) {       /* two pixels per gather; a short last block repeats its last pixel */
+            const int32_t b0 = pb, y0 = py, x0 = px;
             if (j < n - 1 || n == B) {
                 if (++px == p->out_w) {
                     px = 0;
@@ -86,6 +123,12 @@ __attribute__((always_inline)) static inline void eat_armv6m_sparse_block_conv(c
                     }
                 }
             }
+            if (j & 1) {
+                eat_armv6m_block_gather_pair(p, input, pb0, py0, px0, b0, y0, x0, t + j - 1, pad_u, B);
+            }
+            pb0 = b0;
+            py0 = y0;
+            px0 = x0;
         }
         walk(t, w->data, (const uint8_t *)w->index, bias, acc, (uint32_t)oc_n, neg);
         (mode == EAT_ARMV6M_OUT_ASM ? eat_armv6m_block_out : eat_armv6m_block_out_lo)(acc, out, n, &k);
