@@ -165,12 +165,13 @@ typedef struct {
 #define EAT_DW_P4 EAT_DW_P3 EAT_DW_PK
 #define EAT_DW_NARROW ""
 #define EAT_DW_WIDE "ldr r7, [sp, #40]\n\t" "adds r5, r6, r7\n\t" "ldr r7, [sp, #44]\n\t" "cmp r5, r7\n\t" "bhs 8f\n\t"
-#define EAT_DW_WALK_ASM(PRODUCTS, RQ_CHECK, KEEP_R5)                                                          \
-    __asm__ volatile(                                                                                         \
-        ".syntax unified\n\t"                                                                                 \
-        "push {r4-r7, lr}\n\t"                                                                                \
-        "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"                                 \
-        "push {r4-r7}\n\t"                                                                                    \
+/* The walks' shared pieces. EAT_DW_FRAME: the dw2_t words from r2 (the walk's third argument) to a 60-byte frame
+ * (bias ml mh b0 sh | amin amax gap span rows | c65535 c131071 rq slow pad at [sp, #0] .. [sp, #56]), then w0 o1 w1
+ * lo hi into r3-r7 (r2 left at the out_c word). EAT_DW_RQ: r7 = eat_armv6m_rq_apply's fast path of acc (r6), with
+ * b[1] = b[0] - 2 (shift <= -1); clobbers r5, r6. EAT_DW_SLOW: label 8, acc (r6) of |acc| > 65535 through
+ * eat_armv6m_rq_slow (rq at [sp, #48], the function at [sp, #52] before the 24 bytes it pushes), back to label 6
+ * with the output in r7; r0-r3, r12 and lr kept. */
+#define EAT_DW_FRAME                                                                                          \
         "adds r2, r2, #72\n\t"            /* c65535 c131071 rq slow pad */                                    \
         "ldm r2!, {r3-r7}\n\t" "push {r3-r7}\n\t"                                                             \
         "subs r2, r2, #40\n\t"            /* amin amax gap span rows */                                       \
@@ -178,7 +179,42 @@ typedef struct {
         "subs r2, r2, #40\n\t"            /* bias ml mh b0 sh */                                              \
         "ldm r2!, {r3-r7}\n\t" "push {r3-r7}\n\t"                                                             \
         "subs r2, r2, #52\n\t"                                                                                \
-        "ldm r2!, {r3-r7}\n\t"            /* w0 o1 w1 lo hi */                                                \
+        "ldm r2!, {r3-r7}\n\t"            /* w0 o1 w1 lo hi */
+#define EAT_DW_RQ                                                                                             \
+        "ldr r7, [sp, #4]\n\t"                                                                                \
+        "muls r7, r6, r7\n\t"                                                                                 \
+        "asrs r7, r7, #16\n\t"            /* (acc * ml) >> 16 */                                              \
+        "ldr r5, [sp, #8]\n\t"                                                                                \
+        "muls r5, r6, r5\n\t"                                                                                 \
+        "adds r7, r7, r5\n\t"             /* s */                                                             \
+        "asrs r7, r7, #14\n\t"                                                                                \
+        "asrs r6, r6, #31\n\t"                                                                                \
+        "lsls r6, r6, #1\n\t"                                                                                 \
+        "adds r7, r7, r6\n\t"             /* b[1] = b[0] - 2 */                                               \
+        "ldr r6, [sp, #12]\n\t"                                                                               \
+        "adds r7, r7, r6\n\t"                                                                                 \
+        "ldr r6, [sp, #16]\n\t"                                                                               \
+        "asrs r7, r7, r6\n"
+#define EAT_DW_SLOW                                                                                           \
+        "8:\n\t"                          /* |acc| > 65535: eat_armv6m_rq_slow(rq, acc) */                    \
+        "push {r0-r3}\n\t"                                                                                    \
+        "mov r0, r12\n\t" "mov r1, lr\n\t" "push {r0, r1}\n\t"                                                \
+        "ldr r0, [sp, #72]\n\t"                                                                               \
+        "mov r1, r6\n\t"                                                                                      \
+        "ldr r7, [sp, #76]\n\t"                                                                               \
+        "blx r7\n\t"                                                                                          \
+        "mov r7, r0\n\t"                                                                                      \
+        "pop {r0, r1}\n\t" "mov r12, r0\n\t" "mov lr, r1\n\t"                                                 \
+        "pop {r0-r3}\n\t"                                                                                     \
+        "b 6b\n\t"
+
+#define EAT_DW_WALK_ASM(PRODUCTS, RQ_CHECK, KEEP_R5)                                                          \
+    __asm__ volatile(                                                                                         \
+        ".syntax unified\n\t"                                                                                 \
+        "push {r4-r7, lr}\n\t"                                                                                \
+        "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"                                 \
+        "push {r4-r7}\n\t"                                                                                    \
+        EAT_DW_FRAME                                                                                          \
         "mov r8, r6\n\t" "mov r9, r7\n\t"                                                                     \
         "ldm r2!, {r6, r7}\n\t"           /* out_c sw */                                                      \
         "mov r10, r6\n\t" "mov r12, r7\n\t"                                                                   \
@@ -217,20 +253,7 @@ typedef struct {
         "ldr r7, [sp, #0]\n\t"                                                                                \
         "adds r6, r6, r7\n\t"             /* acc */                                                           \
         RQ_CHECK                                                                                              \
-        "ldr r7, [sp, #4]\n\t"                                                                                \
-        "muls r7, r6, r7\n\t"                                                                                 \
-        "asrs r7, r7, #16\n\t"            /* (acc * ml) >> 16 */                                              \
-        "ldr r5, [sp, #8]\n\t"                                                                                \
-        "muls r5, r6, r5\n\t"                                                                                 \
-        "adds r7, r7, r5\n\t"             /* s */                                                             \
-        "asrs r7, r7, #14\n\t"                                                                                \
-        "asrs r6, r6, #31\n\t"                                                                                \
-        "lsls r6, r6, #1\n\t"                                                                                 \
-        "adds r7, r7, r6\n\t"             /* b[1] = b[0] - 2 */                                               \
-        "ldr r6, [sp, #12]\n\t"                                                                               \
-        "adds r7, r7, r6\n\t"                                                                                 \
-        "ldr r6, [sp, #16]\n\t"                                                                               \
-        "asrs r7, r7, r6\n"                                                                                   \
+        EAT_DW_RQ                                                                                             \
         "6:\n\t"                                                                                              \
         KEEP_R5("mov r5, lr\n\t",)                                                                           \
         "strb r7, [r1]\n\t"               /* the store and step again: no branch back */                      \
@@ -242,17 +265,7 @@ typedef struct {
         "4:\n\t"                                                                                              \
         "ldr r7, [sp, #24]\n\t"           /* act_max */                                                       \
         "b 2b\n"                                                                                              \
-        "8:\n\t"                          /* |acc| > 65535: eat_armv6m_rq_slow(rq, acc) */                    \
-        "push {r0-r3}\n\t"                                                                                    \
-        "mov r0, r12\n\t" "mov r1, lr\n\t" "push {r0, r1}\n\t"                                                \
-        "ldr r0, [sp, #72]\n\t"                                                                               \
-        "mov r1, r6\n\t"                                                                                      \
-        "ldr r7, [sp, #76]\n\t"                                                                               \
-        "blx r7\n\t"                                                                                          \
-        "mov r7, r0\n\t"                                                                                      \
-        "pop {r0, r1}\n\t" "mov r12, r0\n\t" "mov lr, r1\n\t"                                                 \
-        "pop {r0-r3}\n\t"                                                                                     \
-        "b 6b\n\t"                                                                                            \
+        EAT_DW_SLOW                                                                                           \
         ".syntax divided\n\t")
 
 /* In .ramfunc: SRAM on a real RP2040 (rp2040js does not model XIP). */
@@ -296,14 +309,7 @@ EAT_DW_WALK_FN(dw_walkn_w, EAT_DW_PN, EAT_DW_WIDE, EAT_DW_R5_FREE)
         "mov r4, r8\n\t" "mov r5, r9\n\t" "mov r6, r10\n\t" "mov r7, r11\n\t"                                 \
         "push {r4-r7}\n\t"                                                                                    \
         ENTRY                                                                                                 \
-        "adds r2, r2, #72\n\t"            /* c65535 c131071 rq slow w1 */                                     \
-        "ldm r2!, {r3-r7}\n\t" "push {r3-r7}\n\t"                                                             \
-        "subs r2, r2, #40\n\t"            /* amin amax gap span rows */                                       \
-        "ldm r2!, {r3-r7}\n\t" "push {r3-r7}\n\t"                                                             \
-        "subs r2, r2, #40\n\t"            /* bias ml mh b0 sh */                                              \
-        "ldm r2!, {r3-r7}\n\t" "push {r3-r7}\n\t"                                                             \
-        "subs r2, r2, #52\n\t"                                                                                \
-        "ldm r2!, {r3-r7}\n\t"            /* w0 o1 w1 lo hi */                                                \
+        EAT_DW_FRAME                                                                                          \
         "mov r9, r6\n\t" "mov r10, r7\n\t"                                                                    \
         "ldm r2!, {r6, r7}\n\t"           /* out_c, pw - 1 */                                                 \
         REGS                                                                                                  \
@@ -345,20 +351,7 @@ EAT_DW_WALK_FN(dw_walkn_w, EAT_DW_PN, EAT_DW_WIDE, EAT_DW_R5_FREE)
         "ldr r7, [sp, #0]\n\t"                                                                                \
         "adds r6, r6, r7\n\t"             /* acc */                                                           \
         RQ_CHECK                                                                                              \
-        "ldr r7, [sp, #4]\n\t"                                                                                \
-        "muls r7, r6, r7\n\t"                                                                                 \
-        "asrs r7, r7, #16\n\t"            /* (acc * ml) >> 16 */                                              \
-        "ldr r5, [sp, #8]\n\t"                                                                                \
-        "muls r5, r6, r5\n\t"                                                                                 \
-        "adds r7, r7, r5\n\t"             /* s */                                                             \
-        "asrs r7, r7, #14\n\t"                                                                                \
-        "asrs r6, r6, #31\n\t"                                                                                \
-        "lsls r6, r6, #1\n\t"                                                                                 \
-        "adds r7, r7, r6\n\t"             /* b[1] = b[0] - 2 */                                               \
-        "ldr r6, [sp, #12]\n\t"                                                                               \
-        "adds r7, r7, r6\n\t"                                                                                 \
-        "ldr r6, [sp, #16]\n\t"                                                                               \
-        "asrs r7, r7, r6\n"                                                                                   \
+        EAT_DW_RQ                                                                                             \
         "6:\n\t"                                                                                              \
         RELOAD_R5                                                                                             \
         STORE                                                                                                 \
@@ -368,17 +361,7 @@ EAT_DW_WALK_FN(dw_walkn_w, EAT_DW_PN, EAT_DW_WIDE, EAT_DW_R5_FREE)
         "4:\n\t"                                                                                              \
         "ldr r7, [sp, #24]\n\t"           /* act_max */                                                       \
         "b 2b\n"                                                                                              \
-        "8:\n\t"                          /* |acc| > 65535: eat_armv6m_rq_slow(rq, acc) */                    \
-        "push {r0-r3}\n\t"                                                                                    \
-        "mov r0, r12\n\t" "mov r1, lr\n\t" "push {r0, r1}\n\t"                                                \
-        "ldr r0, [sp, #72]\n\t"                                                                               \
-        "mov r1, r6\n\t"                                                                                      \
-        "ldr r7, [sp, #76]\n\t"                                                                               \
-        "blx r7\n\t"                                                                                          \
-        "mov r7, r0\n\t"                                                                                      \
-        "pop {r0, r1}\n\t" "mov r12, r0\n\t" "mov lr, r1\n\t"                                                 \
-        "pop {r0-r3}\n\t"                                                                                     \
-        "b 6b\n\t"                                                                                            \
+        EAT_DW_SLOW                                                                                           \
         ".syntax divided\n\t")
 
 /* The common form: r1 the output, out_c in r12, a 60-byte frame. */
