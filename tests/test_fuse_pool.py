@@ -50,7 +50,8 @@ def pooled_model(seed: int, pairs: int = 16) -> tuple[bytes, list[bool]]:
 
 
 def plane_model(seed: int, pairs: int = 8) -> bytes:
-    """Pairs for the plane walks' pooled forms: one-channel convs of stride 1 over 6-12 x 6-12 inputs (kernels
+    """Pairs for the plane walks' pooled forms: one-channel convs of stride 1 over 6-12 x 6-12 inputs (the first
+    pair over two batches; kernels
     1-3 x 1-3, dilation 1-2, SAME / VALID), 4-8 channels whose non-zeros number 0, 1, 2, 3, 4, 5 or 7 (each of
     the Thumb-1 walks and the C one), output scales from 1 to 2^7 x input x weight scale (clamped and requantised
     outputs; with zero point -128 and +-127 weights, 2^10 to 2^12 and accumulators past 65535 between the
@@ -59,7 +60,8 @@ def plane_model(seed: int, pairs: int = 8) -> bytes:
 
     rng = np.random.default_rng(seed)
     tensors, ops, ins, outs = [], [], [], []
-    for _ in range(pairs):
+    for pair in range(pairs):
+        nb = 2 if pair == 0 else 1     # one pair of two batches
         ih, iw, kh, kw, d = (int(rng.integers(6, 13)), int(rng.integers(6, 13)), int(rng.integers(1, 4)),
                              int(rng.integers(1, 4)), int(rng.choice([1, 1, 2])))
         same = bool(rng.integers(0, 2))
@@ -76,12 +78,12 @@ def plane_model(seed: int, pairs: int = 8) -> bytes:
         out_q = (in_q[0] * w_scale * float(2.0 ** rng.uniform(*((10, 12) if extreme else (0, 7)))),
                  int(rng.integers(-100, 100)))
         base = len(tensors)
-        tensors += [T([1, ih, iw, 1], *in_q, name=f"in{base}"),
+        tensors += [T([nb, ih, iw, 1], *in_q, name=f"in{base}"),
                     T([oc, kh, kw, 1], w_scale, 0, "INT8", w.reshape(oc, kh, kw, 1), f"w{base}"),
                     T([oc], in_q[0] * w_scale, 0, "INT32", rng.integers(-60000, 60000, size=oc).astype(np.int32),
                       f"b{base}"),
-                    T([1, oh, ow, oc], *out_q, name=f"conv{base}"),
-                    T([1, oh // 2, ow // 2, oc], *out_q, name=f"pool{base}")]
+                    T([nb, oh, ow, oc], *out_q, name=f"conv{base}"),
+                    T([nb, oh // 2, ow // 2, oc], *out_q, name=f"pool{base}")]
         o = fb().Conv2DOptionsT()
         o.padding, o.strideH, o.strideW = (0 if same else 1), 1, 1
         o.dilationHFactor = o.dilationWFactor = d
