@@ -171,3 +171,7 @@ def test_fusion_rules() -> None:
         r = compile_model(tfl, Path(d) / "m0", core="cortex-m0plus", weights="dense")
         assert [op.label for op in r.ops if op.fused] and all(op.label == "CONV_2D+MAX_POOL_2D" for op in r.ops
                                                               if op.fused)
+        reasons = {c["op_index"]: c["reason"] for c in r.sparsity}
+        for op in (op for op in r.ops if op.opcode == "CONV_2D"):   # the layer's reason names the pool it runs
+            said = f"MAX_POOL_2D op {op.fused[0]['op_index']} fused into its call" if op.fused else "fused"
+            assert (said in reasons[op.index]) == bool(op.fused), reasons[op.index]

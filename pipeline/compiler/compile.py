@@ -237,6 +237,12 @@ def compile_model(tflite: Path, out_dir: Path, core: str = "generic", weights: s
         for c in choices:
             if c.op_index == fold.op_index:
                 c.reason = f"{c.reason}; {fold.reason}"
+    for lw in lowered:               # and which op runs inside its call (fuse_pool.py)
+        for f in lw.fused:
+            for c in choices:
+                if c.op_index == lw.op.index:
+                    c.reason = (f"{c.reason}; {f['opcode']} op {f['op_index']} fused into its call (the estimates "
+                                "price the two apart)")
     plan = plan_model(model, lowered)
     macs = sum(lw.macs for lw in lowered)
     weights_bytes = emit.const_bytes(lowered)
