@@ -233,16 +233,15 @@ def compile_model(tflite: Path, out_dir: Path, core: str = "generic", weights: s
     model, folds = fold_constant_inputs(load(tflite))
     choices: list = []
     lowered = lower_model(model, core, weights, choices)
+    choice_of = {c.op_index: c for c in choices}   # one weight tensor per op
     for fold in folds:               # the layer's choice says why it has more zeros than the .tflite
-        for c in choices:
-            if c.op_index == fold.op_index:
-                c.reason = f"{c.reason}; {fold.reason}"
+        if fold.op_index in choice_of:
+            choice_of[fold.op_index].reason += f"; {fold.reason}"
     for lw in lowered:               # and which op runs inside its call (fuse_pool.py)
         for f in lw.fused:
-            for c in choices:
-                if c.op_index == lw.op.index:
-                    c.reason = (f"{c.reason}; {f['opcode']} op {f['op_index']} fused into its call (the estimates "
-                                "price the two apart)")
+            if lw.op.index in choice_of:
+                choice_of[lw.op.index].reason += (f"; {f['opcode']} op {f['op_index']} fused into its call (the "
+                                                  "estimates price the two apart)")
     plan = plan_model(model, lowered)
     macs = sum(lw.macs for lw in lowered)
     weights_bytes = emit.const_bytes(lowered)

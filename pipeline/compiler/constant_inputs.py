@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pipeline.compiler import fixedpoint, quant
-from pipeline.tflite.model import Model, Operator, Tensor
+from pipeline.compiler.ops import Unsupported, fused_activation_range
+from pipeline.tflite.model import Model, Operator
 
 PRODUCERS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
 MAX_ELEMENTS = 1 << 22      # per tensor tracked (element masks): larger activations are not followed
@@ -57,19 +58,6 @@ class _Known:
     sources: frozenset[str]
 
 
-def _uses(model: Model) -> dict[int, int]:
-    n: dict[int, int] = {}
-    for op in model.operators:
-        for t in op.inputs:
-            if t >= 0:
-                n[t] = n.get(t, 0) + 1
-    return n
-
-
-def _act_range(op: Operator, out: Tensor) -> tuple[int, int]:
-    return quant.activation_range(getattr(op.options, "fusedActivationFunction", 0), out.scale, out.zero_point)
-
-
 def _empty_channels(model: Model, op: Operator) -> _Known | None:
     """The constant output channels of a producer whose filters are all zero (None: none, or not int8)."""
     inp, w, out = model.tensor(op.inputs[0]), model.tensor(op.inputs[1]), model.tensor(op.outputs[0])
@@ -89,7 +77,7 @@ def _empty_channels(model: Model, op: Operator) -> _Known | None:
         mults, shifts = [m] * oc, [s] * oc
     else:
         mults, shifts = quant.conv_multipliers(inp.scale, w.quant.scale, out.scale, oc)
-    lo, hi = _act_range(op, out)
+    lo, hi = fused_activation_range(op, out)
     b = np.zeros(oc, np.int64) if bias is None else bias.data.reshape(-1).astype(np.int64)
     values = np.zeros(oc, np.int64)
     for c in np.flatnonzero(empty):
@@ -115,7 +103,7 @@ def _max_pool(model: Model, op: Operator, k: _Known) -> _Known | None:
     const, value = _channels(k, int(out.shape[-1]))
     if not const.any():
         return None
-    lo, hi = _act_range(op, out)
+    lo, hi = fused_activation_range(op, out)
     shape = tuple(int(d) for d in out.shape)
     return _Known(np.broadcast_to(const, shape).copy(), np.broadcast_to(np.clip(value, lo, hi), shape).copy(),
                   k.sources)
@@ -163,8 +151,9 @@ def _fold(model: Model, op: Operator, k: _Known, uses: dict[int, int]) -> tuple[
 def fold_constant_inputs(model: Model) -> tuple[Model, list[Fold]]:
     """`model` with every foldable constant input folded into its consumer's bias, and what was folded."""
     known: dict[int, _Known] = {}
-    uses = _uses(model)
+    uses = model.reads()
     tensors = list(model.tensors)
+    current = replace(model, tensors=tensors)   # sees each fold: the list is shared
     folds: list[Fold] = []
     for op in model.operators:
         if not op.inputs or op.inputs[0] < 0 or not op.outputs:
@@ -172,13 +161,12 @@ def fold_constant_inputs(model: Model) -> tuple[Model, list[Fold]]:
         try:
             k = known.get(op.inputs[0])
             if k is not None and op.opcode in ("CONV_2D", "FULLY_CONNECTED"):
-                done = _fold(replace(model, tensors=tensors), op, k, uses)
+                done = _fold(current, op, k, uses)
                 if done is not None:
                     w, b, n, m = done
                     tensors[op.inputs[1]] = replace(tensors[op.inputs[1]], data=w)
                     tensors[op.inputs[2]] = replace(tensors[op.inputs[2]], data=b)
                     folds.append(Fold(op.index, op.opcode, op.layer.split(";")[0], n, m, tuple(sorted(k.sources))))
-            current = replace(model, tensors=tensors)
             made: _Known | None = None
             if op.opcode in PRODUCERS:
                 made = _empty_channels(current, op)
@@ -188,8 +176,8 @@ def fold_constant_inputs(model: Model) -> tuple[Model, list[Fold]]:
                 shape = tuple(int(d) for d in current.tensors[op.outputs[0]].shape)
                 if int(np.prod(shape)) == k.mask.size:
                     made = _Known(k.mask.reshape(shape), k.value.reshape(shape), k.sources)
-        except (ValueError, IndexError, TypeError, AttributeError, ZeroDivisionError, OverflowError):
+        except (Unsupported, ValueError, IndexError, TypeError, AttributeError, ZeroDivisionError, OverflowError):
             continue                # a malformed op: the lowering names it; nothing is folded here
         if made is not None and made.mask.any():
             known[op.outputs[0]] = made
-    return (replace(model, tensors=tensors) if folds else model), folds
+    return (current if folds else model), folds

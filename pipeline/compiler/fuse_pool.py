@@ -16,8 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from pipeline.compiler import quant
-from pipeline.compiler.ops import Lowered
+from pipeline.compiler.ops import Lowered, fused_activation_range
 from pipeline.tflite.model import Model
 
 KERNELS = {"eat_conv2d_s8_c1_armv6m": False,            # name -> the plane walk's stride-1 rule
@@ -29,13 +28,6 @@ def _array(lw: Lowered, suffix: str) -> np.ndarray | None:
     for a in lw.arrays:
         if a.name.endswith(suffix):
             return np.asarray(a.values, np.int64)
-    return None
-
-
-def _param(lw: Lowered, name: str) -> int | None:
-    for k, v in lw.params:
-        if k == name:
-            return int(v.replace("INT32_MIN", str(-(1 << 31))))
     return None
 
 
@@ -59,21 +51,16 @@ def _fusable(model: Model, conv: Lowered, pool: Lowered, consumers: dict[int, in
     mults, shifts = _array(conv, "mult"), _array(conv, "shift")
     if mults is None or shifts is None or mults.min() <= 0 or shifts.max() > 0:
         return "a requantisation that is not monotonic"
-    out = model.tensors[pool.op.outputs[0]]
-    pmin, pmax = quant.activation_range(getattr(o, "fusedActivationFunction", 0), out.scale, out.zero_point)
-    cmin, cmax = _param(conv, "act_min"), _param(conv, "act_max")
-    if cmin is None or cmax is None or pmin > cmin or pmax < cmax:
+    pmin, pmax = fused_activation_range(pool.op, model.tensors[pool.op.outputs[0]])
+    cmin, cmax = fused_activation_range(conv.op, model.tensors[t])
+    if pmin > cmin or pmax < cmax:
         return "the pool's activation clamps further"
     return None
 
 
 def fuse_pools(model: Model, lowered: list[Lowered]) -> list[Lowered]:
     """`lowered` with every fusable CONV_2D + MAX_POOL_2D pair as one call."""
-    consumers: dict[int, int] = {}
-    for lw in lowered:
-        for t in lw.op.inputs:
-            if t >= 0:
-                consumers[t] = consumers.get(t, 0) + 1
+    consumers = model.reads()
     out: list[Lowered] = []
     k = 0
     while k < len(lowered):

@@ -101,6 +101,15 @@ class Model:
     def tensor(self, index: int) -> Tensor | None:
         return self.tensors[index] if index >= 0 else None
 
+    def reads(self) -> dict[int, int]:
+        """Tensor index -> how many operator inputs read it."""
+        n: dict[int, int] = {}
+        for op in self.operators:
+            for t in op.inputs:
+                if t >= 0:
+                    n[t] = n.get(t, 0) + 1
+        return n
+
 
 def _decode(s) -> str:
     if s is None:
