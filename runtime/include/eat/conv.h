@@ -14,12 +14,22 @@ typedef struct {
     const int32_t *multiplier;       /* [out_c] */
     const int32_t *shift;            /* [out_c] */
     int32_t act_min, act_max;
-    /* 2: a 2x2 stride-2 MAX_POOL_2D (VALID) fused after the conv by the compiler (compile.py _fuse_pool), output
+    /* 2: a 2x2 stride-2 MAX_POOL_2D (VALID) fused after the conv by the compiler (compiler/fuse_pool.py), output
      * [out_h / 2][out_w / 2]: the max of each window's accumulators, then the requantisation (exact: both are
      * monotonic). Only the kernels the compiler names for it read it (eat_conv2d_s8_c1_armv6m, the M0+ plane
      * walks); 0 for every other op. */
     int32_t pool;
 } eat_conv2d_s8_params_t;
+
+/* The conv outputs a fused pool's windows cover (`pool`: eat_conv2d_s8_params_t.pool): out_h and out_w rounded
+ * down to even in place when pooled (a VALID pool leaves a last odd row or column out). */
+static inline void eat_conv2d_s8_pool_grid(int32_t pool, int32_t *out_h, int32_t *out_w)
+{
+    if (pool) {
+        *out_h &= ~1;
+        *out_w &= ~1;
+    }
+}
 
 size_t eat_conv2d_s8_scratch_bytes(const eat_conv2d_s8_params_t *p);   /* reference: 0 */
 void eat_conv2d_s8(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,

@@ -45,6 +45,20 @@ static inline void eat_sparse_block_gather_rows(const eat_conv2d_s8_params_t *p,
                                                 int32_t oy, int32_t ox, uint8_t *t, uint8_t pad_u, int32_t B, int wide,
                                                 int32_t fy0, int32_t fy1);
 
+/* Row fy of the field of output pixel (oy, ox) of image img as one run: when the row lies wholly inside the input
+ * with dilation_w 1 and in_c % 4 == 0 (k_w * in_c contiguous bytes) and starts word aligned, its start; else NULL. */
+static inline const int8_t *eat_sparse_block_run(const eat_conv2d_s8_params_t *p, const int8_t *img, int32_t oy,
+                                                 int32_t ox, int32_t fy)
+{
+    const int32_t iy = oy * p->stride_h - p->pad_h + fy * p->dilation_h, ix0 = ox * p->stride_w - p->pad_w;
+    const int8_t *s;
+    if ((p->in_c & 3) != 0 || p->dilation_w != 1 || ix0 < 0 || ix0 + p->k_w > p->in_w || iy < 0 || iy >= p->in_h) {
+        return NULL;
+    }
+    s = img + (iy * p->in_w + ix0) * p->in_c;
+    return (((uintptr_t)s) & 3u) == 0 ? s : NULL;
+}
+
 static inline void eat_sparse_block_gather_any(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t b,
                                                int32_t oy, int32_t ox, uint8_t *t, uint8_t pad_u, int32_t B, int wide)
 {
@@ -58,19 +72,16 @@ static inline void eat_sparse_block_gather_rows(const eat_conv2d_s8_params_t *p,
 {
     const int32_t E = wide ? 2 : 1;
     const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
-    const int32_t c = p->in_c;
-    const int32_t run = (c & 3) == 0 && p->dilation_w == 1 && ix0 >= 0 && ix0 + p->k_w <= p->in_w ? p->k_w * c : 0;
+    const int32_t c = p->in_c, run = p->k_w * c;
     const int8_t *img = input + b * p->in_h * p->in_w * c;
     int32_t fy, fx, k;
     for (fy = fy0; fy < fy1; ++fy) {
         const int32_t iy = iy0 + fy * p->dilation_h;
-        if (run && iy >= 0 && iy < p->in_h) {
-            const int8_t *s = img + (iy * p->in_w + ix0) * c;
-            if ((((uintptr_t)s) & 3u) == 0) {
-                eat_sparse_block_words_any(s, run, t, B, wide);
-                t += E * B * run;
-                continue;
-            }
+        const int8_t *s = eat_sparse_block_run(p, img, oy, ox, fy);
+        if (s != NULL) {
+            eat_sparse_block_words_any(s, run, t, B, wide);
+            t += E * B * run;
+            continue;
         }
         for (fx = 0; fx < p->k_w; ++fx) {
             const int32_t ix = ix0 + fx * p->dilation_w;

@@ -206,11 +206,7 @@ void eat_conv2d_s8_c1_armv6m(const eat_conv2d_s8_params_t *p_in, const eat_weigh
     eat_conv2d_s8_params_t pe = *p_in;
     const eat_conv2d_s8_params_t *const p = &pe;
     const int pool = p_in->pool != 0;
-    if (pool) {
-        pe.out_h &= ~1;
-        pe.out_w &= ~1;
-    }
-    {
+    eat_conv2d_s8_pool_grid(pool, &pe.out_h, &pe.out_w);
     const int32_t oh = p->out_h, ow = p->out_w, oc_n = p->out_c, k_w = p->k_w, taps = p->k_h * p->k_w;
     const int32_t ph = plane_h(p), pw = plane_w(p), ow2 = (ow + 1) & ~1;
     const int32_t rows = block_rows(p_in);    /* pooled: even, and no more pixels than the scratch the unpooled sizes give */
@@ -296,7 +292,6 @@ void eat_conv2d_s8_c1_armv6m(const eat_conv2d_s8_params_t *p_in, const eat_weigh
                 }
             }
         }
-    }
     }
 }
 

@@ -18,20 +18,6 @@
         "adds " HI ", " LO ", " HI "\n\t"                                                \
         "lsls r4, " LO ", #16\n\t" "adds " LO ", " LO ", r4\n\t"
 
-/* Row fy of an output pixel's receptive field as one run, when it lies wholly inside the input with a word-aligned
- * start (k_w * in_c contiguous bytes, in_c % 4 == 0, dilation_w 1): its start, else NULL. */
-static inline const int8_t *eat_armv6m_block_run_start(const eat_conv2d_s8_params_t *p, const int8_t *img, int32_t oy,
-                                                       int32_t ox, int32_t fy)
-{
-    const int32_t iy = oy * p->stride_h - p->pad_h + fy * p->dilation_h, ix0 = ox * p->stride_w - p->pad_w;
-    const int8_t *s;
-    if ((p->in_c & 3) != 0 || p->dilation_w != 1 || ix0 < 0 || ix0 + p->k_w > p->in_w || iy < 0 || iy >= p->in_h) {
-        return NULL;
-    }
-    s = img + (iy * p->in_w + ix0) * p->in_c;
-    return (((uintptr_t)s) & 3u) == 0 ? s : NULL;
-}
-
 /* Pixels (b, oy, ox) and (b1, oy1, ox1) into columns j, j + 1 of t (uint16 x + 129; t at column j, j even: word
  * aligned): rows both pixels read as runs go through eat_armv6m_words2_u16_b4 / _b8 (one word store per element
  * pair), the others pixel by pixel (eat_sparse_block_gather_rows). */
@@ -43,8 +29,8 @@ static inline void eat_armv6m_block_gather_pair(const eat_conv2d_s8_params_t *p,
     const int8_t *img = input + b * hw, *img1 = input + b1 * hw;
     int32_t fy;
     for (fy = 0; fy < p->k_h; ++fy, t += B * row) {
-        const int8_t *sa = eat_armv6m_block_run_start(p, img, oy, ox, fy);
-        const int8_t *sb = sa ? eat_armv6m_block_run_start(p, img1, oy1, ox1, fy) : NULL;
+        const int8_t *sa = eat_sparse_block_run(p, img, oy, ox, fy);
+        const int8_t *sb = sa ? eat_sparse_block_run(p, img1, oy1, ox1, fy) : NULL;
         if (sb) {
             (B == 4 ? eat_armv6m_words2_u16_b4 : eat_armv6m_words2_u16_b8)(sa, sb, t, sa + row);
         } else {

@@ -684,10 +684,7 @@ void eat_conv2d_s8_sparse_plane_armv6m(const eat_conv2d_s8_params_t *p, const ea
                                        const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
     eat_depthwise_conv2d_s8_params_t d = eat_sparse_conv_as_depthwise(p);
-    if (p->pool) {                          /* the conv outputs the 2x2 windows cover (VALID: a last odd row or column is not) */
-        d.out_h &= ~1;
-        d.out_w &= ~1;
-    }
+    eat_conv2d_s8_pool_grid(p->pool, &d.out_h, &d.out_w);   /* pooled: the conv outputs the windows cover */
     plane_walk(&d, w, NULL, bias, input, output, scratch, p->pool != 0);
 }
 
@@ -701,10 +698,7 @@ void eat_conv2d_s8_plane_armv6m(const eat_conv2d_s8_params_t *p, const eat_weigh
                                 const int8_t *input, int8_t *output, void *scratch)
 {
     eat_depthwise_conv2d_s8_params_t d = eat_sparse_conv_as_depthwise(p);
-    if (p->pool) {
-        d.out_h &= ~1;
-        d.out_w &= ~1;
-    }
+    eat_conv2d_s8_pool_grid(p->pool, &d.out_h, &d.out_w);
     plane_walk(&d, w, w->data, bias, input, output, scratch, p->pool != 0);
 }
 
