@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline.compiler import emit, planner
 from pipeline.compiler.constant_inputs import fold_constant_inputs
+from pipeline.compiler.unread_outputs import drop_unread_outputs
 from pipeline.compiler.fuse_pool import fuse_pools
 from pipeline.compiler.layers import arena_map, layer_rows
 from pipeline.compiler.ops import LOWERINGS, Ctx, Lowered, Unsupported, fully_connected
@@ -70,6 +71,7 @@ class CompileResult:
     layers: list[dict] = field(default_factory=list)      # per op: shape, MACs, weight bytes (layers.py)
     arena_map: dict = field(default_factory=dict)         # the plan: buffers, offsets, lifetimes (layers.py)
     folded: list[dict] = field(default_factory=list)      # constant_inputs.Fold per consumer whose bias took them
+    dropped: list[dict] = field(default_factory=list)     # unread_outputs.Drop per producer whose unread channels went
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -231,12 +233,13 @@ def compile_model(tflite: Path, out_dir: Path, core: str = "generic", weights: s
     if weights not in MODES:
         raise PipelineError(f"unknown weights mode '{weights}'; choose one of {', '.join(MODES)}")
     model, folds = fold_constant_inputs(load(tflite))
+    model, drops = drop_unread_outputs(model)
     choices: list = []
     lowered = lower_model(model, core, weights, choices)
     choice_of = {c.op_index: c for c in choices}   # one weight tensor per op
-    for fold in folds:               # the layer's choice says why it has more zeros than the .tflite
-        if fold.op_index in choice_of:
-            choice_of[fold.op_index].reason += f"; {fold.reason}"
+    for edit in [*folds, *drops]:    # the layer's choice says why it has more zeros than the .tflite
+        if edit.op_index in choice_of:
+            choice_of[edit.op_index].reason += f"; {edit.reason}"
     for lw in lowered:               # and which op runs inside its call (fuse_pool.py)
         for f in lw.fused:
             if lw.op.index in choice_of:
@@ -261,7 +264,7 @@ def compile_model(tflite: Path, out_dir: Path, core: str = "generic", weights: s
         naive_arena_bytes=plan.naive_bytes, files=["model.c", "model.h", "compile.json"],
         weights_mode=weights, sparsity=[c.to_json() for c in choices],
         layers=layer_rows(model, lowered), arena_map=arena_map(model, lowered, plan),
-        folded=[f.to_json() for f in folds])
+        folded=[f.to_json() for f in folds], dropped=[d.to_json() for d in drops])
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "model.c").write_text(source)
     (out_dir / "model.h").write_text(header)
