@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 from rich.console import Console
 
+from pipeline.compiler import sparse_cost
 from pipeline.compiler.fuse_pool import KERNELS
+from pipeline.tflite.model import load
 from tests.single_op_models import Graph, Op, build, fb
 from tests.sparse_models import PATTERNS, random_op
 
@@ -175,3 +177,11 @@ def test_fusion_rules() -> None:
         for op in (op for op in r.ops if op.opcode == "CONV_2D"):   # the layer's reason names the pool it runs
             said = f"MAX_POOL_2D op {op.fused[0]['op_index']} fused into its call" if op.fused else "fused"
             assert (said in reasons[op.index]) == bool(op.fused), reasons[op.index]
+        # a fused conv is priced fused: the one-channel conv's estimate less what the pooled form saves
+        m = load(tfl)
+        for op in (op for op in r.ops if op.fused):
+            conv = m.operators[op.index]
+            shape = [int(d) for d in m.tensors[conv.outputs[0]].shape]
+            w = m.tensors[conv.inputs[1]].data
+            saved = sparse_cost.pooled_saving("cortex-m0plus", int(np.prod(shape)), plane=int(w.min()) == -128)
+            assert saved > 0 and f"{saved:,} cycles fewer dense" in reasons[op.index], reasons[op.index]

@@ -10,13 +10,13 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipeline.compiler import emit, planner
+from pipeline.compiler import emit, planner, sparse_cost
 from pipeline.compiler.constant_inputs import fold_constant_inputs
-from pipeline.compiler.unread_outputs import drop_unread_outputs
 from pipeline.compiler.fuse_pool import fuse_pools
 from pipeline.compiler.layers import arena_map, layer_rows
 from pipeline.compiler.ops import LOWERINGS, Ctx, Lowered, Unsupported, fully_connected
 from pipeline.compiler.sparse import MODES
+from pipeline.compiler.unread_outputs import drop_unread_outputs
 from pipeline.compiler.ops_f32 import float_lowering
 from pipeline.errors import PipelineError
 from pipeline.tflite.model import Model, load
@@ -226,6 +226,21 @@ def _by_op_index(p: planner.Plan, index_of: list[int]) -> planner.Plan:
     return p
 
 
+def _priced_fused(choice, model: Model, op_index: int, fused: dict, core: str) -> None:
+    """A conv whose call runs the pool after it: both estimates lose what the fused forms save
+    (sparse_cost.pooled_saving; the dense side is the plane walk too when a weight of -128 keeps the one-channel
+    conv out), and the reason says so."""
+    op = model.operators[op_index]
+    outputs = int(model.tensors[op.outputs[0]].size)            # the conv's own output, before the pool
+    w = model.tensors[op.inputs[1]].data
+    dense = sparse_cost.pooled_saving(core, outputs, plane=w is not None and int(w.min()) == -128)
+    choice.dense_cycles_est -= dense
+    choice.sparse_cycles_est -= sparse_cost.pooled_saving(core, outputs, plane=True)
+    choice.reason += (f"; {fused['opcode']} op {fused['op_index']} fused into its call (the estimates price the "
+                      f"fused call: {dense:,} cycles fewer dense, "
+                      f"{sparse_cost.pooled_saving(core, outputs, plane=True):,} sparse)")
+
+
 def compile_model(tflite: Path, out_dir: Path, core: str = "generic", weights: str = "auto") -> CompileResult:
     tflite, out_dir = Path(tflite), Path(out_dir)
     if core not in CORES:
@@ -240,11 +255,10 @@ def compile_model(tflite: Path, out_dir: Path, core: str = "generic", weights: s
     for edit in [*folds, *drops]:    # the layer's choice says why it has more zeros than the .tflite
         if edit.op_index in choice_of:
             choice_of[edit.op_index].reason += f"; {edit.reason}"
-    for lw in lowered:               # and which op runs inside its call (fuse_pool.py)
+    for lw in lowered:               # and which op runs inside its call (fuse_pool.py), priced fused
         for f in lw.fused:
             if lw.op.index in choice_of:
-                choice_of[lw.op.index].reason += (f"; {f['opcode']} op {f['op_index']} fused into its call (the "
-                                                  "estimates price the two apart)")
+                _priced_fused(choice_of[lw.op.index], model, lw.op.index, f, core)
     plan = plan_model(model, lowered)
     macs = sum(lw.macs for lw in lowered)
     weights_bytes = emit.const_bytes(lowered)

@@ -105,6 +105,11 @@ class CoreCosts:
     # beside `out`
     dense_mac_c1_w128: float = 0.0
     dense_c1_plane_taps: int = 0
+    # a CONV_2D fused with the 2x2 MAX_POOL_2D after it (fuse_pool.py): cycles saved per conv output element
+    # (three requantisations and stores of every four traded for the window's max), by the dense one-channel conv
+    # and by the plane walks (0: the core fuses none)
+    pool_c1: float = 0.0
+    pool_plane: float = 0.0
     # dense kernels priced apart from the sparse ones' `out` (None: out)
     dense_out: float | None = None      # dense CONV_2D per output
     dense_out_dw: float | None = None   # dense DEPTHWISE_CONV_2D per output (None: dense_out, then out)
@@ -211,6 +216,7 @@ COSTS: dict[str, CoreCosts] = {
                                blk4_pair=40.5, blk4_channel=63.0, channel_fc=68.0,
                                plane_nz=10.5, plane_out=31.0, plane_out2=36.0, plane_channel=415.0, plane_fill=4.0, plane_nz_short=8.0, plane_short_nz=4,
                                dense_mac_c1=4.19, dense_out_c1=40.4, dense_mac_c1_w128=4.9, dense_c1_plane_taps=9,
+                               pool_c1=6.2, pool_plane=11.2,
                                dense_out=43.19, dense_pixel=350.36, dense_pixel_tap=85.64, dense_out_dw=0.0, dense_dw_pixel=606.0, dense_fc_rows=8,
                                dense_mac_fc=3.53, dense_out_fc=81.5, dense_out_fc_pc=115.8, dense_call_fc=838.0),
     # generic (portable reference dense kernels, portable sparse kernels): the earlier pico fit, FC
@@ -408,6 +414,17 @@ ALIASES = {"cortex-m3": "cortex-m4", "cortex-m7": "cortex-m4", "cortex-m33": "co
 
 def costs(core: str) -> CoreCosts:
     return COSTS.get(core) or COSTS[ALIASES.get(core, "generic")]
+
+
+def pooled_saving(core: str, conv_outputs: int, plane: bool) -> int:
+    """Cycles a conv's call saves when the 2x2 max pool after it runs inside it (fuse_pool.py), over its
+    `conv_outputs` elements: the plane walks' pooled forms (`plane`) or the dense one-channel conv's. Fitted to the
+    one pair fused in the models here, the example's conv1 + pool (8x8x1 -> 16, 3x3 SAME: 1,024 outputs; `python
+    scripts/profile_layers.py <the example at 80%> pico dense|sparse OUT` before and after the fusion, main
+    3d15a72): dense 79,863 -> 73,526 (6.2 per output), the plane walk 39,037 -> 27,556 (11.2): elsewhere an
+    extrapolation."""
+    c = costs(core)
+    return int(conv_outputs * (c.pool_plane if plane else c.pool_c1))
 
 
 def dense_cycles(core: str, s: LayerShape) -> int:
