@@ -60,31 +60,35 @@ class _Chain:
         self.ops.append(Op(opcode, [x, len(self.tensors) - 3, len(self.tensors) - 2], [y], options, otype))
         return y
 
+    def draw(self, shape: tuple[int, ...], opcode: str, axis: int = 0) -> np.ndarray:
+        """A layer's weights: pruned, with empty filters along the output axis `axis`."""
+        return _weights(self.rng, shape, opcode, axis)
+
     def conv(self, x: int, oc: int, k: int, same: bool) -> int:
         n, h, w, c = self.tensors[x].shape
         o = fb().Conv2DOptionsT()
         o.padding, o.strideH, o.strideW = (0 if same else 1), 1, 1
         o.dilationHFactor = o.dilationWFactor = 1
         o.fusedActivationFunction = int(self.rng.choice(ACTS))
-        weights = _weights(self.rng, (oc, k, k, c), "CONV_2D")
+        weights = self.draw((oc, k, k, c), "CONV_2D")
         return self.weighted("CONV_2D", x, weights, [n, _osz(h, k, 1, same), _osz(w, k, 1, same), oc], o,
                              "Conv2DOptions")
 
-    def depthwise(self, x: int) -> int:
+    def depthwise(self, x: int, multiplier: int = 1, k: int = 2, same: bool = False) -> int:
         n, h, w, c = self.tensors[x].shape
         o = fb().DepthwiseConv2DOptionsT()
-        o.padding, o.strideH, o.strideW, o.depthMultiplier = 1, 1, 1, 1
+        o.padding, o.strideH, o.strideW, o.depthMultiplier = (0 if same else 1), 1, 1, multiplier
         o.dilationHFactor = o.dilationWFactor = 1
         o.fusedActivationFunction = int(self.rng.choice(ACTS))
-        weights = _weights(self.rng, (1, 2, 2, c), "DEPTHWISE_CONV_2D", axis=3)
-        return self.weighted("DEPTHWISE_CONV_2D", x, weights, [n, h - 1, w - 1, c], o, "DepthwiseConv2DOptions",
-                             axis=3)
+        weights = self.draw((1, k, k, c * multiplier), "DEPTHWISE_CONV_2D", axis=3)
+        return self.weighted("DEPTHWISE_CONV_2D", x, weights, [n, _osz(h, k, 1, same), _osz(w, k, 1, same),
+                                                               c * multiplier], o, "DepthwiseConv2DOptions", axis=3)
 
     def fc(self, x: int, out: int) -> int:
         o = fb().FullyConnectedOptionsT()
         o.fusedActivationFunction = int(self.rng.choice(ACTS))
         n_in = self.tensors[x].shape[-1]
-        return self.weighted("FULLY_CONNECTED", x, _weights(self.rng, (out, n_in), "FULLY_CONNECTED"), [1, out], o,
+        return self.weighted("FULLY_CONNECTED", x, self.draw((out, n_in), "FULLY_CONNECTED"), [1, out], o,
                              "FullyConnectedOptions")
 
     def max_pool(self, x: int, same: bool) -> int:
@@ -95,6 +99,16 @@ class _Chain:
         y = self.act([n, _osz(h, 2, 2, same), _osz(w, 2, 2, same), c], f"pool{len(self.ops)}", like=x)
         self.ops.append(Op("MAX_POOL_2D", [x], [y], o, "Pool2DOptions"))
         return y
+
+    def trunk(self) -> tuple[int, int, int, int]:
+        """image -> conv a (3x3, SAME or VALID) -> max pool p -> conv c (VALID 2x2, or 1x1 SAME: no padding either
+        way): the four tensors."""
+        rng = self.rng
+        x = self.act([1, int(rng.integers(7, 11)), int(rng.integers(7, 11)), int(rng.integers(1, 4))], "image")
+        a = self.conv(x, int(rng.integers(4, 9)), 3, bool(rng.integers(0, 2)))
+        p = self.max_pool(a, bool(rng.integers(0, 2)))
+        one = bool(rng.integers(0, 2))
+        return x, a, p, self.conv(p, int(rng.integers(4, 9)), 1 if one else 2, one)
 
     def flatten(self, x: int) -> int:
         shape = [1, int(np.prod(self.tensors[x].shape))]
@@ -109,13 +123,9 @@ class _Chain:
 def chain(seed: int) -> bytes:
     """in -> conv (SAME or VALID) -> max pool -> conv (VALID 3x3, or 1x1 SAME: no padding either way) -> flatten
     -> FC -> FC (out 0); beside it the first conv -> a SAME 3x3 conv (out 1) and the pool -> a depthwise (out 2)."""
-    rng = np.random.default_rng(seed)
-    g = _Chain(rng)
-    x = g.act([1, int(rng.integers(7, 11)), int(rng.integers(7, 11)), int(rng.integers(1, 4))], "image")
-    a = g.conv(x, int(rng.integers(4, 9)), 3, bool(rng.integers(0, 2)))
-    p = g.max_pool(a, bool(rng.integers(0, 2)))
-    one = bool(rng.integers(0, 2))
-    c = g.conv(p, int(rng.integers(4, 9)), 1 if one else 2, one)
+    g = _Chain(np.random.default_rng(seed))
+    x, a, p, c = g.trunk()
+    rng = g.rng
     f = g.fc(g.fc(g.flatten(c), int(rng.integers(8, 24))), int(rng.integers(3, 10)))
     padded = g.conv(a, 3, 3, True)
     dw = g.depthwise(p)
@@ -151,14 +161,21 @@ def test_folded_chains_are_bit_exact(seed, tmp_path):
     folded, folds = fold_constant_inputs(model)
     assert {f.op_index: f.weights for f in folds} == _expected(model)
     assert all(f.op_index not in (6, 7) for f in folds)          # the padded conv and the depthwise never fold
-    for f in folds:                                              # the weights zeroed are the ones counted
-        before = np.count_nonzero(model.tensors[model.operators[f.op_index].inputs[1]].data)
-        after = np.count_nonzero(folded.tensors[folded.operators[f.op_index].inputs[1]].data)
-        assert before - after == f.weights
+    check_edits(model, folded, folds, buf, tmp_path, seed, "folded", "folded into the bias")
+
+
+def check_edits(before, after, edits: list, buf: bytes, tmp_path, seed: int, field: str, said: str) -> None:
+    """A pass's weight edits (constant_inputs.Fold, unread_outputs.Drop): the weights zeroed are the ones counted;
+    the compiled model matches TFLM on the host in every weights mode, lists the edits in compile.json `field` and
+    says `said` in each edited layer's reason."""
+    for e in edits:
+        n0 = np.count_nonzero(before.tensors[before.operators[e.op_index].inputs[1]].data)
+        n1 = np.count_nonzero(after.tensors[after.operators[e.op_index].inputs[1]].data)
+        assert n0 - n1 == e.weights
     for mode in ("auto", "dense", "sparse"):
         info = compile_and_compare(buf, tmp_path / mode, n_inputs=8, seed=seed, weights=mode)
-        assert [f["op_index"] for f in info["result"].folded] == [f.op_index for f in folds]
-        for f in folds:
-            choice = next(c for c in info["result"].sparsity if c["op_index"] == f.op_index)
-            assert "folded into the bias" in choice["reason"]
+        assert [f["op_index"] for f in getattr(info["result"], field)] == [e.op_index for e in edits]
+        for e in edits:
+            choice = next(c for c in info["result"].sparsity if c["op_index"] == e.op_index)
+            assert said in choice["reason"]
 

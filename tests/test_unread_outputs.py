@@ -14,8 +14,7 @@ from pipeline.compiler.unread_outputs import drop_unread_outputs
 from pipeline.tflite.model import load
 from pipeline.tflite.prune_patterns import prune_array
 from tests.single_op_models import Graph, Op, build, fb
-from tests.test_constant_inputs import ACTS, _Chain, _osz
-from tests.test_kernels_helpers import compile_and_compare
+from tests.test_constant_inputs import _Chain, check_edits
 
 
 def _weights(rng: np.random.Generator, shape: tuple[int, ...], opcode: str, unread_axis: int) -> np.ndarray:
@@ -30,31 +29,9 @@ def _weights(rng: np.random.Generator, shape: tuple[int, ...], opcode: str, unre
 
 
 class _Graph(_Chain):
-    def conv(self, x: int, oc: int, k: int, same: bool) -> int:
-        n, h, w, c = self.tensors[x].shape
-        o = fb().Conv2DOptionsT()
-        o.padding, o.strideH, o.strideW = (0 if same else 1), 1, 1
-        o.dilationHFactor = o.dilationWFactor = 1
-        o.fusedActivationFunction = int(self.rng.choice(ACTS))
-        return self.weighted("CONV_2D", x, _weights(self.rng, (oc, k, k, c), "CONV_2D", 3),
-                             [n, _osz(h, k, 1, same), _osz(w, k, 1, same), oc], o, "Conv2DOptions")
-
-    def depthwise(self, x: int, multiplier: int = 1) -> int:
-        n, h, w, c = self.tensors[x].shape
-        o = fb().DepthwiseConv2DOptionsT()
-        o.padding, o.strideH, o.strideW, o.depthMultiplier = 0, 1, 1, multiplier
-        o.dilationHFactor = o.dilationWFactor = 1
-        o.fusedActivationFunction = int(self.rng.choice(ACTS))
-        weights = _weights(self.rng, (1, 3, 3, c * multiplier), "DEPTHWISE_CONV_2D", 3)
-        return self.weighted("DEPTHWISE_CONV_2D", x, weights, [n, h, w, c * multiplier], o,
-                             "DepthwiseConv2DOptions", axis=3)
-
-    def fc(self, x: int, out: int) -> int:
-        o = fb().FullyConnectedOptionsT()
-        o.fusedActivationFunction = int(self.rng.choice(ACTS))
-        n_in = self.tensors[x].shape[-1]
-        return self.weighted("FULLY_CONNECTED", x, _weights(self.rng, (out, n_in), "FULLY_CONNECTED", 1), [1, out],
-                             o, "FullyConnectedOptions")
+    def draw(self, shape: tuple[int, ...], opcode: str, axis: int = 0) -> np.ndarray:
+        """A layer's weights: pruned, with all-zero input columns (the last axis of OHWI, OI and 1HWC)."""
+        return _weights(self.rng, shape, opcode, len(shape) - 1)
 
     def average_pool(self, x: int) -> int:
         n, h, w, c = self.tensors[x].shape
@@ -69,13 +46,9 @@ def graph(seed: int) -> bytes:
     """0 conv a (3x3) -> 1 max pool p -> 2 conv c -> 3 flatten -> 4 FC -> 5 FC (out 0); 6 a -> padded 3x3 conv
     (out 1); 7 p -> depthwise -> 8 1x1 conv e -> 9 average pool -> 10 flatten -> 11 FC (out 2); in a third of the
     seeds FC 4's output is a model output too (out 3). Some of a's channels are ignored by all of 2, 6 and 7."""
-    rng = np.random.default_rng(seed)
-    g = _Graph(rng)
-    x = g.act([1, int(rng.integers(7, 11)), int(rng.integers(7, 11)), int(rng.integers(1, 4))], "image")
-    a = g.conv(x, int(rng.integers(4, 9)), 3, bool(rng.integers(0, 2)))
-    p = g.max_pool(a, bool(rng.integers(0, 2)))
-    one = bool(rng.integers(0, 2))
-    c = g.conv(p, int(rng.integers(4, 9)), 1 if one else 2, one)
+    g = _Graph(np.random.default_rng(seed))
+    x, a, p, c = g.trunk()
+    rng = g.rng
     fc4 = g.fc(g.flatten(c), int(rng.integers(8, 24)))
     cc = g.tensors[c].shape[-1]                  # some of conv c's channels unread at every position
     w4 = g.tensors[g.ops[-1].inputs[1]].data
@@ -83,7 +56,7 @@ def graph(seed: int) -> bytes:
     f = g.fc(fc4, int(rng.integers(3, 10)))
     padded = g.conv(a, 3, 3, True)
     m = int(rng.integers(1, 3))
-    d = g.depthwise(p, m)
+    d = g.depthwise(p, m, 3, True)
     e = g.conv(d, int(rng.integers(4, 12)), 1, True)
     k = g.fc(g.flatten(g.average_pool(e)), int(rng.integers(3, 10)))
     ca = g.tensors[a].shape[-1]                  # some of a's channels ignored by all three readers
@@ -140,16 +113,7 @@ def test_dropped_graphs_are_bit_exact(seed, tmp_path):
     assert {d.op_index: d.weights for d in drops} == _expected(folded)
     outs = {i for i, op in enumerate(folded.operators) if op.outputs[0] in folded.outputs}
     assert all(d.op_index not in outs for d in drops)                 # model outputs are never dropped
-    for d in drops:                                                   # the weights zeroed are the ones counted
-        before = np.count_nonzero(folded.tensors[folded.operators[d.op_index].inputs[1]].data)
-        after = np.count_nonzero(dropped.tensors[dropped.operators[d.op_index].inputs[1]].data)
-        assert before - after == d.weights
-    for mode in ("auto", "dense", "sparse"):
-        info = compile_and_compare(buf, tmp_path / mode, n_inputs=8, seed=seed, weights=mode)
-        assert [d["op_index"] for d in info["result"].dropped] == [d.op_index for d in drops]
-        for d in drops:
-            choice = next(c for c in info["result"].sparsity if c["op_index"] == d.op_index)
-            assert "no reader uses" in choice["reason"]
+    check_edits(folded, dropped, drops, buf, tmp_path, seed, "dropped", "no reader uses")
 
 
 def test_drops_happen(tmp_path):
