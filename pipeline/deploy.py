@@ -207,9 +207,6 @@ def summary_table(report: dict[str, Any], board: Board) -> Table:
 def deploy(opts: DeployOptions, console: Console | None = None) -> dict[str, Any]:
     """Runs every stage; returns the report (also written to `<out>/report.json`)."""
     console = console or Console(stderr=True)
-    if opts.prune == "channel" and opts.sparsity and opts.model is not None and opts.model.suffix == ".tflite":
-        raise PipelineError("--prune channel removes filters from a Keras model (it changes the shapes); a .tflite "
-                            "is pruned one-shot: use --prune magnitude, 2:4, 1:4, 2:8 or block, or give the Keras model")
     board = load_board(opts.board)
     if opts.profile and opts.engine != "eat":
         raise PipelineError("--profile times our engine's ops; drop it or use --engine eat")

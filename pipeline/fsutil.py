@@ -61,7 +61,10 @@ def _pid_alive(pid: int) -> bool:
 def staged_out(out: Path) -> Iterator[Path]:
     """A private staging directory inside `out` for one run: on success its entries replace those
     of `out` (report.json last); on any other exit (an error, Ctrl-C, SIGTERM) it is removed and
-    `out` is as it was. Staging left by a killed run is cleared by the next one."""
+    `out` is as it was (removed again if this run created it). Staging left by a killed run is cleared by the
+    next one."""
+    created = not out.exists()
+    published = False
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob(f"{STAGING_PREFIX}*"):
         pid = old.name[len(STAGING_PREFIX):]
@@ -74,11 +77,18 @@ def staged_out(out: Path) -> Iterator[Path]:
         yield work
         interrupt.checkpoint()  # an interrupt swallowed on the way never publishes
         _publish(work, out)
+        published = True
     except KeepArtifacts:
         _publish(work, out)
+        published = True
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if created and not published:
+            try:
+                out.rmdir()         # only when empty: nothing else was ever put there
+            except OSError:
+                pass
 
 
 def _publish(work: Path, out: Path) -> None:

@@ -93,7 +93,7 @@ def test_oneshot_rejects_channel_with_one_line(tmp_path):
     from pipeline.errors import PipelineError
     from pipeline.tflite.oneshot import prune_buffer
 
-    with pytest.raises(PipelineError, match="cannot be applied one-shot"):
+    with pytest.raises(PipelineError, match="does not zero weights in place"):
         prune_buffer(b"", "channel", 0.5)
 
 
@@ -125,14 +125,15 @@ def test_keras_masked_methods_hold_their_pattern(tmp_path):
 
 
 def test_deploy_prune_channel_on_a_tflite_stops_with_one_line(tmp_path):
-    """Channel pruning changes shapes: it needs the Keras model; a .tflite is refused before any stage."""
+    """A .tflite whose graph has no channel to cut (one ADD) stops at the prune stage with one line, exit 2, before
+    any build, and leaves no output directory behind."""
     import subprocess
     import sys
 
     from pipeline.paths import REPO_ROOT
     from tests.conftest import reference_model
 
-    model = reference_model("hello_world_int8.tflite")
+    model = reference_model("simple_add_model.tflite")
     proc = subprocess.run([sys.executable, "-m", "pipeline", "deploy", "--board", "pico", "--prune", "channel",
                            "--sparsity", "0.5", "--model", str(model), "--out", str(tmp_path / "o")],
                           capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)

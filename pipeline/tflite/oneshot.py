@@ -1,6 +1,7 @@
 """One-shot pruning of an int8 `.tflite` with no Keras source: zero the smallest int8 weights of
 every FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D (per output channel, or by a structured
-pattern), written as a new `.tflite` that TFLM runs as is.
+pattern), written as a new `.tflite` that TFLM runs as is; `channel` removes whole filters instead
+(pipeline/tflite/oneshot_channel.py: a smaller model).
 
 The flatbuffer is edited in place: only weight bytes change (sizes, offsets, quantization and
 every other byte stay), so the file is still a valid model for the oracle and the compiler.
@@ -45,6 +46,9 @@ class OneShotResult:
     int8_accuracy_before: float | None = None
     int8_accuracy_after: float | None = None
     accuracy_samples: int = 0
+    channels: list[dict] = field(default_factory=list)   # --prune channel: each cut (oneshot_channel.ChannelCut)
+    weights_before: int = 0      # int8 weights of the FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D layers
+    weights_after: int = 0
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -81,11 +85,16 @@ def _weight_views(buf: bytearray):
         yield i, opcode, t.Name().decode(), b._tab.Vector(o), tuple(t.ShapeAsNumpy().tolist())
 
 
+def weight_count(buf: bytes) -> int:
+    """The int8 weights of every FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D of a model."""
+    return sum(int(np.prod(shape)) for *_, shape in _weight_views(bytearray(buf)))
+
+
 def prune_buffer(buf: bytes, method: str, sparsity: float) -> tuple[bytes, list[PrunedTensor]]:
     """The pruned model bytes and what changed per weight tensor."""
     if method not in METHODS or method == "channel":
-        raise PipelineError(f"--prune {method} cannot be applied one-shot to a .tflite; use one of "
-                            f"{', '.join(m for m in METHODS if m != 'channel')}")
+        raise PipelineError(f"--prune {method} does not zero weights in place; use one of "
+                            f"{', '.join(m for m in METHODS if m != 'channel')} (prune_tflite takes channel)")
     out = bytearray(buf)
     report = []
     for i, opcode, name, off, shape in list(_weight_views(out)):
@@ -117,12 +126,21 @@ def prune_tflite(src: Path, out: Path, method: str = "magnitude", sparsity: floa
     if not 0.0 <= sparsity < 1.0:
         raise PipelineError(f"--sparsity {sparsity} is out of range; give a fraction in [0, 1), e.g. 0.8")
     buf = Path(src).read_bytes()
-    pruned, tensors = prune_buffer(buf, method, sparsity)
-    if not tensors:
-        raise PipelineError(f"{Path(src).name} has no int8 FULLY_CONNECTED/CONV_2D/DEPTHWISE_CONV_2D weights to prune")
+    cuts: list = []
+    if method == "channel":          # whole filters removed: a smaller model (pipeline/tflite/oneshot_channel.py)
+        from pipeline.tflite.oneshot_channel import prune_channels_tflite
+
+        pruned, cuts = prune_channels_tflite(buf, sparsity)
+        tensors: list[PrunedTensor] = []
+    else:
+        pruned, tensors = prune_buffer(buf, method, sparsity)
+        if not tensors:
+            raise PipelineError(f"{Path(src).name} has no int8 FULLY_CONNECTED/CONV_2D/DEPTHWISE_CONV_2D weights to "
+                                "prune")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(pruned)
-    result = OneShotResult(str(src), str(out), method, sparsity, tensors)
+    result = OneShotResult(str(src), str(out), method, sparsity, tensors, channels=[c.to_json() for c in cuts],
+                           weights_before=weight_count(buf), weights_after=weight_count(pruned))
     if data is not None:
         from pipeline.data import Dataset
 
