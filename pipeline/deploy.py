@@ -85,9 +85,14 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
         if opts.sparsity and kind == "int8":   # an explicit --sparsity: one-shot pruning of the int8 weights
             from pipeline.tflite.oneshot import prune_tflite
 
-            _stage(console, "prune", f"one-shot {opts.prune} to {opts.sparsity:.0%} on the int8 weights…")
+            _stage(console, "prune", f"one-shot channel: {opts.sparsity:.0%} of the filters removed…"
+                   if opts.prune == "channel" else f"one-shot {opts.prune} to {opts.sparsity:.0%} on the int8 weights…")
             r = prune_tflite(opts.model, out / "model_int8.tflite", opts.prune, opts.sparsity, data_path)
             report["prune"] = r.to_json()
+            if r.channels:
+                _stage(console, "", "channels kept: " + ", ".join(f"{c['layer']} {c['kept']}/{c['channels']}"
+                                                                  for c in r.channels)
+                       + f"; int8 weights {r.weights_before:,} -> {r.weights_after:,}")
             return out / "model_int8.tflite", data_path
         if opts.sparsity:
             raise PipelineError(f"--sparsity prunes an int8 .tflite one-shot; {opts.model.name} is {kind}: "

@@ -115,3 +115,26 @@ def test_channel_cut_refuses_a_graph_it_cannot_follow():
     y = g.conv(x, 4, 3, True)
     with pytest.raises(PipelineError, match="--prune channel found no layer to cut"):
         prune_channels_tflite(build(Graph(g.tensors, g.ops, [x], [y])), 0.5)
+
+
+def test_deploy_prune_channel_on_a_tflite(tmp_path):
+    """`deploy --model F.tflite --prune channel --sparsity S` on the simulated Pico: the smaller model deployed and
+    checked against TFLM on it, the cuts in report.json."""
+    import json
+    import subprocess
+    import sys
+
+    from pipeline.paths import REPO_ROOT
+    from tests.conftest import reference_model
+
+    model = reference_model("hello_world_int8.tflite")
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "deploy", "--board", "pico", "--prune", "channel",
+                           "--sparsity", "0.5", "--model", str(model), "--samples", "20", "--out", str(tmp_path / "o")],
+                          capture_output=True, text=True, cwd=REPO_ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert report["prune"]["method"] == "channel"
+    assert [(c["op_index"], c["channels"], c["kept"]) for c in report["prune"]["channels"]] == [(0, 16, 8), (1, 16, 8)]
+    assert report["prune"]["weights_after"] < report["prune"]["weights_before"]
+    assert report["verify"]["bit_exact"] == report["verify"]["samples"] == 20
+    assert "channels kept:" in proc.stderr
