@@ -17,6 +17,7 @@ from pipeline.boards import Board
 from pipeline.deploy import build_firmware
 from pipeline.device.protocol import Device
 from pipeline.device.run import target_port
+from pipeline.profile import timed_ops
 from pipeline.tflite.oracle import Oracle
 
 INFERENCES = 3
@@ -59,7 +60,7 @@ def layer_cycles(tflite: Path, board: Board, out: Path, weights: str, console: C
         device.hello()
         device.infer(xs)
         cycles = device.profile()
-    return {op.index: int(cycles[op.index]) for op in fw.compiled.ops if op.kernel is not None and op.index < len(cycles)}
+    return {op.index: c for op, c in timed_ops(fw.compiled.ops, cycles)}
 
 
 def with_measured(layers: list[dict], dense: dict[int, int], sparse: dict[int, int]) -> list[dict]:

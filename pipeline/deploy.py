@@ -71,6 +71,11 @@ def tflite_kind(path: Path) -> str:
     return "float32" if is_float_model(load(path)) else "int8"
 
 
+def channels_kept(channels: list[dict]) -> str:
+    """`--prune channel`'s line: each pruning point's kept / original channels (Keras or one-shot cuts alike)."""
+    return "channels kept: " + ", ".join(f"{c['layer']} {c['kept']}/{c['channels']}" for c in channels)
+
+
 def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dict[str, Any]) -> tuple[Path, Path | None]:
     """Stages 1-3: the int8 .tflite (and the data file, if any) under `out`."""
     if opts.model is not None and not opts.model.is_file():
@@ -90,9 +95,8 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
             r = prune_tflite(opts.model, out / "model_int8.tflite", opts.prune, opts.sparsity, data_path)
             report["prune"] = r.to_json()
             if r.channels:
-                _stage(console, "", "channels kept: " + ", ".join(f"{c['layer']} {c['kept']}/{c['channels']}"
-                                                                  for c in r.channels)
-                       + f"; int8 weights {r.weights_before:,} -> {r.weights_after:,}")
+                _stage(console, "", f"{channels_kept(r.channels)}; int8 weights {r.weights_before:,} -> "
+                                    f"{r.weights_after:,}")
             return out / "model_int8.tflite", data_path
         if opts.sparsity:
             raise PipelineError(f"--sparsity prunes an int8 .tflite one-shot; {opts.model.name} is {kind}: "
@@ -125,7 +129,7 @@ def prepare_tflite(opts: DeployOptions, out: Path, console: Console, report: dic
             pr = prune_model(keras_path, data_path, out, sparsity, method=opts.prune, on_epoch=tick)
         report["prune"] = pr.to_json()
         if pr.channels:
-            what = "channels kept: " + ", ".join(f"{c['layer']} {c['kept']}/{c['channels']}" for c in pr.channels)
+            what = channels_kept(pr.channels)
         else:
             what = "zeros per layer: " + ", ".join(f"{l.layer} {l.zero_fraction:.0%}" for l in pr.layers)
         _stage(console, "", f"{what}; accuracy {pr.float_accuracy:.3f} -> {pr.pruned_accuracy:.3f}")

@@ -39,9 +39,15 @@ class Profile:
                 "layers": [asdict(layer) for layer in self.layers]}
 
 
+def timed_ops(ops: list, cycles: list[int]) -> list[tuple]:
+    """compile.json's ops with code, each with the device's cycles at its .tflite index (the profile has one slot
+    per op; a fused op's slot stays empty, its cycles are in its host's)."""
+    return [(op, int(cycles[op.index])) for op in ops if op.kernel is not None and op.index < len(cycles)]
+
+
 def layers_from(ops: list, cycles: list[int]) -> list[LayerProfile]:
     """Pairs compile.json's ops with the device's per-op cycles; views (no kernel, no code) are left out."""
-    timed = [(op, cycles[op.index]) for op in ops if op.kernel is not None and op.index < len(cycles)]
+    timed = timed_ops(ops, cycles)
     total = sum(c for _, c in timed) or 1
     return [LayerProfile(short_layer(op.layer), op.label, int(op.macs), int(c),
                          round(c / op.macs, 3) if op.macs else None, round(c / total, 4)) for op, c in timed]

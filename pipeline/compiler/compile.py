@@ -234,11 +234,11 @@ def _priced_fused(choice, model: Model, op_index: int, fused: dict, core: str) -
     outputs = int(model.tensors[op.outputs[0]].size)            # the conv's own output, before the pool
     w = model.tensors[op.inputs[1]].data
     dense = sparse_cost.pooled_saving(core, outputs, plane=w is not None and int(w.min()) == -128)
+    sparse = sparse_cost.pooled_saving(core, outputs, plane=True)
     choice.dense_cycles_est -= dense
-    choice.sparse_cycles_est -= sparse_cost.pooled_saving(core, outputs, plane=True)
+    choice.sparse_cycles_est -= sparse
     choice.reason += (f"; {fused['opcode']} op {fused['op_index']} fused into its call (the estimates price the "
-                      f"fused call: {dense:,} cycles fewer dense, "
-                      f"{sparse_cost.pooled_saving(core, outputs, plane=True):,} sparse)")
+                      f"fused call: {dense:,} cycles fewer dense, {sparse:,} sparse)")
 
 
 def compile_model(tflite: Path, out_dir: Path, core: str = "generic", weights: str = "auto") -> CompileResult:

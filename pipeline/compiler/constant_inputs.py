@@ -20,6 +20,7 @@ import numpy as np
 from pipeline.compiler import fixedpoint, quant
 from pipeline.compiler.ops import Unsupported, fused_activation_range
 from pipeline.tflite.model import Model, Operator
+from pipeline.tflite.prune_patterns import as_rows
 
 PRODUCERS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
 MAX_ELEMENTS = 1 << 22      # per tensor tracked (element masks): larger activations are not followed
@@ -66,8 +67,7 @@ def _empty_channels(model: Model, op: Operator) -> _Known | None:
             or inp is None or inp.quant is None or out is None or out.dtype != "int8" or out.quant is None
             or out.size > MAX_ELEMENTS or (bias is not None and (not bias.is_const or bias.dtype != "int32"))):
         return None
-    depthwise = op.opcode == "DEPTHWISE_CONV_2D"
-    per_out = w.data.reshape(-1, w.shape[-1]).T if depthwise else w.data.reshape(w.shape[0], -1)
+    per_out = as_rows(w.data, op.opcode)
     empty = ~per_out.any(axis=1)
     oc = per_out.shape[0]
     if not empty.any() or out.shape[-1] != oc:

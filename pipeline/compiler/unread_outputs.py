@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pipeline.tflite.model import Model, Operator
+from pipeline.tflite.prune_patterns import as_rows, from_rows
 
 PRODUCERS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
 POOLS = ("MAX_POOL_2D", "AVERAGE_POOL_2D")
@@ -64,13 +65,6 @@ def _weights(model: Model, op: Operator):
     return w
 
 
-def _per_channel(op: Operator, data: np.ndarray) -> np.ndarray:
-    """The weights as [output channel, everything else]."""
-    if op.opcode == "DEPTHWISE_CONV_2D":
-        return data.reshape(-1, data.shape[-1]).T
-    return data.reshape(data.shape[0], -1)
-
-
 def _channel_view(mask: np.ndarray, channels: int) -> np.ndarray | None:
     """Per channel (the last axis after viewing the tensor as [-1, channels]): unread everywhere."""
     if channels <= 0 or mask.size % channels:
@@ -103,7 +97,7 @@ def _input_unread(model: Model, op: Operator, out_unread: _Unread | None) -> _Un
                 return None         # grouped
             unread = ~w.data.reshape(-1, c).any(axis=0)
         else:
-            per = _per_channel(op, w.data)
+            per = as_rows(w.data, op.opcode)
             if per.shape[0] % c:
                 return None
             unread = ~per.reshape(c, -1).any(axis=1)     # output channel o reads input channel o // multiplier
@@ -169,16 +163,15 @@ def _drop(model: Model, op: Operator, out_unread: _Unread, uses: dict[int, int],
     w = _weights(model, op)
     if w is None or uses.get(w.index, 0) != 1:
         return None
-    per = _per_channel(op, w.data)
+    per = as_rows(w.data, op.opcode)
     unread = _channel_view(out_unread.mask, per.shape[0])
     if unread is None:
         return None
     dropped = unread & per.any(axis=1)
     if not dropped.any():
         return None
-    new = per.copy()
-    new[dropped] = 0
-    data = (new.T if op.opcode == "DEPTHWISE_CONV_2D" else new).reshape(w.data.shape)
-    tensors[w.index] = replace(w, data=np.ascontiguousarray(data))
-    return Drop(op.index, op.opcode, op.layer.split(";")[0], int(np.count_nonzero(per[dropped])),
-                int(dropped.sum()), tuple(sorted(out_unread.readers)))
+    zeroed = int(np.count_nonzero(per[dropped]))
+    per[dropped] = 0                # as_rows gave a copy
+    tensors[w.index] = replace(w, data=np.ascontiguousarray(from_rows(per, w.data, op.opcode)))
+    return Drop(op.index, op.opcode, op.layer.split(";")[0], zeroed, int(dropped.sum()),
+                tuple(sorted(out_unread.readers)))
