@@ -6,22 +6,18 @@ kws_ref_model (skipped when ../shared/models is absent)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from pipeline.errors import PipelineError
-from pipeline.tflite.model import load
+from pipeline.tflite.model import parse
 from pipeline.tflite.oneshot import _weight_views, prune_tflite
 from pipeline.tflite.oneshot_channel import prune_channels_tflite
 from pipeline.tflite.oracle import Oracle
+from tests.conftest import reference_model
 from tests.single_op_models import Graph, build
 from tests.test_constant_inputs import _Chain
 from tests.test_kernels_helpers import compile_and_compare
-
-MODELS = Path(os.environ.get("EAT_MODELS_DIR", Path(__file__).resolve().parents[2] / "shared" / "models"))
 
 
 def chain(seed: int) -> bytes:
@@ -41,7 +37,7 @@ def zeroed(buf: bytes, cuts) -> bytes:
     """The original with the weights that read a removed channel set to zero, in place: each cut's channels are
     read by the next CONV_2D or FULLY_CONNECTED in the chain (through a depthwise: channel c as its outputs
     c * m .. c * m + m - 1; through a flatten: input j as channel j % channels)."""
-    model = load_bytes(buf)
+    model = parse(buf)
     out = bytearray(buf)
     views = {i: (off, shape) for i, _, _, off, shape in _weight_views(out)}
     for cut in cuts:
@@ -62,14 +58,6 @@ def zeroed(buf: bytes, cuts) -> bytes:
     return bytes(out)
 
 
-def load_bytes(buf: bytes):
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as d:
-        (Path(d) / "m.tflite").write_bytes(buf)
-        return load(Path(d) / "m.tflite")
-
-
 def same_under_tflm(a: bytes, b: bytes, n: int = 12, seed: int = 0) -> None:
     oa, ob = Oracle(a), Oracle(b)
     rng = np.random.default_rng(seed)
@@ -88,7 +76,7 @@ def test_channel_cut_chain_equals_the_zeroed_original(seed, tmp_path):
     for c in cuts:
         assert len(c.kept) == max(1, round((1 - sparsity) * c.channels))
     assert len(small) < len(buf)
-    first = load_bytes(buf)                                   # the first conv's kept filters: the largest L1 * scale
+    first = parse(buf)                                        # the first conv's kept filters: the largest L1 * scale
     w = first.tensors[first.operators[0].inputs[1]]
     l1 = np.abs(w.data.reshape(w.shape[0], -1).astype(np.float64)).sum(axis=1) * np.asarray(w.quant.scale)
     assert set(cuts[0].kept) == set(np.argsort(-l1, kind="stable")[:len(cuts[0].kept)].tolist())
@@ -96,9 +84,8 @@ def test_channel_cut_chain_equals_the_zeroed_original(seed, tmp_path):
     compile_and_compare(small, tmp_path / "auto", n_inputs=6, seed=seed)
 
 
-@pytest.mark.skipif(not (MODELS / "kws_ref_model.tflite").is_file(), reason="needs ../shared/models")
 def test_channel_cut_kws(tmp_path):
-    src = MODELS / "kws_ref_model.tflite"
+    src = reference_model("kws_ref_model.tflite")
     r = prune_tflite(src, tmp_path / "kws_ch.tflite", "channel", 0.25)
     assert [c["op_index"] for c in r.channels] == [0, 2, 4, 6, 8] and all(c["kept"] == 48 for c in r.channels)
     assert r.weights_after < 0.65 * r.weights_before
@@ -125,7 +112,6 @@ def test_deploy_prune_channel_on_a_tflite(tmp_path):
     import sys
 
     from pipeline.paths import REPO_ROOT
-    from tests.conftest import reference_model
 
     model = reference_model("hello_world_int8.tflite")
     proc = subprocess.run([sys.executable, "-m", "pipeline", "deploy", "--board", "pico", "--prune", "channel",
@@ -144,9 +130,7 @@ def test_deploy_prune_channel_on_a_tflite(tmp_path):
 def test_channel_cut_reference_models(name, tmp_path):
     """The other reference models cut at 25%: ResNet's layers that feed an ADD are left whole, the rest cut; the
     smaller model runs under TFLM and our engine matches it."""
-    src = MODELS / f"{name}.tflite"
-    if not src.is_file():
-        pytest.skip("needs ../shared/models")
+    src = reference_model(f"{name}.tflite")
     r = prune_tflite(src, tmp_path / "small.tflite", "channel", 0.25)
     assert r.channels and r.weights_after < r.weights_before
     compile_and_compare((tmp_path / "small.tflite").read_bytes(), tmp_path / "auto", n_inputs=3)

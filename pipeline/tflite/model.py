@@ -28,6 +28,20 @@ def _enum_names(enum_cls) -> dict[int, str]:
     return {v: k for k, v in vars(enum_cls).items() if not k.startswith("_") and isinstance(v, int)}
 
 
+def opcode_name(op_names: dict[int, str], builtin: int, deprecated: int) -> str:
+    """An operator code's BuiltinOperator name (`op_names`: _enum_names of it); the code is the larger of the
+    builtin and the deprecated field (older files fill only the deprecated one, 0 is ADD)."""
+    code = max(int(builtin), int(deprecated))
+    return op_names.get(code, f"BUILTIN_{code}")
+
+
+def builtin_names() -> dict[int, str]:
+    """BuiltinOperator code -> name, from the tflite-micro wheel's schema."""
+    from tflite_micro import runtime
+
+    return _enum_names(runtime.schema_fb.BuiltinOperator)
+
+
 @dataclass
 class Quantization:
     scale: np.ndarray          # float32, one per channel (or one)
@@ -176,8 +190,7 @@ def parse(buf: bytes) -> Model:
     operators: list[Operator] = []
     for i, op in enumerate(sg.operators or []):
         oc = m.operatorCodes[op.opcodeIndex]
-        code = max(int(oc.builtinCode), int(oc.deprecatedBuiltinCode))
-        name = op_names.get(code, f"BUILTIN_{code}")
+        name = opcode_name(op_names, oc.builtinCode, oc.deprecatedBuiltinCode)
         custom = _decode(oc.customCode) if name == "CUSTOM" else None
         outs = [int(x) for x in (op.outputs if op.outputs is not None else [])]
         ins = [int(x) for x in (op.inputs if op.inputs is not None else [])]

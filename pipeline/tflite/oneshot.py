@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.errors import PipelineError
+from pipeline.tflite.model import builtin_names, opcode_name
 from pipeline.tflite.prune_patterns import METHODS, prune_array
 
 PRUNABLE = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D")
@@ -61,14 +62,14 @@ def _weight_views(buf: bytearray):
     from tflite_micro import runtime
 
     fb = runtime.schema_fb
-    names = {v: k for k, v in vars(fb.BuiltinOperator).items() if not k.startswith("_")}
+    names = builtin_names()
     model = fb.Model.GetRootAsModel(buf, 0)
     sg = model.Subgraphs(0)
     seen: set[int] = set()
     for i in range(sg.OperatorsLength()):
         op = sg.Operators(i)
         code = model.OperatorCodes(op.OpcodeIndex())
-        opcode = names.get(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()), "?")
+        opcode = opcode_name(names, code.BuiltinCode(), code.DeprecatedBuiltinCode())
         if opcode not in PRUNABLE or op.InputsLength() < 2:
             continue
         t = sg.Tensors(op.Inputs(1))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.errors import PipelineError
+from pipeline.tflite.model import builtin_names, opcode_name
 
 POINTS = ("CONV_2D", "FULLY_CONNECTED")
 POOLS = ("MAX_POOL_2D", "AVERAGE_POOL_2D")
@@ -53,8 +54,8 @@ class _Graph:
             raise PipelineError("--prune channel on a .tflite takes one subgraph; this model has "
                                 f"{len(self.m.subgraphs or [])}")
         self.sg = self.m.subgraphs[0]
-        names = {v: k for k, v in vars(fb.BuiltinOperator).items() if not k.startswith("_")}
-        self.opcodes = [names.get(max(c.builtinCode, c.deprecatedBuiltinCode), "?") for c in self.m.operatorCodes]
+        names = builtin_names()
+        self.opcodes = [opcode_name(names, c.builtinCode, c.deprecatedBuiltinCode) for c in self.m.operatorCodes]
         self.readers: dict[int, list[int]] = {}
         for i, op in enumerate(self.sg.operators):
             for t in op.inputs:
