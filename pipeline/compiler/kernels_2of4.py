@@ -11,6 +11,7 @@ from __future__ import annotations
 from pipeline.compiler import kernels_sparse
 from pipeline.compiler.kernels import Geometry, Variant, register
 from pipeline.compiler.sparse_2of4 import KEY, KEY_DW
+from pipeline.compiler.sparse_2of4_r4 import KEY as KEY_R4
 
 
 def k8(k: int) -> int:
@@ -37,8 +38,32 @@ register("CONV_2D", KEY, ("generic",), Variant(
     "gathered padded unless 1x1)", applies=lambda g: g["fic"] == g["ic"], header="eat/sparse_2of4.h",
     scratch=lambda g: k8(_conv_k(g))))
 
+# ---- EAT_WEIGHTS_SPARSE_2OF4_R4 (masks shared by 4 channels), portable C (runtime/src/sparse_2of4_r4_s8.c) ----
+register("FULLY_CONNECTED", KEY_R4, ("generic",), Variant(
+    "eat_fully_connected_s8_sparse_2of4_r4", "runtime/src/sparse_2of4_r4_s8.c",
+    "per block of 4 rows one walk of the shared positions: per kept position one input (x + 128) against the "
+    "block's 4 weights, two 16-bit lane multiplies", header="eat/sparse_2of4.h", input_bias=128,
+    scratch=lambda g: k8(g["in_depth"])))
+register("CONV_2D", KEY_R4, ("generic",), Variant(
+    "eat_conv2d_s8_sparse_2of4_r4", "runtime/src/sparse_2of4_r4_s8.c",
+    "per output pixel the receptive field gathered as x + 128, then per block of 4 channels one walk of the "
+    "shared positions, two 16-bit lane multiplies per kept position", applies=lambda g: g["fic"] == g["ic"],
+    header="eat/sparse_2of4.h", input_bias=128, scratch=lambda g: k8(_conv_k(g))))
+
 # ---- ARMv6-M (runtime/src/armv6m/sparse_2of4_armv6m.c): Cortex-M0+ ----
 ARMV6M = ("cortex-m0plus",)
+register("FULLY_CONNECTED", KEY_R4, ARMV6M, Variant(
+    "eat_fully_connected_s8_sparse_2of4_r4_armv6m", "runtime/src/armv6m/sparse_2of4_r4_armv6m.c",
+    "per block of 4 rows one Thumb-1 walk (SRAM) of the shared positions: per kept position one input "
+    "(x + 128) against the block's 4 weights, two MULS of 16-bit lane pairs", header="eat/sparse_2of4.h",
+    input_bias=128, clamp_bounds=True, rq_table=True,
+    scratch=lambda g: k8(g["in_depth"]) + 16 * ((g["out_depth"] + 3) // 4)))
+register("CONV_2D", KEY_R4, ARMV6M, Variant(
+    "eat_conv2d_s8_sparse_2of4_r4_armv6m", "runtime/src/armv6m/sparse_2of4_r4_armv6m.c",
+    "per output pixel the receptive field gathered as x + 128, then per block of 4 channels one Thumb-1 walk "
+    "(SRAM) of the shared positions, two MULS of 16-bit lane pairs per kept position",
+    applies=lambda g: g["fic"] == g["ic"], header="eat/sparse_2of4.h", input_bias=128, clamp_bounds=True,
+    rq_table=True, scratch=lambda g: k8(_conv_k(g)) + 16 * ((g["oc"] + 3) // 4)))
 register("CONV_2D", KEY, ARMV6M, Variant(
     "eat_conv2d_s8_sparse_2of4_armv6m", "runtime/src/armv6m/sparse_2of4_armv6m.c",
     "each channel's positions decoded once per block of 8 pixels, inputs as x + 129 in uint16 pairs: two "

@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import numpy as np
 
-METHODS = ("magnitude", "2:4", "1:4", "2:8", "block", "channel")
+METHODS = ("magnitude", "2:4", "1:4", "2:8", "2:4x4", "block", "channel")   # 2:4x4: 2:4 with each mask shared
+# by 4 consecutive output channels (the shared-mask layout EAT_WEIGHTS_SPARSE_2OF4_R4 runs a row block per walk)
 BLOCK = 4   # block pruning: 1 x 4 consecutive input depths, the unit our kernels step over
 
 
 def parse_nm(method: str) -> tuple[int, int] | None:
+    """(N, M) of "N:M" or "N:MxR"; None for the other methods."""
     if ":" not in method:
         return None
-    n, m = (int(x) for x in method.split(":"))
-    return n, m
+    n, m = method.split("x")[0].split(":")
+    return int(n), int(m)
+
+
+def nm_share(method: str) -> int:
+    """R of "N:MxR": how many consecutive output channels share each N:M mask (1 for "N:M")."""
+    return int(method.split("x")[1]) if "x" in method else 1
 
 
 def as_rows(w: np.ndarray, opcode: str) -> np.ndarray:
@@ -45,19 +52,24 @@ def magnitude_rows(rows: np.ndarray, sparsity: float) -> np.ndarray:
     return out
 
 
-def nm_rows(rows: np.ndarray, n: int, m: int, group: int) -> np.ndarray:
+def nm_rows(rows: np.ndarray, n: int, m: int, group: int, share: int = 1) -> np.ndarray:
     """Keep the n largest |w| of every m consecutive values along the input depth.
 
     `group` is the input depth (the rows are [..., depth] flattened); a depth that is not a
-    multiple of m ends in a shorter group that keeps at most n."""
+    multiple of m ends in a shorter group that keeps at most n. `share` > 1: each run of `share`
+    consecutive rows (the last run may be shorter) keeps the same n positions, those of the largest
+    sum of |w| over the run's rows."""
     out = rows.copy()
     r, total = rows.shape
     d = rows.reshape(r, total // group, group)
     o = out.reshape(r, total // group, group)
+    runs = np.arange(r) // share
     for start in range(0, group, m):
         seg = np.abs(d[:, :, start:start + m].astype(np.float64))
         if seg.shape[2] <= n:
             continue
+        if share > 1:   # one score per run of rows, repeated to each of its rows
+            seg = np.add.reduceat(seg, np.arange(0, r, share), axis=0)[runs]
         drop = np.argsort(-seg, axis=2, kind="stable")[:, :, n:]
         view = o[:, :, start:start + m]
         np.put_along_axis(view, drop, 0, axis=2)
@@ -91,7 +103,7 @@ def prune_array(w: np.ndarray, opcode: str, method: str, sparsity: float) -> np.
         rows = magnitude_rows(rows, sparsity)
     elif parse_nm(method):
         n, m = parse_nm(method)
-        rows = nm_rows(rows, n, m, group)
+        rows = nm_rows(rows, n, m, group, nm_share(method))
     elif method == "block":
         rows = block_rows(rows, sparsity, group)
     else:

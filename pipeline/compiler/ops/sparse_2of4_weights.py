@@ -1,6 +1,7 @@
 """The 2:4 step of the FULLY_CONNECTED / CONV_2D sparse lowering: when a layer's weights fit
-EAT_WEIGHTS_SPARSE_2OF4 and a kernel applies, estimate it beside dense and d4, and switch the call to
-the 2:4 kernel (folded bias, bounds, negative counts, scratch) when it is the fastest."""
+EAT_WEIGHTS_SPARSE_2OF4 (or its shared-mask form EAT_WEIGHTS_SPARSE_2OF4_R4) and a kernel applies, estimate
+it beside dense and d4, and switch the call to the 2:4 kernel (folded bias, bounds, negative counts,
+scratch) when it is the fastest."""
 
 from __future__ import annotations
 
@@ -8,19 +9,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.compiler import kernels, sparse, sparse_2of4
+from pipeline.compiler import kernels, sparse, sparse_2of4, sparse_2of4_r4
 from pipeline.compiler.kernels import Variant
 from pipeline.compiler.ops import Ctx, Lowered, sparse_call
 from pipeline.compiler.sparse import LayerChoice
 
 FORCE = "2of4"   # weights mode (sparse.MODES): the 2:4 format wherever it fits and a kernel applies
+FORCE_R4 = "2of4r4"   # the same for the shared-mask format
 
 
 @dataclass(frozen=True)
 class Candidate:
     variant: Variant
-    enc: sparse_2of4.Encoded2of4
+    enc: sparse_2of4.Encoded2of4 | sparse_2of4_r4.EncodedR4
     cycles_est: int
+
+    @property
+    def shared(self) -> bool:
+        """The shared-mask format (sparse_2of4_r4)."""
+        return isinstance(self.enc, sparse_2of4_r4.EncodedR4)
+
+    @property
+    def label(self) -> str:
+        return "2:4x4" if self.shared else "2:4"
 
 
 def candidate(ctx: Ctx, opcode: str, data: np.ndarray, geo: dict) -> tuple[Candidate | None, str]:
@@ -30,20 +41,32 @@ def candidate(ctx: Ctx, opcode: str, data: np.ndarray, geo: dict) -> tuple[Candi
     if opcode not in ("FULLY_CONNECTED", "CONV_2D"):
         return None, ""
     rows = sparse_2of4.rows_of(opcode, data)
-    why = sparse_2of4.misfit(rows)
-    if why:
-        return None, f"not 2:4: {why}"
-    try:
-        variant = kernels.select_variant(opcode, sparse_2of4.KEY, ctx.core, geo)
-    except KeyError:
-        return None, "not 2:4: no kernel for this geometry"
-    enc = sparse_2of4.encode(rows)
     if opcode == "FULLY_CONNECTED":
-        pixels, out_c = geo["batches"], geo["out_depth"]
+        pixels, out_c, gathered = geo["batches"], geo["out_depth"], geo["in_depth"]
     else:
-        pixels, out_c = geo["n"] * geo["oh"] * geo["ow"], geo["oc"]
-    walk = sparse_2of4.walk_of(variant.function)
-    return Candidate(variant, enc, sparse_2of4.cycles(ctx.core, pixels, out_c, enc.k8, walk)), ""
+        pixels, out_c, gathered = geo["n"] * geo["oh"] * geo["ow"], geo["oc"], geo["kh"] * geo["kw"] * geo["ic"]
+    found, whys = [], []
+    formats = {FORCE: (sparse_2of4,), FORCE_R4: (sparse_2of4_r4,)}.get(ctx.weight_mode, (sparse_2of4, sparse_2of4_r4))
+    for fmt in formats:
+        label = "2:4x4" if fmt is sparse_2of4_r4 else "2:4"
+        why = fmt.misfit(rows)
+        if why:
+            whys.append(f"not {label}: {why}")
+            continue
+        try:
+            variant = kernels.select_variant(opcode, fmt.KEY, ctx.core, geo)
+        except KeyError:
+            whys.append(f"not {label}: no kernel for this geometry")
+            continue
+        enc = fmt.encode(rows)
+        if fmt is sparse_2of4_r4:
+            est = sparse_2of4_r4.cycles(ctx.core, pixels, out_c, enc.k8, gathered, sparse_2of4_r4.walk_of(variant.function))
+        else:
+            est = sparse_2of4.cycles(ctx.core, pixels, out_c, enc.k8, sparse_2of4.walk_of(variant.function))
+        found.append(Candidate(variant, enc, est))
+    if not found:
+        return None, "; ".join(whys)
+    return min(found, key=lambda c: (c.cycles_est, c.enc.bytes)), ""   # both fit (2:4x4 is also 2:4): the cheaper
 
 
 def _candidate_dw(ctx: Ctx, data: np.ndarray, geo: dict) -> tuple[Candidate | None, str]:
@@ -65,7 +88,7 @@ def _candidate_dw(ctx: Ctx, data: np.ndarray, geo: dict) -> tuple[Candidate | No
 def decide(mode: str, c: Candidate, choice: LayerChoice) -> bool:
     """Whether the 2:4 format replaces the choice already made (dense or d4): sparse.replaces (rows of 1 or
     2 weights, padded to 8 in 5 bytes, are not smaller than dense)."""
-    return sparse.replaces("2:4", FORCE, mode, c.enc.bytes, c.cycles_est, choice)
+    return sparse.replaces(c.label, FORCE_R4 if c.shared else FORCE, mode, c.enc.bytes, c.cycles_est, choice)
 
 
 def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo: dict, c: Candidate,
@@ -81,18 +104,20 @@ def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo:
     how = (f"bias + (input_offset ({input_offset}) - {v.input_bias}) * sum(w[c]): the kernel multiplies "
            f"x + {v.input_bias}" if v.input_bias else
            f"bias + input_offset ({input_offset}) * sum(w[c]), so the kernel multiplies raw inputs")
-    choice.reason = (f"{choice.sparsity:.0%} zeros, at most 2 per group of 4: 2:4 est. {c.cycles_est:,} vs dense "
+    shared = " in every block of 4 channels" if c.shared else ""
+    choice.reason = (f"{choice.sparsity:.0%} zeros, at most 2 per group of 4{shared}: {c.label} est. {c.cycles_est:,} vs dense "
                      f"{dense_c:,} ({c.cycles_est / max(dense_c, 1):.2f}x), d4 {choice.sparse_cycles_est:,} on "
                      f"{ctx.core}; {c.enc.bytes:,} B vs {choice.dense_weight_bytes:,} B"
-                     + (" (forced 2:4)" if ctx.weight_mode == FORCE else ""))
-    choice.encoding, choice.chosen_weight_bytes = (sparse_2of4.KEY_DW if dw else sparse_2of4.KEY), c.enc.bytes
+                     + (f" (forced {c.label})" if ctx.weight_mode in (FORCE, FORCE_R4) else ""))
+    fmt = sparse_2of4_r4 if c.shared else sparse_2of4
+    choice.encoding, choice.chosen_weight_bytes = (sparse_2of4.KEY_DW if dw else fmt.KEY), c.enc.bytes
     choice.sparse_cycles_est, choice.kernel = c.cycles_est, v.function
     pre = ctx.prefix(lw.op)
-    lw.weights = sparse_2of4.packed_dw(c.enc) if dw else sparse_2of4.packed(c.enc)
+    lw.weights = sparse_2of4.packed_dw(c.enc) if dw else fmt.packed(c.enc)
     lw.header = "eat/sparse_2of4.h"
     tail = (c.enc.neg, "; then neg[oc], the channel's negative weights (the M0+ walk's high halves are short by "
-                       "one per negative weight: runtime/src/armv6m/sparse_2of4_armv6m.c)") if v.input_bias else None
+                       "one per negative weight: runtime/src/armv6m/sparse_2of4_armv6m.c)") if c.enc.neg is not None and v.input_bias == 129 else None
     return sparse_call.switch_call(lw, v, pre, folded, how, geo,
                                    f"weights {choice.sparsity:.1%} zeros -> "
-                                   f"{sparse_2of4.FORMAT_DW if dw else sparse_2of4.FORMAT}: {c.enc.bytes} B "
+                                   f"{sparse_2of4.FORMAT_DW if dw else fmt.FORMAT}: {c.enc.bytes} B "
                                    f"instead of {data.size} B; {choice.reason}", tail)

@@ -81,6 +81,51 @@ size_t eat_conv2d_s8_sparse_2of4_dsp_scratch_bytes(const eat_conv2d_s8_params_t 
 void eat_conv2d_s8_sparse_2of4_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                   const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
+/* FULLY_CONNECTED and CONV_2D over EAT_WEIGHTS_SPARSE_2OF4_R4 (pipeline/compiler/sparse_2of4_r4.py): 2:4
+ * whose masks are shared by blocks of 4 consecutive output channels (`--prune 2:4x4`). Per block of 4
+ * channels (out_c padded to a multiple of 4 with zero channels), K padded to K8 as above:
+ *   eat_2of4_r4_pos_bytes(K8) position bytes (one per pair of groups, bits as above; then zeros to a word),
+ *   then per pair of groups 16 bytes: 4 slots (group 2i's two, group 2i + 1's two), each the block's
+ *   4 weights as w + 128 (uint8, channel j in byte j of the little-endian word; an empty slot holds 128).
+ * The walk reads the inputs as u = x + 128 (0..255) and splits a slot's word W into W & 0x00FF00FF
+ * (channels 0 and 2) and (W >> 8) & 0x00FF00FF (1 and 3): u times either is two exact 16-bit products
+ * (<= 255 * 255 < 2^16, no carry), so per slot two multiplies give 4 products. Summed mod 2^32 and split,
+ * minus 128 * (the sum of the slots' u), they are sum (x + 128) * w per channel; `bias` is the folded bias
+ * with input_offset - 128, so the sum plus it is TFLM's accumulator. Portable C, every core. */
+static inline int32_t eat_2of4_r4_pos_bytes(int32_t k8)
+{
+    return ((k8 >> 3) + 3) & ~3;
+}
+
+static inline int32_t eat_2of4_r4_block_bytes(int32_t k8)
+{
+    return eat_2of4_r4_pos_bytes(k8) + 2 * k8;
+}
+
+/* sums[j] = sum over the block's slots of u[position] * w[j] (mod 2^32), j = 0..3; u: K8 bytes, word-aligned
+ * blk (the stream's blocks are whole words). */
+void eat_2of4_r4_sums(const uint8_t *u, const int8_t *blk, int32_t k8, int32_t sums[4]);
+/* Scratch: K8 bytes (the row or the receptive field as u = x + 128, the tail zero). */
+size_t eat_fully_connected_s8_sparse_2of4_r4_scratch_bytes(const eat_fully_connected_s8_params_t *p);
+void eat_fully_connected_s8_sparse_2of4_r4(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                                           const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+/* CONV_2D, not grouped (filter_in_c == in_c), any kernel, stride, dilation, padding. */
+size_t eat_conv2d_s8_sparse_2of4_r4_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_sparse_2of4_r4(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                  const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+/* Cortex-M0+ (runtime/src/armv6m/sparse_2of4_r4_armv6m.c, built only when __ARM_ARCH_6M__ is defined): the same
+ * sums by a Thumb-1 walk in SRAM over n >= 1 consecutive blocks (sums[4 b + j]). `bias`: the folded bias with
+ * input_offset - 128, the accumulator bounds lo[oc], hi[oc], then (per-channel, the op's multiplier and shift
+ * NULL) each channel's eat_armv6m_rq_t. Scratch: K8 bytes, then 16 B per block of 4 channels. */
+void eat_armv6m_2of4_r4_sums(const uint8_t *u, const int8_t *blk, int32_t k8, int32_t *sums, int32_t n);
+size_t eat_fully_connected_s8_sparse_2of4_r4_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p);
+void eat_fully_connected_s8_sparse_2of4_r4_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                                                  const int32_t *bias, const int8_t *input, int8_t *output,
+                                                  void *scratch);
+size_t eat_conv2d_s8_sparse_2of4_r4_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_sparse_2of4_r4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                         const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
 /* DEPTHWISE_CONV_2D over EAT_WEIGHTS_SPARSE_2OF4_DW (pipeline/compiler/sparse_2of4.py encode_dw): 2:4 along
  * the kernel positions t = fy * k_w + fx of each output channel (a depthwise filter has no input depth).
  * Per output channel one record of eat_2of4_dw_record(T) bytes, T = k_h * k_w: the taps in groups of 4;

@@ -1,0 +1,196 @@
+"""The shared-mask 2:4 format EAT_WEIGHTS_SPARSE_2OF4_R4 and its kernels alone against the TFLM oracle: what
+`--prune 2:4x4` leaves (prune_patterns), the encoding round trip and its bytes, the portable kernels on the host
+(FULLY_CONNECTED over batches, CONV_2D 1x1 and general with padding, strides, dilation) over random shapes,
+quantisation and shared 2:4 patterns (groups of 0, 1 and 2 positions, zero channels, -128 and 127, out_c not a
+multiple of 4), forced 2:4x4; the same kernels on the simulated Pico; and the cost model's choice there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.compiler import sparse_2of4_r4
+from pipeline.tflite import prune_patterns
+from tests.single_op_models import Graph, Op, T, build, fb, random_scale
+from tests.test_kernels_helpers import compile_and_compare
+
+
+def shared_weights(rng: np.random.Generator, oc: int, k: int) -> np.ndarray:
+    """[oc][k] int8: per block of 4 channels and group of 4 inputs 0, 1 or 2 shared positions, each channel's
+    values there at random (zeros included), some channels all zero; values include -128 and 127."""
+    w = np.zeros((oc, k), np.int8)
+    for b0 in range(0, oc, 4):
+        rows = slice(b0, min(oc, b0 + 4))
+        for g0 in range(0, k, 4):
+            span = min(4, k - g0)
+            n = min(span, int(rng.choice([0, 1, 2, 2, 2])))
+            pos = rng.choice(span, size=n, replace=False)
+            vals = rng.choice([-128, 127, 0, *range(-127, 127)], size=(w[rows].shape[0], n))
+            w[rows, g0 + pos] = vals
+    w[rng.random(oc) < 0.1] = 0
+    return w
+
+
+def _op(rng: np.random.Generator, base: int, kind: str) -> tuple[list[T], Op]:
+    """One op with 2:4x4 weights: kind "fc" (batches 1..6) or "conv" (1x1 or 2x2 / 3x3, SAME or VALID,
+    stride 1-2, dilation 1-2)."""
+    F = fb()
+    in_q = (random_scale(rng, 0.005, 0.2), int(rng.integers(-128, 128)))
+    out_q = (random_scale(rng, 0.01, 2.0), int(rng.integers(-100, 100)))
+    act = int(rng.choice([0, 1, 3]))
+    if kind == "fc":
+        n_in, oc, batches = int(rng.integers(1, 150)), int(rng.integers(1, 24)), int(rng.integers(1, 7))
+        w = shared_weights(rng, oc, n_in)
+        o = F.FullyConnectedOptionsT()
+        o.fusedActivationFunction = act
+        shapes, options, otype = ([batches, n_in], [batches, oc]), o, "FullyConnectedOptions"
+    else:
+        ic, oc = int(rng.choice([1, 3, 4, 8, 16, 5, 13])), int(rng.integers(1, 20))
+        kh = kw = int(rng.choice([1, 2, 3]))
+        s, d = int(rng.integers(1, 3)), int(rng.choice([1, 1, 2]))
+        same = bool(rng.integers(0, 2))
+        ke = (kh - 1) * d + 1
+        ih, iw = int(rng.integers(ke, 10)), int(rng.integers(ke, 10))
+        oh, ow = ((ih + s - 1) // s, (iw + s - 1) // s) if same else ((ih - ke) // s + 1, (iw - ke) // s + 1)
+        w = shared_weights(rng, oc, kh * kw * ic).reshape(oc, kh, kw, ic)
+        o = F.Conv2DOptionsT()
+        o.padding, o.strideH, o.strideW = (0 if same else 1), s, s
+        o.dilationHFactor = o.dilationWFactor = d
+        o.fusedActivationFunction = act
+        shapes, options, otype = ([1, ih, iw, ic], [1, oh, ow, oc]), o, "Conv2DOptions"
+    w_scale = random_scale(rng, 0.001, 0.05)
+    wt = T(list(w.shape), w_scale, 0, "INT8", w, f"w{base}")
+    if rng.random() < 0.6:   # per-channel (FULLY_CONNECTED too: the example's FCs are)
+        wt.scale = [random_scale(rng, 0.001, 0.05) for _ in range(w.shape[0])]
+    bias = rng.integers(-20000, 20000, size=w.shape[0]).astype(np.int32)
+    tensors = [T(shapes[0], *in_q, name=f"in{base}"), wt, T([w.shape[0]], in_q[0] * w_scale, 0, "INT32", bias, f"b{base}"),
+               T(shapes[1], *out_q, name=f"out{base}")]
+    return tensors, Op("FULLY_CONNECTED" if kind == "fc" else "CONV_2D", [base, base + 1, base + 2], [base + 3],
+                       options, otype)
+
+
+def _example_op(rng: np.random.Generator, base: int, kind: str) -> tuple[list[T], Op]:
+    """The example's pruned layers' shapes (pipeline/ml's digits CNN): "conv" 3x3 VALID 4x4x16 -> 2x2x32,
+    "fc" 128 -> 64 and "fc10" 64 -> 10, one batch, per-channel, 2:4x4 with every group's 2 positions used."""
+    F = fb()
+    oc, k = {"conv": (32, 144), "fc": (64, 128), "fc10": (10, 64)}[kind]
+    w = prune_patterns.prune_array(rng.integers(1, 127, size=(oc, k)).astype(np.int8), "FULLY_CONNECTED", "2:4x4", 0.5)
+    if kind == "conv":
+        w = w.reshape(oc, 3, 3, 16)
+        o = F.Conv2DOptionsT()
+        o.padding, o.strideH, o.strideW, o.dilationHFactor, o.dilationWFactor = 1, 1, 1, 1, 1
+        o.fusedActivationFunction = 1
+        shapes, otype = ([1, 4, 4, 16], [1, 2, 2, oc]), "Conv2DOptions"
+    else:
+        o = F.FullyConnectedOptionsT()
+        o.fusedActivationFunction = 1 if kind == "fc" else 0
+        shapes, otype = ([1, k], [1, oc]), "FullyConnectedOptions"
+    wt = T(list(w.shape), 0.01, 0, "INT8", w, f"w{base}")
+    wt.scale = [random_scale(rng, 0.001, 0.05) for _ in range(oc)]
+    bias = rng.integers(-2000, 2000, size=oc).astype(np.int32)
+    tensors = [T(shapes[0], 0.05, -128, name=f"in{base}"), wt, T([oc], 0.0005, 0, "INT32", bias, f"b{base}"),
+               T(shapes[1], 0.1, -128 if kind == "fc" else 3, name=f"out{base}")]
+    return tensors, Op("CONV_2D" if kind == "conv" else "FULLY_CONNECTED", [base, base + 1, base + 2], [base + 3],
+                       o, otype)
+
+
+def r4_model(kinds: list[str], seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    tensors, ops = [], []
+    for kind in kinds:
+        t, op = (_example_op if kind in ("fc10", "example_conv", "example_fc") else _op)(
+            rng, len(tensors), {"example_conv": "conv", "example_fc": "fc"}.get(kind, kind))
+        tensors += t
+        ops.append(op)
+    return build(Graph(tensors, ops, [op.inputs[0] for op in ops], [op.outputs[0] for op in ops]))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_prune_2of4x4_shares_masks_and_round_trips(seed: int) -> None:
+    """`--prune 2:4x4` (prune_patterns): every block of 4 channels keeps the same 2 positions of each group of 4,
+    those of the largest sum |w| over the block, fits the format, decodes back and costs 4 * ceil(K8 / 32) + 2 * K8
+    bytes per block; plain 2:4 of the same weights does not fit (its masks differ per channel)."""
+    rng = np.random.default_rng(seed)
+    oc, k = int(rng.integers(5, 30)), 4 * int(rng.integers(2, 40))
+    w = rng.integers(-128, 128, size=(oc, k)).astype(np.int8)
+    w = np.where(w == 0, 1, w).astype(np.int8)
+    pruned = prune_patterns.prune_array(w, "FULLY_CONNECTED", "2:4x4", 0.5)
+    nz = (pruned != 0).reshape(oc, k // 4, 4)
+    for b0 in range(0, oc, 4):
+        assert (nz[b0:b0 + 4] == nz[b0]).all() and (nz[b0].sum(axis=1) == 2).all()
+        score = np.abs(w[b0:b0 + 4].astype(np.int64)).reshape(-1, k // 4, 4).sum(axis=0)
+        kept = np.sort(np.argsort(-score, axis=1, kind="stable")[:, :2], axis=1)
+        assert np.array_equal(np.sort(np.argwhere(nz[b0])[:, 1].reshape(-1, 2), axis=1), kept)
+    assert sparse_2of4_r4.misfit(pruned) is None
+    enc = sparse_2of4_r4.encode(pruned)
+    assert np.array_equal(sparse_2of4_r4.decode(enc, oc)[:, :k], pruned)
+    assert enc.bytes == (oc + 3) // 4 * sparse_2of4_r4.block_bytes(k)
+    assert "more than 2 positions" in sparse_2of4_r4.misfit(prune_patterns.prune_array(w, "FULLY_CONNECTED", "2:4", 0.5))
+    rows = shared_weights(rng, oc, k + 3)
+    assert np.array_equal(sparse_2of4_r4.decode(sparse_2of4_r4.encode(rows), oc)[:, :k + 3], rows)
+
+
+def test_prune_2of4x4_conv_along_input_depth() -> None:
+    """On CONV_2D OHWI the groups run along the input depth of each tap, shared by 4 filters; the last block of a
+    layer with out_c % 4 != 0 shares among the channels it has."""
+    rng = np.random.default_rng(9)
+    w = rng.integers(1, 127, size=(6, 3, 3, 8)).astype(np.int8)
+    pruned = prune_patterns.prune_array(w, "CONV_2D", "2:4x4", 0.5)
+    nz = (pruned != 0).reshape(6, 3, 3, 2, 4)
+    assert (nz.sum(axis=4) == 2).all()
+    assert (nz[:4] == nz[0]).all() and (nz[4:] == nz[4]).all() and not (nz[4] == nz[0]).all()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_portable_2of4_r4_kernels_bit_exact_on_host(seed: int, tmp_path: Path) -> None:
+    kinds = ["fc", "conv", "conv", "fc", "conv"] * 3
+    info = compile_and_compare(r4_model(kinds, seed), tmp_path, n_inputs=6, seed=seed, weights="2of4r4")
+    assert {c["encoding"] for c in info["result"].sparsity} == {"sparse_2of4_r4"}
+    assert {o.kernel for o in info["result"].ops} == {"eat_fully_connected_s8_sparse_2of4_r4",
+                                                      "eat_conv2d_s8_sparse_2of4_r4"}
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("seed", [4, 5])
+def test_2of4_r4_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: Path) -> None:
+    """The Cortex-M0+ walk (armv6m/sparse_2of4_r4_armv6m.c), forced 2:4x4: random FCs (per-tensor: the record
+    prepared per call; per-channel: the compiler's table) and convs (in_c % 4 == 0: the word gather; else
+    eat_armv6m_gather), and the example's layer shapes, against TFLM on the simulated Pico."""
+    from rich.console import Console
+
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+
+    tfl = tmp_path / "r4.tflite"
+    tfl.write_bytes(r4_model(["fc", "conv", "conv", "fc", "conv", "conv", "example_conv", "example_fc", "fc10"], seed))
+    m = measure(tfl, load_board("pico"), tmp_path / "out", "2of4r4", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    assert {w["encoding"] for w in m.weights} == {"sparse_2of4_r4"}
+    assert {w["kernel"] for w in m.weights} == {"eat_fully_connected_s8_sparse_2of4_r4_armv6m",
+                                                "eat_conv2d_s8_sparse_2of4_r4_armv6m"}
+
+
+@pytest.mark.parametrize("core, goes_r4", [("cortex-m0plus", True), ("cortex-m4", False), ("rv32imc", False)])
+def test_auto_choice_2of4_r4(core: str, goes_r4: bool, tmp_path: Path) -> None:
+    """auto: on the M0+ the example's pruned layer shapes, pruned 2:4x4, go to the shared-mask format with the
+    Thumb-1 walk (est. ~0.73x of dense for the 3x3 conv, ~0.7x for the FCs: measured 58,789 / 25,923 / 3,556
+    against dense 79,578 / 37,233 / 5,510 cycles) and the reason says so; where the format's walk is not
+    calibrated (the portable C on the M4 and RV32) the cost model never picks it."""
+    from pipeline.compiler.compile import compile_model
+
+    tfl = tmp_path / "ex.tflite"
+    tfl.write_bytes(r4_model(["example_conv", "example_fc", "fc10"], 0))
+    result = compile_model(tfl, tmp_path / "out", core=core)
+    chosen = [c for c in result.sparsity if c["opcode"] in ("CONV_2D", "FULLY_CONNECTED")]
+    assert len(chosen) == 3
+    if goes_r4:
+        assert {c["encoding"] for c in chosen} == {"sparse_2of4_r4"}
+        assert {c["kernel"] for c in chosen} == {"eat_conv2d_s8_sparse_2of4_r4_armv6m",
+                                                 "eat_fully_connected_s8_sparse_2of4_r4_armv6m"}
+        for c in chosen:
+            assert "2:4x4 est." in c["reason"] and c["sparse_cycles_est"] < 0.8 * c["dense_cycles_est"]
+            assert c["chosen_weight_bytes"] <= 0.65 * c["dense_weight_bytes"]
+    else:
+        assert "sparse_2of4_r4" not in {c["encoding"] for c in chosen}
