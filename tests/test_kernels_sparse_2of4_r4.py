@@ -129,7 +129,14 @@ def test_prune_2of4x4_shares_masks_and_round_trips(seed: int) -> None:
     assert enc.bytes == (oc + 3) // 4 * sparse_2of4_r4.block_bytes(k)
     assert "more than 2 positions" in sparse_2of4_r4.misfit(prune_patterns.prune_array(w, "FULLY_CONNECTED", "2:4", 0.5))
     rows = shared_weights(rng, oc, k + 3)
-    assert np.array_equal(sparse_2of4_r4.decode(sparse_2of4_r4.encode(rows), oc)[:, :k + 3], rows)
+    for layout in (sparse_2of4_r4.LANES, sparse_2of4_r4.PAIRS):
+        enc = sparse_2of4_r4.encode(rows, layout)
+        assert np.array_equal(sparse_2of4_r4.decode(enc, oc)[:, :k + 3], rows)
+    pairs = sparse_2of4_r4.encode(rows[:4, :8], sparse_2of4_r4.PAIRS).stream   # the M4 order, spelled out
+    used = np.flatnonzero((rows[:4, :4] != 0).any(axis=0)).tolist()
+    used += [p for p in range(4) if p not in used][:2 - len(used)]
+    assert pairs[4:8].tolist() == [rows[0, used[0]], rows[1, used[0]], rows[0, used[1]], rows[1, used[1]]]
+    assert pairs[8:12].tolist() == [rows[2, used[0]], rows[3, used[0]], rows[2, used[1]], rows[3, used[1]]]
 
 
 def test_prune_2of4x4_conv_along_input_depth() -> None:
@@ -172,12 +179,13 @@ def test_2of4_r4_kernels_bit_exact_on_simulated_pico(seed: int, tmp_path: Path) 
                                                 "eat_conv2d_s8_sparse_2of4_r4_armv6m"}
 
 
-@pytest.mark.parametrize("core, goes_r4", [("cortex-m0plus", True), ("cortex-m4", False), ("rv32imc", False)])
-def test_auto_choice_2of4_r4(core: str, goes_r4: bool, tmp_path: Path) -> None:
-    """auto: on the M0+ the example's pruned layer shapes, pruned 2:4x4, go to the shared-mask format with the
-    Thumb-1 walk (est. ~0.73x of dense for the 3x3 conv, ~0.7x for the FCs: measured 58,789 / 25,923 / 3,556
-    against dense 79,578 / 37,233 / 5,510 cycles) and the reason says so; where the format's walk is not
-    calibrated (the portable C on the M4 and RV32) the cost model never picks it."""
+@pytest.mark.parametrize("core", ["cortex-m0plus", "cortex-m4", "rv32imc"])
+def test_auto_choice_2of4_r4(core: str, tmp_path: Path) -> None:
+    """auto, the example's pruned layer shapes pruned 2:4x4: on the M0+ all three go to the shared-mask format with
+    the Thumb-1 walk (est. ~0.76x of dense for the 3x3 conv, ~0.7x for the FCs: measured 58,789 / 25,923 / 3,556
+    against dense 79,578 / 37,233 / 5,510 cycles) and the reason says so; on the M4 only the 64 -> 10 FC does (est.
+    0.94x; measured 1,744 against 1,904 instructions), the conv and the 128 -> 64 FC stay dense (measured 28,012 /
+    13,208 against 20,381 / 12,274); on the RV32 (the portable C walk, not calibrated) never."""
     from pipeline.compiler.compile import compile_model
 
     tfl = tmp_path / "ex.tflite"
@@ -185,12 +193,35 @@ def test_auto_choice_2of4_r4(core: str, goes_r4: bool, tmp_path: Path) -> None:
     result = compile_model(tfl, tmp_path / "out", core=core)
     chosen = [c for c in result.sparsity if c["opcode"] in ("CONV_2D", "FULLY_CONNECTED")]
     assert len(chosen) == 3
-    if goes_r4:
-        assert {c["encoding"] for c in chosen} == {"sparse_2of4_r4"}
-        assert {c["kernel"] for c in chosen} == {"eat_conv2d_s8_sparse_2of4_r4_armv6m",
-                                                 "eat_fully_connected_s8_sparse_2of4_r4_armv6m"}
-        for c in chosen:
-            assert "2:4x4 est." in c["reason"] and c["sparse_cycles_est"] < 0.8 * c["dense_cycles_est"]
-            assert c["chosen_weight_bytes"] <= 0.65 * c["dense_weight_bytes"]
-    else:
-        assert "sparse_2of4_r4" not in {c["encoding"] for c in chosen}
+    r4 = [c for c in chosen if c["encoding"] == "sparse_2of4_r4"]
+    expect = {"cortex-m0plus": 3, "cortex-m4": 1, "rv32imc": 0}[core]
+    assert len(r4) == expect
+    if core == "cortex-m0plus":
+        assert {c["kernel"] for c in r4} == {"eat_conv2d_s8_sparse_2of4_r4_armv6m",
+                                             "eat_fully_connected_s8_sparse_2of4_r4_armv6m"}
+    if core == "cortex-m4":
+        assert r4[0]["kernel"] == "eat_fully_connected_s8_sparse_2of4_r4_dsp" and r4[0]["weights"] == 640
+        assert all("2:4x4 est." in c["reason"] and "not faster than dense" in c["reason"]
+                   for c in chosen if c["encoding"] == "dense")
+    for c in r4:
+        assert "2:4x4 est." in c["reason"] and c["sparse_cycles_est"] < 0.95 * c["dense_cycles_est"]
+        assert c["chosen_weight_bytes"] <= 0.65 * c["dense_weight_bytes"]
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("board, seed", [("nucleo_f446re", 6), ("nucleo_f746zg", 7)])
+def test_2of4_r4_kernels_bit_exact_on_simulated_nucleo(board: str, seed: int, tmp_path: Path) -> None:
+    """The Cortex-M4/M7 walk (armv7em/sparse_2of4_r4_dsp.c, the "pairs" value order), forced 2:4x4: random FCs
+    (K % 8 != 0: the zero tail; per-tensor and per-channel) and convs (1x1 read in place, gathered with padding,
+    strides, dilation), and the example's layer shapes, against TFLM on the simulated nucleo_f446re and f746zg."""
+    from rich.console import Console
+
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+
+    tfl = tmp_path / "r4.tflite"
+    tfl.write_bytes(r4_model(["fc", "conv", "conv", "fc", "conv", "conv", "example_conv", "example_fc", "fc10"], seed))
+    m = measure(tfl, load_board(board), tmp_path / "out", "2of4r4", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    assert {w["kernel"] for w in m.weights} == {"eat_fully_connected_s8_sparse_2of4_r4_dsp",
+                                                "eat_conv2d_s8_sparse_2of4_r4_dsp"}

@@ -12,6 +12,7 @@ from pipeline.compiler import kernels_sparse
 from pipeline.compiler.kernels import Geometry, Variant, register
 from pipeline.compiler.sparse_2of4 import KEY, KEY_DW
 from pipeline.compiler.sparse_2of4_r4 import KEY as KEY_R4
+from pipeline.compiler.sparse_2of4_r4 import PAIRS_LAYOUT
 
 
 def k8(k: int) -> int:
@@ -112,6 +113,23 @@ register("FULLY_CONNECTED", KEY, ARMV7EM, Variant(
     "products per SMLAD", applies=lambda g: _m4_applies(g["in_depth"]),
     scratch=lambda g: _rq_bytes(g["out_depth"]) + table_bytes(g["in_depth"]) + 40 * g["out_depth"],
     header="eat/sparse_2of4.h"))
+
+
+def _r4_dsp_scratch(channels: int, records: int, k: int) -> int:
+    return _rq_bytes(records) + 32 * ((channels + 3) // 4) + k8(k)   # runtime/src/armv7em/sparse_2of4_r4_dsp.c
+
+
+register("FULLY_CONNECTED", KEY_R4, ARMV7EM, Variant(
+    "eat_fully_connected_s8_sparse_2of4_r4_dsp", "runtime/src/armv7em/sparse_2of4_r4_dsp.c",
+    "per block of 4 rows one walk of the shared positions: per group its two inputs as int16 lanes, each row's "
+    "two weights by SXTB16, one SMLAD per row", layout=PAIRS_LAYOUT, header="eat/sparse_2of4.h",
+    scratch=lambda g: _r4_dsp_scratch(g["out_depth"], g["out_depth"], g["in_depth"])))
+register("CONV_2D", KEY_R4, ARMV7EM, Variant(
+    "eat_conv2d_s8_sparse_2of4_r4_dsp", "runtime/src/armv7em/sparse_2of4_r4_dsp.c",
+    "per output pixel (receptive field gathered unless 1x1) and block of 4 channels one walk of the shared "
+    "positions: per group its two inputs as int16 lanes, each channel's two weights by SXTB16, one SMLAD per "
+    "channel", applies=lambda g: g["fic"] == g["ic"], layout=PAIRS_LAYOUT, header="eat/sparse_2of4.h",
+    scratch=lambda g: _r4_dsp_scratch(g["oc"], g["oc"], _conv_k(g))))
 
 # ---- DEPTHWISE_CONV_2D over EAT_WEIGHTS_SPARSE_2OF4_DW (2:4 along the kernel positions) ----
 register("DEPTHWISE_CONV_2D", KEY_DW, ("generic",), Variant(

@@ -58,10 +58,11 @@ def candidate(ctx: Ctx, opcode: str, data: np.ndarray, geo: dict) -> tuple[Candi
         except KeyError:
             whys.append(f"not {label}: no kernel for this geometry")
             continue
-        enc = fmt.encode(rows)
         if fmt is sparse_2of4_r4:
+            enc = sparse_2of4_r4.encode(rows, sparse_2of4_r4.layout_of(variant.layout))
             est = sparse_2of4_r4.cycles(ctx.core, pixels, out_c, enc.k8, gathered, sparse_2of4_r4.walk_of(variant.function))
         else:
+            enc = sparse_2of4.encode(rows)
             est = sparse_2of4.cycles(ctx.core, pixels, out_c, enc.k8, sparse_2of4.walk_of(variant.function))
         found.append(Candidate(variant, enc, est))
     if not found:
@@ -110,6 +111,7 @@ def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo:
                      f"{ctx.core}; {c.enc.bytes:,} B vs {choice.dense_weight_bytes:,} B"
                      + (f" (forced {c.label})" if ctx.weight_mode in (FORCE, FORCE_R4) else ""))
     fmt = sparse_2of4_r4 if c.shared else sparse_2of4
+    fmt_name = sparse_2of4_r4.FORMATS[c.enc.layout] if c.shared else sparse_2of4.FORMAT
     choice.encoding, choice.chosen_weight_bytes = (sparse_2of4.KEY_DW if dw else fmt.KEY), c.enc.bytes
     choice.sparse_cycles_est, choice.kernel = c.cycles_est, v.function
     pre = ctx.prefix(lw.op)
@@ -119,5 +121,5 @@ def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo:
                        "one per negative weight: runtime/src/armv6m/sparse_2of4_armv6m.c)") if c.enc.neg is not None and v.input_bias == 129 else None
     return sparse_call.switch_call(lw, v, pre, folded, how, geo,
                                    f"weights {choice.sparsity:.1%} zeros -> "
-                                   f"{sparse_2of4.FORMAT_DW if dw else fmt.FORMAT}: {c.enc.bytes} B "
+                                   f"{sparse_2of4.FORMAT_DW if dw else fmt_name}: {c.enc.bytes} B "
                                    f"instead of {data.size} B; {choice.reason}", tail)

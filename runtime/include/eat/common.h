@@ -21,7 +21,8 @@ typedef enum {
     EAT_WEIGHTS_SPARSE_2OF4 = 2, /* at most 2 non-zeros per group of 4: 2 values + 2-bit positions: eat/sparse_2of4.h */
     EAT_WEIGHTS_SPARSE_2OF4_DW = 3, /* depthwise, 2 of every 4 taps: per-channel records: eat/sparse_2of4.h */
     EAT_WEIGHTS_SPARSE_P8 = 4,  /* FULLY_CONNECTED, in_depth <= 256: per row a count, (weight, position) byte pairs: eat/sparse_p8.h */
-    EAT_WEIGHTS_SPARSE_2OF4_R4 = 5  /* 2:4 whose positions blocks of 4 channels share: 4 weights per slot: eat/sparse_2of4.h */
+    EAT_WEIGHTS_SPARSE_2OF4_R4 = 5, /* 2:4 whose positions blocks of 4 channels share: 4 weights per slot: eat/sparse_2of4.h */
+    EAT_WEIGHTS_SPARSE_2OF4_R4P = 6 /* the same, each group's weights in channel pairs (the M4/M7 kernels): eat/sparse_2of4.h */
 } eat_weight_format_t;
 
 /* Weights are described apart from geometry so that other encodings slot in later. */

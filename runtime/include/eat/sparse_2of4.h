@@ -126,6 +126,20 @@ size_t eat_conv2d_s8_sparse_2of4_r4_armv6m_scratch_bytes(const eat_conv2d_s8_par
 void eat_conv2d_s8_sparse_2of4_r4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                          const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
 
+/* Cortex-M4/M7 (runtime/src/armv7em/sparse_2of4_r4_dsp.c, built only where the DSP extension is) over
+ * EAT_WEIGHTS_SPARSE_2OF4_R4P: the same blocks and position bytes, then per group two int8 words
+ * [c0 s0, c1 s0, c0 s1, c1 s1], [c2 s0, c3 s0, c2 s1, c3 s1] (c the block's channel, s the group's slot): SXTB16
+ * (and with ROR 8) gives a channel's two weights as int16 lanes, one SMLAD adds both products against the
+ * group's two inputs (raw int8 in int16 lanes, PKHBT). `bias`: the folded bias (bias + input_offset * sum(w)).
+ * Scratch: K8 bytes (the row's zero tail or the receptive field), then 16 B per block of 4 channels. */
+size_t eat_fully_connected_s8_sparse_2of4_r4_dsp_scratch_bytes(const eat_fully_connected_s8_params_t *p);
+void eat_fully_connected_s8_sparse_2of4_r4_dsp(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
+                                               const int32_t *bias, const int8_t *input, int8_t *output,
+                                               void *scratch);
+size_t eat_conv2d_s8_sparse_2of4_r4_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p);
+void eat_conv2d_s8_sparse_2of4_r4_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
+                                      const int32_t *bias, const int8_t *input, int8_t *output, void *scratch);
+
 /* DEPTHWISE_CONV_2D over EAT_WEIGHTS_SPARSE_2OF4_DW (pipeline/compiler/sparse_2of4.py encode_dw): 2:4 along
  * the kernel positions t = fy * k_w + fx of each output channel (a depthwise filter has no input depth).
  * Per output channel one record of eat_2of4_dw_record(T) bytes, T = k_h * k_w: the taps in groups of 4;
