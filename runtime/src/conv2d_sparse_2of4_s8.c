@@ -22,10 +22,9 @@ void eat_conv2d_s8_sparse_2of4(const eat_conv2d_s8_params_t *p, const eat_weight
 {
     const int32_t c = p->in_c, k = p->k_h * p->k_w * c, k8 = k8_of(k), pairs = k8 / 8;
     const int in_place = p->k_h == 1 && p->k_w == 1 && p->pad_h == 0 && p->pad_w == 0 && k == k8;
-    const int8_t pad = (int8_t)(-p->input_offset);
     int8_t *field = (int8_t *)scratch;
     int8_t *out = output;
-    int32_t b, oy, ox, fy, fx, oc;
+    int32_t b, oy, ox, oc;
     for (b = 0; b < p->batches; ++b) {
         for (oy = 0; oy < p->out_h; ++oy) {
             const int32_t iy0 = oy * p->stride_h - p->pad_h;
@@ -36,19 +35,8 @@ void eat_conv2d_s8_sparse_2of4(const eat_conv2d_s8_params_t *p, const eat_weight
                 if (in_place) {
                     x = input + ((b * p->in_h + iy0) * p->in_w + ix0) * c;
                 } else {
-                    int8_t *f = field;
-                    for (fy = 0; fy < p->k_h; ++fy) {
-                        const int32_t iy = iy0 + fy * p->dilation_h;
-                        for (fx = 0; fx < p->k_w; ++fx, f += c) {
-                            const int32_t ix = ix0 + fx * p->dilation_w;
-                            if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
-                                memset(f, pad, (size_t)c);
-                            } else {
-                                memcpy(f, input + ((b * p->in_h + iy) * p->in_w + ix) * c, (size_t)c);
-                            }
-                        }
-                    }
-                    memset(f, 0, (size_t)(k8 - k));
+                    eat_2of4_field(p, input, b, iy0, ix0, field, 0u);
+                    memset(field + k, 0, (size_t)(k8 - k));
                 }
                 for (oc = 0; oc < p->out_c; ++oc, s += 5 * pairs) {
                     const int32_t acc = eat_mbqm(eat_2of4_dot(bias[oc], x, s, pairs), p->multiplier[oc], p->shift[oc])

@@ -95,31 +95,16 @@ void eat_conv2d_s8_sparse_2of4_r4(const eat_conv2d_s8_params_t *p, const eat_wei
                                   const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
     const int32_t c = p->in_c, k = p->k_h * p->k_w * c, k8 = k8_of(k), bb = eat_2of4_r4_block_bytes(k8);
-    const uint8_t pad = (uint8_t)((uint8_t)(int8_t)(-p->input_offset) ^ 0x80u);   /* the zero point as u */
     uint8_t *u = (uint8_t *)scratch;
     int8_t *out = output;
-    int32_t b, oy, ox, fy, fx, i, o, sums[4];
+    int32_t b, oy, ox, o, sums[4];
     memset(u + k, 0, (size_t)(k8 - k));
     for (b = 0; b < p->batches; ++b) {
         for (oy = 0; oy < p->out_h; ++oy) {
             const int32_t iy0 = oy * p->stride_h - p->pad_h;
             for (ox = 0; ox < p->out_w; ++ox, out += p->out_c) {
                 const int32_t ix0 = ox * p->stride_w - p->pad_w;
-                uint8_t *f = u;
-                for (fy = 0; fy < p->k_h; ++fy) {
-                    const int32_t iy = iy0 + fy * p->dilation_h;
-                    for (fx = 0; fx < p->k_w; ++fx, f += c) {
-                        const int32_t ix = ix0 + fx * p->dilation_w;
-                        if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
-                            memset(f, pad, (size_t)c);
-                        } else {
-                            const int8_t *x = input + ((b * p->in_h + iy) * p->in_w + ix) * c;
-                            for (i = 0; i < c; ++i) {
-                                f[i] = (uint8_t)((uint8_t)x[i] ^ 0x80u);
-                            }
-                        }
-                    }
-                }
+                eat_2of4_field(p, input, b, iy0, ix0, (int8_t *)u, 0x80u);
                 for (o = 0; o < p->out_c; o += 4) {
                     eat_2of4_r4_sums(u, w->data + (o >> 2) * bb, k8, sums);
                     block_out(sums, bias, o, p->out_c - o < 4 ? p->out_c - o : 4, p->multiplier, p->shift, 0, 0,

@@ -16,6 +16,8 @@
 #ifndef EAT_SPARSE_2OF4_H
 #define EAT_SPARSE_2OF4_H
 
+#include <string.h>
+
 #include "eat/conv.h"
 #include "eat/depthwise_conv.h"
 #include "eat/fully_connected.h"
@@ -37,6 +39,35 @@ static inline int32_t eat_2of4_dot(int32_t acc, const int8_t *x, const int8_t *s
         x += 8;
     }
     return acc;
+}
+
+/* The receptive field of batch b's output pixel whose window starts at (iy0, ix0), k_h * k_w * in_c bytes into f in
+ * OHWI order, padding taps at the input zero point; each byte XORed with `flip` (0: int8 as is; 0x80: x + 128 as
+ * uint8). The CONV_2D kernels over the 2:4 formats gather with it. */
+static inline void eat_2of4_field(const eat_conv2d_s8_params_t *p, const int8_t *input, int32_t b, int32_t iy0,
+                                  int32_t ix0, int8_t *f, uint32_t flip)
+{
+    const int32_t c = p->in_c;
+    const int8_t pad = (int8_t)((uint8_t)(int8_t)(-p->input_offset) ^ flip);
+    int32_t fy, fx, i;
+    for (fy = 0; fy < p->k_h; ++fy) {
+        const int32_t iy = iy0 + fy * p->dilation_h;
+        for (fx = 0; fx < p->k_w; ++fx, f += c) {
+            const int32_t ix = ix0 + fx * p->dilation_w;
+            if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
+                memset(f, pad, (size_t)c);
+            } else {
+                const int8_t *x = input + ((b * p->in_h + iy) * p->in_w + ix) * c;
+                if (flip == 0u) {
+                    memcpy(f, x, (size_t)c);
+                } else {
+                    for (i = 0; i < c; ++i) {
+                        f[i] = (int8_t)((uint8_t)x[i] ^ flip);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /* Portable (runtime/src/ fully_connected_ and conv2d_sparse_2of4_s8.c). Scratch: K8 bytes (a row or receptive field with its

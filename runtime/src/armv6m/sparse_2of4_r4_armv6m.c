@@ -163,17 +163,15 @@ void eat_fully_connected_s8_sparse_2of4_r4_armv6m(const eat_fully_connected_s8_p
 
 /* The receptive field of the output pixel whose window starts at (iy0, ix0) as u = x + 128 into u (OHWI order,
  * padding taps the input zero point): with in_c % 4 == 0 word by word (the pixels' runs are word-aligned),
- * converted as copied; else eat_armv6m_gather, then eat_armv6m_to_u8. */
-static void gather_u8(const eat_conv2d_s8_params_t *p, const int8_t *in_b, int32_t iy0, int32_t ix0, uint8_t *u,
-                      int32_t k8)
+ * converted as copied; else byte by byte (eat_2of4_field). */
+static void gather_u8(const eat_conv2d_s8_params_t *p, const int8_t *in_b, int32_t iy0, int32_t ix0, uint8_t *u)
 {
     const int32_t c4 = p->in_c >> 2;
     const uint32_t fill = 0x01010101u * (uint8_t)((uint8_t)(int8_t)(-p->input_offset) ^ 0x80u);
     uint32_t *d = (uint32_t *)(void *)u;
     int32_t fy, fx, i;
     if ((p->in_c & 3) != 0) {
-        eat_armv6m_gather(p, in_b, iy0, ix0, (int8_t *)u);
-        (void)eat_armv6m_to_u8((uint32_t *)(void *)u, k8 >> 2);
+        eat_2of4_field(p, in_b, 0, iy0, ix0, (int8_t *)u, 0x80u);
         return;
     }
     for (fy = 0; fy < p->k_h; ++fy) {
@@ -215,7 +213,7 @@ void eat_conv2d_s8_sparse_2of4_r4_armv6m(const eat_conv2d_s8_params_t *p, const 
         const int8_t *in_b = input + b * p->in_h * p->in_w * p->in_c;
         for (oy = 0; oy < p->out_h; ++oy) {
             for (ox = 0; ox < p->out_w; ++ox, out += oc_n) {
-                gather_u8(p, in_b, oy * p->stride_h - p->pad_h, ox * p->stride_w - p->pad_w, u, k8);
+                gather_u8(p, in_b, oy * p->stride_h - p->pad_h, ox * p->stride_w - p->pad_w, u);
                 eat_armv6m_2of4_r4_sums(u, w->data, k8, sums, (oc_n + 3) >> 2);
                 r4_out(&ko, sums, oc_n, out);
             }

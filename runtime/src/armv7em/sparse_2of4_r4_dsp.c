@@ -119,13 +119,12 @@ void eat_conv2d_s8_sparse_2of4_r4_dsp(const eat_conv2d_s8_params_t *p, const eat
 {
     const int32_t c = p->in_c, k = p->k_h * p->k_w * c, k8 = k8_of(k), oc_n = p->out_c, nb = (oc_n + 3) >> 2;
     const int in_place = p->k_h == 1 && p->k_w == 1 && p->pad_h == 0 && p->pad_w == 0 && k == k8;
-    const int8_t pad = (int8_t)(-p->input_offset);
     eat_rq_t *rq = (eat_rq_t *)scratch;
     int32_t *b4 = (int32_t *)(void *)(rq + oc_n);
     int32_t *sums = b4 + 4 * nb;
     int8_t *field = (int8_t *)(sums + 4 * nb);
     int8_t *out = output;
-    int32_t b, oy, ox, fy, fx, o;
+    int32_t b, oy, ox, o;
     eat_rq_prepare(rq, p->multiplier, p->shift, oc_n);
     for (o = 0; o < 4 * nb; ++o) {
         b4[o] = o < oc_n ? bias[o] : 0;
@@ -140,18 +139,7 @@ void eat_conv2d_s8_sparse_2of4_r4_dsp(const eat_conv2d_s8_params_t *p, const eat
                 if (in_place) {
                     x = input + ((b * p->in_h + iy0) * p->in_w + ix0) * c;
                 } else {
-                    int8_t *f = field;
-                    for (fy = 0; fy < p->k_h; ++fy) {
-                        const int32_t iy = iy0 + fy * p->dilation_h;
-                        for (fx = 0; fx < p->k_w; ++fx, f += c) {
-                            const int32_t ix = ix0 + fx * p->dilation_w;
-                            if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
-                                memset(f, pad, (size_t)c);
-                            } else {
-                                memcpy(f, input + ((b * p->in_h + iy) * p->in_w + ix) * c, (size_t)c);
-                            }
-                        }
-                    }
+                    eat_2of4_field(p, input, b, iy0, ix0, field, 0u);
                 }
                 r4p_sums(x, w->data, k8, nb, b4, sums);
                 r4p_out(sums, rq, 1, oc_n, p->output_offset, p->act_min, p->act_max, out);
