@@ -209,6 +209,25 @@ def test_auto_choice_2of4_r4(core: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.sim
+def test_2of4_r4_small_requantises_from_the_op_arrays_on_simulated_pico(tmp_path: Path) -> None:
+    """`--weights small` weighs 2:4x4 too: the example's layer shapes go 2:4x4 (the fewest bytes as emitted) and the
+    M0+ walk gets no rq table (36 B per channel fewer): it requantises from the op's multiplier and shift
+    (eat_armv6m_rq_direct), byte-identical to TFLM on the simulated Pico."""
+    from rich.console import Console
+
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+
+    tfl = tmp_path / "ex.tflite"
+    tfl.write_bytes(r4_model(["example_conv", "example_fc", "fc10"], 8))
+    m = measure(tfl, load_board("pico"), tmp_path / "out", "small", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    assert {w["encoding"] for w in m.weights} == {"sparse_2of4_r4"}
+    model_c = next((tmp_path / "out").rglob("model.c")).read_text()
+    assert "no rq table" in model_c and ".per_channel_multiplier = NULL" not in model_c
+
+
+@pytest.mark.sim
 @pytest.mark.parametrize("board, seed", [("nucleo_f446re", 6), ("nucleo_f746zg", 7)])
 def test_2of4_r4_kernels_bit_exact_on_simulated_nucleo(board: str, seed: int, tmp_path: Path) -> None:
     """The Cortex-M4/M7 walk (armv7em/sparse_2of4_r4_dsp.c, the "pairs" value order), forced 2:4x4: random FCs

@@ -93,8 +93,10 @@ def decide(mode: str, c: Candidate, choice: LayerChoice) -> bool:
 
 
 def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo: dict, c: Candidate,
-          choice: LayerChoice) -> Lowered | None:
-    """Switch `lw` to the 2:4 kernel; None (choice unchanged) when the folded bias would leave int32."""
+          choice: LayerChoice, per_call: bool = False) -> Lowered | None:
+    """Switch `lw` to the 2:4 kernel; None (choice unchanged) when the folded bias would leave int32. `per_call`
+    (`--weights small`): a kernel that reads the compiler's rq table (the M0+ 2:4x4 walk) gets none and
+    requantises from the op's multiplier and shift."""
     v = c.variant
     dw = lw.op.opcode == "DEPTHWISE_CONV_2D"
     folded = sparse.folded_bias(None if bias is None else bias.data, data, input_offset - v.input_bias, 3 if dw else 0)
@@ -122,4 +124,4 @@ def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo:
     return sparse_call.switch_call(lw, v, pre, folded, how, geo,
                                    f"weights {choice.sparsity:.1%} zeros -> "
                                    f"{sparse_2of4.FORMAT_DW if dw else fmt_name}: {c.enc.bytes} B "
-                                   f"instead of {data.size} B; {choice.reason}", tail)
+                                   f"instead of {data.size} B; {choice.reason}", tail, rq_per_call=per_call)

@@ -36,7 +36,7 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
 
 
 # The encodings `--weights small` weighs: each forced in turn (a format that does not fit falls back as auto)
-SMALL_TRIALS = ("dense", "sparse", "2of4", "p8")
+SMALL_TRIALS = ("dense", "sparse", "2of4", "2of4r4", "p8")
 
 
 def _copy(lw: Lowered) -> Lowered:
@@ -110,6 +110,7 @@ def _apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
     pick = min((_priced(ctx, lw, v, data, geo, fc_shape) for v in _variants(op.opcode, ctx.core, geo, data,
                 None if bias is None else bias.data, input_offset)), key=lambda c: c.choice.sparse_cycles_est)
     variant, block, taps, enc, choice = pick.variant, pick.block, pick.taps, pick.enc, pick.choice
+    no_tables = per_call   # --weights small (or sparse_per_call): the 2:4 step's kernels take no rq table either
     per_call = per_call and (variant.rq_table or variant.lane_starts)   # no tables: the kernel computes them
     variant = kernels.PER_CALL.get(variant.function, variant) if per_call else variant   # the block walks' _pc kernels
     axis = 3 if op.opcode == "DEPTHWISE_CONV_2D" else 0
@@ -128,7 +129,7 @@ def _apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
             ctx.choices.append(choice)
             return done
     if nm_ok:
-        done = sparse_2of4_weights.apply(ctx, lw, data, bias, input_offset, geo, nm, choice)
+        done = sparse_2of4_weights.apply(ctx, lw, data, bias, input_offset, geo, nm, choice, no_tables)
         if done is not None:
             ctx.choices.append(choice)
             return done
