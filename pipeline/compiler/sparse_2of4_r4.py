@@ -1,4 +1,4 @@
-"""The shared-mask 2:4 format EAT_WEIGHTS_SPARSE_2OF4_R4 (eat/sparse_2of4.h): whether a layer fits, its encoding, its cost.
+"""The shared-mask 2:4 format EAT_WEIGHTS_SPARSE_2OF4_R4 (eat/sparse_2of4.h): fit, encoding, cost.
 
 A layer fits when, in every block of 4 consecutive output channels (the last block padded with zero
 channels), each group of 4 consecutive weights along the row (FULLY_CONNECTED [out][in], CONV_2D OHWI

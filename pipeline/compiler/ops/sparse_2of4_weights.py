@@ -60,7 +60,8 @@ def candidate(ctx: Ctx, opcode: str, data: np.ndarray, geo: dict) -> tuple[Candi
             continue
         if fmt is sparse_2of4_r4:
             enc = sparse_2of4_r4.encode(rows, sparse_2of4_r4.layout_of(variant.layout))
-            est = sparse_2of4_r4.cycles(ctx.core, pixels, out_c, enc.k8, gathered, sparse_2of4_r4.walk_of(variant.function))
+            walk = sparse_2of4_r4.walk_of(variant.function)
+            est = sparse_2of4_r4.cycles(ctx.core, pixels, out_c, enc.k8, gathered, walk)
         else:
             enc = sparse_2of4.encode(rows)
             est = sparse_2of4.cycles(ctx.core, pixels, out_c, enc.k8, sparse_2of4.walk_of(variant.function))
@@ -108,8 +109,9 @@ def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo:
            f"x + {v.input_bias}" if v.input_bias else
            f"bias + input_offset ({input_offset}) * sum(w[c]), so the kernel multiplies raw inputs")
     shared = " in every block of 4 channels" if c.shared else ""
-    choice.reason = (f"{choice.sparsity:.0%} zeros, at most 2 per group of 4{shared}: {c.label} est. {c.cycles_est:,} vs dense "
-                     f"{dense_c:,} ({c.cycles_est / max(dense_c, 1):.2f}x), d4 {choice.sparse_cycles_est:,} on "
+    choice.reason = (f"{choice.sparsity:.0%} zeros, at most 2 per group of 4{shared}: {c.label} est. "
+                     f"{c.cycles_est:,} vs dense {dense_c:,} ({c.cycles_est / max(dense_c, 1):.2f}x), d4 "
+                     f"{choice.sparse_cycles_est:,} on "
                      f"{ctx.core}; {c.enc.bytes:,} B vs {choice.dense_weight_bytes:,} B"
                      + (f" (forced {c.label})" if ctx.weight_mode in (FORCE, FORCE_R4) else ""))
     fmt = sparse_2of4_r4 if c.shared else sparse_2of4
@@ -119,8 +121,10 @@ def apply(ctx: Ctx, lw: Lowered, data: np.ndarray, bias, input_offset: int, geo:
     pre = ctx.prefix(lw.op)
     lw.weights = sparse_2of4.packed_dw(c.enc) if dw else fmt.packed(c.enc)
     lw.header = "eat/sparse_2of4.h"
-    tail = (c.enc.neg, "; then neg[oc], the channel's negative weights (the M0+ walk's high halves are short by "
-                       "one per negative weight: runtime/src/armv6m/sparse_2of4_armv6m.c)") if c.enc.neg is not None and v.input_bias == 129 else None
+    tail = None
+    if c.enc.neg is not None and v.input_bias == 129:   # the per-channel format's M0+ walk (two pixels per MULS)
+        tail = (c.enc.neg, "; then neg[oc], the channel's negative weights (the M0+ walk's high halves are short by "
+                           "one per negative weight: runtime/src/armv6m/sparse_2of4_armv6m.c)")
     return sparse_call.switch_call(lw, v, pre, folded, how, geo,
                                    f"weights {choice.sparsity:.1%} zeros -> "
                                    f"{sparse_2of4.FORMAT_DW if dw else fmt_name}: {c.enc.bytes} B "
