@@ -7,20 +7,15 @@
 
 #include "eat/sparse_2of4.h"
 
-static int32_t k8_of(int32_t k)
-{
-    return k <= 8 ? 8 : (k + 7) / 8 * 8;
-}
-
 size_t eat_conv2d_s8_sparse_2of4_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    return (size_t)k8_of(p->k_h * p->k_w * p->in_c);
+    return (size_t)eat_2of4_k8(p->k_h * p->k_w * p->in_c);
 }
 
 void eat_conv2d_s8_sparse_2of4(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const int32_t c = p->in_c, k = p->k_h * p->k_w * c, k8 = k8_of(k), pairs = k8 / 8;
+    const int32_t c = p->in_c, k = p->k_h * p->k_w * c, k8 = eat_2of4_k8(k), pairs = k8 / 8;
     const int in_place = p->k_h == 1 && p->k_w == 1 && p->pad_h == 0 && p->pad_w == 0 && k == k8;
     int8_t *field = (int8_t *)scratch;
     int8_t *out = output;

@@ -4,20 +4,15 @@
 
 #include "eat/sparse_2of4.h"
 
-static int32_t k8_of(int32_t k)
-{
-    return k <= 8 ? 8 : (k + 7) / 8 * 8;
-}
-
 size_t eat_fully_connected_s8_sparse_2of4_scratch_bytes(const eat_fully_connected_s8_params_t *p)
 {
-    return (size_t)k8_of(p->in_depth);
+    return (size_t)eat_2of4_k8(p->in_depth);
 }
 
 void eat_fully_connected_s8_sparse_2of4(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                         const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const int32_t k = p->in_depth, k8 = k8_of(k), pairs = k8 / 8;
+    const int32_t k = p->in_depth, k8 = eat_2of4_k8(k), pairs = k8 / 8;
     int8_t *row = (int8_t *)scratch;
     int32_t b, o;
     for (b = 0; b < p->batches; ++b) {

@@ -8,11 +8,6 @@
 
 #define EAT_R4_LANES 0x00FF00FFu
 
-static int32_t k8_of(int32_t k)
-{
-    return k <= 8 ? 8 : (k + 7) / 8 * 8;
-}
-
 /* One slot: the input X (0..255) against the word W of the block's 4 weights + 128. */
 #define EAT_R4_SLOT(X, W)                                                                \
     do {                                                                                 \
@@ -61,13 +56,13 @@ static void block_out(const int32_t *sums, const int32_t *bias, int32_t o, int32
 
 size_t eat_fully_connected_s8_sparse_2of4_r4_scratch_bytes(const eat_fully_connected_s8_params_t *p)
 {
-    return (size_t)k8_of(p->in_depth);
+    return (size_t)eat_2of4_k8(p->in_depth);
 }
 
 void eat_fully_connected_s8_sparse_2of4_r4(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                            const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const int32_t k = p->in_depth, k8 = k8_of(k), bb = eat_2of4_r4_block_bytes(k8);
+    const int32_t k = p->in_depth, k8 = eat_2of4_k8(k), bb = eat_2of4_r4_block_bytes(k8);
     uint8_t *u = (uint8_t *)scratch;
     int32_t b, o, i, sums[4];
     for (b = 0; b < p->batches; ++b) {
@@ -88,13 +83,13 @@ void eat_fully_connected_s8_sparse_2of4_r4(const eat_fully_connected_s8_params_t
 
 size_t eat_conv2d_s8_sparse_2of4_r4_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    return (size_t)k8_of(p->k_h * p->k_w * p->in_c);
+    return (size_t)eat_2of4_k8(p->k_h * p->k_w * p->in_c);
 }
 
 void eat_conv2d_s8_sparse_2of4_r4(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                   const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const int32_t c = p->in_c, k = p->k_h * p->k_w * c, k8 = k8_of(k), bb = eat_2of4_r4_block_bytes(k8);
+    const int32_t c = p->in_c, k = p->k_h * p->k_w * c, k8 = eat_2of4_k8(k), bb = eat_2of4_r4_block_bytes(k8);
     uint8_t *u = (uint8_t *)scratch;
     int8_t *out = output;
     int32_t b, oy, ox, o, sums[4];

@@ -27,6 +27,12 @@
 extern "C" {
 #endif
 
+/* K8: a row of K weights padded to a multiple of 8 (at least 8), the length both 2:4 formats store per row. */
+static inline int32_t eat_2of4_k8(int32_t k)
+{
+    return k <= 8 ? 8 : (k + 7) / 8 * 8;
+}
+
 /* acc + sum of one channel's values times x at their positions, over `pairs` pairs of groups
  * (x: K8 readable bytes; s: the channel's first position byte). */
 static inline int32_t eat_2of4_dot(int32_t acc, const int8_t *x, const int8_t *s, int32_t pairs)

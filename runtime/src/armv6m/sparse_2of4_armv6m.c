@@ -17,11 +17,6 @@
 
 #if defined(__ARM_ARCH_6M__)
 
-static int32_t k8_of(int32_t k)
-{
-    return k <= 8 ? 8 : (k + 7) / 8 * 8;
-}
-
 /* One value (in r2) times the 8 pixels at r0: 4 x (LDR, MULS, ADD, ASR, ADD), 24 cycles. */
 #define EAT_2OF4_PIXELS                                                                                     \
         "ldr r3, [r0, #0]\n\t"  "muls r3, r2, r3\n\t" "adds r4, r4, r3\n\t" "asrs r3, r3, #16\n\t" "adds r5, r5, r3\n\t" \
@@ -152,7 +147,7 @@ static void walk_block(const int8_t *const src[8], int32_t k, uint16_t *t, const
 
 size_t eat_fully_connected_s8_sparse_2of4_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p)
 {
-    return (size_t)(16 * k8_of(p->in_depth) + 32 * p->out_depth);
+    return (size_t)(16 * eat_2of4_k8(p->in_depth) + 32 * p->out_depth);
 }
 
 /* FULLY_CONNECTED: the batches are the pixels. bias: folded[out_depth], neg[out_depth]. */
@@ -160,7 +155,7 @@ void eat_fully_connected_s8_sparse_2of4_armv6m(const eat_fully_connected_s8_para
                                                const int32_t *bias, const int8_t *input, int8_t *output,
                                                void *scratch)
 {
-    const int32_t k = p->in_depth, k8 = k8_of(k), oc_n = p->out_depth;
+    const int32_t k = p->in_depth, k8 = eat_2of4_k8(k), oc_n = p->out_depth;
     uint16_t *t = (uint16_t *)scratch;
     int32_t *acc = (int32_t *)(void *)(t + 8 * k8);
     const int8_t *src[8];
@@ -184,7 +179,7 @@ void eat_fully_connected_s8_sparse_2of4_armv6m(const eat_fully_connected_s8_para
 
 size_t eat_conv2d_s8_sparse_2of4_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    return (size_t)p->out_c * sizeof(eat_armv6m_rq_t) + (size_t)(16 * k8_of(p->in_c) + 32 * p->out_c);
+    return (size_t)p->out_c * sizeof(eat_armv6m_rq_t) + (size_t)(16 * eat_2of4_k8(p->in_c) + 32 * p->out_c);
 }
 
 /* CONV_2D 1x1, not grouped, no padding, any stride. bias: folded[out_c], lo[out_c], hi[out_c], neg[out_c].
@@ -192,7 +187,7 @@ size_t eat_conv2d_s8_sparse_2of4_armv6m_scratch_bytes(const eat_conv2d_s8_params
 void eat_conv2d_s8_sparse_2of4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const int32_t k = p->in_c, k8 = k8_of(k), oc_n = p->out_c;
+    const int32_t k = p->in_c, k8 = eat_2of4_k8(k), oc_n = p->out_c;
     const int32_t hw = p->out_h * p->out_w, total = p->batches * hw;
     const int32_t act_min = p->act_min, act_max = p->act_max;   /* locals: `out` may alias *p */
     const int32_t *lo = bias + oc_n, *hi = bias + 2 * oc_n, *neg = bias + 3 * oc_n;

@@ -11,11 +11,6 @@
 
 #if defined(__ARM_ARCH_6M__)
 
-static int32_t k8_of(int32_t k)
-{
-    return k <= 8 ? 8 : (k + 7) / 8 * 8;
-}
-
 /* One kept position: its input (r4, 0..255) against the word of the block's 4 weights + 128 at [r2, #W]: the
  * lanes W & 0x00FF00FF (r7) and (W >> 8) & r7 times x into lo/hi pairs r8 r9 (channels 0 and 2) and r10 r11 (1
  * and 3); us (r12) += x. 14 cycles: LDR 2, 12 single-cycle instructions. */
@@ -138,14 +133,14 @@ static void r4_out_init(r4_out_t *k, eat_armv6m_rq_t *one, const int32_t *bias, 
 /* Scratch: K8 bytes of inputs as u = x + 128, then 16 B per block of 4 channels (the sums). */
 size_t eat_fully_connected_s8_sparse_2of4_r4_armv6m_scratch_bytes(const eat_fully_connected_s8_params_t *p)
 {
-    return (size_t)k8_of(p->in_depth) + 16u * (size_t)((p->out_depth + 3) >> 2);
+    return (size_t)eat_2of4_k8(p->in_depth) + 16u * (size_t)((p->out_depth + 3) >> 2);
 }
 
 void eat_fully_connected_s8_sparse_2of4_r4_armv6m(const eat_fully_connected_s8_params_t *p, const eat_weights_s8_t *w,
                                                   const int32_t *bias, const int8_t *input, int8_t *output,
                                                   void *scratch)
 {
-    const int32_t k = p->in_depth, k8 = k8_of(k), n_out = p->out_depth;
+    const int32_t k = p->in_depth, k8 = eat_2of4_k8(k), n_out = p->out_depth;
     uint8_t *u = (uint8_t *)scratch;
     int32_t *sums = (int32_t *)(void *)(u + k8);
     eat_armv6m_rq_t one;
@@ -194,14 +189,14 @@ static void gather_u8(const eat_conv2d_s8_params_t *p, const int8_t *in_b, int32
 
 size_t eat_conv2d_s8_sparse_2of4_r4_armv6m_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
-    return (size_t)k8_of(p->k_h * p->k_w * p->in_c) + 16u * (size_t)((p->out_c + 3) >> 2);
+    return (size_t)eat_2of4_k8(p->k_h * p->k_w * p->in_c) + 16u * (size_t)((p->out_c + 3) >> 2);
 }
 
 /* Each window is gathered and converted (gather_u8) before any output of its pixel is written. */
 void eat_conv2d_s8_sparse_2of4_r4_armv6m(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                          const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const int32_t k8 = k8_of(p->k_h * p->k_w * p->in_c), oc_n = p->out_c;
+    const int32_t k8 = eat_2of4_k8(p->k_h * p->k_w * p->in_c), oc_n = p->out_c;
     uint8_t *u = (uint8_t *)scratch;
     int32_t *sums = (int32_t *)(void *)(u + k8);
     int8_t *out = output;

@@ -34,11 +34,6 @@
 #if EAT_ARMV7EM_DSP
 #pragma GCC optimize("O3")
 
-static int32_t k8_of(int32_t k)
-{
-    return k <= 8 ? 8 : (k + 7) / 8 * 8;
-}
-
 /* Table bytes for a row of K8 (pairs = K8 / 8, counted from e): 2,048 per 4 pairs. */
 static int32_t table_bytes(int32_t k8)
 {
@@ -269,7 +264,7 @@ static void block_out(const int32_t *acc, int8_t *out, int32_t stride, int32_t o
 /* Scratch: the requantisation constants (EAT_RQ_BYTES(out_c)), the table, then 32 * out_c bytes of sums. */
 static size_t scratch_of(int32_t k, int32_t oc)
 {
-    return EAT_RQ_BYTES(oc) + (size_t)table_bytes(k8_of(k)) + 32u * (size_t)oc;
+    return EAT_RQ_BYTES(oc) + (size_t)table_bytes(eat_2of4_k8(k)) + 32u * (size_t)oc;
 }
 
 /* Where the block's rows come from: row q at base + (q / per_img) * img_step + ((q % per_img) / w) * row_step
@@ -292,7 +287,7 @@ static void run(const int8_t *data, const int32_t *bias, int32_t k, int32_t oc_n
                 const int32_t *mult, const int32_t *shift, int32_t out_off, int32_t amin, int32_t amax,
                 int8_t *output, eat_rq_t *rq, int32_t *tab)
 {
-    const int32_t k8 = k8_of(k), pairs = k8 / 8, e = (-pairs) & 3;
+    const int32_t k8 = eat_2of4_k8(k), pairs = k8 / 8, e = (-pairs) & 3;
     int32_t *acc = (int32_t *)(void *)((int8_t *)tab + table_bytes(k8));
     const int8_t *src[8];
     const int32_t *rqs = NULL;

@@ -12,11 +12,6 @@
 #if EAT_ARMV7EM_DSP
 #pragma GCC optimize("O3")
 
-static int32_t k8_of(int32_t k)
-{
-    return k <= 8 ? 8 : (k + 7) / 8 * 8;
-}
-
 /* One group: inputs x[a], x[b] (a, b its two positions) against its two words at v. */
 #define EAT_R4P_GROUP(A, B, V0, V1)                                                  \
     do {                                                                             \
@@ -66,7 +61,7 @@ static void r4p_out(const int32_t *acc, const eat_rq_t *rq, int32_t step, int32_
  * block of 4 channels each), then K8 bytes. */
 static size_t r4p_scratch(int32_t channels, int32_t records, int32_t k)
 {
-    return EAT_RQ_BYTES(records) + 32u * (size_t)((channels + 3) >> 2) + (size_t)k8_of(k);
+    return EAT_RQ_BYTES(records) + 32u * (size_t)((channels + 3) >> 2) + (size_t)eat_2of4_k8(k);
 }
 
 size_t eat_fully_connected_s8_sparse_2of4_r4_dsp_scratch_bytes(const eat_fully_connected_s8_params_t *p)
@@ -78,7 +73,7 @@ void eat_fully_connected_s8_sparse_2of4_r4_dsp(const eat_fully_connected_s8_para
                                                const int32_t *bias, const int8_t *input, int8_t *output,
                                                void *scratch)
 {
-    const int32_t k = p->in_depth, k8 = k8_of(k), n_out = p->out_depth, nb = (n_out + 3) >> 2;
+    const int32_t k = p->in_depth, k8 = eat_2of4_k8(k), n_out = p->out_depth, nb = (n_out + 3) >> 2;
     const int32_t per_channel = p->per_channel_multiplier != NULL;
     eat_rq_t *rq = (eat_rq_t *)scratch;
     int32_t *b4 = (int32_t *)(void *)(rq + (per_channel ? n_out : 1));
@@ -117,7 +112,7 @@ size_t eat_conv2d_s8_sparse_2of4_r4_dsp_scratch_bytes(const eat_conv2d_s8_params
 void eat_conv2d_s8_sparse_2of4_r4_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *w,
                                       const int32_t *bias, const int8_t *input, int8_t *output, void *scratch)
 {
-    const int32_t c = p->in_c, k = p->k_h * p->k_w * c, k8 = k8_of(k), oc_n = p->out_c, nb = (oc_n + 3) >> 2;
+    const int32_t c = p->in_c, k = p->k_h * p->k_w * c, k8 = eat_2of4_k8(k), oc_n = p->out_c, nb = (oc_n + 3) >> 2;
     const int in_place = p->k_h == 1 && p->k_w == 1 && p->pad_h == 0 && p->pad_w == 0 && k == k8;
     eat_rq_t *rq = (eat_rq_t *)scratch;
     int32_t *b4 = (int32_t *)(void *)(rq + oc_n);
