@@ -20,9 +20,8 @@ import numpy as np
 from pipeline.compiler import fixedpoint, quant
 from pipeline.compiler.ops import Unsupported, fused_activation_range
 from pipeline.tflite.model import Model, Operator
-from pipeline.tflite.prune_patterns import as_rows
+from pipeline.tflite.prune_patterns import WEIGHTED, as_rows
 
-PRODUCERS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
 MAX_ELEMENTS = 1 << 22      # per tensor tracked (element masks): larger activations are not followed
 INT32 = (-(1 << 31), (1 << 31) - 1)
 
@@ -168,7 +167,7 @@ def fold_constant_inputs(model: Model) -> tuple[Model, list[Fold]]:
                     tensors[op.inputs[2]] = replace(tensors[op.inputs[2]], data=b)
                     folds.append(Fold(op.index, op.opcode, op.layer.split(";")[0], n, m, tuple(sorted(k.sources))))
             made: _Known | None = None
-            if op.opcode in PRODUCERS:
+            if op.opcode in WEIGHTED:
                 made = _empty_channels(current, op)
             elif op.opcode == "MAX_POOL_2D" and k is not None:
                 made = _max_pool(current, op, k)

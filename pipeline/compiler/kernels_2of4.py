@@ -10,14 +10,9 @@ from __future__ import annotations
 
 from pipeline.compiler import kernels_sparse
 from pipeline.compiler.kernels import Geometry, Variant, register
-from pipeline.compiler.sparse_2of4 import KEY, KEY_DW
+from pipeline.compiler.sparse_2of4 import KEY, KEY_DW, k8_of
 from pipeline.compiler.sparse_2of4_r4 import KEY as KEY_R4
 from pipeline.compiler.sparse_2of4_r4 import PAIRS_LAYOUT
-
-
-def k8(k: int) -> int:
-    """The row length the format pads to (eat/sparse_2of4.h)."""
-    return max(8, (k + 7) // 8 * 8)
 
 
 def _conv_k(g: Geometry) -> int:
@@ -32,24 +27,24 @@ def _pointwise(g: Geometry) -> bool:
 register("FULLY_CONNECTED", KEY, ("generic",), Variant(
     "eat_fully_connected_s8_sparse_2of4", "runtime/src/fully_connected_sparse_2of4_s8.c",
     "per output row, each group's two values at their 2-bit positions", header="eat/sparse_2of4.h",
-    scratch=lambda g: k8(g["in_depth"])))
+    scratch=lambda g: k8_of(g["in_depth"])))
 register("CONV_2D", KEY, ("generic",), Variant(
     "eat_conv2d_s8_sparse_2of4", "runtime/src/conv2d_sparse_2of4_s8.c",
     "per output pixel and channel, each group's two values at their 2-bit positions (receptive field "
     "gathered padded unless 1x1)", applies=lambda g: g["fic"] == g["ic"], header="eat/sparse_2of4.h",
-    scratch=lambda g: k8(_conv_k(g))))
+    scratch=lambda g: k8_of(_conv_k(g))))
 
 # ---- EAT_WEIGHTS_SPARSE_2OF4_R4 (masks shared by 4 channels), portable C (runtime/src/sparse_2of4_r4_s8.c) ----
 register("FULLY_CONNECTED", KEY_R4, ("generic",), Variant(
     "eat_fully_connected_s8_sparse_2of4_r4", "runtime/src/sparse_2of4_r4_s8.c",
     "per block of 4 rows one walk of the shared positions: per kept position one input (x + 128) against the "
     "block's 4 weights, two 16-bit lane multiplies", header="eat/sparse_2of4.h", input_bias=128,
-    scratch=lambda g: k8(g["in_depth"])))
+    scratch=lambda g: k8_of(g["in_depth"])))
 register("CONV_2D", KEY_R4, ("generic",), Variant(
     "eat_conv2d_s8_sparse_2of4_r4", "runtime/src/sparse_2of4_r4_s8.c",
     "per output pixel the receptive field gathered as x + 128, then per block of 4 channels one walk of the "
     "shared positions, two 16-bit lane multiplies per kept position", applies=lambda g: g["fic"] == g["ic"],
-    header="eat/sparse_2of4.h", input_bias=128, scratch=lambda g: k8(_conv_k(g))))
+    header="eat/sparse_2of4.h", input_bias=128, scratch=lambda g: k8_of(_conv_k(g))))
 
 # ---- ARMv6-M (runtime/src/armv6m/sparse_2of4_armv6m.c): Cortex-M0+ ----
 ARMV6M = ("cortex-m0plus",)
@@ -58,23 +53,23 @@ register("FULLY_CONNECTED", KEY_R4, ARMV6M, Variant(
     "per block of 4 rows one Thumb-1 walk (SRAM) of the shared positions: per kept position one input "
     "(x + 128) against the block's 4 weights, two MULS of 16-bit lane pairs", header="eat/sparse_2of4.h",
     input_bias=128, clamp_bounds=True, rq_table=True,
-    scratch=lambda g: k8(g["in_depth"]) + 16 * ((g["out_depth"] + 3) // 4)))
+    scratch=lambda g: k8_of(g["in_depth"]) + 16 * ((g["out_depth"] + 3) // 4)))
 register("CONV_2D", KEY_R4, ARMV6M, Variant(
     "eat_conv2d_s8_sparse_2of4_r4_armv6m", "runtime/src/armv6m/sparse_2of4_r4_armv6m.c",
     "per output pixel the receptive field gathered as x + 128, then per block of 4 channels one Thumb-1 walk "
     "(SRAM) of the shared positions, two MULS of 16-bit lane pairs per kept position",
     applies=lambda g: g["fic"] == g["ic"], header="eat/sparse_2of4.h", input_bias=128, clamp_bounds=True,
-    rq_table=True, scratch=lambda g: k8(_conv_k(g)) + 16 * ((g["oc"] + 3) // 4)))
+    rq_table=True, scratch=lambda g: k8_of(_conv_k(g)) + 16 * ((g["oc"] + 3) // 4)))
 register("CONV_2D", KEY, ARMV6M, Variant(
     "eat_conv2d_s8_sparse_2of4_armv6m", "runtime/src/armv6m/sparse_2of4_armv6m.c",
     "each channel's positions decoded once per block of 8 pixels, inputs as x + 129 in uint16 pairs: two "
     "pixels per MULS, hand-scheduled Thumb-1 in SRAM, exact two-multiply requantisation",
-    applies=_pointwise, scratch=lambda g: 36 * g["oc"] + 16 * k8(g["ic"]) + 32 * g["oc"], pixel_block=8,
+    applies=_pointwise, scratch=lambda g: 36 * g["oc"] + 16 * k8_of(g["ic"]) + 32 * g["oc"], pixel_block=8,
     header="eat/sparse_2of4.h", clamp_bounds=True, input_bias=129))
 register("FULLY_CONNECTED", KEY, ARMV6M, Variant(
     "eat_fully_connected_s8_sparse_2of4_armv6m", "runtime/src/armv6m/sparse_2of4_armv6m.c",
     "each row's positions decoded once per block of 8 batches, inputs as x + 129 in uint16 pairs: two "
-    "batches per MULS, hand-scheduled Thumb-1 in SRAM", scratch=lambda g: 16 * k8(g["in_depth"]) + 32 * g["out_depth"],
+    "batches per MULS, hand-scheduled Thumb-1 in SRAM", scratch=lambda g: 16 * k8_of(g["in_depth"]) + 32 * g["out_depth"],
     header="eat/sparse_2of4.h", input_bias=129))
 
 # ---- ARMv7E-M (runtime/src/armv7em/sparse_2of4_dsp.c): Cortex-M4 / M7 ----
@@ -83,7 +78,7 @@ ARMV7EM = ("cortex-m4", "cortex-m7")
 
 def table_bytes(k: int) -> int:
     """The M4 walk's table of input pairs: 2,048 bytes per 4 pairs of groups (leading ones counted)."""
-    pairs = k8(k) // 8
+    pairs = k8_of(k) // 8
     return (pairs + (-pairs) % 4) // 4 * 2048
 
 
@@ -116,7 +111,7 @@ register("FULLY_CONNECTED", KEY, ARMV7EM, Variant(
 
 
 def _r4_dsp_scratch(channels: int, records: int, k: int) -> int:
-    return _rq_bytes(records) + 32 * ((channels + 3) // 4) + k8(k)   # runtime/src/armv7em/sparse_2of4_r4_dsp.c
+    return _rq_bytes(records) + 32 * ((channels + 3) // 4) + k8_of(k)   # runtime/src/armv7em/sparse_2of4_r4_dsp.c
 
 
 register("FULLY_CONNECTED", KEY_R4, ARMV7EM, Variant(

@@ -8,8 +8,7 @@ import numpy as np
 
 from pipeline.compiler.planner import Plan
 from pipeline.tflite.model import Model
-
-WEIGHTED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
+from pipeline.tflite.prune_patterns import WEIGHTED
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ def layer_rows(model: Model, lowered: list) -> list[dict]:
     for lw in lowered:
         op = lw.op
         out = model.tensors[op.outputs[0]] if op.outputs and op.outputs[0] >= 0 else None
-        weights = model.tensors[op.inputs[1]] if op.opcode in WEIGHTED_OPS and len(op.inputs) > 1 else None
+        weights = model.tensors[op.inputs[1]] if op.opcode in WEIGHTED and len(op.inputs) > 1 else None
         packed = lw.weights
         dense = int(weights.nbytes) if weights is not None else 0
         zeros = None

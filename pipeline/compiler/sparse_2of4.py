@@ -17,6 +17,7 @@ from pipeline.compiler.packing import PackedWeights
 
 FORMAT = "EAT_WEIGHTS_SPARSE_2OF4"
 KEY = "sparse_2of4"
+LABEL = "2:4"
 GROUP = 4
 LAYOUT = ("per output channel, per pair of groups of 4 weights along the row (K padded to a multiple "
           "of 8): one position byte (group 2i: bits 0-1 first position, 2-3 second; group 2i+1: bits "
@@ -50,9 +51,14 @@ def misfit(rows: np.ndarray) -> str | None:
     return None
 
 
+def k8_of(k: int) -> int:
+    """The row length both 2:4 formats pad K to: a multiple of 8, at least 8 (eat_2of4_k8)."""
+    return max(8, (k + 7) // 8 * 8)
+
+
 def _padded(rows: np.ndarray) -> np.ndarray:
     k = rows.shape[1]
-    k8 = max(8, (k + 7) // 8 * 8)
+    k8 = k8_of(k)
     out = np.zeros((rows.shape[0], k8), np.int8)
     out[:, :k] = rows
     return out

@@ -25,9 +25,10 @@ import numpy as np
 
 from pipeline.compiler import sparse_cost
 from pipeline.compiler.packing import PackedWeights
-from pipeline.compiler.sparse_2of4 import GROUP, rows_of  # noqa: F401  (rows_of: the same rows as the 2:4 format)
+from pipeline.compiler.sparse_2of4 import GROUP, k8_of, rows_of  # noqa: F401  (rows_of: the same rows as the 2:4 format)
 
 KEY = "sparse_2of4_r4"
+LABEL = "2:4x4"
 ROWS = 4
 LANES, PAIRS = "lanes", "pairs"
 FORMATS = {LANES: "EAT_WEIGHTS_SPARSE_2OF4_R4", PAIRS: "EAT_WEIGHTS_SPARSE_2OF4_R4P"}
@@ -54,10 +55,6 @@ class EncodedR4:
     @property
     def bytes(self) -> int:
         return int(self.stream.nbytes)
-
-
-def k8_of(k: int) -> int:
-    return max(8, (k + 7) // 8 * 8)
 
 
 def block_bytes(k: int) -> int:

@@ -20,9 +20,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pipeline.tflite.model import Model, Operator
-from pipeline.tflite.prune_patterns import as_rows, from_rows
+from pipeline.tflite.prune_patterns import WEIGHTED, as_rows, from_rows
 
-PRODUCERS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
 POOLS = ("MAX_POOL_2D", "AVERAGE_POOL_2D")
 MAX_ELEMENTS = 1 << 22      # per tensor tracked (element masks): larger activations are not followed
 
@@ -78,7 +77,7 @@ def _input_unread(model: Model, op: Operator, out_unread: _Unread | None) -> _Un
     if inp is None or inp.size > MAX_ELEMENTS or op.inputs.count(op.inputs[0]) != 1:
         return None
     shape = tuple(int(d) for d in inp.shape)
-    if op.opcode in PRODUCERS:
+    if op.opcode in WEIGHTED:
         w = _weights(model, op)
         if w is None:
             return None
@@ -130,7 +129,7 @@ def drop_unread_outputs(model: Model) -> tuple[Model, list[Drop]]:
             continue
         try:
             out_unread = _output_unread(current, op.outputs[0], readers, outputs, unread_by)
-            if out_unread is not None and op.opcode in PRODUCERS:
+            if out_unread is not None and op.opcode in WEIGHTED:
                 drop = _drop(current, op, out_unread, uses, tensors)
                 if drop is not None:
                     drops.append(drop)

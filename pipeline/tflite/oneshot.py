@@ -18,9 +18,7 @@ import numpy as np
 
 from pipeline.errors import PipelineError
 from pipeline.tflite.model import builtin_names, opcode_name
-from pipeline.tflite.prune_patterns import METHODS, prune_array
-
-PRUNABLE = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D")
+from pipeline.tflite.prune_patterns import METHODS, WEIGHTED, prune_array
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,7 @@ def _weight_views(buf: bytearray):
         op = sg.Operators(i)
         code = model.OperatorCodes(op.OpcodeIndex())
         opcode = opcode_name(names, code.BuiltinCode(), code.DeprecatedBuiltinCode())
-        if opcode not in PRUNABLE or op.InputsLength() < 2:
+        if opcode not in WEIGHTED or op.InputsLength() < 2:
             continue
         t = sg.Tensors(op.Inputs(1))
         if t.Type() != fb.TensorType.INT8 or t.Buffer() in seen:

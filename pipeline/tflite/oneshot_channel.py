@@ -21,10 +21,10 @@ import numpy as np
 
 from pipeline.errors import PipelineError
 from pipeline.tflite.model import builtin_names, opcode_name
+from pipeline.tflite.prune_patterns import WEIGHTED
 
 POINTS = ("CONV_2D", "FULLY_CONNECTED")
 POOLS = ("MAX_POOL_2D", "AVERAGE_POOL_2D")
-WEIGHTED = ("CONV_2D", "FULLY_CONNECTED", "DEPTHWISE_CONV_2D")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+WEIGHTED = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")   # the ops whose weights have the layouts above
 METHODS = ("magnitude", "2:4", "1:4", "2:8", "2:4x4", "block", "channel")   # 2:4x4: 2:4 with each mask shared
 # by 4 consecutive output channels (the shared-mask layout EAT_WEIGHTS_SPARSE_2OF4_R4 runs a row block per walk)
 BLOCK = 4   # block pruning: 1 x 4 consecutive input depths, the unit our kernels step over

@@ -31,7 +31,7 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        return "2:4x4" if self.shared else "2:4"
+        return (sparse_2of4_r4 if self.shared else sparse_2of4).LABEL
 
 
 def candidate(ctx: Ctx, opcode: str, data: np.ndarray, geo: dict) -> tuple[Candidate | None, str]:
@@ -48,15 +48,14 @@ def candidate(ctx: Ctx, opcode: str, data: np.ndarray, geo: dict) -> tuple[Candi
     found, whys = [], []
     formats = {FORCE: (sparse_2of4,), FORCE_R4: (sparse_2of4_r4,)}.get(ctx.weight_mode, (sparse_2of4, sparse_2of4_r4))
     for fmt in formats:
-        label = "2:4x4" if fmt is sparse_2of4_r4 else "2:4"
         why = fmt.misfit(rows)
         if why:
-            whys.append(f"not {label}: {why}")
+            whys.append(f"not {fmt.LABEL}: {why}")
             continue
         try:
             variant = kernels.select_variant(opcode, fmt.KEY, ctx.core, geo)
         except KeyError:
-            whys.append(f"not {label}: no kernel for this geometry")
+            whys.append(f"not {fmt.LABEL}: no kernel for this geometry")
             continue
         if fmt is sparse_2of4_r4:
             enc = sparse_2of4_r4.encode(rows, sparse_2of4_r4.layout_of(variant.layout))
