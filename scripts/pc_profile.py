@@ -1,10 +1,12 @@
-"""Where the simulated Pico spends its cycles: sums an rp2040js PC profile per function of the firmware's ELF.
+"""Where a simulated board spends its cycles: sums a PC profile per function of the firmware's ELF.
 
-Run a firmware with EAT_SIM_PC_PROFILE=PREFIX in the environment (any command that starts the rp2040js
-simulator, e.g. `EAT_SIM_PC_PROFILE=/tmp/pcp python -m pipeline bench --board pico ...`); each simulator
-run writes PREFIX.<pid>. Then: .venv/bin/python scripts/pc_profile.py PREFIX.<pid> [--function NAME]
-(the ELF is the image's firmware.elf beside it, or --elf PATH). --function lists that function's
-instructions with their cycles, hottest first."""
+Run a firmware with EAT_SIM_PC_PROFILE=PREFIX in the environment (any command that starts the simulator, e.g.
+`EAT_SIM_PC_PROFILE=/tmp/pcp python -m pipeline bench --board pico ...`). rp2040js writes PREFIX.<pid> (cycles
+per PC); QEMU (the STM32 boards) writes PREFIX.<n>.qemu.log, its log of translated and executed blocks, summed
+here into instructions per PC (a block retranslated shorter under -icount counts as its latest translation: close,
+not exact). Then: .venv/bin/python scripts/pc_profile.py PROFILE [--function NAME] (the ELF is the image's
+firmware.elf beside it, the one named in PROFILE's .image for QEMU, or --elf PATH). --function lists that
+function's instructions with their counts, hottest first."""
 
 from __future__ import annotations
 
@@ -24,7 +26,44 @@ def symbols(elf: Path) -> list[tuple[int, str]]:
     return sorted(syms)
 
 
+def read_qemu_log(path: Path) -> tuple[Path | None, Counter[int]]:
+    """Instructions per PC from QEMU's `-d in_asm,exec,nochain` log: each "Trace" line runs the block that starts
+    at its PC, whose instructions the latest "IN:" listing of that PC gave."""
+    image_file = path.with_suffix(".image")
+    image = Path(image_file.read_text().strip()) if image_file.exists() else None
+    blocks: dict[int, list[int]] = {}
+    runs: Counter[int] = Counter()
+    pcs: Counter[int] = Counter()
+    listing: list[int] | None = None
+
+    def flush() -> None:   # a block's runs so far count with its translation before it is replaced
+        for start, n in runs.items():
+            for pc in blocks.get(start, []):
+                pcs[pc] += n
+        runs.clear()
+
+    with path.open(errors="replace") as f:
+        for line in f:
+            if line.startswith("IN:"):
+                listing = []
+            elif listing is not None and line.startswith("0x"):
+                listing.append(int(line.split(":")[0], 16))
+            elif listing is not None and not line.strip():
+                if listing:
+                    if listing[0] in blocks:
+                        flush()
+                    blocks[listing[0]] = listing
+                listing = None
+            elif line.startswith("Trace "):
+                pc = int(line.split("[")[1].split("/")[1], 16)
+                runs[pc] += 1
+    flush()
+    return image, pcs
+
+
 def read_profile(path: Path) -> tuple[Path | None, Counter[int]]:
+    if path.name.endswith(".qemu.log"):
+        return read_qemu_log(path)
     image, pcs = None, Counter()
     for line in path.read_text().splitlines():
         if line.startswith("# image "):

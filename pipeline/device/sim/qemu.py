@@ -9,6 +9,8 @@ descriptor (`-chardev socket,fd=N,server=on`): no port race, and the URL is know
 SysTick-derived counts are deterministic; the firmware must sleep (wfi + RX interrupt) while it
 waits for input, or idle polling burns virtual and host time.
 QEMU runs in its own process group; the whole group is ended on exit (pipeline/device/sim/process.py).
+With EAT_SIM_PC_PROFILE=PREFIX in the environment QEMU also logs every translated block and every block it runs
+(`-d in_asm,exec,nochain`) to PREFIX.<n>.qemu.log: scripts/pc_profile.py sums it into instructions per function.
 """
 
 from __future__ import annotations
@@ -27,8 +29,12 @@ ICOUNT = "shift=0,align=off,sleep=off"
 START_CHECK_S = 0.3  # how long QEMU must stay up after starting to count as started
 
 
-def qemu_command(qemu: str, elf: Path, machine: str, serial_index: int, fd: int) -> list[str]:
-    """The QEMU command line: serial ports before `serial_index` go to null, that one to the socket."""
+PC_PROFILE_ENV = "EAT_SIM_PC_PROFILE"
+
+
+def qemu_command(qemu: str, elf: Path, machine: str, serial_index: int, fd: int, trace: Path | None = None) -> list[str]:
+    """The QEMU command line: serial ports before `serial_index` go to null, that one to the socket; `trace`: the
+    block log of a PC profile."""
     return [
         qemu, "-M", machine, "-nographic", "-nodefaults", "-monitor", "none",
         "-icount", ICOUNT,
@@ -36,7 +42,21 @@ def qemu_command(qemu: str, elf: Path, machine: str, serial_index: int, fd: int)
         "-chardev", f"socket,id=eatuart,fd={fd},server=on,wait=off",
         *(["-serial", "null"] * serial_index), "-serial", "chardev:eatuart",
         "-nic", "none",
+        *(["-d", "in_asm,exec,nochain", "-D", str(trace)] if trace else []),
     ]
+
+
+def trace_path(elf: Path) -> Path | None:
+    """Where a PC profile's block log goes (PREFIX.<n>.qemu.log, the ELF's path beside it in .image), or None."""
+    prefix = os.environ.get(PC_PROFILE_ENV)
+    if not prefix:
+        return None
+    n = 0
+    while Path(f"{prefix}.{n}.qemu.log").exists():
+        n += 1
+    path = Path(f"{prefix}.{n}.qemu.log")
+    path.with_suffix(".image").write_text(str(elf.resolve()) + "\n")
+    return path
 
 
 class QemuSim(SimProcess):
@@ -65,7 +85,8 @@ class QemuSim(SimProcess):
             listener.bind(("127.0.0.1", 0))
             listener.listen(1)
             fd = listener.fileno()
-            proc = self._spawn(qemu_command(qemu, self.elf, self.machine, self.serial_index, fd), pipe_stdout=False, pass_fds=[fd])
+            proc = self._spawn(qemu_command(qemu, self.elf, self.machine, self.serial_index, fd, trace_path(self.elf)),
+                               pipe_stdout=False, pass_fds=[fd])
             port: int = listener.getsockname()[1]
         finally:
             listener.close()  # QEMU holds its own copy of the listening socket
