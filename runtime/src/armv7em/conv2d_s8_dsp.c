@@ -10,8 +10,14 @@
  *   bytes 1 and 2 swapped, so SXTB16 gives (w0, w1) and SXTB16 ROR 8 gives (w2, w3);
  * - scratch of 4 * K4 bytes: the two pixels' int16 columns, interleaved 4 values at a time
  *   (x0[k..k+3], x1[k..k+3], ...), one LDRD per pixel per 4 values.
- * Inner loop per 4 k (inline assembly; K4 >= 4 always): 3 LDRD (2 filters, 2 pixels), 4 SXTB16,
+ * Inner loop per 4 k (assembly, MAC2X2_K4; K4 >= 4 always): 3 LDRD (2 filters, 2 pixels), 4 SXTB16,
  * 8 SMLAD = 16 MACs in 15 instructions plus CMP/BNE.
+ * Pairs of pixels whose every channel allows the short requantisation (eat_fc_short_room, shifts in
+ * [-22, -1]; checked once per call) and an even filter count run wholly in assembly (pair2_short): per block
+ * of 2 filters the bias, the MAC loop, each filter's rounding constant made from its shift, per output LSL,
+ * SMMULR, ADD, ADD, ASR and the clamp, 4 STRB: ~80 instructions per block beyond the MAC loop, was ~170 in C
+ * (`scripts/pc_profile.py` on nucleo_f446re). The rest (an odd last pixel or filter, other shifts) takes the
+ * MAC loop through mac2x2 and eat_requant_s8.
  * Both pixels are copied to scratch before either is written (the planner's overlap stays safe).
  * Elsewhere (the host, other ISAs) this file compiles to nothing. */
 #include "eat/armv7em.h"
@@ -20,7 +26,155 @@
 
 #if EAT_ARMV7EM_DSP
 #pragma GCC optimize("O3")   /* -O3 here: kws on nucleo_f446re 8,368,036 -> 8,246,780 instructions */
+#include "fc_armv7em.h"       /* eat_fc_short_room */
 #include "window_armv7em.h"   /* after the pragma: its helpers compile at O3 like the kernel */
+
+#define UNUSED_ARG __attribute__((unused))   /* read by the assembly (r0-r3), not by C */
+
+/* 4 k of filters c, c + 1 (weights at r1, 8 bytes) against pixels 0, 1 (interleaved int16 columns at r0, 16
+ * bytes): accumulators a00 r3, a01 r4, a10 r5, a11 r6; r7-r12 scratch. */
+#define MAC2X2_K4                                                                               \
+    "ldrd    r7, r8, [r1], #8\n\t"      /* filters c, c + 1: 4 weights each */                    \
+    "ldrd    r9, r10, [r0], #16\n\t"    /* pixel 0: 4 int16 */                                    \
+    "sxtb16  r11, r7\n\t"                                                                       \
+    "sxtb16  r7, r7, ror #8\n\t"                                                                \
+    "sxtb16  r12, r8\n\t"                                                                       \
+    "sxtb16  r8, r8, ror #8\n\t"                                                                \
+    "smlad   r3, r9, r11, r3\n\t"                                                               \
+    "smlad   r3, r10, r7, r3\n\t"                                                               \
+    "smlad   r4, r9, r12, r4\n\t"                                                               \
+    "smlad   r4, r10, r8, r4\n\t"                                                               \
+    "ldrd    r9, r10, [r0, #-8]\n\t"    /* pixel 1: 4 int16 */                                    \
+    "smlad   r5, r9, r11, r5\n\t"                                                               \
+    "smlad   r5, r10, r7, r5\n\t"                                                               \
+    "smlad   r6, r9, r12, r6\n\t"                                                               \
+    "smlad   r6, r10, r8, r6\n\t"
+
+/* acc[0..3] (a00, a01, a10, a11) += the MAC loop from xp to xend; returns nothing (wp is not advanced for C). */
+__attribute__((naked, noipa)) static void mac2x2(UNUSED_ARG const int32_t *xp, UNUSED_ARG const int8_t *wp,
+                                                 UNUSED_ARG const int32_t *xend, UNUSED_ARG int32_t *acc)
+{
+    __asm__ volatile(
+        "push    {r3-r11, lr}\n\t"          /* [sp] = acc */
+        "ldm     r3, {r3-r6}\n"
+        "1:\n\t"
+        MAC2X2_K4
+        "cmp     r0, r2\n\t"
+        "bne     1b\n\t"
+        "ldr     r0, [sp]\n\t"
+        "stm     r0, {r3-r6}\n\t"
+        "pop     {r3-r11, pc}\n\t");
+}
+
+/* What pair2_short reads (offsets in its assembly). */
+typedef struct {
+    const int32_t *xend, *xcol;      /* 0, 4: the two pixels' interleaved columns, end and start */
+    const int32_t *bias;             /* 8: advances 2 per block */
+    int8_t *out0;                    /* 12: pixel 0's outputs (pixel 1's at out0 + C); advances 2 per block */
+    const int32_t *mult, *shift;     /* 16, 20: advance 2 per block */
+    int32_t blocks, C, off, lo, hi;  /* 24 blocks left (C / 2), 28, 32 the output zero point, 36, 40 */
+} pair2_ctx_t;
+#if defined(__arm__)   /* 32-bit pointers: the layout the assembly reads */
+typedef char pair2_ctx_offsets_t[offsetof(pair2_ctx_t, hi) == 40 ? 1 : -1];
+#endif
+
+/* Output a (and b, the other pixel) of a filter with multiplier r9 and shift -r (r10 = shift on entry): c =
+ * 2^(r-1) + off 2^r in r12 (r11 scratch), then eat_fc_rq_s8's short form (L = 1): (SMMULR(2 acc, m) + [h < 0 ?
+ * -1 : 0] + c) >> r. */
+#define PAIR2_RQ(a, b)                                                                          \
+    "rsb     r10, r10, #0\n\t"                                                                   \
+    "sub     r11, r10, #1\n\t"                                                                   \
+    "mov     r12, #1\n\t"                                                                        \
+    "lsl     r12, r12, r11\n\t"                                                                  \
+    "ldr     r11, [r0, #32]\n\t"                                                                 \
+    "lsl     r11, r11, r10\n\t"                                                                  \
+    "add     r12, r12, r11\n\t"                                                                  \
+    "lsls    " a ", " a ", #1\n\t"                                                               \
+    "smmulr  " a ", " a ", r9\n\t"                                                               \
+    "add     " a ", " a ", " a ", asr #31\n\t"                                                   \
+    "add     " a ", " a ", r12\n\t"                                                              \
+    "asr     " a ", " a ", r10\n\t"                                                              \
+    "lsls    " b ", " b ", #1\n\t"                                                               \
+    "smmulr  " b ", " b ", r9\n\t"                                                               \
+    "add     " b ", " b ", " b ", asr #31\n\t"                                                   \
+    "add     " b ", " b ", r12\n\t"                                                              \
+    "asr     " b ", " b ", r10\n\t"
+#define PAIR2_CLAMP(a)                                                                          \
+    "cmp     " a ", r11\n\t"                                                                     \
+    "it      lt\n\t"                                                                             \
+    "movlt   " a ", r11\n\t"                                                                     \
+    "cmp     " a ", r12\n\t"                                                                     \
+    "it      gt\n\t"                                                                             \
+    "movgt   " a ", r12\n\t"
+
+/* Two pixels, every pair of filters (C even), short requantisation, all in assembly (see the top). */
+__attribute__((naked, noipa)) static void pair2_short(UNUSED_ARG pair2_ctx_t *ctx, UNUSED_ARG const int8_t *w)
+{
+    __asm__ volatile(
+        "push    {r0, r4-r11, lr}\n"         /* [sp] = ctx; r1 = the weights, advancing block by block */
+        "1:\n\t"
+        "ldr     r0, [sp]\n\t"
+        "ldr     r7, [r0, #8]\n\t"
+        "ldrd    r3, r4, [r7], #8\n\t"      /* bias[c], bias[c + 1]: both pixels start there */
+        "str     r7, [r0, #8]\n\t"
+        "mov     r5, r3\n\t"
+        "mov     r6, r4\n\t"
+        "ldrd    r2, r0, [r0]\n"             /* xend, xcol */
+        "2:\n\t"
+        MAC2X2_K4
+        "cmp     r0, r2\n\t"
+        "bne     2b\n\t"
+        "ldr     r0, [sp]\n\t"
+        "ldrd    r7, r8, [r0, #16]\n\t"     /* mult, shift cursors */
+        "ldr     r9, [r7], #4\n\t"
+        "ldr     r10, [r8], #4\n\t"
+        PAIR2_RQ("r3", "r5")
+        "ldr     r9, [r7], #4\n\t"
+        "ldr     r10, [r8], #4\n\t"
+        "strd    r7, r8, [r0, #16]\n\t"
+        PAIR2_RQ("r4", "r6")
+        "ldrd    r11, r12, [r0, #36]\n\t"   /* lo, hi */
+        PAIR2_CLAMP("r3") PAIR2_CLAMP("r4") PAIR2_CLAMP("r5") PAIR2_CLAMP("r6")
+        "ldr     r7, [r0, #12]\n\t"         /* out0 */
+        "ldr     r8, [r0, #28]\n\t"         /* C */
+        "add     r9, r7, r8\n\t"            /* pixel 1 */
+        "strb    r5, [r9]\n\t"
+        "strb    r6, [r9, #1]\n\t"
+        "strb    r4, [r7, #1]\n\t"
+        "strb    r3, [r7], #2\n\t"
+        "str     r7, [r0, #12]\n\t"
+        "ldr     r7, [r0, #24]\n\t"
+        "subs    r7, r7, #1\n\t"
+        "str     r7, [r0, #24]\n\t"
+        "bne     1b\n\t"
+        "pop     {r0, r4-r11, pc}\n\t");
+}
+#undef PAIR2_CLAMP
+#undef PAIR2_RQ
+
+/* 1 when every channel's accumulators (bias[c] + k raw int8 products, |x w| <= 2^14) leave the short form
+ * room with L = 1 (eat_fc_short_room, shift in [-22, -1]): pair2_short may requantise them all. */
+static int pair2_short_ok(const eat_conv2d_s8_params_t *p, const int32_t *bias, int32_t k)
+{
+#ifdef EAT_SINGLE_ROUNDING
+    (void)p; (void)bias; (void)k;
+    return 0;   /* TFLM's single-rounding build: the general form only */
+#else
+    const int32_t span = k << 14;
+    int32_t c;
+    if (k > 32768 || (p->out_c & 1) != 0) {
+        return 0;
+    }
+    for (c = 0; c < p->out_c; ++c) {
+        const int64_t b = bias[c];
+        const int32_t room = p->shift[c] > -1 ? 0 : eat_fc_short_room(p->shift[c], span);
+        if (room == 0 || (b < 0 ? -b : b) >= room) {
+            return 0;
+        }
+    }
+    return 1;
+#endif
+}
 
 size_t eat_conv2d_s8_dsp_scratch_bytes(const eat_conv2d_s8_params_t *p)
 {
@@ -81,6 +235,7 @@ void eat_conv2d_s8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *
     const int32_t pixels = p->batches * p->out_h * p->out_w;
     const int32_t C = p->out_c;
     int16_t *col = (int16_t *)scratch;
+    const int short_ok = pair2_short_ok(p, bias, K);
     int32_t pix, c, i;
     for (i = K; i < K4; ++i) {   /* the padding past K meets zero weights; keep it defined */
         col[COL_AT(i, 0)] = 0;
@@ -94,47 +249,38 @@ void eat_conv2d_s8_dsp(const eat_conv2d_s8_params_t *p, const eat_weights_s8_t *
         if (two_px) {
             im2col(p, input, pix + 1, col, 1);
         }
+        if (two_px && short_ok) {
+            pair2_ctx_t ctx;
+            ctx.xcol = (const int32_t *)__builtin_assume_aligned(col, 4);
+            ctx.xend = ctx.xcol + K4;   /* 2 pixels x K4 int16 = K4 words */
+            ctx.bias = bias;
+            ctx.out0 = o0;
+            ctx.mult = p->multiplier;
+            ctx.shift = p->shift;
+            ctx.blocks = C / 2;
+            ctx.C = C;
+            ctx.off = p->output_offset;
+            ctx.lo = p->act_min;
+            ctx.hi = p->act_max;
+            pair2_short(&ctx, w->data);
+            continue;
+        }
         for (c = 0; c < C; c += 2) {
-            const int32_t *wp = (const int32_t *)__builtin_assume_aligned(w->data + c * K4, 4);
             const int32_t *xp = (const int32_t *)__builtin_assume_aligned(col, 4);
-            const int32_t *xend = xp + K4;   /* 2 pixels x K4 int16 = K4 words */
-            int32_t a00 = bias[c], a10 = bias[c];
-            int32_t a01 = c + 1 < C ? bias[c + 1] : 0, a11 = a01;
-            int32_t w0, w1, t0, t1, x0, x1;
-            __asm__ volatile(
-                "1:\n\t"
-                "ldrd    %[w0], %[w1], [%[wp]], #8\n\t"     /* filters c, c + 1: 4 weights each */
-                "ldrd    %[x0], %[x1], [%[xp]], #16\n\t"    /* pixel 0: 4 int16 */
-                "sxtb16  %[t0], %[w0]\n\t"
-                "sxtb16  %[w0], %[w0], ror #8\n\t"
-                "sxtb16  %[t1], %[w1]\n\t"
-                "sxtb16  %[w1], %[w1], ror #8\n\t"
-                "smlad   %[a00], %[x0], %[t0], %[a00]\n\t"
-                "smlad   %[a00], %[x1], %[w0], %[a00]\n\t"
-                "smlad   %[a01], %[x0], %[t1], %[a01]\n\t"
-                "smlad   %[a01], %[x1], %[w1], %[a01]\n\t"
-                "ldrd    %[x0], %[x1], [%[xp], #-8]\n\t"    /* pixel 1: 4 int16 */
-                "smlad   %[a10], %[x0], %[t0], %[a10]\n\t"
-                "smlad   %[a10], %[x1], %[w0], %[a10]\n\t"
-                "smlad   %[a11], %[x0], %[t1], %[a11]\n\t"
-                "smlad   %[a11], %[x1], %[w1], %[a11]\n\t"
-                "cmp     %[xp], %[xend]\n\t"
-                "bne     1b\n\t"
-                : [xp] "+&r"(xp), [wp] "+&r"(wp), [a00] "+&r"(a00), [a01] "+&r"(a01), [a10] "+&r"(a10),
-                  [a11] "+&r"(a11), [w0] "=&r"(w0), [w1] "=&r"(w1), [t0] "=&r"(t0), [t1] "=&r"(t1),
-                  [x0] "=&r"(x0), [x1] "=&r"(x1)
-                : [xend] "r"(xend)
-                : "cc", "memory");
-            o0[c] = eat_requant_s8(a00, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+            int32_t acc[4];
+            acc[0] = acc[2] = bias[c];
+            acc[1] = acc[3] = c + 1 < C ? bias[c + 1] : 0;
+            mac2x2(xp, w->data + c * K4, xp + K4, acc);
+            o0[c] = eat_requant_s8(acc[0], p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
             if (two_px) {
-                o1[c] = eat_requant_s8(a10, p->multiplier[c], p->shift[c], p->output_offset, p->act_min,
+                o1[c] = eat_requant_s8(acc[2], p->multiplier[c], p->shift[c], p->output_offset, p->act_min,
                                        p->act_max);
             }
             if (c + 1 < C) {
-                o0[c + 1] = eat_requant_s8(a01, p->multiplier[c + 1], p->shift[c + 1], p->output_offset,
+                o0[c + 1] = eat_requant_s8(acc[1], p->multiplier[c + 1], p->shift[c + 1], p->output_offset,
                                            p->act_min, p->act_max);
                 if (two_px) {
-                    o1[c + 1] = eat_requant_s8(a11, p->multiplier[c + 1], p->shift[c + 1], p->output_offset,
+                    o1[c + 1] = eat_requant_s8(acc[3], p->multiplier[c + 1], p->shift[c + 1], p->output_offset,
                                                p->act_min, p->act_max);
                 }
             }
