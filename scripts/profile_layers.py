@@ -22,6 +22,6 @@ def main(model: str, board_id: str, mode: str, out: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 5 or sys.argv[3] not in ("auto", "dense", "sparse", "2of4", "2of4r4", "p8"):
-        sys.exit("usage: scripts/profile_layers.py MODEL.tflite BOARD auto|dense|sparse|2of4|2of4r4|p8 OUT_DIR")
+    if len(sys.argv) != 5 or sys.argv[3] not in ("auto", "dense", "sparse", "2of4", "2of4r4", "p8", "columns"):
+        sys.exit("usage: scripts/profile_layers.py MODEL.tflite BOARD auto|dense|sparse|2of4|2of4r4|p8|columns OUT_DIR")
     main(*sys.argv[1:])

@@ -98,8 +98,9 @@ def test_oneshot_rejects_channel_with_one_line(tmp_path):
 
 
 def test_keras_masked_methods_hold_their_pattern(tmp_path):
-    """2:4, 2:4x4 and block on Dense, Conv2D and DepthwiseConv2D through fine-tuning (tiny model, 1 epoch); 2:4x4's
-    Conv2D and Dense kernels then fit the shared-mask format."""
+    """2:4, 2:4x4, 2:4xall and block on Dense, Conv2D and DepthwiseConv2D through fine-tuning (tiny model, 1 epoch);
+    2:4x4's Conv2D and Dense kernels then fit the shared-mask format, 2:4xall's have half their input columns empty
+    in every channel (what the compiler gathers: pipeline/compiler/columns.py)."""
     from pipeline.ml.prune_methods import OPCODES, kernel_of, prune_masked, to_tflite_layout
     from pipeline.ml.tfenv import import_tf
 
@@ -112,7 +113,7 @@ def test_keras_masked_methods_hold_their_pattern(tmp_path):
     y = k.layers.Dense(3)(y)
     rng = np.random.default_rng(0)
     x, lab = rng.normal(size=(64, 6, 6, 4)).astype(np.float32), rng.integers(0, 3, 64)
-    for method in ("2:4", "2:4x4", "block"):
+    for method in ("2:4", "2:4x4", "2:4xall", "block"):
         model = k.Model(x_in, y) if method == "2:4" else k.models.clone_model(k.Model(x_in, y))
         prune_masked(tf, model, x, lab, method, 0.5, 1, "sparse_categorical_crossentropy")
         for layer in model.layers:
@@ -127,6 +128,9 @@ def test_keras_masked_methods_hold_their_pattern(tmp_path):
                 from pipeline.compiler import sparse_2of4_r4
 
                 assert sparse_2of4_r4.misfit(t.reshape(t.shape[0], -1)) is None, kind
+            if method == "2:4xall" and kind != "DepthwiseConv2D":
+                cols = np.any(t.reshape(t.shape[0], -1) != 0, axis=0)
+                assert cols.sum() * 2 == cols.size, kind
 
 
 def test_deploy_prune_channel_on_a_tflite_stops_with_one_line(tmp_path):

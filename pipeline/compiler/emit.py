@@ -146,7 +146,8 @@ uint64_t hal_cycles(void); /* the board HAL (hal.h) */
 
 def emit_source(model: Model, lowered: list[Lowered], plan: Plan, stats: dict) -> str:
     headers = sorted({lw.header for lw in lowered if lw.header}
-                     | {h for lw in lowered if lw.kernel and (h := kernel_header(lw.kernel))})
+                     | {h for lw in lowered if lw.kernel and (h := kernel_header(lw.kernel))}
+                     | {h for lw in lowered for h in lw.includes})
     out: list[str] = []
     arith = ("Float32 ops follow TFLM's float reference kernels operation for operation (no fused\n"
              " * multiply-add), so outputs match TFLM's bit for bit where libm (expf, tanhf) agrees."

@@ -36,6 +36,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from pipeline.compiler import clamp_bounds, fixedpoint
 from pipeline.compiler.packing import PackedWeights, select_kernel
 
 Geometry = Mapping[str, int]
@@ -302,6 +303,24 @@ def prepare(op: str, packed: PackedWeights, core: str, geo: Geometry, w: np.ndar
                         int(v.scratch(geo)), v.pixel_block, notes)
     return Prepared(select_kernel(op, packed.key, core), packed,
                     None if bias is None else np.asarray(bias, np.int64).reshape(-1), ref_bias_comment, 0, 1, notes)
+
+
+def prepare_with_tables(op: str, packed: PackedWeights, core: str, geo: Geometry, w: np.ndarray, bias,
+                        input_offset: int, mults: np.ndarray, shifts: np.ndarray, out_zp: int) -> Prepared:
+    """kernels.prepare for a dense CONV_2D / DEPTHWISE_CONV_2D, with the tables its kernel's bias array carries:
+    a kernel with clamp_bounds gets each channel's accumulator bounds after the bias (compiler/clamp_bounds.py),
+    one with rq_table then each channel's prepared requantisation (`bias`: the tensor, or None)."""
+    prep = prepare(op, packed, core, geo, w, None if bias is None else bias.data,
+                   None if bias is None else bias.name, input_offset)
+    variant = variant_named(prep.kernel)
+    if variant is not None and variant.clamp_bounds:   # bias[oc], then lo[oc], hi[oc] (compiler/clamp_bounds.py)
+        base = prep.bias if prep.bias is not None else np.zeros(geo["oc"], np.int64)
+        prep.bias, prep.bias_comment = clamp_bounds.with_bounds(
+            base, mults, shifts, out_zp, geo["act_min"], geo["act_max"], prep.bias_comment)
+        if variant.rq_table:           # then each channel's prepared requantisation
+            table, note = fixedpoint.armv6m_rq_table(mults, shifts, out_zp)
+            prep.bias, prep.bias_comment = np.concatenate([prep.bias, np.array(table, np.int64)]), prep.bias_comment + note
+    return prep
 
 
 from pipeline.compiler import kernels_2of4, kernels_p8, kernels_registry, kernels_rv32, kernels_sparse  # noqa: E402,F401,I001  (register the variants)

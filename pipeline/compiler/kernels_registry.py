@@ -74,7 +74,8 @@ register("CONV_2D", "dense", ARMV7EM, Variant(
     "eat_conv2d_s8_dsp16", "runtime/src/armv7em/conv2d_s8_dsp16.c",
     "int16 weights, im2col of 2 pixels into int16 scratch, then LDRD + SMLAD over 4 output channels x 2 "
     "pixels (0.78 instructions per MAC in the inner loop), requantisation constants prepared once per call",
-    applies=lambda g: _not_grouped(g) and _w16_bytes(g) <= W16_MAX_BYTES, fold_input_offset=True,
+    applies=lambda g: _not_grouped(g) and g.get("w16", True) and _w16_bytes(g) <= W16_MAX_BYTES,
+    fold_input_offset=True,   # geometry "w16" False (columns.py: flash must shrink): never
     layout="oc4_k2_w16", scratch=lambda g: RQ_BYTES * g["oc"] + _im2col_bytes(g)
     + (_im2col_bytes(g) // 2 if g["ic"] < 4 else 0)))   # int16 gather offsets below 4 input channels
 register("CONV_2D", "dense", ARMV7EM, Variant(

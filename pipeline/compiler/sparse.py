@@ -19,13 +19,14 @@ FORMAT = "EAT_WEIGHTS_SPARSE_D4"
 KEY = "sparse_d4"
 MAX_STEP = 15
 MAX_ENTRIES = 255    # entries per channel: the count is one byte
-MODES = ("auto", "small", "dense", "sparse", "2of4", "2of4r4", "p8", "sparse_per_call")   # auto: the cost model decides, the fastest encoding per
+MODES = ("auto", "small", "dense", "sparse", "2of4", "2of4r4", "p8", "sparse_per_call", "columns")   # auto: the cost model decides, the fastest encoding per
 # layer; small: of dense and the encodings the cost model says beat dense, the one whose constants take the least
 # flash as emitted (ops/sparse_weights.py _smallest); sparse: force d4 (tests); 2of4: force the 2:4 format
 # (sparse_2of4.py) where it fits and a kernel applies, elsewhere as auto (tests); 2of4r4: the same with the shared-mask
 # 2:4 format (sparse_2of4_r4.py); p8: force the FULLY_CONNECTED
 # (weight, position) pairs (sparse_p8.py) where they fit, elsewhere as auto (tests); sparse_per_call: force d4 without
-# the kernels' compiler tables, as under small (the block walks' _pc kernels, the d4 rows FC; tests)
+# the kernels' compiler tables, as under small (the block walks' _pc kernels, the d4 rows FC; tests); columns: force
+# the gathered form of a layer with empty input columns (columns.py), elsewhere as auto (tests)
 SMALL = "small"
 SPARSE_PER_CALL = "sparse_per_call"
 
@@ -55,8 +56,8 @@ class LayerChoice:
     weights: int
     zeros: int
     sparsity: float
-    encoding: str               # "dense", "sparse_d4", "sparse_2of4" (sparse_2of4.py), "sparse_2of4_r4" (sparse_2of4_r4.py)
-    #                             or "sparse_p8" (sparse_p8.py)
+    encoding: str               # "dense", "sparse_d4", "sparse_2of4" (sparse_2of4.py), "sparse_2of4_r4" (sparse_2of4_r4.py),
+    #                             "sparse_p8" (sparse_p8.py) or "columns" (columns.py)
     dense_weight_bytes: int
     sparse_weight_bytes: int    # the d4 encoding's bytes (data + index), whether chosen or not
     chosen_weight_bytes: int

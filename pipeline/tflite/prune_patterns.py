@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 WEIGHTED = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")   # the ops whose weights have the layouts above
-METHODS = ("magnitude", "2:4", "1:4", "2:8", "2:4x4", "block", "channel")   # 2:4x4: 2:4 with each mask shared
-# by 4 consecutive output channels (the shared-mask layout EAT_WEIGHTS_SPARSE_2OF4_R4 runs a row block per walk)
+METHODS = ("magnitude", "2:4", "1:4", "2:8", "2:4x4", "2:4xall", "block", "channel")   # 2:4x4: 2:4 with each
+# mask shared by 4 consecutive output channels (the shared-mask layout EAT_WEIGHTS_SPARSE_2OF4_R4 runs a row block
+# per walk); 2:4xall: one mask for all of a layer's output channels, so half its input columns are empty and the
+# compiler runs it as a gather of the kept inputs and a dense layer half as deep (pipeline/compiler/columns.py)
 BLOCK = 4   # block pruning: 1 x 4 consecutive input depths, the unit our kernels step over
 
 
@@ -24,9 +26,13 @@ def parse_nm(method: str) -> tuple[int, int] | None:
     return int(n), int(m)
 
 
-def nm_share(method: str) -> int:
-    """R of "N:MxR": how many consecutive output channels share each N:M mask (1 for "N:M")."""
-    return int(method.split("x")[1]) if "x" in method else 1
+def nm_share(method: str, rows: int) -> int:
+    """R of "N:MxR": how many consecutive output channels share each N:M mask (1 for "N:M"; "all": `rows`,
+    every output channel of the layer)."""
+    if "x" not in method:
+        return 1
+    r = method.split("x")[1]
+    return rows if r == "all" else int(r)
 
 
 def as_rows(w: np.ndarray, opcode: str) -> np.ndarray:
@@ -104,7 +110,7 @@ def prune_array(w: np.ndarray, opcode: str, method: str, sparsity: float) -> np.
         rows = magnitude_rows(rows, sparsity)
     elif parse_nm(method):
         n, m = parse_nm(method)
-        rows = nm_rows(rows, n, m, group, nm_share(method))
+        rows = nm_rows(rows, n, m, group, nm_share(method, rows.shape[0]))
     elif method == "block":
         rows = block_rows(rows, sparsity, group)
     else:

@@ -43,6 +43,7 @@ class Lowered:
     overlap: list[tuple[int, int]] = field(default_factory=list)   # (input tensor, delta): see planner
     notes: list[str] = field(default_factory=list)
     fused: list[dict] = field(default_factory=list)   # ops this call also runs (fuse_pool.py): op_index, opcode, layer
+    includes: list[str] = field(default_factory=list)   # headers of the functions its params name (columns.py: the dense FC)
 
     @property
     def const_bytes(self) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.compiler import clamp_bounds, fixedpoint, kernels, planner, quant
+from pipeline.compiler import kernels, planner, quant
 from pipeline.compiler.ops import sparse_weights
 from pipeline.compiler.ops.geometry import conv_window, filter_channels
 from pipeline.compiler.ops import CArray, Ctx, Lowered, Unsupported, c_int, fused_activation_range, require_int8_activation
@@ -51,16 +51,8 @@ def _lower_windowed(ctx: Ctx, op, parts, channel_param: tuple[str, int], header:
     geo = dict(g, fic=channel_param[1] if channel_param[0] == "filter_in_c" else g["ic"],
                dm=channel_param[1] if channel_param[0] == "depth_multiplier" else 1,
                wmin=int(w.data.min()) if w.data.size else 0)
-    prep = kernels.prepare(op.opcode, packed, ctx.core, geo, w.data, None if bias is None else bias.data,
-                           None if bias is None else bias.name, -inp.zero_point)
-    variant = kernels.variant_named(prep.kernel)
-    if variant is not None and variant.clamp_bounds:   # bias[oc], then lo[oc], hi[oc] (compiler/clamp_bounds.py)
-        base = prep.bias if prep.bias is not None else np.zeros(g["oc"], np.int64)
-        prep.bias, prep.bias_comment = clamp_bounds.with_bounds(
-            base, arrays[0].values, arrays[1].values, out.zero_point, g["act_min"], g["act_max"], prep.bias_comment)
-        if variant.rq_table:           # then each channel's prepared requantisation
-            table, note = fixedpoint.armv6m_rq_table(arrays[0].values, arrays[1].values, out.zero_point)
-            prep.bias, prep.bias_comment = np.concatenate([prep.bias, np.array(table, np.int64)]), prep.bias_comment + note
+    prep = kernels.prepare_with_tables(op.opcode, packed, ctx.core, geo, w.data, bias, -inp.zero_point,
+                                       arrays[0].values, arrays[1].values, out.zero_point)
     if prep.bias is not None:
         arrays.append(CArray(pre + "bias", "int32_t", prep.bias, prep.bias_comment))
     params = [("batches", g["n"]), ("in_h", g["ih"]), ("in_w", g["iw"]), ("in_c", g["ic"]),

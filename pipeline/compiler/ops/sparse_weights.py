@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pipeline.compiler import kernels, kernels_p8, kernels_sparse, sparse, sparse_cost
+from pipeline.compiler import columns, kernels, kernels_p8, kernels_sparse, sparse, sparse_cost
 from pipeline.compiler.ops import Ctx, Lowered, sparse_2of4_weights, sparse_call, sparse_p8_weights
 from pipeline.compiler.sparse_cost import LayerShape, costs
 
@@ -36,7 +36,7 @@ def apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None = No
 
 
 # The encodings `--weights small` weighs: each forced in turn (a format that does not fit falls back as auto)
-SMALL_TRIALS = ("dense", "sparse", "2of4", "2of4r4", "p8")
+SMALL_TRIALS = ("dense", "sparse", "2of4", "2of4r4", "p8", "columns")
 
 
 def _copy(lw: Lowered) -> Lowered:
@@ -121,8 +121,14 @@ def _apply(ctx: Ctx, lw: Lowered, w, bias, input_offset: int, g: dict | None,
         choice.encoding, choice.chosen_weight_bytes = "dense", choice.dense_weight_bytes
         choice.reason = "dense: the folded bias would leave int32"
     nm, _ = sparse_2of4_weights.candidate(ctx, op.opcode, data, geo)   # the 2:4 format, where it fits
-    nm_ok = nm is not None and sparse_2of4_weights.decide(ctx.weight_mode, nm, choice)
     p8, _ = sparse_p8_weights.candidate(ctx, op.opcode, data, geo)     # FC (weight, position) pairs, where they fit
+    cols, _ = columns.candidate(ctx, op.opcode, data, geo, choice.dense_cycles_est)   # empty input columns, gathered
+    if cols is not None:
+        rivals = [c.cycles_est for c in (nm, p8) if c is not None]
+        if columns.decide(ctx.weight_mode, cols, choice, min(rivals) if rivals else None):
+            ctx.choices.append(choice)
+            return columns.apply(ctx, lw, data, bias, input_offset, geo, cols, choice)
+    nm_ok = nm is not None and sparse_2of4_weights.decide(ctx.weight_mode, nm, choice)
     if p8 is not None and sparse_p8_weights.decide(ctx.weight_mode, p8, choice, nm.cycles_est if nm_ok else None):
         done = sparse_p8_weights.apply(ctx, lw, data, bias, input_offset, geo, p8, choice)
         if done is not None:
