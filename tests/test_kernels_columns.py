@@ -142,3 +142,25 @@ def test_columns_general_requantisation_on_simulated_nucleo(tmp_path: Path) -> N
     m = measure(tfl, load_board("nucleo_f446re"), tmp_path / "out", "columns", Console(stderr=True, quiet=True))
     assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
     assert {w["encoding"] for w in m.weights} == {"columns"}
+
+
+@pytest.mark.sim
+def test_example_pruned_2of4xall_runs_gathered_on_simulated_nucleo(example_dir: Path, tmp_path: Path) -> None:
+    """The whole example through the real path: the trained model fine-tuned under `--prune 2:4xall` (2 epochs),
+    quantised, compiled for the M4 under auto: its conv2 and dense1 run gathered (whatever else fine-tuning zeroed,
+    half their columns are empty), every output byte-identical to TFLM on the simulated nucleo_f446re."""
+    from rich.console import Console
+
+    from pipeline.bench_sparsity import INFERENCES, measure
+    from pipeline.boards import load_board
+    from pipeline.ml.prune import prune_model
+    from pipeline.ml.quantize import quantize_model
+
+    data = example_dir / "data.npz"
+    pruned = prune_model(example_dir / "model.keras", data, tmp_path / "pruned", 0.5, epochs=2, method="2:4xall")
+    tfl = tmp_path / "model_int8.tflite"
+    quantize_model(pruned.model_path, data, tfl)
+    m = measure(tfl, load_board("nucleo_f446re"), tmp_path / "out", "auto", Console(stderr=True, quiet=True))
+    assert m.bit_exact == f"{INFERENCES}/{INFERENCES}"
+    encodings = {w["layer"].split("/")[1]: w["encoding"] for w in m.weights}
+    assert encodings["conv2"] == encodings["dense1"] == "columns", encodings
