@@ -20,9 +20,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pipeline.tflite.model import Model, Operator
-from pipeline.tflite.prune_patterns import WEIGHTED, as_rows, from_rows
+from pipeline.tflite.prune_patterns import POOLS, WEIGHTED, as_rows, from_rows
 
-POOLS = ("MAX_POOL_2D", "AVERAGE_POOL_2D")
 MAX_ELEMENTS = 1 << 22      # per tensor tracked (element masks): larger activations are not followed
 
 

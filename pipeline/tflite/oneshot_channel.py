@@ -21,10 +21,9 @@ import numpy as np
 
 from pipeline.errors import PipelineError
 from pipeline.tflite.model import builtin_names, opcode_name
-from pipeline.tflite.prune_patterns import WEIGHTED
+from pipeline.tflite.prune_patterns import POOLS, WEIGHTED
 
 POINTS = ("CONV_2D", "FULLY_CONNECTED")
-POOLS = ("MAX_POOL_2D", "AVERAGE_POOL_2D")
 
 
 @dataclass(frozen=True)

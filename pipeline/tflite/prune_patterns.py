@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 WEIGHTED = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")   # the ops whose weights have the layouts above
+POOLS = ("MAX_POOL_2D", "AVERAGE_POOL_2D")   # per-channel ops a channel passes through (the channel cutter, unread outputs)
 METHODS = ("magnitude", "2:4", "1:4", "2:8", "2:4x4", "2:4xall", "block", "channel")   # 2:4x4: 2:4 with each
 # mask shared by 4 consecutive output channels (the shared-mask layout EAT_WEIGHTS_SPARSE_2OF4_R4 runs a row block
 # per walk); 2:4xall: one mask for all of a layer's output channels, so half its input columns are empty and the
