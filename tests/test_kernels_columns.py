@@ -2,7 +2,8 @@
 oracle: what `--prune 2:4xall` leaves (prune_patterns: one 2:4 mask for every channel of a layer), the kernels on
 the host over random shapes, quantisation and column patterns (FULLY_CONNECTED over batches; CONV_2D 1x1 and
 general, SAME and VALID, strides, dilation: the border pixels' padding), forced; the same on the simulated Pico,
-nucleo_f446re and ESP32-C3 (each core's own dense FC under the gather); and the cost model's choice."""
+nucleo_f446re, nucleo_f746zg and ESP32-C3 (each core's own dense kernel under the gather); the M4's general
+requantisation path; the cost model's choice; and the whole example pruned 2:4xall on the simulated M4."""
 
 from __future__ import annotations
 
@@ -86,7 +87,8 @@ def test_columns_tables_and_bytes(tmp_path: Path) -> None:
 
 
 @pytest.mark.sim
-@pytest.mark.parametrize("board, seed", [("pico", 4), ("nucleo_f446re", 5), ("esp32-c3-devkitm-1", 6)])
+@pytest.mark.parametrize("board, seed", [("pico", 4), ("nucleo_f446re", 5), ("nucleo_f746zg", 8),
+                                         ("esp32-c3-devkitm-1", 6)])
 def test_columns_kernels_bit_exact_on_simulators(board: str, seed: int, tmp_path: Path) -> None:
     """Forced: random FCs and convs (padding, strides, dilation) and the example's layer shapes pruned 2:4xall,
     against TFLM on the simulated board, the gather over that core's dense FC kernel."""
